@@ -1,0 +1,480 @@
+//! The entry kinds: what can happen to the money, and to the log's own rules.
+//!
+//! These are the signed, versioned types. Their postcard encoding is the
+//! format (see docs/FORMAT.md); the enum variant order is part of it and must
+//! never change — new kinds go at the end.
+
+use crate::amount::Fen;
+use crate::encoding::Bytes;
+use crate::household::{HouseholdRef, MaskedName};
+use crate::ids::{Date, Ident, Period, Text};
+use crate::keys::{KeyGrant, PublicKey};
+use crate::region::{RegionCode, RegionDef};
+use serde::{Deserialize, Serialize};
+
+/// The kind of an entry, without its data (for scopes and policies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EntryKind {
+    /// The log's origin.
+    Genesis,
+    /// A key is granted rights.
+    KeyGrant,
+    /// A key loses its rights.
+    KeyRevoke,
+    /// More regions become valid.
+    RegionRegister,
+    /// The co-signature policy changes.
+    PolicyUpdate,
+    /// 资金下达: a fund enters the ledger.
+    FundIssue,
+    /// 拨付: fund money moves down the hierarchy.
+    Transfer,
+    /// 项目入库: a project enters the project library.
+    ProjectRegister,
+    /// 项目支出: a payment for a project.
+    ProjectDisbursement,
+    /// 到户补贴: a payment to a household.
+    HouseholdSubsidy,
+    /// 冲正: an earlier money entry is undone.
+    Reversal,
+    /// The log's checkpoint and receipt key is rotated.
+    LogKeyRotate,
+}
+
+impl EntryKind {
+    /// Every kind, in format order.
+    pub const ALL: [EntryKind; 12] = [
+        EntryKind::Genesis,
+        EntryKind::KeyGrant,
+        EntryKind::KeyRevoke,
+        EntryKind::RegionRegister,
+        EntryKind::PolicyUpdate,
+        EntryKind::FundIssue,
+        EntryKind::Transfer,
+        EntryKind::ProjectRegister,
+        EntryKind::ProjectDisbursement,
+        EntryKind::HouseholdSubsidy,
+        EntryKind::Reversal,
+        EntryKind::LogKeyRotate,
+    ];
+
+    /// Kinds that change the log's rules rather than the books.
+    pub fn is_admin(self) -> bool {
+        matches!(
+            self,
+            EntryKind::Genesis
+                | EntryKind::KeyGrant
+                | EntryKind::KeyRevoke
+                | EntryKind::RegionRegister
+                | EntryKind::PolicyUpdate
+                | EntryKind::LogKeyRotate
+        )
+    }
+
+    /// Stable snake_case name (API, CSV, CLI).
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::Genesis => "genesis",
+            EntryKind::KeyGrant => "key_grant",
+            EntryKind::KeyRevoke => "key_revoke",
+            EntryKind::RegionRegister => "region_register",
+            EntryKind::PolicyUpdate => "policy_update",
+            EntryKind::FundIssue => "fund_issue",
+            EntryKind::Transfer => "transfer",
+            EntryKind::ProjectRegister => "project_register",
+            EntryKind::ProjectDisbursement => "project_disbursement",
+            EntryKind::HouseholdSubsidy => "household_subsidy",
+            EntryKind::Reversal => "reversal",
+            EntryKind::LogKeyRotate => "log_key_rotate",
+        }
+    }
+
+    /// Chinese label for the public page and reports.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EntryKind::Genesis => "创世",
+            EntryKind::KeyGrant => "授权",
+            EntryKind::KeyRevoke => "撤销授权",
+            EntryKind::RegionRegister => "登记区划",
+            EntryKind::PolicyUpdate => "会签规则",
+            EntryKind::FundIssue => "资金下达",
+            EntryKind::Transfer => "资金拨付",
+            EntryKind::ProjectRegister => "项目入库",
+            EntryKind::ProjectDisbursement => "项目支出",
+            EntryKind::HouseholdSubsidy => "到户补贴",
+            EntryKind::Reversal => "冲正",
+            EntryKind::LogKeyRotate => "日志密钥轮换",
+        }
+    }
+
+    /// Parse a [`EntryKind::name`].
+    pub fn from_name(name: &str) -> Option<EntryKind> {
+        EntryKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+macro_rules! labelled_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $snake:literal, $zh:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name { $($(#[$vmeta])* $variant,)+ }
+        impl $name {
+            /// Every value, in format order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+            /// Stable snake_case name.
+            pub fn name(self) -> &'static str { match self { $($name::$variant => $snake,)+ } }
+            /// Chinese label.
+            pub fn label_zh(self) -> &'static str { match self { $($name::$variant => $zh,)+ } }
+            /// Parse a snake_case name or the Chinese label.
+            pub fn parse(text: &str) -> Option<$name> {
+                let t = text.trim();
+                $name::ALL.iter().copied().find(|v| v.name() == t || v.label_zh() == t)
+            }
+        }
+    };
+}
+
+labelled_enum! {
+    /// Where a fund's money comes from.
+    FundSource {
+        /// 中央财政
+        Central => "central", "中央财政";
+        /// 省级财政
+        Provincial => "provincial", "省级财政";
+        /// 市级财政
+        Municipal => "municipal", "市级财政";
+        /// 区级财政
+        District => "district", "区级财政";
+        /// 社会捐赠
+        SocialDonation => "social_donation", "社会捐赠";
+    }
+}
+
+labelled_enum! {
+    /// What a fund is for.
+    FundCategory {
+        /// 财政专项扶贫资金
+        SpecialPoverty => "special_poverty", "财政专项扶贫资金";
+        /// 产业发展
+        Industry => "industry", "产业发展";
+        /// 基础设施
+        Infrastructure => "infrastructure", "基础设施";
+        /// 住房保障
+        Housing => "housing", "住房保障";
+        /// 教育资助
+        Education => "education", "教育资助";
+        /// 医疗保障
+        Medical => "medical", "医疗保障";
+        /// 社会保障
+        SocialSecurity => "social_security", "社会保障";
+        /// 其他
+        Other => "other", "其他";
+    }
+}
+
+labelled_enum! {
+    /// What a project builds.
+    ProjectCategory {
+        /// 村组道路
+        VillageRoad => "village_road", "村组道路";
+        /// 危房改造
+        HousingRenovation => "housing_renovation", "危房改造";
+        /// 产业基地
+        IndustryBase => "industry_base", "产业基地";
+        /// 光伏扶贫
+        Solar => "solar", "光伏扶贫";
+        /// 饮水安全
+        Water => "water", "饮水安全";
+        /// 农田水利
+        Irrigation => "irrigation", "农田水利";
+        /// 其他
+        Other => "other", "其他";
+    }
+}
+
+labelled_enum! {
+    /// What a household subsidy is for.
+    SubsidyCategory {
+        /// 危房改造
+        HousingRenovation => "housing_renovation", "危房改造";
+        /// 教育资助
+        Education => "education", "教育资助";
+        /// 医疗保险
+        MedicalInsurance => "medical_insurance", "医疗保险";
+        /// 就业补贴
+        Employment => "employment", "就业补贴";
+        /// 养老保险
+        Pension => "pension", "养老保险";
+        /// 最低生活保障
+        MinimumLiving => "minimum_living", "最低生活保障";
+        /// 产业扶持
+        IndustrySupport => "industry_support", "产业扶持";
+        /// 其他
+        Other => "other", "其他";
+    }
+}
+
+/// An account that holds fund money inside the ledger's custody.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Account {
+    /// The treasury of a region: the district treasury (区财政), a town's
+    /// finance office (镇财政所) or a village collective (村集体).
+    Treasury(RegionCode),
+    /// A registered project's account.
+    Project(Ident),
+}
+
+impl Account {
+    /// A stable text form: `treasury:320803001000` or `project:P2019-001`.
+    pub fn key(&self) -> String {
+        match self {
+            Account::Treasury(code) => format!("treasury:{code}"),
+            Account::Project(id) => format!("project:{id}"),
+        }
+    }
+
+    /// Parse [`Account::key`].
+    pub fn parse(text: &str) -> Result<Account, String> {
+        match text.split_once(':') {
+            Some(("treasury", code)) => RegionCode::parse(code).map(Account::Treasury).map_err(|e| e.to_string()),
+            Some(("project", id)) => Ident::new(id).map(Account::Project).map_err(|e| e.to_string()),
+            _ => Err(format!("an account is treasury:<region code> or project:<id>, not {text:?}")),
+        }
+    }
+}
+
+/// A payee outside the ledger's custody: a contractor or supplier.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Payee {
+    /// Unified social credit code or another stable id.
+    pub id: Ident,
+    /// The payee's name (an organisation; not a private person).
+    pub name: Text,
+}
+
+/// One co-signature rule: entries of `kind` with an amount of at least
+/// `min_amount` need `signatures` distinct authorised signatures
+/// ("五签五核", five signatures and five confirmations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CosignRule {
+    /// The kind it applies to.
+    pub kind: EntryKind,
+    /// Threshold amount (zero: every entry of the kind).
+    pub min_amount: Fen,
+    /// Distinct authorised signatures needed, 1-8.
+    pub signatures: u8,
+}
+
+/// The log's origin entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Genesis {
+    /// Human title, e.g. `淮安区阳光扶贫资金账本`.
+    pub title: Text,
+    /// The first admin (and possibly operator) keys.
+    pub grants: Vec<KeyGrant>,
+    /// The region table.
+    pub regions: Vec<RegionDef>,
+    /// The co-signature policy.
+    pub cosign_rules: Vec<CosignRule>,
+    /// blake3 commitment to the pseudonym key (see `PseudonymKey::commitment`).
+    pub pseudonym_commitment: Bytes<32>,
+    /// The log's checkpoint verifier key in signed-note form.
+    pub log_vkey: String,
+}
+
+/// 资金下达: a fund enters from its external source into an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundIssue {
+    /// New, unique fund id.
+    pub fund: Ident,
+    /// The fund's title.
+    pub title: Text,
+    /// 文号, e.g. `苏财农〔2019〕12号`.
+    pub document_no: Text,
+    /// Budget source.
+    pub source: FundSource,
+    /// Purpose.
+    pub category: FundCategory,
+    /// Fiscal year.
+    pub fiscal_year: u16,
+    /// Receiving account (a treasury).
+    pub to: Account,
+    /// Amount.
+    pub amount: Fen,
+}
+
+/// 拨付: fund money moves down the hierarchy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transfer {
+    /// The fund.
+    pub fund: Ident,
+    /// Paying account.
+    pub from: Account,
+    /// Receiving account (a child treasury or a project in the subtree).
+    pub to: Account,
+    /// Amount.
+    pub amount: Fen,
+    /// Memo / approval reference.
+    pub memo: Text,
+}
+
+/// 项目入库: a project of the district project library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectRegister {
+    /// New, unique project id.
+    pub project: Ident,
+    /// Project name.
+    pub name: Text,
+    /// The village where it is built.
+    pub village: RegionCode,
+    /// Category.
+    pub category: ProjectCategory,
+    /// Approved budget.
+    pub budget: Fen,
+    /// Implementing unit (实施单位).
+    pub implementer: Text,
+    /// Planned start.
+    pub start: Date,
+    /// Planned end.
+    pub end: Date,
+}
+
+/// 项目支出: fund money paid to a payee for a registered project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectDisbursement {
+    /// The fund.
+    pub fund: Ident,
+    /// The project.
+    pub project: Ident,
+    /// Paying account (the project's account or a treasury above it).
+    pub from: Account,
+    /// Contractor or supplier.
+    pub payee: Payee,
+    /// Amount.
+    pub amount: Fen,
+    /// Contract or invoice reference.
+    pub contract_ref: Text,
+    /// Milestone, e.g. `竣工验收`.
+    pub milestone: Text,
+}
+
+/// 到户补贴: fund money paid to a household.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdSubsidy {
+    /// The fund.
+    pub fund: Ident,
+    /// Paying account (a treasury above or at the village).
+    pub from: Account,
+    /// Household reference.
+    pub household: HouseholdRef,
+    /// Masked name of the head of household.
+    pub masked_name: MaskedName,
+    /// The household's village.
+    pub village: RegionCode,
+    /// Category.
+    pub category: SubsidyCategory,
+    /// Period covered.
+    pub period: Period,
+    /// Amount.
+    pub amount: Fen,
+}
+
+/// 冲正: undo an earlier money entry; the money returns where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reversal {
+    /// Sequence number of the entry undone.
+    pub target_seq: u64,
+    /// Why.
+    pub reason: Text,
+}
+
+/// The body of an entry. Variant order is the format: never reorder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EntryBody {
+    /// See [`Genesis`].
+    Genesis(Genesis),
+    /// See [`KeyGrant`].
+    KeyGrant(KeyGrant),
+    /// A key loses its rights from the entry's time on.
+    KeyRevoke {
+        /// The key.
+        key: PublicKey,
+        /// Why.
+        reason: Text,
+    },
+    /// Register more regions.
+    RegionRegister {
+        /// Regions, parents first.
+        regions: Vec<RegionDef>,
+    },
+    /// Replace the co-signature policy.
+    PolicyUpdate {
+        /// The new rules.
+        cosign_rules: Vec<CosignRule>,
+    },
+    /// See [`FundIssue`].
+    FundIssue(FundIssue),
+    /// See [`Transfer`].
+    Transfer(Transfer),
+    /// See [`ProjectRegister`].
+    ProjectRegister(ProjectRegister),
+    /// See [`ProjectDisbursement`].
+    ProjectDisbursement(ProjectDisbursement),
+    /// See [`HouseholdSubsidy`].
+    HouseholdSubsidy(HouseholdSubsidy),
+    /// See [`Reversal`].
+    Reversal(Reversal),
+    /// From the next entry on, checkpoints and receipts are signed by this
+    /// key (signed-note vkey whose name is the origin). Entries before keep
+    /// the key that was in force when they were sequenced.
+    LogKeyRotate {
+        /// The new log verifier key.
+        log_vkey: String,
+        /// Why (scheduled rotation, suspected compromise, …).
+        reason: Text,
+    },
+}
+
+impl EntryBody {
+    /// The kind.
+    pub fn kind(&self) -> EntryKind {
+        match self {
+            EntryBody::Genesis(_) => EntryKind::Genesis,
+            EntryBody::KeyGrant(_) => EntryKind::KeyGrant,
+            EntryBody::KeyRevoke { .. } => EntryKind::KeyRevoke,
+            EntryBody::RegionRegister { .. } => EntryKind::RegionRegister,
+            EntryBody::PolicyUpdate { .. } => EntryKind::PolicyUpdate,
+            EntryBody::FundIssue(_) => EntryKind::FundIssue,
+            EntryBody::Transfer(_) => EntryKind::Transfer,
+            EntryBody::ProjectRegister(_) => EntryKind::ProjectRegister,
+            EntryBody::ProjectDisbursement(_) => EntryKind::ProjectDisbursement,
+            EntryBody::HouseholdSubsidy(_) => EntryKind::HouseholdSubsidy,
+            EntryBody::Reversal(_) => EntryKind::Reversal,
+            EntryBody::LogKeyRotate { .. } => EntryKind::LogKeyRotate,
+        }
+    }
+
+    /// The money amount of a money entry (and a project's budget), used by the
+    /// co-signature policy.
+    pub fn amount(&self) -> Option<Fen> {
+        match self {
+            EntryBody::FundIssue(e) => Some(e.amount),
+            EntryBody::Transfer(e) => Some(e.amount),
+            EntryBody::ProjectRegister(e) => Some(e.budget),
+            EntryBody::ProjectDisbursement(e) => Some(e.amount),
+            EntryBody::HouseholdSubsidy(e) => Some(e.amount),
+            _ => None,
+        }
+    }
+
+    /// The fund of a money entry.
+    pub fn fund(&self) -> Option<&Ident> {
+        match self {
+            EntryBody::FundIssue(e) => Some(&e.fund),
+            EntryBody::Transfer(e) => Some(&e.fund),
+            EntryBody::ProjectDisbursement(e) => Some(&e.fund),
+            EntryBody::HouseholdSubsidy(e) => Some(&e.fund),
+            _ => None,
+        }
+    }
+}

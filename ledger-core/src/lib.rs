@@ -1,0 +1,33 @@
+//! # ledger-core
+//!
+//! The verifiable data model of Sunshine Ledger (阳光账本): money in fen,
+//! region codes, household references, the signed and sequenced entry types,
+//! their one canonical byte encoding, the blake3 hash chain, the RFC 6962
+//! Merkle tree, C2SP checkpoints, receipts, the rule engine that decides
+//! whether an entry may be appended, and the chain verifier.
+//!
+//! Invariant: this crate does **no I/O** — no files, no network, no clock, no
+//! async. Time and randomness are passed in. Everything here is a pure function
+//! of its inputs, so the node (at write time and at start-up) and the offline
+//! verifier (at audit time) run exactly the same code.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod amount;
+pub mod bundle;
+pub mod chain;
+pub mod checkpoint;
+pub mod demo;
+pub mod encoding;
+pub mod entry;
+pub mod household;
+pub mod ids;
+pub mod keys;
+pub mod merkle;
+pub mod receipt;
+pub mod region;
+pub mod rules;
+pub mod submission;
+pub mod verify;
+
+pub use amount::Fen;
+pub use region::RegionCode;

@@ -1,0 +1,326 @@
+//! The chain verifier: trust nothing but the maths.
+//!
+//! Given every entry's bytes and a signed checkpoint, it checks, for *every*
+//! entry (not just the endpoints — the immudb CVE-2022-36111 lesson):
+//! canonical decoding, the sequence number, the blake3 link to the previous
+//! entry, non-decreasing time, every Ed25519 signature (batch-verified on all
+//! cores, falling back to one-by-one to name the bad one), every ledger rule
+//! (authorization at the time of the entry, replay, conservation, …), the
+//! RFC 6962 root against the checkpoint, the checkpoint's signature by the
+//! log key declared in genesis, and optionally consistency with an older
+//! checkpoint the auditor saved. It reports the first bad entry and why.
+//!
+//! Entries are processed in chunks: decoding, hashing and signature checks run
+//! in parallel (rayon) within a chunk, then links and rules run in order. So
+//! memory stays bounded by the chunk size whatever the ledger's length.
+
+use crate::chain::{ChainHead, SequencedEntry, ENTRY_VERSION};
+use crate::checkpoint::{ForkEvidence, LogVerifier, VerifiedCheckpoint};
+use crate::encoding::Hash32;
+use crate::entry::EntryBody;
+use crate::merkle::{MemoryTree, TreeHash};
+use crate::rules::{Effects, LedgerState};
+use crate::submission::{verify_batch_each, SignedSubmission, SubmissionError, VerifiedSubmission};
+use rayon::prelude::*;
+
+/// Entries decoded and signature-checked in parallel per step.
+pub const CHUNK_ENTRIES: usize = 32_768;
+/// Signatures per `verify_batch` call (the sweet spot measured is 256-1024).
+pub const SIGNATURE_BATCH: usize = 512;
+
+/// What to check beyond the bundle itself.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// If set, the log key must be exactly this (signed-note vkey); otherwise
+    /// the key declared in genesis is used and reported.
+    pub trusted_log_vkey: Option<String>,
+    /// An older signed checkpoint the auditor saved; the ledger must extend it.
+    pub old_checkpoint: Option<Vec<u8>>,
+}
+
+/// Why verification failed: the first bad entry (if the fault is in one) and
+/// the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyFailure {
+    /// The first bad entry, when the fault is in an entry.
+    pub seq: Option<u64>,
+    /// Stable code: `decode`, `link`, `signature`, a rule code, `checkpoint`,
+    /// `root_mismatch`, `size_mismatch`, `fork`.
+    pub code: &'static str,
+    /// A sentence saying what is wrong.
+    pub message: String,
+    /// When two signed checkpoints contradict each other: both, as evidence.
+    pub fork: Option<ForkEvidence>,
+}
+
+impl std::fmt::Display for VerifyFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.seq {
+            Some(seq) => write!(f, "entry {seq}: [{}] {}", self.code, self.message),
+            None => write!(f, "[{}] {}", self.code, self.message),
+        }
+    }
+}
+
+fn fail(seq: Option<u64>, code: &'static str, message: impl Into<String>) -> VerifyFailure {
+    VerifyFailure { seq, code, message: message.into(), fork: None }
+}
+
+/// What a successful verification established.
+#[derive(Debug)]
+pub struct VerifyReport {
+    /// Entries verified.
+    pub entries: u64,
+    /// The log's origin.
+    pub origin: String,
+    /// The log key the checkpoint was verified against.
+    pub log_vkey: String,
+    /// The verified checkpoint.
+    pub checkpoint: VerifiedCheckpoint,
+    /// The recomputed Merkle root (equal to the checkpoint's).
+    pub root: TreeHash,
+    /// blake3 hash of the last entry.
+    pub head_hash: Hash32,
+    /// Signatures verified.
+    pub signatures: u64,
+    /// Size of the older checkpoint shown consistent, if one was given.
+    pub consistent_with_size: Option<u64>,
+    /// The ledger state after the last entry (balances, funds, projects, keys),
+    /// for audit rules.
+    pub state: LedgerState,
+}
+
+/// Verify a checkpoint note against the log key in force at the size it
+/// claims. The size is read from the unverified text first only to pick the
+/// key; the signature check then covers that very text.
+pub fn verify_checkpoint_with_state(
+    state: &LedgerState,
+    note: &[u8],
+    what: Option<&str>,
+) -> Result<VerifiedCheckpoint, VerifyFailure> {
+    let what = what.unwrap_or("the checkpoint");
+    let claimed_size = std::str::from_utf8(note)
+        .ok()
+        .and_then(|t| t.lines().nth(1))
+        .and_then(|l| l.parse::<u64>().ok())
+        .ok_or_else(|| fail(None, "checkpoint", format!("{what} is not a C2SP checkpoint note")))?;
+    let vkey = state
+        .log_vkey_for_size(claimed_size)
+        .ok_or_else(|| fail(None, "checkpoint", "the ledger declares no log key"))?;
+    let verifier = LogVerifier::from_vkey(vkey).map_err(|e| fail(None, "checkpoint", format!("log key {vkey}: {e}")))?;
+    verifier
+        .verify_checkpoint(note)
+        .map_err(|e| fail(None, "checkpoint", format!("{what} does not verify against the log key {vkey}: {e}")))
+}
+
+struct Prepared {
+    seq: u64,
+    time_ms: u64,
+    prev_hash: Hash32,
+    entry_hash: Hash32,
+    leaf_hash: TreeHash,
+}
+
+/// Replays a chain from genesis, chunk by chunk, checking every link, leaf,
+/// signature and rule. Used by the offline verifier and by the node at
+/// start-up (which is how the node rebuilds its in-memory state and tree, and
+/// how it detects a damaged store).
+#[derive(Debug, Default)]
+pub struct Replay {
+    /// The ledger state after the entries pushed so far.
+    pub state: LedgerState,
+    /// The chain head.
+    pub head: ChainHead,
+    /// The Merkle tree of the entries pushed so far.
+    pub tree: MemoryTree,
+    /// Signatures verified so far.
+    pub signatures: u64,
+}
+
+impl Default for ChainHead {
+    fn default() -> Self {
+        ChainHead::EMPTY
+    }
+}
+
+impl Replay {
+    /// Start from an empty ledger.
+    pub fn new() -> Replay {
+        Replay::default()
+    }
+
+    /// Verify and apply the next entries (any count; processed in parallel
+    /// batches of [`CHUNK_ENTRIES`]). `on_entry` sees each applied entry with
+    /// its effects (the node builds its query indexes from it).
+    pub fn push(
+        &mut self,
+        entries: &[&[u8]],
+        on_entry: &mut dyn FnMut(&SequencedEntry, &Effects, &TreeHash),
+    ) -> Result<(), VerifyFailure> {
+        for chunk in entries.chunks(CHUNK_ENTRIES) {
+            self.push_chunk(chunk, on_entry)?;
+        }
+        Ok(())
+    }
+
+    fn push_chunk(
+        &mut self,
+        chunk: &[&[u8]],
+        on_entry: &mut dyn FnMut(&SequencedEntry, &Effects, &TreeHash),
+    ) -> Result<(), VerifyFailure> {
+        let base = self.head.size;
+        // Parallel: decode and hash.
+        let decoded: Vec<Result<(Prepared, SignedSubmission), VerifyFailure>> = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(i, bytes)| {
+                let position = base + i as u64;
+                let d = SequencedEntry::decode(bytes).map_err(|e| fail(Some(position), "decode", e.to_string()))?;
+                let prepared = Prepared {
+                    seq: d.entry.seq,
+                    time_ms: d.entry.time_ms,
+                    prev_hash: d.entry.prev_hash,
+                    entry_hash: d.entry_hash,
+                    leaf_hash: d.leaf_hash,
+                };
+                Ok((prepared, d.entry.signed))
+            })
+            .collect();
+        let mut prepared = Vec::with_capacity(decoded.len());
+        let mut signed = Vec::with_capacity(decoded.len());
+        let mut first_decode_error: Option<VerifyFailure> = None;
+        for item in decoded {
+            match item {
+                Ok((p, s)) => {
+                    prepared.push(p);
+                    signed.push(s);
+                }
+                Err(e) => {
+                    first_decode_error = Some(e);
+                    break;
+                }
+            }
+        }
+        // Parallel: signatures, in batches; a failed batch is re-checked one by one.
+        let mut batches: Vec<Vec<SignedSubmission>> = Vec::new();
+        let mut iter = signed.into_iter().peekable();
+        while iter.peek().is_some() {
+            batches.push(iter.by_ref().take(SIGNATURE_BATCH).collect());
+        }
+        let verified: Vec<Result<VerifiedSubmission, SubmissionError>> =
+            batches.into_par_iter().map(verify_batch_each).collect::<Vec<_>>().into_iter().flatten().collect();
+        // In order: links, rules, tree.
+        for (p, v) in prepared.into_iter().zip(verified) {
+            let position = self.head.size;
+            let v = v.map_err(|e| fail(Some(position), "signature", e.to_string()))?;
+            self.head
+                .link_parts(p.seq, &p.prev_hash, p.time_ms, p.entry_hash)
+                .map_err(|e| fail(Some(position), "link", e.to_string()))?;
+            let effects = self.state.apply(p.seq, p.time_ms, &v).map_err(|e| fail(Some(position), e.code(), e.to_string()))?;
+            self.signatures += v.signed().signatures.len() as u64;
+            self.tree.append(p.leaf_hash);
+            let entry = SequencedEntry { v: ENTRY_VERSION, seq: p.seq, time_ms: p.time_ms, prev_hash: p.prev_hash, signed: v.into_signed() };
+            on_entry(&entry, &effects, &p.leaf_hash);
+        }
+        match first_decode_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Verify a whole ledger. `progress` is called with the number of entries
+/// done after each chunk.
+pub fn verify_ledger(
+    entries: &[&[u8]],
+    checkpoint_note: &[u8],
+    options: &VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifyReport, VerifyFailure> {
+    // Trust anchor: the log key named in genesis (or the one the auditor pins).
+    let first = entries.first().ok_or_else(|| fail(None, "empty", "the bundle holds no entries"))?;
+    let genesis = SequencedEntry::decode(first).map_err(|e| fail(Some(0), "decode", e.to_string()))?;
+    let EntryBody::Genesis(g) = &genesis.entry.signed.submission.body else {
+        return Err(fail(Some(0), "genesis", "the first entry is not genesis"));
+    };
+    let genesis_vkey = g.log_vkey.clone();
+    if let Some(trusted) = &options.trusted_log_vkey {
+        if *trusted != genesis_vkey {
+            return Err(fail(Some(0), "checkpoint", format!("genesis declares log key {genesis_vkey}, not the trusted key {trusted}")));
+        }
+    }
+
+    let mut replay = Replay::new();
+    for chunk in entries.chunks(CHUNK_ENTRIES) {
+        replay.push(chunk, &mut |_, _, _| {})?;
+        progress(replay.head.size);
+    }
+    let Replay { state, head, tree, signatures } = replay;
+
+    // The checkpoint must be signed by the log key in force at its size
+    // (genesis's key, or the latest rotation sequenced before it).
+    let checkpoint = verify_checkpoint_with_state(&state, checkpoint_note, None)?;
+    let log_vkey = state.log_vkey_for_size(checkpoint.size()).unwrap_or_default().to_string();
+    if checkpoint.size() != head.size {
+        return Err(fail(
+            None,
+            "size_mismatch",
+            format!("the checkpoint covers {} entries but the bundle holds {}", checkpoint.size(), head.size),
+        ));
+    }
+    let root = tree.root();
+    if root != *checkpoint.root() {
+        return Err(fail(
+            None,
+            "root_mismatch",
+            format!("the entries' Merkle root {root} differs from the signed checkpoint's root {}", checkpoint.root()),
+        ));
+    }
+    let old = match &options.old_checkpoint {
+        Some(bytes) => Some(verify_checkpoint_with_state(&state, bytes, Some("the saved older checkpoint"))?),
+        None => None,
+    };
+    let mut consistent_with_size = None;
+    if let Some(old) = old {
+        if old.size() > checkpoint.size() {
+            // The log once showed more entries than it shows now: a rollback.
+            return Err(VerifyFailure {
+                seq: None,
+                code: "fork",
+                message: format!(
+                    "the saved checkpoint has {} entries but the ledger now has only {}: history was truncated",
+                    old.size(),
+                    checkpoint.size()
+                ),
+                fork: Some(ForkEvidence { a: old.note_bytes().to_vec(), b: checkpoint.note_bytes().to_vec() }),
+            });
+        }
+        let old_root = tree.root_at(old.size()).map_err(|e| fail(None, "fork", e.to_string()))?;
+        if old_root != *old.root() {
+            return Err(VerifyFailure {
+                seq: None,
+                code: "fork",
+                message: format!(
+                    "the saved checkpoint of size {} has root {} but this ledger's first {} entries hash to {}: history was rewritten",
+                    old.size(),
+                    old.root(),
+                    old.size(),
+                    old_root
+                ),
+                fork: Some(ForkEvidence { a: old.note_bytes().to_vec(), b: checkpoint.note_bytes().to_vec() }),
+            });
+        }
+        consistent_with_size = Some(old.size());
+    }
+    Ok(VerifyReport {
+        entries: head.size,
+        origin: state.origin().unwrap_or_default().to_string(),
+        log_vkey,
+        checkpoint,
+        root,
+        head_hash: head.last_hash,
+        signatures,
+        consistent_with_size,
+        state,
+    })
+}

@@ -1,0 +1,127 @@
+//! API errors: an HTTP status, a stable machine-readable code and a human
+//! message, as JSON `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ledger_core::rules::RuleError;
+use ledger_core::submission::SubmissionError;
+use serde::Serialize;
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable code.
+    pub code: &'static str,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+/// The JSON body of an error.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    /// The error.
+    pub error: ErrorDetail<'a>,
+}
+
+/// Code and message.
+#[derive(Debug, Serialize)]
+pub struct ErrorDetail<'a> {
+    /// Stable code.
+    pub code: &'a str,
+    /// Human message.
+    pub message: &'a str,
+}
+
+impl ApiError {
+    /// Any error.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+    /// 400 `malformed`.
+    pub fn malformed(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "malformed", message)
+    }
+    /// 400 `bad_request` for query parameters.
+    pub fn bad_param(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_parameter", message)
+    }
+    /// 404 `not_found`.
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+    /// 413 `too_large`.
+    pub fn too_large(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message)
+    }
+    /// 503 `overloaded` (with Retry-After).
+    pub fn overloaded() -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "the submission queue is full; retry in a second")
+    }
+    /// 503 `storage_failed`.
+    pub fn storage_failed() -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_failed", "the node could not make the batch durable; nothing was recorded; retry later")
+    }
+    /// 503 `unavailable` (shutting down / not ready).
+    pub fn unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
+    }
+    /// 422 `unknown_log_key`.
+    pub fn unknown_log_key(vkey: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_log_key",
+            format!("this node does not hold the private key of {vkey}; run `ledger-node prepare-rotation` first"),
+        )
+    }
+    /// 500 `internal`.
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    }
+
+    /// Map a signature/structure error.
+    pub fn from_submission(e: &SubmissionError) -> ApiError {
+        match e {
+            SubmissionError::Decode(_) | SubmissionError::SignatureCount => ApiError::malformed(e.to_string()),
+            SubmissionError::BadKey(_) | SubmissionError::BadSignature(_) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string())
+            }
+        }
+    }
+
+    /// Map a rule violation: authorization failures are 403, the rest 409/422.
+    pub fn from_rule(e: &RuleError) -> ApiError {
+        let status = match e {
+            RuleError::UnknownKey(_) | RuleError::RevokedKey { .. } | RuleError::KeyNotValid(_) => StatusCode::FORBIDDEN,
+            RuleError::OutOfScope { .. } | RuleError::MissingCosignature { .. } => StatusCode::FORBIDDEN,
+            RuleError::ReplayedNonce(_) | RuleError::DuplicateFund(_) | RuleError::DuplicateProject(_) => StatusCode::CONFLICT,
+            RuleError::AlreadyReversed { .. } | RuleError::DuplicateKey(_) => StatusCode::CONFLICT,
+            RuleError::Malformed(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> ErrorBody<'_> {
+        ErrorBody { error: ErrorDetail { code: self.code, message: &self.message } }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.status.as_u16(), self.code, self.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body())).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE || self.status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

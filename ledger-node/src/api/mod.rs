@@ -1,0 +1,146 @@
+//! The HTTP edge: routing, limits and the JSON types of the API. Only this
+//! module (and the web page) speaks HTTP; everything below it is typed Rust.
+
+pub mod error;
+pub mod ops;
+pub mod read;
+pub mod write;
+
+use crate::ledger::Shared;
+use crate::metrics::RouteLabel;
+use crate::sequencer::Job;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use error::ApiError;
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// Every limit of the HTTP edge, passed explicitly.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body (write API).
+    pub max_body_bytes: usize,
+    /// Most submissions in one request.
+    pub max_batch_submissions: usize,
+    /// Whole-request timeout.
+    pub request_timeout_ms: u64,
+    /// How long a submission waits for the sequencer's answer.
+    pub submit_timeout_ms: u64,
+    /// Public read requests per second per client address.
+    pub read_rate_per_sec: u32,
+    /// Burst allowance for the read rate limit.
+    pub read_burst: u32,
+    /// Largest page of a paginated query.
+    pub max_page: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 16 * 1024 * 1024,
+            max_batch_submissions: 10_000,
+            request_timeout_ms: 30_000,
+            submit_timeout_ms: 20_000,
+            read_rate_per_sec: 100,
+            read_burst: 200,
+            max_page: 1_000,
+        }
+    }
+}
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    /// Shared ledger, store, metrics.
+    pub shared: Arc<Shared>,
+    /// The sequencer's queue.
+    pub submit: mpsc::Sender<Job>,
+    /// Limits.
+    pub limits: Limits,
+    /// Per-address rate limiter for public reads.
+    pub read_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("limits", &self.limits).finish()
+    }
+}
+
+impl AppState {
+    /// Build the state, with a rate limiter from the limits.
+    pub fn new(shared: Arc<Shared>, submit: mpsc::Sender<Job>, limits: Limits) -> AppState {
+        let rate = NonZeroU32::new(limits.read_rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(limits.read_burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let limiter = DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
+        AppState { shared, submit, limits, read_limiter: Arc::new(limiter) }
+    }
+}
+
+/// The whole application: write API, public read API, tiles, web page, ops.
+pub fn router(app: AppState) -> Router {
+    let write = Router::new()
+        .route("/v1/submissions", post(write::submit))
+        .layer(DefaultBodyLimit::max(app.limits.max_body_bytes));
+    let public = read::router()
+        .layer(middleware::from_fn_with_state(app.clone(), rate_limit))
+        .layer(CompressionLayer::new())
+        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD, Method::OPTIONS]));
+    let ops = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics));
+    Router::new()
+        .merge(write)
+        .merge(public)
+        .merge(ops)
+        .merge(crate::web::router())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_millis(app.limits.request_timeout_ms)))
+        .layer(CatchPanicLayer::custom(|_| ApiError::internal("the request handler failed").into_response()))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /v1/log and docs/API.md")
+}
+
+/// Per-client-address rate limit on the public read API.
+async fn rate_limit(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    if app.read_limiter.check_key(&ip).is_err() {
+        app.shared.metrics.reject("rate_limited");
+        return ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests from your address; slow down")
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// Request latency by route and status class.
+async fn observe(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = format!("{}xx", response.status().as_u16() / 100);
+    app.shared.metrics.request_seconds.get_or_create(&RouteLabel { route, status }).observe(started.elapsed().as_secs_f64());
+    response
+}

@@ -1,0 +1,231 @@
+//! `POST /v1/submissions`: the authenticated write API.
+//!
+//! There are no accounts or passwords: a submission is authorised by its own
+//! Ed25519 signatures, checked here, and by the keys granted in the chain,
+//! checked by the sequencer's rule engine at the moment of sequencing.
+//!
+//! Bodies: `application/json` — `{"submissions": [SignedSubmission, …]}` with
+//! the JSON form of the core types (bytes as hex) — or
+//! `application/octet-stream` — records of `u32 LE length ‖ canonical
+//! SignedSubmission bytes` (the same framing as the export bundle).
+
+use crate::api::error::ApiError;
+use crate::api::AppState;
+use crate::sequencer::Job;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use ledger_core::encoding::{self, MAX_ENCODED_BYTES};
+use ledger_core::receipt::SignedReceipt;
+use ledger_core::submission::{verify_batch_each, SignedSubmission};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// JSON request body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// One or more signed submissions.
+    pub submissions: Vec<SignedSubmission>,
+}
+
+/// The outcome of one submission.
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ItemResult {
+    /// Durable; here is the signed receipt.
+    Accepted {
+        /// The receipt.
+        receipt: SignedReceipt,
+    },
+    /// Refused; nothing was recorded for it.
+    Rejected {
+        /// Code and message.
+        error: ErrorJson,
+    },
+}
+
+/// An error inside a batch answer.
+#[derive(Debug, Serialize)]
+pub struct ErrorJson {
+    /// Stable code.
+    pub code: &'static str,
+    /// Human message.
+    pub message: String,
+}
+
+/// The answer to a submission request.
+#[derive(Debug, Serialize)]
+pub struct SubmitResponse {
+    /// Number accepted.
+    pub accepted: usize,
+    /// Number rejected.
+    pub rejected: usize,
+    /// One result per submission, in request order.
+    pub results: Vec<ItemResult>,
+}
+
+fn parse_framed(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmission, ApiError>>, ApiError> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < body.len() {
+        if out.len() >= max_items {
+            return Err(ApiError::too_large(format!("at most {max_items} submissions per request")));
+        }
+        let len_bytes: [u8; 4] = body
+            .get(at..at + 4)
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(|| ApiError::malformed(format!("record {} has a truncated length prefix", out.len())))?;
+        let len = u32::from_le_bytes(len_bytes) as usize;
+        if len > MAX_ENCODED_BYTES {
+            return Err(ApiError::too_large(format!("record {} is {len} bytes, over {MAX_ENCODED_BYTES}", out.len())));
+        }
+        let record = body
+            .get(at + 4..at + 4 + len)
+            .ok_or_else(|| ApiError::malformed(format!("record {} is truncated", out.len())))?;
+        out.push(SignedSubmission::decode(record).map_err(|e| ApiError::from_submission(&e)));
+        at += 4 + len;
+    }
+    Ok(out)
+}
+
+/// Handle `POST /v1/submissions`.
+pub async fn submit(State(app): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    match submit_inner(app, headers, body).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn submit_inner(app: AppState, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(format!("request body over {} bytes", app.limits.max_body_bytes))
+        } else {
+            ApiError::malformed(e.body_text())
+        }
+    })?;
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let max = app.limits.max_batch_submissions;
+    let parsed: Vec<Result<SignedSubmission, ApiError>> = if content_type.starts_with("application/octet-stream") {
+        parse_framed(&body, max)?
+    } else if content_type.starts_with("application/json") {
+        let request: SubmitRequest = serde_json::from_slice(&body).map_err(|e| ApiError::malformed(format!("JSON body: {e}")))?;
+        if request.submissions.len() > max {
+            return Err(ApiError::too_large(format!("at most {max} submissions per request")));
+        }
+        request
+            .submissions
+            .into_iter()
+            .map(|s| {
+                if encoding::encode(&s).len() > MAX_ENCODED_BYTES {
+                    return Err(ApiError::too_large(format!("a submission is over {MAX_ENCODED_BYTES} bytes")));
+                }
+                s.check_structure().map_err(|e| ApiError::from_submission(&e))?;
+                Ok(s)
+            })
+            .collect()
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json or application/octet-stream",
+        ));
+    };
+    if parsed.is_empty() {
+        return Err(ApiError::malformed("no submissions in the request"));
+    }
+    let single = parsed.len() == 1;
+
+    let results = submit_parsed(&app, parsed).await?;
+
+    if single {
+        if let Some(Err(e)) = results.first() {
+            return Err(e.clone());
+        }
+    }
+    let accepted = results.iter().filter(|r| r.is_ok()).count();
+    let response = SubmitResponse {
+        accepted,
+        rejected: results.len() - accepted,
+        results: results
+            .into_iter()
+            .map(|r| match r {
+                Ok(receipt) => ItemResult::Accepted { receipt },
+                Err(e) => ItemResult::Rejected { error: ErrorJson { code: e.code, message: e.message } },
+            })
+            .collect(),
+    };
+    Ok((StatusCode::OK, Json(response)).into_response())
+}
+
+/// Verify signatures (batched, off the async workers) and hand the good
+/// submissions to the sequencer; one result per input, in order. This is the
+/// one write path: the HTTP handler and the demo loader both use it.
+pub async fn submit_parsed(
+    app: &AppState,
+    parsed: Vec<Result<SignedSubmission, ApiError>>,
+) -> Result<Vec<Result<SignedReceipt, ApiError>>, ApiError> {
+    let mut positions = Vec::new();
+    let mut to_verify = Vec::new();
+    let mut results: Vec<Option<Result<SignedReceipt, ApiError>>> = Vec::with_capacity(parsed.len());
+    for (i, item) in parsed.into_iter().enumerate() {
+        match item {
+            Ok(s) => {
+                positions.push(i);
+                to_verify.push(s);
+                results.push(None);
+            }
+            Err(e) => {
+                app.shared.metrics.reject(e.code);
+                results.push(Some(Err(e)));
+            }
+        }
+    }
+    let verified = tokio::task::spawn_blocking(move || verify_batch_each(to_verify))
+        .await
+        .map_err(|_| ApiError::internal("signature verification task failed"))?;
+    let mut job_items = Vec::new();
+    let mut job_positions = Vec::new();
+    for (position, outcome) in positions.into_iter().zip(verified) {
+        match outcome {
+            Ok(v) => {
+                job_items.push(v);
+                job_positions.push(position);
+            }
+            Err(e) => {
+                let e = ApiError::from_submission(&e);
+                app.shared.metrics.reject(e.code);
+                if let Some(slot) = results.get_mut(position) {
+                    *slot = Some(Err(e));
+                }
+            }
+        }
+    }
+    if !job_items.is_empty() {
+        let (reply_tx, reply_rx) = oneshot::channel();
+        app.submit.try_send(Job { items: job_items, reply: reply_tx }).map_err(|e| match e {
+            tokio::sync::mpsc::error::TrySendError::Full(_) => {
+                app.shared.metrics.reject("overloaded");
+                ApiError::overloaded()
+            }
+            tokio::sync::mpsc::error::TrySendError::Closed(_) => ApiError::unavailable("the node is shutting down"),
+        })?;
+        let answers = tokio::time::timeout(Duration::from_millis(app.limits.submit_timeout_ms), reply_rx)
+            .await
+            .map_err(|_| {
+                ApiError::unavailable("the sequencer did not answer in time; retry the same submissions (retries are idempotent)")
+            })?
+            .map_err(|_| ApiError::unavailable("the node stopped before answering; retry the same submissions"))?;
+        for (position, answer) in job_positions.into_iter().zip(answers) {
+            if let Some(slot) = results.get_mut(position) {
+                *slot = Some(answer);
+            }
+        }
+    }
+    Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err(ApiError::internal("no answer")))).collect())
+}

@@ -1,0 +1,180 @@
+//! Configuration: command-line flags, then environment variables, then a
+//! TOML file, then defaults — in that order of precedence. Every limit has
+//! an explicit value here; nothing relies on a library's default.
+
+use crate::api::Limits;
+use crate::sequencer::SequencerOptions;
+use crate::store::StoreOptions;
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Default data folder for a real node.
+pub const DEFAULT_DATA_DIR: &str = "./sunshine-data";
+/// Default data folder for `--demo`, kept apart so a demo never mixes with real data.
+pub const DEFAULT_DEMO_DATA_DIR: &str = "./sunshine-demo";
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Sunshine Ledger node (阳光账本节点): the signed write API, the public read
+/// API and the citizens' web page over one embedded store.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ledger-node",
+    version,
+    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080 --origin huaian.example.gov.cn/ledger\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running."
+)]
+pub struct Args {
+    /// Data folder (one folder holds everything: store and keys/).
+    #[arg(long, env = "LEDGER_DATA")]
+    pub data: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "LEDGER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// TOML configuration file (same keys as the long flags, with underscores).
+    #[arg(long, env = "LEDGER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// On an empty data folder, create demo keys and load the demo data set.
+    #[arg(long)]
+    pub demo: bool,
+    /// The log's origin (checkpoint key name), needed to create a new log key.
+    #[arg(long, env = "LEDGER_ORIGIN")]
+    pub origin: Option<String>,
+    /// Log format: `human` or `json`.
+    #[arg(long, env = "LEDGER_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Most entries per group commit.
+    #[arg(long)]
+    pub max_batch_entries: Option<usize>,
+    /// Milliseconds to wait to fill a group commit.
+    #[arg(long)]
+    pub batch_window_ms: Option<u64>,
+    /// Requests that may wait for the sequencer before 503.
+    #[arg(long)]
+    pub queue_requests: Option<usize>,
+    /// Largest request body in bytes.
+    #[arg(long)]
+    pub max_body_bytes: Option<usize>,
+    /// Public read requests per second per client address.
+    #[arg(long)]
+    pub read_rate_per_sec: Option<u32>,
+    /// sled cache in MiB.
+    #[arg(long)]
+    pub cache_mib: Option<u64>,
+    /// Demo only: number of demo entries to load.
+    #[arg(long)]
+    pub demo_entries: Option<u64>,
+    /// Subcommand (default: run the node).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Maintenance commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create keys/log-next.key for a log-key rotation and print its verifier
+    /// key; then an admin posts a `log_key_rotate` entry naming it
+    /// (`ledger rotate-log-key`), and the node switches keys when it is sequenced.
+    PrepareRotation,
+}
+
+/// The TOML file's keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    data: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    origin: Option<String>,
+    log_format: Option<String>,
+    max_batch_entries: Option<usize>,
+    batch_window_ms: Option<u64>,
+    queue_requests: Option<usize>,
+    max_body_bytes: Option<usize>,
+    read_rate_per_sec: Option<u32>,
+    cache_mib: Option<u64>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Data folder.
+    pub data_dir: PathBuf,
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Load the demo on an empty folder.
+    pub demo: bool,
+    /// Demo size.
+    pub demo_entries: u64,
+    /// Origin for a new log key.
+    pub origin: Option<String>,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// HTTP limits.
+    pub limits: Limits,
+    /// Group commit.
+    pub sequencer: SequencerOptions,
+    /// Store.
+    pub store: StoreOptions,
+    /// Requests queued for the sequencer before back-pressure.
+    pub queue_requests: usize,
+}
+
+impl NodeConfig {
+    /// Resolve flags > environment (clap reads both) > file > defaults.
+    pub fn resolve(args: &Args) -> Result<NodeConfig> {
+        let file: FileConfig = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let demo = args.demo;
+        let default_dir = if demo { DEFAULT_DEMO_DATA_DIR } else { DEFAULT_DATA_DIR };
+        let log_format = match args.log_format.clone().or(file.log_format).as_deref() {
+            None | Some("human") => LogFormat::Human,
+            Some("json") => LogFormat::Json,
+            Some(other) => anyhow::bail!("--log-format must be human or json, not {other:?}"),
+        };
+        let default_listen: SocketAddr = DEFAULT_LISTEN.parse().context("default listen address")?;
+        let mut limits = Limits::default();
+        if let Some(v) = args.max_body_bytes.or(file.max_body_bytes) {
+            limits.max_body_bytes = v;
+        }
+        if let Some(v) = args.read_rate_per_sec.or(file.read_rate_per_sec) {
+            limits.read_rate_per_sec = v;
+            limits.read_burst = v.saturating_mul(2);
+        }
+        let max_batch_entries = args.max_batch_entries.or(file.max_batch_entries).unwrap_or(8_192);
+        if !(1..=100_000).contains(&max_batch_entries) {
+            anyhow::bail!("--max-batch-entries must be 1-100000");
+        }
+        Ok(NodeConfig {
+            data_dir: args.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from(default_dir)),
+            listen: args.listen.or(file.listen).unwrap_or(default_listen),
+            demo,
+            demo_entries: args.demo_entries.unwrap_or(3_000).clamp(100, 2_000_000),
+            origin: args.origin.clone().or(file.origin),
+            log_format,
+            limits,
+            sequencer: SequencerOptions {
+                max_batch_entries,
+                batch_window_ms: args.batch_window_ms.or(file.batch_window_ms).unwrap_or(1).min(100),
+                prune_every_entries: 100_000,
+            },
+            store: StoreOptions { cache_bytes: args.cache_mib.or(file.cache_mib).unwrap_or(64).clamp(8, 4096) * 1024 * 1024 },
+            queue_requests: args.queue_requests.or(file.queue_requests).unwrap_or(4_096).clamp(1, 1_000_000),
+        })
+    }
+}

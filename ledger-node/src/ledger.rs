@@ -1,0 +1,192 @@
+//! The node's in-memory view of the ledger: the rule state, the Merkle tree,
+//! the chain head and the query aggregates, rebuilt at start by replaying
+//! (and so re-verifying) every stored entry.
+//!
+//! Readers only ever look at the first `committed` entries — those whose
+//! batch has been flushed — so proofs, entries and checkpoints served to the
+//! public are always durable.
+
+use crate::metrics::Metrics;
+use crate::query::QueryIndex;
+use crate::store::{IndexKey, Store, StoreError};
+use ledger_core::chain::{ChainHead, SequencedEntry};
+use ledger_core::merkle::{MemoryTree, TreeHash};
+use ledger_core::rules::{Effects, LedgerState};
+use ledger_core::verify::{verify_checkpoint_with_state, Replay, VerifyFailure};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// Entries read from the store per replay step.
+const REPLAY_CHUNK: u64 = 32_768;
+
+/// The mutable in-memory ledger, guarded by one lock.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// Rule state (keys, funds, projects, balances, nonces).
+    pub state: LedgerState,
+    /// Every stored Merkle hash.
+    pub tree: MemoryTree,
+    /// The chain head.
+    pub head: ChainHead,
+    /// Aggregates for the public queries.
+    pub query: QueryIndex,
+}
+
+/// The latest durable checkpoint.
+#[derive(Debug, Clone)]
+pub struct Latest {
+    /// The signed note, as served at `/v1/checkpoint`.
+    pub note: String,
+    /// Tree size.
+    pub size: u64,
+    /// Root hash.
+    pub root: TreeHash,
+}
+
+/// What every part of the node shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// The data folder.
+    pub data_dir: PathBuf,
+    /// The store.
+    pub store: Store,
+    /// The in-memory ledger.
+    pub ledger: RwLock<Ledger>,
+    /// Number of durable entries (visible to readers).
+    pub committed: AtomicU64,
+    /// The latest durable checkpoint (None before genesis).
+    pub latest: RwLock<Option<Arc<Latest>>>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// False until start-up checks pass, and after the sequencer stops.
+    pub ready: AtomicBool,
+}
+
+impl Shared {
+    /// Durable entry count.
+    pub fn committed(&self) -> u64 {
+        self.committed.load(Ordering::Acquire)
+    }
+
+    /// The latest checkpoint.
+    pub fn latest(&self) -> Option<Arc<Latest>> {
+        self.latest.read().ok().and_then(|g| g.clone())
+    }
+}
+
+/// Why the node refuses to start on a data folder.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// sled failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An entry does not verify: the store is damaged or was tampered with.
+    #[error("the store is damaged: {0}. Restore the data folder from a backup (ledger export bundle) and restart")]
+    Damaged(VerifyFailure),
+    /// The stored checkpoint does not match the stored entries.
+    #[error("the store is damaged: {0}")]
+    Checkpoint(String),
+}
+
+/// The secondary index keys of an applied entry: every region concerned and
+/// its ancestors (so a town's query sees its villages' entries), the fund,
+/// the project, the household and the accounts.
+pub fn index_keys(effects: &Effects) -> Vec<IndexKey> {
+    let mut keys: Vec<IndexKey> = Vec::new();
+    for region in &effects.regions {
+        let mut cursor = Some(*region);
+        while let Some(code) = cursor {
+            let key = IndexKey::Region(code);
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+            cursor = code.parent();
+        }
+    }
+    if let Some(fund) = &effects.fund {
+        keys.push(IndexKey::Fund(fund.clone()));
+    }
+    if let Some(project) = &effects.project {
+        keys.push(IndexKey::Project(project.clone()));
+    }
+    if let Some(household) = &effects.household {
+        keys.push(IndexKey::Household(*household));
+    }
+    for account in &effects.accounts {
+        let key = IndexKey::Account(account.clone());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// Replay every stored entry — decoding, links, signatures, rules, tree — and
+/// check the result against the stored checkpoint. A flipped byte anywhere
+/// is found here and named.
+pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Option<Latest>), OpenError> {
+    let count = store.entry_count()?;
+    let mut replay = Replay::new();
+    let mut query = QueryIndex::default();
+    let mut start = 0u64;
+    while start < count {
+        let end = (start + REPLAY_CHUNK).min(count);
+        let mut chunk: Vec<Vec<u8>> = Vec::with_capacity((end - start) as usize);
+        for item in store.entries(start, end) {
+            let (seq, bytes) = item?;
+            if seq != start + chunk.len() as u64 {
+                return Err(OpenError::Checkpoint(format!("entry {} is missing from the store", start + chunk.len() as u64)));
+            }
+            chunk.push(bytes);
+        }
+        let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+        // The query index needs the state as of each entry, which the replay
+        // holds; record after each entry through the callback.
+        let mut pending: Vec<(SequencedEntry, Effects)> = Vec::new();
+        replay
+            .push(&refs, &mut |entry, effects, _leaf| pending.push((entry.clone(), effects.clone())))
+            .map_err(OpenError::Damaged)?;
+        for (entry, effects) in &pending {
+            query.record(entry, effects, &replay.state);
+        }
+        start = end;
+        progress(start);
+    }
+    let Replay { state, head, tree, .. } = replay;
+    let latest = match store.checkpoint()? {
+        None if count == 0 => None,
+        None => return Err(OpenError::Checkpoint(format!("{count} entries but no checkpoint"))),
+        Some(note) => {
+            let checkpoint = verify_checkpoint_with_state(&state, &note, Some("the stored checkpoint"))
+                .map_err(|e| OpenError::Checkpoint(e.to_string()))?;
+            if checkpoint.size() != count || *checkpoint.root() != tree.root() {
+                return Err(OpenError::Checkpoint(format!(
+                    "the stored checkpoint (size {}, root {}) does not match the {count} stored entries (root {})",
+                    checkpoint.size(),
+                    checkpoint.root(),
+                    tree.root()
+                )));
+            }
+            let note = String::from_utf8(note).map_err(|_| OpenError::Checkpoint("checkpoint is not UTF-8".into()))?;
+            Some(Latest { note, size: count, root: tree.root() })
+        }
+    };
+    Ok((Ledger { state, tree, head, query }, latest))
+}
+
+impl Shared {
+    /// Build the shared state from an opened ledger.
+    pub fn new(data_dir: PathBuf, store: Store, ledger: Ledger, latest: Option<Latest>, metrics: Metrics) -> Arc<Shared> {
+        let committed = ledger.head.size;
+        Arc::new(Shared {
+            data_dir,
+            store,
+            ledger: RwLock::new(ledger),
+            committed: AtomicU64::new(committed),
+            latest: RwLock::new(latest.map(Arc::new)),
+            metrics,
+            ready: AtomicBool::new(false),
+        })
+    }
+}

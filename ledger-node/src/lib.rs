@@ -1,0 +1,19 @@
+//! # ledger-node
+//!
+//! The Sunshine Ledger node: a sled store behind one storage module, a
+//! group-commit sequencer, the signed write API, the public read API, tiles,
+//! the citizens' web page and the operations endpoints. See
+//! docs/ARCHITECTURE.md for the data flow of a submission from HTTP to disk.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod api;
+pub mod config;
+pub mod demo;
+pub mod keyfile;
+pub mod ledger;
+pub mod metrics;
+pub mod query;
+pub mod sequencer;
+pub mod server;
+pub mod store;
+pub mod web;

@@ -1,0 +1,49 @@
+//! `ledger-node`: see `ledger-node --help`.
+
+use clap::Parser;
+use ledger_node::config::{Args, Command, LogFormat, NodeConfig};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match NodeConfig::resolve(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("ledger-node: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sled=warn"));
+    match config.log_format {
+        LogFormat::Json => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
+        LogFormat::Human => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
+    if let Some(Command::PrepareRotation) = args.command {
+        return match ledger_node::server::prepare_rotation(&config) {
+            Ok(vkey) => {
+                println!("{vkey}");
+                eprintln!("prepared keys/log-next.key; now post a log_key_rotate entry naming this key (ledger rotate-log-key)");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ledger-node: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ledger-node: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(ledger_node::server::serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ledger-node: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Prometheus metrics (`GET /metrics`).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+/// Label: a rejection code.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CodeLabel {
+    /// Stable error code.
+    pub code: String,
+}
+
+/// Labels of an HTTP request.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabel {
+    /// Matched route pattern.
+    pub route: String,
+    /// Status class, e.g. `2xx`.
+    pub status: String,
+}
+
+/// Every metric the node exports.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Entries appended.
+    pub entries: Counter,
+    /// Current log size.
+    pub log_size: Gauge,
+    /// Submissions rejected, by code.
+    pub rejections: Family<CodeLabel, Counter>,
+    /// Entries per group commit.
+    pub batch_size: Histogram,
+    /// Seconds from batch start to durable flush.
+    pub commit_seconds: Histogram,
+    /// Seconds per HTTP request, by route and status class.
+    pub request_seconds: Family<RouteLabel, Histogram, fn() -> Histogram>,
+    /// Submissions waiting in the queue.
+    pub queue_depth: Gauge,
+    /// Bytes the store occupies on disk.
+    pub disk_bytes: Gauge,
+}
+
+fn request_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.0001, 2.0, 16))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// Register every metric.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("ledger");
+        let entries = Counter::default();
+        registry.register("entries", "Entries appended to the log", entries.clone());
+        let log_size = Gauge::default();
+        registry.register("log_size", "Entries in the log (durable)", log_size.clone());
+        let rejections = Family::<CodeLabel, Counter>::default();
+        registry.register("rejections", "Submissions rejected, by error code", rejections.clone());
+        let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 15));
+        registry.register("batch_size_entries", "Entries per group commit", batch_size.clone());
+        let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
+        registry.register("commit_seconds", "Group commit latency: validation, append, flush, checkpoint", commit_seconds.clone());
+        let request_seconds = Family::<RouteLabel, Histogram, fn() -> Histogram>::new_with_constructor(request_histogram);
+        registry.register("http_request_seconds", "HTTP request latency by route and status class", request_seconds.clone());
+        let queue_depth = Gauge::default();
+        registry.register("queue_depth", "Submissions waiting for the sequencer", queue_depth.clone());
+        let disk_bytes = Gauge::default();
+        registry.register("disk_bytes", "Bytes the store occupies on disk", disk_bytes.clone());
+        Metrics { registry, entries, log_size, rejections, batch_size, commit_seconds, request_seconds, queue_depth, disk_bytes }
+    }
+
+    /// Count a rejection.
+    pub fn reject(&self, code: &str) {
+        self.rejections.get_or_create(&CodeLabel { code: code.to_string() }).inc();
+    }
+
+    /// Set a gauge from an unsigned count (saturating at i64::MAX).
+    pub fn set_gauge(gauge: &Gauge, value: u64) {
+        gauge.set(i64::try_from(value).unwrap_or(i64::MAX));
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}

@@ -1,0 +1,140 @@
+//! Start-up, serving and shutdown.
+
+use crate::api::{self, AppState};
+use crate::config::NodeConfig;
+use crate::keyfile;
+use crate::ledger::{open_ledger, Shared};
+use crate::metrics::Metrics;
+use crate::sequencer::{self, Signers};
+use crate::store::Store;
+use anyhow::{bail, Context, Result};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use tokio::sync::mpsc;
+
+/// A started node: the app state for the router and the sequencer thread.
+#[derive(Debug)]
+pub struct Started {
+    /// Shared by every handler.
+    pub app: AppState,
+    /// The sequencer; joins after every `AppState` is dropped.
+    pub sequencer: std::thread::JoinHandle<()>,
+}
+
+/// Load the log keys the node holds: `keys/log.key`, any retired ones (so
+/// idempotent retries of old entries still get their original receipts) and
+/// `keys/log-next.key` if a rotation is prepared.
+fn load_signers(data_dir: &Path) -> Result<Signers> {
+    let mut keys = Vec::new();
+    let dir = keyfile::keys_dir(data_dir);
+    if dir.exists() {
+        for item in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = item?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            if name == "log.key" || name == "log-next.key" || (name.starts_with("log-retired-") && name.ends_with(".key")) {
+                keys.push(keyfile::read_signing_key(&path)?);
+            }
+        }
+    }
+    Signers::new(keys)
+}
+
+/// Open the store, replay and verify it, and start the sequencer.
+pub fn start(config: &NodeConfig) -> Result<Started> {
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+    let store_dir = config.data_dir.join("store");
+    let store = Store::open(&store_dir, config.store)
+        .with_context(|| format!("opening the store in {} (is another ledger-node using this folder?)", store_dir.display()))?;
+    let log_path = keyfile::log_key_path(&config.data_dir);
+    if !log_path.exists() {
+        let Some(origin) = &config.origin else {
+            bail!(
+                "no log key at {}: start once with --origin <name, e.g. huaian.example.gov.cn/ledger> to create one",
+                log_path.display()
+            );
+        };
+        let key = keyfile::create_signing_key(&log_path, origin)?;
+        let vkey = ledger_core::keys::verifier_key_string(origin, &key.verifying_key());
+        tracing::info!(vkey, path = %log_path.display(), "created the log key; put this verifier key in the genesis entry");
+    }
+    let signers = load_signers(&config.data_dir)?;
+    tracing::info!(dir = %config.data_dir.display(), "verifying the stored ledger");
+    let started = std::time::Instant::now();
+    let (ledger, latest) = open_ledger(&store, &|n| tracing::debug!(entries = n, "replayed"))?;
+    tracing::info!(entries = ledger.head.size, seconds = started.elapsed().as_secs_f64(), "store verified");
+    if let Some(vkey) = ledger.state.log_vkey() {
+        if !signers.has(vkey) {
+            bail!("the log key in force ({vkey}) is not in {}", keyfile::keys_dir(&config.data_dir).display());
+        }
+    }
+    let metrics = Metrics::new();
+    Metrics::set_gauge(&metrics.log_size, ledger.head.size);
+    let shared = Shared::new(config.data_dir.clone(), store, ledger, latest, metrics);
+    let (tx, rx) = mpsc::channel(config.queue_requests);
+    let sequencer = sequencer::spawn(shared.clone(), signers, rx, config.sequencer).context("starting the sequencer")?;
+    shared.ready.store(true, Ordering::Release);
+    Ok(Started { app: AppState::new(shared, tx, config.limits), sequencer })
+}
+
+/// Run the node until SIGINT/SIGTERM; finish the batch in flight; flush.
+pub async fn serve(config: NodeConfig) -> Result<()> {
+    let demo_needed = config.demo && !config.data_dir.join("store").exists();
+    if demo_needed {
+        crate::demo::prepare(&config)?;
+    }
+    let Started { app, sequencer } = start(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {} (is the port in use? pass --listen)", config.listen))?;
+    let local = listener.local_addr()?;
+    if demo_needed {
+        crate::demo::load(&app, &config).await?;
+    }
+    let url = format!("http://{local}/");
+    tracing::info!(%url, entries = app.shared.committed(), "serving");
+    println!("阳光账本 node ready: {url}  (data: {}, {} entries)", config.data_dir.display(), app.shared.committed());
+    let router = api::router(app.clone());
+    let shared = app.shared.clone();
+    drop(app);
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("HTTP stopped; finishing the batch in flight");
+    shared.ready.store(false, Ordering::Release);
+    // Every sender is gone with the router: the sequencer drains and returns.
+    tokio::task::spawn_blocking(move || sequencer.join()).await.ok();
+    shared.store.flush().context("final flush")?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// `prepare-rotation`: create `keys/log-next.key` and print its verifier key.
+pub fn prepare_rotation(config: &NodeConfig) -> Result<String> {
+    let (origin, _) = keyfile::read_signing_key(&keyfile::log_key_path(&config.data_dir))?;
+    let path = keyfile::next_log_key_path(&config.data_dir);
+    let key = keyfile::create_signing_key(&path, &origin)?;
+    Ok(ledger_core::keys::verifier_key_string(&origin, &key.verifying_key()))
+}
