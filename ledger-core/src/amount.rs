@@ -142,14 +142,23 @@ mod tests {
     #[test]
     fn new_rejects_zero_and_too_large() {
         assert_eq!(Fen::new(0), Err(AmountError::Zero));
-        assert_eq!(Fen::new(MAX_ENTRY_FEN + 1), Err(AmountError::TooLarge(MAX_ENTRY_FEN + 1)));
+        assert_eq!(
+            Fen::new(MAX_ENTRY_FEN + 1),
+            Err(AmountError::TooLarge(MAX_ENTRY_FEN + 1))
+        );
         assert_eq!(Fen::new(1).map(Fen::get), Ok(1));
     }
 
     #[test]
     fn checked_arithmetic() {
-        assert_eq!(Fen::from_raw(u64::MAX).checked_add(Fen::from_raw(1)), Err(AmountError::Overflow));
-        assert_eq!(Fen::from_raw(1).checked_sub(Fen::from_raw(2)), Err(AmountError::Underflow));
+        assert_eq!(
+            Fen::from_raw(u64::MAX).checked_add(Fen::from_raw(1)),
+            Err(AmountError::Overflow)
+        );
+        assert_eq!(
+            Fen::from_raw(1).checked_sub(Fen::from_raw(2)),
+            Err(AmountError::Underflow)
+        );
         assert_eq!(Fen::from_raw(5).checked_sub(Fen::from_raw(2)), Ok(Fen::from_raw(3)));
     }
 

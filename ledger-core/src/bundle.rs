@@ -103,11 +103,17 @@ pub fn parse_header(bytes: &[u8]) -> Result<(BundleHeader, usize), BundleError> 
         return Err(BundleError::BadMagic);
     }
     let at = BUNDLE_MAGIC.len();
-    let len = read_u32(bytes, at).ok_or(BundleError::Truncated { complete: 0, expected: 0 })?;
+    let len = read_u32(bytes, at).ok_or(BundleError::Truncated {
+        complete: 0,
+        expected: 0,
+    })?;
     if len > MAX_HEADER_BYTES {
         return Err(BundleError::TooLarge);
     }
-    let body = bytes.get(at + 4..at + 4 + len).ok_or(BundleError::Truncated { complete: 0, expected: 0 })?;
+    let body = bytes.get(at + 4..at + 4 + len).ok_or(BundleError::Truncated {
+        complete: 0,
+        expected: 0,
+    })?;
     let header: BundleHeader = encoding::decode_canonical(body).map_err(BundleError::Header)?;
     encoding::expect_version(header.v, BUNDLE_VERSION).map_err(BundleError::Header)?;
     if header.entry_count > MAX_BUNDLE_ENTRIES {
@@ -125,7 +131,9 @@ pub fn split_records(bytes: &[u8], mut offset: usize, max: u64) -> (Vec<&[u8]>, 
         if len > encoding::MAX_ENCODED_BYTES {
             break;
         }
-        let Some(record) = bytes.get(offset + 4..offset + 4 + len) else { break };
+        let Some(record) = bytes.get(offset + 4..offset + 4 + len) else {
+            break;
+        };
         records.push(record);
         offset += 4 + len;
     }
@@ -137,7 +145,10 @@ pub fn parse_bundle(bytes: &[u8]) -> Result<BundleView<'_>, BundleError> {
     let (header, offset) = parse_header(bytes)?;
     let (entries, end) = split_records(bytes, offset, header.entry_count);
     if (entries.len() as u64) < header.entry_count {
-        return Err(BundleError::Truncated { complete: entries.len() as u64, expected: header.entry_count });
+        return Err(BundleError::Truncated {
+            complete: entries.len() as u64,
+            expected: header.entry_count,
+        });
     }
     if end != bytes.len() {
         return Err(BundleError::TrailingBytes(bytes.len() - end));

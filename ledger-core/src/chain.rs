@@ -54,7 +54,11 @@ impl SequencedEntry {
         let entry: SequencedEntry = encoding::decode_canonical(bytes)?;
         encoding::expect_version(entry.v, ENTRY_VERSION).map_err(SubmissionError::Decode)?;
         entry.signed.check_structure()?;
-        Ok(DecodedEntry { entry, entry_hash: entry_hash(bytes), leaf_hash: leaf_hash(bytes) })
+        Ok(DecodedEntry {
+            entry,
+            entry_hash: entry_hash(bytes),
+            leaf_hash: leaf_hash(bytes),
+        })
     }
 }
 
@@ -120,7 +124,11 @@ pub struct ChainHead {
 
 impl ChainHead {
     /// The head of an empty chain.
-    pub const EMPTY: ChainHead = ChainHead { size: 0, last_hash: GENESIS_PREV_HASH, last_time_ms: 0 };
+    pub const EMPTY: ChainHead = ChainHead {
+        size: 0,
+        last_hash: GENESIS_PREV_HASH,
+        last_time_ms: 0,
+    };
 
     /// Check that `entry` is the next link, and advance.
     pub fn link(&mut self, entry: &SequencedEntry, entry_hash: Hash32) -> Result<(), LinkError> {
@@ -128,15 +136,32 @@ impl ChainHead {
     }
 
     /// [`ChainHead::link`] from the entry's linking fields.
-    pub fn link_parts(&mut self, seq: u64, prev_hash: &Hash32, time_ms: u64, entry_hash: Hash32) -> Result<(), LinkError> {
+    pub fn link_parts(
+        &mut self,
+        seq: u64,
+        prev_hash: &Hash32,
+        time_ms: u64,
+        entry_hash: Hash32,
+    ) -> Result<(), LinkError> {
         if seq != self.size {
-            return Err(LinkError::Sequence { position: self.size, claimed: seq });
+            return Err(LinkError::Sequence {
+                position: self.size,
+                claimed: seq,
+            });
         }
         if *prev_hash != self.last_hash {
-            return Err(LinkError::PrevHash { seq, found: *prev_hash, expected: self.last_hash });
+            return Err(LinkError::PrevHash {
+                seq,
+                found: *prev_hash,
+                expected: self.last_hash,
+            });
         }
         if time_ms < self.last_time_ms {
-            return Err(LinkError::TimeRegression { seq, time_ms, previous_ms: self.last_time_ms });
+            return Err(LinkError::TimeRegression {
+                seq,
+                time_ms,
+                previous_ms: self.last_time_ms,
+            });
         }
         self.size += 1;
         self.last_hash = entry_hash;

@@ -188,7 +188,12 @@ mod tests {
     }
 
     fn sample() -> Sample {
-        Sample { v: 1, n: 300, key: Bytes([7; 32]), text: "淮安".into() }
+        Sample {
+            v: 1,
+            n: 300,
+            key: Bytes([7; 32]),
+            text: "淮安".into(),
+        }
     }
 
     #[test]

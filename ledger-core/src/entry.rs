@@ -236,9 +236,13 @@ impl Account {
     /// Parse [`Account::key`].
     pub fn parse(text: &str) -> Result<Account, String> {
         match text.split_once(':') {
-            Some(("treasury", code)) => RegionCode::parse(code).map(Account::Treasury).map_err(|e| e.to_string()),
+            Some(("treasury", code)) => RegionCode::parse(code)
+                .map(Account::Treasury)
+                .map_err(|e| e.to_string()),
             Some(("project", id)) => Ident::new(id).map(Account::Project).map_err(|e| e.to_string()),
-            _ => Err(format!("an account is treasury:<region code> or project:<id>, not {text:?}")),
+            _ => Err(format!(
+                "an account is treasury:<region code> or project:<id>, not {text:?}"
+            )),
         }
     }
 }

@@ -30,7 +30,9 @@ impl Ident {
     pub fn new(text: &str) -> Result<Ident, TextError> {
         let ok = !text.is_empty()
             && text.len() <= MAX_IDENT_BYTES
-            && text.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
         if ok {
             Ok(Ident(text.to_string()))
         } else {
@@ -163,8 +165,12 @@ impl Period {
             Some((y, m)) => (y, m),
             None => (t, "0"),
         };
-        let year: u16 = y.parse().map_err(|_| format!("not a period (2019 or 2019-03): {t:?}"))?;
-        let month: u8 = m.parse().map_err(|_| format!("not a period (2019 or 2019-03): {t:?}"))?;
+        let year: u16 = y
+            .parse()
+            .map_err(|_| format!("not a period (2019 or 2019-03): {t:?}"))?;
+        let month: u8 = m
+            .parse()
+            .map_err(|_| format!("not a period (2019 or 2019-03): {t:?}"))?;
         Period::new(year, month)
     }
 }

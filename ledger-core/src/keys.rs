@@ -122,7 +122,9 @@ pub fn parse_signing_key(text: &str) -> Result<(String, ed25519_dalek::SigningKe
         return Err(KeyFileError::Format);
     }
     let id = u32::from_str_radix(id, 16).map_err(|_| KeyFileError::Format)?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| KeyFileError::Format)?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| KeyFileError::Format)?;
     let (alg, seed) = raw.split_first().ok_or(KeyFileError::Format)?;
     if *alg != ALG_ED25519 {
         return Err(KeyFileError::Algorithm);
@@ -149,7 +151,9 @@ pub fn parse_verifier_key(vkey: &str) -> Result<(String, ed25519_dalek::Verifyin
         return Err(KeyFileError::Format);
     };
     let id = u32::from_str_radix(id, 16).map_err(|_| KeyFileError::Format)?;
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| KeyFileError::Format)?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| KeyFileError::Format)?;
     if signed_note::key_id(name, &raw) != id {
         return Err(KeyFileError::Id);
     }
@@ -171,7 +175,10 @@ mod tests {
         let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
         let text = format_signing_key("op-1", &key);
         let parsed = parse_signing_key(&text);
-        assert_eq!(parsed.as_ref().map(|(n, k)| (n.as_str(), k.to_bytes())), Ok(("op-1", [9; 32])));
+        assert_eq!(
+            parsed.as_ref().map(|(n, k)| (n.as_str(), k.to_bytes())),
+            Ok(("op-1", [9; 32]))
+        );
         let renamed = text.replace("op-1", "op-2");
         assert_eq!(parse_signing_key(&renamed).map(|_| ()), Err(KeyFileError::Id));
         assert_eq!(parse_signing_key("hello").map(|_| ()), Err(KeyFileError::Format));
@@ -185,7 +192,9 @@ mod tests {
         let mut identity = [0u8; 32];
         identity[0] = 1;
         assert!(!is_strong_key(&Bytes(identity)));
-        let good = ed25519_dalek::SigningKey::from_bytes(&[3; 32]).verifying_key().to_bytes();
+        let good = ed25519_dalek::SigningKey::from_bytes(&[3; 32])
+            .verifying_key()
+            .to_bytes();
         assert!(is_strong_key(&Bytes(good)));
     }
 }

@@ -54,8 +54,23 @@ pub enum ReceiptError {
 
 impl Receipt {
     /// Build a receipt for an entry.
-    pub fn new(origin: &str, seq: u64, submission_id: Hash32, entry_hash: Hash32, leaf_hash: TreeHash, time_ms: u64) -> Receipt {
-        Receipt { v: RECEIPT_VERSION, origin: origin.to_string(), seq, submission_id, entry_hash, leaf_hash: Bytes(leaf_hash.0), time_ms }
+    pub fn new(
+        origin: &str,
+        seq: u64,
+        submission_id: Hash32,
+        entry_hash: Hash32,
+        leaf_hash: TreeHash,
+        time_ms: u64,
+    ) -> Receipt {
+        Receipt {
+            v: RECEIPT_VERSION,
+            origin: origin.to_string(),
+            seq,
+            submission_id,
+            entry_hash,
+            leaf_hash: Bytes(leaf_hash.0),
+            time_ms,
+        }
     }
 
     fn message(&self) -> Vec<u8> {
@@ -65,7 +80,10 @@ impl Receipt {
     /// Sign with the log key.
     pub fn sign(self, log_key: &SigningKey) -> SignedReceipt {
         let signature = Bytes(log_key.sign(&self.message()).to_bytes());
-        SignedReceipt { receipt: self, signature }
+        SignedReceipt {
+            receipt: self,
+            signature,
+        }
     }
 }
 

@@ -241,7 +241,11 @@ impl RegionTable {
 
     /// Registered children of a code, in code order.
     pub fn children(&self, code: RegionCode) -> Vec<RegionCode> {
-        self.names.keys().copied().filter(|c| c.parent() == Some(code)).collect()
+        self.names
+            .keys()
+            .copied()
+            .filter(|c| c.parent() == Some(code))
+            .collect()
     }
 }
 
@@ -260,7 +264,10 @@ pub fn parse_division_list(text: &str) -> Result<Vec<RegionDef>, (usize, RegionE
             .split_once(char::is_whitespace)
             .ok_or_else(|| (line_no, RegionError::BadCode(line.chars().take(20).collect())))?;
         let code = RegionCode::parse(code).map_err(|e| (line_no, e))?;
-        defs.push(RegionDef { code, name: name.trim().to_string() });
+        defs.push(RegionDef {
+            code,
+            name: name.trim().to_string(),
+        });
     }
     defs.sort_by_key(|d| d.code);
     Ok(defs)
@@ -297,15 +304,27 @@ mod tests {
     #[test]
     fn table_requires_parents_and_consistent_names() {
         let mut t = RegionTable::new();
-        let orphan = [RegionDef { code: code("320803001001"), name: "x".into() }];
+        let orphan = [RegionDef {
+            code: code("320803001001"),
+            name: "x".into(),
+        }];
         assert_eq!(t.register(&orphan), Err(RegionError::Orphan(code("320803001001"))));
         assert!(t.is_empty(), "a failed register changes nothing");
         let ok = [
-            RegionDef { code: code("320803000000"), name: "淮安区".into() },
-            RegionDef { code: code("320803001000"), name: "淮城街道".into() },
+            RegionDef {
+                code: code("320803000000"),
+                name: "淮安区".into(),
+            },
+            RegionDef {
+                code: code("320803001000"),
+                name: "淮城街道".into(),
+            },
         ];
         assert_eq!(t.register(&ok), Ok(()));
-        let clash = [RegionDef { code: code("320803001000"), name: "别名".into() }];
+        let clash = [RegionDef {
+            code: code("320803001000"),
+            name: "别名".into(),
+        }];
         assert_eq!(t.register(&clash), Err(RegionError::Duplicate(code("320803001000"))));
         assert_eq!(t.children(code("320803000000")), vec![code("320803001000")]);
     }

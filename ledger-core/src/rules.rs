@@ -324,7 +324,11 @@ impl LedgerState {
     /// force once entry `tree_size - 1` is sequenced (a rotation at entry `s`
     /// takes effect from tree size `s + 1`).
     pub fn log_vkey_for_size(&self, tree_size: u64) -> Option<&str> {
-        self.log_vkeys.iter().rev().find(|(from, _)| *from <= tree_size).map(|(_, k)| k.as_str())
+        self.log_vkeys
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= tree_size)
+            .map(|(_, k)| k.as_str())
     }
     /// Every log key with the first entry sequence after which it signs.
     pub fn log_vkey_history(&self) -> &[(u64, String)] {
@@ -379,7 +383,9 @@ impl LedgerState {
     }
     /// Every (fund, balance) held by an account, non-zero only.
     pub fn balances_of(&self, account: &Account) -> Vec<(Ident, Fen)> {
-        let Some(a) = self.account_index.get(account) else { return Vec::new() };
+        let Some(a) = self.account_index.get(account) else {
+            return Vec::new();
+        };
         let mut out: Vec<(Ident, Fen)> = self
             .balances
             .iter()
@@ -408,7 +414,10 @@ impl LedgerState {
     /// all pass, apply it. On error nothing has changed.
     pub fn apply(&mut self, seq: u64, time_ms: u64, verified: &VerifiedSubmission) -> Result<Effects, RuleError> {
         if seq != self.next_seq {
-            return Err(RuleError::Malformed(format!("entry sequence {seq}, expected {}", self.next_seq)));
+            return Err(RuleError::Malformed(format!(
+                "entry sequence {seq}, expected {}",
+                self.next_seq
+            )));
         }
         let submission = verified.submission();
         let body = &submission.body;
@@ -424,14 +433,23 @@ impl LedgerState {
                 return Err(RuleError::Genesis("the first entry must be genesis".into()));
             };
             if *origin != submission.origin {
-                return Err(RuleError::WrongOrigin { expected: origin.clone(), found: submission.origin.clone() });
+                return Err(RuleError::WrongOrigin {
+                    expected: origin.clone(),
+                    found: submission.origin.clone(),
+                });
             }
         }
         if submission.not_after_ms < time_ms {
-            return Err(RuleError::Expired { not_after_ms: submission.not_after_ms, now_ms: time_ms });
+            return Err(RuleError::Expired {
+                not_after_ms: submission.not_after_ms,
+                now_ms: time_ms,
+            });
         }
         if submission.not_after_ms - time_ms > MAX_VALIDITY_MS {
-            return Err(RuleError::ValidityTooLong { not_after_ms: submission.not_after_ms, now_ms: time_ms });
+            return Err(RuleError::ValidityTooLong {
+                not_after_ms: submission.not_after_ms,
+                now_ms: time_ms,
+            });
         }
         if self.nonces.contains_key(&submission.nonce) {
             return Err(RuleError::ReplayedNonce(submission.nonce));
@@ -451,7 +469,11 @@ impl LedgerState {
         let authorised = self.check_signers(seq, time_ms, kind, &regions, verified)?;
         let required = self.required_signatures(kind, body.amount());
         if authorised < required {
-            return Err(RuleError::MissingCosignature { kind: kind.name(), required, found: authorised });
+            return Err(RuleError::MissingCosignature {
+                kind: kind.name(),
+                required,
+                found: authorised,
+            });
         }
 
         // Every check passed: mutate.
@@ -469,7 +491,9 @@ impl LedgerState {
     ) -> Result<Effects, RuleError> {
         let origin = &verified.submission().origin;
         if origin.is_empty() || origin.len() > 128 || origin.contains(char::is_whitespace) || origin.contains('+') {
-            return Err(RuleError::Genesis("origin must be 1-128 characters without spaces or '+'".into()));
+            return Err(RuleError::Genesis(
+                "origin must be 1-128 characters without spaces or '+'".into(),
+            ));
         }
         if genesis.log_vkey.split('+').next() != Some(origin.as_str()) {
             return Err(RuleError::Genesis("the log key's name must be the origin".into()));
@@ -485,7 +509,17 @@ impl LedgerState {
         let mut keys = HashMap::new();
         for grant in &genesis.grants {
             check_grant_shape(grant, &regions)?;
-            if keys.insert(grant.key, KeyRecord { grant: grant.clone(), granted_seq: seq, revoked_seq: None }).is_some() {
+            if keys
+                .insert(
+                    grant.key,
+                    KeyRecord {
+                        grant: grant.clone(),
+                        granted_seq: seq,
+                        revoked_seq: None,
+                    },
+                )
+                .is_some()
+            {
                 return Err(RuleError::DuplicateKey(grant.key));
             }
         }
@@ -499,7 +533,11 @@ impl LedgerState {
                     }
                 }
                 Some(_) => {
-                    return Err(RuleError::OutOfScope { key: *signer, kind: "genesis", region: first_district(&regions)? })
+                    return Err(RuleError::OutOfScope {
+                        key: *signer,
+                        kind: "genesis",
+                        region: first_district(&regions)?,
+                    })
                 }
                 None => return Err(RuleError::UnknownKey(*signer)),
             }
@@ -514,20 +552,29 @@ impl LedgerState {
         self.nonces.insert(submission.nonce, submission.not_after_ms);
         self.next_seq += 1;
         let district = first_district(&self.regions)?;
-        Ok(Effects { regions: vec![district], ..Effects::default() })
+        Ok(Effects {
+            regions: vec![district],
+            ..Effects::default()
+        })
     }
 
     fn account_region(&self, account: &Account) -> Result<RegionCode, RuleError> {
         match account {
             Account::Treasury(code) => Ok(self.regions.require(*code)?),
-            Account::Project(id) => self.projects.get(id).map(|p| p.village).ok_or_else(|| RuleError::UnknownProject(id.clone())),
+            Account::Project(id) => self
+                .projects
+                .get(id)
+                .map(|p| p.village)
+                .ok_or_else(|| RuleError::UnknownProject(id.clone())),
         }
     }
 
     fn require_village(&self, code: RegionCode) -> Result<(), RuleError> {
         self.regions.require(code)?;
         if code.level() != RegionLevel::Village {
-            return Err(RuleError::UnknownRegion(format!("{code} is not a village-level region")));
+            return Err(RuleError::UnknownRegion(format!(
+                "{code} is not a village-level region"
+            )));
         }
         Ok(())
     }
@@ -543,14 +590,22 @@ impl LedgerState {
     fn require_balance(&self, account: &Account, fund: &Ident, amount: u64) -> Result<(), RuleError> {
         let balance = self.balance(account, fund).get();
         if balance < amount {
-            return Err(RuleError::Overdraft { account: account.key(), fund: fund.clone(), balance, amount });
+            return Err(RuleError::Overdraft {
+                account: account.key(),
+                fund: fund.clone(),
+                balance,
+                amount,
+            });
         }
         Ok(())
     }
 
     /// Content rules; returns the regions concerned and the staged money move.
     fn check_content(&self, seq: u64, body: &EntryBody) -> Result<(Vec<RegionCode>, Staged), RuleError> {
-        let none = Staged { debit: None, credit: None };
+        let none = Staged {
+            debit: None,
+            credit: None,
+        };
         match body {
             EntryBody::Genesis(_) => Err(RuleError::Genesis("genesis may only be the first entry".into())),
             EntryBody::KeyGrant(grant) => {
@@ -582,11 +637,17 @@ impl LedgerState {
             }
             EntryBody::LogKeyRotate { log_vkey, .. } => {
                 let origin = self.origin.as_deref().unwrap_or_default();
-                if log_vkey.split('+').next() != Some(origin) || crate::checkpoint::LogVerifier::from_vkey(log_vkey).is_err() {
-                    return Err(RuleError::Malformed("the new log key must be an Ed25519 signed-note key named after the origin".into()));
+                if log_vkey.split('+').next() != Some(origin)
+                    || crate::checkpoint::LogVerifier::from_vkey(log_vkey).is_err()
+                {
+                    return Err(RuleError::Malformed(
+                        "the new log key must be an Ed25519 signed-note key named after the origin".into(),
+                    ));
                 }
                 if self.log_vkeys.iter().any(|(_, k)| k == log_vkey) {
-                    return Err(RuleError::Malformed("the new log key was already used by this log".into()));
+                    return Err(RuleError::Malformed(
+                        "the new log key was already used by this log".into(),
+                    ));
                 }
                 Ok((vec![first_district(&self.regions)?], none))
             }
@@ -595,13 +656,25 @@ impl LedgerState {
                     return Err(RuleError::DuplicateFund(issue.fund.clone()));
                 }
                 if !(2000..=2099).contains(&issue.fiscal_year) {
-                    return Err(RuleError::Malformed(format!("fiscal year {} out of range", issue.fiscal_year)));
+                    return Err(RuleError::Malformed(format!(
+                        "fiscal year {} out of range",
+                        issue.fiscal_year
+                    )));
                 }
                 let Account::Treasury(_) = issue.to else {
-                    return Err(RuleError::BadPath { from: "external source".into(), to: issue.to.key() });
+                    return Err(RuleError::BadPath {
+                        from: "external source".into(),
+                        to: issue.to.key(),
+                    });
                 };
                 let region = self.account_region(&issue.to)?;
-                Ok((vec![region], Staged { debit: None, credit: Some((issue.to.clone(), issue.amount.get())) }))
+                Ok((
+                    vec![region],
+                    Staged {
+                        debit: None,
+                        credit: Some((issue.to.clone(), issue.amount.get())),
+                    },
+                ))
             }
             EntryBody::Transfer(t) => {
                 self.require_fund(&t.fund)?;
@@ -613,12 +686,18 @@ impl LedgerState {
                     _ => false,
                 };
                 if !downward {
-                    return Err(RuleError::BadPath { from: t.from.key(), to: t.to.key() });
+                    return Err(RuleError::BadPath {
+                        from: t.from.key(),
+                        to: t.to.key(),
+                    });
                 }
                 self.require_balance(&t.from, &t.fund, t.amount.get())?;
                 Ok((
                     vec![from_region, to_region],
-                    Staged { debit: Some((t.from.clone(), t.amount.get())), credit: Some((t.to.clone(), t.amount.get())) },
+                    Staged {
+                        debit: Some((t.from.clone(), t.amount.get())),
+                        credit: Some((t.to.clone(), t.amount.get())),
+                    },
                 ))
             }
             EntryBody::ProjectRegister(p) => {
@@ -633,42 +712,76 @@ impl LedgerState {
             }
             EntryBody::ProjectDisbursement(d) => {
                 self.require_fund(&d.fund)?;
-                let project = self.projects.get(&d.project).ok_or_else(|| RuleError::UnknownProject(d.project.clone()))?;
+                let project = self
+                    .projects
+                    .get(&d.project)
+                    .ok_or_else(|| RuleError::UnknownProject(d.project.clone()))?;
                 let from_region = self.account_region(&d.from)?;
                 let ok = match &d.from {
                     Account::Project(id) => *id == d.project,
                     Account::Treasury(code) => code.covers(project.village),
                 };
                 if !ok {
-                    return Err(RuleError::BadPath { from: d.from.key(), to: format!("payee for project:{}", d.project) });
+                    return Err(RuleError::BadPath {
+                        from: d.from.key(),
+                        to: format!("payee for project:{}", d.project),
+                    });
                 }
                 self.require_balance(&d.from, &d.fund, d.amount.get())?;
-                Ok((vec![from_region, project.village], Staged { debit: Some((d.from.clone(), d.amount.get())), credit: None }))
+                Ok((
+                    vec![from_region, project.village],
+                    Staged {
+                        debit: Some((d.from.clone(), d.amount.get())),
+                        credit: None,
+                    },
+                ))
             }
             EntryBody::HouseholdSubsidy(s) => {
                 self.require_fund(&s.fund)?;
                 self.require_village(s.village)?;
                 let Account::Treasury(code) = &s.from else {
-                    return Err(RuleError::BadPath { from: s.from.key(), to: format!("household in {}", s.village) });
+                    return Err(RuleError::BadPath {
+                        from: s.from.key(),
+                        to: format!("household in {}", s.village),
+                    });
                 };
                 self.regions.require(*code)?;
                 if !code.covers(s.village) {
-                    return Err(RuleError::BadPath { from: s.from.key(), to: format!("household in {}", s.village) });
+                    return Err(RuleError::BadPath {
+                        from: s.from.key(),
+                        to: format!("household in {}", s.village),
+                    });
                 }
                 self.require_balance(&s.from, &s.fund, s.amount.get())?;
-                Ok((vec![*code, s.village], Staged { debit: Some((s.from.clone(), s.amount.get())), credit: None }))
+                Ok((
+                    vec![*code, s.village],
+                    Staged {
+                        debit: Some((s.from.clone(), s.amount.get())),
+                        credit: None,
+                    },
+                ))
             }
             EntryBody::Reversal(r) => {
-                let target = self.moves.get(&r.target_seq).ok_or(RuleError::NotReversible(r.target_seq))?;
+                let target = self
+                    .moves
+                    .get(&r.target_seq)
+                    .ok_or(RuleError::NotReversible(r.target_seq))?;
                 if r.target_seq >= seq {
                     return Err(RuleError::NotReversible(r.target_seq));
                 }
                 if let Some(by) = target.reversed_by {
-                    return Err(RuleError::AlreadyReversed { target: r.target_seq, by });
+                    return Err(RuleError::AlreadyReversed {
+                        target: r.target_seq,
+                        by,
+                    });
                 }
                 let from = target.from.and_then(|i| self.accounts.get(i as usize).cloned());
                 let to = target.to.and_then(|i| self.accounts.get(i as usize).cloned());
-                let fund = self.fund_ids.get(target.fund as usize).cloned().ok_or(RuleError::NotReversible(r.target_seq))?;
+                let fund = self
+                    .fund_ids
+                    .get(target.fund as usize)
+                    .cloned()
+                    .ok_or(RuleError::NotReversible(r.target_seq))?;
                 // Undo: what was credited is debited back (and must still be there).
                 if let Some(to) = &to {
                     self.require_balance(to, &fund, target.amount)?;
@@ -677,12 +790,19 @@ impl LedgerState {
                 for account in from.iter().chain(to.iter()) {
                     regions.push(self.account_region(account)?);
                 }
-                if let Some(p) = target.project.and_then(|i| self.project_ids.get(i as usize)).and_then(|id| self.projects.get(id)) {
+                if let Some(p) = target
+                    .project
+                    .and_then(|i| self.project_ids.get(i as usize))
+                    .and_then(|id| self.projects.get(id))
+                {
                     regions.push(p.village);
                 }
                 Ok((
                     regions,
-                    Staged { debit: to.map(|a| (a, target.amount)), credit: from.map(|a| (a, target.amount)) },
+                    Staged {
+                        debit: to.map(|a| (a, target.amount)),
+                        credit: from.map(|a| (a, target.amount)),
+                    },
                 ))
             }
         }
@@ -704,7 +824,10 @@ impl LedgerState {
             let rec = self.keys.get(signer).ok_or(RuleError::UnknownKey(*signer))?;
             if let Some(revoked_seq) = rec.revoked_seq {
                 if revoked_seq < seq {
-                    return Err(RuleError::RevokedKey { key: *signer, revoked_seq });
+                    return Err(RuleError::RevokedKey {
+                        key: *signer,
+                        revoked_seq,
+                    });
                 }
             }
             if time_ms < rec.grant.valid_from_ms || time_ms > rec.grant.valid_until_ms {
@@ -712,11 +835,19 @@ impl LedgerState {
             }
             let district = first_district(&self.regions)?;
             if !rec.grant.role.may_sign(kind) {
-                return Err(RuleError::OutOfScope { key: *signer, kind: kind.name(), region: regions.first().copied().unwrap_or(district) });
+                return Err(RuleError::OutOfScope {
+                    key: *signer,
+                    kind: kind.name(),
+                    region: regions.first().copied().unwrap_or(district),
+                });
             }
             for region in regions {
                 if !rec.grant.scope.allows(kind, *region) {
-                    return Err(RuleError::OutOfScope { key: *signer, kind: kind.name(), region: *region });
+                    return Err(RuleError::OutOfScope {
+                        key: *signer,
+                        kind: kind.name(),
+                        region: *region,
+                    });
                 }
             }
             count = count.saturating_add(1);
@@ -757,11 +888,28 @@ impl LedgerState {
     }
 
     /// Apply a checked entry. Infallible: every check was done before.
-    fn commit(&mut self, seq: u64, time_ms: u64, body: &EntryBody, regions: Vec<RegionCode>, staged: Staged) -> Effects {
-        let mut effects = Effects { regions, ..Effects::default() };
+    fn commit(
+        &mut self,
+        seq: u64,
+        time_ms: u64,
+        body: &EntryBody,
+        regions: Vec<RegionCode>,
+        staged: Staged,
+    ) -> Effects {
+        let mut effects = Effects {
+            regions,
+            ..Effects::default()
+        };
         match body {
             EntryBody::KeyGrant(grant) => {
-                self.keys.insert(grant.key, KeyRecord { grant: grant.clone(), granted_seq: seq, revoked_seq: None });
+                self.keys.insert(
+                    grant.key,
+                    KeyRecord {
+                        grant: grant.clone(),
+                        granted_seq: seq,
+                        revoked_seq: None,
+                    },
+                );
             }
             EntryBody::KeyRevoke { key, .. } => {
                 if let Some(rec) = self.keys.get_mut(key) {
@@ -897,14 +1045,28 @@ fn check_grant_shape(grant: &KeyGrant, regions: &RegionTable) -> Result<(), Rule
         return Err(RuleError::WeakKey(grant.key));
     }
     let scope = &grant.scope;
-    if scope.regions.is_empty() || scope.kinds.is_empty() || scope.regions.len() > MAX_SCOPE_ITEMS || scope.kinds.len() > MAX_SCOPE_ITEMS {
-        return Err(RuleError::Malformed(format!("a scope has 1-{MAX_SCOPE_ITEMS} regions and 1-{MAX_SCOPE_ITEMS} kinds")));
+    if scope.regions.is_empty()
+        || scope.kinds.is_empty()
+        || scope.regions.len() > MAX_SCOPE_ITEMS
+        || scope.kinds.len() > MAX_SCOPE_ITEMS
+    {
+        return Err(RuleError::Malformed(format!(
+            "a scope has 1-{MAX_SCOPE_ITEMS} regions and 1-{MAX_SCOPE_ITEMS} kinds"
+        )));
     }
     for region in &scope.regions {
         regions.require(*region)?;
     }
-    if let Some(kind) = scope.kinds.iter().find(|k| !grant.role.may_sign(**k) || **k == EntryKind::Genesis) {
-        return Err(RuleError::Malformed(format!("role {:?} may not be granted {}", grant.role, kind.name())));
+    if let Some(kind) = scope
+        .kinds
+        .iter()
+        .find(|k| !grant.role.may_sign(**k) || **k == EntryKind::Genesis)
+    {
+        return Err(RuleError::Malformed(format!(
+            "role {:?} may not be granted {}",
+            grant.role,
+            kind.name()
+        )));
     }
     if grant.valid_until_ms <= grant.valid_from_ms {
         return Err(RuleError::Malformed("key validity ends before it starts".into()));
@@ -916,8 +1078,14 @@ fn check_cosign_rules(rules: &[CosignRule]) -> Result<(), RuleError> {
     if rules.len() > 64 {
         return Err(RuleError::Malformed("at most 64 co-signature rules".into()));
     }
-    if let Some(rule) = rules.iter().find(|r| r.signatures == 0 || usize::from(r.signatures) > crate::submission::MAX_SIGNATURES) {
-        return Err(RuleError::Malformed(format!("co-signature rule for {} needs 1-8 signatures", rule.kind.name())));
+    if let Some(rule) = rules
+        .iter()
+        .find(|r| r.signatures == 0 || usize::from(r.signatures) > crate::submission::MAX_SIGNATURES)
+    {
+        return Err(RuleError::Malformed(format!(
+            "co-signature rule for {} needs 1-8 signatures",
+            rule.kind.name()
+        )));
     }
     Ok(())
 }

@@ -63,7 +63,12 @@ impl std::fmt::Display for VerifyFailure {
 }
 
 fn fail(seq: Option<u64>, code: &'static str, message: impl Into<String>) -> VerifyFailure {
-    VerifyFailure { seq, code, message: message.into(), fork: None }
+    VerifyFailure {
+        seq,
+        code,
+        message: message.into(),
+        fork: None,
+    }
 }
 
 /// What a successful verification established.
@@ -107,10 +112,15 @@ pub fn verify_checkpoint_with_state(
     let vkey = state
         .log_vkey_for_size(claimed_size)
         .ok_or_else(|| fail(None, "checkpoint", "the ledger declares no log key"))?;
-    let verifier = LogVerifier::from_vkey(vkey).map_err(|e| fail(None, "checkpoint", format!("log key {vkey}: {e}")))?;
-    verifier
-        .verify_checkpoint(note)
-        .map_err(|e| fail(None, "checkpoint", format!("{what} does not verify against the log key {vkey}: {e}")))
+    let verifier =
+        LogVerifier::from_vkey(vkey).map_err(|e| fail(None, "checkpoint", format!("log key {vkey}: {e}")))?;
+    verifier.verify_checkpoint(note).map_err(|e| {
+        fail(
+            None,
+            "checkpoint",
+            format!("{what} does not verify against the log key {vkey}: {e}"),
+        )
+    })
 }
 
 struct Prepared {
@@ -207,8 +217,13 @@ impl Replay {
         while iter.peek().is_some() {
             batches.push(iter.by_ref().take(SIGNATURE_BATCH).collect());
         }
-        let verified: Vec<Result<VerifiedSubmission, SubmissionError>> =
-            batches.into_par_iter().map(verify_batch_each).collect::<Vec<_>>().into_iter().flatten().collect();
+        let verified: Vec<Result<VerifiedSubmission, SubmissionError>> = batches
+            .into_par_iter()
+            .map(verify_batch_each)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect();
         // In order: links, rules, tree.
         for (p, v) in prepared.into_iter().zip(verified) {
             let position = self.head.size;
@@ -216,10 +231,19 @@ impl Replay {
             self.head
                 .link_parts(p.seq, &p.prev_hash, p.time_ms, p.entry_hash)
                 .map_err(|e| fail(Some(position), "link", e.to_string()))?;
-            let effects = self.state.apply(p.seq, p.time_ms, &v).map_err(|e| fail(Some(position), e.code(), e.to_string()))?;
+            let effects = self
+                .state
+                .apply(p.seq, p.time_ms, &v)
+                .map_err(|e| fail(Some(position), e.code(), e.to_string()))?;
             self.signatures += v.signed().signatures.len() as u64;
             self.tree.append(p.leaf_hash);
-            let entry = SequencedEntry { v: ENTRY_VERSION, seq: p.seq, time_ms: p.time_ms, prev_hash: p.prev_hash, signed: v.into_signed() };
+            let entry = SequencedEntry {
+                v: ENTRY_VERSION,
+                seq: p.seq,
+                time_ms: p.time_ms,
+                prev_hash: p.prev_hash,
+                signed: v.into_signed(),
+            };
             on_entry(&entry, &effects, &p.leaf_hash);
         }
         match first_decode_error {
@@ -238,7 +262,9 @@ pub fn verify_ledger(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<VerifyReport, VerifyFailure> {
     // Trust anchor: the log key named in genesis (or the one the auditor pins).
-    let first = entries.first().ok_or_else(|| fail(None, "empty", "the bundle holds no entries"))?;
+    let first = entries
+        .first()
+        .ok_or_else(|| fail(None, "empty", "the bundle holds no entries"))?;
     let genesis = SequencedEntry::decode(first).map_err(|e| fail(Some(0), "decode", e.to_string()))?;
     let EntryBody::Genesis(g) = &genesis.entry.signed.submission.body else {
         return Err(fail(Some(0), "genesis", "the first entry is not genesis"));
@@ -246,7 +272,11 @@ pub fn verify_ledger(
     let genesis_vkey = g.log_vkey.clone();
     if let Some(trusted) = &options.trusted_log_vkey {
         if *trusted != genesis_vkey {
-            return Err(fail(Some(0), "checkpoint", format!("genesis declares log key {genesis_vkey}, not the trusted key {trusted}")));
+            return Err(fail(
+                Some(0),
+                "checkpoint",
+                format!("genesis declares log key {genesis_vkey}, not the trusted key {trusted}"),
+            ));
         }
     }
 
@@ -255,17 +285,29 @@ pub fn verify_ledger(
         replay.push(chunk, &mut |_, _, _| {})?;
         progress(replay.head.size);
     }
-    let Replay { state, head, tree, signatures } = replay;
+    let Replay {
+        state,
+        head,
+        tree,
+        signatures,
+    } = replay;
 
     // The checkpoint must be signed by the log key in force at its size
     // (genesis's key, or the latest rotation sequenced before it).
     let checkpoint = verify_checkpoint_with_state(&state, checkpoint_note, None)?;
-    let log_vkey = state.log_vkey_for_size(checkpoint.size()).unwrap_or_default().to_string();
+    let log_vkey = state
+        .log_vkey_for_size(checkpoint.size())
+        .unwrap_or_default()
+        .to_string();
     if checkpoint.size() != head.size {
         return Err(fail(
             None,
             "size_mismatch",
-            format!("the checkpoint covers {} entries but the bundle holds {}", checkpoint.size(), head.size),
+            format!(
+                "the checkpoint covers {} entries but the bundle holds {}",
+                checkpoint.size(),
+                head.size
+            ),
         ));
     }
     let root = tree.root();
@@ -273,11 +315,18 @@ pub fn verify_ledger(
         return Err(fail(
             None,
             "root_mismatch",
-            format!("the entries' Merkle root {root} differs from the signed checkpoint's root {}", checkpoint.root()),
+            format!(
+                "the entries' Merkle root {root} differs from the signed checkpoint's root {}",
+                checkpoint.root()
+            ),
         ));
     }
     let old = match &options.old_checkpoint {
-        Some(bytes) => Some(verify_checkpoint_with_state(&state, bytes, Some("the saved older checkpoint"))?),
+        Some(bytes) => Some(verify_checkpoint_with_state(
+            &state,
+            bytes,
+            Some("the saved older checkpoint"),
+        )?),
         None => None,
     };
     let mut consistent_with_size = None;
@@ -292,10 +341,15 @@ pub fn verify_ledger(
                     old.size(),
                     checkpoint.size()
                 ),
-                fork: Some(ForkEvidence { a: old.note_bytes().to_vec(), b: checkpoint.note_bytes().to_vec() }),
+                fork: Some(ForkEvidence {
+                    a: old.note_bytes().to_vec(),
+                    b: checkpoint.note_bytes().to_vec(),
+                }),
             });
         }
-        let old_root = tree.root_at(old.size()).map_err(|e| fail(None, "fork", e.to_string()))?;
+        let old_root = tree
+            .root_at(old.size())
+            .map_err(|e| fail(None, "fork", e.to_string()))?;
         if old_root != *old.root() {
             return Err(VerifyFailure {
                 seq: None,

@@ -135,7 +135,8 @@ impl NodeConfig {
     pub fn resolve(args: &Args) -> Result<NodeConfig> {
         let file: FileConfig = match &args.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("reading config file {}", path.display()))?;
                 toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?
             }
             None => FileConfig::default(),
@@ -161,7 +162,11 @@ impl NodeConfig {
             anyhow::bail!("--max-batch-entries must be 1-100000");
         }
         Ok(NodeConfig {
-            data_dir: args.data.clone().or(file.data).unwrap_or_else(|| PathBuf::from(default_dir)),
+            data_dir: args
+                .data
+                .clone()
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from(default_dir)),
             listen: args.listen.or(file.listen).unwrap_or(default_listen),
             demo,
             demo_entries: args.demo_entries.unwrap_or(3_000).clamp(100, 2_000_000),
@@ -173,8 +178,14 @@ impl NodeConfig {
                 batch_window_ms: args.batch_window_ms.or(file.batch_window_ms).unwrap_or(1).min(100),
                 prune_every_entries: 100_000,
             },
-            store: StoreOptions { cache_bytes: args.cache_mib.or(file.cache_mib).unwrap_or(64).clamp(8, 4096) * 1024 * 1024 },
-            queue_requests: args.queue_requests.or(file.queue_requests).unwrap_or(4_096).clamp(1, 1_000_000),
+            store: StoreOptions {
+                cache_bytes: args.cache_mib.or(file.cache_mib).unwrap_or(64).clamp(8, 4096) * 1024 * 1024,
+            },
+            queue_requests: args
+                .queue_requests
+                .or(file.queue_requests)
+                .unwrap_or(4_096)
+                .clamp(1, 1_000_000),
         })
     }
 }

@@ -16,22 +16,38 @@ pub const DEMO_SEED: u64 = 2019;
 const LOAD_CHUNK: usize = 1_000;
 
 fn demo_log(config: &NodeConfig) -> Result<DemoLog> {
-    generate(&DemoConfig { seed: DEMO_SEED, target_entries: config.demo_entries, now_ms: crate::sequencer::now_ms() })
-        .map_err(|e| anyhow::anyhow!("generating the demo data set: {e}"))
+    generate(&DemoConfig {
+        seed: DEMO_SEED,
+        target_entries: config.demo_entries,
+        now_ms: crate::sequencer::now_ms(),
+    })
+    .map_err(|e| anyhow::anyhow!("generating the demo data set: {e}"))
 }
 
 /// Write the demo keys (log key, admins, operators, pseudonym key).
 pub fn prepare(config: &NodeConfig) -> Result<()> {
     let log = demo_log(config)?;
     let keys = keyfile::keys_dir(&config.data_dir);
-    keyfile::write_secret(&keyfile::log_key_path(&config.data_dir), &format_signing_key(&log.origin, &log.log_key))?;
+    keyfile::write_secret(
+        &keyfile::log_key_path(&config.data_dir),
+        &format_signing_key(&log.origin, &log.log_key),
+    )?;
     for (i, admin) in log.admins.iter().enumerate() {
-        keyfile::write_secret(&keys.join(format!("admin-{}.key", i + 1)), &format_signing_key(&format!("admin-{}", i + 1), &admin.key))?;
+        keyfile::write_secret(
+            &keys.join(format!("admin-{}.key", i + 1)),
+            &format_signing_key(&format!("admin-{}", i + 1), &admin.key),
+        )?;
     }
     for (i, op) in log.operators.iter().enumerate() {
-        keyfile::write_secret(&keys.join(format!("operator-{}.key", i + 1)), &format_signing_key(&format!("operator-{}", i + 1), &op.key))?;
+        keyfile::write_secret(
+            &keys.join(format!("operator-{}.key", i + 1)),
+            &format_signing_key(&format!("operator-{}", i + 1), &op.key),
+        )?;
     }
-    keyfile::write_secret(&keys.join("pseudonym.key"), &format!("{}\n", hex::encode(log.pseudonym_key.to_bytes())))?;
+    keyfile::write_secret(
+        &keys.join("pseudonym.key"),
+        &format!("{}\n", hex::encode(log.pseudonym_key.to_bytes())),
+    )?;
     Ok(())
 }
 
@@ -43,7 +59,10 @@ pub async fn load(app: &AppState, config: &NodeConfig) -> Result<()> {
     let mut accepted = 0usize;
     for chunk in log.submissions.chunks(LOAD_CHUNK) {
         let parsed = chunk.iter().cloned().map(Ok).collect();
-        let results = submit_parsed(app, parsed).await.map_err(|e| anyhow::anyhow!("{e}")).context("loading the demo")?;
+        let results = submit_parsed(app, parsed)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("loading the demo")?;
         for (i, r) in results.iter().enumerate() {
             if let Err(e) = r {
                 bail!("demo submission {} was rejected: {e}", accepted + i);

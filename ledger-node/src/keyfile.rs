@@ -41,8 +41,11 @@ pub fn write_secret(path: &Path, contents: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut file = options.open(path).with_context(|| format!("creating key file {}", path.display()))?;
-    file.write_all(contents.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating key file {}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
     file.sync_all().with_context(|| format!("syncing {}", path.display()))?;
     Ok(())
 }
@@ -52,9 +55,16 @@ pub fn read_secret(path: &Path) -> Result<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.permissions().mode();
+        let mode = fs::metadata(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .permissions()
+            .mode();
         if mode & 0o077 != 0 {
-            bail!("key file {} has mode {:o}; it must be readable by its owner only (chmod 600)", path.display(), mode & 0o777);
+            bail!(
+                "key file {} has mode {:o}; it must be readable by its owner only (chmod 600)",
+                path.display(),
+                mode & 0o777
+            );
         }
     }
     fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))

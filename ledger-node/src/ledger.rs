@@ -136,7 +136,10 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
         for item in store.entries(start, end) {
             let (seq, bytes) = item?;
             if seq != start + chunk.len() as u64 {
-                return Err(OpenError::Checkpoint(format!("entry {} is missing from the store", start + chunk.len() as u64)));
+                return Err(OpenError::Checkpoint(format!(
+                    "entry {} is missing from the store",
+                    start + chunk.len() as u64
+                )));
             }
             chunk.push(bytes);
         }
@@ -145,7 +148,9 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
         // holds; record after each entry through the callback.
         let mut pending: Vec<(SequencedEntry, Effects)> = Vec::new();
         replay
-            .push(&refs, &mut |entry, effects, _leaf| pending.push((entry.clone(), effects.clone())))
+            .push(&refs, &mut |entry, effects, _leaf| {
+                pending.push((entry.clone(), effects.clone()))
+            })
             .map_err(OpenError::Damaged)?;
         for (entry, effects) in &pending {
             query.record(entry, effects, &replay.state);
@@ -169,15 +174,33 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
                 )));
             }
             let note = String::from_utf8(note).map_err(|_| OpenError::Checkpoint("checkpoint is not UTF-8".into()))?;
-            Some(Latest { note, size: count, root: tree.root() })
+            Some(Latest {
+                note,
+                size: count,
+                root: tree.root(),
+            })
         }
     };
-    Ok((Ledger { state, tree, head, query }, latest))
+    Ok((
+        Ledger {
+            state,
+            tree,
+            head,
+            query,
+        },
+        latest,
+    ))
 }
 
 impl Shared {
     /// Build the shared state from an opened ledger.
-    pub fn new(data_dir: PathBuf, store: Store, ledger: Ledger, latest: Option<Latest>, metrics: Metrics) -> Arc<Shared> {
+    pub fn new(
+        data_dir: PathBuf,
+        store: Store,
+        ledger: Ledger,
+        latest: Option<Latest>,
+        metrics: Metrics,
+    ) -> Arc<Shared> {
         let committed = ledger.head.size;
         Arc::new(Shared {
             data_dir,

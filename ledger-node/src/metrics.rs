@@ -68,19 +68,44 @@ impl Metrics {
         let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 15));
         registry.register("batch_size_entries", "Entries per group commit", batch_size.clone());
         let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
-        registry.register("commit_seconds", "Group commit latency: validation, append, flush, checkpoint", commit_seconds.clone());
-        let request_seconds = Family::<RouteLabel, Histogram, fn() -> Histogram>::new_with_constructor(request_histogram);
-        registry.register("http_request_seconds", "HTTP request latency by route and status class", request_seconds.clone());
+        registry.register(
+            "commit_seconds",
+            "Group commit latency: validation, append, flush, checkpoint",
+            commit_seconds.clone(),
+        );
+        let request_seconds =
+            Family::<RouteLabel, Histogram, fn() -> Histogram>::new_with_constructor(request_histogram);
+        registry.register(
+            "http_request_seconds",
+            "HTTP request latency by route and status class",
+            request_seconds.clone(),
+        );
         let queue_depth = Gauge::default();
-        registry.register("queue_depth", "Submissions waiting for the sequencer", queue_depth.clone());
+        registry.register(
+            "queue_depth",
+            "Submissions waiting for the sequencer",
+            queue_depth.clone(),
+        );
         let disk_bytes = Gauge::default();
         registry.register("disk_bytes", "Bytes the store occupies on disk", disk_bytes.clone());
-        Metrics { registry, entries, log_size, rejections, batch_size, commit_seconds, request_seconds, queue_depth, disk_bytes }
+        Metrics {
+            registry,
+            entries,
+            log_size,
+            rejections,
+            batch_size,
+            commit_seconds,
+            request_seconds,
+            queue_depth,
+            disk_bytes,
+        }
     }
 
     /// Count a rejection.
     pub fn reject(&self, code: &str) {
-        self.rejections.get_or_create(&CodeLabel { code: code.to_string() }).inc();
+        self.rejections
+            .get_or_create(&CodeLabel { code: code.to_string() })
+            .inc();
     }
 
     /// Set a gauge from an unsigned count (saturating at i64::MAX).

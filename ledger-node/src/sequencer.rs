@@ -12,8 +12,8 @@
 
 use crate::api::error::ApiError;
 use crate::keyfile;
-use crate::metrics::Metrics;
 use crate::ledger::{index_keys, Latest, Shared};
+use crate::metrics::Metrics;
 use crate::store::{CommitBatch, NewEntry};
 use ledger_core::chain::{entry_hash, SequencedEntry};
 use ledger_core::checkpoint::LogSigner;
@@ -57,7 +57,9 @@ pub struct Signers {
 
 impl std::fmt::Debug for Signers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signers").field("keys", &self.by_vkey.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Signers")
+            .field("keys", &self.by_vkey.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -101,7 +103,10 @@ impl Signers {
 
 /// Current Unix time in ms.
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// Start the sequencer thread. It runs until every sender is dropped, then
@@ -133,7 +138,9 @@ pub fn spawn(
             let failed = run_batch(&shared, &mut signers, jobs);
             if failed {
                 shared.ready.store(false, Ordering::Release);
-                tracing::error!("storage failed during a group commit; exiting so that a restart replays the store from disk");
+                tracing::error!(
+                    "storage failed during a group commit; exiting so that a restart replays the store from disk"
+                );
                 std::process::exit(70);
             }
             since_prune += count as u64;
@@ -219,7 +226,12 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
                         }
                         ledger.tree.append(leaf);
                         batch_ids.insert(id, entry.seq);
-                        batch.entries.push(NewEntry { seq: entry.seq, bytes, submission_id: id, indexes: index_keys(&effects) });
+                        batch.entries.push(NewEntry {
+                            seq: entry.seq,
+                            bytes,
+                            submission_id: id,
+                            indexes: index_keys(&effects),
+                        });
                         results.push(Outcome::Appended(entry.seq));
                         appended.push((entry, effects, chain_hash, leaf));
                     }
@@ -273,7 +285,11 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
         }
         let note = String::from_utf8_lossy(&batch.checkpoint).into_owned();
         if let Ok(mut latest) = shared.latest.write() {
-            *latest = Some(Arc::new(Latest { note, size: tree_size, root }));
+            *latest = Some(Arc::new(Latest {
+                note,
+                size: tree_size,
+                root,
+            }));
         }
         shared.committed.store(tree_size, Ordering::Release);
         shared.metrics.entries.inc_by(appended.len() as u64);
@@ -281,14 +297,23 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
         shared.metrics.batch_size.observe(appended.len() as f64);
         shared.metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
         let (origin, key_history) = match shared.ledger.read() {
-            Ok(l) => (l.state.origin().unwrap_or_default().to_string(), l.state.log_vkey_history().to_vec()),
+            Ok(l) => (
+                l.state.origin().unwrap_or_default().to_string(),
+                l.state.log_vkey_history().to_vec(),
+            ),
             Err(_) => return true,
         };
         for (entry, _, chain_hash, leaf) in &appended {
             // The key in force once this entry is in the tree (see LedgerState::log_vkey_for_size).
-            let key_vkey = key_history.iter().rev().find(|(from, _)| *from <= entry.seq + 1).map(|(_, k)| k.as_str()).unwrap_or_default();
+            let key_vkey = key_history
+                .iter()
+                .rev()
+                .find(|(from, _)| *from <= entry.seq + 1)
+                .map(|(_, k)| k.as_str())
+                .unwrap_or_default();
             if let Some((_, key)) = signers.get(key_vkey) {
-                let receipt = Receipt::new(&origin, entry.seq, entry.signed.id(), *chain_hash, *leaf, entry.time_ms).sign(key);
+                let receipt =
+                    Receipt::new(&origin, entry.seq, entry.signed.id(), *chain_hash, *leaf, entry.time_ms).sign(key);
                 receipts_by_seq.insert(entry.seq, receipt);
             }
             if let EntryBody::LogKeyRotate { log_vkey, .. } = &entry.signed.submission.body {
@@ -315,7 +340,11 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
 /// Rebuild the receipt of an entry already in the log (an idempotent retry).
 /// Ed25519 signatures are deterministic, so it is byte-identical to the first.
 pub fn existing_receipt(shared: &Shared, signers: &Signers, seq: u64) -> Result<SignedReceipt, ApiError> {
-    let bytes = shared.store.entry(seq).map_err(|_| ApiError::storage_failed())?.ok_or_else(ApiError::storage_failed)?;
+    let bytes = shared
+        .store
+        .entry(seq)
+        .map_err(|_| ApiError::storage_failed())?
+        .ok_or_else(ApiError::storage_failed)?;
     let decoded = SequencedEntry::decode(&bytes).map_err(|_| ApiError::storage_failed())?;
     let (origin, vkey) = {
         let ledger = shared.ledger.read().map_err(|_| ApiError::storage_failed())?;
@@ -325,7 +354,15 @@ pub fn existing_receipt(shared: &Shared, signers: &Signers, seq: u64) -> Result<
         )
     };
     let (_, key) = signers.get(&vkey).ok_or_else(ApiError::storage_failed)?;
-    Ok(Receipt::new(&origin, seq, decoded.entry.signed.id(), decoded.entry_hash, decoded.leaf_hash, decoded.entry.time_ms).sign(key))
+    Ok(Receipt::new(
+        &origin,
+        seq,
+        decoded.entry.signed.id(),
+        decoded.entry_hash,
+        decoded.leaf_hash,
+        decoded.entry.time_ms,
+    )
+    .sign(key))
 }
 
 /// After a rotation is durable, make the new key the one on disk in force:
@@ -337,6 +374,8 @@ fn promote_next_log_key(shared: &Shared, vkey: &str) {
     let result = std::fs::rename(&current, &retired).and_then(|_| std::fs::rename(&next, &current));
     match result {
         Ok(()) => tracing::info!(vkey, "log key rotated"),
-        Err(e) => tracing::error!(error = %e, vkey, "rotated the log key in the chain but could not rename the key files"),
+        Err(e) => {
+            tracing::error!(error = %e, vkey, "rotated the log key in the chain but could not rename the key files")
+        }
     }
 }

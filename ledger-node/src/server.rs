@@ -31,8 +31,15 @@ fn load_signers(data_dir: &Path) -> Result<Signers> {
     if dir.exists() {
         for item in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
             let path = item?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-            if name == "log.key" || name == "log-next.key" || (name.starts_with("log-retired-") && name.ends_with(".key")) {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            if name == "log.key"
+                || name == "log-next.key"
+                || (name.starts_with("log-retired-") && name.ends_with(".key"))
+            {
                 keys.push(keyfile::read_signing_key(&path)?);
             }
         }
@@ -42,10 +49,15 @@ fn load_signers(data_dir: &Path) -> Result<Signers> {
 
 /// Open the store, replay and verify it, and start the sequencer.
 pub fn start(config: &NodeConfig) -> Result<Started> {
-    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
     let store_dir = config.data_dir.join("store");
-    let store = Store::open(&store_dir, config.store)
-        .with_context(|| format!("opening the store in {} (is another ledger-node using this folder?)", store_dir.display()))?;
+    let store = Store::open(&store_dir, config.store).with_context(|| {
+        format!(
+            "opening the store in {} (is another ledger-node using this folder?)",
+            store_dir.display()
+        )
+    })?;
     let log_path = keyfile::log_key_path(&config.data_dir);
     if !log_path.exists() {
         let Some(origin) = &config.origin else {
@@ -62,19 +74,30 @@ pub fn start(config: &NodeConfig) -> Result<Started> {
     tracing::info!(dir = %config.data_dir.display(), "verifying the stored ledger");
     let started = std::time::Instant::now();
     let (ledger, latest) = open_ledger(&store, &|n| tracing::debug!(entries = n, "replayed"))?;
-    tracing::info!(entries = ledger.head.size, seconds = started.elapsed().as_secs_f64(), "store verified");
+    tracing::info!(
+        entries = ledger.head.size,
+        seconds = started.elapsed().as_secs_f64(),
+        "store verified"
+    );
     if let Some(vkey) = ledger.state.log_vkey() {
         if !signers.has(vkey) {
-            bail!("the log key in force ({vkey}) is not in {}", keyfile::keys_dir(&config.data_dir).display());
+            bail!(
+                "the log key in force ({vkey}) is not in {}",
+                keyfile::keys_dir(&config.data_dir).display()
+            );
         }
     }
     let metrics = Metrics::new();
     Metrics::set_gauge(&metrics.log_size, ledger.head.size);
     let shared = Shared::new(config.data_dir.clone(), store, ledger, latest, metrics);
     let (tx, rx) = mpsc::channel(config.queue_requests);
-    let sequencer = sequencer::spawn(shared.clone(), signers, rx, config.sequencer).context("starting the sequencer")?;
+    let sequencer =
+        sequencer::spawn(shared.clone(), signers, rx, config.sequencer).context("starting the sequencer")?;
     shared.ready.store(true, Ordering::Release);
-    Ok(Started { app: AppState::new(shared, tx, config.limits), sequencer })
+    Ok(Started {
+        app: AppState::new(shared, tx, config.limits),
+        sequencer,
+    })
 }
 
 /// Run the node until SIGINT/SIGTERM; finish the batch in flight; flush.
@@ -93,7 +116,11 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
     }
     let url = format!("http://{local}/");
     tracing::info!(%url, entries = app.shared.committed(), "serving");
-    println!("阳光账本 node ready: {url}  (data: {}, {} entries)", config.data_dir.display(), app.shared.committed());
+    println!(
+        "阳光账本 node ready: {url}  (data: {}, {} entries)",
+        config.data_dir.display(),
+        app.shared.committed()
+    );
     let router = api::router(app.clone());
     let shared = app.shared.clone();
     drop(app);

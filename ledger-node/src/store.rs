@@ -181,7 +181,10 @@ impl Store {
         match self.db.get(key)? {
             None => Ok(None),
             Some(v) => {
-                let arr: [u8; 8] = v.as_ref().try_into().map_err(|_| StoreError::Corrupt(format!("s{id}")))?;
+                let arr: [u8; 8] = v
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt(format!("s{id}")))?;
                 Ok(Some(u64::from_be_bytes(arr)))
             }
         }
@@ -194,7 +197,13 @@ impl Store {
 
     /// Sequence numbers in an index, ascending, strictly after `after` (if
     /// given), at most `limit`, and below `below` (the committed size).
-    pub fn index_scan(&self, index: &IndexKey, after: Option<u64>, below: u64, limit: usize) -> Result<Vec<u64>, StoreError> {
+    pub fn index_scan(
+        &self,
+        index: &IndexKey,
+        after: Option<u64>,
+        below: u64,
+        limit: usize,
+    ) -> Result<Vec<u64>, StoreError> {
         let prefix = index.prefix();
         let mut start = prefix.clone();
         start.extend_from_slice(&after.map(|a| a.saturating_add(1)).unwrap_or(0).to_be_bytes());
@@ -240,7 +249,10 @@ impl Store {
         match self.db.get(balance_key(account, fund))? {
             None => Ok(0),
             Some(v) => {
-                let arr: [u8; 8] = v.as_ref().try_into().map_err(|_| StoreError::Corrupt("balance".into()))?;
+                let arr: [u8; 8] = v
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("balance".into()))?;
                 Ok(u64::from_be_bytes(arr))
             }
         }
@@ -301,19 +313,36 @@ mod tests {
         let store = Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })?;
         let fund = Ident::new("F1").map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let fund_long = Ident::new("F10").map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut batch = CommitBatch { checkpoint: b"cp".to_vec(), ..CommitBatch::default() };
+        let mut batch = CommitBatch {
+            checkpoint: b"cp".to_vec(),
+            ..CommitBatch::default()
+        };
         for seq in 0..5u64 {
             let id = ledger_core::encoding::Bytes([seq as u8; 32]);
             let fund_index = if seq % 2 == 0 { fund.clone() } else { fund_long.clone() };
-            batch.entries.push(NewEntry { seq, bytes: vec![seq as u8; 3], submission_id: id, indexes: vec![IndexKey::Fund(fund_index)] });
+            batch.entries.push(NewEntry {
+                seq,
+                bytes: vec![seq as u8; 3],
+                submission_id: id,
+                indexes: vec![IndexKey::Fund(fund_index)],
+            });
         }
         store.commit(&batch)?;
         assert_eq!(store.entry_count()?, 5);
         assert_eq!(store.entry(3)?, Some(vec![3, 3, 3]));
-        assert_eq!(store.seq_for_submission(&ledger_core::encoding::Bytes([4; 32]))?, Some(4));
-        assert_eq!(store.index_scan(&IndexKey::Fund(fund.clone()), None, 5, 10)?, vec![0, 2, 4]);
+        assert_eq!(
+            store.seq_for_submission(&ledger_core::encoding::Bytes([4; 32]))?,
+            Some(4)
+        );
+        assert_eq!(
+            store.index_scan(&IndexKey::Fund(fund.clone()), None, 5, 10)?,
+            vec![0, 2, 4]
+        );
         assert_eq!(store.index_scan(&IndexKey::Fund(fund.clone()), Some(0), 5, 1)?, vec![2]);
-        assert_eq!(store.index_scan(&IndexKey::Fund(fund.clone()), None, 4, 10)?, vec![0, 2]);
+        assert_eq!(
+            store.index_scan(&IndexKey::Fund(fund.clone()), None, 4, 10)?,
+            vec![0, 2]
+        );
         assert_eq!(store.index_scan_rev(&IndexKey::Fund(fund), 5, 2)?, vec![4, 2]);
         assert_eq!(store.checkpoint()?, Some(b"cp".to_vec()));
         Ok(())

@@ -38,7 +38,11 @@ pub struct ErrorDetail<'a> {
 impl ApiError {
     /// Any error.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
     /// 400 `malformed`.
     pub fn malformed(message: impl Into<String>) -> ApiError {
@@ -58,11 +62,19 @@ impl ApiError {
     }
     /// 503 `overloaded` (with Retry-After).
     pub fn overloaded() -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "the submission queue is full; retry in a second")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the submission queue is full; retry in a second",
+        )
     }
     /// 503 `storage_failed`.
     pub fn storage_failed() -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_failed", "the node could not make the batch durable; nothing was recorded; retry later")
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_failed",
+            "the node could not make the batch durable; nothing was recorded; retry later",
+        )
     }
     /// 503 `unavailable` (shutting down / not ready).
     pub fn unavailable(message: impl Into<String>) -> ApiError {
@@ -94,9 +106,13 @@ impl ApiError {
     /// Map a rule violation: authorization failures are 403, the rest 409/422.
     pub fn from_rule(e: &RuleError) -> ApiError {
         let status = match e {
-            RuleError::UnknownKey(_) | RuleError::RevokedKey { .. } | RuleError::KeyNotValid(_) => StatusCode::FORBIDDEN,
+            RuleError::UnknownKey(_) | RuleError::RevokedKey { .. } | RuleError::KeyNotValid(_) => {
+                StatusCode::FORBIDDEN
+            }
             RuleError::OutOfScope { .. } | RuleError::MissingCosignature { .. } => StatusCode::FORBIDDEN,
-            RuleError::ReplayedNonce(_) | RuleError::DuplicateFund(_) | RuleError::DuplicateProject(_) => StatusCode::CONFLICT,
+            RuleError::ReplayedNonce(_) | RuleError::DuplicateFund(_) | RuleError::DuplicateProject(_) => {
+                StatusCode::CONFLICT
+            }
             RuleError::AlreadyReversed { .. } | RuleError::DuplicateKey(_) => StatusCode::CONFLICT,
             RuleError::Malformed(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
@@ -106,7 +122,12 @@ impl ApiError {
 
     /// The JSON body.
     pub fn body(&self) -> ErrorBody<'_> {
-        ErrorBody { error: ErrorDetail { code: self.code, message: &self.message } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+            },
+        }
     }
 }
 
@@ -116,11 +137,15 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+impl std::error::Error for ApiError {}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body())).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE || self.status == StatusCode::TOO_MANY_REQUESTS {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

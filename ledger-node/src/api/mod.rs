@@ -86,7 +86,12 @@ impl AppState {
         let rate = NonZeroU32::new(limits.read_rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.read_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
-        AppState { shared, submit, limits, read_limiter: Arc::new(limiter) }
+        AppState {
+            shared,
+            submit,
+            limits,
+            read_limiter: Arc::new(limiter),
+        }
     }
 }
 
@@ -98,7 +103,11 @@ pub fn router(app: AppState) -> Router {
     let public = read::router()
         .layer(middleware::from_fn_with_state(app.clone(), rate_limit))
         .layer(CompressionLayer::new())
-        .layer(CorsLayer::new().allow_origin(Any).allow_methods([Method::GET, Method::HEAD, Method::OPTIONS]));
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS]),
+        );
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -110,8 +119,13 @@ pub fn router(app: AppState) -> Router {
         .merge(crate::web::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), observe))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_millis(app.limits.request_timeout_ms)))
-        .layer(CatchPanicLayer::custom(|_| ApiError::internal("the request handler failed").into_response()))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_millis(app.limits.request_timeout_ms),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::internal("the request handler failed").into_response()
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }
@@ -129,18 +143,30 @@ async fn rate_limit(State(app): State<AppState>, request: Request, next: Next) -
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     if app.read_limiter.check_key(&ip).is_err() {
         app.shared.metrics.reject("rate_limited");
-        return ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests from your address; slow down")
-            .into_response();
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests from your address; slow down",
+        )
+        .into_response();
     }
     next.run(request).await
 }
 
 /// Request latency by route and status class.
 async fn observe(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
     let started = Instant::now();
     let response = next.run(request).await;
     let status = format!("{}xx", response.status().as_u16() / 100);
-    app.shared.metrics.request_seconds.get_or_create(&RouteLabel { route, status }).observe(started.elapsed().as_secs_f64());
+    app.shared
+        .metrics
+        .request_seconds
+        .get_or_create(&RouteLabel { route, status })
+        .observe(started.elapsed().as_secs_f64());
     response
 }

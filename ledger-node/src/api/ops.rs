@@ -26,9 +26,15 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
     if let Ok(size) = app.shared.store.size_on_disk() {
         Metrics::set_gauge(&app.shared.metrics.disk_bytes, size);
     }
-    Metrics::set_gauge(&app.shared.metrics.queue_depth, (app.submit.max_capacity() - app.submit.capacity()) as u64);
+    Metrics::set_gauge(
+        &app.shared.metrics.queue_depth,
+        (app.submit.max_capacity() - app.submit.capacity()) as u64,
+    );
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         app.shared.metrics.render(),
     )
         .into_response()

@@ -74,7 +74,9 @@ fn parse_framed(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmis
     let mut at = 0usize;
     while at < body.len() {
         if out.len() >= max_items {
-            return Err(ApiError::too_large(format!("at most {max_items} submissions per request")));
+            return Err(ApiError::too_large(format!(
+                "at most {max_items} submissions per request"
+            )));
         }
         let len_bytes: [u8; 4] = body
             .get(at..at + 4)
@@ -82,7 +84,10 @@ fn parse_framed(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmis
             .ok_or_else(|| ApiError::malformed(format!("record {} has a truncated length prefix", out.len())))?;
         let len = u32::from_le_bytes(len_bytes) as usize;
         if len > MAX_ENCODED_BYTES {
-            return Err(ApiError::too_large(format!("record {} is {len} bytes, over {MAX_ENCODED_BYTES}", out.len())));
+            return Err(ApiError::too_large(format!(
+                "record {} is {len} bytes, over {MAX_ENCODED_BYTES}",
+                out.len()
+            )));
         }
         let record = body
             .get(at + 4..at + 4 + len)
@@ -101,7 +106,11 @@ pub async fn submit(State(app): State<AppState>, headers: HeaderMap, body: Resul
     }
 }
 
-async fn submit_inner(app: AppState, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+async fn submit_inner(
+    app: AppState,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large(format!("request body over {} bytes", app.limits.max_body_bytes))
@@ -109,12 +118,16 @@ async fn submit_inner(app: AppState, headers: HeaderMap, body: Result<Bytes, Byt
             ApiError::malformed(e.body_text())
         }
     })?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let max = app.limits.max_batch_submissions;
     let parsed: Vec<Result<SignedSubmission, ApiError>> = if content_type.starts_with("application/octet-stream") {
         parse_framed(&body, max)?
     } else if content_type.starts_with("application/json") {
-        let request: SubmitRequest = serde_json::from_slice(&body).map_err(|e| ApiError::malformed(format!("JSON body: {e}")))?;
+        let request: SubmitRequest =
+            serde_json::from_slice(&body).map_err(|e| ApiError::malformed(format!("JSON body: {e}")))?;
         if request.submissions.len() > max {
             return Err(ApiError::too_large(format!("at most {max} submissions per request")));
         }
@@ -123,7 +136,9 @@ async fn submit_inner(app: AppState, headers: HeaderMap, body: Result<Bytes, Byt
             .into_iter()
             .map(|s| {
                 if encoding::encode(&s).len() > MAX_ENCODED_BYTES {
-                    return Err(ApiError::too_large(format!("a submission is over {MAX_ENCODED_BYTES} bytes")));
+                    return Err(ApiError::too_large(format!(
+                        "a submission is over {MAX_ENCODED_BYTES} bytes"
+                    )));
                 }
                 s.check_structure().map_err(|e| ApiError::from_submission(&e))?;
                 Ok(s)
@@ -156,7 +171,12 @@ async fn submit_inner(app: AppState, headers: HeaderMap, body: Result<Bytes, Byt
             .into_iter()
             .map(|r| match r {
                 Ok(receipt) => ItemResult::Accepted { receipt },
-                Err(e) => ItemResult::Rejected { error: ErrorJson { code: e.code, message: e.message } },
+                Err(e) => ItemResult::Rejected {
+                    error: ErrorJson {
+                        code: e.code,
+                        message: e.message,
+                    },
+                },
             })
             .collect(),
     };
@@ -208,17 +228,24 @@ pub async fn submit_parsed(
     }
     if !job_items.is_empty() {
         let (reply_tx, reply_rx) = oneshot::channel();
-        app.submit.try_send(Job { items: job_items, reply: reply_tx }).map_err(|e| match e {
-            tokio::sync::mpsc::error::TrySendError::Full(_) => {
-                app.shared.metrics.reject("overloaded");
-                ApiError::overloaded()
-            }
-            tokio::sync::mpsc::error::TrySendError::Closed(_) => ApiError::unavailable("the node is shutting down"),
-        })?;
+        app.submit
+            .try_send(Job {
+                items: job_items,
+                reply: reply_tx,
+            })
+            .map_err(|e| match e {
+                tokio::sync::mpsc::error::TrySendError::Full(_) => {
+                    app.shared.metrics.reject("overloaded");
+                    ApiError::overloaded()
+                }
+                tokio::sync::mpsc::error::TrySendError::Closed(_) => ApiError::unavailable("the node is shutting down"),
+            })?;
         let answers = tokio::time::timeout(Duration::from_millis(app.limits.submit_timeout_ms), reply_rx)
             .await
             .map_err(|_| {
-                ApiError::unavailable("the sequencer did not answer in time; retry the same submissions (retries are idempotent)")
+                ApiError::unavailable(
+                    "the sequencer did not answer in time; retry the same submissions (retries are idempotent)",
+                )
             })?
             .map_err(|_| ApiError::unavailable("the node stopped before answering; retry the same submissions"))?;
         for (position, answer) in job_positions.into_iter().zip(answers) {
@@ -227,5 +254,8 @@ pub async fn submit_parsed(
             }
         }
     }
-    Ok(results.into_iter().map(|r| r.unwrap_or_else(|| Err(ApiError::internal("no answer")))).collect())
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(ApiError::internal("no answer"))))
+        .collect())
 }
