@@ -62,6 +62,8 @@ impl std::fmt::Display for VerifyFailure {
     }
 }
 
+impl std::error::Error for VerifyFailure {}
+
 fn fail(seq: Option<u64>, code: &'static str, message: impl Into<String>) -> VerifyFailure {
     VerifyFailure {
         seq,

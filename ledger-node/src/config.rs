@@ -24,7 +24,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 #[command(
     name = "ledger-node",
     version,
-    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080 --origin huaian.example.gov.cn/ledger\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running."
+    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080 --origin huaian.example.gov.cn/ledger\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n  ledger-node restore --data /srv/ledger --bundle ledger.bundle\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running."
 )]
 pub struct Args {
     /// Data folder (one folder holds everything: store and keys/).
@@ -78,6 +78,14 @@ pub enum Command {
     /// key; then an admin posts a `log_key_rotate` entry naming it
     /// (`ledger rotate-log-key`), and the node switches keys when it is sequenced.
     PrepareRotation,
+    /// Rebuild the store of an empty data folder from an export bundle
+    /// (verified completely first). Copy the keys/ folder from your key
+    /// backup into the data folder before starting the node.
+    Restore {
+        /// The bundle written by `ledger export`.
+        #[arg(long)]
+        bundle: PathBuf,
+    },
 }
 
 /// The TOML file's keys.

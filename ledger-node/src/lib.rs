@@ -13,6 +13,7 @@ pub mod keyfile;
 pub mod ledger;
 pub mod metrics;
 pub mod query;
+pub mod restore;
 pub mod sequencer;
 pub mod server;
 pub mod store;

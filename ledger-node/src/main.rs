@@ -19,11 +19,23 @@ fn main() -> ExitCode {
         LogFormat::Json => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
         LogFormat::Human => tracing_subscriber::fmt().with_env_filter(filter).init(),
     }
-    if let Some(Command::PrepareRotation) = args.command {
+    if let Some(Command::PrepareRotation) = &args.command {
         return match ledger_node::server::prepare_rotation(&config) {
             Ok(vkey) => {
                 println!("{vkey}");
                 eprintln!("prepared keys/log-next.key; now post a log_key_rotate entry naming this key (ledger rotate-log-key)");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ledger-node: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Some(Command::Restore { bundle }) = &args.command {
+        return match ledger_node::restore::restore(&config.data_dir, bundle, config.store) {
+            Ok(count) => {
+                println!("restored {count} verified entries into {}", config.data_dir.display());
                 ExitCode::SUCCESS
             }
             Err(e) => {

@@ -1,56 +1,16 @@
 //! A damaged data folder is refused at start, naming the damaged entry.
 
-use ledger_core::demo::{generate, DemoConfig};
-use ledger_core::keys::format_signing_key;
-use ledger_node::api::write::submit_parsed;
-use ledger_node::config::{Args, NodeConfig};
+mod support;
+
 use ledger_node::keyfile;
 use ledger_node::server::start;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn config(dir: &Path) -> Result<NodeConfig, Box<dyn std::error::Error>> {
-    use clap::Parser as _;
-    let args = Args::try_parse_from(["ledger-node", "--data", &dir.display().to_string()])?;
-    Ok(NodeConfig::resolve(&args)?)
-}
-
-/// Build a node folder holding `entries` demo entries, and stop the node.
-fn build_folder(dir: &Path, entries: u64) -> TestResult {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() as u64;
-    let log = generate(&DemoConfig {
-        seed: 5,
-        target_entries: entries,
-        now_ms: now,
-    })?;
-    keyfile::write_secret(
-        &keyfile::log_key_path(dir),
-        &format_signing_key(&log.origin, &log.log_key),
-    )?;
-    let config = config(dir)?;
-    let runtime = tokio::runtime::Runtime::new()?;
-    let started = start(&config)?;
-    runtime.block_on(async {
-        let results = submit_parsed(&started.app, log.submissions.iter().cloned().map(Ok).collect()).await?;
-        assert!(results.iter().all(Result::is_ok));
-        Ok::<_, ledger_node::api::error::ApiError>(())
-    })?;
-    stop(started)
-}
+use support::{build_folder, config, stop, TestResult};
 
 fn entry_key(seq: u64) -> Vec<u8> {
     let mut key = vec![b'e'];
     key.extend_from_slice(&seq.to_be_bytes());
     key
-}
-
-/// Stop a started node and release the store's lock.
-fn stop(started: ledger_node::server::Started) -> TestResult {
-    drop(started.app);
-    started.sequencer.join().map_err(|_| "sequencer panicked")?;
-    Ok(())
 }
 
 fn start_error(dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
@@ -107,5 +67,70 @@ fn missing_entry_and_wrong_checkpoint_are_refused() -> TestResult {
     }
     let message = start_error(dir.path())?;
     assert!(message.contains("does not match"), "{message}");
+    Ok(())
+}
+
+/// Export a stopped node's folder to a bundle (what `ledger export --data` does).
+fn export_bundle(dir: &Path) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    use ledger_core::bundle::{encode_header, encode_record, BundleHeader, BUNDLE_VERSION};
+    let store = ledger_node::store::Store::open(
+        &dir.join("store"),
+        ledger_node::store::StoreOptions { cache_bytes: 8 << 20 },
+    )?;
+    let count = store.entry_count()?;
+    let checkpoint = String::from_utf8(store.checkpoint()?.ok_or("no checkpoint")?)?;
+    let origin = checkpoint.lines().next().unwrap_or_default().to_string();
+    let header = BundleHeader {
+        v: BUNDLE_VERSION,
+        origin,
+        log_vkey: String::new(),
+        checkpoint,
+        entry_count: count,
+    };
+    let mut out = encode_header(&header);
+    for item in store.entries(0, count) {
+        out.extend_from_slice(&encode_record(&item?.1));
+    }
+    Ok(out)
+}
+
+#[test]
+fn a_bundle_restores_into_a_node_that_starts_with_the_same_root() -> TestResult {
+    let original = tempfile::tempdir()?;
+    build_folder(original.path(), 400)?;
+    let bundle = export_bundle(original.path())?;
+    let bundle_path = original.path().join("backup.bundle");
+    std::fs::write(&bundle_path, &bundle)?;
+
+    let restored = tempfile::tempdir()?;
+    let options = ledger_node::store::StoreOptions { cache_bytes: 8 << 20 };
+    let count = ledger_node::restore::restore(restored.path(), &bundle_path, options)?;
+    assert_eq!(count, 400);
+    // The operator copies the keys/ folder from the key backup.
+    let key_text = std::fs::read_to_string(keyfile::log_key_path(original.path()))?;
+    keyfile::write_secret(&keyfile::log_key_path(restored.path()), &key_text)?;
+    let a = start(&config(original.path())?)?;
+    let b = start(&config(restored.path())?)?;
+    let root_a = a.app.shared.latest().map(|l| (l.size, l.root));
+    let root_b = b.app.shared.latest().map(|l| (l.size, l.root));
+    assert!(root_a.is_some());
+    assert_eq!(root_a, root_b);
+    stop(a)?;
+    stop(b)?;
+
+    // A tampered bundle restores nothing.
+    let mut tampered = bundle.clone();
+    let at = tampered.len() - 100;
+    tampered[at] ^= 0x20;
+    std::fs::write(&bundle_path, &tampered)?;
+    let empty = tempfile::tempdir()?;
+    let err = ledger_node::restore::restore(empty.path(), &bundle_path, options)
+        .err()
+        .map(|e| format!("{e:#}"));
+    assert!(
+        err.as_deref().unwrap_or_default().contains("does not verify"),
+        "{err:?}"
+    );
+    assert!(!empty.path().join("store").exists(), "nothing written");
     Ok(())
 }

@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
+/// Signatures per `verify_batch` call on the write path.
+const VERIFY_BATCH: usize = 256;
+
 /// JSON request body.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -206,9 +209,25 @@ pub async fn submit_parsed(
             }
         }
     }
-    let verified = tokio::task::spawn_blocking(move || verify_batch_each(to_verify))
-        .await
-        .map_err(|_| ApiError::internal("signature verification task failed"))?;
+    // Large requests are split into batches of 256 verified on all cores
+    // (rayon); a single submission is checked on this blocking thread.
+    let verified = tokio::task::spawn_blocking(move || {
+        use rayon::prelude::*;
+        let mut batches: Vec<Vec<SignedSubmission>> = Vec::new();
+        let mut iter = to_verify.into_iter().peekable();
+        while iter.peek().is_some() {
+            batches.push(iter.by_ref().take(VERIFY_BATCH).collect());
+        }
+        batches
+            .into_par_iter()
+            .map(verify_batch_each)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|_| ApiError::internal("signature verification task failed"))?;
     let mut job_items = Vec::new();
     let mut job_positions = Vec::new();
     for (position, outcome) in positions.into_iter().zip(verified) {
