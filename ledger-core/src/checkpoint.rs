@@ -88,9 +88,7 @@ pub enum CheckpointError {
     #[error("malformed signed note: {0}")]
     MalformedNote(String),
     /// A key name (origin or witness name) is not valid.
-    #[error(
-        "invalid key name {0:?}: it must be 1..=255 bytes with no spaces, '+' or control characters"
-    )]
+    #[error("invalid key name {0:?}: it must be 1..=255 bytes with no spaces, '+' or control characters")]
     BadKeyName(String),
     /// A verifier key string is malformed.
     #[error("malformed verifier key: {0}")]
@@ -186,9 +184,7 @@ pub enum CheckpointError {
         need: usize,
     },
     /// The new checkpoint is smaller than the one the witness holds.
-    #[error(
-        "rollback: checkpoint size {new_size} is smaller than the last cosigned size {old_size}"
-    )]
+    #[error("rollback: checkpoint size {new_size} is smaller than the last cosigned size {old_size}")]
     Rollback {
         /// Size the witness holds.
         old_size: u64,
@@ -225,10 +221,7 @@ fn malformed_note(e: &NoteError) -> CheckpointError {
 /// '+'; we also reject control characters (not allowed anywhere in a note)
 /// and cap the length.
 fn check_key_name(name: &str) -> Result<(), CheckpointError> {
-    if name.len() > MAX_KEY_NAME_BYTES
-        || !is_key_name_valid(name)
-        || name.chars().any(char::is_control)
-    {
+    if name.len() > MAX_KEY_NAME_BYTES || !is_key_name_valid(name) || name.chars().any(char::is_control) {
         return Err(CheckpointError::BadKeyName(name.chars().take(80).collect()));
     }
     Ok(())
@@ -236,8 +229,7 @@ fn check_key_name(name: &str) -> Result<(), CheckpointError> {
 
 /// Parses an ASCII decimal with no sign and no leading zeros (except "0").
 fn parse_canonical_u64(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
-    {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0')) {
         return None;
     }
     s.parse().ok()
@@ -270,8 +262,7 @@ fn precheck_note(note: &[u8]) -> Result<&str, CheckpointError> {
             max: MAX_NOTE_BYTES,
         });
     }
-    let text = std::str::from_utf8(note)
-        .map_err(|_| CheckpointError::MalformedNote("not valid UTF-8".into()))?;
+    let text = std::str::from_utf8(note).map_err(|_| CheckpointError::MalformedNote("not valid UTF-8".into()))?;
     if text.chars().any(|c| c < '\u{20}' && c != '\n') {
         return Err(CheckpointError::MalformedNote(
             "contains a control character other than newline (CR line endings?)".into(),
@@ -314,11 +305,7 @@ fn parse_vkey(vkey: &str, alg: u8) -> Result<ParsedVkey, CheckpointError> {
         .split_once('+')
         .ok_or_else(|| bad("expected <name>+<key ID>+<key>"))?;
     check_key_name(name)?;
-    if id_hex.len() != 8
-        || !id_hex
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
+    if id_hex.len() != 8 || !id_hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return Err(bad("key ID must be 8 lowercase hex digits"));
     }
     let found = u32::from_str_radix(id_hex, 16).map_err(|_| bad("key ID is not hex"))?;
@@ -336,9 +323,7 @@ fn parse_vkey(vkey: &str, alg: u8) -> Result<ParsedVkey, CheckpointError> {
     if found != expected {
         return Err(CheckpointError::KeyIdMismatch { found, expected });
     }
-    let pk: [u8; 32] = pk
-        .try_into()
-        .map_err(|_| bad("Ed25519 public key must be 32 bytes"))?;
+    let pk: [u8; 32] = pk.try_into().map_err(|_| bad("Ed25519 public key must be 32 bytes"))?;
     let key = VerifyingKey::from_bytes(&pk).map_err(|_| bad("not a valid Ed25519 public key"))?;
     // Small-order keys make "valid" signatures on any message possible.
     if key.is_weak() {
@@ -387,16 +372,12 @@ fn parse_checkpoint_body(text: &str) -> Result<CheckpointBody, CheckpointError> 
     if origin.is_empty() {
         return Err(malformed("empty origin line"));
     }
-    let size_line = lines
-        .next()
-        .ok_or_else(|| malformed("missing tree size line"))?;
+    let size_line = lines.next().ok_or_else(|| malformed("missing tree size line"))?;
     let size = parse_canonical_u64(size_line)
         .ok_or_else(|| CheckpointError::NonCanonicalSize(size_line.chars().take(40).collect()))?;
-    let root_line = lines
-        .next()
-        .ok_or_else(|| malformed("missing root hash line"))?;
-    let root = decode_hash(root_line)
-        .ok_or_else(|| CheckpointError::BadRootHash(root_line.chars().take(60).collect()))?;
+    let root_line = lines.next().ok_or_else(|| malformed("missing root hash line"))?;
+    let root =
+        decode_hash(root_line).ok_or_else(|| CheckpointError::BadRootHash(root_line.chars().take(60).collect()))?;
     let mut extensions = Vec::new();
     for line in lines {
         if line.is_empty() {
@@ -489,10 +470,7 @@ impl LogSigner {
         // Built by hand rather than with `signed_note::Note::add_sigs` so
         // signing cannot fail: the origin was validated in `new`. The
         // interop test checks `signed_note` and `tlog_tiles` accept it.
-        let note = format!(
-            "{body}\n{}",
-            signature_line(&self.origin, self.key_id, &sig.to_bytes())
-        );
+        let note = format!("{body}\n{}", signature_line(&self.origin, self.key_id, &sig.to_bytes()));
         SignedCheckpoint {
             note,
             origin: self.origin.clone(),
@@ -562,9 +540,7 @@ pub struct LogVerifier {
 
 impl fmt::Debug for LogVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LogVerifier")
-            .field("vkey", &self.vkey())
-            .finish()
+        f.debug_struct("LogVerifier").field("vkey", &self.vkey()).finish()
     }
 }
 
@@ -609,11 +585,7 @@ impl LogVerifier {
     ///
     /// # Errors
     /// [`CheckpointError::BadLogSignature`].
-    pub fn verify_bytes(
-        &self,
-        domain_prefixed_msg: &[u8],
-        sig: &Signature,
-    ) -> Result<(), CheckpointError> {
+    pub fn verify_bytes(&self, domain_prefixed_msg: &[u8], sig: &Signature) -> Result<(), CheckpointError> {
         self.key
             .verify_strict(domain_prefixed_msg, sig)
             .map_err(|_| CheckpointError::BadLogSignature {
@@ -630,10 +602,7 @@ impl LogVerifier {
     /// # Errors
     /// Every [`CheckpointError`] parsing variant; [`CheckpointError::NoLogSignature`]
     /// or [`CheckpointError::BadLogSignature`]; [`CheckpointError::OriginMismatch`].
-    pub fn verify_checkpoint(
-        &self,
-        note_bytes: &[u8],
-    ) -> Result<VerifiedCheckpoint, CheckpointError> {
+    pub fn verify_checkpoint(&self, note_bytes: &[u8]) -> Result<VerifiedCheckpoint, CheckpointError> {
         precheck_note(note_bytes)?;
         let note = Note::from_bytes(note_bytes).map_err(|e| malformed_note(&e))?;
         let verifiers = VerifierList::new(vec![Box::new(NoteKey {
@@ -653,8 +622,8 @@ impl LogVerifier {
             },
             other => malformed_note(&other),
         })?;
-        let text = std::str::from_utf8(note.text())
-            .map_err(|_| CheckpointError::MalformedNote("not valid UTF-8".into()))?;
+        let text =
+            std::str::from_utf8(note.text()).map_err(|_| CheckpointError::MalformedNote("not valid UTF-8".into()))?;
         let body = parse_checkpoint_body(text)?;
         if body.origin != self.name {
             return Err(CheckpointError::OriginMismatch {
@@ -699,9 +668,7 @@ impl signed_note::Verifier for NoteKey {
         let Ok(sig) = <[u8; 64]>::try_from(sig) else {
             return false;
         };
-        self.key
-            .verify_strict(msg, &Signature::from_bytes(&sig))
-            .is_ok()
+        self.key.verify_strict(msg, &Signature::from_bytes(&sig)).is_ok()
     }
 }
 
@@ -833,11 +800,7 @@ impl WitnessSigner {
     /// # Errors
     /// [`CheckpointError::BadTimestamp`] if `time_s` is 0 (tlog-witness: the
     /// timestamp MUST NOT be zero) or above 2^63 − 1.
-    pub fn cosign(
-        &self,
-        checkpoint: &VerifiedCheckpoint,
-        time_s: u64,
-    ) -> Result<CosignatureLine, CheckpointError> {
+    pub fn cosign(&self, checkpoint: &VerifiedCheckpoint, time_s: u64) -> Result<CosignatureLine, CheckpointError> {
         if time_s == 0 || time_s > MAX_COSIGNATURE_TIMESTAMP {
             return Err(CheckpointError::BadTimestamp(time_s));
         }
@@ -955,9 +918,7 @@ fn split_cosignature(sig: &NoteSignature) -> Result<(u64, Signature), Checkpoint
     if ts > MAX_COSIGNATURE_TIMESTAMP {
         return Err(malformed(format!("timestamp {ts} exceeds 2^63-1")));
     }
-    let sig_bytes: [u8; 64] = sig_bytes
-        .try_into()
-        .map_err(|_| malformed("signature length".into()))?;
+    let sig_bytes: [u8; 64] = sig_bytes.try_into().map_err(|_| malformed("signature length".into()))?;
     Ok((ts, Signature::from_bytes(&sig_bytes)))
 }
 
@@ -967,10 +928,7 @@ fn split_cosignature(sig: &NoteSignature) -> Result<(u64, Signature), Checkpoint
 ///
 /// # Errors
 /// A malformed note, or a result over the size or signature-count limits.
-pub fn add_cosignature(
-    note_bytes: &[u8],
-    line: &CosignatureLine,
-) -> Result<Vec<u8>, CheckpointError> {
+pub fn add_cosignature(note_bytes: &[u8], line: &CosignatureLine) -> Result<Vec<u8>, CheckpointError> {
     precheck_note(note_bytes)?;
     let note = Note::from_bytes(note_bytes).map_err(|e| malformed_note(&e))?;
     // `Note` exposes its text but not its signatures, so re-read the lines.
@@ -1063,10 +1021,7 @@ impl WitnessVerifier {
     /// # Errors
     /// [`CheckpointError::NoCosignature`], [`CheckpointError::MalformedCosignature`],
     /// [`CheckpointError::BadCosignature`].
-    pub fn verify_cosignature(
-        &self,
-        checkpoint: &VerifiedCheckpoint,
-    ) -> Result<u64, CheckpointError> {
+    pub fn verify_cosignature(&self, checkpoint: &VerifiedCheckpoint) -> Result<u64, CheckpointError> {
         let mut latest = None;
         for sig in checkpoint.other_signatures() {
             if sig.name() != self.name || sig.id() != self.key_id {
@@ -1094,10 +1049,7 @@ impl WitnessVerifier {
 /// Witnesses are counted once per *public key*: a policy listing the same
 /// witness twice, or one key under two names (which the Ed25519 cosignature
 /// cannot tell apart, as it does not sign the name), must not count twice.
-pub fn count_valid_cosignatures(
-    checkpoint: &VerifiedCheckpoint,
-    witnesses: &[WitnessVerifier],
-) -> usize {
+pub fn count_valid_cosignatures(checkpoint: &VerifiedCheckpoint, witnesses: &[WitnessVerifier]) -> usize {
     let mut counted: BTreeSet<[u8; 32]> = BTreeSet::new();
     for w in witnesses {
         if counted.contains(w.key.as_bytes()) {
@@ -1143,12 +1095,10 @@ pub fn witness_check(
         if consistency_proof.is_empty() {
             Ok(())
         } else {
-            Err(CheckpointError::BadConsistencyProof(
-                MerkleError::BadProofLength {
-                    expected: 0,
-                    got: consistency_proof.len(),
-                },
-            ))
+            Err(CheckpointError::BadConsistencyProof(MerkleError::BadProofLength {
+                expected: 0,
+                got: consistency_proof.len(),
+            }))
         }
     };
     let Some(prev) = prev else {
@@ -1186,14 +1136,8 @@ pub fn witness_check(
         no_proof_expected()?;
         return Ok(new.to_witness_state());
     }
-    verify_consistency(
-        consistency_proof,
-        prev.size,
-        &prev.root,
-        new.size,
-        &new.root,
-    )
-    .map_err(CheckpointError::BadConsistencyProof)?;
+    verify_consistency(consistency_proof, prev.size, &prev.root, new.size, &new.root)
+        .map_err(CheckpointError::BadConsistencyProof)?;
     Ok(new.to_witness_state())
 }
 
@@ -1308,8 +1252,7 @@ impl TlogProof {
 
     /// The `.tlog-proof` text.
     pub fn to_text(&self) -> String {
-        let mut out =
-            String::with_capacity(128 + self.inclusion_proof.len() * 45 + self.checkpoint.len());
+        let mut out = String::with_capacity(128 + self.inclusion_proof.len() * 45 + self.checkpoint.len());
         out.push_str(TLOG_PROOF_HEADER);
         out.push('\n');
         if let Some(extra) = &self.extra_data {
@@ -1377,9 +1320,7 @@ impl TlogProof {
                 break;
             }
             if inclusion_proof.len() == MAX_PROOF_HASHES {
-                return Err(malformed(format!(
-                    "more than {MAX_PROOF_HASHES} proof hashes"
-                )));
+                return Err(malformed(format!("more than {MAX_PROOF_HASHES} proof hashes")));
             }
             let h = decode_hash(&l).ok_or_else(|| {
                 malformed(format!(
@@ -1407,11 +1348,7 @@ impl TlogProof {
     ///
     /// # Errors
     /// Checkpoint errors, or [`CheckpointError::BadInclusionProof`].
-    pub fn verify(
-        &self,
-        verifier: &LogVerifier,
-        leaf: &TreeHash,
-    ) -> Result<VerifiedCheckpoint, CheckpointError> {
+    pub fn verify(&self, verifier: &LogVerifier, leaf: &TreeHash) -> Result<VerifiedCheckpoint, CheckpointError> {
         let cp = verifier.verify_checkpoint(self.checkpoint.as_bytes())?;
         verify_inclusion(&self.inclusion_proof, cp.size, &cp.root, self.index, leaf)
             .map_err(CheckpointError::BadInclusionProof)?;
@@ -1433,10 +1370,7 @@ impl TlogProof {
         let cp = self.verify(verifier, leaf)?;
         let got = count_valid_cosignatures(&cp, witnesses);
         if got < threshold {
-            return Err(CheckpointError::NotEnoughCosignatures {
-                got,
-                need: threshold,
-            });
+            return Err(CheckpointError::NotEnoughCosignatures { got, need: threshold });
         }
         Ok(cp)
     }
@@ -1460,9 +1394,7 @@ mod tests {
     }
 
     fn tree(n: u64) -> MemoryTree {
-        let leaves: Vec<TreeHash> = (0..n)
-            .map(|i| leaf_hash(format!("entry {i}").as_bytes()))
-            .collect();
+        let leaves: Vec<TreeHash> = (0..n).map(|i| leaf_hash(format!("entry {i}").as_bytes())).collect();
         MemoryTree::from_leaves(&leaves)
     }
 
@@ -1503,20 +1435,14 @@ mod tests {
         assert_eq!(got.body(), format!("{ORIGIN}\n10\n{}\n", root_b64(&t)));
         assert!(got.other_signatures().is_empty());
         assert!(got.extension_lines().is_empty());
-        assert_eq!(
-            signer.verifier().verify_checkpoint(&cp.to_bytes()).unwrap(),
-            got
-        );
+        assert_eq!(signer.verifier().verify_checkpoint(&cp.to_bytes()).unwrap(), got);
         // Empty tree.
         let empty = signer.sign_checkpoint(0, &EMPTY_TREE_ROOT);
         assert_eq!(v.verify_checkpoint(empty.as_bytes()).unwrap().size(), 0);
         // sign_bytes / verify_bytes for receipts.
         let sig = signer.sign_bytes(b"sunshine-ledger/receipt/v1\nx");
-        v.verify_bytes(b"sunshine-ledger/receipt/v1\nx", &sig)
-            .unwrap();
-        assert!(v
-            .verify_bytes(b"sunshine-ledger/receipt/v1\ny", &sig)
-            .is_err());
+        v.verify_bytes(b"sunshine-ledger/receipt/v1\nx", &sig).unwrap();
+        assert!(v.verify_bytes(b"sunshine-ledger/receipt/v1\ny", &sig).is_err());
         assert_eq!(signer.verifying_key(), *v.verifying_key());
     }
 
@@ -1538,9 +1464,7 @@ mod tests {
         ));
 
         // Signed by another key under the same origin: unknown key ID.
-        let other = LogSigner::new(ORIGIN, key(2))
-            .unwrap()
-            .sign_checkpoint(7, &t.root());
+        let other = LogSigner::new(ORIGIN, key(2)).unwrap().sign_checkpoint(7, &t.root());
         assert!(matches!(
             v.verify_checkpoint(other.as_bytes()),
             Err(CheckpointError::NoLogSignature { .. })
@@ -1566,11 +1490,7 @@ mod tests {
             Err(CheckpointError::NoLogSignature { .. })
         ));
         // Another origin in the body, signed with our key under our name.
-        let note = hand_signed(
-            &format!("other.example/log\n7\n{}\n", root_b64(&t)),
-            ORIGIN,
-            &key(1),
-        );
+        let note = hand_signed(&format!("other.example/log\n7\n{}\n", root_b64(&t)), ORIGIN, &key(1));
         assert_eq!(
             v.verify_checkpoint(&note),
             Err(CheckpointError::OriginMismatch {
@@ -1580,26 +1500,15 @@ mod tests {
         );
 
         // A size with a leading zero, validly signed.
-        let note = hand_signed(
-            &format!("{ORIGIN}\n07\n{}\n", root_b64(&t)),
-            ORIGIN,
-            &key(1),
-        );
+        let note = hand_signed(&format!("{ORIGIN}\n07\n{}\n", root_b64(&t)), ORIGIN, &key(1));
         assert_eq!(
             v.verify_checkpoint(&note),
             Err(CheckpointError::NonCanonicalSize("07".into()))
         );
         for size in ["+7", "-7", "7 ", "0x7", "", "18446744073709551616"] {
-            let note = hand_signed(
-                &format!("{ORIGIN}\n{size}\n{}\n", root_b64(&t)),
-                ORIGIN,
-                &key(1),
-            );
+            let note = hand_signed(&format!("{ORIGIN}\n{size}\n{}\n", root_b64(&t)), ORIGIN, &key(1));
             assert!(
-                matches!(
-                    v.verify_checkpoint(&note),
-                    Err(CheckpointError::NonCanonicalSize(_))
-                ),
+                matches!(v.verify_checkpoint(&note), Err(CheckpointError::NonCanonicalSize(_))),
                 "{size:?}"
             );
         }
@@ -1618,15 +1527,8 @@ mod tests {
             Err(CheckpointError::BadRootHash(_))
         ));
         let note = hand_signed(&format!("{ORIGIN}\n0\n{}\n", root_b64(&t)), ORIGIN, &key(1));
-        assert_eq!(
-            v.verify_checkpoint(&note),
-            Err(CheckpointError::EmptyTreeRootMismatch)
-        );
-        let note = hand_signed(
-            &format!("{ORIGIN}\n7\n{}\next\n\n", root_b64(&t)),
-            ORIGIN,
-            &key(1),
-        );
+        assert_eq!(v.verify_checkpoint(&note), Err(CheckpointError::EmptyTreeRootMismatch));
+        let note = hand_signed(&format!("{ORIGIN}\n7\n{}\next\n\n", root_b64(&t)), ORIGIN, &key(1));
         assert!(v.verify_checkpoint(&note).is_err());
         let note = hand_signed(&format!("{ORIGIN}\n7\n"), ORIGIN, &key(1));
         assert!(matches!(
@@ -1634,20 +1536,11 @@ mod tests {
             Err(CheckpointError::MalformedCheckpoint(_))
         ));
         // Extension lines are accepted and exposed.
-        let note = hand_signed(
-            &format!("{ORIGIN}\n7\n{}\nrotation 2\n", root_b64(&t)),
-            ORIGIN,
-            &key(1),
-        );
-        assert_eq!(
-            v.verify_checkpoint(&note).unwrap().extension_lines(),
-            ["rotation 2"]
-        );
+        let note = hand_signed(&format!("{ORIGIN}\n7\n{}\nrotation 2\n", root_b64(&t)), ORIGIN, &key(1));
+        assert_eq!(v.verify_checkpoint(&note).unwrap().extension_lines(), ["rotation 2"]);
 
         // CRLF, oversize, no signature block, not UTF-8.
-        let crlf = String::from_utf8(good.clone())
-            .unwrap()
-            .replace('\n', "\r\n");
+        let crlf = String::from_utf8(good.clone()).unwrap().replace('\n', "\r\n");
         assert!(matches!(
             v.verify_checkpoint(crlf.as_bytes()),
             Err(CheckpointError::MalformedNote(_))
@@ -1670,38 +1563,24 @@ mod tests {
     fn key_names_and_vkeys_are_validated() {
         for bad in ["", "a b", "a+b", "a\nb", "a\u{1}b", &"x".repeat(256)] {
             assert!(
-                matches!(
-                    LogSigner::new(bad, key(1)),
-                    Err(CheckpointError::BadKeyName(_))
-                ),
+                matches!(LogSigner::new(bad, key(1)), Err(CheckpointError::BadKeyName(_))),
                 "{bad:?}"
             );
             assert!(WitnessSigner::new(bad, key(1)).is_err());
         }
         let vkey = log().verifier_key();
-        let witness_vkey = WitnessSigner::new("w.example/1", key(3))
-            .unwrap()
-            .verifier_key();
+        let witness_vkey = WitnessSigner::new("w.example/1", key(3)).unwrap().verifier_key();
         assert!(matches!(
             LogVerifier::from_vkey(&witness_vkey),
-            Err(CheckpointError::UnsupportedKeyType {
-                found: 4,
-                expected: 1
-            })
+            Err(CheckpointError::UnsupportedKeyType { found: 4, expected: 1 })
         ));
         assert!(matches!(
             WitnessVerifier::from_vkey(&vkey),
-            Err(CheckpointError::UnsupportedKeyType {
-                found: 1,
-                expected: 4
-            })
+            Err(CheckpointError::UnsupportedKeyType { found: 1, expected: 4 })
         ));
         let (name, rest) = vkey.split_once('+').unwrap();
         let (id, b64) = rest.split_once('+').unwrap();
-        let wrong_id = format!(
-            "{name}+{:08x}+{b64}",
-            u32::from_str_radix(id, 16).unwrap() ^ 1
-        );
+        let wrong_id = format!("{name}+{:08x}+{b64}", u32::from_str_radix(id, 16).unwrap() ^ 1);
         assert!(matches!(
             LogVerifier::from_vkey(&wrong_id),
             Err(CheckpointError::KeyIdMismatch { .. })
@@ -1723,11 +1602,7 @@ mod tests {
         // A weak (small-order) key with a correct key ID: the identity point.
         let mut weak = vec![ALG_ED25519, 1];
         weak.extend_from_slice(&[0u8; 31]);
-        let weak_vkey = format!(
-            "weak+{:08x}+{}",
-            key_id("weak", &weak),
-            BASE64.encode(&weak)
-        );
+        let weak_vkey = format!("weak+{:08x}+{}", key_id("weak", &weak), BASE64.encode(&weak));
         assert_eq!(
             LogVerifier::from_vkey(&weak_vkey).map(|_| ()),
             Err(CheckpointError::WeakKey)
@@ -1740,15 +1615,12 @@ mod tests {
         // c2sp.org/signed-note's example: a valid signature on a note that is
         // not a checkpoint. Reaching the body parser proves the signature
         // path (key ID, vkey format, Ed25519 over the text) matches the spec.
-        let v = LogVerifier::from_vkey(
-            "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
-        )
-        .unwrap();
+        let v =
+            LogVerifier::from_vkey("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k").unwrap();
         let note = "This is an example message.\n\n\u{2014} example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
         assert!(matches!(
             v.verify_checkpoint(note.as_bytes()),
-            Err(CheckpointError::MalformedCheckpoint(_))
-                | Err(CheckpointError::NonCanonicalSize(_))
+            Err(CheckpointError::MalformedCheckpoint(_)) | Err(CheckpointError::NonCanonicalSize(_))
         ));
         let tampered = note.replace("example message", "example massage");
         assert!(matches!(
@@ -1764,9 +1636,7 @@ mod tests {
         let cp = signer.sign_checkpoint(t.size(), &t.root());
         let note = signed_note::Note::from_bytes(cp.as_bytes()).unwrap();
         let sv = signed_note::StandardVerifier::new(&signer.verifier_key()).unwrap();
-        let (verified, unverified) = note
-            .verify(&VerifierList::new(vec![Box::new(sv.clone())]))
-            .unwrap();
+        let (verified, unverified) = note.verify(&VerifierList::new(vec![Box::new(sv.clone())])).unwrap();
         assert_eq!(verified.len(), 1);
         assert!(unverified.is_empty());
         let parsed = tlog_tiles::Checkpoint::from_bytes(note.text()).unwrap();
@@ -1777,19 +1647,11 @@ mod tests {
         // A checkpoint signed by signed_note's own signer passes our verifier.
         let mut seed = vec![ALG_ED25519];
         seed.extend_from_slice(&key(1).to_bytes());
-        let skey = format!(
-            "PRIVATE+KEY+{ORIGIN}+{:08x}+{}",
-            signer.key_id(),
-            BASE64.encode(&seed)
-        );
+        let skey = format!("PRIVATE+KEY+{ORIGIN}+{:08x}+{}", signer.key_id(), BASE64.encode(&seed));
         let theirs = signed_note::StandardSigner::new(&skey).unwrap();
         let mut n = signed_note::Note::new(&parsed.to_bytes(), &[]).unwrap();
         n.add_sigs(&[&theirs]).unwrap();
-        assert_eq!(
-            n.to_bytes(),
-            cp.as_bytes(),
-            "Ed25519 is deterministic: same bytes"
-        );
+        assert_eq!(n.to_bytes(), cp.as_bytes(), "Ed25519 is deterministic: same bytes");
         let ours = signer.verifier().verify_checkpoint(&n.to_bytes()).unwrap();
         assert_eq!((ours.size(), ours.root()), (1234, &t.root()));
         // Cosignatures are ignored by plain signed-note verifiers.
@@ -1832,10 +1694,7 @@ mod tests {
         assert_eq!(payload[4..12], 1_700_000_001u64.to_be_bytes());
         let msg = format!("cosignature/v1\ntime 1700000001\n{}", cp.body());
         let sig = Signature::from_bytes(&payload[12..].try_into().unwrap());
-        key(11)
-            .verifying_key()
-            .verify_strict(msg.as_bytes(), &sig)
-            .unwrap();
+        key(11).verifying_key().verify_strict(msg.as_bytes(), &sig).unwrap();
         assert_eq!(CosignatureLine::parse(&line1.to_line()).unwrap(), line1);
 
         let note = add_cosignature(cp.note_bytes(), &line1).unwrap();
@@ -1852,26 +1711,18 @@ mod tests {
         assert_eq!(count_valid_cosignatures(&cosigned, &all), 2);
         assert_eq!(count_valid_cosignatures(&cp, &all), 0);
         // The same witness listed twice counts once.
-        assert_eq!(
-            count_valid_cosignatures(&cosigned, &[v1.clone(), v1.clone()]),
-            1
-        );
+        assert_eq!(count_valid_cosignatures(&cosigned, &[v1.clone(), v1.clone()]), 1);
         // One key under two names counts once, although the line verifies
         // under both names (the Ed25519 cosignature does not sign the name).
         let alias = WitnessSigner::new("alias.example/w1", key(11)).unwrap();
         let alias_line = alias.cosign(&cp, 1_700_000_003).unwrap();
         let both = add_cosignature(&note, &alias_line).unwrap();
         let both = v.verify_checkpoint(&both).unwrap();
-        assert_eq!(
-            count_valid_cosignatures(&both, &[v1.clone(), alias.verifier()]),
-            1
-        );
+        assert_eq!(count_valid_cosignatures(&both, &[v1.clone(), alias.verifier()]), 1);
 
         // Re-adding a witness's line replaces its old one.
         let newer = w1.cosign(&cp, 1_700_000_100).unwrap();
-        let replaced = v
-            .verify_checkpoint(&add_cosignature(&note, &newer).unwrap())
-            .unwrap();
+        let replaced = v.verify_checkpoint(&add_cosignature(&note, &newer).unwrap()).unwrap();
         assert_eq!(replaced.other_signatures().len(), 2);
         assert_eq!(v1.verify_cosignature(&replaced), Ok(1_700_000_100));
 
@@ -1881,10 +1732,7 @@ mod tests {
             let mut p = payload.clone();
             f(&mut p);
             let line = signature_line("audit.example/w1", w1.key_id(), &p[4..]);
-            let note = format!(
-                "{}{line}",
-                String::from_utf8(cp.note_bytes().to_vec()).unwrap()
-            );
+            let note = format!("{}{line}", String::from_utf8(cp.note_bytes().to_vec()).unwrap());
             v1.verify_cosignature(&v.verify_checkpoint(note.as_bytes()).unwrap())
         };
         assert_eq!(tamper(&|_| ()), Ok(1_700_000_001));
@@ -1930,10 +1778,7 @@ mod tests {
 
         // Timestamps: 0 and > 2^63-1 are refused when signing.
         assert_eq!(w1.cosign(&cp, 0), Err(CheckpointError::BadTimestamp(0)));
-        assert_eq!(
-            w1.cosign(&cp, 1 << 63),
-            Err(CheckpointError::BadTimestamp(1 << 63))
-        );
+        assert_eq!(w1.cosign(&cp, 1 << 63), Err(CheckpointError::BadTimestamp(1 << 63)));
         assert!(w1.cosign(&cp, MAX_COSIGNATURE_TIMESTAMP).is_ok());
         assert!(add_cosignature(b"no blank line\n", &line1).is_err());
     }
@@ -1944,12 +1789,8 @@ mod tests {
         let signer = log();
         let v = signer.verifier();
         let at = |n: u64| {
-            v.verify_checkpoint(
-                signer
-                    .sign_checkpoint(n, &big.root_at(n).unwrap())
-                    .as_bytes(),
-            )
-            .unwrap()
+            v.verify_checkpoint(signer.sign_checkpoint(n, &big.root_at(n).unwrap()).as_bytes())
+                .unwrap()
         };
         let (c0, c10, c30) = (at(0), at(10), at(30));
 
@@ -1976,15 +1817,11 @@ mod tests {
         bad[0].0[0] ^= 1;
         assert_eq!(
             witness_check(Some(&s10), &c30, &bad),
-            Err(CheckpointError::BadConsistencyProof(
-                MerkleError::RootMismatch
-            ))
+            Err(CheckpointError::BadConsistencyProof(MerkleError::RootMismatch))
         );
         assert!(matches!(
             witness_check(Some(&s10), &c30, &proof[1..]),
-            Err(CheckpointError::BadConsistencyProof(
-                MerkleError::BadProofLength { .. }
-            ))
+            Err(CheckpointError::BadConsistencyProof(MerkleError::BadProofLength { .. }))
         ));
         assert!(witness_check(Some(&s10), &c30, &[]).is_err());
         // Rollback.
@@ -2011,11 +1848,7 @@ mod tests {
         let other = LogSigner::new("other.example/log", key(1)).unwrap();
         let oc = other
             .verifier()
-            .verify_checkpoint(
-                other
-                    .sign_checkpoint(40, &big.root_at(40).unwrap())
-                    .as_bytes(),
-            )
+            .verify_checkpoint(other.sign_checkpoint(40, &big.root_at(40).unwrap()).as_bytes())
             .unwrap();
         assert!(matches!(
             witness_check(Some(&s30), &oc, &[]),
@@ -2025,10 +1858,7 @@ mod tests {
         let s0 = witness_check(None, &c0, &[]).unwrap();
         assert_eq!(witness_check(Some(&s0), &c10, &[]).unwrap(), s10);
         assert!(witness_check(Some(&s0), &c10, &proof).is_err());
-        let corrupt = WitnessState {
-            root: big.root(),
-            ..s0
-        };
+        let corrupt = WitnessState { root: big.root(), ..s0 };
         assert_eq!(
             witness_check(Some(&corrupt), &c10, &[]),
             Err(CheckpointError::EmptyTreeRootMismatch)
@@ -2036,14 +1866,10 @@ mod tests {
 
         // check_and_cosign ties the check to the signature.
         let w = WitnessSigner::new("audit.example/w1", key(11)).unwrap();
-        let (state, line) = w
-            .check_and_cosign(Some(&s10), &c30, &proof, 1_700_000_000)
-            .unwrap();
+        let (state, line) = w.check_and_cosign(Some(&s10), &c30, &proof, 1_700_000_000).unwrap();
         assert_eq!(state, s30);
         assert_eq!(line.timestamp(), 1_700_000_000);
-        assert!(w
-            .check_and_cosign(Some(&s30), &c10, &[], 1_700_000_000)
-            .is_err());
+        assert!(w.check_and_cosign(Some(&s30), &c10, &[], 1_700_000_000).is_err());
     }
 
     #[test]
@@ -2052,12 +1878,8 @@ mod tests {
         let signer = log();
         let v = signer.verifier();
         let at = |n: u64| {
-            v.verify_checkpoint(
-                signer
-                    .sign_checkpoint(n, &big.root_at(n).unwrap())
-                    .as_bytes(),
-            )
-            .unwrap()
+            v.verify_checkpoint(signer.sign_checkpoint(n, &big.root_at(n).unwrap()).as_bytes())
+                .unwrap()
         };
         let (c10, c30) = (at(10), at(30));
         let proof = big.consistency_proof(10, 30).unwrap();
@@ -2079,10 +1901,7 @@ mod tests {
         // Different sizes, the proof against the forked tree fails.
         let ev = detect_fork(&c10, &fork, Some(&proof)).unwrap();
         assert!(ev.check(&v, Some(&proof)).is_ok());
-        assert!(matches!(
-            ev.check(&v, None),
-            Err(CheckpointError::NotAFork(_))
-        ));
+        assert!(matches!(ev.check(&v, None), Err(CheckpointError::NotAFork(_))));
         let honest = ForkEvidence {
             a: c10.note_bytes().to_vec(),
             b: c30.note_bytes().to_vec(),
@@ -2096,10 +1915,7 @@ mod tests {
             a: c30.note_bytes().to_vec(),
             b: c30.note_bytes().to_vec(),
         };
-        assert!(matches!(
-            fake.check(&v, None),
-            Err(CheckpointError::NotAFork(_))
-        ));
+        assert!(matches!(fake.check(&v, None), Err(CheckpointError::NotAFork(_))));
         let other_log = LogSigner::new(ORIGIN, key(9)).unwrap();
         assert!(ev.check(&other_log.verifier(), Some(&proof)).is_err());
         // Different origins are different logs.
@@ -2122,8 +1938,7 @@ mod tests {
             .unwrap();
         let w1 = WitnessSigner::new("audit.example/w1", key(11)).unwrap();
         let w2 = WitnessSigner::new("discipline.example/w2", key(12)).unwrap();
-        let cosigned =
-            add_cosignature(cp.note_bytes(), &w1.cosign(&cp, 1_700_000_000).unwrap()).unwrap();
+        let cosigned = add_cosignature(cp.note_bytes(), &w1.cosign(&cp, 1_700_000_000).unwrap()).unwrap();
         let cp = v.verify_checkpoint(&cosigned).unwrap();
 
         let proof = TlogProof::new(
@@ -2154,9 +1969,7 @@ mod tests {
             Err(CheckpointError::BadInclusionProof(_))
         ));
         let witnesses = [w1.verifier(), w2.verifier()];
-        assert!(parsed
-            .verify_with_witnesses(&v, &leaves[73], &witnesses, 1)
-            .is_ok());
+        assert!(parsed.verify_with_witnesses(&v, &leaves[73], &witnesses, 1).is_ok());
         assert_eq!(
             parsed.verify_with_witnesses(&v, &leaves[73], &witnesses, 2),
             Err(CheckpointError::NotEnoughCosignatures { got: 1, need: 2 })
@@ -2184,10 +1997,7 @@ mod tests {
         let text = p.to_text();
         assert!(text.starts_with("c2sp.org/tlog-proof@v1\nindex 0\n\n"));
         assert_eq!(TlogProof::parse(&text).unwrap(), p);
-        TlogProof::parse(&text)
-            .unwrap()
-            .verify(&v, &leaves[0])
-            .unwrap();
+        TlogProof::parse(&text).unwrap().verify(&v, &leaves[0]).unwrap();
 
         // Malformed texts.
         let good = proof.to_text();

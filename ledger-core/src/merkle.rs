@@ -19,8 +19,8 @@
 use std::fmt;
 
 use tlog_tiles::{
-    check_record, check_tree, node_hash, prove_record, prove_tree, record_hash, stored_hash_index,
-    sub_tree_index, HashReader, Tile, EMPTY_HASH,
+    check_record, check_tree, node_hash, prove_record, prove_tree, record_hash, stored_hash_index, sub_tree_index,
+    HashReader, Tile, EMPTY_HASH,
 };
 
 /// A 32-byte SHA-256 Merkle tree hash (leaf hash, node hash or root).
@@ -90,17 +90,13 @@ pub enum MerkleError {
     #[error("the proof does not reproduce the expected root hash")]
     RootMismatch,
     /// A tile path is not a valid C2SP `tlog-tiles` path.
-    #[error(
-        "malformed tile path {0:?} (expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])"
-    )]
+    #[error("malformed tile path {0:?} (expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>])")]
     BadTilePath(String),
     /// A tile width is outside 1..=256.
     #[error("tile width {0} is outside 1..=256")]
     BadTileWidth(u32),
     /// The tile does not exist (yet) in a tree of the current size.
-    #[error(
-        "tile at level {level}, index {index}, width {width} is not in a tree of size {tree_size}"
-    )]
+    #[error("tile at level {level}, index {index}, width {width} is not in a tree of size {tree_size}")]
     TileNotInTree {
         /// Tile level.
         level: u8,
@@ -199,8 +195,7 @@ pub fn verify_inclusion(
         });
     }
     // `check_record` asserts `index < tree_size` internally; guarded above.
-    check_record(&proof.to_vec(), tree_size, *root, index, *leaf)
-        .map_err(|_| MerkleError::RootMismatch)
+    check_record(&proof.to_vec(), tree_size, *root, index, *leaf).map_err(|_| MerkleError::RootMismatch)
 }
 
 /// Verifies an RFC 9162 consistency proof (§2.1.4.2): that the tree of
@@ -243,8 +238,7 @@ pub fn verify_consistency(
     // `check_tree` asserts `1 <= old_size <= new_size` internally; guarded
     // above. For old_size == new_size it requires the empty proof and equal
     // roots, which is exactly RFC 9162's rule.
-    check_tree(&proof.to_vec(), new_size, *new_root, old_size, *old_root)
-        .map_err(|_| MerkleError::RootMismatch)
+    check_tree(&proof.to_vec(), new_size, *new_root, old_size, *old_root).map_err(|_| MerkleError::RootMismatch)
 }
 
 /// An append-only Merkle tree held in memory.
@@ -392,11 +386,7 @@ impl MemoryTree {
     ///
     /// # Errors
     /// [`MerkleError::TreeSizeOutOfRange`] or [`MerkleError::IndexOutOfRange`].
-    pub fn inclusion_proof(
-        &self,
-        index: u64,
-        tree_size: u64,
-    ) -> Result<Vec<TreeHash>, MerkleError> {
+    pub fn inclusion_proof(&self, index: u64, tree_size: u64) -> Result<Vec<TreeHash>, MerkleError> {
         self.check_size(tree_size)?;
         if index >= tree_size {
             return Err(MerkleError::IndexOutOfRange { index, tree_size });
@@ -411,11 +401,7 @@ impl MemoryTree {
     /// [`MerkleError::TreeSizeOutOfRange`], [`MerkleError::OldSizeAfterNewSize`],
     /// or [`MerkleError::EmptyOldTree`] for `old_size == 0` (see
     /// [`verify_consistency`]).
-    pub fn consistency_proof(
-        &self,
-        old_size: u64,
-        new_size: u64,
-    ) -> Result<Vec<TreeHash>, MerkleError> {
+    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<TreeHash>, MerkleError> {
         self.check_size(new_size)?;
         if old_size > new_size {
             return Err(MerkleError::OldSizeAfterNewSize { old_size, new_size });
@@ -546,8 +532,7 @@ impl fmt::Display for TileRef {
 
 /// Parses an ASCII decimal with no sign and no leading zeros (except "0").
 fn parse_canonical_decimal(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0'))
-    {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0')) {
         return None;
     }
     s.parse().ok()
@@ -604,10 +589,7 @@ pub fn parse_tile_path(path: &str) -> Result<TileRef, MerkleError> {
             return Err(bad());
         }
         let g: u64 = digits.parse().map_err(|_| bad())?;
-        index = index
-            .checked_mul(1000)
-            .and_then(|n| n.checked_add(g))
-            .ok_or_else(bad)?;
+        index = index.checked_mul(1000).and_then(|n| n.checked_add(g)).ok_or_else(bad)?;
     }
     let tile = TileRef { kind, index, width };
     // Rejects superfluous leading groups such as `x000/001`.
@@ -642,9 +624,7 @@ mod tests {
     }
 
     fn leaves(n: u64) -> Vec<TreeHash> {
-        (0..n)
-            .map(|i| leaf_hash(format!("leaf {i}").as_bytes()))
-            .collect()
+        (0..n).map(|i| leaf_hash(format!("leaf {i}").as_bytes())).collect()
     }
 
     #[test]
@@ -668,10 +648,7 @@ mod tests {
             let n = i + 1;
             assert_eq!(tree.size(), n as u64);
             assert_eq!(tree.root(), naive_mth(&all[..n]), "size {n}");
-            assert_eq!(
-                tree.stored_hash_count(),
-                tlog_tiles::stored_hash_count(n as u64)
-            );
+            assert_eq!(tree.stored_hash_count(), tlog_tiles::stored_hash_count(n as u64));
             assert!(tree.stored_hash_count() < 2 * n as u64);
         }
         for n in 0..=70u64 {
@@ -730,9 +707,7 @@ mod tests {
                     Err(MerkleError::RootMismatch)
                 );
                 if size > 1 {
-                    assert!(
-                        verify_inclusion(&proof, size, &root, (index + 1) % size, &leaf).is_err()
-                    );
+                    assert!(verify_inclusion(&proof, size, &root, (index + 1) % size, &leaf).is_err());
                 }
                 let mut longer = proof.clone();
                 longer.push(root);
@@ -792,10 +767,7 @@ mod tests {
                     Err(MerkleError::BadProofLength { .. })
                 ));
             }
-            assert_eq!(
-                tree.consistency_proof(0, new),
-                Err(MerkleError::EmptyOldTree)
-            );
+            assert_eq!(tree.consistency_proof(0, new), Err(MerkleError::EmptyOldTree));
             assert_eq!(
                 verify_consistency(&[], 0, &EMPTY_TREE_ROOT, new, &new_root),
                 Err(MerkleError::EmptyOldTree)
@@ -809,13 +781,7 @@ mod tests {
     fn verifiers_never_panic_on_extreme_inputs() {
         let h = leaf_hash(b"x");
         let big = vec![h; 100_000];
-        for (size, index) in [
-            (0, 0),
-            (1, 5),
-            (u64::MAX, u64::MAX - 1),
-            (u64::MAX, 0),
-            (2, 1),
-        ] {
+        for (size, index) in [(0, 0), (1, 5), (u64::MAX, u64::MAX - 1), (u64::MAX, 0), (2, 1)] {
             let _ = verify_inclusion(&big, size, &h, index, &h);
             let _ = verify_inclusion(&[], size, &h, index, &h);
             let _ = verify_inclusion(&big[..64], size, &h, index, &h);
@@ -848,10 +814,7 @@ mod tests {
         // Level 1 tile 0, hash i = MTH(leaves[i*256..(i+1)*256]).
         let t = tree.tile_data(1, 0, 256).unwrap();
         for i in [0usize, 1, 255] {
-            assert_eq!(
-                &t[i * 32..(i + 1) * 32],
-                &naive_mth(&all[i * 256..(i + 1) * 256]).0
-            );
+            assert_eq!(&t[i * 32..(i + 1) * 32], &naive_mth(&all[i * 256..(i + 1) * 256]).0);
         }
         // The spec's example: size 70,000 has 273 full level-0 tiles, a partial
         // level-0 tile of width 112, a full level-1 tile, a level-1 tile of
@@ -867,10 +830,7 @@ mod tests {
         assert!(tree.tile_data(2, 0, 2).is_err());
         assert!(tree.tile_data(3, 0, 1).is_err());
         assert_eq!(tree.tile_data(0, 0, 0), Err(MerkleError::BadTileWidth(0)));
-        assert_eq!(
-            tree.tile_data(0, 0, 257),
-            Err(MerkleError::BadTileWidth(257))
-        );
+        assert_eq!(tree.tile_data(0, 0, 257), Err(MerkleError::BadTileWidth(257)));
         for level in [7u8, 8, 63, 64, 255] {
             assert!(tree.tile_data(level, 0, 1).is_err());
             assert!(tree.tile_data(level, u64::MAX, 256).is_err());
@@ -884,12 +844,7 @@ mod tests {
     fn tile_paths_parse_canonically() {
         let ok = [
             ("tile/0/000", TileKind::Hash { level: 0 }, 0, 256),
-            (
-                "tile/0/x001/x234/067",
-                TileKind::Hash { level: 0 },
-                1_234_067,
-                256,
-            ),
+            ("tile/0/x001/x234/067", TileKind::Hash { level: 0 }, 1_234_067, 256),
             ("/tile/1/001.p/17", TileKind::Hash { level: 1 }, 1, 17),
             ("tile/63/999.p/255", TileKind::Hash { level: 63 }, 999, 255),
             ("tile/entries/x001/000.p/1", TileKind::Entries, 1000, 1),
@@ -905,10 +860,7 @@ mod tests {
             assert_eq!(t, TileRef { kind, index, width }, "{path}");
             assert_eq!(t.path(), path.trim_start_matches('/'));
             // Agrees with tlog_tiles' parser on the equivalent sumdb path.
-            let sumdb = t
-                .path()
-                .replacen("tile/", "tile/8/", 1)
-                .replace("/entries/", "/data/");
+            let sumdb = t.path().replacen("tile/", "tile/8/", 1).replace("/entries/", "/data/");
             let go = Tile::from_path(&sumdb).unwrap();
             assert_eq!(
                 (go.level_index(), go.width(), go.is_data()),
@@ -945,10 +897,7 @@ mod tests {
             "tile/0/x018/x446/x744/x073/x709/x551/x616/x000/x000/000",
         ];
         for path in bad {
-            assert!(
-                parse_tile_path(path).is_err(),
-                "{path:?} should be rejected"
-            );
+            assert!(parse_tile_path(path).is_err(), "{path:?} should be rejected");
         }
     }
 

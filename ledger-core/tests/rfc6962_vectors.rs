@@ -70,8 +70,7 @@ fn shared() -> PathBuf {
 /// All `.json` files under `dir`, sorted, as paths relative to `root`.
 fn json_files(root: &Path, dir: &str) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        let entries =
-            fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+        let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("directory entry").path();
             if path.is_dir() {
@@ -98,18 +97,13 @@ fn count_per_folder(files: &[String]) -> BTreeMap<String, usize> {
 }
 
 fn expected_map(expected: &[(&str, usize)]) -> BTreeMap<String, usize> {
-    expected
-        .iter()
-        .map(|(d, n)| ((*d).to_owned(), *n))
-        .collect()
+    expected.iter().map(|(d, n)| ((*d).to_owned(), *n)).collect()
 }
 
 /// Decodes one base64 hash; anything but exactly 32 bytes is an error.
 fn hash(v: &Value, field: &str) -> Result<TreeHash, String> {
     let s = v.as_str().ok_or_else(|| format!("{field}: not a string"))?;
-    let bytes = STANDARD
-        .decode(s)
-        .map_err(|e| format!("{field}: bad base64: {e}"))?;
+    let bytes = STANDARD.decode(s).map_err(|e| format!("{field}: bad base64: {e}"))?;
     let arr: [u8; 32] = bytes
         .try_into()
         .map_err(|b: Vec<u8>| format!("{field}: {} bytes, want 32", b.len()))?;
@@ -145,16 +139,14 @@ fn run_inclusion(v: &Value) -> Result<(), String> {
     let root = hash(&v["root"], "root")?;
     let leaf = hash(&v["leafHash"], "leafHash")?;
     let p = proof(&v["proof"])?;
-    verify_inclusion(&p, num(v, "treeSize"), &root, num(v, "leafIdx"), &leaf)
-        .map_err(|e| e.to_string())
+    verify_inclusion(&p, num(v, "treeSize"), &root, num(v, "leafIdx"), &leaf).map_err(|e| e.to_string())
 }
 
 fn run_consistency(v: &Value) -> Result<(), String> {
     let root1 = hash(&v["root1"], "root1")?;
     let root2 = hash(&v["root2"], "root2")?;
     let p = proof(&v["proof"])?;
-    verify_consistency(&p, num(v, "size1"), &root1, num(v, "size2"), &root2)
-        .map_err(|e| e.to_string())
+    verify_consistency(&p, num(v, "size1"), &root1, num(v, "size2"), &root2).map_err(|e| e.to_string())
 }
 
 struct Tally {
@@ -163,11 +155,7 @@ struct Tally {
     rejected_as_wanted: usize,
 }
 
-fn run_folder(
-    dir: &str,
-    expected: &[(&str, usize)],
-    run: fn(&Value) -> Result<(), String>,
-) -> Tally {
+fn run_folder(dir: &str, expected: &[(&str, usize)], run: fn(&Value) -> Result<(), String>) -> Tally {
     let root = fixtures();
     let files = json_files(&root, dir);
     assert_eq!(
@@ -243,16 +231,8 @@ fn fixture_copy_matches_shared_vectors() {
         return;
     }
     let ours = fixtures();
-    assert!(
-        ours.join("LICENSE").is_file(),
-        "LICENSE must travel with the vectors"
-    );
-    for dir in [
-        "inclusion",
-        "consistency",
-        "subtreeinclusion",
-        "subtreeconsistency",
-    ] {
+    assert!(ours.join("LICENSE").is_file(), "LICENSE must travel with the vectors");
+    for dir in ["inclusion", "consistency", "subtreeinclusion", "subtreeconsistency"] {
         let a = json_files(&ours, dir);
         let b = json_files(&shared, dir);
         assert_eq!(a, b, "file lists differ under {dir}");
