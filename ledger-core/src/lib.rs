@@ -13,6 +13,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod amount;
+pub mod audit;
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;

@@ -1,0 +1,97 @@
+//! Command-line interface: every subcommand with an example in `--help`.
+
+use clap::{Parser, Subcommand};
+
+/// ledger — post to, export, verify and audit a Sunshine Ledger (阳光账本).
+#[derive(Debug, Parser)]
+#[command(
+    name = "ledger",
+    version,
+    after_help = "Examples:\n  ledger keygen --out op.key\n  ledger post --node http://127.0.0.1:8080 --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n  ledger export --node http://127.0.0.1:8080 --out ledger.bundle\n  ledger verify ledger.bundle --checkpoint saved.checkpoint --log-key \"$LOG_VKEY\"\n  ledger audit ledger.bundle --format table\n\nExit codes: 0 ok, 1 verification failed, 2 usage, 3 network or node error, 4 input file error."
+)]
+pub struct Cli {
+    /// No progress bars or notes on standard error.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// HTTP timeout per request, seconds.
+    #[arg(long, global = true, default_value_t = 60)]
+    pub timeout: u64,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a key file (0600) and print its verifier key.
+    #[command(
+        after_help = "Examples:\n  ledger keygen --out shihe-op.key --name shihe-op     # prints shihe-op+1a2b3c4d+AQ…\n  ledger keygen --out pseudonym.key --pseudonym       # prints the genesis commitment\n  ledger keygen --out jiwei.key --witness             # prints the witness verifier key\n\nExit codes: 0 ok, 2 usage, 4 input file error (e.g. the file exists)."
+    )]
+    Keygen(crate::admin::KeygenArgs),
+    /// Grant a key signing rights (admin entry, KeyGrant).
+    #[command(
+        after_help = "Example:\n  ledger grant --node http://127.0.0.1:8080 --key admin-1.key --key admin-2.key \\\n    --grantee \"$(cat op.vkey)\" --holder \"施河镇财政所 张*华\" --role operator --region 320803101000 \\\n    --kinds transfer,household_subsidy,reversal\n\nExit codes: 0 ok, 2 usage, 3 network or node error (e.g. the node refused the grant), 4 input file error."
+    )]
+    Grant(crate::admin::GrantArgs),
+    /// Revoke a key (admin entry, KeyRevoke).
+    #[command(
+        after_help = "Example:\n  ledger revoke --node http://127.0.0.1:8080 --key admin-1.key --revoked old-op.key --reason \"工作调动\"\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
+    Revoke(crate::admin::RevokeArgs),
+    /// Rotate the log's checkpoint key (admin entry, LogKeyRotate).
+    #[command(
+        after_help = "Example:\n  VKEY=$(ledger-node prepare-rotation --data /srv/ledger)\n  ledger rotate-log-key --node http://127.0.0.1:8080 --key admin-1.key --vkey \"$VKEY\" --reason \"年度轮换\"\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
+    RotateLogKey(crate::admin::RotateArgs),
+    /// Build (and post or write) a genesis entry.
+    #[command(
+        after_help = "Example:\n  ledger genesis --origin huaian.example.gov.cn/ledger --title 淮安区阳光扶贫资金账本 \\\n    --regions huaian-district-2019-divisions.txt --key admin-1.key --key admin-2.key \\\n    --log-vkey \"$LOG_VKEY\" --pseudonym-key pseudonym.key --cosign-rule reversal:0:2 \\\n    --node http://127.0.0.1:8080\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
+    Genesis(crate::admin::GenesisArgs),
+    /// Post an entry (from flags or JSON) or a CSV batch.
+    #[command(
+        after_help = "Examples:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo \"拨付施河镇专项资金\"\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560\n  ledger post --node URL --key op.key reversal --seq 1234 --reason \"重复发放，予以冲正\"\n  ledger post --node URL --key op.key csv 2019-06.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n\nA CSV batch is safe to rerun after an interruption: nothing is posted twice (see docs/CLI.md).\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. rows the node refused), 4 input file error (incl. invalid rows)."
+    )]
+    Post(crate::post::PostArgs),
+    /// Add signatures to signed submissions written with --out (co-signing).
+    #[command(
+        after_help = "Example:\n  ledger post --origin O --key op.key --out t.json transfer …   # first signature\n  ledger cosign t.json --key deputy.key                           # second signature\n  ledger submit t.json --node http://127.0.0.1:8080\n\nExit codes: 0 ok, 2 usage, 4 input file error."
+    )]
+    Cosign(crate::admin::CosignArgs),
+    /// Send signed submissions as they are (idempotent).
+    #[command(
+        after_help = "Example:\n  ledger submit t.json --node http://127.0.0.1:8080 --receipts receipts.jsonl\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
+    Submit(crate::admin::SubmitArgs),
+    /// Export the whole ledger to a bundle file (resumable).
+    #[command(
+        after_help = "Examples:\n  ledger export --node http://127.0.0.1:8080 --out ledger.bundle\n  ledger export --data /srv/ledger --out backup.bundle      # a stopped node's folder\n\nExit codes: 0 ok, 1 the entries do not match the signed checkpoint, 2 usage, 3 network or node error, 4 input file error."
+    )]
+    Export(crate::export::ExportArgs),
+    /// Verify a bundle offline: every link, leaf, signature and rule.
+    #[command(
+        after_help = "Examples:\n  ledger verify ledger.bundle\n  ledger verify ledger.bundle --checkpoint last-month.checkpoint --log-key \"$LOG_VKEY\" \\\n    --save-checkpoint this-month.checkpoint\n\nOn a fork (the bundle rewrites the history of the saved checkpoint) both signed checkpoints are\nwritten to --evidence (default FILE.fork-evidence.json).\nExit codes: 0 everything holds, 1 verification failed (the first bad entry and rule are named), 2 usage, 4 input file error."
+    )]
+    Verify(crate::verify_cmd::VerifyArgs),
+    /// Verify a bundle, then run the audit rules and report findings.
+    #[command(
+        after_help = "Examples:\n  ledger audit ledger.bundle\n  ledger audit ledger.bundle --format json --out findings.json\n  ledger audit ledger.bundle --format csv --standards standards.json --fail-on high\n\nExit codes: 0 report written, 1 verification failed (or --fail-on findings), 2 usage, 4 input file error."
+    )]
+    Audit(crate::audit_cmd::AuditArgs),
+    /// Check that an entry or a household's entries are in the signed log.
+    #[command(
+        after_help = "Examples:\n  ledger prove --node http://127.0.0.1:8080 --seq 1234 --log-key \"$LOG_VKEY\" --out 1234.tlog-proof\n  ledger prove --node http://127.0.0.1:8080 --household 3f2a…e9 --log-key \"$LOG_VKEY\"\n  ledger prove --proof 1234.tlog-proof --log-key \"$LOG_VKEY\"      # offline\n\nExit codes: 0 proven, 1 a proof or signature does not hold, 2 usage, 3 network or node error, 4 input file error."
+    )]
+    Prove(crate::prove::ProveArgs),
+    /// Query the public read API, as tables.
+    #[command(
+        after_help = "Examples:\n  ledger query --node http://127.0.0.1:8080 regions\n  ledger query --node http://127.0.0.1:8080 village 320803101201\n  ledger query --node http://127.0.0.1:8080 fund F2019-SCN-012 --json\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
+    Query(crate::query::QueryArgs),
+    /// Witness: cosign the node's checkpoint after checking consistency.
+    #[command(
+        after_help = "Examples:\n  ledger witness --node http://127.0.0.1:8080 --key jiwei.key --state jiwei.state.json --log-key \"$LOG_VKEY\"\n  ledger witness --key jiwei.key --state s.json --node URL --print-vkey\n\nRefuses (exit 1) and writes evidence when the log does not extend the checkpoint last cosigned.\nExit codes: 0 cosigned, 1 refused (fork or bad proof), 2 usage, 3 network or node error, 4 input file error."
+    )]
+    Witness(crate::witness::WitnessArgs),
+}

@@ -1,0 +1,362 @@
+//! `ledger export`: the whole ledger into a self-contained bundle
+//! (`ledger_core::bundle`: magic, header with the signed checkpoint, then
+//! every entry), streamed to disk and resumable.
+//!
+//! The exporter trusts the node no more than the verifier does, but it checks
+//! cheaply what it can while downloading: the checkpoint's signature, every
+//! entry's canonical decoding and sequence number, and at the end the Merkle
+//! root of the entries against the checkpoint. `ledger verify` then checks
+//! everything else.
+
+use crate::exit::{input, network, usage, verify, Tag as _};
+use crate::http::Node;
+use crate::keys;
+use anyhow::Result;
+use clap::Args;
+use ledger_core::bundle::{
+    encode_header, encode_record, parse_header, BundleHeader, BUNDLE_MAGIC, BUNDLE_VERSION, MAX_HEADER_BYTES,
+};
+use ledger_core::chain::SequencedEntry;
+use ledger_core::checkpoint::{LogVerifier, VerifiedCheckpoint};
+use ledger_core::encoding::MAX_ENCODED_BYTES;
+use ledger_core::entry::EntryBody;
+use ledger_core::merkle::{leaf_hash, MemoryTree};
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Entries per page requested from the node.
+const PAGE: u64 = 1000;
+
+/// `ledger export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// The node to export from.
+    #[arg(
+        long,
+        env = "LEDGER_NODE",
+        value_name = "URL",
+        conflicts_with = "data",
+        required_unless_present = "data"
+    )]
+    pub node: Option<String>,
+    /// Or a stopped node's data folder, read directly.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The bundle file to write (an existing partial export of the same log is resumed).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Export against this signed (e.g. witness-cosigned) checkpoint instead of the node's latest.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Pin the log's verifier key (default: the key the node or genesis states).
+    #[arg(long, value_name = "VKEY")]
+    pub log_key: Option<String>,
+}
+
+/// A partial bundle on disk.
+struct Partial {
+    header: BundleHeader,
+    complete: u64,
+    end: u64,
+    tree: MemoryTree,
+}
+
+/// Read the header and count the complete records of an existing bundle file.
+fn scan_existing(path: &Path) -> Result<Option<Partial>> {
+    let Ok(file) = File::open(path) else { return Ok(None) };
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut head = vec![0u8; BUNDLE_MAGIC.len() + 4];
+    if reader.read_exact(&mut head).is_err() {
+        return Err(input(format!(
+            "{} exists but is not a bundle; delete it or choose another --out",
+            path.display()
+        )));
+    }
+    if !head.starts_with(BUNDLE_MAGIC) {
+        return Err(input(format!(
+            "{} exists but is not a bundle; delete it or choose another --out",
+            path.display()
+        )));
+    }
+    let len = u32::from_le_bytes([head[26], head[27], head[28], head[29]]) as usize;
+    if len > MAX_HEADER_BYTES {
+        return Err(input(format!("{}: bundle header over its limit", path.display())));
+    }
+    let mut body = vec![0u8; len];
+    reader
+        .read_exact(&mut body)
+        .input_err(format!("{}: truncated bundle header", path.display()))?;
+    head.extend_from_slice(&body);
+    let (header, offset) = parse_header(&head).input_err(format!("{}", path.display()))?;
+    let mut end = offset as u64;
+    let mut complete = 0u64;
+    let mut tree = MemoryTree::new();
+    let mut record = Vec::new();
+    while complete < header.entry_count {
+        let mut len_bytes = [0u8; 4];
+        if reader.read_exact(&mut len_bytes).is_err() {
+            break;
+        }
+        let len = u32::from_le_bytes(len_bytes) as usize;
+        if len > MAX_ENCODED_BYTES {
+            break;
+        }
+        record.resize(len, 0);
+        if reader.read_exact(&mut record).is_err() {
+            break;
+        }
+        tree.append(leaf_hash(&record));
+        complete += 1;
+        end += 4 + len as u64;
+    }
+    Ok(Some(Partial {
+        header,
+        complete,
+        end,
+        tree,
+    }))
+}
+
+fn verify_note(vkey: &str, note: &str) -> Result<VerifiedCheckpoint> {
+    let verifier = LogVerifier::from_vkey(vkey).usage_err(format!("log key {vkey}"))?;
+    verifier.verify_checkpoint(note.as_bytes()).map_err(|e| {
+        verify(format!(
+            "the checkpoint does not verify against the log key {vkey}: {e}"
+        ))
+    })
+}
+
+/// Where entries come from.
+enum Source {
+    Node(Node),
+    Store(ledger_node::store::Store),
+}
+
+impl Source {
+    fn fetch(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>> {
+        match self {
+            Source::Node(node) => {
+                let page = node.entries(start, (end - start).min(PAGE))?;
+                page.entries.iter().map(|e| e.bytes()).collect()
+            }
+            Source::Store(store) => {
+                let mut out = Vec::new();
+                for item in store.entries(start, end.min(start + PAGE)) {
+                    let (_, bytes) = item.map_err(|e| input(format!("reading the store: {e}")))?;
+                    out.push(bytes);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Run `ledger export`.
+pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
+    let pinned = match &args.log_key {
+        Some(k) => Some(keys::vkey_arg(k)?),
+        None => None,
+    };
+    let given_note = match &args.checkpoint {
+        Some(p) => Some(keys::read_small(p, ledger_core::checkpoint::MAX_NOTE_BYTES as u64)?),
+        None => None,
+    };
+    let (source, note, stated_vkey, origin) = match (&args.node, &args.data) {
+        (Some(url), _) => {
+            let node = Node::new(url, timeout_s)?;
+            let log = node.log()?;
+            let note = match &given_note {
+                Some(n) => n.clone(),
+                None => node.checkpoint()?,
+            };
+            let size = note
+                .lines()
+                .nth(1)
+                .and_then(|l| l.parse::<u64>().ok())
+                .unwrap_or(log.size);
+            let vkey = log.vkey_for_size(size);
+            let origin = log.origin.clone();
+            (Source::Node(node), note, vkey, origin)
+        }
+        (None, Some(dir)) => {
+            let store = ledger_node::store::Store::open(
+                &dir.join("store"),
+                ledger_node::store::StoreOptions { cache_bytes: 64 << 20 },
+            )
+            .map_err(|e| {
+                input(format!(
+                    "cannot open the store in {} (is a node still running on it? stop it, or export with --node): {e}",
+                    dir.display()
+                ))
+            })?;
+            let note = match &given_note {
+                Some(n) => n.clone(),
+                None => {
+                    let bytes = store
+                        .checkpoint()
+                        .map_err(|e| input(format!("reading the store: {e}")))?;
+                    let bytes =
+                        bytes.ok_or_else(|| input(format!("{} holds no checkpoint (an empty log?)", dir.display())))?;
+                    String::from_utf8(bytes).input_err("the stored checkpoint")?
+                }
+            };
+            let (vkey, origin) = store_log_key(&store)?;
+            (Source::Store(store), note, vkey, origin)
+        }
+        (None, None) => return Err(usage("give --node URL or --data DIR")),
+    };
+    let vkey = match &pinned {
+        Some(k) => k.clone(),
+        None => {
+            crate::progress::note(quiet, &format!("note: checking the checkpoint against the log key the source states ({stated_vkey}); pin it with --log-key"));
+            stated_vkey
+        }
+    };
+    let mut checkpoint = verify_note(&vkey, &note)?;
+    if checkpoint.origin() != origin {
+        return Err(verify(format!(
+            "the checkpoint is for log {:?}, the source is log {origin:?}",
+            checkpoint.origin()
+        )));
+    }
+    let mut header = BundleHeader {
+        v: BUNDLE_VERSION,
+        origin: origin.clone(),
+        log_vkey: vkey.clone(),
+        checkpoint: note.clone(),
+        entry_count: checkpoint.size(),
+    };
+    let existing = scan_existing(&args.out)?;
+    let (mut tree, start) = match existing {
+        Some(p) if p.header.origin != origin => {
+            return Err(input(format!(
+                "{} holds a bundle of log {:?}, not {origin:?}; delete it or choose another --out",
+                args.out.display(),
+                p.header.origin
+            )))
+        }
+        Some(p) => {
+            if p.header.checkpoint != header.checkpoint {
+                let resumed = verify_note(&p.header.log_vkey, &p.header.checkpoint)
+                    .or_else(|_| verify_note(&vkey, &p.header.checkpoint))?;
+                if p.complete < p.header.entry_count {
+                    crate::progress::note(
+                        quiet,
+                        &format!(
+                            "resuming the export of checkpoint size {} started earlier (the log is now at {}; export again to a new file for the newer state)",
+                            p.header.entry_count,
+                            checkpoint.size()
+                        ),
+                    );
+                }
+                checkpoint = resumed;
+                header = p.header.clone();
+            }
+            let file = OpenOptions::new()
+                .write(true)
+                .open(&args.out)
+                .input_err(format!("opening {}", args.out.display()))?;
+            file.set_len(p.end)
+                .input_err(format!("truncating {}", args.out.display()))?;
+            if p.complete > 0 {
+                crate::progress::note(
+                    quiet,
+                    &format!(
+                        "resuming {} after {} of {} entries",
+                        args.out.display(),
+                        p.complete,
+                        header.entry_count
+                    ),
+                );
+            }
+            (p.tree, p.complete)
+        }
+        None => {
+            let mut file = File::create(&args.out).input_err(format!("creating {}", args.out.display()))?;
+            file.write_all(&encode_header(&header))
+                .input_err(format!("writing {}", args.out.display()))?;
+            file.sync_data().input_err(format!("writing {}", args.out.display()))?;
+            (MemoryTree::new(), 0)
+        }
+    };
+    let total = header.entry_count;
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(&args.out)
+        .input_err(format!("opening {}", args.out.display()))?;
+    file.seek(SeekFrom::End(0)).input_err("seeking")?;
+    let mut writer = BufWriter::with_capacity(1 << 20, file);
+    let bar = crate::progress::bar(total, "exporting", quiet);
+    bar.set_position(start);
+    let mut next = start;
+    while next < total {
+        let batch = source.fetch(next, total)?;
+        if batch.is_empty() {
+            return Err(network(format!("the source returned no entries at {next} of {total}")));
+        }
+        for bytes in batch.into_iter().take((total - next) as usize) {
+            let decoded = SequencedEntry::decode(&bytes)
+                .map_err(|e| verify(format!("entry {next}: the source sent bytes that do not decode: {e}")))?;
+            if decoded.entry.seq != next {
+                return Err(verify(format!(
+                    "the source sent entry {} where entry {next} belongs",
+                    decoded.entry.seq
+                )));
+            }
+            tree.append(decoded.leaf_hash);
+            writer
+                .write_all(&encode_record(&bytes))
+                .input_err(format!("writing {}", args.out.display()))?;
+            next += 1;
+        }
+        writer.flush().input_err(format!("writing {}", args.out.display()))?;
+        bar.set_position(next);
+    }
+    writer.flush().input_err(format!("writing {}", args.out.display()))?;
+    writer
+        .get_ref()
+        .sync_data()
+        .input_err(format!("writing {}", args.out.display()))?;
+    bar.finish_and_clear();
+    if tree.root() != *checkpoint.root() {
+        return Err(verify(format!(
+            "the {total} exported entries hash to root {} but the signed checkpoint says {}: the source serves entries that do not match its own checkpoint (kept in {} as evidence)",
+            tree.root(),
+            checkpoint.root(),
+            args.out.display()
+        )));
+    }
+    let cosignatures = checkpoint.other_signatures().len();
+    println!(
+        "exported {total} entries of {origin} to {} (checkpoint size {}, root {}, {cosignatures} cosignature line(s)); verify it with: ledger verify {}",
+        args.out.display(),
+        checkpoint.size(),
+        checkpoint.root(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// The log key in force at the store's end and the origin, from genesis and rotations.
+fn store_log_key(store: &ledger_node::store::Store) -> Result<(String, String)> {
+    let count = store
+        .entry_count()
+        .map_err(|e| input(format!("reading the store: {e}")))?;
+    let mut vkey = None;
+    let mut origin = String::new();
+    for item in store.entries(0, count) {
+        let (seq, bytes) = item.map_err(|e| input(format!("reading the store: {e}")))?;
+        let decoded =
+            SequencedEntry::decode(&bytes).map_err(|e| verify(format!("stored entry {seq} does not decode: {e}")))?;
+        match decoded.entry.signed.submission.body {
+            EntryBody::Genesis(g) => {
+                vkey = Some(g.log_vkey);
+                origin = decoded.entry.signed.submission.origin;
+            }
+            EntryBody::LogKeyRotate { log_vkey, .. } => vkey = Some(log_vkey),
+            _ => {}
+        }
+    }
+    Ok((vkey.ok_or_else(|| input("the store has no genesis entry"))?, origin))
+}

@@ -1,0 +1,152 @@
+//! Key files: signed-note private keys (0600), public keys given on the
+//! command line, and the pseudonym key.
+
+use crate::exit::{input, usage, Tag as _};
+use anyhow::Result;
+use ed25519_dalek::SigningKey;
+use ledger_core::encoding::Bytes;
+use ledger_core::household::PseudonymKey;
+use ledger_core::keys::{parse_signing_key, parse_verifier_key, PublicKey};
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
+
+/// Largest key or vkey file read.
+const MAX_KEY_FILE_BYTES: u64 = 16 * 1024;
+
+/// Write a new secret file with mode 0600; never overwrites.
+pub fn write_secret(path: &Path, contents: &str) -> Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            input(format!(
+                "{} already exists; a key file is never overwritten (choose another --out)",
+                path.display()
+            ))
+        } else {
+            input(format!("cannot create {}: {e}", path.display()))
+        }
+    })?;
+    file.write_all(contents.as_bytes())
+        .input_err(format!("writing {}", path.display()))?;
+    file.sync_all().input_err(format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Read a small text file (key, vkey, checkpoint).
+pub fn read_small(path: &Path, max: u64) -> Result<String> {
+    let meta = fs::metadata(path).input_err(format!("cannot read {}", path.display()))?;
+    if meta.len() > max {
+        return Err(input(format!(
+            "{} is {} bytes, more than the {max}-byte limit",
+            path.display(),
+            meta.len()
+        )));
+    }
+    fs::read_to_string(path).input_err(format!("cannot read {} as UTF-8 text", path.display()))
+}
+
+/// Read a secret file, refusing one that others may read.
+pub fn read_secret(path: &Path) -> Result<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(path)
+            .input_err(format!("cannot read key file {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(input(format!(
+                "key file {} has mode {:o}; it must be readable by its owner only (chmod 600 {})",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            )));
+        }
+    }
+    read_small(path, MAX_KEY_FILE_BYTES)
+}
+
+/// Read a signing key file; returns its name and key.
+pub fn read_signing_key(path: &Path) -> Result<(String, SigningKey)> {
+    let text = read_secret(path)?;
+    parse_signing_key(&text).input_err(format!("key file {}", path.display()))
+}
+
+/// Read several signing key files (distinct keys).
+pub fn read_signing_keys(paths: &[std::path::PathBuf]) -> Result<Vec<(String, SigningKey)>> {
+    let mut out: Vec<(String, SigningKey)> = Vec::new();
+    for path in paths {
+        let (name, key) = read_signing_key(path)?;
+        if out.iter().any(|(_, k)| k.verifying_key() == key.verifying_key()) {
+            return Err(usage(format!(
+                "key file {} is given twice (co-signatures need distinct keys)",
+                path.display()
+            )));
+        }
+        out.push((name, key));
+    }
+    Ok(out)
+}
+
+/// A public key given as a signed-note verifier key (`name+id+base64`), 64
+/// hex digits, or a file holding either (or a private key file).
+pub fn parse_public_key(arg: &str) -> Result<PublicKey> {
+    let arg = arg.trim();
+    if let Ok((_, key)) = parse_verifier_key(arg) {
+        return Ok(Bytes(key.to_bytes()));
+    }
+    if arg.len() == 64 {
+        if let Ok(key) = Bytes::<32>::from_hex(arg) {
+            return Ok(key);
+        }
+    }
+    let path = Path::new(arg);
+    if path.is_file() {
+        let text = read_small(path, MAX_KEY_FILE_BYTES)?;
+        let text = text.trim();
+        if text.starts_with("PRIVATE+KEY+") {
+            let (_, key) = read_signing_key(path)?;
+            return Ok(Bytes(key.verifying_key().to_bytes()));
+        }
+        return parse_public_key_text(text).ok_or_else(|| input(format!("{} holds no public key", path.display())));
+    }
+    Err(usage(format!(
+        "{arg:?} is not a verifier key (name+id+base64), 64 hex digits, or a key file"
+    )))
+}
+
+fn parse_public_key_text(text: &str) -> Option<PublicKey> {
+    if let Ok((_, key)) = parse_verifier_key(text) {
+        return Some(Bytes(key.to_bytes()));
+    }
+    Bytes::<32>::from_hex(text).ok()
+}
+
+/// A verifier key (signed-note form) given inline or in a file.
+pub fn vkey_arg(arg: &str) -> Result<String> {
+    let arg = arg.trim();
+    if arg.contains('+') && !Path::new(arg).is_file() {
+        return Ok(arg.to_string());
+    }
+    let path = Path::new(arg);
+    if path.is_file() {
+        return Ok(read_small(path, MAX_KEY_FILE_BYTES)?.trim().to_string());
+    }
+    Err(usage(format!(
+        "{arg:?} is not a verifier key (name+id+base64) or a file holding one"
+    )))
+}
+
+/// Read the pseudonym key file (64 hex digits, mode 0600).
+pub fn read_pseudonym_key(path: &Path) -> Result<PseudonymKey> {
+    let text = read_secret(path)?;
+    let bytes = Bytes::<32>::from_hex(text.trim()).input_err(format!("pseudonym key file {}", path.display()))?;
+    Ok(PseudonymKey::from_bytes(bytes.0))
+}

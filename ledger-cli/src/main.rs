@@ -1,0 +1,56 @@
+//! `ledger`: the command operators post with and auditors verify with,
+//! trusting nothing the node says. See `ledger --help` and docs/CLI.md.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod admin;
+mod audit_cmd;
+mod batch;
+mod cli;
+mod exit;
+mod export;
+mod http;
+mod keys;
+mod post;
+mod progress;
+mod prove;
+mod query;
+mod submit;
+mod table;
+mod time;
+mod verify_cmd;
+mod witness;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    let (t, q) = (cli.timeout, cli.quiet);
+    match &cli.command {
+        Command::Keygen(a) => admin::keygen(a, q),
+        Command::Grant(a) => admin::grant(a, t, q),
+        Command::Revoke(a) => admin::revoke(a, t, q),
+        Command::RotateLogKey(a) => admin::rotate(a, t, q),
+        Command::Genesis(a) => admin::genesis(a, t, q),
+        Command::Post(a) => post::run(a, t, q),
+        Command::Cosign(a) => admin::cosign(a, q),
+        Command::Submit(a) => admin::submit_file(a, t, q),
+        Command::Export(a) => export::run(a, t, q),
+        Command::Verify(a) => verify_cmd::run(a, q),
+        Command::Audit(a) => audit_cmd::run(a, q),
+        Command::Prove(a) => prove::run(a, t, q),
+        Command::Query(a) => query::run(a, t),
+        Command::Witness(a) => witness::run(a, t, q),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ledger: {}", exit::one_line(&e));
+            ExitCode::from(exit::exit_kind(&e) as u8)
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! `ledger post`: one entry from flags or a JSON file, or a CSV batch.
+
+use crate::admin::post_body;
+use crate::exit::{input, usage, Tag as _};
+use crate::keys;
+use crate::submit::SignArgs;
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use ledger_core::amount::Fen;
+use ledger_core::entry::{
+    Account, EntryBody, FundCategory, FundIssue, FundSource, HouseholdSubsidy, Payee, ProjectCategory,
+    ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Transfer,
+};
+use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
+use ledger_core::ids::{Date, Ident, Period, Text};
+use ledger_core::region::{RegionCode, RegionLevel};
+use std::path::PathBuf;
+
+/// `ledger post`.
+#[derive(Debug, Clone, Args)]
+pub struct PostArgs {
+    /// Signing and posting.
+    #[command(flatten)]
+    pub sign: SignArgs,
+    /// What to post.
+    #[command(subcommand)]
+    pub what: PostWhat,
+}
+
+/// What to post.
+#[derive(Debug, Clone, Subcommand)]
+pub enum PostWhat {
+    /// An entry body from a JSON file (the EntryBody JSON form, e.g. {"Transfer": {…}}).
+    Entry {
+        /// The JSON file.
+        #[arg(long, value_name = "FILE")]
+        json: PathBuf,
+    },
+    /// 资金下达: a fund enters the ledger.
+    FundIssue(FundIssueArgs),
+    /// 拨付: money moves down the hierarchy.
+    Transfer(TransferArgs),
+    /// 项目入库: register a project.
+    Project(ProjectArgs),
+    /// 项目支出: pay a payee for a project.
+    Disbursement(DisbursementArgs),
+    /// 到户补贴: pay one household (the resident ID is hashed here, never sent).
+    Subsidy(SubsidyArgs),
+    /// 冲正: undo an earlier money entry.
+    Reversal(ReversalArgs),
+    /// A CSV batch of subsidies or project payments (idempotent, resumable).
+    Csv(crate::batch::CsvArgs),
+}
+
+/// `post fund-issue`.
+#[derive(Debug, Clone, Args)]
+pub struct FundIssueArgs {
+    /// New fund id, e.g. F2019-SCN-012.
+    #[arg(long)]
+    pub fund: String,
+    /// Title.
+    #[arg(long)]
+    pub title: String,
+    /// 文号, e.g. 苏财农〔2019〕12号.
+    #[arg(long)]
+    pub document_no: String,
+    /// central, provincial, municipal, district, social_donation (or 中央财政 …).
+    #[arg(long)]
+    pub source: String,
+    /// special_poverty, industry, infrastructure, housing, education, medical, social_security, other.
+    #[arg(long)]
+    pub category: String,
+    /// Fiscal year.
+    #[arg(long)]
+    pub year: u16,
+    /// Receiving account, e.g. treasury:320803000000.
+    #[arg(long)]
+    pub to: String,
+    /// Amount in yuan, e.g. 1,200,000.00.
+    #[arg(long)]
+    pub amount: String,
+}
+
+/// `post transfer`.
+#[derive(Debug, Clone, Args)]
+pub struct TransferArgs {
+    /// Fund id.
+    #[arg(long)]
+    pub fund: String,
+    /// Paying account (treasury:CODE).
+    #[arg(long)]
+    pub from: String,
+    /// Receiving account (treasury:CODE or project:ID).
+    #[arg(long)]
+    pub to: String,
+    /// Amount in yuan.
+    #[arg(long)]
+    pub amount: String,
+    /// Memo or approval reference.
+    #[arg(long)]
+    pub memo: String,
+}
+
+/// `post project`.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
+    /// New project id.
+    #[arg(long)]
+    pub id: String,
+    /// Name.
+    #[arg(long)]
+    pub name: String,
+    /// Village code.
+    #[arg(long)]
+    pub village: String,
+    /// village_road, housing_renovation, industry_base, solar, water, irrigation, other.
+    #[arg(long)]
+    pub category: String,
+    /// Budget in yuan.
+    #[arg(long)]
+    pub budget: String,
+    /// Implementing unit.
+    #[arg(long)]
+    pub implementer: String,
+    /// Planned start, YYYY-MM-DD.
+    #[arg(long)]
+    pub start: String,
+    /// Planned end, YYYY-MM-DD.
+    #[arg(long)]
+    pub end: String,
+}
+
+/// `post disbursement`.
+#[derive(Debug, Clone, Args)]
+pub struct DisbursementArgs {
+    /// Fund id.
+    #[arg(long)]
+    pub fund: String,
+    /// Project id.
+    #[arg(long)]
+    pub project: String,
+    /// Paying account (default project:<project>).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Payee id (unified social credit code).
+    #[arg(long)]
+    pub payee_id: String,
+    /// Payee name.
+    #[arg(long)]
+    pub payee_name: String,
+    /// Amount in yuan.
+    #[arg(long)]
+    pub amount: String,
+    /// Contract or invoice reference.
+    #[arg(long)]
+    pub contract: String,
+    /// Milestone, e.g. 竣工验收款.
+    #[arg(long)]
+    pub milestone: String,
+}
+
+/// `post subsidy`.
+#[derive(Debug, Clone, Args)]
+pub struct SubsidyArgs {
+    /// Fund id.
+    #[arg(long)]
+    pub fund: String,
+    /// Paying account (default: the village's town treasury).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// The head of household's 18-digit resident ID (hashed locally, never sent).
+    #[arg(long)]
+    pub resident_id: String,
+    /// Full name (masked locally: 张小三 → 张*三).
+    #[arg(long)]
+    pub name: String,
+    /// Village code.
+    #[arg(long)]
+    pub village: String,
+    /// Category (minimum_living, 最低生活保障, …).
+    #[arg(long)]
+    pub category: String,
+    /// Period: 2019 or 2019-03.
+    #[arg(long)]
+    pub period: String,
+    /// Amount in yuan.
+    #[arg(long)]
+    pub amount: String,
+    /// The pseudonym key file (checked against the log's genesis commitment).
+    #[arg(long, value_name = "FILE")]
+    pub pseudonym_key: PathBuf,
+}
+
+/// `post reversal`.
+#[derive(Debug, Clone, Args)]
+pub struct ReversalArgs {
+    /// Sequence number of the entry to undo.
+    #[arg(long)]
+    pub seq: u64,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// Parse helpers shared with the CSV importer.
+pub mod parse {
+    use super::*;
+
+    /// An identifier.
+    pub fn ident(text: &str, what: &str) -> Result<Ident, String> {
+        Ident::new(text.trim()).map_err(|e| format!("{what}: {e}"))
+    }
+    /// A text.
+    pub fn text(value: &str, what: &str) -> Result<Text, String> {
+        Text::new(value.trim()).map_err(|e| format!("{what}: {e}"))
+    }
+    /// An amount in yuan.
+    pub fn yuan(text: &str, what: &str) -> Result<Fen, String> {
+        Fen::parse_yuan(text).map_err(|e| format!("{what}: {e}"))
+    }
+    /// An account key.
+    pub fn account(text: &str, what: &str) -> Result<Account, String> {
+        Account::parse(text.trim()).map_err(|e| format!("{what}: {e}"))
+    }
+    /// A region code.
+    pub fn region(text: &str, what: &str) -> Result<RegionCode, String> {
+        RegionCode::parse(text).map_err(|e| format!("{what}: {e}"))
+    }
+    /// A village code.
+    pub fn village(text: &str) -> Result<RegionCode, String> {
+        let code = region(text, "village")?;
+        if code.level() != RegionLevel::Village {
+            return Err(format!("village: {code} is not a village-level code"));
+        }
+        Ok(code)
+    }
+    /// A date `YYYY-MM-DD` or `YYYYMMDD`.
+    pub fn date(text: &str, what: &str) -> Result<Date, String> {
+        let digits: String = text.trim().chars().filter(|c| *c != '-').collect();
+        let n: u32 = digits
+            .parse()
+            .map_err(|_| format!("{what}: not a date YYYY-MM-DD: {text:?}"))?;
+        Date::new(n).map_err(|e| format!("{what}: {e}"))
+    }
+    /// A subsidy category (name or Chinese label).
+    pub fn subsidy_category(text: &str) -> Result<SubsidyCategory, String> {
+        SubsidyCategory::parse(text).ok_or_else(|| {
+            format!(
+                "category {text:?} is not one of {}",
+                SubsidyCategory::ALL
+                    .iter()
+                    .map(|c| format!("{}/{}", c.name(), c.label_zh()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    }
+    /// A period.
+    pub fn period(text: &str) -> Result<Period, String> {
+        Period::parse(text)
+    }
+    /// The default paying account of a household subsidy: the village's town treasury.
+    pub fn subsidy_from(from: Option<&str>, village: RegionCode) -> Result<Account, String> {
+        match from.map(str::trim).filter(|s| !s.is_empty()) {
+            None | Some("town") => village
+                .town()
+                .map(Account::Treasury)
+                .ok_or_else(|| "village has no town".to_string()),
+            Some("village") => Ok(Account::Treasury(village)),
+            Some(other) => account(other, "from"),
+        }
+    }
+}
+
+/// Check the pseudonym key against the log's genesis commitment.
+pub fn check_pseudonym(key: &PseudonymKey, node: Option<&crate::http::Node>, quiet: bool) -> Result<()> {
+    let Some(node) = node else {
+        crate::progress::note(
+            quiet,
+            "warning: no --node, so the pseudonym key is not checked against the log's genesis",
+        );
+        return Ok(());
+    };
+    let genesis = node.genesis()?;
+    if genesis.pseudonym_commitment != key.commitment() {
+        return Err(input(
+            "the pseudonym key file is not this log's key (its commitment differs from the one in genesis): household references would not match",
+        ));
+    }
+    Ok(())
+}
+
+fn u<T>(r: Result<T, String>) -> Result<T> {
+    r.map_err(usage)
+}
+
+/// Run `ledger post`.
+pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
+    let body = match &args.what {
+        PostWhat::Csv(csv) => return crate::batch::run(&args.sign, csv, timeout_s, quiet),
+        PostWhat::Entry { json } => {
+            let text = keys::read_small(json, 1024 * 1024)?;
+            serde_json::from_str::<EntryBody>(&text)
+                .input_err(format!("{} is not an EntryBody in JSON", json.display()))?
+        }
+        PostWhat::FundIssue(a) => EntryBody::FundIssue(FundIssue {
+            fund: u(parse::ident(&a.fund, "--fund"))?,
+            title: u(parse::text(&a.title, "--title"))?,
+            document_no: u(parse::text(&a.document_no, "--document-no"))?,
+            source: FundSource::parse(&a.source)
+                .ok_or_else(|| usage(format!("--source {:?} is not a fund source", a.source)))?,
+            category: FundCategory::parse(&a.category)
+                .ok_or_else(|| usage(format!("--category {:?} is not a fund category", a.category)))?,
+            fiscal_year: a.year,
+            to: u(parse::account(&a.to, "--to"))?,
+            amount: u(parse::yuan(&a.amount, "--amount"))?,
+        }),
+        PostWhat::Transfer(a) => EntryBody::Transfer(Transfer {
+            fund: u(parse::ident(&a.fund, "--fund"))?,
+            from: u(parse::account(&a.from, "--from"))?,
+            to: u(parse::account(&a.to, "--to"))?,
+            amount: u(parse::yuan(&a.amount, "--amount"))?,
+            memo: u(parse::text(&a.memo, "--memo"))?,
+        }),
+        PostWhat::Project(a) => EntryBody::ProjectRegister(ProjectRegister {
+            project: u(parse::ident(&a.id, "--id"))?,
+            name: u(parse::text(&a.name, "--name"))?,
+            village: u(parse::village(&a.village))?,
+            category: ProjectCategory::parse(&a.category)
+                .ok_or_else(|| usage(format!("--category {:?} is not a project category", a.category)))?,
+            budget: u(parse::yuan(&a.budget, "--budget"))?,
+            implementer: u(parse::text(&a.implementer, "--implementer"))?,
+            start: u(parse::date(&a.start, "--start"))?,
+            end: u(parse::date(&a.end, "--end"))?,
+        }),
+        PostWhat::Disbursement(a) => {
+            let project = u(parse::ident(&a.project, "--project"))?;
+            let from = match &a.from {
+                Some(f) => u(parse::account(f, "--from"))?,
+                None => Account::Project(project.clone()),
+            };
+            EntryBody::ProjectDisbursement(ProjectDisbursement {
+                fund: u(parse::ident(&a.fund, "--fund"))?,
+                project,
+                from,
+                payee: Payee {
+                    id: u(parse::ident(&a.payee_id, "--payee-id"))?,
+                    name: u(parse::text(&a.payee_name, "--payee-name"))?,
+                },
+                amount: u(parse::yuan(&a.amount, "--amount"))?,
+                contract_ref: u(parse::text(&a.contract, "--contract"))?,
+                milestone: u(parse::text(&a.milestone, "--milestone"))?,
+            })
+        }
+        PostWhat::Subsidy(a) => {
+            let key = keys::read_pseudonym_key(&a.pseudonym_key)?;
+            let node = match &args.sign.node {
+                Some(url) => Some(crate::http::Node::new(url, timeout_s)?),
+                None => None,
+            };
+            check_pseudonym(&key, node.as_ref(), quiet)?;
+            let id = ResidentId::parse(&a.resident_id).usage_err("--resident-id")?;
+            let village = u(parse::village(&a.village))?;
+            EntryBody::HouseholdSubsidy(HouseholdSubsidy {
+                fund: u(parse::ident(&a.fund, "--fund"))?,
+                from: u(parse::subsidy_from(a.from.as_deref(), village))?,
+                household: key.household_ref(&id),
+                masked_name: MaskedName::mask(&a.name).usage_err("--name")?,
+                village,
+                category: u(parse::subsidy_category(&a.category))?,
+                period: u(parse::period(&a.period))?,
+                amount: u(parse::yuan(&a.amount, "--amount"))?,
+            })
+        }
+        PostWhat::Reversal(a) => EntryBody::Reversal(Reversal {
+            target_seq: a.seq,
+            reason: u(parse::text(&a.reason, "--reason"))?,
+        }),
+    };
+    post_body(&args.sign, body, timeout_s, quiet)
+}

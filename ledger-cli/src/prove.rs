@@ -1,0 +1,311 @@
+//! `ledger prove`: fetch an entry (or a household's entries) and its
+//! inclusion proof, and check locally that it is in the signed log.
+
+use crate::exit::{input, network, usage, verify, Tag as _};
+use crate::http::{parse_hashes, EntryJson, InclusionJson, Node};
+use crate::keys;
+use crate::table::Table;
+use anyhow::Result;
+use clap::Args;
+use ledger_core::chain::SequencedEntry;
+use ledger_core::checkpoint::{count_valid_cosignatures, LogVerifier, TlogProof, VerifiedCheckpoint, WitnessVerifier};
+use ledger_core::entry::EntryBody;
+use ledger_core::household::{HouseholdRef, ResidentId};
+use ledger_core::merkle::{leaf_hash, verify_inclusion};
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// `ledger prove`.
+#[derive(Debug, Clone, Args)]
+pub struct ProveArgs {
+    /// The node.
+    #[arg(long, env = "LEDGER_NODE", value_name = "URL")]
+    pub node: Option<String>,
+    /// The entry's sequence number.
+    #[arg(long, conflicts_with_all = ["household", "resident_id", "proof"])]
+    pub seq: Option<u64>,
+    /// A household reference (64 hex digits, as on the payment slip).
+    #[arg(long, value_name = "REF")]
+    pub household: Option<String>,
+    /// Or the resident ID, hashed here with --pseudonym-key (never sent).
+    #[arg(long, value_name = "ID", requires = "pseudonym_key")]
+    pub resident_id: Option<String>,
+    /// The pseudonym key file, for --resident-id.
+    #[arg(long, value_name = "FILE")]
+    pub pseudonym_key: Option<PathBuf>,
+    /// Check an offline proof file (C2SP tlog-proof, as --out writes) instead; needs --log-key.
+    #[arg(long, value_name = "FILE")]
+    pub proof: Option<PathBuf>,
+    /// Pin the log's verifier key (default: the key the node states, with a warning).
+    #[arg(long, value_name = "VKEY")]
+    pub log_key: Option<String>,
+    /// Witness verifier key whose cosignature to check; repeat.
+    #[arg(long = "witness", value_name = "VKEY")]
+    pub witnesses: Vec<String>,
+    /// Require this many valid witness cosignatures.
+    #[arg(long, default_value_t = 0)]
+    pub min_witnesses: usize,
+    /// Write the proof of --seq as a C2SP tlog-proof file (entry bytes in its extra line).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EntryWithProof {
+    entry: EntryJson,
+    #[serde(default)]
+    proof: Option<InclusionJson>,
+}
+
+#[derive(Debug, Deserialize)]
+struct HouseholdAnswer {
+    #[serde(default)]
+    masked_name: Option<String>,
+    entries: Vec<EntryJson>,
+}
+
+struct Checked {
+    entry: SequencedEntry,
+    checkpoint: VerifiedCheckpoint,
+    proof: Vec<ledger_core::merkle::TreeHash>,
+    raw: Vec<u8>,
+}
+
+fn verifier_for(args: &ProveArgs, node: &Node, tree_size: u64, quiet: bool) -> Result<LogVerifier> {
+    let vkey = match &args.log_key {
+        Some(k) => keys::vkey_arg(k)?,
+        None => {
+            let vkey = node.log()?.vkey_for_size(tree_size);
+            crate::progress::note(
+                quiet,
+                &format!("warning: checking against the log key the node itself states ({vkey}); pin the key you trust with --log-key"),
+            );
+            vkey
+        }
+    };
+    LogVerifier::from_vkey(&vkey).usage_err(format!("log key {vkey}"))
+}
+
+fn check(raw: Vec<u8>, seq: u64, proof: &InclusionJson, verifier: &LogVerifier) -> Result<Checked> {
+    let decoded = SequencedEntry::decode(&raw)
+        .map_err(|e| verify(format!("entry {seq}: the bytes do not decode canonically: {e}")))?;
+    if decoded.entry.seq != seq || proof.leaf_index != seq {
+        return Err(verify(format!(
+            "asked for entry {seq}, got entry {} with a proof for leaf {}",
+            decoded.entry.seq, proof.leaf_index
+        )));
+    }
+    decoded
+        .entry
+        .signed
+        .clone()
+        .verify()
+        .map_err(|e| verify(format!("entry {seq}: {e}")))?;
+    let checkpoint = verifier.verify_checkpoint(proof.checkpoint.as_bytes()).map_err(|e| {
+        verify(format!(
+            "the checkpoint does not verify against log key {}: {e}",
+            verifier.vkey()
+        ))
+    })?;
+    if checkpoint.size() != proof.tree_size {
+        return Err(verify(format!(
+            "the proof is for tree size {}, the checkpoint for {}",
+            proof.tree_size,
+            checkpoint.size()
+        )));
+    }
+    let hashes = parse_hashes(&proof.hashes)?;
+    let leaf = leaf_hash(&raw);
+    verify_inclusion(&hashes, checkpoint.size(), checkpoint.root(), seq, &leaf)
+        .map_err(|e| verify(format!("entry {seq}: inclusion proof rejected: {e}")))?;
+    Ok(Checked {
+        entry: decoded.entry,
+        checkpoint,
+        proof: hashes,
+        raw,
+    })
+}
+
+fn fetch_checked(node: &Node, seq: u64, args: &ProveArgs, quiet: bool) -> Result<Checked> {
+    let (entry, proof) = match node.get_json::<EntryWithProof>(&format!("/v1/entries/{seq}?proof=true")) {
+        Ok(EntryWithProof { entry, proof: Some(p) }) => (entry, p),
+        Ok(EntryWithProof { entry, proof: None }) => (
+            entry,
+            node.get_json::<InclusionJson>(&format!("/v1/proof/inclusion?seq={seq}"))?,
+        ),
+        Err(e) => return Err(e),
+    };
+    let raw = entry.bytes()?;
+    let verifier = verifier_for(args, node, proof.tree_size, quiet)?;
+    check(raw, seq, &proof, &verifier)
+}
+
+fn witnesses(args: &ProveArgs, checkpoint: &VerifiedCheckpoint) -> Result<usize> {
+    let list: Vec<WitnessVerifier> = args
+        .witnesses
+        .iter()
+        .map(|w| WitnessVerifier::from_vkey(w.trim()).usage_err(format!("--witness {w}")))
+        .collect::<Result<_>>()?;
+    let n = count_valid_cosignatures(checkpoint, &list);
+    if n < args.min_witnesses {
+        return Err(verify(format!(
+            "only {n} valid witness cosignature(s), {} required",
+            args.min_witnesses
+        )));
+    }
+    Ok(n)
+}
+
+fn describe(entry: &SequencedEntry) -> String {
+    let body = &entry.signed.submission.body;
+    let amount = body
+        .amount()
+        .map(|a| format!(" {} 元", a.to_yuan_string()))
+        .unwrap_or_default();
+    let detail = match body {
+        EntryBody::HouseholdSubsidy(s) => format!(
+            " {} {} {} {}",
+            s.masked_name,
+            s.category.label_zh(),
+            s.period,
+            s.village
+        ),
+        EntryBody::Transfer(t) => format!(" {} {} → {}", t.fund, t.from.key(), t.to.key()),
+        EntryBody::ProjectDisbursement(d) => format!(" {} {} → {}", d.project, d.from.key(), d.payee.name),
+        EntryBody::FundIssue(f) => format!(" {} {}", f.fund, f.document_no),
+        EntryBody::Reversal(r) => format!(" of entry {}", r.target_seq),
+        _ => String::new(),
+    };
+    format!("{}{detail}{amount}", body.kind().label_zh())
+}
+
+fn print_checked(c: &Checked, cosigned: usize) {
+    println!("entry {}: {}", c.entry.seq, describe(&c.entry));
+    println!(
+        "  ✓ the entry's bytes decode canonically; its {} signature(s) verify (Ed25519)",
+        c.entry.signed.signatures.len()
+    );
+    println!(
+        "  ✓ leaf hash {} is included ({} proof hashes) in the tree of size {}",
+        hex::encode(leaf_hash(&c.raw).0),
+        c.proof.len(),
+        c.checkpoint.size()
+    );
+    println!(
+        "  ✓ root {} is signed by the log key of {}",
+        c.checkpoint.root(),
+        c.checkpoint.origin()
+    );
+    println!(
+        "  ✓ {cosigned} witness cosignature(s) verified; sequenced {}",
+        crate::time::format_ms(c.entry.time_ms)
+    );
+}
+
+/// Run `ledger prove`.
+pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
+    if let Some(path) = &args.proof {
+        let vkey = keys::vkey_arg(
+            args.log_key
+                .as_deref()
+                .ok_or_else(|| usage("checking a proof file offline needs --log-key"))?,
+        )?;
+        let verifier = LogVerifier::from_vkey(&vkey).usage_err("--log-key")?;
+        let text = keys::read_small(path, ledger_core::checkpoint::MAX_TLOG_PROOF_BYTES as u64)?;
+        let proof = TlogProof::parse(&text).input_err(format!("{}", path.display()))?;
+        let raw = proof
+            .extra_data
+            .clone()
+            .ok_or_else(|| input("the proof file carries no entry bytes (extra line)"))?;
+        let json = InclusionJson {
+            leaf_index: proof.index,
+            tree_size: proof
+                .checkpoint
+                .lines()
+                .nth(1)
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0),
+            hashes: proof.inclusion_proof.iter().map(|h| hex::encode(h.0)).collect(),
+            checkpoint: proof.checkpoint.clone(),
+        };
+        let checked = check(raw, proof.index, &json, &verifier)?;
+        let n = witnesses(args, &checked.checkpoint)?;
+        print_checked(&checked, n);
+        return Ok(());
+    }
+    let url = args
+        .node
+        .as_deref()
+        .ok_or_else(|| usage("give --node URL (or --proof FILE to check offline)"))?;
+    let node = Node::new(url, timeout_s)?;
+    if let Some(seq) = args.seq {
+        let checked = fetch_checked(&node, seq, args, quiet)?;
+        let n = witnesses(args, &checked.checkpoint)?;
+        print_checked(&checked, n);
+        if let Some(out) = &args.out {
+            let proof = TlogProof::new(
+                Some(checked.raw.clone()),
+                seq,
+                checked.proof.clone(),
+                &checked.checkpoint,
+            );
+            std::fs::write(out, proof.to_text()).input_err(format!("writing {}", out.display()))?;
+            println!(
+                "wrote the offline proof to {} (check it with: ledger prove --proof {} --log-key VKEY)",
+                out.display(),
+                out.display()
+            );
+        }
+        return Ok(());
+    }
+    let reference = match (&args.household, &args.resident_id, &args.pseudonym_key) {
+        (Some(r), _, _) => HouseholdRef::parse(r).usage_err("--household")?,
+        (None, Some(id), Some(key)) => {
+            let key = keys::read_pseudonym_key(key)?;
+            key.household_ref(&ResidentId::parse(id).usage_err("--resident-id")?)
+        }
+        _ => {
+            return Err(usage(
+                "give --seq N, --household REF, or --resident-id ID --pseudonym-key FILE",
+            ))
+        }
+    };
+    let answer: HouseholdAnswer = node.get_json(&format!("/v1/households/{reference}"))?;
+    if answer.entries.is_empty() {
+        return Err(network(format!("the node has no entries for household {reference}")));
+    }
+    let mut table = Table::new(&["条目", "类别", "期间", "金额(元)", "村", "冲正", "证明"]).right_align(&[0, 3]);
+    let mut size = 0;
+    let mut cosigned = usize::MAX;
+    for e in &answer.entries {
+        let checked = fetch_checked(&node, e.seq, args, true)?;
+        let EntryBody::HouseholdSubsidy(s) = &checked.entry.signed.submission.body else {
+            return Err(verify(format!("entry {} is not a household subsidy", e.seq)));
+        };
+        if s.household != reference {
+            return Err(verify(format!(
+                "entry {} is for household {}, not {reference}",
+                e.seq, s.household
+            )));
+        }
+        cosigned = cosigned.min(witnesses(args, &checked.checkpoint)?);
+        size = checked.checkpoint.size();
+        table.row(vec![
+            format!("#{}", e.seq),
+            s.category.label_zh().into(),
+            s.period.to_string(),
+            s.amount.to_yuan_string(),
+            s.village.to_string(),
+            e.reversed_by.map(|r| format!("#{r}")).unwrap_or_default(),
+            "✓".into(),
+        ]);
+    }
+    println!("household {reference} ({})", answer.masked_name.unwrap_or_default());
+    print!("{}", table.render());
+    println!(
+        "✓ all {} entries decode, carry valid signatures and are included in the signed log of size {size} ({} witness cosignature(s))",
+        answer.entries.len(),
+        if cosigned == usize::MAX { 0 } else { cosigned }
+    );
+    Ok(())
+}

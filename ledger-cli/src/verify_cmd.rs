@@ -1,0 +1,268 @@
+//! `ledger verify`: offline verification of a bundle, trusting nothing but
+//! the maths (see `ledger_core::verify`), and fork evidence.
+
+use crate::exit::{input, usage, verify, ExitKind, Tag as _};
+use crate::keys;
+use anyhow::Result;
+use clap::Args;
+use ledger_core::bundle::{parse_bundle, BundleError, BundleView};
+use ledger_core::checkpoint::{count_valid_cosignatures, WitnessVerifier};
+use ledger_core::merkle::{leaf_hash, MemoryTree};
+use ledger_core::verify::{verify_ledger, VerifyFailure, VerifyOptions, VerifyReport};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Largest bundle read (it is held in memory while verified).
+pub const MAX_BUNDLE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+
+/// What `verify` and `audit` share: the bundle and the trust anchors.
+#[derive(Debug, Clone, Args)]
+pub struct TrustArgs {
+    /// An older signed checkpoint you saved earlier: the ledger must extend it.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Pin the log's verifier key (default: the key declared in genesis).
+    #[arg(long, value_name = "VKEY")]
+    pub log_key: Option<String>,
+    /// Where to write fork evidence (default: next to the bundle, FILE.fork-evidence.json).
+    #[arg(long, value_name = "FILE")]
+    pub evidence: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// `ledger verify`.
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// The bundle (from `ledger export`).
+    pub file: PathBuf,
+    /// Trust anchors.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Witness verifier key whose cosignature to check; repeat.
+    #[arg(long = "witness", value_name = "VKEY")]
+    pub witnesses: Vec<String>,
+    /// Require at least this many valid witness cosignatures.
+    #[arg(long, default_value_t = 0)]
+    pub min_witnesses: usize,
+    /// Save the verified checkpoint to FILE, for the next `--checkpoint`.
+    #[arg(long, value_name = "FILE")]
+    pub save_checkpoint: Option<PathBuf>,
+}
+
+/// Two signed checkpoints that cannot both be true, with what links them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EvidenceFile {
+    /// `sunshine-ledger/fork-evidence/v1`.
+    pub kind: String,
+    /// The log.
+    pub origin: String,
+    /// What was found.
+    pub reason: String,
+    /// The log key both checkpoints verify against.
+    pub log_vkey: String,
+    /// The older checkpoint (signed note text).
+    pub older_checkpoint: String,
+    /// The newer checkpoint (signed note text).
+    pub newer_checkpoint: String,
+    /// Root the newer tree has at the older size (hex), when computable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer_root_at_older_size: Option<String>,
+    /// Consistency proof from the older size to the newer tree (hex hashes):
+    /// it shows the newer checkpoint commits to `newer_root_at_older_size`,
+    /// which differs from the older checkpoint's root.
+    #[serde(default)]
+    pub consistency_proof: Vec<String>,
+    /// When the evidence was written (Unix ms).
+    pub found_ms: u64,
+}
+
+/// Write an evidence file; returns its path.
+pub fn write_evidence(path: &Path, evidence: &EvidenceFile) -> Result<()> {
+    let text = serde_json::to_string_pretty(evidence).input_err("encoding the evidence")?;
+    std::fs::write(path, text + "\n").input_err(format!("writing the evidence file {}", path.display()))
+}
+
+/// Default evidence path next to a file.
+pub fn evidence_path(file: &Path, given: Option<&PathBuf>) -> PathBuf {
+    given.cloned().unwrap_or_else(|| {
+        let mut p = file.as_os_str().to_owned();
+        p.push(".fork-evidence.json");
+        PathBuf::from(p)
+    })
+}
+
+/// Read a bundle file into memory (bounded).
+pub fn read_bundle(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).input_err(format!("cannot read {}", path.display()))?;
+    if meta.len() > MAX_BUNDLE_BYTES {
+        return Err(input(format!("{} is over {MAX_BUNDLE_BYTES} bytes", path.display())));
+    }
+    std::fs::read(path).input_err(format!("cannot read {}", path.display()))
+}
+
+/// Parse a bundle; a damaged one is a verification failure.
+pub fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<BundleView<'a>> {
+    parse_bundle(bytes).map_err(|e| match e {
+        BundleError::BadMagic => input(format!("{} is not a Sunshine Ledger bundle", path.display())),
+        other => verify(format!("{}: the bundle is damaged: {other}", path.display())),
+    })
+}
+
+/// Set the rayon pool size once.
+pub fn set_threads(threads: Option<usize>) -> Result<()> {
+    if let Some(n) = threads {
+        if n == 0 || n > 1024 {
+            return Err(usage("--threads must be 1-1024"));
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .usage_err("--threads")?;
+    }
+    Ok(())
+}
+
+/// Verify a bundle (with progress); on a fork, write the evidence file.
+pub fn verify_bundle(path: &Path, view: &BundleView<'_>, trust: &TrustArgs, quiet: bool) -> Result<VerifyReport> {
+    let trusted = match &trust.log_key {
+        Some(k) => Some(keys::vkey_arg(k)?),
+        None => None,
+    };
+    let old = match &trust.checkpoint {
+        Some(p) => Some(keys::read_small(p, ledger_core::checkpoint::MAX_NOTE_BYTES as u64)?.into_bytes()),
+        None => None,
+    };
+    let options = VerifyOptions {
+        trusted_log_vkey: trusted.clone(),
+        old_checkpoint: old.clone(),
+    };
+    let bar = crate::progress::bar(view.entries.len() as u64, "verifying", quiet);
+    let result = verify_ledger(&view.entries, view.header.checkpoint.as_bytes(), &options, &|n| {
+        bar.set_position(n)
+    });
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            if trusted.is_none() {
+                crate::progress::note(
+                    quiet,
+                    &format!(
+                        "note: the log key was taken from the bundle's genesis ({}); pin it with --log-key",
+                        report.log_vkey
+                    ),
+                );
+            }
+            Ok(report)
+        }
+        Err(failure) => Err(failure_error(path, view, trust, failure, old.as_deref())),
+    }
+}
+
+fn failure_error(
+    path: &Path,
+    view: &BundleView<'_>,
+    trust: &TrustArgs,
+    failure: VerifyFailure,
+    old: Option<&[u8]>,
+) -> anyhow::Error {
+    let Some(fork) = &failure.fork else {
+        return verify(format!("{}: verification failed: {failure}", path.display()));
+    };
+    let older = String::from_utf8_lossy(&fork.a).into_owned();
+    let newer = String::from_utf8_lossy(&fork.b).into_owned();
+    let old_size = old
+        .and_then(|o| std::str::from_utf8(o).ok())
+        .and_then(|t| t.lines().nth(1))
+        .and_then(|l| l.parse::<u64>().ok());
+    let mut proof = Vec::new();
+    let mut root_at = None;
+    if let Some(old_size) = old_size.filter(|s| *s > 0 && (*s as usize) <= view.entries.len()) {
+        let leaves: Vec<_> = view.entries.par_iter().map(|e| leaf_hash(e)).collect();
+        let tree = MemoryTree::from_leaves(&leaves);
+        if let (Ok(p), Ok(r)) = (tree.consistency_proof(old_size, tree.size()), tree.root_at(old_size)) {
+            proof = p.iter().map(|h| hex::encode(h.0)).collect();
+            root_at = Some(hex::encode(r.0));
+        }
+    }
+    let evidence = EvidenceFile {
+        kind: "sunshine-ledger/fork-evidence/v1".into(),
+        origin: view.header.origin.clone(),
+        reason: failure.message.clone(),
+        log_vkey: trust.log_key.clone().unwrap_or_else(|| view.header.log_vkey.clone()),
+        older_checkpoint: older,
+        newer_checkpoint: newer,
+        newer_root_at_older_size: root_at,
+        consistency_proof: proof,
+        found_ms: crate::time::now_ms(),
+    };
+    let target = evidence_path(path, trust.evidence.as_ref());
+    match write_evidence(&target, &evidence) {
+        Ok(()) => verify(format!(
+            "{}: FORK: {} — both signed checkpoints are saved as evidence in {}",
+            path.display(),
+            failure.message,
+            target.display()
+        )),
+        Err(e) => crate::exit::fail(
+            ExitKind::Verify,
+            format!(
+                "{}: FORK: {}; writing the evidence failed: {}",
+                path.display(),
+                failure.message,
+                crate::exit::one_line(&e)
+            ),
+        ),
+    }
+}
+
+/// Run `ledger verify`.
+pub fn run(args: &VerifyArgs, quiet: bool) -> Result<()> {
+    set_threads(args.trust.threads)?;
+    let bytes = read_bundle(&args.file)?;
+    let view = parse(&args.file, &bytes)?;
+    let started = std::time::Instant::now();
+    let report = verify_bundle(&args.file, &view, &args.trust, quiet)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let witnesses: Vec<WitnessVerifier> = args
+        .witnesses
+        .iter()
+        .map(|w| WitnessVerifier::from_vkey(w.trim()).usage_err(format!("--witness {w}")))
+        .collect::<Result<_>>()?;
+    let cosigned = count_valid_cosignatures(&report.checkpoint, &witnesses);
+    if cosigned < args.min_witnesses {
+        return Err(verify(format!(
+            "{}: only {cosigned} valid witness cosignature(s) on the checkpoint, {} required",
+            args.file.display(),
+            args.min_witnesses
+        )));
+    }
+    if let Some(path) = &args.save_checkpoint {
+        std::fs::write(path, report.checkpoint.note_bytes()).input_err(format!("writing {}", path.display()))?;
+    }
+    println!(
+        "OK {}: every entry, link, leaf, signature and rule holds",
+        args.file.display()
+    );
+    println!("  log:          {}", report.origin);
+    println!("  entries:      {}", report.entries);
+    println!("  signatures:   {} (Ed25519, batch-verified)", report.signatures);
+    println!("  merkle root:  {} = the signed checkpoint's", report.root);
+    println!("  head hash:    {} (blake3 chain)", report.head_hash);
+    println!("  log key:      {}", report.log_vkey);
+    println!(
+        "  checkpoint:   size {}, {} other signature line(s), {cosigned} verified witness cosignature(s)",
+        report.checkpoint.size(),
+        report.checkpoint.other_signatures().len()
+    );
+    if let Some(size) = report.consistent_with_size {
+        println!("  consistent:   extends the saved checkpoint of size {size}");
+    }
+    if !quiet {
+        let rate = report.entries as f64 / seconds.max(1e-9);
+        eprintln!("verified in {seconds:.2} s ({rate:.0} entries/s)");
+    }
+    Ok(())
+}
