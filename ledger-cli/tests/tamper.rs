@@ -15,14 +15,32 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as u64;
-    let log = generate(&DemoConfig { seed: 7, target_entries: 400, now_ms: now }).expect("demo");
-    Fixture { log, now, dir: tempfile::tempdir().expect("tempdir") }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64;
+    let log = generate(&DemoConfig {
+        seed: 7,
+        target_entries: 400,
+        now_ms: now,
+    })
+    .expect("demo");
+    Fixture {
+        log,
+        now,
+        dir: tempfile::tempdir().expect("tempdir"),
+    }
 }
 
 impl Fixture {
     fn entries(&self, start: u64) -> Vec<Vec<u8>> {
-        let subs: Vec<_> = self.log.submissions.iter().enumerate().map(|(i, s)| (s.clone(), start + i as u64)).collect();
+        let subs: Vec<_> = self
+            .log
+            .submissions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), start + i as u64))
+            .collect();
         sequence(&subs)
     }
     fn vkey(&self) -> String {
@@ -117,7 +135,10 @@ fn good_bundle_verifies_and_tampered_ones_fail() {
     assert_eq!(code, 4, "{err}");
     // A pinned key that is not the log's.
     let wrong_vkey = ledger_core::keys::verifier_key_string(&f.log.origin, &other.verifying_key());
-    fails_with(&["verify", &good, "--log-key", &wrong_vkey], &["[checkpoint]", "trusted key"]);
+    fails_with(
+        &["verify", &good, "--log-key", &wrong_vkey],
+        &["[checkpoint]", "trusted key"],
+    );
 }
 
 #[test]
@@ -137,9 +158,13 @@ fn rewritten_history_against_a_saved_checkpoint_writes_evidence() {
     let bundle = f.bundle("rewritten.bundle", &rewritten, &f.note(&rewritten, n));
     ok(&["verify", &bundle]);
     let evidence = f.path("evidence.json");
-    let err = fails_with(&["verify", &bundle, "--checkpoint", &saved, "--evidence", &evidence], &["FORK", "evidence"]);
+    let err = fails_with(
+        &["verify", &bundle, "--checkpoint", &saved, "--evidence", &evidence],
+        &["FORK", "evidence"],
+    );
     assert!(err.contains(&evidence), "{err}");
-    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&evidence).expect("evidence")).expect("json");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&evidence).expect("evidence")).expect("json");
     let older = doc["older_checkpoint"].as_str().expect("older");
     let newer = doc["newer_checkpoint"].as_str().expect("newer");
     assert!(older.contains("\n100\n"), "{older}");
@@ -155,12 +180,21 @@ fn rewritten_history_against_a_saved_checkpoint_writes_evidence() {
         .as_array()
         .expect("proof")
         .iter()
-        .map(|h| ledger_core::merkle::TreeHash(ledger_core::encoding::Bytes::<32>::from_hex(h.as_str().expect("hex")).expect("hash").0))
+        .map(|h| {
+            ledger_core::merkle::TreeHash(
+                ledger_core::encoding::Bytes::<32>::from_hex(h.as_str().expect("hex"))
+                    .expect("hash")
+                    .0,
+            )
+        })
         .collect();
     let root_at = ledger_core::merkle::TreeHash(
-        ledger_core::encoding::Bytes::<32>::from_hex(doc["newer_root_at_older_size"].as_str().expect("root")).expect("hash").0,
+        ledger_core::encoding::Bytes::<32>::from_hex(doc["newer_root_at_older_size"].as_str().expect("root"))
+            .expect("hash")
+            .0,
     );
-    ledger_core::merkle::verify_consistency(&proof, a.size(), &root_at, b.size(), b.root()).expect("the newer tree commits to root_at");
+    ledger_core::merkle::verify_consistency(&proof, a.size(), &root_at, b.size(), b.root())
+        .expect("the newer tree commits to root_at");
     assert_ne!(&root_at, a.root());
 
     // Default evidence path: next to the bundle.

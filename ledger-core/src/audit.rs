@@ -696,7 +696,7 @@ impl Auditor {
                         village_payout: false,
                     },
                 );
-                self.on_credit_region(to, issue.amount.get(), seq, time_ms);
+                self.on_credit_region(to, None, issue.amount.get(), seq, time_ms);
             }
             EntryBody::Transfer(t) => {
                 let f = self.fund(&t.fund);
@@ -709,7 +709,7 @@ impl Auditor {
                     self.project_funds.insert((p.clone(), f));
                 }
                 let village_payout = self.on_debit_village(from, amount, &t.to);
-                self.on_credit_region(to, amount, seq, time_ms);
+                self.on_credit_region(to, Some(from), amount, seq, time_ms);
                 self.moves.insert(
                     seq,
                     Move {
@@ -887,9 +887,7 @@ impl Auditor {
         // Undo: what was credited is debited back; what was debited is credited back.
         if let Some(to) = m.to {
             self.debit(to, m.fund, m.amount, seq, time_ms);
-            if let Some(region) = self.account_region(to) {
-                self.add_money(region, |x| x.received -= i128::from(m.amount));
-            }
+            self.add_received(to, m.from, -i128::from(m.amount));
             if let Some(flow) = self.village_of(to).and_then(|v| self.villages.get_mut(&v)) {
                 flow.received = flow.received.saturating_sub(m.amount);
             }
@@ -955,13 +953,29 @@ impl Auditor {
         }
     }
 
-    fn on_credit_region(&mut self, to: u32, amount: u64, seq: u64, time_ms: u64) {
-        let Some(account) = self.accounts.get(to as usize) else {
+    /// Money reaching a treasury: counted for it and for each ancestor that
+    /// does not also hold the paying account (a move inside a town is not
+    /// money the town received).
+    fn add_received(&mut self, to: u32, from: Option<u32>, delta: i128) {
+        let Some(Account::Treasury(code)) = self.accounts.get(to as usize) else {
             return;
         };
-        let Account::Treasury(code) = account else { return };
+        let from_region = from.and_then(|f| self.account_region(f));
+        let mut cursor = Some(*code);
+        while let Some(c) = cursor {
+            if c.level() != RegionLevel::District && !from_region.map(|f| c.covers(f)).unwrap_or(false) {
+                self.money.entry(c).or_default().received += delta;
+            }
+            cursor = c.parent();
+        }
+    }
+
+    fn on_credit_region(&mut self, to: u32, from: Option<u32>, amount: u64, seq: u64, time_ms: u64) {
+        let Some(Account::Treasury(code)) = self.accounts.get(to as usize) else {
+            return;
+        };
         let code = *code;
-        self.add_money(code, |m| m.received += i128::from(amount));
+        self.add_received(to, from, i128::from(amount));
         if code.level() == RegionLevel::Village {
             let flow = self.villages.entry(code).or_default();
             flow.received = flow.received.saturating_add(amount);

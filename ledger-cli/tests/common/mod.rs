@@ -32,7 +32,10 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
 /// Run and require success.
 pub fn ok(args: &[&str]) -> String {
     let (code, out, err) = run(args);
-    assert_eq!(code, 0, "ledger {args:?} failed with {code}:\nstdout: {out}\nstderr: {err}");
+    assert_eq!(
+        code, 0,
+        "ledger {args:?} failed with {code}:\nstdout: {out}\nstderr: {err}"
+    );
     out
 }
 
@@ -79,7 +82,11 @@ impl TestNode {
         let config = test_config(&data, demo_entries);
         ledger_node::demo::prepare(&config).expect("demo keys");
         let started = ledger_node::server::start(&config).expect("node start");
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = started.app;
         let (url, server) = runtime.block_on(async {
@@ -119,7 +126,10 @@ impl TestNode {
 
     /// `GET` JSON from the node.
     pub fn get_json(&self, path: &str) -> serde_json::Value {
-        let body = reqwest::blocking::get(format!("{}{path}", self.url)).expect("GET").text().expect("body");
+        let body = reqwest::blocking::get(format!("{}{path}", self.url))
+            .expect("GET")
+            .text()
+            .expect("body");
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("GET {path}: {e}: {body}"))
     }
 
@@ -186,7 +196,11 @@ pub fn tree(entries: &[Vec<u8>]) -> MemoryTree {
 pub fn checkpoint(origin: &str, key: &SigningKey, entries: &[Vec<u8>], size: u64) -> String {
     let t = tree(entries);
     let root = t.root_at(size).expect("root");
-    LogSigner::new(origin, key.clone()).expect("signer").sign_checkpoint(size, &root).as_text().to_string()
+    LogSigner::new(origin, key.clone())
+        .expect("signer")
+        .sign_checkpoint(size, &root)
+        .as_text()
+        .to_string()
 }
 
 /// Write a bundle file.

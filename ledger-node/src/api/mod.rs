@@ -4,6 +4,7 @@
 pub mod error;
 pub mod ops;
 pub mod read;
+pub mod tiles;
 pub mod write;
 
 use crate::ledger::Shared;
@@ -101,6 +102,7 @@ pub fn router(app: AppState) -> Router {
         .route("/v1/submissions", post(write::submit))
         .layer(DefaultBodyLimit::max(app.limits.max_body_bytes));
     let public = read::router()
+        .merge(tiles::router())
         .layer(middleware::from_fn_with_state(app.clone(), rate_limit))
         .layer(CompressionLayer::new())
         .layer(

@@ -1,0 +1,339 @@
+//! `ledger audit` on a ledger built for it: planted duplicate payments, an
+//! overdraft covered by a reversal, idle funds, a payment above the standard,
+//! one person holding admin and money keys, and a superseded key still
+//! signing. Every planted finding is found, with the right entries.
+
+mod common;
+
+use common::{checkpoint, ok, resident_id, sequence, write_bundle};
+use ed25519_dalek::SigningKey;
+use ledger_core::amount::Fen;
+use ledger_core::encoding::Bytes;
+use ledger_core::entry::{
+    Account, EntryBody, EntryKind, FundCategory, FundIssue, FundSource, Genesis, HouseholdSubsidy, Reversal,
+    SubsidyCategory, Transfer,
+};
+use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
+use ledger_core::ids::{Ident, Period, Text};
+use ledger_core::keys::{verifier_key_string, KeyGrant, Role, Scope};
+use ledger_core::region::{RegionCode, RegionDef};
+use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
+
+const ORIGIN: &str = "audit.fixture.example/ledger";
+const T0: u64 = 1_546_272_000_000; // 2019-01-01 00:00 Beijing
+const DAY: u64 = 24 * 3600 * 1000;
+const HOUR: u64 = 3600 * 1000;
+
+fn code(c: &str) -> RegionCode {
+    RegionCode::parse(c).expect("code")
+}
+fn text(t: &str) -> Text {
+    Text::new(t).expect("text")
+}
+fn fen(yuan: u64) -> Fen {
+    Fen::new(yuan * 100).expect("fen")
+}
+fn key(n: u8) -> SigningKey {
+    SigningKey::from_bytes(&[n; 32])
+}
+fn public(k: &SigningKey) -> Bytes<32> {
+    Bytes(k.verifying_key().to_bytes())
+}
+
+fn grant(k: &SigningKey, holder: &str, role: Role, region: &str) -> KeyGrant {
+    let kinds = match role {
+        Role::Admin => vec![
+            EntryKind::KeyGrant,
+            EntryKind::KeyRevoke,
+            EntryKind::RegionRegister,
+            EntryKind::PolicyUpdate,
+        ],
+        _ => vec![
+            EntryKind::FundIssue,
+            EntryKind::Transfer,
+            EntryKind::ProjectRegister,
+            EntryKind::ProjectDisbursement,
+            EntryKind::HouseholdSubsidy,
+            EntryKind::Reversal,
+        ],
+    };
+    KeyGrant {
+        key: public(k),
+        holder: text(holder),
+        role,
+        scope: Scope {
+            regions: vec![code(region)],
+            kinds,
+        },
+        valid_from_ms: T0 - DAY,
+        valid_until_ms: T0 + 3_000 * DAY,
+    }
+}
+
+struct Builder {
+    subs: Vec<(SignedSubmission, u64)>,
+    pseudonym: PseudonymKey,
+}
+
+impl Builder {
+    fn add(&mut self, time: u64, body: EntryBody, signers: &[&SigningKey]) -> u64 {
+        let n = self.subs.len() as u64;
+        let mut nonce = [0u8; 16];
+        nonce[..8].copy_from_slice(&n.to_le_bytes());
+        let s = Submission {
+            v: SUBMISSION_VERSION,
+            origin: ORIGIN.into(),
+            nonce: Bytes(nonce),
+            not_after_ms: time + DAY,
+            body,
+        };
+        self.subs.push((s.sign(signers), time));
+        n
+    }
+    fn subsidy(&self, serial: u16, name: &str, village: &str, from: &str, month: u8, yuan: u64) -> EntryBody {
+        let id = ResidentId::parse(&resident_id("19700101", serial)).expect("id");
+        EntryBody::HouseholdSubsidy(HouseholdSubsidy {
+            fund: Ident::new("F1").expect("id"),
+            from: Account::Treasury(code(from)),
+            household: self.pseudonym.household_ref(&id),
+            masked_name: MaskedName::mask(name).expect("name"),
+            village: code(village),
+            category: SubsidyCategory::MinimumLiving,
+            period: Period::new(2019, month).expect("period"),
+            amount: fen(yuan),
+        })
+    }
+}
+
+fn transfer(from: &str, to: &str, yuan: u64) -> EntryBody {
+    EntryBody::Transfer(Transfer {
+        fund: Ident::new("F1").expect("id"),
+        from: Account::Treasury(code(from)),
+        to: Account::Treasury(code(to)),
+        amount: fen(yuan),
+        memo: text("拨付"),
+    })
+}
+
+#[test]
+fn audit_finds_what_was_planted() {
+    let (district, town1, town2) = ("320803000000", "320803001000", "320803002000");
+    let (v1, v2, v3) = ("320803001001", "320803001002", "320803002001");
+    let log_key = key(1);
+    let (admin1, admin2) = (key(2), key(3));
+    let (op_district, op_town, op_twin, op_town_new) = (key(4), key(5), key(6), key(7));
+    let pseudonym = PseudonymKey::from_bytes([9; 32]);
+    let regions = vec![
+        RegionDef {
+            code: code(district),
+            name: "淮安区".into(),
+        },
+        RegionDef {
+            code: code(town1),
+            name: "一号镇".into(),
+        },
+        RegionDef {
+            code: code(v1),
+            name: "东村村委会".into(),
+        },
+        RegionDef {
+            code: code(v2),
+            name: "西村村委会".into(),
+        },
+        RegionDef {
+            code: code(town2),
+            name: "二号镇".into(),
+        },
+        RegionDef {
+            code: code(v3),
+            name: "南村村委会".into(),
+        },
+    ];
+    let mut b = Builder {
+        subs: Vec::new(),
+        pseudonym: pseudonym.clone(),
+    };
+    let genesis = EntryBody::Genesis(Genesis {
+        title: text("审计测试账本"),
+        grants: vec![
+            grant(&admin1, "区财政局 李*明", Role::Admin, district),
+            grant(&admin2, "区纪委监委 周*", Role::Admin, district),
+        ],
+        regions,
+        cosign_rules: Vec::new(),
+        pseudonym_commitment: pseudonym.commitment(),
+        log_vkey: verifier_key_string(ORIGIN, &log_key.verifying_key()),
+    });
+    b.add(T0, genesis, &[&admin1]);
+    b.add(
+        T0 + 60_000,
+        EntryBody::KeyGrant(grant(&op_district, "区财政局农业科 陈*", Role::Operator, district)),
+        &[&admin1],
+    );
+    b.add(
+        T0 + 60_000,
+        EntryBody::KeyGrant(grant(&op_town, "一号镇财政所 赵*", Role::Operator, town1)),
+        &[&admin1],
+    );
+    // The admin 李*明 also gets an operator key (granted by the other admin).
+    let twin_grant = b.add(
+        T0 + 60_000,
+        EntryBody::KeyGrant(grant(&op_twin, "区财政局 李*明", Role::Operator, district)),
+        &[&admin2],
+    );
+    b.add(
+        T0 + DAY,
+        EntryBody::FundIssue(FundIssue {
+            fund: Ident::new("F1").expect("id"),
+            title: text("2019年困难群众救助补助资金"),
+            document_no: text("苏财社〔2019〕31号"),
+            source: FundSource::Provincial,
+            category: FundCategory::SocialSecurity,
+            fiscal_year: 2019,
+            to: Account::Treasury(code(district)),
+            amount: fen(100_000),
+        }),
+        &[&op_district],
+    );
+    b.add(T0 + DAY, transfer(district, town1, 20_000), &[&op_district]);
+    let idle_transfer = b.add(T0 + 2 * DAY, transfer(district, town2, 30_000), &[&op_district]);
+    b.add(T0 + 3 * DAY, transfer(town1, v2, 1_000), &[&op_town]);
+    // Duplicate payment: same household, category and period, twice.
+    let dup1 = b.add(T0 + 60 * DAY, b.subsidy(1, "张小三", v1, town1, 3, 500), &[&op_town]);
+    let dup2 = b.add(T0 + 61 * DAY, b.subsidy(1, "张小三", v1, town1, 3, 500), &[&op_town]);
+    // The village pays its whole allocation to one household, reverses it within
+    // the hour, and pays another household with the returned money.
+    let paid = b.add(T0 + 62 * DAY, b.subsidy(2, "李四", v2, v2, 4, 1_000), &[&op_town]);
+    let reversed = b.add(
+        T0 + 62 * DAY + HOUR,
+        EntryBody::Reversal(Reversal {
+            target_seq: paid,
+            reason: text("录入错误"),
+        }),
+        &[&op_town, &op_district],
+    );
+    let repaid = b.add(
+        T0 + 62 * DAY + 2 * HOUR,
+        b.subsidy(3, "王五", v2, v2, 4, 800),
+        &[&op_town],
+    );
+    // The admin's twin key pays a household.
+    let twin_paid = b.add(T0 + 70 * DAY, b.subsidy(4, "赵六", v1, district, 5, 300), &[&op_twin]);
+    // Above the monthly standard (3,000).
+    let above = b.add(T0 + 80 * DAY, b.subsidy(5, "钱七", v1, town1, 6, 4_500), &[&op_town]);
+    // 一号镇财政所 赵* gets a new key; the old one keeps signing.
+    let newer = b.add(
+        T0 + 100 * DAY,
+        EntryBody::KeyGrant(grant(&op_town_new, "一号镇财政所 赵*", Role::Operator, town1)),
+        &[&admin1],
+    );
+    let old_signed = b.add(T0 + 101 * DAY, b.subsidy(6, "孙八", v1, town1, 7, 400), &[&op_town]);
+    // A year later the district still moves money: 二号镇's allocation sat idle all along.
+    b.add(T0 + 400 * DAY, transfer(district, town1, 1_000), &[&op_district]);
+
+    let entries = sequence(&b.subs);
+    let note = checkpoint(ORIGIN, &log_key, &entries, entries.len() as u64);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("fixture.bundle");
+    let vkey = verifier_key_string(ORIGIN, &log_key.verifying_key());
+    write_bundle(&bundle, ORIGIN, &vkey, &entries, &note);
+    let bundle = bundle.display().to_string();
+    ok(&["verify", &bundle, "--log-key", &vkey]);
+
+    let json = ok(&["audit", &bundle, "--format", "json", "--log-key", &vkey]);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let findings = doc["report"]["findings"].as_array().expect("findings").clone();
+    let find = |rule: &str, seqs: &[u64]| -> serde_json::Value {
+        findings
+            .iter()
+            .find(|f| {
+                f["rule"] == rule
+                    && seqs.iter().all(|s| {
+                        f["entries"]
+                            .as_array()
+                            .map(|e| e.iter().any(|x| x.as_u64() == Some(*s)))
+                            .unwrap_or(false)
+                    })
+            })
+            .cloned()
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {rule} finding naming {seqs:?} in {}",
+                    serde_json::to_string_pretty(&findings).unwrap_or_default()
+                )
+            })
+    };
+    let dup = find("duplicate_payment", &[dup1, dup2]);
+    assert_eq!(dup["severity"], "high");
+    assert!(
+        dup["explanation_zh"].as_str().unwrap_or("").contains("重复")
+            || dup["explanation_zh"].as_str().unwrap_or("").contains("2次")
+    );
+    assert!(
+        dup["explanation_en"].as_str().unwrap_or("").contains("2 times"),
+        "{dup}"
+    );
+    let rev = find("reversed_soon", &[paid, reversed, repaid]);
+    assert_eq!(rev["severity"], "high");
+    assert!(
+        rev["explanation_en"].as_str().unwrap_or("").contains("overdrawn"),
+        "{rev}"
+    );
+    let idle = find("idle_funds", &[idle_transfer]);
+    assert_eq!(idle["region"], town2);
+    assert_eq!(idle["amount"], 3_000_000);
+    let twin = find("signer_anomaly", &[twin_grant, twin_paid]);
+    assert!(
+        twin["explanation_en"]
+            .as_str()
+            .unwrap_or("")
+            .contains("separation of duties"),
+        "{twin}"
+    );
+    let stale = find("signer_anomaly", &[newer, old_signed]);
+    assert!(
+        stale["explanation_en"].as_str().unwrap_or("").contains("new key"),
+        "{stale}"
+    );
+    let std_finding = find("above_standard", &[above]);
+    assert_eq!(std_finding["severity"], "medium");
+    // Nothing else: the village that received 1,000 and paid 800 is not retaining money.
+    assert!(
+        findings.iter().all(|f| f["rule"] != "village_retention"),
+        "{findings:?}"
+    );
+
+    // Summary per town and village carries the findings.
+    let regions = doc["report"]["regions"].as_array().expect("regions");
+    let town1_row = regions.iter().find(|r| r["code"] == town1).expect("town row");
+    assert!(town1_row["high"].as_u64().unwrap_or(0) >= 2, "{town1_row}");
+
+    // Table and CSV forms; --fail-on exits 1; a custom standard removes the above-standard finding.
+    let table = ok(&["audit", &bundle]);
+    if std::env::var("SHOW").is_ok() {
+        eprintln!("{table}");
+    }
+    assert!(
+        table.contains("重复发放") && table.contains("资金闲置") && table.contains("二号镇"),
+        "{table}"
+    );
+    let csv = ok(&["audit", &bundle, "--format", "csv", "--lang", "en"]);
+    assert!(csv.lines().count() > findings.len(), "{csv}");
+    let (code, _, err) = common::run(&["audit", &bundle, "--fail-on", "high"]);
+    assert_eq!(code, 1, "{err}");
+    let standards = dir.path().join("standards.json");
+    std::fs::write(
+        &standards,
+        r#"{"最低生活保障": {"per_month": "5000", "per_year": "60000"}}"#,
+    )
+    .expect("write");
+    let json = ok(&[
+        "audit",
+        &bundle,
+        "--format",
+        "json",
+        "--standards",
+        &standards.display().to_string(),
+    ]);
+    assert!(!json.contains("above_standard"), "{json}");
+}

@@ -1,0 +1,471 @@
+//! The whole round trip against a real node (in this process): keygen,
+//! grant, fund issue and transfer from flags, a CSV batch (rerun safely),
+//! export (node and data folder), verify, audit of the clean demo, proofs,
+//! queries and the witness.
+
+mod common;
+
+use common::{ok, resident_id, run, TestNode};
+use ledger_core::region::{RegionCode, RegionLevel};
+
+const DAY_MS: u64 = 24 * 3600 * 1000;
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64
+}
+
+/// A town with at least two rural villages, and two of them.
+fn town_and_villages() -> (RegionCode, RegionCode, RegionCode) {
+    let regions = ledger_core::demo::huaian_regions().expect("regions");
+    for town in regions.iter().filter(|r| r.code.level() == RegionLevel::Town) {
+        let villages: Vec<RegionCode> = regions
+            .iter()
+            .filter(|r| {
+                r.code.level() == RegionLevel::Village
+                    && r.code.parent() == Some(town.code)
+                    && r.name.ends_with("村委会")
+            })
+            .map(|r| r.code)
+            .collect();
+        if villages.len() >= 2 {
+            return (town.code, villages[0], villages[1]);
+        }
+    }
+    panic!("no town with two villages");
+}
+
+#[test]
+fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
+    let mut node = TestNode::start_demo(600);
+    let url = node.url.clone();
+    let vkey = node.log_vkey();
+    let (town, v1, v2) = town_and_villages();
+    let (town, v1, v2) = (town.to_string(), v1.to_string(), v2.to_string());
+
+    // keygen: 0600 file, verifier key on stdout; never overwrites.
+    let op_key = node.path("new-op.key");
+    let op_vkey = ok(&["keygen", "--out", &op_key, "--name", "new-op"]).trim().to_string();
+    assert!(op_vkey.starts_with("new-op+"), "{op_vkey}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&op_key).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert_eq!(run(&["keygen", "--out", &op_key]).0, 4);
+
+    // grant: the demo policy needs two admin signatures for a grant.
+    let (admin1, admin2) = (node.key("admin-1.key"), node.key("admin-2.key"));
+    let (code, _, err) = run(&[
+        "grant",
+        "--node",
+        &url,
+        "--key",
+        &admin1,
+        "--grantee",
+        &op_vkey,
+        "--holder",
+        "测试镇财政所 王*明",
+        "--role",
+        "operator",
+        "--region",
+        &town,
+    ]);
+    assert_eq!(code, 3, "one admin signature is refused by the node: {err}");
+    assert!(err.contains("missing_cosignature"), "{err}");
+    let receipt = ok(&[
+        "grant",
+        "--node",
+        &url,
+        "--key",
+        &admin1,
+        "--key",
+        &admin2,
+        "--grantee",
+        &op_vkey,
+        "--holder",
+        "测试镇财政所 王*明",
+        "--role",
+        "operator",
+        "--region",
+        &town,
+        "--kinds",
+        "household_subsidy,reversal",
+    ]);
+    assert!(receipt.contains("\"kind\":\"key_grant\""), "{receipt}");
+
+    // A fund and a transfer from flags, by the district operator.
+    let district_op = node.key("operator-1.key");
+    ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &district_op,
+        "fund-issue",
+        "--fund",
+        "F2020-TEST-001",
+        "--title",
+        "测试救助资金",
+        "--document-no",
+        "淮区财社〔2020〕99号",
+        "--source",
+        "区级财政",
+        "--category",
+        "social_security",
+        "--year",
+        "2020",
+        "--to",
+        "treasury:320803000000",
+        "--amount",
+        "50,000",
+    ]);
+    ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &district_op,
+        "transfer",
+        "--fund",
+        "F2020-TEST-001",
+        "--from",
+        "treasury:320803000000",
+        "--to",
+        &format!("treasury:{town}"),
+        "--amount",
+        "20000",
+        "--memo",
+        "拨付测试救助资金",
+    ]);
+
+    // A CSV batch: three households, Chinese headers.
+    let csv = node.path("2020-05-低保.csv");
+    let rows = format!(
+        "身份证号,姓名,村代码,类别,金额,期间\n{},张小三,{v1},最低生活保障,500,2020-05\n{},李四,{v1},minimum_living,\"1,200.50\",2020-05\n{},欧阳建华,{v2},最低生活保障,660,2020-05\n",
+        resident_id("19800101", 101),
+        resident_id("19750615", 102),
+        resident_id("19621230", 103),
+    );
+    std::fs::write(&csv, rows).expect("csv");
+    let pseudonym = node.key("pseudonym.key");
+    let until = (now_ms() + 3 * DAY_MS).to_string();
+    let before = node.size();
+    let out = ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &op_key,
+        "--valid-until",
+        &until,
+        "csv",
+        &csv,
+        "--pseudonym-key",
+        &pseudonym,
+        "--fund",
+        "F2020-TEST-001",
+    ]);
+    assert!(out.contains("3 row(s) posted"), "{out}");
+    assert_eq!(node.size(), before + 3);
+    let receipts = format!("{csv}.receipts.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string(&receipts)
+        .expect("receipts")
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(lines.len(), 4, "header + 3 receipts: {lines:?}");
+    for line in &lines {
+        assert!(!line.contains("19800101"), "no resident ID in receipts");
+    }
+
+    // Rerun: nothing to post (receipts on file).
+    let out = ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &op_key,
+        "csv",
+        &csv,
+        "--pseudonym-key",
+        &pseudonym,
+        "--fund",
+        "F2020-TEST-001",
+    ]);
+    assert!(out.contains("nothing to post"), "{out}");
+    // Rerun without the receipts file but with the same window: the node returns the original receipts.
+    let receipts2 = node.path("again.jsonl");
+    let out = ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &op_key,
+        "--valid-until",
+        &until,
+        "--receipts",
+        &receipts2,
+        "csv",
+        &csv,
+        "--pseudonym-key",
+        &pseudonym,
+        "--fund",
+        "F2020-TEST-001",
+    ]);
+    assert!(out.contains("0 row(s) posted, 3 already in the log"), "{out}");
+    assert_eq!(node.size(), before + 3, "nothing posted twice");
+    let seqs = |path: &str| -> Vec<u64> {
+        std::fs::read_to_string(path)
+            .expect("receipts")
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["seq"].as_u64())
+            .collect()
+    };
+    assert_eq!(seqs(&receipts), seqs(&receipts2));
+    // Rerun with another window (and no receipts): refused by nonce, still not posted twice.
+    let receipts3 = node.path("third.jsonl");
+    let out = ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &op_key,
+        "--receipts",
+        &receipts3,
+        "csv",
+        &csv,
+        "--pseudonym-key",
+        &pseudonym,
+        "--fund",
+        "F2020-TEST-001",
+    ]);
+    assert!(out.contains("3 already posted in an earlier window"), "{out}");
+    assert_eq!(node.size(), before + 3);
+
+    // A bad row: named by line, nothing posted.
+    let bad = node.path("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "resident_id,name,village,category,amount,period\n{},王五,{v1},最低生活保障,300,2020-06\n110105194912310021,赵六,{v1},最低生活保障,300,2020-06\n",
+            resident_id("19900101", 104)
+        ),
+    )
+    .expect("csv");
+    let (code, _, err) = run(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &op_key,
+        "csv",
+        &bad,
+        "--pseudonym-key",
+        &pseudonym,
+        "--fund",
+        "F2020-TEST-001",
+    ]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains(":3: resident ID: resident ID check digit is wrong"),
+        "{err}"
+    );
+    assert!(err.contains("nothing posted"), "{err}");
+    assert_eq!(node.size(), before + 3);
+    // A wrong pseudonym key is refused before anything is posted.
+    let wrong = node.path("wrong-pseudonym.key");
+    ok(&["keygen", "--out", &wrong, "--pseudonym"]);
+    let (code, _, err) = run(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &op_key,
+        "csv",
+        &csv,
+        "--pseudonym-key",
+        &wrong,
+        "--fund",
+        "F2020-TEST-001",
+    ]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("not this log's key"), "{err}");
+
+    // Export, verify, audit (the demo plus these entries is clean).
+    let bundle = node.path("ledger.bundle");
+    let out = ok(&["export", "--node", &url, "--out", &bundle, "--log-key", &vkey]);
+    assert!(out.contains(&format!("exported {} entries", node.size())), "{out}");
+    let saved = node.path("saved.checkpoint");
+    let out = ok(&["verify", &bundle, "--log-key", &vkey, "--save-checkpoint", &saved]);
+    assert!(out.starts_with("OK "), "{out}");
+    let report = ok(&["audit", &bundle, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&report).expect("json");
+    let findings = report["report"]["findings"].as_array().expect("findings");
+    assert!(
+        findings.is_empty(),
+        "the clean demo has findings: {}",
+        serde_json::to_string_pretty(findings).unwrap_or_default()
+    );
+    let table = ok(&["audit", &bundle]);
+    assert!(table.contains("未发现风险点"), "{table}");
+    let csv_report = ok(&["audit", &bundle, "--format", "csv"]);
+    assert!(csv_report.starts_with("rule,"), "{csv_report}");
+
+    // Resume: a partial export continues where it stopped.
+    let bytes = std::fs::read(&bundle).expect("bundle");
+    let partial = node.path("partial.bundle");
+    std::fs::write(&partial, &bytes[..bytes.len() * 2 / 3]).expect("write");
+    ok(&["export", "--node", &url, "--out", &partial, "--log-key", &vkey]);
+    assert_eq!(std::fs::read(&partial).expect("partial"), bytes);
+
+    // Prove one of the new subsidies, online and offline.
+    let seq = seqs(&receipts)[0].to_string();
+    let proof_file = node.path("entry.tlog-proof");
+    let out = ok(&[
+        "prove",
+        "--node",
+        &url,
+        "--seq",
+        &seq,
+        "--log-key",
+        &vkey,
+        "--out",
+        &proof_file,
+    ]);
+    assert!(out.contains("included"), "{out}");
+    let out = ok(&["prove", "--proof", &proof_file, "--log-key", &vkey]);
+    assert!(out.contains(&format!("entry {seq}")), "{out}");
+    let out = ok(&[
+        "prove",
+        "--node",
+        &url,
+        "--resident-id",
+        &resident_id("19800101", 101),
+        "--pseudonym-key",
+        &pseudonym,
+        "--log-key",
+        &vkey,
+    ]);
+    assert!(out.contains("张*三") || out.contains("all 1 entries"), "{out}");
+
+    // Queries print tables with Chinese names and yuan.
+    let out = ok(&["query", "--node", &url, "log"]);
+    assert!(out.contains("淮安区阳光扶贫资金账本"), "{out}");
+    let out = ok(&["query", "--node", &url, "entries", "--start", "0", "--limit", "3"]);
+    assert!(out.contains("创世"), "{out}");
+    let out = ok(&["query", "--node", &url, "village", &v1]);
+    assert!(out.contains("1,200.50") || out.contains("张*三"), "{out}");
+
+    // Witness: first use, then after the log grew (consistency proof checked).
+    let witness_key = node.path("jiwei.key");
+    ok(&["keygen", "--out", &witness_key, "--name", "jiwei", "--witness"]);
+    let state = node.path("jiwei.state.json");
+    let line = ok(&[
+        "witness",
+        "--node",
+        &url,
+        "--key",
+        &witness_key,
+        "--state",
+        &state,
+        "--log-key",
+        &vkey,
+    ]);
+    assert!(line.starts_with("— jiwei "), "{line}");
+    ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &district_op,
+        "transfer",
+        "--fund",
+        "F2020-TEST-001",
+        "--from",
+        "treasury:320803000000",
+        "--to",
+        &format!("treasury:{town}"),
+        "--amount",
+        "100",
+        "--memo",
+        "追加拨付",
+    ]);
+    let cosigned = node.path("cosigned.checkpoint");
+    let line = ok(&[
+        "witness",
+        "--node",
+        &url,
+        "--key",
+        &witness_key,
+        "--state",
+        &state,
+        "--out",
+        &cosigned,
+    ]);
+    assert!(line.starts_with("— jiwei "), "{line}");
+    let witness_vkey = ok(&[
+        "witness",
+        "--node",
+        &url,
+        "--key",
+        &witness_key,
+        "--state",
+        &state,
+        "--print-vkey",
+    ])
+    .trim()
+    .to_string();
+    // The saved checkpoint from before is extended by today's log.
+    let bundle2 = node.path("ledger2.bundle");
+    ok(&["export", "--node", &url, "--out", &bundle2, "--checkpoint", &cosigned]);
+    let out = ok(&[
+        "verify",
+        &bundle2,
+        "--checkpoint",
+        &saved,
+        "--witness",
+        &witness_vkey,
+        "--min-witnesses",
+        "1",
+    ]);
+    assert!(out.contains("1 verified witness cosignature"), "{out}");
+
+    // Export a stopped node's data folder directly.
+    let size = node.size();
+    node.stop();
+    let offline = node.path("offline.bundle");
+    let out = ok(&["export", "--data", &node.data.display().to_string(), "--out", &offline]);
+    assert!(out.contains(&format!("exported {size} entries")), "{out}");
+    ok(&["verify", &offline, "--log-key", &vkey]);
+}
+
+#[test]
+fn network_and_usage_errors_have_their_exit_codes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("x.bundle").display().to_string();
+    let (code, _, err) = run(&[
+        "export",
+        "--node",
+        "http://127.0.0.1:9",
+        "--out",
+        &out,
+        "--timeout",
+        "2",
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let (code, _, err) = run(&["export", "--node", "ftp://x", "--out", &out]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, _) = run(&["verify"]);
+    assert_eq!(code, 2);
+    let (code, out, _) = run(&["audit", "--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Examples:") && out.contains("Exit codes"), "{out}");
+}

@@ -1,0 +1,122 @@
+//! A household's payments, by its public reference (printed on its payment
+//! slip). The reference is a keyed hash: it says nothing about who the
+//! household is to anyone without the pseudonym key.
+
+use super::{blocking, check_leaves, entry_json, fetch, ledger, path_param, view, EntryJson, Params, RegionRef, View};
+use crate::api::error::ApiError;
+use crate::api::AppState;
+use crate::store::IndexKey;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use ledger_core::entry::EntryBody;
+use ledger_core::household::HouseholdRef;
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/v1/households/{household}", get(household))
+}
+
+/// `GET /v1/households/{ref}`.
+#[derive(Debug, Serialize)]
+pub struct HouseholdAnswer {
+    /// The reference, hex.
+    pub household: String,
+    /// Masked name of the head of household, as on the latest payment.
+    pub masked_name: String,
+    /// Paid, net of reversals.
+    pub total_fen: u64,
+    /// Payments, net of reversals.
+    pub count: u64,
+    /// The villages it was paid in.
+    pub villages: Vec<RegionRef>,
+    /// One page of its payments, oldest first, each with `raw` bytes so the
+    /// page can check its inclusion proof.
+    pub entries: Vec<EntryJson>,
+    /// `after` cursor of the next page, or null.
+    pub next: Option<u64>,
+}
+
+/// A household reference: exactly 64 hex digits.
+fn parse_ref(text: &str) -> Result<HouseholdRef, ApiError> {
+    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::bad_param(format!(
+            "a household reference is 64 hex digits (from the payment slip), not {:?}",
+            super::clip(text)
+        )));
+    }
+    HouseholdRef::parse(&text.to_ascii_lowercase()).map_err(ApiError::bad_param)
+}
+
+async fn household(
+    State(app): State<AppState>,
+    path: Result<Path<String>, PathRejection>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<HouseholdAnswer>, ApiError> {
+    let reference = parse_ref(&path_param(path)?)?;
+    let params = Params::from(query)?;
+    let after = params.u64("after")?;
+    let limit = params.limit(app.limits.max_page)?;
+    blocking(move || {
+        let View { visible, .. } = view(&app)?;
+        // The total needs every payment; a household has a few dozen.
+        let seqs = app
+            .shared
+            .store
+            .index_scan(&IndexKey::Household(reference), None, visible, usize::MAX)
+            .map_err(super::storage)?;
+        if seqs.is_empty() {
+            return Err(ApiError::not_found(format!(
+                "no payment to household {reference} is in the log"
+            )));
+        }
+        let loaded = fetch(&app, &seqs)?;
+        let ledger = ledger(&app)?;
+        check_leaves(&ledger, &loaded)?;
+        let (mut total, mut count) = (0u64, 0u64);
+        let mut masked_name = String::new();
+        let mut villages: Vec<RegionRef> = Vec::new();
+        for l in &loaded {
+            if let EntryBody::HouseholdSubsidy(s) = l.body() {
+                masked_name = s.masked_name.to_string();
+                if !villages.iter().any(|v| v.code == s.village.to_string()) {
+                    villages.push(RegionRef {
+                        code: s.village.to_string(),
+                        name: ledger.query.region_name(s.village),
+                    });
+                }
+                if super::reversed_by(&ledger, l.seq, visible).is_none() {
+                    total = total.saturating_add(s.amount.get());
+                    count += 1;
+                }
+            }
+        }
+        let page: Vec<&super::Loaded> = loaded
+            .iter()
+            .filter(|l| after.is_none_or(|a| l.seq > a))
+            .take(limit + 1)
+            .collect();
+        let next = if page.len() > limit {
+            page.get(limit - 1).map(|l| l.seq)
+        } else {
+            None
+        };
+        let entries = page
+            .iter()
+            .take(limit)
+            .map(|l| entry_json(&ledger, l, visible))
+            .collect();
+        Ok(Json(HouseholdAnswer {
+            household: reference.to_string(),
+            masked_name,
+            total_fen: total,
+            count,
+            villages,
+            entries,
+            next,
+        }))
+    })
+    .await
+}

@@ -1,0 +1,124 @@
+//! C2SP `tlog-tiles`: the log as static, cacheable resources, so that any
+//! tlog-tiles client (and a CDN or object-storage mirror) can read it.
+//!
+//! * `/checkpoint` — the latest signed checkpoint (mutable, not cached);
+//! * `/tile/<L>/<N>[.p/<W>]` — Merkle hash tiles from the in-memory tree;
+//! * `/tile/entries/<N>[.p/<W>]` — entry bundles: for each entry, its length
+//!   as a big-endian u16 then its canonical `SequencedEntry` bytes (the
+//!   bytes whose RFC 6962 leaf hash is the level-0 tile's hash).
+//!
+//! Only tiles inside the latest checkpoint's tree are served: a tile's
+//! bytes never change once they exist there, so every tile answer is
+//! immutable. The `<prefix>` of the spec is the node's root URL; the
+//! checkpoint's origin line names the log.
+
+use crate::api::error::ApiError;
+use crate::api::read::{self, blocking, check_leaves, corrupt_entry, ledger, path_param, storage, view};
+use crate::api::AppState;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use ledger_core::merkle::{parse_tile_path, TileKind, TileRef, TILE_HEIGHT, TILE_WIDTH};
+
+/// `Cache-Control` of a tile: its bytes never change.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Routes of the tiles.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/checkpoint", get(read::checkpoint_handler))
+        .route("/tile/{*path}", get(tile))
+}
+
+async fn tile(State(app): State<AppState>, path: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
+    let path = path_param(path)?;
+    let tile = parse_tile_path(&format!("tile/{path}")).map_err(|e| ApiError::bad_param(e.to_string()))?;
+    blocking(move || {
+        let size = view(&app)?.latest.size;
+        if !within(&tile, size) {
+            return Err(ApiError::not_found(format!(
+                "tile {tile} is not in the tree of the latest checkpoint (size {size})"
+            )));
+        }
+        let bytes = match tile.kind {
+            TileKind::Hash { level } => {
+                let ledger = ledger(&app)?;
+                ledger
+                    .tree
+                    .tile_data(level, tile.index, tile.width)
+                    .map_err(|e| ApiError::internal(format!("tile {tile}: {e}")))?
+            }
+            TileKind::Entries => entry_bundle(&app, &tile)?,
+        };
+        Ok((
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (header::CACHE_CONTROL, IMMUTABLE),
+            ],
+            bytes,
+        )
+            .into_response())
+    })
+    .await
+}
+
+/// Does every hash (or entry) of the tile exist in a tree of `size` leaves?
+/// A level-L tile's hash `i` covers leaves `[(N·256 + i)·256^L, …)`, so the
+/// tile exists once `(N·256 + W)·256^L <= size`.
+fn within(tile: &TileRef, size: u64) -> bool {
+    let level = match tile.kind {
+        TileKind::Hash { level } => u32::from(level),
+        TileKind::Entries => 0,
+    };
+    let shift = level * u32::from(TILE_HEIGHT);
+    if shift >= 64 {
+        return false;
+    }
+    let Some(end) = tile
+        .index
+        .checked_mul(u64::from(TILE_WIDTH))
+        .and_then(|s| s.checked_add(u64::from(tile.width)))
+    else {
+        return false;
+    };
+    // end << shift without overflow: compare against size >> shift instead.
+    end <= size >> shift
+}
+
+/// The entries of a bundle, read in one range scan and verified against the
+/// tree, framed as the spec says.
+fn entry_bundle(app: &AppState, tile: &TileRef) -> Result<Vec<u8>, ApiError> {
+    let start = tile.index.saturating_mul(u64::from(TILE_WIDTH));
+    let end = start.saturating_add(u64::from(tile.width));
+    let mut loaded = Vec::with_capacity(tile.width as usize);
+    for item in app.shared.store.entries(start, end) {
+        let (seq, bytes) = item.map_err(storage)?;
+        let expected = start + loaded.len() as u64;
+        if seq != expected {
+            return Err(corrupt_entry(expected, "missing from the store"));
+        }
+        loaded.push(read::decode(seq, bytes)?);
+    }
+    if (loaded.len() as u64) < end - start {
+        return Err(corrupt_entry(start + loaded.len() as u64, "missing from the store"));
+    }
+    check_leaves(&*ledger(app)?, &loaded)?;
+    let mut out = Vec::with_capacity(loaded.iter().map(|l| l.bytes.len() + 2).sum());
+    for l in &loaded {
+        // tlog-tiles frames entries with a 16-bit length; a larger entry (a
+        // genesis with thousands of regions could be) cannot be bundled.
+        let len = u16::try_from(l.bytes.len()).map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "entry_too_large",
+                format!("entry {} is {} bytes, over the 65535 bytes a tlog-tiles bundle can frame; read it at /v1/entries/{}", l.seq, l.bytes.len(), l.seq),
+            )
+        })?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&l.bytes);
+    }
+    Ok(out)
+}

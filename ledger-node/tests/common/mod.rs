@@ -1,0 +1,219 @@
+//! Test helpers: a node in a temporary folder loaded with demo data, driven
+//! in-process through the axum router (no socket).
+#![allow(dead_code)] // each test binary uses a different subset
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode};
+use axum::Router;
+use clap::Parser as _;
+use ledger_core::demo::{generate, DemoConfig, DemoLog};
+use ledger_core::keys::format_signing_key;
+use ledger_node::api::{router, AppState, Limits};
+use ledger_node::config::{Args, NodeConfig};
+use ledger_node::keyfile;
+use ledger_node::sequencer::SequencerOptions;
+use ledger_node::server::{start, Started};
+use ledger_node::store::StoreOptions;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tower::ServiceExt as _;
+
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A running node and the demo log it holds.
+pub struct TestNode {
+    /// The data folder.
+    pub dir: PathBuf,
+    /// The app state (shared ledger, store, sequencer queue).
+    pub app: AppState,
+    /// The demo log that was posted (entry `i` is `log.submissions[i]`).
+    pub log: DemoLog,
+    /// The sequencer thread (kept so it is not detached silently).
+    pub sequencer: Option<std::thread::JoinHandle<()>>,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// A fresh, empty folder under cargo's per-target temporary directory.
+pub fn fresh_dir(name: &str) -> TestResult<PathBuf> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("api-{name}-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// The node's configuration as the command line would resolve it (so new
+/// fields get their defaults), with the test's limits and a small cache.
+pub fn config(dir: &Path, limits: Limits) -> TestResult<NodeConfig> {
+    let args = Args::try_parse_from([
+        "ledger-node",
+        "--data",
+        &dir.display().to_string(),
+        "--listen",
+        "127.0.0.1:0",
+    ])?;
+    let mut config = NodeConfig::resolve(&args).map_err(|e| format!("{e:#}"))?;
+    config.limits = limits;
+    config.sequencer = SequencerOptions {
+        max_batch_entries: 8_192,
+        batch_window_ms: 1,
+        prune_every_entries: 1_000_000,
+    };
+    config.store = StoreOptions {
+        cache_bytes: 16 * 1024 * 1024,
+    };
+    config.queue_requests = 1_024;
+    Ok(config)
+}
+
+/// Start a node on `dir` holding the demo log of `seed`/`entries`, posting
+/// the submissions through the real write path. Runs its own runtime, so it
+/// can be called from a `OnceLock` initializer.
+pub fn demo_node(name: &str, seed: u64, entries: u64, limits: Limits) -> TestResult<TestNode> {
+    let dir = fresh_dir(name)?;
+    let log = generate(&DemoConfig {
+        seed,
+        target_entries: entries,
+        now_ms: now_ms(),
+    })?;
+    keyfile::write_secret(
+        &keyfile::log_key_path(&dir),
+        &format_signing_key(&log.origin, &log.log_key),
+    )?;
+    let Started { app, sequencer } = start(&config(&dir, limits)?).map_err(|e| format!("{e:#}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        for chunk in log.submissions.chunks(1_000) {
+            let results = ledger_node::api::write::submit_parsed(&app, chunk.iter().cloned().map(Ok).collect())
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some(e) = results.iter().find_map(|r| r.as_ref().err()) {
+                return Err(format!("demo submission rejected: {e}"));
+            }
+        }
+        Ok::<(), String>(())
+    })?;
+    Ok(TestNode {
+        dir,
+        app,
+        log,
+        sequencer: Some(sequencer),
+    })
+}
+
+/// A node with a log key but no entries (before genesis).
+pub fn empty_node(name: &str, limits: Limits) -> TestResult<TestNode> {
+    let dir = fresh_dir(name)?;
+    let log = generate(&DemoConfig {
+        seed: 1,
+        target_entries: 100,
+        now_ms: now_ms(),
+    })?;
+    keyfile::write_secret(
+        &keyfile::log_key_path(&dir),
+        &format_signing_key(&log.origin, &log.log_key),
+    )?;
+    let Started { app, sequencer } = start(&config(&dir, limits)?).map_err(|e| format!("{e:#}"))?;
+    Ok(TestNode {
+        dir,
+        app,
+        log,
+        sequencer: Some(sequencer),
+    })
+}
+
+static NEXT_CLIENT: AtomicU32 = AtomicU32::new(1);
+
+/// A client address of its own (loopback range), so that the per-address
+/// rate limit applies only to the test that means to hit it.
+pub fn fresh_client() -> SocketAddr {
+    let n = NEXT_CLIENT.fetch_add(1, Ordering::Relaxed);
+    SocketAddr::from((Ipv4Addr::from(0x7f00_0000u32 | (n & 0x00ff_ffff)), 40_000))
+}
+
+/// An answer: status, headers, body bytes.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> TestResult<serde_json::Value> {
+        serde_json::from_slice(&self.body).map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&self.body)).into())
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+    /// The `error.code` of an error answer.
+    pub fn code(&self) -> String {
+        self.json()
+            .ok()
+            .and_then(|v| v["error"]["code"].as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// Send one request through the router.
+pub async fn send(app: &AppState, request: Request<Body>) -> TestResult<Answer> {
+    let router: Router = router(app.clone());
+    let response = router.oneshot(request).await?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
+        .await?
+        .to_vec();
+    Ok(Answer { status, headers, body })
+}
+
+/// `GET uri` from a client address of its own.
+pub async fn get(app: &AppState, uri: &str) -> TestResult<Answer> {
+    get_from(app, uri, fresh_client()).await
+}
+
+/// `GET uri` from `client`.
+pub async fn get_from(app: &AppState, uri: &str, client: SocketAddr) -> TestResult<Answer> {
+    let mut request = Request::get(uri).body(Body::empty())?;
+    request.extensions_mut().insert(ConnectInfo(client));
+    send(app, request).await
+}
+
+/// `GET uri`, expecting 200 and JSON.
+pub async fn get_json(app: &AppState, uri: &str) -> TestResult<serde_json::Value> {
+    let answer = get(app, uri).await?;
+    if answer.status != StatusCode::OK {
+        return Err(format!("GET {uri}: {} {}", answer.status, answer.text()).into());
+    }
+    answer.json()
+}
+
+/// `POST /v1/submissions` with a body and content type.
+pub async fn post(app: &AppState, content_type: &str, body: Vec<u8>) -> TestResult<Answer> {
+    let mut request = Request::post("/v1/submissions")
+        .header("content-type", content_type)
+        .body(Body::from(body))?;
+    request.extensions_mut().insert(ConnectInfo(fresh_client()));
+    send(app, request).await
+}
+
+/// The client address used by the rate-limit test.
+pub fn fixed_client() -> SocketAddr {
+    SocketAddr::from((IpAddr::V4(Ipv4Addr::new(127, 255, 255, 254)), 40_000))
+}
