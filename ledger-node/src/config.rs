@@ -63,6 +63,10 @@ pub struct Args {
     /// sled cache in MiB.
     #[arg(long)]
     pub cache_mib: Option<u64>,
+    /// A witness whose cosignatures the node collects (verifier key
+    /// `name+id+base64`); repeat for several.
+    #[arg(long = "witness", env = "LEDGER_WITNESSES", value_delimiter = ',')]
+    pub witnesses: Vec<String>,
     /// Demo only: number of demo entries to load.
     #[arg(long)]
     pub demo_entries: Option<u64>,
@@ -102,6 +106,7 @@ pub struct FileConfig {
     max_body_bytes: Option<usize>,
     read_rate_per_sec: Option<u32>,
     cache_mib: Option<u64>,
+    witnesses: Option<Vec<String>>,
 }
 
 /// Log output format.
@@ -136,6 +141,8 @@ pub struct NodeConfig {
     pub store: StoreOptions,
     /// Requests queued for the sequencer before back-pressure.
     pub queue_requests: usize,
+    /// Witness verifier keys.
+    pub witnesses: Vec<String>,
 }
 
 impl NodeConfig {
@@ -194,6 +201,7 @@ impl NodeConfig {
                 .or(file.queue_requests)
                 .unwrap_or(4_096)
                 .clamp(1, 1_000_000),
+            witnesses: if args.witnesses.is_empty() { file.witnesses.unwrap_or_default() } else { args.witnesses.clone() },
         })
     }
 }

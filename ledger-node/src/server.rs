@@ -94,10 +94,14 @@ pub fn start(config: &NodeConfig) -> Result<Started> {
     let sequencer =
         sequencer::spawn(shared.clone(), signers, rx, config.sequencer).context("starting the sequencer")?;
     shared.ready.store(true, Ordering::Release);
-    Ok(Started {
-        app: AppState::new(shared, tx, config.limits),
-        sequencer,
-    })
+    let mut witnesses = Vec::new();
+    for vkey in &config.witnesses {
+        witnesses.push(
+            ledger_core::checkpoint::WitnessVerifier::from_vkey(vkey)
+                .map_err(|e| anyhow::anyhow!("--witness {vkey}: {e}"))?,
+        );
+    }
+    Ok(Started { app: AppState::new(shared, tx, config.limits).with_witnesses(witnesses), sequencer })
 }
 
 /// Run the node until SIGINT/SIGTERM; finish the batch in flight; flush.

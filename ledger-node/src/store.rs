@@ -121,6 +121,8 @@ pub struct Store {
 }
 
 const CHECKPOINT_KEY: &[u8] = b"mcheckpoint";
+/// Metadata key: the newest checkpoint with witnesses' cosignatures.
+pub const META_COSIGNED: &str = "cosigned";
 
 fn entry_key(seq: u64) -> [u8; 9] {
     let mut key = [0u8; 9];
@@ -279,6 +281,22 @@ impl Store {
         }
         writes.insert(CHECKPOINT_KEY, batch.checkpoint.as_slice());
         self.db.apply_batch(writes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// A metadata value (`m ‖ name`).
+    pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.db.get([b"m".as_slice(), name.as_bytes()].concat())?.map(|v| v.to_vec()))
+    }
+
+    /// Write a metadata value durably (`m ‖ name`). Not for entries: those go
+    /// through [`Store::commit`].
+    pub fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
+        if name == "checkpoint" {
+            return Err(StoreError::Corrupt("the checkpoint is only written by commit".into()));
+        }
+        self.db.insert([b"m".as_slice(), name.as_bytes()].concat(), value)?;
         self.db.flush()?;
         Ok(())
     }

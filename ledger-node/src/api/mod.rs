@@ -5,6 +5,7 @@ pub mod error;
 pub mod ops;
 pub mod read;
 pub mod tiles;
+pub mod witness;
 pub mod write;
 
 use crate::ledger::Shared;
@@ -17,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use error::ApiError;
+use ledger_core::checkpoint::WitnessVerifier;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::num::NonZeroU32;
@@ -73,6 +75,10 @@ pub struct AppState {
     pub limits: Limits,
     /// Per-address rate limiter for public reads.
     pub read_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Witnesses whose cosignatures the node collects.
+    pub witnesses: Arc<Vec<WitnessVerifier>>,
+    /// Serialises updates of the cosigned checkpoint.
+    pub cosign_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -92,7 +98,15 @@ impl AppState {
             submit,
             limits,
             read_limiter: Arc::new(limiter),
+            witnesses: Arc::new(Vec::new()),
+            cosign_lock: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    /// The same state with these witnesses.
+    pub fn with_witnesses(mut self, witnesses: Vec<WitnessVerifier>) -> AppState {
+        self.witnesses = Arc::new(witnesses);
+        self
     }
 }
 
@@ -116,6 +130,7 @@ pub fn router(app: AppState) -> Router {
         .route("/metrics", get(ops::metrics));
     Router::new()
         .merge(write)
+        .merge(witness::router().layer(DefaultBodyLimit::max(ledger_core::checkpoint::MAX_NOTE_BYTES)))
         .merge(public)
         .merge(ops)
         .merge(crate::web::router())

@@ -1,0 +1,173 @@
+//! Witness cosignatures: independent parties (纪委监委, 审计局) run `ledger
+//! witness`, which checks each new checkpoint for consistency with the last
+//! one it saw and cosigns it (C2SP tlog-cosignature). They post the cosigned
+//! note here; the node keeps, for the newest cosigned size, one note carrying
+//! its own signature and every configured witness's cosignature, so clients
+//! that require k-of-n cosignatures fetch it from `/v1/checkpoint/cosigned`.
+//!
+//! The node accepts only cosignatures by the witnesses it is configured with
+//! (`--witness VKEY`), on a checkpoint it signed, of a tree that is a prefix of
+//! its own: a witness cannot be made to vouch for a history the node does not
+//! have.
+
+use crate::api::error::ApiError;
+use crate::api::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use ledger_core::checkpoint::{add_cosignature, CosignatureLine, WitnessVerifier, MAX_NOTE_BYTES};
+use ledger_core::verify::verify_checkpoint_with_state;
+use serde::Serialize;
+
+/// Routes for witnesses.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/cosignatures", post(post_cosignature))
+        .route("/v1/checkpoint/cosigned", get(cosigned_checkpoint))
+        .route("/v1/witnesses", get(witnesses))
+}
+
+/// `GET /v1/witnesses`.
+#[derive(Debug, Serialize)]
+pub struct WitnessesInfo {
+    /// Configured witness verifier keys.
+    pub witnesses: Vec<String>,
+    /// Size of the newest cosigned checkpoint, if any.
+    pub cosigned_size: Option<u64>,
+    /// How many configured witnesses cosigned it.
+    pub cosignatures: usize,
+}
+
+/// `POST /v1/cosignatures` answer.
+#[derive(Debug, Serialize)]
+pub struct CosignatureAccepted {
+    /// The checkpoint size cosigned.
+    pub size: u64,
+    /// Witness names whose cosignatures were accepted from this request.
+    pub accepted: Vec<String>,
+    /// Cosignatures now held for the newest cosigned checkpoint.
+    pub cosignatures: usize,
+}
+
+async fn witnesses(State(app): State<AppState>) -> Result<Json<WitnessesInfo>, ApiError> {
+    let (cosigned_size, cosignatures) = match load_cosigned(&app)? {
+        Some((size, count)) => (Some(size), count),
+        None => (None, 0),
+    };
+    Ok(Json(WitnessesInfo { witnesses: app.witnesses.iter().map(WitnessVerifier::vkey).collect(), cosigned_size, cosignatures }))
+}
+
+fn load_cosigned(app: &AppState) -> Result<Option<(u64, usize)>, ApiError> {
+    let Some(note) = app.shared.store.meta(crate::store::META_COSIGNED).map_err(|e| ApiError::internal(e.to_string()))? else {
+        return Ok(None);
+    };
+    let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
+    let checkpoint = verify_checkpoint_with_state(&ledger.state, &note, None).map_err(|e| ApiError::internal(e.to_string()))?;
+    let count = ledger_core::checkpoint::count_valid_cosignatures(&checkpoint, &app.witnesses);
+    Ok(Some((checkpoint.size(), count)))
+}
+
+async fn cosigned_checkpoint(State(app): State<AppState>) -> Result<Response, ApiError> {
+    let note = app
+        .shared
+        .store
+        .meta(crate::store::META_COSIGNED)
+        .map_err(|e| ApiError::internal(e.to_string()))?
+        .ok_or_else(|| ApiError::not_found("no checkpoint has been cosigned by a configured witness yet"))?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], note).into_response())
+}
+
+async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<Json<CosignatureAccepted>, ApiError> {
+    if body.len() > MAX_NOTE_BYTES {
+        return Err(ApiError::too_large(format!("a cosigned checkpoint is at most {MAX_NOTE_BYTES} bytes")));
+    }
+    if app.witnesses.is_empty() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_witness", "this node has no configured witnesses (--witness)"));
+    }
+    // Serialise cosignature updates: read-modify-write of one stored note.
+    let _guard = app.cosign_lock.lock().await;
+    let (checkpoint, valid_lines) = {
+        let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
+        let checkpoint = verify_checkpoint_with_state(&ledger.state, body.as_bytes(), None)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_checkpoint", e.message))?;
+        let committed = app.shared.committed();
+        if checkpoint.size() == 0 || checkpoint.size() > committed {
+            return Err(ApiError::new(StatusCode::CONFLICT, "not_our_checkpoint", "the checkpoint's size is not in this log"));
+        }
+        let ours = ledger.tree.root_at(checkpoint.size()).map_err(|e| ApiError::internal(e.to_string()))?;
+        if ours != *checkpoint.root() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_our_checkpoint",
+                "the checkpoint's root differs from this log's tree at that size",
+            ));
+        }
+        let mut lines = Vec::new();
+        for witness in app.witnesses.iter() {
+            match witness.verify_cosignature(&checkpoint) {
+                Ok(_) => {
+                    for sig in checkpoint.other_signatures() {
+                        if sig.name() == witness.name() && sig.id() == witness.key_id() {
+                            let text = String::from_utf8_lossy(&sig.to_bytes()).into_owned();
+                            lines.push(CosignatureLine::parse(&text).map_err(|e| ApiError::malformed(e.to_string()))?);
+                        }
+                    }
+                }
+                Err(ledger_core::checkpoint::CheckpointError::NoCosignature { .. }) => {}
+                Err(e) => return Err(ApiError::new(StatusCode::FORBIDDEN, "bad_cosignature", e.to_string())),
+            }
+        }
+        (checkpoint, lines)
+    };
+    if valid_lines.is_empty() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_witness", "no cosignature by a configured witness on this checkpoint"));
+    }
+    // Start from the stored note if it is for the same size; a newer size replaces it.
+    let stored = app.shared.store.meta(crate::store::META_COSIGNED).map_err(|e| ApiError::internal(e.to_string()))?;
+    let stored_size = match (&stored, load_cosigned(&app)?) {
+        (Some(_), Some((size, _))) => Some(size),
+        _ => None,
+    };
+    if stored_size.is_some_and(|s| s > checkpoint.size()) {
+        return Err(ApiError::new(StatusCode::CONFLICT, "stale_checkpoint", "a newer checkpoint is already cosigned"));
+    }
+    let mut note: Vec<u8> = match (stored, stored_size) {
+        (Some(note), Some(size)) if size == checkpoint.size() => note,
+        _ => latest_log_signed_note(&app, checkpoint.size(), checkpoint.note_bytes())?,
+    };
+    let mut accepted = Vec::new();
+    for line in &valid_lines {
+        note = add_cosignature(&note, line).map_err(|e| ApiError::malformed(e.to_string()))?;
+        accepted.push(line.name().to_string());
+    }
+    app.shared.store.put_meta(crate::store::META_COSIGNED, &note).map_err(|e| ApiError::internal(e.to_string()))?;
+    let cosignatures = load_cosigned(&app)?.map(|(_, c)| c).unwrap_or(0);
+    Ok(Json(CosignatureAccepted { size: checkpoint.size(), accepted, cosignatures }))
+}
+
+/// The note with only the log's own signature (drop unknown cosignatures
+/// the poster may have attached).
+fn latest_log_signed_note(app: &AppState, size: u64, posted: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let text = String::from_utf8_lossy(posted);
+    let Some((body, sigs)) = text.split_once("\n\n") else {
+        return Err(ApiError::malformed("not a signed note"));
+    };
+    let origin = body.lines().next().unwrap_or_default();
+    let log_key_id = {
+        let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
+        let vkey = ledger.state.log_vkey_for_size(size).unwrap_or_default().to_string();
+        ledger_core::checkpoint::LogVerifier::from_vkey(&vkey).map_err(|e| ApiError::internal(e.to_string()))?.key_id()
+    };
+    let mut out = format!("{body}\n\n");
+    for line in sigs.lines() {
+        if let Ok(sig) = ledger_core::checkpoint::NoteSignature::from_bytes(line.as_bytes()) {
+            if sig.name() == origin && sig.id() == log_key_id {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out.into_bytes())
+}
