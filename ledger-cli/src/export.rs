@@ -49,6 +49,9 @@ pub struct ExportArgs {
     /// Export against this signed (e.g. witness-cosigned) checkpoint instead of the node's latest.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
+    /// Export against the node's newest witness-cosigned checkpoint (`/v1/checkpoint/cosigned`).
+    #[arg(long, conflicts_with = "checkpoint")]
+    pub cosigned: bool,
     /// Pin the log's verifier key (default: the key the node or genesis states).
     #[arg(long, value_name = "VKEY")]
     pub log_key: Option<String>,
@@ -166,9 +169,10 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         (Some(url), _) => {
             let node = Node::new(url, timeout_s)?;
             let log = node.log()?;
-            let note = match &given_note {
-                Some(n) => n.clone(),
-                None => node.checkpoint()?,
+            let note = match (&given_note, args.cosigned) {
+                (Some(n), _) => n.clone(),
+                (None, true) => node.get_text("/v1/checkpoint/cosigned")?,
+                (None, false) => node.checkpoint()?,
             };
             let size = note
                 .lines()

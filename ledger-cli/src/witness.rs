@@ -33,6 +33,10 @@ pub struct WitnessArgs {
     /// Also write the cosigned checkpoint note to FILE.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Send the cosigned checkpoint to the node (`POST /v1/cosignatures`), which
+    /// serves it at `/v1/checkpoint/cosigned` for k-of-n clients.
+    #[arg(long)]
+    pub submit: bool,
     /// Print the witness's verifier key and exit.
     #[arg(long)]
     pub print_vkey: bool,
@@ -163,10 +167,20 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     )
     .input_err(format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, &args.state).input_err(format!("writing {}", args.state.display()))?;
+    let cosigned =
+        add_cosignature(note.as_bytes(), &line).map_err(|e| input(format!("adding the cosignature: {e}")))?;
     if let Some(out) = &args.out {
-        let cosigned =
-            add_cosignature(note.as_bytes(), &line).map_err(|e| input(format!("adding the cosignature: {e}")))?;
-        std::fs::write(out, cosigned).input_err(format!("writing {}", out.display()))?;
+        std::fs::write(out, &cosigned).input_err(format!("writing {}", out.display()))?;
+    }
+    if args.submit {
+        let answer = node.post("/v1/cosignatures", "text/plain; charset=utf-8", cosigned)?;
+        if answer.status != 200 {
+            let why = answer
+                .error()
+                .map(|e| format!("{} ({})", e.message, e.code))
+                .unwrap_or_else(|| format!("HTTP {}", answer.status));
+            return Err(crate::exit::network(format!("the node refused the cosignature: {why}")));
+        }
     }
     print!("{}", line.to_line());
     crate::progress::note(

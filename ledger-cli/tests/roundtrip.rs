@@ -39,7 +39,12 @@ fn town_and_villages() -> (RegionCode, RegionCode, RegionCode) {
 
 #[test]
 fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
-    let mut node = TestNode::start_demo(600);
+    let wdir = tempfile::tempdir().expect("tempdir");
+    let witness_key = wdir.path().join("jiwei.key").display().to_string();
+    let witness_vkey = ok(&["keygen", "--out", &witness_key, "--name", "jiwei", "--witness"])
+        .trim()
+        .to_string();
+    let mut node = TestNode::start_demo_with(600, std::slice::from_ref(&witness_vkey));
     let url = node.url.clone();
     let vkey = node.log_vkey();
     let (town, v1, v2) = town_and_villages();
@@ -364,8 +369,6 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     assert!(out.contains("1,200.50") || out.contains("张*三"), "{out}");
 
     // Witness: first use, then after the log grew (consistency proof checked).
-    let witness_key = node.path("jiwei.key");
-    ok(&["keygen", "--out", &witness_key, "--name", "jiwei", "--witness"]);
     let state = node.path("jiwei.state.json");
     let line = ok(&[
         "witness",

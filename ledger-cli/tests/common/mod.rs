@@ -54,9 +54,9 @@ pub struct TestNode {
 }
 
 /// The node configuration used by tests (built from flags, so new options keep their defaults).
-pub fn test_config(data: &Path, demo_entries: u64) -> NodeConfig {
+pub fn test_config(data: &Path, demo_entries: u64, witnesses: &[String]) -> NodeConfig {
     use clap::Parser as _;
-    let args = ledger_node::config::Args::try_parse_from([
+    let mut flags = vec![
         "ledger-node".to_string(),
         "--data".into(),
         data.display().to_string(),
@@ -69,17 +69,26 @@ pub fn test_config(data: &Path, demo_entries: u64) -> NodeConfig {
         "100000".into(),
         "--cache-mib".into(),
         "16".into(),
-    ])
-    .expect("node flags");
+    ];
+    for w in witnesses {
+        flags.push("--witness".into());
+        flags.push(w.clone());
+    }
+    let args = ledger_node::config::Args::try_parse_from(flags).expect("node flags");
     NodeConfig::resolve(&args).expect("node config")
 }
 
 impl TestNode {
     /// Start a node with the demo keys and data set (`demo_entries` entries).
     pub fn start_demo(demo_entries: u64) -> TestNode {
+        TestNode::start_demo_with(demo_entries, &[])
+    }
+
+    /// Start a demo node that collects cosignatures from these witnesses.
+    pub fn start_demo_with(demo_entries: u64, witnesses: &[String]) -> TestNode {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        let config = test_config(&data, demo_entries);
+        let config = test_config(&data, demo_entries, witnesses);
         ledger_node::demo::prepare(&config).expect("demo keys");
         let started = ledger_node::server::start(&config).expect("node start");
         let runtime = tokio::runtime::Builder::new_multi_thread()
