@@ -205,3 +205,47 @@ impl NodeConfig {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_the_file_which_overrides_defaults() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("node.toml");
+        std::fs::write(
+            &file,
+            "data = \"/srv/from-file\"\nlisten = \"0.0.0.0:9000\"\nmax_batch_entries = 500\ncache_mib = 32\nwitnesses = [\"w+00000000+AA\"]\n",
+        )?;
+        let path = file.display().to_string();
+        let args = Args::try_parse_from(["ledger-node", "--config", &path, "--listen", "127.0.0.1:7000"])?;
+        let config = NodeConfig::resolve(&args)?;
+        assert_eq!(config.data_dir, PathBuf::from("/srv/from-file"));
+        assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
+        assert_eq!(config.sequencer.max_batch_entries, 500);
+        assert_eq!(config.store.cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(config.witnesses, vec!["w+00000000+AA".to_string()]);
+
+        let defaults = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--demo"])?)?;
+        assert_eq!(defaults.data_dir, PathBuf::from(DEFAULT_DEMO_DATA_DIR));
+        assert_eq!(defaults.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(defaults.sequencer.max_batch_entries, 8_192);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_message() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("node.toml");
+        std::fs::write(&file, "lisen = \"x\"\n")?;
+        let path = file.display().to_string();
+        let err = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--config", &path])?).err();
+        assert!(err.map(|e| format!("{e:#}")).unwrap_or_default().contains("unknown field"));
+        let err = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--log-format", "xml"])?).err();
+        assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("human or json"));
+        let err = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--max-batch-entries", "0"])?).err();
+        assert!(err.is_some());
+        Ok(())
+    }
+}

@@ -191,3 +191,37 @@ fn sigkill_mid_load_loses_no_acknowledged_entry() -> TestResult {
     }
     Ok(())
 }
+
+#[test]
+fn sigterm_finishes_the_batch_in_flight_and_exits_cleanly() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let log = generate(&DemoConfig { seed: 78, target_entries: 1_500, now_ms: now_ms() })?;
+    keyfile::write_secret(&keyfile::log_key_path(dir.path()), &format_signing_key(&log.origin, &log.log_key))?;
+    let port = free_port()?;
+    let node = start_node(dir.path(), port)?;
+    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    // One large request is in the sequencer when SIGTERM arrives.
+    let pid = node.id().to_string();
+    let poster = {
+        let submissions = log.submissions.clone();
+        std::thread::spawn(move || post(&client, port, &submissions).ok())
+    };
+    std::thread::sleep(Duration::from_millis(150));
+    let status = Command::new("kill").args(["-TERM", &pid]).status()?;
+    assert!(status.success());
+    let mut node = node;
+    let exit = node.wait()?;
+    assert_eq!(exit.code(), Some(0), "graceful shutdown exits 0");
+    let answer = poster.join().map_err(|_| "poster panicked")?;
+
+    let store = Store::open(&dir.path().join("store"), StoreOptions { cache_bytes: 8 << 20 })?;
+    let (ledger, _) = open_ledger(&store, &|_| {})?;
+    // Either the request was answered (then every accepted entry is durable) or
+    // it had not reached the sequencer; never an acknowledged entry missing.
+    if let Some(answer) = answer {
+        let accepted = answer["accepted"].as_u64().unwrap_or(0);
+        assert_eq!(accepted, log.submissions.len() as u64, "{answer}");
+        assert_eq!(ledger.head.size, accepted);
+    }
+    Ok(())
+}
