@@ -1,0 +1,228 @@
+// 查询我家: a household's entries, each verified in the browser from its raw
+// bytes up to the log's signature (see check.js), plus the log's consistency
+// with what this browser saw before (see trust.js).
+
+import { api } from './api.js';
+import { checkEntry } from './check.js';
+import { h, link, fill } from './dom.js';
+import { KIND_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, dateTime, groupHex, period, yuan } from './format.js';
+import { card, empty, errorBox, loading } from './ui.js';
+import { checkConsistency, pinKey, pinnedKey, unpinKey } from './trust.js';
+import { nameOf } from './regions.js';
+
+const REF = /^[0-9a-f]{64}$/;
+
+export function normalizeRef(text) {
+  return String(text || '').replace(/[\s-]/g, '').toLowerCase();
+}
+
+function form(initial) {
+  const input = h('input', {
+    id: 'household-ref', name: 'ref', type: 'text', inputmode: 'latin', autocomplete: 'off', spellcheck: 'false',
+    placeholder: '64 位户号，例如 69aab8fa…', value: initial || '', 'aria-describedby': 'ref-help',
+  });
+  const err = h('p', { class: 'field-error', role: 'alert' });
+  return h('form', { class: 'ref-form', onsubmit: (e) => {
+    e.preventDefault();
+    const ref = normalizeRef(input.value);
+    if (!REF.test(ref)) {
+      err.textContent = '户号应为 64 位十六进制字符（数字 0-9 和字母 a-f），请对照缴费单核对。';
+      return;
+    }
+    location.hash = `#/h/${ref}`;
+  } },
+  h('label', { for: 'household-ref' }, '户号'),
+  h('div', { class: 'ref-row' }, input, h('button', { class: 'btn', type: 'submit' }, '查询并验证')),
+  h('p', { id: 'ref-help', class: 'hint' }, '户号印在补贴发放单上，也可请村里的查询终端操作员代为计算。户号由居民身份证号经密钥加密摘要而成，不会泄露身份证号。'),
+  err);
+}
+
+function entryFacts(entry, decoded) {
+  // Shown from the verified bytes when they decoded, else from the node's JSON.
+  const kind = decoded ? decoded.kind : Object.keys(entry.body || {})[0];
+  const b = decoded ? decoded.body : (entry.body || {})[kind] || {};
+  const rows = [];
+  if (kind === 'HouseholdSubsidy') {
+    rows.push(['金额', h('strong', { class: 'amount' }, yuan(b.amount))]);
+    rows.push(['类别', SUBSIDY_CATEGORY_ZH[b.category] || b.category]);
+    rows.push(['期间', period(b.period)]);
+    rows.push(['户主', b.masked_name]);
+    rows.push(['所在村', nameOf(b.village) || b.village]);
+    rows.push(['资金', link(`#/f/${encodeURIComponent(b.fund)}`, b.fund)]);
+    rows.push(['付款账户', accountLabel(b.from, nameOf)]);
+  } else if (kind === 'Reversal') {
+    rows.push(['冲正对象', `第 ${b.target_seq} 条记录`]);
+    rows.push(['原因', b.reason]);
+  } else {
+    rows.push(['内容', entry.summary_zh || KIND_ZH[kind] || kind]);
+  }
+  rows.push(['记账时间', dateTime(decoded ? decoded.time_ms : entry.time_ms)]);
+  rows.push(['账本序号', `第 ${entry.seq} 条`]);
+  return { kind, rows };
+}
+
+function stepsList(result) {
+  return h('ol', { class: 'steps' }, result.steps.map((s) => h('li', { class: s.ok ? 'ok' : 'fail', 'data-step': s.id },
+    h('span', { class: 'mark', 'aria-hidden': 'true' }, s.ok ? '✔' : '✘'),
+    h('span', { class: 'step-title' }, s.title, s.ok ? '' : '（未通过）'),
+    h('span', { class: 'step-detail' }, s.detail))));
+}
+
+function entryCard(entry) {
+  const status = h('span', { class: 'badge badge-pending', 'data-testid': 'entry-status' }, '验证中…');
+  const facts = h('dl', { class: 'facts' });
+  const details = h('details', { class: 'verify-details' }, h('summary', null, '验证详情'), h('p', { class: 'muted' }, '正在获取包含证明…'));
+  const title = h('h4', null, entry.kind_zh || KIND_ZH[Object.keys(entry.body || {})[0]] || entry.kind || '记录');
+  const box = h('article', { class: 'entry', 'data-seq': entry.seq, 'data-verify': 'pending' },
+    h('div', { class: 'entry-head' }, title, status), facts, details);
+  const show = (decoded) => {
+    const f = entryFacts(entry, decoded);
+    fill(facts, ...f.rows.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
+    if (entry.reversed_by != null) facts.append(h('dt', null, '状态'), h('dd', null, h('span', { class: 'tag tag-warn' }, `已被第 ${entry.reversed_by} 条冲正`)));
+  };
+  show(null);
+  return {
+    box,
+    done(result, error) {
+      if (error) {
+        status.className = 'badge badge-fail';
+        status.textContent = '✘ 无法验证';
+        box.dataset.verify = 'fail';
+        fill(details, h('summary', null, '验证详情'), errorBox(error));
+        details.open = true;
+        return;
+      }
+      if (result.decoded) show(result.decoded);
+      status.className = `badge ${result.ok ? 'badge-ok' : 'badge-fail'}`;
+      status.textContent = result.ok ? '✔ 已验证' : '✘ 验证失败';
+      box.dataset.verify = result.ok ? 'ok' : 'fail';
+      fill(details, h('summary', null, result.ok ? '验证详情（全部通过）' : '验证详情（有未通过的步骤）'), stepsList(result));
+      if (!result.ok) details.open = true;
+    },
+  };
+}
+
+export function keyPanel(log, key, onChange) {
+  const pinned = pinnedKey(log.origin);
+  const isPinned = pinned === key.vkey;
+  return h('div', { class: 'key-panel', 'data-testid': 'key-panel' },
+    h('h4', null, '验证所用的日志公钥'),
+    h('dl', { class: 'facts' },
+      h('dt', null, '密钥名称'), h('dd', null, h('code', null, key.name)),
+      h('dt', null, '密钥编号'), h('dd', null, h('code', { 'data-testid': 'key-id' }, key.idHex)),
+      h('dt', null, '公钥指纹'), h('dd', null, h('code', { class: 'fingerprint' }, groupHex(key.fingerprint.slice(0, 32)))),
+      h('dt', null, '完整公钥'), h('dd', null, h('code', { class: 'vkey' }, key.vkey))),
+    h('p', { class: 'hint' }, '公钥来自本节点（/v1/log）。请与区财政局、村务公开栏公布的公钥指纹核对；核对一致后可“固定”在本机，以后节点若更换密钥，页面会明确报警。'),
+    pinned && !isPinned ? h('p', { class: 'alert alert-error' }, '注意：本机固定的是另一把公钥，节点现在使用的公钥与之不同！') : null,
+    isPinned
+      ? h('p', null, h('span', { class: 'badge badge-ok' }, '✔ 已固定在本机'), ' ', h('button', { class: 'btn btn-small btn-ghost', type: 'button', onclick: () => { unpinKey(log.origin); onChange(); } }, '取消固定'))
+      : h('button', { class: 'btn btn-small', type: 'button', 'data-testid': 'pin-key', onclick: () => {
+        if (pinned && !confirm('本机已固定另一把公钥。只有在区财政局公告了密钥轮换时才应更换。确定改为固定当前公钥吗？')) return;
+        pinKey(log.origin, key.vkey);
+        onChange();
+      } }, pinned ? '改为固定当前公钥' : '固定此公钥'));
+}
+
+async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox) {
+  const pinned = pinnedKey(log.origin);
+  const results = new Array(data.entries.length);
+  let next = 0;
+  // A few proofs at a time: polite to the node's rate limit on a weak link.
+  const worker = async () => {
+    while (next < data.entries.length) {
+      const i = next++;
+      const entry = data.entries[i];
+      try {
+        const proof = await api.inclusion(entry.seq);
+        results[i] = checkEntry({ entry, proof, log, pinned });
+        cards[i].done(results[i]);
+      } catch (e) {
+        results[i] = { ok: false, error: e };
+        cards[i].done(null, e);
+      }
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  const ok = results.filter((r) => r.ok).length;
+  const failed = results.length - ok;
+  const key = results.find((r) => r.key)?.key;
+  const cp = results.find((r) => r.checkpoint)?.checkpoint;
+  if (failed === 0) {
+    summary.className = 'alert alert-ok verify-summary';
+    summary.dataset.status = 'ok';
+    fill(summary, h('strong', null, `✔ 已验证：这 ${ok} 条记录都在签名账本中，内容未被改动。`),
+      h('p', null, `本机重算了每条记录的哈希，按 RFC 9162 逐条验证了包含证明，并用日志公钥（编号 ${key ? key.idHex : '—'}）验证了检查点的 Ed25519 签名${pinned ? '，与本机固定的公钥一致' : ''}。`),
+      cp ? h('p', { class: 'small' }, `检查点：${cp.origin} · 共 ${cp.size} 条 · 根哈希 ${cp.rootB64}`) : null);
+  } else {
+    const first = results.find((r) => !r.ok);
+    const reason = first.error ? first.error.message : first.steps.find((s) => !s.ok)?.detail;
+    summary.className = 'alert alert-error verify-summary';
+    summary.dataset.status = 'fail';
+    fill(summary, h('strong', null, `✘ 验证失败：${failed} 条记录未能通过验证${ok ? `（${ok} 条通过）` : ''}。`),
+      h('p', null, `原因：${reason}`),
+      h('p', null, '这说明节点返回的数据与签名账本不符，或者证明被篡改。请勿轻信页面显示的金额，可截图并向区纪委监委反映。'));
+  }
+  if (key) {
+    const redraw = () => {
+      fill(keyBox, keyPanel(log, key, redraw));
+    };
+    redraw();
+  }
+  const c = await checkConsistency(log);
+  consistencyBox.className = `alert ${c.ok ? 'alert-info' : 'alert-error'}`;
+  consistencyBox.dataset.status = c.ok ? 'ok' : 'fail';
+  fill(consistencyBox, h('strong', null, `${c.ok ? '✔' : '✘'} ${c.title}`), h('p', null, c.detail));
+}
+
+export async function householdView(main, ref, page) {
+  const intro = h('div', { class: 'intro' }, h('h2', null, '查询我家'),
+    h('p', null, '查看您家收到的每一笔补贴。页面会在本机逐条验证：记录确实写在账本里、账本由日志密钥签名、内容没有被改动。'));
+  if (!ref) {
+    page(intro, card(null, form('')));
+    document.getElementById('household-ref')?.focus();
+    return;
+  }
+  ref = normalizeRef(ref);
+  if (!REF.test(ref)) {
+    page(intro, card(null, form(ref)), errorBox(new Error('户号格式不正确：应为 64 位十六进制字符')));
+    return;
+  }
+  page(intro, card(null, form(ref)), loading('正在查询…'));
+  let log;
+  let data;
+  try {
+    [log, data] = await Promise.all([api.log(), api.household(ref)]);
+    // All pages (a household rarely has more than a few dozen payments).
+    while (data.next != null && data.entries.length < 2000) {
+      const more = await api.household(ref, data.next);
+      data = { ...data, entries: [...data.entries, ...(more.entries || [])], next: more.next };
+    }
+  } catch (e) {
+    const msg = e.status === 404 ? new Error('账本中没有这个户号的记录。请核对户号是否抄写正确。') : e;
+    page(intro, card(null, form(ref)), errorBox(msg, () => householdView(main, ref, page)));
+    return;
+  }
+  const entries = Array.isArray(data.entries) ? data.entries : [];
+  const summary = h('div', { class: 'alert alert-info verify-summary', 'data-testid': 'verify-summary', 'data-status': 'pending', role: 'status', 'aria-live': 'polite' }, '正在本机验证每条记录的包含证明和检查点签名…');
+  const keyBox = h('div');
+  const consistencyBox = h('div', { class: 'alert alert-info', 'data-testid': 'consistency', 'data-status': 'pending' }, '正在核对日志是否只增不改…');
+  const cards = entries.map(entryCard);
+  page(
+    intro,
+    card(null, form(ref)),
+    card('查询结果',
+      h('dl', { class: 'facts' },
+        h('dt', null, '户号'), h('dd', null, h('code', { class: 'ref' }, groupHex(ref, 8))),
+        h('dt', null, '户主'), h('dd', null, data.masked_name || '—'),
+        h('dt', null, '累计收到'), h('dd', { 'data-testid': 'household-total' }, h('strong', { class: 'amount' }, yuan(data.total_fen))),
+        h('dt', null, '记录条数'), h('dd', null, String(data.count ?? entries.length)),
+        (data.villages || []).length ? [h('dt', null, '所在村'), h('dd', null, data.villages.map((v, i) => [i ? '、' : '', h('a', { href: `#/r/${v.code}` }, v.name)]))] : null),
+      h('p', { class: 'hint' }, '“累计收到”由节点汇总，已扣除被冲正的款项；下面每条记录的金额取自经过验证的原始字节。')),
+    summary,
+    entries.length ? h('div', { class: 'entries', 'data-testid': 'entries' }, cards.map((c) => c.box)) : empty('没有记录'),
+    keyBox,
+    consistencyBox,
+    h('p', { class: 'hint' }, link('#/key', '页面是怎样验证的？')),
+  );
+  if (entries.length) await runChecks(ref, log, { entries }, cards, summary, keyBox, consistencyBox);
+}

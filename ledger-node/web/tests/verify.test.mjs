@@ -1,0 +1,276 @@
+// Unit tests of the page's verification code (no browser): the same modules
+// the page bundles, run against
+//   * the RFC 6962 / RFC 9162 proof test vectors of the repository
+//     (fixtures/testvectors/rfc6962-merkle, every wantErr case must fail);
+//   * vectors produced by ledger-core (canonical entries, proofs, a signed
+//     checkpoint): tests/fixtures/vectors.json;
+//   * the signed-note example of c2sp.org/signed-note.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+import {
+  base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, keyId, leafHash, parseCheckpointText, parseNote,
+  parseVkey, rootFromInclusionProof, verifyConsistency, verifyNoteSignature,
+} from '../src/verify.js';
+import { decodeEntry } from '../src/postcard.js';
+import { checkEntry, keyForSize } from '../src/check.js';
+import { yuan, wan, period } from '../src/format.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const vectors = JSON.parse(readFileSync(join(here, 'fixtures', 'vectors.json'), 'utf8'));
+const tvRoot = join(here, '..', '..', '..', 'fixtures', 'testvectors', 'rfc6962-merkle');
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (name.endsWith('.json')) out.push(p);
+  }
+  return out;
+}
+
+const b64 = (s) => base64ToBytes(s);
+
+test('RFC 6962 inclusion test vectors: happy paths pass, every wantErr fails', () => {
+  const files = walk(join(tvRoot, 'inclusion'));
+  assert.ok(files.length > 50, `found ${files.length} inclusion vectors`);
+  let bad = 0;
+  for (const f of files) {
+    const v = JSON.parse(readFileSync(f, 'utf8'));
+    let ok;
+    try {
+      const root = rootFromInclusionProof(v.leafIdx, v.treeSize, b64(v.leafHash), (v.proof || []).map(b64));
+      ok = bytesToBase64(root) === v.root;
+    } catch {
+      ok = false;
+    }
+    assert.equal(ok, !v.wantErr, `${f}: ${v.desc}`);
+    if (v.wantErr) bad++;
+  }
+  assert.ok(bad > 20);
+});
+
+test('RFC 6962 consistency test vectors: happy paths pass, every wantErr fails', () => {
+  const files = walk(join(tvRoot, 'consistency'));
+  assert.ok(files.length > 50, `found ${files.length} consistency vectors`);
+  for (const f of files) {
+    const v = JSON.parse(readFileSync(f, 'utf8'));
+    let ok;
+    try {
+      verifyConsistency(v.size1, v.size2, b64(v.root1), b64(v.root2), (v.proof || []).map(b64));
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    assert.equal(ok, !v.wantErr, `${f}: ${v.desc}`);
+  }
+});
+
+test('signed-note spec example verifies, and a changed note does not', () => {
+  const vkey = parseVkey('example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k');
+  const note =
+    'This is an example message.\n\n\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
+  assert.equal(verifyNoteSignature(note, vkey).signatures, 1);
+  assert.throws(() => verifyNoteSignature(note.replace('example', 'exampel'), vkey), { code: 'bad_log_signature' });
+  // Signatures from unknown keys are ignored; none from the known key = reject.
+  const other = note.replace('example.com/foo ', 'example.com/bar ');
+  assert.throws(() => verifyNoteSignature(other, vkey), { code: 'no_log_signature' });
+});
+
+test('verifier keys: key ID recomputed, wrong IDs and weak keys refused', () => {
+  const k = parseVkey(vectors.log.log_vkey);
+  assert.equal(k.name, vectors.log.origin);
+  assert.equal(keyId(k.name, Uint8Array.of(1, ...k.pub)), k.id);
+  const [name, id, ...rest] = vectors.log.log_vkey.split('+');
+  const key = rest.join('+'); // base64 may contain '+'
+  const wrongId = ((parseInt(id, 16) ^ 1) >>> 0).toString(16).padStart(8, '0');
+  assert.throws(() => parseVkey(`${name}+${wrongId}+${key}`), { code: 'key_id_mismatch' });
+  // The identity point (small order) with a correct key ID.
+  const weak = Uint8Array.of(1, 1, ...new Uint8Array(31));
+  const weakId = keyId(name, weak).toString(16).padStart(8, '0');
+  assert.throws(() => parseVkey(`${name}+${weakId}+${bytesToBase64(weak)}`), { code: 'weak_key' });
+  assert.throws(() => parseVkey(`${name}+${id}`), { code: 'bad_vkey' });
+});
+
+test('checkpoint parsing is strict', () => {
+  const note = parseNote(vectors.proofs[0].checkpoint);
+  const cp = parseCheckpointText(note.text);
+  assert.equal(cp.origin, vectors.log.origin);
+  assert.equal(cp.size, vectors.log.size);
+  assert.equal(bytesToHex(cp.root), vectors.log.root);
+  assert.throws(() => parseCheckpointText('o\n012\nAAAA\n'), { code: 'bad_checkpoint' });
+  assert.throws(() => parseCheckpointText(`o\n1\n${cp.rootB64}\n\n`), { code: 'bad_checkpoint' });
+  assert.throws(() => parseNote(vectors.proofs[0].checkpoint.trimEnd()), { code: 'bad_note' });
+  assert.throws(() => parseNote(vectors.proofs[0].checkpoint.replace('\n\n', '\n')), { code: 'bad_note' });
+});
+
+test('postcard decoder reproduces the node JSON body of every entry kind', () => {
+  const kinds = new Set();
+  for (const e of vectors.entries) {
+    const d = decodeEntry(base64ToBytes(e.raw));
+    assert.equal(d.seq, e.seq);
+    assert.equal(d.time_ms, e.time_ms);
+    assert.deepEqual({ [d.kind]: d.body }, e.body, `entry ${e.seq}`);
+    assert.equal(bytesToHex(leafHash(base64ToBytes(e.raw))), e.leaf_hash);
+    kinds.add(d.kind);
+  }
+  assert.ok(kinds.size >= 8, [...kinds].join(','));
+});
+
+test('postcard decoder refuses trailing bytes and non-minimal varints', () => {
+  const e = vectors.entries.find((x) => x.body.HouseholdSubsidy);
+  const raw = base64ToBytes(e.raw);
+  assert.throws(() => decodeEntry(Uint8Array.of(...raw, 0)), /多出 1 字节/);
+  assert.throws(() => decodeEntry(raw.slice(0, raw.length - 1)), /提前结束/);
+  // seq re-encoded with a redundant continuation byte.
+  const seq = raw[1];
+  if (seq < 0x80) {
+    const longer = Uint8Array.of(raw[0], seq | 0x80, 0x00, ...raw.slice(2));
+    assert.throws(() => decodeEntry(longer), /不规范/);
+  }
+});
+
+function householdCase() {
+  const entry = vectors.entries.find((x) => x.body.HouseholdSubsidy && x.body.HouseholdSubsidy.household === vectors.household);
+  return { entry, proof: structuredClone(vectors.proofs[entry.seq]), log: vectors.log };
+}
+
+test('a real household entry verifies end to end', () => {
+  const c = householdCase();
+  const r = checkEntry(c);
+  assert.ok(r.ok, JSON.stringify(r.steps, null, 1));
+  assert.deepEqual(r.steps.map((s) => s.id), ['decode', 'leaf', 'signers', 'inclusion', 'checkpoint', 'signature']);
+  assert.equal(r.decoded.body.household, vectors.household);
+  assert.equal(r.key.vkey, vectors.log.log_vkey);
+  for (const [seq, p] of Object.entries(vectors.proofs)) {
+    const entry = vectors.entries.find((x) => x.seq === Number(seq));
+    assert.ok(checkEntry({ entry, proof: p, log: vectors.log }).ok, `entry ${seq}`);
+  }
+});
+
+const failedStep = (r) => r.steps.find((s) => !s.ok)?.id;
+
+test('every kind of tampering is caught at the right step', () => {
+  const flipHex = (h, i = 0) => h.slice(0, i) + ((parseInt(h[i], 16) ^ 1).toString(16)) + h.slice(i + 1);
+  {
+    const c = householdCase();
+    c.proof.hashes[2] = flipHex(c.proof.hashes[2], 10);
+    const r = checkEntry(c);
+    assert.equal(r.ok, false);
+    assert.equal(failedStep(r), 'inclusion');
+  }
+  {
+    const c = householdCase();
+    c.proof.hashes.pop();
+    assert.equal(failedStep(checkEntry(c)), 'inclusion');
+  }
+  {
+    // A different leaf index with the same path.
+    const c = householdCase();
+    c.proof.leaf_index += 1;
+    assert.equal(failedStep(checkEntry(c)), 'inclusion');
+  }
+  {
+    // Raw bytes changed: the amount in the bytes is different.
+    const c = householdCase();
+    const raw = base64ToBytes(c.entry.raw);
+    raw[raw.length - 70] ^= 1;
+    c.entry = { ...c.entry, raw: bytesToBase64(raw) };
+    const r = checkEntry(c);
+    assert.equal(r.ok, false);
+  }
+  {
+    // The JSON shows another amount than the signed bytes.
+    const c = householdCase();
+    c.entry = structuredClone(c.entry);
+    c.entry.body.HouseholdSubsidy.amount += 100;
+    const r = checkEntry(c);
+    assert.equal(failedStep(r), 'decode');
+    assert.match(r.steps[0].detail, /amount/);
+  }
+  {
+    // Checkpoint root changed (signature then fails too).
+    const c = householdCase();
+    const note = parseNote(c.proof.checkpoint);
+    const cp = parseCheckpointText(note.text);
+    const root = cp.root.slice();
+    root[0] ^= 1;
+    c.proof.checkpoint = c.proof.checkpoint.replace(cp.rootB64, bytesToBase64(root));
+    const r = checkEntry(c);
+    assert.equal(failedStep(r), 'checkpoint');
+    assert.equal(r.steps.find((s) => s.id === 'signature').ok, false);
+  }
+  {
+    // Signature byte flipped.
+    const c = householdCase();
+    const lines = c.proof.checkpoint.split('\n');
+    const sigLine = lines.findIndex((l) => l.startsWith('\u2014 '));
+    const [dash, name, sig] = lines[sigLine].split(' ');
+    const bytes = base64ToBytes(sig);
+    bytes[20] ^= 0x40;
+    lines[sigLine] = `${dash} ${name} ${bytesToBase64(bytes)}`;
+    c.proof.checkpoint = lines.join('\n');
+    const r = checkEntry(c);
+    assert.equal(failedStep(r), 'signature');
+    assert.match(r.steps.find((s) => s.id === 'signature').detail, /签名验证失败/);
+  }
+});
+
+test('a node that swaps its key is caught by the pinned key', () => {
+  const c = householdCase();
+  // The attacker's own key and a checkpoint it signs for the same tree.
+  const sk = ed25519.utils.randomSecretKey();
+  const pub = ed25519.getPublicKey(sk);
+  const origin = vectors.log.origin;
+  const typed = Uint8Array.of(1, ...pub);
+  const id = keyId(origin, typed);
+  const vkey = `${origin}+${id.toString(16).padStart(8, '0')}+${bytesToBase64(typed)}`;
+  const text = parseNote(c.proof.checkpoint).text;
+  const sig = ed25519.sign(new TextEncoder().encode(text), sk);
+  const blob = Uint8Array.of(id >>> 24, (id >>> 16) & 255, (id >>> 8) & 255, id & 255, ...sig);
+  c.proof.checkpoint = `${text}\n\u2014 ${origin} ${bytesToBase64(blob)}\n`;
+  const swapped = { ...vectors.log, log_vkey: vkey, log_keys: [{ from_size: 0, vkey }] };
+  // Without a pin the forged log is self-consistent …
+  assert.ok(checkEntry({ ...c, log: swapped }).ok);
+  // … with the genuine key pinned, it is caught.
+  const r = checkEntry({ ...c, log: swapped, pinned: vectors.log.log_vkey });
+  assert.equal(r.ok, false);
+  assert.equal(failedStep(r), 'pinned');
+  assert.match(r.steps.at(-1).detail, /不同/);
+  // And the genuine log with the genuine pin passes the pin step.
+  assert.ok(checkEntry({ ...householdCase(), pinned: vectors.log.log_vkey }).ok);
+});
+
+test('log key in force is chosen by tree size', () => {
+  const log = { log_vkey: 'c', log_keys: [{ from_size: 0, vkey: 'a' }, { from_size: 100, vkey: 'b' }] };
+  assert.equal(keyForSize(log, 99), 'a');
+  assert.equal(keyForSize(log, 100), 'b');
+  assert.equal(keyForSize({ log_vkey: 'c' }, 5), 'c');
+});
+
+test('consistency proofs from ledger-core verify; a changed old root does not', () => {
+  const newRoot = hexToBytes(vectors.log.root);
+  for (const [old, c] of Object.entries(vectors.consistency)) {
+    const proof = c.hashes.map((h) => hexToBytes(h));
+    verifyConsistency(Number(old), vectors.log.size, hexToBytes(c.root), newRoot, proof);
+    const forged = hexToBytes(c.root);
+    forged[31] ^= 1;
+    assert.throws(() => verifyConsistency(Number(old), vectors.log.size, forged, newRoot, proof));
+  }
+});
+
+test('money is formatted in 元 with separators, never through floats', () => {
+  assert.equal(yuan(123456789), '1,234,567.89 元');
+  assert.equal(yuan(5), '0.05 元');
+  assert.equal(yuan(-120000), '-1,200.00 元');
+  assert.equal(yuan(9007199254740991), '90,071,992,547,409.91 元');
+  assert.equal(wan(123456789), '123.46 万元');
+  assert.equal(wan(99999), '999 元');
+  assert.equal(period({ year: 2019, month: 0 }), '2019年');
+  assert.equal(period({ year: 2019, month: 3 }), '2019年3月');
+});
