@@ -31,24 +31,48 @@ pub struct PostArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum PostWhat {
     /// An entry body from a JSON file (the EntryBody JSON form, e.g. {"Transfer": {…}}).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key entry --json transfer.json\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
     Entry {
         /// The JSON file.
         #[arg(long, value_name = "FILE")]
         json: PathBuf,
     },
     /// 资金下达: a fund enters the ledger.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key fund-issue --fund F2019-SCN-012 --title 2019年省级财政专项扶贫资金 \\\n    --document-no 苏财农〔2019〕12号 --source provincial --category special_poverty --year 2019 \\\n    --to treasury:320803000000 --amount 12,000,000\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
     FundIssue(FundIssueArgs),
     /// 拨付: money moves down the hierarchy.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo 拨付施河镇专项资金\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
     Transfer(TransferArgs),
     /// 项目入库: register a project.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key project --id P2019-101201-01 --name 王桥村道路硬化工程 \\\n    --village 320803101201 --category village_road --budget 800,000 --implementer 施河镇人民政府 \\\n    --start 2019-04-01 --end 2019-10-28\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
     Project(ProjectArgs),
     /// 项目支出: pay a payee for a project.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key disbursement --fund F2019-SCN-012 --project P2019-101201-01 \\\n    --payee-id 91320803MA1XXXXXXX --payee-name 淮安市瑞丰建设工程有限公司 --amount 240,000 \\\n    --contract HAFP-2019-001 --milestone 预付款\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
     Disbursement(DisbursementArgs),
     /// 到户补贴: pay one household (the resident ID is hashed here, never sent).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
     Subsidy(SubsidyArgs),
     /// 冲正: undo an earlier money entry.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key --key deputy.key reversal --seq 1234 --reason 同一户同期重复发放，予以冲正\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
     Reversal(ReversalArgs),
     /// A CSV batch of subsidies or project payments (idempotent, resumable).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --dry-run\n\nRerunning the same command after an interruption is safe (see docs/CLI.md).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+    )]
     Csv(crate::batch::CsvArgs),
 }
 

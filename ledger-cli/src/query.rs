@@ -27,10 +27,19 @@ pub struct QueryArgs {
 #[derive(Debug, Clone, Subcommand)]
 pub enum QueryWhat {
     /// The log: origin, size, keys.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 log\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Log,
     /// The latest signed checkpoint.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 checkpoint\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Checkpoint,
     /// Entries from START.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 entries --start 100 --limit 20\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Entries {
         /// First sequence number.
         #[arg(long, default_value_t = 0)]
@@ -40,38 +49,62 @@ pub enum QueryWhat {
         limit: u64,
     },
     /// One entry.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 entry 1234\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Entry {
         /// Sequence number.
         seq: u64,
     },
     /// Every region with its totals.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 regions\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Regions,
     /// A town's or village's money flows.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 village 320803101201\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Village {
         /// Region code.
         code: String,
     },
     /// A fund from source to payees.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 fund F2019-SCN-012\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Fund {
         /// Fund id.
         id: String,
     },
     /// A project and its payments.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 project P2019-101201-01\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Project {
         /// Project id.
         id: String,
     },
     /// A household's entries.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 household 3f2a…e9\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Household {
         /// Household reference (64 hex digits).
         reference: String,
     },
     /// An account's balances (treasury:CODE or project:ID).
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 account treasury:320803101000\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Account {
         /// Account key.
         account: String,
     },
     /// Search regions, funds, projects.
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 search 王桥\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
     Search {
         /// Text.
         q: String,

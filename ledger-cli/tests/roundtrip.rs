@@ -468,7 +468,35 @@ fn network_and_usage_errors_have_their_exit_codes() {
     assert_eq!(code, 2, "{err}");
     let (code, _, _) = run(&["verify"]);
     assert_eq!(code, 2);
-    let (code, out, _) = run(&["audit", "--help"]);
-    assert_eq!(code, 0);
-    assert!(out.contains("Examples:") && out.contains("Exit codes"), "{out}");
+    let commands: &[&[&str]] = &[
+        &["keygen"],
+        &["grant"],
+        &["revoke"],
+        &["rotate-log-key"],
+        &["genesis"],
+        &["post"],
+        &["post", "csv"],
+        &["post", "subsidy"],
+        &["post", "transfer"],
+        &["post", "reversal"],
+        &["cosign"],
+        &["submit"],
+        &["export"],
+        &["verify"],
+        &["audit"],
+        &["prove"],
+        &["query"],
+        &["query", "village"],
+        &["witness"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let (code, out, _) = run(&args);
+        assert_eq!(code, 0, "{command:?}");
+        assert!(
+            out.contains("Example") && out.contains("Exit codes"),
+            "{command:?} --help lacks an example: {out}"
+        );
+    }
 }
