@@ -26,9 +26,11 @@ pub const DOMAIN_HOUSEHOLD: &[u8] = b"SunshineLedger/v1/household\0";
 /// Domain prefix of the submission id (idempotency key) hash.
 pub const DOMAIN_SUBMISSION_ID: &[u8] = b"SunshineLedger/v1/submission-id\0";
 
-/// Largest canonical submission or entry we accept, in bytes. A household
-/// subsidy is ~300 bytes; genesis with 361 regions and a few keys is ~20 KiB.
-pub const MAX_ENCODED_BYTES: usize = 256 * 1024;
+/// Largest canonical submission or sequenced entry we accept, in bytes: the
+/// 2-byte length prefix of a C2SP tlog-tiles entry bundle caps a leaf at
+/// 65,535 bytes, and every entry must be servable as a tile. A household
+/// subsidy is ~300 bytes; genesis with 361 regions and a few keys ~20 KiB.
+pub const MAX_ENCODED_BYTES: usize = 65_535;
 
 /// Why bytes were refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

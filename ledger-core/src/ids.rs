@@ -13,7 +13,7 @@ pub const MAX_TEXT_CHARS: usize = 200;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
     /// Identifier empty, too long, or with characters outside `[A-Za-z0-9._-]`.
-    #[error("identifier must be 1-{MAX_IDENT_BYTES} characters of A-Z a-z 0-9 . _ - : {0:?}")]
+    #[error("identifier must be 1-{MAX_IDENT_BYTES} characters of A-Z a-z 0-9 . _ -, not {0:?}")]
     BadIdent(String),
     /// Text empty, too long, or with control characters.
     #[error("text must be 1-{MAX_TEXT_CHARS} characters without control characters")]

@@ -467,7 +467,13 @@ impl LedgerState {
 
         // Authorization: every signer known, valid, in role and scope; enough of them.
         let authorised = self.check_signers(seq, time_ms, kind, &regions, verified)?;
-        let required = self.required_signatures(kind, body.amount());
+        // A reversal moves its target's amount back, so the policy applies
+        // to that amount (reversing 5,000,000 元 needs what paying it needed).
+        let policy_amount = match body {
+            EntryBody::Reversal(r) => self.moves.get(&r.target_seq).map(|m| Fen::from_raw(m.amount)),
+            _ => body.amount(),
+        };
+        let required = self.required_signatures(kind, policy_amount);
         if authorised < required {
             return Err(RuleError::MissingCosignature {
                 kind: kind.name(),
@@ -833,12 +839,16 @@ impl LedgerState {
             if time_ms < rec.grant.valid_from_ms || time_ms > rec.grant.valid_until_ms {
                 return Err(RuleError::KeyNotValid(*signer));
             }
-            let district = first_district(&self.regions)?;
             if !rec.grant.role.may_sign(kind) {
+                // Only on this error path: finding the district scans the table.
+                let region = match regions.first() {
+                    Some(r) => *r,
+                    None => first_district(&self.regions)?,
+                };
                 return Err(RuleError::OutOfScope {
                     key: *signer,
                     kind: kind.name(),
-                    region: regions.first().copied().unwrap_or(district),
+                    region,
                 });
             }
             for region in regions {
@@ -1045,13 +1055,20 @@ fn check_grant_shape(grant: &KeyGrant, regions: &RegionTable) -> Result<(), Rule
         return Err(RuleError::WeakKey(grant.key));
     }
     let scope = &grant.scope;
+    // An auditor's key is registered (so its witness cosignatures and
+    // findings can be attributed to a granted holder) but signs no entry:
+    // its scope lists regions and no kinds. Every other role needs kinds.
+    let kinds_ok = match grant.role {
+        Role::Auditor => scope.kinds.is_empty(),
+        Role::Admin | Role::Operator => !scope.kinds.is_empty(),
+    };
     if scope.regions.is_empty()
-        || scope.kinds.is_empty()
+        || !kinds_ok
         || scope.regions.len() > MAX_SCOPE_ITEMS
         || scope.kinds.len() > MAX_SCOPE_ITEMS
     {
         return Err(RuleError::Malformed(format!(
-            "a scope has 1-{MAX_SCOPE_ITEMS} regions and 1-{MAX_SCOPE_ITEMS} kinds"
+            "a scope has 1-{MAX_SCOPE_ITEMS} regions and 1-{MAX_SCOPE_ITEMS} kinds (an auditor's has none)"
         )));
     }
     for region in &scope.regions {

@@ -936,3 +936,73 @@ fn rewritten_history_is_a_fork_against_a_saved_checkpoint() {
     assert_eq!(fail.code, "fork", "{fail}");
     assert!(fail.fork.is_some());
 }
+
+#[test]
+fn auditor_keys_are_granted_without_kinds_and_sign_nothing() -> Result<(), Box<dyn std::error::Error>> {
+    use ledger_core::keys::{KeyGrant, Role, Scope};
+    use ledger_core::rules::LedgerState;
+    let log = ledger_core::demo::generate(&ledger_core::demo::DemoConfig {
+        seed: 5,
+        target_entries: 300,
+        now_ms: 1_800_000_000_000,
+    })?;
+    let mut state = LedgerState::new();
+    let mut seq = 0u64;
+    for s in &log.submissions {
+        state.apply(seq, 1_800_000_000_000, &s.clone().verify()?)?;
+        seq += 1;
+    }
+    let auditor = ed25519_dalek::SigningKey::from_bytes(&[61; 32]);
+    let district = ledger_core::RegionCode::parse("320803000000")?;
+    let grant = |kinds: Vec<ledger_core::entry::EntryKind>| KeyGrant {
+        key: ledger_core::encoding::Bytes(auditor.verifying_key().to_bytes()),
+        holder: ledger_core::ids::Text::new("淮安区审计局 审计员").unwrap_or_else(|_| unreachable!()),
+        role: Role::Auditor,
+        scope: Scope {
+            regions: vec![district],
+            kinds,
+        },
+        valid_from_ms: 1_546_272_000_000,
+        valid_until_ms: 4_102_415_999_999,
+    };
+    let submit = |body: ledger_core::entry::EntryBody, nonce: u8| ledger_core::submission::Submission {
+        v: 1,
+        origin: log.origin.clone(),
+        nonce: ledger_core::encoding::Bytes([nonce; 16]),
+        not_after_ms: 1_800_000_000_000 + 3_600_000,
+        body,
+    };
+    let admins: Vec<&ed25519_dalek::SigningKey> = log.admins.iter().map(|a| &a.key).collect();
+    // With a kind: refused as malformed.
+    let bad = submit(
+        ledger_core::entry::EntryBody::KeyGrant(grant(vec![ledger_core::entry::EntryKind::Transfer])),
+        201,
+    )
+    .sign(&admins)
+    .verify()?;
+    assert_eq!(
+        state.apply(seq, 1_800_000_000_000, &bad).map_err(|e| e.code()),
+        Err("malformed")
+    );
+    // Without kinds: granted.
+    let good = submit(ledger_core::entry::EntryBody::KeyGrant(grant(vec![])), 202)
+        .sign(&admins)
+        .verify()?;
+    state.apply(seq, 1_800_000_000_000, &good)?;
+    seq += 1;
+    // And it may not sign a money entry.
+    let reversal = submit(
+        ledger_core::entry::EntryBody::Reversal(ledger_core::entry::Reversal {
+            target_seq: seq - 2,
+            reason: ledger_core::ids::Text::new("审计发现")?,
+        }),
+        203,
+    )
+    .sign(&[&auditor])
+    .verify()?;
+    assert_eq!(
+        state.apply(seq, 1_800_000_000_000, &reversal).map_err(|e| e.code()),
+        Err("out_of_scope")
+    );
+    Ok(())
+}

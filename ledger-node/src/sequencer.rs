@@ -17,7 +17,7 @@ use crate::metrics::Metrics;
 use crate::store::{CommitBatch, NewEntry};
 use ledger_core::chain::{entry_hash, SequencedEntry};
 use ledger_core::checkpoint::LogSigner;
-use ledger_core::encoding::Hash32;
+use ledger_core::encoding::{Hash32, MAX_ENCODED_BYTES};
 use ledger_core::entry::EntryBody;
 use ledger_core::merkle::leaf_hash;
 use ledger_core::receipt::{Receipt, SignedReceipt};
@@ -210,13 +210,22 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
                     }
                 }
                 let entry = ledger.head.next_entry(verified.signed().clone(), now_ms());
+                // The sequenced entry must fit a tlog-tiles entry bundle (2-byte length).
+                let bytes = entry.encode();
+                if bytes.len() > MAX_ENCODED_BYTES {
+                    shared.metrics.reject("too_large");
+                    results.push(Outcome::Rejected(ApiError::too_large(format!(
+                        "the sequenced entry would be {} bytes, over {MAX_ENCODED_BYTES}",
+                        bytes.len()
+                    ))));
+                    continue;
+                }
                 match ledger.state.apply(entry.seq, entry.time_ms, &verified) {
                     Err(e) => {
                         shared.metrics.reject(e.code());
                         results.push(Outcome::Rejected(ApiError::from_rule(&e)));
                     }
                     Ok(effects) => {
-                        let bytes = entry.encode();
                         let chain_hash = entry_hash(&bytes);
                         let leaf = leaf_hash(&bytes);
                         if let Err(e) = ledger.head.link(&entry, chain_hash) {
