@@ -201,7 +201,11 @@ impl NodeConfig {
                 .or(file.queue_requests)
                 .unwrap_or(4_096)
                 .clamp(1, 1_000_000),
-            witnesses: if args.witnesses.is_empty() { file.witnesses.unwrap_or_default() } else { args.witnesses.clone() },
+            witnesses: if args.witnesses.is_empty() {
+                file.witnesses.unwrap_or_default()
+            } else {
+                args.witnesses.clone()
+            },
         })
     }
 }
@@ -241,7 +245,10 @@ mod tests {
         std::fs::write(&file, "lisen = \"x\"\n")?;
         let path = file.display().to_string();
         let err = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--config", &path])?).err();
-        assert!(err.map(|e| format!("{e:#}")).unwrap_or_default().contains("unknown field"));
+        assert!(err
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default()
+            .contains("unknown field"));
         let err = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--log-format", "xml"])?).err();
         assert!(err.map(|e| e.to_string()).unwrap_or_default().contains("human or json"));
         let err = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--max-batch-entries", "0"])?).err();

@@ -101,7 +101,10 @@ pub fn start(config: &NodeConfig) -> Result<Started> {
                 .map_err(|e| anyhow::anyhow!("--witness {vkey}: {e}"))?,
         );
     }
-    Ok(Started { app: AppState::new(shared, tx, config.limits).with_witnesses(witnesses), sequencer })
+    Ok(Started {
+        app: AppState::new(shared, tx, config.limits).with_witnesses(witnesses),
+        sequencer,
+    })
 }
 
 /// Run the node until SIGINT/SIGTERM; finish the batch in flight; flush.

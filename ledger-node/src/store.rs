@@ -287,7 +287,10 @@ impl Store {
 
     /// A metadata value (`m ‖ name`).
     pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.db.get([b"m".as_slice(), name.as_bytes()].concat())?.map(|v| v.to_vec()))
+        Ok(self
+            .db
+            .get([b"m".as_slice(), name.as_bytes()].concat())?
+            .map(|v| v.to_vec()))
     }
 
     /// Write a metadata value durably (`m ‖ name`). Not for entries: those go

@@ -195,11 +195,20 @@ fn sigkill_mid_load_loses_no_acknowledged_entry() -> TestResult {
 #[test]
 fn sigterm_finishes_the_batch_in_flight_and_exits_cleanly() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let log = generate(&DemoConfig { seed: 78, target_entries: 1_500, now_ms: now_ms() })?;
-    keyfile::write_secret(&keyfile::log_key_path(dir.path()), &format_signing_key(&log.origin, &log.log_key))?;
+    let log = generate(&DemoConfig {
+        seed: 78,
+        target_entries: 1_500,
+        now_ms: now_ms(),
+    })?;
+    keyfile::write_secret(
+        &keyfile::log_key_path(dir.path()),
+        &format_signing_key(&log.origin, &log.log_key),
+    )?;
     let port = free_port()?;
     let node = start_node(dir.path(), port)?;
-    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?;
     // One large request is in the sequencer when SIGTERM arrives.
     let pid = node.id().to_string();
     let poster = {

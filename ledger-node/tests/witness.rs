@@ -10,7 +10,12 @@ use ledger_node::server::start;
 use support::{config, demo_folder, post_all, stop, TestResult};
 use tower::ServiceExt as _;
 
-async fn call(app: &axum::Router, method: &str, path: &str, body: Vec<u8>) -> Result<(StatusCode, String), Box<dyn std::error::Error>> {
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    body: Vec<u8>,
+) -> Result<(StatusCode, String), Box<dyn std::error::Error>> {
     let request = Request::builder().method(method).uri(path).body(Body::from(body))?;
     let response = app.clone().oneshot(request).await?;
     let status = response.status();
@@ -22,9 +27,18 @@ async fn call(app: &axum::Router, method: &str, path: &str, body: Vec<u8>) -> Re
 fn configured_witness_cosignatures_are_collected_and_others_refused() -> TestResult {
     let dir = tempfile::tempdir()?;
     let log = demo_folder(dir.path(), 5, 200)?;
-    let commission = WitnessSigner::new("witness.jiwei.huaian.example", ed25519_dalek::SigningKey::from_bytes(&[7; 32]))?;
-    let audit = WitnessSigner::new("witness.audit.huaian.example", ed25519_dalek::SigningKey::from_bytes(&[8; 32]))?;
-    let stranger = WitnessSigner::new("witness.stranger.example", ed25519_dalek::SigningKey::from_bytes(&[9; 32]))?;
+    let commission = WitnessSigner::new(
+        "witness.jiwei.huaian.example",
+        ed25519_dalek::SigningKey::from_bytes(&[7; 32]),
+    )?;
+    let audit = WitnessSigner::new(
+        "witness.audit.huaian.example",
+        ed25519_dalek::SigningKey::from_bytes(&[8; 32]),
+    )?;
+    let stranger = WitnessSigner::new(
+        "witness.stranger.example",
+        ed25519_dalek::SigningKey::from_bytes(&[9; 32]),
+    )?;
     let mut config = config(dir.path())?;
     config.witnesses = vec![commission.verifier_key(), audit.verifier_key()];
     let runtime = tokio::runtime::Runtime::new()?;
@@ -69,12 +83,19 @@ fn configured_witness_cosignatures_are_collected_and_others_refused() -> TestRes
         assert_eq!(status, StatusCode::OK);
         let verified = log_verifier.verify_checkpoint(cosigned.as_bytes())?;
         assert_eq!(verified.size(), log.submissions.len() as u64);
-        assert_eq!(count_valid_cosignatures(&verified, &[commission.verifier(), audit.verifier()]), 2);
+        assert_eq!(
+            count_valid_cosignatures(&verified, &[commission.verifier(), audit.verifier()]),
+            2
+        );
 
         // A checkpoint the log key signed over a history this node does not have.
-        let forged = LogSigner::new(&log.origin, log.log_key.clone())?.sign_checkpoint(150, &ledger_core::merkle::TreeHash([1; 32]));
+        let forged = LogSigner::new(&log.origin, log.log_key.clone())?
+            .sign_checkpoint(150, &ledger_core::merkle::TreeHash([1; 32]));
         let forged_checkpoint = log_verifier.verify_checkpoint(forged.as_bytes())?;
-        let forged_note = add_cosignature(forged.as_bytes(), &commission.cosign(&forged_checkpoint, 1_800_000_200)?)?;
+        let forged_note = add_cosignature(
+            forged.as_bytes(),
+            &commission.cosign(&forged_checkpoint, 1_800_000_200)?,
+        )?;
         let (status, body) = call(&router, "POST", "/v1/cosignatures", forged_note).await?;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert!(body.contains("not_our_checkpoint"), "{body}");

@@ -56,15 +56,25 @@ async fn witnesses(State(app): State<AppState>) -> Result<Json<WitnessesInfo>, A
         Some((size, count)) => (Some(size), count),
         None => (None, 0),
     };
-    Ok(Json(WitnessesInfo { witnesses: app.witnesses.iter().map(WitnessVerifier::vkey).collect(), cosigned_size, cosignatures }))
+    Ok(Json(WitnessesInfo {
+        witnesses: app.witnesses.iter().map(WitnessVerifier::vkey).collect(),
+        cosigned_size,
+        cosignatures,
+    }))
 }
 
 fn load_cosigned(app: &AppState) -> Result<Option<(u64, usize)>, ApiError> {
-    let Some(note) = app.shared.store.meta(crate::store::META_COSIGNED).map_err(|e| ApiError::internal(e.to_string()))? else {
+    let Some(note) = app
+        .shared
+        .store
+        .meta(crate::store::META_COSIGNED)
+        .map_err(|e| ApiError::internal(e.to_string()))?
+    else {
         return Ok(None);
     };
     let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
-    let checkpoint = verify_checkpoint_with_state(&ledger.state, &note, None).map_err(|e| ApiError::internal(e.to_string()))?;
+    let checkpoint =
+        verify_checkpoint_with_state(&ledger.state, &note, None).map_err(|e| ApiError::internal(e.to_string()))?;
     let count = ledger_core::checkpoint::count_valid_cosignatures(&checkpoint, &app.witnesses);
     Ok(Some((checkpoint.size(), count)))
 }
@@ -76,15 +86,28 @@ async fn cosigned_checkpoint(State(app): State<AppState>) -> Result<Response, Ap
         .meta(crate::store::META_COSIGNED)
         .map_err(|e| ApiError::internal(e.to_string()))?
         .ok_or_else(|| ApiError::not_found("no checkpoint has been cosigned by a configured witness yet"))?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], note).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        note,
+    )
+        .into_response())
 }
 
 async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<Json<CosignatureAccepted>, ApiError> {
     if body.len() > MAX_NOTE_BYTES {
-        return Err(ApiError::too_large(format!("a cosigned checkpoint is at most {MAX_NOTE_BYTES} bytes")));
+        return Err(ApiError::too_large(format!(
+            "a cosigned checkpoint is at most {MAX_NOTE_BYTES} bytes"
+        )));
     }
     if app.witnesses.is_empty() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_witness", "this node has no configured witnesses (--witness)"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "unknown_witness",
+            "this node has no configured witnesses (--witness)",
+        ));
     }
     // Serialise cosignature updates: read-modify-write of one stored note.
     let _guard = app.cosign_lock.lock().await;
@@ -94,9 +117,16 @@ async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<J
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_checkpoint", e.message))?;
         let committed = app.shared.committed();
         if checkpoint.size() == 0 || checkpoint.size() > committed {
-            return Err(ApiError::new(StatusCode::CONFLICT, "not_our_checkpoint", "the checkpoint's size is not in this log"));
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_our_checkpoint",
+                "the checkpoint's size is not in this log",
+            ));
         }
-        let ours = ledger.tree.root_at(checkpoint.size()).map_err(|e| ApiError::internal(e.to_string()))?;
+        let ours = ledger
+            .tree
+            .root_at(checkpoint.size())
+            .map_err(|e| ApiError::internal(e.to_string()))?;
         if ours != *checkpoint.root() {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -122,16 +152,28 @@ async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<J
         (checkpoint, lines)
     };
     if valid_lines.is_empty() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_witness", "no cosignature by a configured witness on this checkpoint"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "unknown_witness",
+            "no cosignature by a configured witness on this checkpoint",
+        ));
     }
     // Start from the stored note if it is for the same size; a newer size replaces it.
-    let stored = app.shared.store.meta(crate::store::META_COSIGNED).map_err(|e| ApiError::internal(e.to_string()))?;
+    let stored = app
+        .shared
+        .store
+        .meta(crate::store::META_COSIGNED)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let stored_size = match (&stored, load_cosigned(&app)?) {
         (Some(_), Some((size, _))) => Some(size),
         _ => None,
     };
     if stored_size.is_some_and(|s| s > checkpoint.size()) {
-        return Err(ApiError::new(StatusCode::CONFLICT, "stale_checkpoint", "a newer checkpoint is already cosigned"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "stale_checkpoint",
+            "a newer checkpoint is already cosigned",
+        ));
     }
     let mut note: Vec<u8> = match (stored, stored_size) {
         (Some(note), Some(size)) if size == checkpoint.size() => note,
@@ -142,9 +184,16 @@ async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<J
         note = add_cosignature(&note, line).map_err(|e| ApiError::malformed(e.to_string()))?;
         accepted.push(line.name().to_string());
     }
-    app.shared.store.put_meta(crate::store::META_COSIGNED, &note).map_err(|e| ApiError::internal(e.to_string()))?;
+    app.shared
+        .store
+        .put_meta(crate::store::META_COSIGNED, &note)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let cosignatures = load_cosigned(&app)?.map(|(_, c)| c).unwrap_or(0);
-    Ok(Json(CosignatureAccepted { size: checkpoint.size(), accepted, cosignatures }))
+    Ok(Json(CosignatureAccepted {
+        size: checkpoint.size(),
+        accepted,
+        cosignatures,
+    }))
 }
 
 /// The note with only the log's own signature (drop unknown cosignatures
@@ -158,7 +207,9 @@ fn latest_log_signed_note(app: &AppState, size: u64, posted: &[u8]) -> Result<Ve
     let log_key_id = {
         let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
         let vkey = ledger.state.log_vkey_for_size(size).unwrap_or_default().to_string();
-        ledger_core::checkpoint::LogVerifier::from_vkey(&vkey).map_err(|e| ApiError::internal(e.to_string()))?.key_id()
+        ledger_core::checkpoint::LogVerifier::from_vkey(&vkey)
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .key_id()
     };
     let mut out = format!("{body}\n\n");
     for line in sigs.lines() {
