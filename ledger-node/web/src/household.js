@@ -93,6 +93,7 @@ function entryCard(entry) {
         return;
       }
       if (result.decoded) show(result.decoded);
+      if (result.reversal) facts.append(h('dt', null, '冲正原因'), h('dd', null, result.reversal.reason));
       status.className = `badge ${result.ok ? 'badge-ok' : 'badge-fail'}`;
       status.textContent = result.ok ? '✔ 已验证' : '✘ 验证失败';
       box.dataset.verify = result.ok ? 'ok' : 'fail';
@@ -123,6 +124,32 @@ export function keyPanel(log, key, onChange) {
       } }, pinned ? '改为固定当前公钥' : '固定此公钥'));
 }
 
+/**
+ * The node says this payment was reversed: fetch the reversal entry with its
+ * proof and verify it the same way, and that it really undoes this entry.
+ */
+async function checkReversal(entry, result, log, pinned) {
+  const title = `核验冲正记录（第 ${entry.reversed_by} 条）`;
+  let step;
+  try {
+    const rev = await api.entry(entry.reversed_by);
+    const r = checkEntry({ entry: rev.entry, proof: rev.proof, log, pinned });
+    const d = r.decoded;
+    if (!r.ok) {
+      step = { ok: false, detail: `冲正记录未通过验证：${r.steps.find((x) => !x.ok)?.detail}` };
+    } else if (d.kind !== 'Reversal' || d.body.target_seq !== entry.seq) {
+      step = { ok: false, detail: `第 ${entry.reversed_by} 条不是对本条记录的冲正` };
+    } else {
+      step = { ok: true, detail: `冲正记录同样在签名账本中；原因：${d.body.reason}` };
+      result.reversal = { seq: entry.reversed_by, reason: d.body.reason };
+    }
+  } catch (e) {
+    step = { ok: false, detail: `无法获取冲正记录：${e.message}` };
+  }
+  result.steps.push({ id: 'reversal', title, ...step });
+  result.ok = result.ok && step.ok;
+}
+
 async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox) {
   const pinned = pinnedKey(log.origin);
   const results = new Array(data.entries.length);
@@ -135,6 +162,7 @@ async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox)
       try {
         const proof = await api.inclusion(entry.seq);
         results[i] = checkEntry({ entry, proof, log, pinned });
+        if (entry.reversed_by != null) await checkReversal(entry, results[i], log, pinned);
         cards[i].done(results[i]);
       } catch (e) {
         results[i] = { ok: false, error: e };

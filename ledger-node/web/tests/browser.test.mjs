@@ -196,6 +196,33 @@ describe('the citizens page against a demo node', () => {
     assert.deepEqual(problems, []);
   });
 
+  test('a reversed payment: the reversal entry is fetched and verified too', async (t) => {
+    const { page, problems } = await newPage(t);
+    // Find a reversed household payment in the demo log.
+    let target = null;
+    for (let start = 0; !target && start < log.size; start += 1000) {
+      const { entries } = await (await fetch(`${node.url}/v1/entries?start=${start}&limit=1000`)).json();
+      for (const e of entries) {
+        if (e.kind !== 'reversal') continue;
+        const t = await (await fetch(`${node.url}/v1/entries/${e.body.Reversal.target_seq}`)).json();
+        if (t.entry.kind === 'household_subsidy') {
+          target = { seq: t.entry.seq, ref: t.entry.body.HouseholdSubsidy.household, reason: e.body.Reversal.reason };
+          break;
+        }
+      }
+    }
+    assert.ok(target, 'the demo reverses a household payment');
+    await page.goto(`${node.url}/#/h/${target.ref}`);
+    await page.getByTestId('verify-summary').and(page.locator('[data-status="ok"], [data-status="fail"]')).waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('verify-summary').getAttribute('data-status'), 'ok');
+    const card = page.locator(`article.entry[data-seq="${target.seq}"]`);
+    assert.equal(await card.getAttribute('data-verify'), 'ok');
+    assert.equal(await card.locator('.steps li[data-step="reversal"]').getAttribute('class'), 'ok');
+    assert.match(await card.textContent(), new RegExp(target.reason.slice(0, 6)));
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
   test('a tampered inclusion proof is caught', async (t) => {
     const { page } = await newPage(t);
     await tamperProofs(page, (p) => {
