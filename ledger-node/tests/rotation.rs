@@ -42,7 +42,7 @@ fn project(origin: &str, i: u8) -> Result<Submission, Box<dyn std::error::Error>
             name: Text::new("村组道路硬化")?,
             village: ledger_core::RegionCode::parse("320803001001")?,
             category: ProjectCategory::VillageRoad,
-            budget: ledger_core::Fen::new(10_000_00)?,
+            budget: ledger_core::Fen::new(1_000_000)?,
             implementer: Text::new("淮城街道办事处")?,
             start: Date::new(20200301)?,
             end: Date::new(20201130)?,
