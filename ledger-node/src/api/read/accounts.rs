@@ -52,12 +52,12 @@ async fn account(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<AccountAnswer>, ApiError> {
     let text = path_param(path)?;
-    let account = Account::parse(&text).map_err(|e| {
-        ApiError::bad_param(format!(
-            "account: {e} (treasury:<12-digit region code> or project:<id>, got {:?})",
-            clip(&text)
-        ))
-    })?;
+    // Longest valid key: `project:` and a 64-byte id. Refuse longer before
+    // the parser echoes the input into its message.
+    if text.len() > 80 {
+        return Err(ApiError::bad_param(format!("account {:?}… is too long", clip(&text))));
+    }
+    let account = Account::parse(&text).map_err(ApiError::bad_param)?;
     let params = Params::from(query)?;
     let before = params.u64("before")?;
     let limit = params.limit(app.limits.max_page)?;
