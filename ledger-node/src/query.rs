@@ -76,6 +76,34 @@ fn signed(value: u64, amount: u64, sign: Sign) -> u64 {
     }
 }
 
+/// Apply to the tally under `key`, dropping it once a reversal has taken
+/// everything back (so a wholly reversed entry leaves no trace in memory).
+fn apply_at<K: Ord>(map: &mut BTreeMap<K, Tally>, key: K, amount: u64, sign: Sign) {
+    let tally = map.entry(key);
+    match tally {
+        std::collections::btree_map::Entry::Occupied(mut e) => {
+            e.get_mut().apply(amount, sign);
+            if *e.get() == Tally::default() {
+                e.remove();
+            }
+        }
+        std::collections::btree_map::Entry::Vacant(e) => {
+            if sign == Sign::Add {
+                e.insert(Tally::default()).apply(amount, sign);
+            }
+        }
+    }
+}
+
+/// Add to (or take from) a balance, dropping it at zero.
+fn apply_balance(map: &mut BTreeMap<AccountId, u64>, key: AccountId, amount: u64, sign: Sign) {
+    let balance = map.entry(key).or_insert(0);
+    *balance = signed(*balance, amount, sign);
+    if *balance == 0 {
+        map.remove(&key);
+    }
+}
+
 /// An amount with the number of entries that make it up (net of reversals).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -531,12 +559,8 @@ impl QueryIndex {
                 };
                 if let Some(f) = self.funds.get_mut(fund as usize) {
                     f.issued = signed(f.issued, amount, sign);
-                    f.flows
-                        .entry((FlowNode::Source, FlowNode::Account(to)))
-                        .or_default()
-                        .apply(amount, sign);
-                    let b = f.balances.entry(to).or_default();
-                    *b = signed(*b, amount, sign);
+                    apply_at(&mut f.flows, (FlowNode::Source, FlowNode::Account(to)), amount, sign);
+                    apply_balance(&mut f.balances, to, amount, sign);
                 }
                 let gained = self.account_region(to).map(|r| self.lineage(r)).unwrap_or_default();
                 self.receive(&gained, fund, issue.source, amount, sign);
@@ -554,14 +578,14 @@ impl QueryIndex {
                     return;
                 };
                 let source = f.source;
-                f.flows
-                    .entry((FlowNode::Account(from), FlowNode::Account(to)))
-                    .or_default()
-                    .apply(amount, sign);
-                let b = f.balances.entry(from).or_default();
-                *b = signed(*b, amount, sign.flip());
-                let b = f.balances.entry(to).or_default();
-                *b = signed(*b, amount, sign);
+                apply_at(
+                    &mut f.flows,
+                    (FlowNode::Account(from), FlowNode::Account(to)),
+                    amount,
+                    sign,
+                );
+                apply_balance(&mut f.balances, from, amount, sign.flip());
+                apply_balance(&mut f.balances, to, amount, sign);
                 // Regions the money entered: above the receiver, not above the payer.
                 let from_lineage = self.account_region(from).map(|r| self.lineage(r)).unwrap_or_default();
                 let gained: Vec<RegionCode> = self
@@ -584,7 +608,7 @@ impl QueryIndex {
         for code in regions {
             if let Some(r) = self.regions.get_mut(code) {
                 r.agg.received.apply(amount, sign);
-                r.agg.received_by_fund.entry(fund).or_default().apply(amount, sign);
+                apply_at(&mut r.agg.received_by_fund, fund, amount, sign);
                 let held = &mut r.agg.held_by_source[source as usize];
                 *held = signed(*held, amount, sign);
             }
@@ -629,13 +653,14 @@ impl QueryIndex {
             return;
         };
         let source = f.source;
-        f.flows
-            .entry((FlowNode::Account(from), FlowNode::Payee(payee)))
-            .or_default()
-            .apply(amount, sign);
-        f.payees.entry(FlowNode::Payee(payee)).or_default().apply(amount, sign);
-        let b = f.balances.entry(from).or_default();
-        *b = signed(*b, amount, sign.flip());
+        apply_at(
+            &mut f.flows,
+            (FlowNode::Account(from), FlowNode::Payee(payee)),
+            amount,
+            sign,
+        );
+        apply_at(&mut f.payees, FlowNode::Payee(payee), amount, sign);
+        apply_balance(&mut f.balances, from, amount, sign.flip());
         let Some(p) = self.projects.get_mut(project as usize) else {
             return;
         };
@@ -661,13 +686,9 @@ impl QueryIndex {
         };
         let source = f.source;
         let sink = FlowNode::Households(s.village);
-        f.flows
-            .entry((FlowNode::Account(from), sink))
-            .or_default()
-            .apply(amount, sign);
-        f.payees.entry(sink).or_default().apply(amount, sign);
-        let b = f.balances.entry(from).or_default();
-        *b = signed(*b, amount, sign.flip());
+        apply_at(&mut f.flows, (FlowNode::Account(from), sink), amount, sign);
+        apply_at(&mut f.payees, sink, amount, sign);
+        apply_balance(&mut f.balances, from, amount, sign.flip());
         // Distinct households: count a (household, village) pair while it has
         // at least one live payment.
         let key = (s.household, s.village);
@@ -690,11 +711,7 @@ impl QueryIndex {
             if let Some(r) = self.regions.get_mut(&code) {
                 r.agg.subsidies.apply(amount, sign);
                 r.agg.subsidies_by_category[s.category as usize].apply(amount, sign);
-                r.agg
-                    .subsidies_by_year
-                    .entry(s.period.year)
-                    .or_default()
-                    .apply(amount, sign);
+                apply_at(&mut r.agg.subsidies_by_year, s.period.year, amount, sign);
                 if let Some(delta) = households_delta {
                     r.agg.households = signed(r.agg.households, 1, delta);
                 }
@@ -711,5 +728,267 @@ impl Sign {
             Sign::Add => Sign::Sub,
             Sign::Sub => Sign::Add,
         }
+    }
+}
+
+impl QueryIndex {
+    /// Approximate heap bytes held (for the memory budget and metrics): the
+    /// tables' capacities times their element sizes, plus strings and map
+    /// nodes (counted at 48 bytes of overhead per B-tree entry).
+    pub fn approx_heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        const NODE: usize = 48;
+        let regions: usize = self
+            .regions
+            .values()
+            .map(|r| {
+                size_of::<(RegionCode, RegionInfo)>()
+                    + NODE
+                    + r.name.capacity()
+                    + r.children.capacity() * size_of::<RegionCode>()
+                    + r.agg.received_by_fund.len() * (size_of::<(u32, Tally)>() + NODE)
+                    + r.agg.subsidies_by_year.len() * (size_of::<(u16, Tally)>() + NODE)
+                    + r.agg.projects.capacity() * size_of::<u32>()
+            })
+            .sum();
+        let funds: usize = self
+            .funds
+            .iter()
+            .map(|f| {
+                f.title.capacity()
+                    + f.document_no.capacity()
+                    + f.flows.len() * (size_of::<((FlowNode, FlowNode), Tally)>() + NODE)
+                    + f.balances.len() * (size_of::<(AccountId, u64)>() + NODE)
+                    + f.payees.len() * (size_of::<(FlowNode, Tally)>() + NODE)
+            })
+            .sum::<usize>()
+            + self.funds.capacity() * size_of::<FundInfo>();
+        let projects: usize = self
+            .projects
+            .iter()
+            .map(|p| p.name.capacity() + p.implementer.capacity())
+            .sum::<usize>()
+            + self.projects.capacity() * size_of::<ProjectInfo>();
+        let payees: usize = self.payees.iter().map(|p| p.name.capacity()).sum::<usize>()
+            + self.payees.capacity() * size_of::<PayeeInfo>();
+        // hashbrown: one control byte per bucket besides the slot.
+        let hash_map = |capacity: usize, slot: usize| capacity * (slot + 1);
+        let ids = hash_map(self.fund_ids.capacity(), size_of::<(Ident, u32)>())
+            + hash_map(self.project_ids.capacity(), size_of::<(Ident, u32)>())
+            + hash_map(self.payee_ids.capacity(), size_of::<(Ident, u32)>());
+        let households = hash_map(
+            self.households.capacity(),
+            size_of::<((HouseholdRef, RegionCode), u32)>(),
+        );
+        regions + funds + projects + payees + ids + households + self.pending.capacity() * 16
+    }
+
+    /// Distinct (household, village) pairs with live payments.
+    pub fn household_count(&self) -> usize {
+        self.households.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledger_core::encoding::Bytes;
+    use ledger_core::entry::{FundIssue, Genesis, Payee, ProjectRegister, Reversal, Transfer};
+    use ledger_core::ids::{Date, Period, Text};
+    use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
+
+    type R<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+    fn entry(seq: u64, body: EntryBody) -> SequencedEntry {
+        // The index reads only the body: no signature is needed here.
+        let submission = Submission {
+            v: SUBMISSION_VERSION,
+            origin: "t.example/log".into(),
+            nonce: Bytes([seq as u8; 16]),
+            not_after_ms: 0,
+            body,
+        };
+        SequencedEntry {
+            v: 1,
+            seq,
+            time_ms: seq,
+            prev_hash: Bytes([0; 32]),
+            signed: SignedSubmission {
+                submission,
+                signatures: Vec::new(),
+            },
+        }
+    }
+
+    fn code(n: u64) -> R<RegionCode> {
+        Ok(RegionCode::new(n)?)
+    }
+
+    /// Everything a reader can see of the index, for before/after comparisons.
+    fn snapshot(q: &QueryIndex) -> String {
+        let regions: Vec<String> = q.regions().iter().map(|(c, r)| format!("{c}:{:?}", r.agg)).collect();
+        // A fund whose issue was reversed stays known, empty.
+        let funds: Vec<String> = q
+            .funds()
+            .iter()
+            .filter(|f| f.issued > 0 || !f.flows.is_empty())
+            .map(|f| format!("{} {} {:?} {:?} {:?}", f.id, f.issued, f.flows, f.balances, f.payees))
+            .collect();
+        let projects: Vec<String> = q.projects().iter().map(|p| format!("{} {:?}", p.id, p.paid)).collect();
+        format!("{regions:?}\n{funds:?}\n{projects:?}\n{:?}", q.households)
+    }
+
+    /// Each kind of money entry, reversed, leaves every aggregate exactly as
+    /// it was before the entry — and only reading the target back folds it in.
+    #[test]
+    fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
+        let (district, town, village) = (code(320_803_000_000)?, code(320_803_101_000)?, code(320_803_101_201)?);
+        let fund = Ident::new("F1")?;
+        let project = Ident::new("P1")?;
+        let t = |s: &str| Text::new(s);
+        let setup = [
+            EntryBody::Genesis(Genesis {
+                title: t("测试")?,
+                grants: Vec::new(),
+                regions: vec![
+                    RegionDef {
+                        code: district,
+                        name: "区".into(),
+                    },
+                    RegionDef {
+                        code: town,
+                        name: "镇".into(),
+                    },
+                    RegionDef {
+                        code: village,
+                        name: "村".into(),
+                    },
+                ],
+                cosign_rules: Vec::new(),
+                pseudonym_commitment: Bytes([0; 32]),
+                log_vkey: "t.example/log+00000000+AA".into(),
+            }),
+            EntryBody::FundIssue(FundIssue {
+                fund: fund.clone(),
+                title: t("资金")?,
+                document_no: t("文号")?,
+                source: FundSource::Central,
+                category: FundCategory::SpecialPoverty,
+                fiscal_year: 2019,
+                to: Account::Treasury(district),
+                amount: ledger_core::Fen::new(1_000_000)?,
+            }),
+            EntryBody::ProjectRegister(ProjectRegister {
+                project: project.clone(),
+                name: t("道路")?,
+                village,
+                category: ProjectCategory::VillageRoad,
+                budget: ledger_core::Fen::new(500_000)?,
+                implementer: t("镇政府")?,
+                start: Date::new(20190101)?,
+                end: Date::new(20191231)?,
+            }),
+        ];
+        let amount = ledger_core::Fen::new(1_000)?;
+        let money = vec![
+            EntryBody::FundIssue(FundIssue {
+                fund: Ident::new("F2")?,
+                title: t("资金二")?,
+                document_no: t("文号二")?,
+                source: FundSource::SocialDonation,
+                category: FundCategory::Other,
+                fiscal_year: 2020,
+                to: Account::Treasury(town),
+                amount,
+            }),
+            EntryBody::Transfer(Transfer {
+                fund: fund.clone(),
+                from: Account::Treasury(district),
+                to: Account::Treasury(village),
+                amount,
+                memo: t("拨付")?,
+            }),
+            EntryBody::Transfer(Transfer {
+                fund: fund.clone(),
+                from: Account::Treasury(district),
+                to: Account::Project(project.clone()),
+                amount,
+                memo: t("拨付")?,
+            }),
+            EntryBody::ProjectDisbursement(ProjectDisbursement {
+                fund: fund.clone(),
+                project: project.clone(),
+                from: Account::Treasury(district),
+                payee: Payee {
+                    id: Ident::new("C1")?,
+                    name: t("公司")?,
+                },
+                amount,
+                contract_ref: t("合同")?,
+                milestone: t("预付款")?,
+            }),
+            EntryBody::HouseholdSubsidy(HouseholdSubsidy {
+                fund: fund.clone(),
+                from: Account::Treasury(town),
+                household: HouseholdRef(Bytes([7; 32])),
+                masked_name: ledger_core::household::MaskedName::parse_masked("张*三")?,
+                village,
+                category: SubsidyCategory::MinimumLiving,
+                period: Period::new(2019, 3)?,
+                amount,
+            }),
+        ];
+        let state = LedgerState::new();
+        let effects = Effects::default();
+        for target in money {
+            let mut q = QueryIndex::default();
+            for (seq, body) in setup.iter().enumerate() {
+                q.record(&entry(seq as u64, body.clone()), &effects, &state);
+            }
+            // The town needs money of F1 for the subsidy case.
+            q.record(
+                &entry(
+                    3,
+                    EntryBody::Transfer(Transfer {
+                        fund: fund.clone(),
+                        from: Account::Treasury(district),
+                        to: Account::Treasury(town),
+                        amount: ledger_core::Fen::new(10_000)?,
+                        memo: t("拨付")?,
+                    }),
+                ),
+                &effects,
+                &state,
+            );
+            let before = snapshot(&q);
+            q.record(&entry(4, target.clone()), &effects, &state);
+            let during = snapshot(&q);
+            assert_ne!(before, during, "{target:?} changes the aggregates");
+            q.record(
+                &entry(
+                    5,
+                    EntryBody::Reversal(Reversal {
+                        target_seq: 4,
+                        reason: t("冲正")?,
+                    }),
+                ),
+                &effects,
+                &state,
+            );
+            assert_eq!(q.pending_reversals(), &[(5, 4)]);
+            assert_eq!(snapshot(&q), during, "nothing changes until the target is folded in");
+            assert!(!q.resolve_reversal(5, 3, &target), "only the pending pair");
+            assert!(q.resolve_reversal(5, 4, &target));
+            assert!(!q.resolve_reversal(5, 4, &target), "folded in once");
+            assert_eq!(snapshot(&q), before, "{target:?} reversed");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn memory_is_per_thing_not_per_entry() -> R {
+        let q = QueryIndex::default();
+        assert!(q.approx_heap_bytes() < 1024);
+        Ok(())
     }
 }

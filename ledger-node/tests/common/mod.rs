@@ -9,10 +9,10 @@ use axum::Router;
 use clap::Parser as _;
 use ledger_core::demo::{generate, DemoConfig, DemoLog};
 use ledger_core::keys::format_signing_key;
+use ledger_core::submission::SignedSubmission;
 use ledger_node::api::{router, AppState, Limits};
 use ledger_node::config::{Args, NodeConfig};
 use ledger_node::keyfile;
-use ledger_node::sequencer::SequencerOptions;
 use ledger_node::server::{start, Started};
 use ledger_node::store::StoreOptions;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -64,11 +64,8 @@ pub fn config(dir: &Path, limits: Limits) -> TestResult<NodeConfig> {
     ])?;
     let mut config = NodeConfig::resolve(&args).map_err(|e| format!("{e:#}"))?;
     config.limits = limits;
-    config.sequencer = SequencerOptions {
-        max_batch_entries: 8_192,
-        batch_window_ms: 1,
-        prune_every_entries: 1_000_000,
-    };
+    config.sequencer.max_batch_entries = 8_192;
+    config.sequencer.batch_window_ms = 1;
     config.store = StoreOptions {
         cache_bytes: 16 * 1024 * 1024,
     };
@@ -93,7 +90,7 @@ pub fn demo_node(name: &str, seed: u64, entries: u64, limits: Limits) -> TestRes
     let Started { app, sequencer } = start(&config(&dir, limits)?).map_err(|e| format!("{e:#}"))?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        for chunk in log.submissions.chunks(1_000) {
+        for chunk in demo_chunks(&log.submissions) {
             let results = ledger_node::api::write::submit_parsed(&app, chunk.iter().cloned().map(Ok).collect())
                 .await
                 .map_err(|e| e.to_string())?;
@@ -109,6 +106,25 @@ pub fn demo_node(name: &str, seed: u64, entries: u64, limits: Limits) -> TestRes
         log,
         sequencer: Some(sequencer),
     })
+}
+
+/// The demo submissions in request-sized chunks, in order. An admin entry
+/// (genesis, a grant, a revocation…) ends its chunk: the write path may check
+/// signers against the keys granted *before* the request, so a key's grant
+/// and its first use must not share one.
+pub fn demo_chunks(submissions: &[SignedSubmission]) -> Vec<&[SignedSubmission]> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for (i, s) in submissions.iter().enumerate() {
+        if s.submission.body.kind().is_admin() || i + 1 - start == 1_000 {
+            chunks.push(&submissions[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < submissions.len() {
+        chunks.push(&submissions[start..]);
+    }
+    chunks
 }
 
 /// A node with a log key but no entries (before genesis).
