@@ -225,15 +225,23 @@ pub struct RotateArgs {
     /// Why (scheduled rotation, suspected compromise, …).
     #[arg(long, default_value = "scheduled rotation")]
     pub reason: String,
+    /// The outgoing log key's endorsement of the new key (128 hex digits, as
+    /// `ledger-node prepare-rotation` prints): admins alone cannot rotate.
+    #[arg(long, value_name = "HEX")]
+    pub endorsement: String,
 }
 
 /// Build and send a `LogKeyRotate`.
 pub fn rotate(args: &RotateArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     let vkey = keys::vkey_arg(&args.vkey)?;
     parse_verifier_key(&vkey).usage_err("--vkey")?;
+    let endorsement = ledger_core::encoding::Bytes::<64>::from_hex(&args.endorsement)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .usage_err("--endorsement")?;
     let body = EntryBody::LogKeyRotate {
         log_vkey: vkey,
         reason: Text::new(&args.reason).usage_err("--reason")?,
+        endorsement,
     };
     post_body(&args.sign, body, timeout_s, quiet)
 }

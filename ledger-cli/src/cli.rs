@@ -41,7 +41,7 @@ pub enum Command {
     Revoke(crate::admin::RevokeArgs),
     /// Rotate the log's checkpoint key (admin entry, LogKeyRotate).
     #[command(
-        after_help = "Example:\n  VKEY=$(ledger-node prepare-rotation --data /srv/ledger)\n  ledger rotate-log-key --node http://127.0.0.1:8080 --key admin-1.key --vkey \"$VKEY\" --reason \"年度轮换\"\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger-node prepare-rotation --data /srv/ledger > rotation.txt   # line 1: new key, line 2: endorsement\n  ledger rotate-log-key --node http://127.0.0.1:8080 --key admin-1.key --vkey \"$(sed -n 1p rotation.txt)\" \\\n    --endorsement \"$(sed -n 2p rotation.txt)\" --reason \"年度轮换\"\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     RotateLogKey(crate::admin::RotateArgs),
     /// Build (and post or write) a genesis entry.

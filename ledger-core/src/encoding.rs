@@ -23,6 +23,8 @@ pub const DOMAIN_ENTRY_HASH: &[u8] = b"SunshineLedger/v1/entry\0";
 pub const DOMAIN_RECEIPT: &[u8] = b"SunshineLedger/v1/receipt\0";
 /// Domain prefix inside the keyed blake3 hash of a resident ID.
 pub const DOMAIN_HOUSEHOLD: &[u8] = b"SunshineLedger/v1/household\0";
+/// Domain prefix of the outgoing log key's endorsement of a rotation.
+pub const DOMAIN_LOG_ROTATION: &[u8] = b"SunshineLedger/v1/log-rotation\0";
 /// Domain prefix of the submission id (idempotency key) hash.
 pub const DOMAIN_SUBMISSION_ID: &[u8] = b"SunshineLedger/v1/submission-id\0";
 

@@ -436,6 +436,11 @@ pub enum EntryBody {
         log_vkey: String,
         /// Why (scheduled rotation, suspected compromise, …).
         reason: Text,
+        /// Signature by the *outgoing* log key over
+        /// `DOMAIN_LOG_ROTATION ‖ origin ‖ 0x00 ‖ new log_vkey`: admins alone
+        /// cannot move the log to a key of their choosing, so an auditor who
+        /// pins the log key can follow every rotation from it.
+        endorsement: crate::keys::SignatureBytes,
     },
 }
 

@@ -78,6 +78,22 @@ pub fn is_strong_key(key: &PublicKey) -> bool {
     }
 }
 
+/// The message the outgoing log key signs to endorse a rotation:
+/// `DOMAIN_LOG_ROTATION ‖ origin ‖ 0x00 ‖ new_vkey`.
+pub fn rotation_message(origin: &str, new_vkey: &str) -> Vec<u8> {
+    let mut message = crate::encoding::DOMAIN_LOG_ROTATION.to_vec();
+    message.extend_from_slice(origin.as_bytes());
+    message.push(0);
+    message.extend_from_slice(new_vkey.as_bytes());
+    message
+}
+
+/// Endorse a rotation to `new_vkey` with the outgoing log key.
+pub fn endorse_rotation(outgoing: &ed25519_dalek::SigningKey, origin: &str, new_vkey: &str) -> SignatureBytes {
+    use ed25519_dalek::Signer as _;
+    Bytes(outgoing.sign(&rotation_message(origin, new_vkey)).to_bytes())
+}
+
 /// Why a key file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyFileError {

@@ -399,15 +399,10 @@ impl LedgerState {
     pub fn reversed_by(&self, seq: u64) -> Option<u64> {
         self.moves.get(&seq).and_then(|m| m.reversed_by)
     }
-    /// Has this nonce been used (and not yet forgotten after expiry)?
+    /// Has this nonce been used? Nonces are never forgotten: the node and
+    /// every replay must agree on which nonces are taken, whatever the time.
     pub fn nonce_used(&self, nonce: &Bytes<16>) -> bool {
         self.nonces.contains_key(nonce)
-    }
-
-    /// Forget nonces whose submissions expired before `now_ms`: any replay of
-    /// them is refused as expired anyway. Bounds memory on a long-lived node.
-    pub fn prune_nonces(&mut self, now_ms: u64) {
-        self.nonces.retain(|_, not_after| *not_after >= now_ms);
     }
 
     /// Check every rule for the entry `seq` sequenced at `time_ms` and, only if
@@ -463,7 +458,19 @@ impl LedgerState {
         }
 
         // Content rules, computing what the entry touches, without mutating.
-        let (regions, staged) = self.check_content(seq, body)?;
+        // Cheap first: every signer must be a key this log granted and did not
+        // revoke, before any content work is done for an unauthorised sender.
+        let signers: Vec<PublicKey> = verified.signers().copied().collect();
+        for signer in &signers {
+            let rec = self.keys.get(signer).ok_or(RuleError::UnknownKey(*signer))?;
+            if let Some(revoked_seq) = rec.revoked_seq {
+                return Err(RuleError::RevokedKey {
+                    key: *signer,
+                    revoked_seq,
+                });
+            }
+        }
+        let (regions, staged) = self.check_content(seq, body, &signers)?;
 
         // Authorization: every signer known, valid, in role and scope; enough of them.
         let authorised = self.check_signers(seq, time_ms, kind, &regions, verified)?;
@@ -501,8 +508,12 @@ impl LedgerState {
                 "origin must be 1-128 characters without spaces or '+'".into(),
             ));
         }
-        if genesis.log_vkey.split('+').next() != Some(origin.as_str()) {
-            return Err(RuleError::Genesis("the log key's name must be the origin".into()));
+        if genesis.log_vkey.split('+').next() != Some(origin.as_str())
+            || crate::checkpoint::LogVerifier::from_vkey(&genesis.log_vkey).is_err()
+        {
+            return Err(RuleError::Genesis(
+                "the log key must be an Ed25519 signed-note key named after the origin".into(),
+            ));
         }
         if genesis.grants.len() > MAX_ITEMS_PER_ENTRY || genesis.regions.len() > crate::region::MAX_REGIONS {
             return Err(RuleError::Genesis("too many grants or regions".into()));
@@ -607,7 +618,12 @@ impl LedgerState {
     }
 
     /// Content rules; returns the regions concerned and the staged money move.
-    fn check_content(&self, seq: u64, body: &EntryBody) -> Result<(Vec<RegionCode>, Staged), RuleError> {
+    fn check_content(
+        &self,
+        seq: u64,
+        body: &EntryBody,
+        signers: &[PublicKey],
+    ) -> Result<(Vec<RegionCode>, Staged), RuleError> {
         let none = Staged {
             debit: None,
             credit: None,
@@ -618,6 +634,28 @@ impl LedgerState {
                 check_grant_shape(grant, &self.regions)?;
                 if self.keys.contains_key(&grant.key) {
                     return Err(RuleError::DuplicateKey(grant.key));
+                }
+                // No one grants more than they hold: an admin grant's kinds and
+                // validity must lie within every signing admin's own.
+                if grant.role == Role::Admin {
+                    for signer in signers {
+                        let Some(rec) = self.keys.get(signer) else { continue };
+                        let kinds_held = grant.scope.kinds.iter().all(|k| rec.grant.scope.kinds.contains(k));
+                        let window_held = grant.valid_from_ms >= rec.grant.valid_from_ms
+                            && grant.valid_until_ms <= rec.grant.valid_until_ms;
+                        if !kinds_held || !window_held {
+                            return Err(RuleError::OutOfScope {
+                                key: *signer,
+                                kind: EntryKind::KeyGrant.name(),
+                                region: grant
+                                    .scope
+                                    .regions
+                                    .first()
+                                    .copied()
+                                    .unwrap_or(first_district(&self.regions)?),
+                            });
+                        }
+                    }
                 }
                 Ok((grant.scope.regions.clone(), none))
             }
@@ -641,8 +679,22 @@ impl LedgerState {
                 check_cosign_rules(cosign_rules)?;
                 Ok((vec![first_district(&self.regions)?], none))
             }
-            EntryBody::LogKeyRotate { log_vkey, .. } => {
+            EntryBody::LogKeyRotate {
+                log_vkey, endorsement, ..
+            } => {
                 let origin = self.origin.as_deref().unwrap_or_default();
+                // The outgoing log key must endorse its successor.
+                let current = self.log_vkey().unwrap_or_default();
+                let endorsed = crate::keys::parse_verifier_key(current).ok().is_some_and(|(_, key)| {
+                    let signature = ed25519_dalek::Signature::from_bytes(endorsement.as_bytes());
+                    key.verify_strict(&crate::keys::rotation_message(origin, log_vkey), &signature)
+                        .is_ok()
+                });
+                if !endorsed {
+                    return Err(RuleError::Malformed(
+                        "the rotation is not endorsed by the outgoing log key (ledger-node prepare-rotation prints the endorsement)".into(),
+                    ));
+                }
                 if log_vkey.split('+').next() != Some(origin)
                     || crate::checkpoint::LogVerifier::from_vkey(log_vkey).is_err()
                 {
@@ -717,6 +769,13 @@ impl LedgerState {
                 Ok((vec![p.village], none))
             }
             EntryBody::ProjectDisbursement(d) => {
+                // Payees are organisations; a private person's resident ID
+                // must never be published as a payee id.
+                if crate::household::ResidentId::parse(d.payee.id.as_str()).is_ok() {
+                    return Err(RuleError::Malformed(
+                        "a payee id must not be a resident ID (pay households with household_subsidy)".into(),
+                    ));
+                }
                 self.require_fund(&d.fund)?;
                 let project = self
                     .projects

@@ -1006,3 +1006,103 @@ fn auditor_keys_are_granted_without_kinds_and_sign_nothing() -> Result<(), Box<d
     );
     Ok(())
 }
+
+/// A replayed demo state and a helper to sign bodies for it.
+fn demo_state() -> Result<(ledger_core::demo::DemoLog, ledger_core::rules::LedgerState, u64), Box<dyn std::error::Error>>
+{
+    let log = ledger_core::demo::generate(&ledger_core::demo::DemoConfig {
+        seed: 5,
+        target_entries: 300,
+        now_ms: 1_800_000_000_000,
+    })?;
+    let mut state = ledger_core::rules::LedgerState::new();
+    let mut seq = 0u64;
+    for s in &log.submissions {
+        state.apply(seq, 1_800_000_000_000, &s.clone().verify()?)?;
+        seq += 1;
+    }
+    Ok((log, state, seq))
+}
+
+fn body_submission(
+    origin: &str,
+    body: ledger_core::entry::EntryBody,
+    nonce: u8,
+) -> ledger_core::submission::Submission {
+    ledger_core::submission::Submission {
+        v: 1,
+        origin: origin.to_string(),
+        nonce: ledger_core::encoding::Bytes([nonce; 16]),
+        not_after_ms: 1_800_000_000_000 + 3_600_000,
+        body,
+    }
+}
+
+#[test]
+fn an_admin_cannot_grant_more_than_it_holds() -> Result<(), Box<dyn std::error::Error>> {
+    use ledger_core::entry::{EntryBody, EntryKind};
+    use ledger_core::keys::{KeyGrant, Role, Scope};
+    let (log, mut state, seq) = demo_state()?;
+    let admins: Vec<&ed25519_dalek::SigningKey> = log.admins.iter().map(|a| &a.key).collect();
+    let new_admin = ed25519_dalek::SigningKey::from_bytes(&[71; 32]);
+    let grant = |valid_until_ms: u64| -> Result<EntryBody, Box<dyn std::error::Error>> {
+        Ok(EntryBody::KeyGrant(KeyGrant {
+            key: ledger_core::encoding::Bytes(new_admin.verifying_key().to_bytes()),
+            holder: ledger_core::ids::Text::new("区财政局 新管理员")?,
+            role: Role::Admin,
+            scope: Scope {
+                regions: vec![ledger_core::RegionCode::parse("320803000000")?],
+                kinds: vec![EntryKind::KeyGrant],
+            },
+            valid_from_ms: 1_546_272_000_000,
+            valid_until_ms,
+        }))
+    };
+    // Valid for longer than the granting admins' own keys: refused.
+    let too_long = body_submission(&log.origin, grant(u64::MAX - 1)?, 211)
+        .sign(&admins)
+        .verify()?;
+    assert_eq!(
+        state.apply(seq, 1_800_000_000_000, &too_long).map_err(|e| e.code()),
+        Err("out_of_scope")
+    );
+    // Within their window and kinds: granted.
+    let within = body_submission(&log.origin, grant(4_000_000_000_000)?, 212)
+        .sign(&admins)
+        .verify()?;
+    assert!(state.apply(seq, 1_800_000_000_000, &within).is_ok());
+    Ok(())
+}
+
+#[test]
+fn a_resident_id_is_never_accepted_as_a_payee_id() -> Result<(), Box<dyn std::error::Error>> {
+    use ledger_core::entry::{Account, EntryBody, Payee, ProjectDisbursement};
+    let (log, mut state, seq) = demo_state()?;
+    let project = state.projects().next().ok_or("no project")?.clone();
+    let fund = state.funds().next().ok_or("no fund")?.id.clone();
+    let operator = log
+        .district_operators()
+        .first()
+        .map(|o| o.key.clone())
+        .ok_or("no operator")?;
+    let body = EntryBody::ProjectDisbursement(ProjectDisbursement {
+        fund,
+        project: project.id.clone(),
+        from: Account::Project(project.id.clone()),
+        payee: Payee {
+            id: ledger_core::ids::Ident::new("11010519491231002X")?,
+            name: ledger_core::ids::Text::new("张小三")?,
+        },
+        amount: ledger_core::Fen::new(100)?,
+        contract_ref: ledger_core::ids::Text::new("HT-1")?,
+        milestone: ledger_core::ids::Text::new("进度款")?,
+    });
+    let submission = body_submission(&log.origin, body, 213).sign(&[&operator]).verify()?;
+    let err = state
+        .apply(seq, 1_800_000_000_000, &submission)
+        .err()
+        .ok_or("accepted a resident ID as payee")?;
+    assert_eq!(err.code(), "malformed");
+    assert!(err.to_string().contains("resident ID"), "{err}");
+    Ok(())
+}

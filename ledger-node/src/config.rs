@@ -191,7 +191,6 @@ impl NodeConfig {
             sequencer: SequencerOptions {
                 max_batch_entries,
                 batch_window_ms: args.batch_window_ms.or(file.batch_window_ms).unwrap_or(1).min(100),
-                prune_every_entries: 100_000,
             },
             store: StoreOptions {
                 cache_bytes: args.cache_mib.or(file.cache_mib).unwrap_or(64).clamp(8, 4096) * 1024 * 1024,

@@ -21,9 +21,13 @@ fn main() -> ExitCode {
     }
     if let Some(Command::PrepareRotation) = &args.command {
         return match ledger_node::server::prepare_rotation(&config) {
-            Ok(vkey) => {
+            Ok((vkey, endorsement)) => {
+                // Two plain lines on stdout for scripts: the key, then the endorsement.
                 println!("{vkey}");
-                eprintln!("prepared keys/log-next.key; now post a log_key_rotate entry naming this key (ledger rotate-log-key)");
+                println!("{endorsement}");
+                eprintln!(
+                    "prepared keys/log-next.key; admins now post the rotation:\n  ledger rotate-log-key --node URL --key ADMIN.key --vkey '{vkey}' --endorsement {endorsement}"
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => {

@@ -46,8 +46,6 @@ pub struct SequencerOptions {
     /// How long to wait for more submissions once the first has arrived,
     /// to fill a batch (0: take what is queued and go).
     pub batch_window_ms: u64,
-    /// Prune expired nonces every this many entries.
-    pub prune_every_entries: u64,
 }
 
 /// The log keys the sequencer can sign with, by verifier key string.
@@ -119,7 +117,6 @@ pub fn spawn(
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("sequencer".into()).spawn(move || {
         let mut signers = signers;
-        let mut since_prune = 0u64;
         while let Some(first) = rx.blocking_recv() {
             let mut jobs = vec![first];
             let mut count = jobs[0].items.len();
@@ -143,13 +140,6 @@ pub fn spawn(
                 );
                 std::process::exit(70);
             }
-            since_prune += count as u64;
-            if since_prune >= options.prune_every_entries {
-                since_prune = 0;
-                if let Ok(mut ledger) = shared.ledger.write() {
-                    ledger.state.prune_nonces(now_ms());
-                }
-            }
         }
         if let Err(e) = shared.store.flush() {
             tracing::error!(error = %e, "final flush failed");
@@ -163,7 +153,7 @@ enum Outcome {
     /// Rejected; nothing written.
     Rejected(ApiError),
     /// Already in the log before this batch: answer with its receipt.
-    Existing(u64),
+    Existing(u64, Hash32),
     /// Appended in this batch at this seq.
     Appended(u64),
 }
@@ -188,15 +178,35 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
                     results.push(Outcome::Appended(*seq));
                     continue;
                 }
-                match shared.store.seq_for_submission(&id) {
+                // Only a submission whose nonce the log has seen can already be
+                // in the store: skip the store lookup for the others (the
+                // common case). Nonces are never forgotten, so this is exact.
+                let submission = verified.submission();
+                let may_be_stored =
+                    ledger.state.nonce_used(&submission.nonce) || matches!(submission.body, EntryBody::Genesis(_));
+                let stored = if may_be_stored {
+                    shared.store.seq_for_submission(&id)
+                } else {
+                    Ok(None)
+                };
+                match stored {
                     Ok(Some(seq)) => {
-                        results.push(Outcome::Existing(seq));
+                        results.push(Outcome::Existing(seq, id));
                         continue;
                     }
                     Ok(None) => {}
                     Err(e) => {
                         tracing::error!(error = %e, "reading the idempotency index");
                         return true;
+                    }
+                }
+                // A genesis must name the log key this node holds: otherwise anyone
+                // could found the log with their own admins, or a genesis naming a
+                // key the node cannot sign with would stop the sequencer.
+                if let EntryBody::Genesis(genesis) = &verified.submission().body {
+                    if !signers.has(&genesis.log_vkey) {
+                        results.push(Outcome::Rejected(ApiError::unknown_log_key(&genesis.log_vkey)));
+                        continue;
                     }
                 }
                 // A log-key rotation is only accepted if this node holds the new key.
@@ -251,12 +261,12 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
         }
         // Balances of every (account, fund) touched, as of the batch's end.
         let mut touched = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (_, effects, _, _) in &appended {
             if let Some(fund) = &effects.fund {
                 for account in &effects.accounts {
-                    let pair = (account.clone(), fund.clone());
-                    if !touched.contains(&pair) {
-                        touched.push(pair);
+                    if seen.insert((account, fund)) {
+                        touched.push((account.clone(), fund.clone()));
                     }
                 }
             }
@@ -312,19 +322,32 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
             ),
             Err(_) => return true,
         };
-        for (entry, _, chain_hash, leaf) in &appended {
-            // The key in force once this entry is in the tree (see LedgerState::log_vkey_for_size).
-            let key_vkey = key_history
-                .iter()
-                .rev()
-                .find(|(from, _)| *from <= entry.seq + 1)
-                .map(|(_, k)| k.as_str())
-                .unwrap_or_default();
-            if let Some((_, key)) = signers.get(key_vkey) {
-                let receipt =
-                    Receipt::new(&origin, entry.seq, entry.signed.id(), *chain_hash, *leaf, entry.time_ms).sign(key);
-                receipts_by_seq.insert(entry.seq, receipt);
-            }
+        // Sign the receipts on every core (an Ed25519 signature each: the
+        // largest CPU cost of a commit after storage).
+        let signers_ref: &Signers = signers;
+        let signed: Vec<(u64, SignedReceipt)> = {
+            use rayon::prelude::*;
+            appended
+                .par_iter()
+                .zip(batch.entries.par_iter())
+                .filter_map(|((entry, _, chain_hash, leaf), new)| {
+                    // The key in force once this entry is in the tree (see LedgerState::log_vkey_for_size).
+                    let key_vkey = key_history
+                        .iter()
+                        .rev()
+                        .find(|(from, _)| *from <= entry.seq + 1)
+                        .map(|(_, k)| k.as_str())
+                        .unwrap_or_default();
+                    let (_, key) = signers_ref.get(key_vkey)?;
+                    let receipt =
+                        Receipt::new(&origin, entry.seq, new.submission_id, *chain_hash, *leaf, entry.time_ms)
+                            .sign(key);
+                    Some((entry.seq, receipt))
+                })
+                .collect()
+        };
+        receipts_by_seq.extend(signed);
+        for (entry, _, _, _) in &appended {
             if let EntryBody::LogKeyRotate { log_vkey, .. } = &entry.signed.submission.body {
                 promote_next_log_key(shared, log_vkey);
             }
@@ -337,7 +360,7 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
             .map(|outcome| match outcome {
                 Outcome::Rejected(e) => Err(e),
                 Outcome::Appended(seq) => receipts_by_seq.get(&seq).cloned().ok_or_else(ApiError::storage_failed),
-                Outcome::Existing(seq) => existing_receipt(shared, signers, seq),
+                Outcome::Existing(seq, id) => existing_receipt(shared, signers, seq, &id),
             })
             .collect();
         // The client may have gone away; the entry is durable regardless.
@@ -348,13 +371,28 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
 
 /// Rebuild the receipt of an entry already in the log (an idempotent retry).
 /// Ed25519 signatures are deterministic, so it is byte-identical to the first.
-pub fn existing_receipt(shared: &Shared, signers: &Signers, seq: u64) -> Result<SignedReceipt, ApiError> {
+pub fn existing_receipt(
+    shared: &Shared,
+    signers: &Signers,
+    seq: u64,
+    expected_id: &Hash32,
+) -> Result<SignedReceipt, ApiError> {
     let bytes = shared
         .store
         .entry(seq)
         .map_err(|_| ApiError::storage_failed())?
         .ok_or_else(ApiError::storage_failed)?;
     let decoded = SequencedEntry::decode(&bytes).map_err(|_| ApiError::storage_failed())?;
+    // Verify on read: the idempotency index must point at this very submission.
+    if decoded.entry.signed.id() != *expected_id {
+        tracing::error!(
+            seq,
+            "the idempotency index points at another entry: the store is damaged"
+        );
+        return Err(ApiError::internal(format!(
+            "the store's idempotency index is damaged at entry {seq}"
+        )));
+    }
     let (origin, vkey) = {
         let ledger = shared.ledger.read().map_err(|_| ApiError::storage_failed())?;
         (

@@ -165,10 +165,14 @@ async fn shutdown_signal() {
     }
 }
 
-/// `prepare-rotation`: create `keys/log-next.key` and print its verifier key.
-pub fn prepare_rotation(config: &NodeConfig) -> Result<String> {
-    let (origin, _) = keyfile::read_signing_key(&keyfile::log_key_path(&config.data_dir))?;
+/// `prepare-rotation`: create `keys/log-next.key`; returns its verifier key
+/// and the outgoing log key's endorsement of it (hex), both of which the
+/// admins put in the `log_key_rotate` entry.
+pub fn prepare_rotation(config: &NodeConfig) -> Result<(String, String)> {
+    let (origin, outgoing) = keyfile::read_signing_key(&keyfile::log_key_path(&config.data_dir))?;
     let path = keyfile::next_log_key_path(&config.data_dir);
     let key = keyfile::create_signing_key(&path, &origin)?;
-    Ok(ledger_core::keys::verifier_key_string(&origin, &key.verifying_key()))
+    let vkey = ledger_core::keys::verifier_key_string(&origin, &key.verifying_key());
+    let endorsement = ledger_core::keys::endorse_rotation(&outgoing, &origin, &vkey);
+    Ok((vkey, endorsement.to_hex()))
 }

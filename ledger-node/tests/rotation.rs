@@ -16,7 +16,12 @@ use ledger_node::server::{prepare_rotation, start};
 use ledger_node::store::{Store, StoreOptions};
 use support::{config, demo_folder, now_ms, post_all, stop, TestResult};
 
-fn rotation(origin: &str, vkey: &str, nonce: u8) -> Result<Submission, Box<dyn std::error::Error>> {
+fn rotation(
+    origin: &str,
+    vkey: &str,
+    endorsement: ledger_core::keys::SignatureBytes,
+    nonce: u8,
+) -> Result<Submission, Box<dyn std::error::Error>> {
     Ok(Submission {
         v: 1,
         origin: origin.to_string(),
@@ -25,6 +30,7 @@ fn rotation(origin: &str, vkey: &str, nonce: u8) -> Result<Submission, Box<dyn s
         body: EntryBody::LogKeyRotate {
             log_vkey: vkey.to_string(),
             reason: Text::new("年度密钥轮换")?,
+            endorsement,
         },
     })
 }
@@ -73,24 +79,35 @@ fn rotated_log_key_signs_from_the_next_checkpoint_and_survives_restart() -> Test
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
     let stranger_vkey = ledger_core::keys::verifier_key_string(&log.origin, &stranger.verifying_key());
     let admin = &log.admins[0].key;
+    let stranger_endorsement = ledger_core::keys::endorse_rotation(&log.log_key, &log.origin, &stranger_vkey);
     let refused = runtime.block_on(submit_parsed(
         &started.app,
-        vec![Ok(rotation(&log.origin, &stranger_vkey, 1)?.sign(&[admin]))],
+        vec![Ok(
+            rotation(&log.origin, &stranger_vkey, stranger_endorsement, 1)?.sign(&[admin])
+        )],
     ))?;
     assert_eq!(refused[0].as_ref().err().map(|e| e.code), Some("unknown_log_key"));
     // An operator may not rotate the log key.
-    let new_vkey = prepare_rotation(&config)?;
+    let (new_vkey, endorsement_hex) = prepare_rotation(&config)?;
+    let endorsement = ledger_core::encoding::Bytes::<64>::from_hex(&endorsement_hex)?;
+    // Admins alone cannot rotate: the endorsement must be the outgoing log key's.
+    let self_endorsed = ledger_core::keys::endorse_rotation(admin, &log.origin, &new_vkey);
+    let forged = runtime.block_on(submit_parsed(
+        &started.app,
+        vec![Ok(rotation(&log.origin, &new_vkey, self_endorsed, 4)?.sign(&[admin]))],
+    ))?;
+    assert_eq!(forged[0].as_ref().err().map(|e| e.code), Some("malformed"));
     let operator = &log.operators[0].key;
     let by_operator = runtime.block_on(submit_parsed(
         &started.app,
-        vec![Ok(rotation(&log.origin, &new_vkey, 2)?.sign(&[operator]))],
+        vec![Ok(rotation(&log.origin, &new_vkey, endorsement, 2)?.sign(&[operator]))],
     ))?;
     assert_eq!(by_operator[0].as_ref().err().map(|e| e.code), Some("out_of_scope"));
 
     let receipts = post_all(
         &runtime,
         &started,
-        &[rotation(&log.origin, &new_vkey, 3)?.sign(&[admin])],
+        &[rotation(&log.origin, &new_vkey, endorsement, 3)?.sign(&[admin])],
     )?;
     let rotation_seq = receipts[0].receipt.seq;
     assert_eq!(rotation_seq, 400);

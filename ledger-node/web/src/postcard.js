@@ -207,7 +207,7 @@ function body(r) {
       data = { target_seq: r.u64(), reason: r.str() };
       break;
     case 'LogKeyRotate':
-      data = { log_vkey: r.str(), reason: r.str() };
+      data = { log_vkey: r.str(), reason: r.str(), endorsement: hex(r.bytes(64)) };
       break;
     default:
       throw new DecodeError(`未知的条目类型 ${kind}`);
