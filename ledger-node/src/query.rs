@@ -991,4 +991,94 @@ mod tests {
         assert!(q.approx_heap_bytes() < 1024);
         Ok(())
     }
+
+    /// The memory budget at a million entries: 1,000,000 subsidies to
+    /// 125,000 households (the demo's ratio) in 342 villages. Run with
+    /// `cargo test -p ledger-node --lib -- --ignored --nocapture scale`.
+    #[test]
+    #[ignore = "a million records: a measurement, not a check"]
+    fn scale_one_million_subsidies() -> R {
+        let district = code(320_803_000_000)?;
+        let mut regions = vec![RegionDef {
+            code: district,
+            name: "区".into(),
+        }];
+        let mut villages = Vec::new();
+        for t in 1..=19u64 {
+            let town = code(320_803_000_000 + t * 1000)?;
+            regions.push(RegionDef {
+                code: town,
+                name: format!("镇{t}"),
+            });
+            for v in 1..=18u64 {
+                let village = code(town.get() + 200 + v)?;
+                regions.push(RegionDef {
+                    code: village,
+                    name: format!("村{t}-{v}"),
+                });
+                villages.push((town, village));
+            }
+        }
+        let state = LedgerState::new();
+        let effects = Effects::default();
+        let mut q = QueryIndex::default();
+        let genesis = Genesis {
+            title: Text::new("测试")?,
+            grants: Vec::new(),
+            regions,
+            cosign_rules: Vec::new(),
+            pseudonym_commitment: Bytes([0; 32]),
+            log_vkey: "t.example/log+00000000+AA".into(),
+        };
+        q.record(&entry(0, EntryBody::Genesis(genesis)), &effects, &state);
+        for f in 0..20u64 {
+            let issue = FundIssue {
+                fund: Ident::new(&format!("F{f}"))?,
+                title: Text::new("资金")?,
+                document_no: Text::new("文号")?,
+                source: FundSource::Provincial,
+                category: FundCategory::SocialSecurity,
+                fiscal_year: 2019,
+                to: Account::Treasury(district),
+                amount: ledger_core::Fen::new(10_000_000_000_000)?,
+            };
+            q.record(&entry(1 + f, EntryBody::FundIssue(issue)), &effects, &state);
+        }
+        let mut template = entry(
+            0,
+            EntryBody::Reversal(Reversal {
+                target_seq: 0,
+                reason: Text::new("x")?,
+            }),
+        );
+        let started = std::time::Instant::now();
+        for i in 0..1_000_000u64 {
+            let household = i % 125_000;
+            let (town, village) = villages[(household % villages.len() as u64) as usize];
+            let mut href = [0u8; 32];
+            href[..8].copy_from_slice(&household.to_le_bytes());
+            template.seq = 100 + i;
+            template.signed.submission.body = EntryBody::HouseholdSubsidy(HouseholdSubsidy {
+                fund: Ident::new(&format!("F{}", i % 20))?,
+                from: Account::Treasury(if i % 3 == 0 { district } else { town }),
+                household: HouseholdRef(Bytes(href)),
+                masked_name: ledger_core::household::MaskedName::parse_masked("张*三")?,
+                village,
+                category: SubsidyCategory::ALL[(i % 8) as usize],
+                period: Period::new(2019 + (i % 2) as u16, (i % 12) as u8 + 1)?,
+                amount: ledger_core::Fen::new(10_000)?,
+            });
+            q.record(&template, &effects, &state);
+        }
+        let bytes = q.approx_heap_bytes();
+        println!(
+            "1,000,000 subsidies, {} (household, village) pairs: ≈ {:.1} MiB, {:.1} s",
+            q.household_count(),
+            bytes as f64 / 1_048_576.0,
+            started.elapsed().as_secs_f64()
+        );
+        assert_eq!(q.household_count(), 125_000);
+        assert!(bytes < 16 * 1024 * 1024);
+        Ok(())
+    }
 }
