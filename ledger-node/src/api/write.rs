@@ -197,11 +197,21 @@ pub async fn submit_parsed(
     {
         // Cheap first: refuse submissions signed by keys this log never granted
         // (or revoked) before spending a signature verification on them.
+        // Keys granted by this very request count as known: a request may
+        // grant a key and then use it.
+        let granted_here: std::collections::HashSet<_> = parsed
+            .iter()
+            .filter_map(|item| match item.as_ref().map(|s| &s.submission.body) {
+                Ok(ledger_core::entry::EntryBody::KeyGrant(grant)) => Some(grant.key),
+                _ => None,
+            })
+            .collect();
         let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
         let has_genesis = ledger.state.origin().is_some();
         for item in parsed {
             let outcome = item.and_then(|s| {
                 let unauthorised = s.signatures.iter().find_map(|sig| match ledger.state.key(&sig.key) {
+                    None if granted_here.contains(&sig.key) => None,
                     None => Some(RuleError::UnknownKey(sig.key)),
                     Some(rec) => rec.revoked_seq.map(|revoked_seq| RuleError::RevokedKey {
                         key: sig.key,
