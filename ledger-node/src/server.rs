@@ -128,6 +128,17 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
         config.data_dir.display(),
         app.shared.committed()
     );
+    // The per-address rate limiter keeps a cell per client address: forget
+    // the idle ones every minute so its memory stays bounded.
+    let limiter = app.read_limiter.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    });
     let router = api::router(app.clone());
     let shared = app.shared.clone();
     drop(app);

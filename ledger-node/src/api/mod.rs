@@ -78,7 +78,7 @@ pub struct AppState {
     /// Witnesses whose cosignatures the node collects.
     pub witnesses: Arc<Vec<WitnessVerifier>>,
     /// Serialises updates of the cosigned checkpoint.
-    pub cosign_lock: Arc<tokio::sync::Mutex<()>>,
+    pub cosign_lock: Arc<std::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -99,7 +99,7 @@ impl AppState {
             limits,
             read_limiter: Arc::new(limiter),
             witnesses: Arc::new(Vec::new()),
-            cosign_lock: Arc::new(tokio::sync::Mutex::new(())),
+            cosign_lock: Arc::new(std::sync::Mutex::new(())),
         }
     }
 

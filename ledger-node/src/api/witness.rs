@@ -52,7 +52,11 @@ pub struct CosignatureAccepted {
 }
 
 async fn witnesses(State(app): State<AppState>) -> Result<Json<WitnessesInfo>, ApiError> {
-    let (cosigned_size, cosignatures) = match load_cosigned(&app)? {
+    off_workers(move || witnesses_blocking(&app)).await
+}
+
+fn witnesses_blocking(app: &AppState) -> Result<Json<WitnessesInfo>, ApiError> {
+    let (cosigned_size, cosignatures) = match load_cosigned(app)? {
         Some((size, count)) => (Some(size), count),
         None => (None, 0),
     };
@@ -96,7 +100,21 @@ async fn cosigned_checkpoint(State(app): State<AppState>) -> Result<Response, Ap
         .into_response())
 }
 
+/// Run lock-taking, store-touching work on the blocking pool: the ledger
+/// lock may be held by the sequencer for a whole batch.
+async fn off_workers<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::internal("the witness task failed"))?
+}
+
 async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<Json<CosignatureAccepted>, ApiError> {
+    off_workers(move || post_cosignature_blocking(&app, &body)).await
+}
+
+fn post_cosignature_blocking(app: &AppState, body: &str) -> Result<Json<CosignatureAccepted>, ApiError> {
     if body.len() > MAX_NOTE_BYTES {
         return Err(ApiError::too_large(format!(
             "a cosigned checkpoint is at most {MAX_NOTE_BYTES} bytes"
@@ -110,7 +128,10 @@ async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<J
         ));
     }
     // Serialise cosignature updates: read-modify-write of one stored note.
-    let _guard = app.cosign_lock.lock().await;
+    let _guard = app
+        .cosign_lock
+        .lock()
+        .map_err(|_| ApiError::internal("cosignature lock"))?;
     let (checkpoint, valid_lines) = {
         let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
         let checkpoint = verify_checkpoint_with_state(&ledger.state, body.as_bytes(), None)
@@ -164,7 +185,7 @@ async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<J
         .store
         .meta(crate::store::META_COSIGNED)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let stored_size = match (&stored, load_cosigned(&app)?) {
+    let stored_size = match (&stored, load_cosigned(app)?) {
         (Some(_), Some((size, _))) => Some(size),
         _ => None,
     };
@@ -177,7 +198,7 @@ async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<J
     }
     let mut note: Vec<u8> = match (stored, stored_size) {
         (Some(note), Some(size)) if size == checkpoint.size() => note,
-        _ => latest_log_signed_note(&app, checkpoint.size(), checkpoint.note_bytes())?,
+        _ => latest_log_signed_note(app, checkpoint.size(), checkpoint.note_bytes())?,
     };
     let mut accepted = Vec::new();
     for line in &valid_lines {
@@ -188,7 +209,7 @@ async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<J
         .store
         .put_meta(crate::store::META_COSIGNED, &note)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let cosignatures = load_cosigned(&app)?.map(|(_, c)| c).unwrap_or(0);
+    let cosignatures = load_cosigned(app)?.map(|(_, c)| c).unwrap_or(0);
     Ok(Json(CosignatureAccepted {
         size: checkpoint.size(),
         accepted,

@@ -54,31 +54,35 @@ pub struct LogKeyInfo {
 }
 
 async fn log_info(State(app): State<AppState>) -> Result<Json<LogInfo>, ApiError> {
-    let View { latest, .. } = view(&app)?;
-    let ledger = ledger(&app)?;
-    // Keys rotated by entries that are not yet durable are not shown.
-    let log_keys = ledger
-        .state
-        .log_vkey_history()
-        .iter()
-        .filter(|(from, _)| *from <= latest.size)
-        .map(|(from, vkey)| LogKeyInfo {
-            from_size: *from,
-            vkey: vkey.clone(),
-        })
-        .collect();
-    Ok(Json(LogInfo {
-        origin: ledger.query.origin().to_string(),
-        log_vkey: ledger
+    // Off the async workers: the ledger lock may be held by the sequencer.
+    blocking(move || {
+        let View { latest, .. } = view(&app)?;
+        let ledger = ledger(&app)?;
+        // Keys rotated by entries that are not yet durable are not shown.
+        let log_keys = ledger
             .state
-            .log_vkey_for_size(latest.size)
-            .unwrap_or_default()
-            .to_string(),
-        log_keys,
-        size: latest.size,
-        root: hex::encode(latest.root.0),
-        title: ledger.query.title().to_string(),
-    }))
+            .log_vkey_history()
+            .iter()
+            .filter(|(from, _)| *from <= latest.size)
+            .map(|(from, vkey)| LogKeyInfo {
+                from_size: *from,
+                vkey: vkey.clone(),
+            })
+            .collect();
+        Ok(Json(LogInfo {
+            origin: ledger.query.origin().to_string(),
+            log_vkey: ledger
+                .state
+                .log_vkey_for_size(latest.size)
+                .unwrap_or_default()
+                .to_string(),
+            log_keys,
+            size: latest.size,
+            root: hex::encode(latest.root.0),
+            title: ledger.query.title().to_string(),
+        }))
+    })
+    .await
 }
 
 /// `GET /v1/checkpoint` (and `/checkpoint`, the tlog-tiles location).
@@ -221,15 +225,18 @@ async fn inclusion(
     let seq = params
         .u64("seq")?
         .ok_or_else(|| ApiError::bad_param("seq is required: /v1/proof/inclusion?seq=N"))?;
-    let view = view(&app)?;
-    if seq >= view.visible {
-        return Err(ApiError::not_found(format!(
-            "entry {seq} does not exist; the log has {} entries",
-            view.visible
-        )));
-    }
-    let ledger = ledger(&app)?;
-    Ok(Json(inclusion_proof(&ledger, &view, seq)?))
+    blocking(move || {
+        let view = view(&app)?;
+        if seq >= view.visible {
+            return Err(ApiError::not_found(format!(
+                "entry {seq} does not exist; the log has {} entries",
+                view.visible
+            )));
+        }
+        let ledger = ledger(&app)?;
+        Ok(Json(inclusion_proof(&ledger, &view, seq)?))
+    })
+    .await
 }
 
 /// `GET /v1/proof/consistency`.
@@ -253,23 +260,26 @@ async fn consistency(
     let from = params
         .u64("from")?
         .ok_or_else(|| ApiError::bad_param("from is required: /v1/proof/consistency?from=N"))?;
-    let View { latest, .. } = view(&app)?;
-    let to = latest.size;
-    if from == 0 || from > to {
-        // A proof from the empty tree proves nothing (RFC 9162 §2.1.4).
-        return Err(ApiError::bad_param(format!(
-            "from must be 1-{to} (the latest checkpoint's size), not {from}"
-        )));
-    }
-    let ledger = ledger(&app)?;
-    let hashes = ledger
-        .tree
-        .consistency_proof(from, to)
-        .map_err(|e| ApiError::internal(format!("consistency proof: {e}")))?;
-    Ok(Json(ConsistencyProofJson {
-        from,
-        to,
-        hashes: hashes.iter().map(|h| hex::encode(h.0)).collect(),
-        checkpoint: latest.note.clone(),
-    }))
+    blocking(move || {
+        let View { latest, .. } = view(&app)?;
+        let to = latest.size;
+        if from == 0 || from > to {
+            // A proof from the empty tree proves nothing (RFC 9162 §2.1.4).
+            return Err(ApiError::bad_param(format!(
+                "from must be 1-{to} (the latest checkpoint's size), not {from}"
+            )));
+        }
+        let ledger = ledger(&app)?;
+        let hashes = ledger
+            .tree
+            .consistency_proof(from, to)
+            .map_err(|e| ApiError::internal(format!("consistency proof: {e}")))?;
+        Ok(Json(ConsistencyProofJson {
+            from,
+            to,
+            hashes: hashes.iter().map(|h| hex::encode(h.0)).collect(),
+            checkpoint: latest.note.clone(),
+        }))
+    })
+    .await
 }

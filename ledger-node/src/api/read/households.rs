@@ -80,6 +80,13 @@ async fn household(
         let mut villages: Vec<RegionRef> = Vec::new();
         for l in &loaded {
             if let EntryBody::HouseholdSubsidy(s) = l.body() {
+                // Verify on read: the household index must only hold this household's payments.
+                if s.household != reference {
+                    return Err(super::corrupt_entry(
+                        l.seq,
+                        "the household index lists another household's payment",
+                    ));
+                }
                 masked_name = s.masked_name.to_string();
                 if !villages.iter().any(|v| v.code == s.village.to_string()) {
                     villages.push(RegionRef {

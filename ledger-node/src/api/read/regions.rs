@@ -333,7 +333,18 @@ fn subsidy_page(
         for loaded in fetch(app, &seqs)? {
             cursor = Some(loaded.seq);
             scanned += 1;
-            if matches!(loaded.body(), EntryBody::HouseholdSubsidy(_)) {
+            if let EntryBody::HouseholdSubsidy(subsidy) = loaded.body() {
+                // Verify on read: the region index must only hold payments
+                // to households in the region.
+                if !code.covers(subsidy.village) {
+                    return Err(super::corrupt_entry(
+                        loaded.seq,
+                        format!(
+                            "the index of region {code} lists a payment to village {}",
+                            subsidy.village
+                        ),
+                    ));
+                }
                 out.push(loaded);
                 if out.len() == limit {
                     // More may follow; the client asks again from here.

@@ -84,51 +84,55 @@ async fn search(
     if q.chars().any(char::is_control) {
         return Err(ApiError::bad_param("q must not contain control characters"));
     }
-    view(&app)?;
-    // ASCII case-insensitive (ids, document numbers); Chinese matches as is.
-    let needle = q.to_lowercase();
-    let hit = |text: &str| text.to_lowercase().contains(&needle);
-    let ledger = ledger(&app)?;
-    let idx = &ledger.query;
-    let regions = idx
-        .regions()
-        .iter()
-        .filter(|(code, info)| code.to_string().starts_with(&needle) || hit(&info.name))
-        .take(MAX_HITS)
-        .map(|(code, info)| RegionHit {
-            code: code.to_string(),
-            name: info.name.clone(),
-            level: level_name(*code),
-        })
-        .collect();
-    let funds = idx
-        .funds()
-        .iter()
-        .filter(|f| hit(f.id.as_str()) || hit(&f.title) || hit(&f.document_no))
-        .take(MAX_HITS)
-        .map(|f| FundHit {
-            id: f.id.to_string(),
-            title: f.title.clone(),
-            document_no: f.document_no.clone(),
-            fiscal_year: f.fiscal_year,
-        })
-        .collect();
-    let projects = idx
-        .projects()
-        .iter()
-        .filter(|p| hit(p.id.as_str()) || hit(&p.name))
-        .take(MAX_HITS)
-        .map(|p| ProjectHit {
-            id: p.id.to_string(),
-            name: p.name.clone(),
-            village: p.village.to_string(),
-            village_name: idx.region_name(p.village),
-        })
-        .collect();
-    Ok(Json(SearchAnswer {
-        q,
-        regions,
-        funds,
-        projects,
-    }))
+    // Off the async workers: the ledger lock may be held by the sequencer.
+    super::blocking(move || {
+        view(&app)?;
+        // ASCII case-insensitive (ids, document numbers); Chinese matches as is.
+        let needle = q.to_lowercase();
+        let hit = |text: &str| text.to_lowercase().contains(&needle);
+        let ledger = ledger(&app)?;
+        let idx = &ledger.query;
+        let regions = idx
+            .regions()
+            .iter()
+            .filter(|(code, info)| code.to_string().starts_with(&needle) || hit(&info.name))
+            .take(MAX_HITS)
+            .map(|(code, info)| RegionHit {
+                code: code.to_string(),
+                name: info.name.clone(),
+                level: level_name(*code),
+            })
+            .collect();
+        let funds = idx
+            .funds()
+            .iter()
+            .filter(|f| hit(f.id.as_str()) || hit(&f.title) || hit(&f.document_no))
+            .take(MAX_HITS)
+            .map(|f| FundHit {
+                id: f.id.to_string(),
+                title: f.title.clone(),
+                document_no: f.document_no.clone(),
+                fiscal_year: f.fiscal_year,
+            })
+            .collect();
+        let projects = idx
+            .projects()
+            .iter()
+            .filter(|p| hit(p.id.as_str()) || hit(&p.name))
+            .take(MAX_HITS)
+            .map(|p| ProjectHit {
+                id: p.id.to_string(),
+                name: p.name.clone(),
+                village: p.village.to_string(),
+                village_name: idx.region_name(p.village),
+            })
+            .collect();
+        Ok(Json(SearchAnswer {
+            q,
+            regions,
+            funds,
+            projects,
+        }))
+    })
+    .await
 }
