@@ -242,8 +242,13 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         }
         Some(p) => {
             if p.header.checkpoint != header.checkpoint {
-                let resumed = verify_note(&p.header.log_vkey, &p.header.checkpoint)
-                    .or_else(|_| verify_note(&vkey, &p.header.checkpoint))?;
+                // With a pinned key, the partial file's own header is not
+                // trusted: its checkpoint must verify against the pinned key.
+                let resumed = match &pinned {
+                    Some(_) => verify_note(&vkey, &p.header.checkpoint)?,
+                    None => verify_note(&p.header.log_vkey, &p.header.checkpoint)
+                        .or_else(|_| verify_note(&vkey, &p.header.checkpoint))?,
+                };
                 if p.complete < p.header.entry_count {
                     crate::progress::note(
                         quiet,
