@@ -11,6 +11,7 @@ use crate::entry::EntryBody;
 use crate::keys::{PublicKey, SignatureBytes};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Version tag of [`Submission`].
 pub const SUBMISSION_VERSION: u8 = 1;
@@ -194,6 +195,9 @@ pub fn verify_batch_each(batch: Vec<SignedSubmission>) -> Vec<Result<VerifiedSub
     let mut keys = Vec::with_capacity(batch.len());
     let mut owners = Vec::with_capacity(batch.len());
     let mut all_well_formed = true;
+    // A batch is signed by few distinct keys: decompress each once (point
+    // decompression costs about a quarter of a batched verification).
+    let mut decompressed: HashMap<PublicKey, VerifyingKey> = HashMap::new();
     for (index, signed) in batch.iter().enumerate() {
         messages.push(signed.submission.signing_message());
         if signed.check_structure().is_err() {
@@ -201,7 +205,13 @@ pub fn verify_batch_each(batch: Vec<SignedSubmission>) -> Vec<Result<VerifiedSub
             continue;
         }
         for s in &signed.signatures {
-            match VerifyingKey::from_bytes(s.key.as_bytes()) {
+            let key = match decompressed.get(&s.key) {
+                Some(key) => Ok(*key),
+                None => VerifyingKey::from_bytes(s.key.as_bytes()).inspect(|key| {
+                    decompressed.insert(s.key, *key);
+                }),
+            };
+            match key {
                 Ok(key) => {
                     keys.push(key);
                     signatures.push(Signature::from_bytes(s.signature.as_bytes()));

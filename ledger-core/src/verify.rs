@@ -164,68 +164,47 @@ impl Replay {
     /// Verify and apply the next entries (any count; processed in parallel
     /// batches of [`CHUNK_ENTRIES`]). `on_entry` sees each applied entry with
     /// its effects (the node builds its query indexes from it).
+    ///
+    /// Two chunks are in flight: while this thread applies chunk `k` in order
+    /// (links, rules, tree), the thread pool decodes, hashes and
+    /// signature-checks chunk `k + 1`, so the sequential part does not leave
+    /// the other cores idle.
     pub fn push(
         &mut self,
         entries: &[&[u8]],
         on_entry: &mut dyn FnMut(&SequencedEntry, &Effects, &TreeHash),
     ) -> Result<(), VerifyFailure> {
-        for chunk in entries.chunks(CHUNK_ENTRIES) {
-            self.push_chunk(chunk, on_entry)?;
+        let start = self.head.size;
+        let chunks: Vec<&[&[u8]]> = entries.chunks(CHUNK_ENTRIES).collect();
+        let base = |k: usize| start + (k * CHUNK_ENTRIES) as u64;
+        let mut next = chunks.first().map(|c| prepare_chunk(c, base(0)));
+        for k in 0..chunks.len() {
+            let Some(current) = next.take() else { break };
+            let mut following = None;
+            let applied = rayon::in_place_scope(|scope| {
+                if let Some(chunk) = chunks.get(k + 1) {
+                    let slot = &mut following;
+                    let at = base(k + 1);
+                    scope.spawn(move |_| *slot = Some(prepare_chunk(chunk, at)));
+                }
+                self.apply_chunk(current, on_entry)
+            });
+            applied?;
+            next = following;
         }
         Ok(())
     }
 
-    fn push_chunk(
+    fn apply_chunk(
         &mut self,
-        chunk: &[&[u8]],
+        chunk: PreparedChunk,
         on_entry: &mut dyn FnMut(&SequencedEntry, &Effects, &TreeHash),
     ) -> Result<(), VerifyFailure> {
-        let base = self.head.size;
-        // Parallel: decode and hash.
-        let decoded: Vec<Result<(Prepared, SignedSubmission), VerifyFailure>> = chunk
-            .par_iter()
-            .enumerate()
-            .map(|(i, bytes)| {
-                let position = base + i as u64;
-                let d = SequencedEntry::decode(bytes).map_err(|e| fail(Some(position), "decode", e.to_string()))?;
-                let prepared = Prepared {
-                    seq: d.entry.seq,
-                    time_ms: d.entry.time_ms,
-                    prev_hash: d.entry.prev_hash,
-                    entry_hash: d.entry_hash,
-                    leaf_hash: d.leaf_hash,
-                };
-                Ok((prepared, d.entry.signed))
-            })
-            .collect();
-        let mut prepared = Vec::with_capacity(decoded.len());
-        let mut signed = Vec::with_capacity(decoded.len());
-        let mut first_decode_error: Option<VerifyFailure> = None;
-        for item in decoded {
-            match item {
-                Ok((p, s)) => {
-                    prepared.push(p);
-                    signed.push(s);
-                }
-                Err(e) => {
-                    first_decode_error = Some(e);
-                    break;
-                }
-            }
-        }
-        // Parallel: signatures, in batches; a failed batch is re-checked one by one.
-        let mut batches: Vec<Vec<SignedSubmission>> = Vec::new();
-        let mut iter = signed.into_iter().peekable();
-        while iter.peek().is_some() {
-            batches.push(iter.by_ref().take(SIGNATURE_BATCH).collect());
-        }
-        let verified: Vec<Result<VerifiedSubmission, SubmissionError>> = batches
-            .into_par_iter()
-            .map(verify_batch_each)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .flatten()
-            .collect();
+        let PreparedChunk {
+            prepared,
+            verified,
+            first_decode_error,
+        } = chunk;
         // In order: links, rules, tree.
         for (p, v) in prepared.into_iter().zip(verified) {
             let position = self.head.size;
@@ -252,6 +231,68 @@ impl Replay {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+/// A chunk decoded, hashed and signature-checked, ready to apply in order.
+struct PreparedChunk {
+    prepared: Vec<Prepared>,
+    verified: Vec<Result<VerifiedSubmission, SubmissionError>>,
+    first_decode_error: Option<VerifyFailure>,
+}
+
+/// The parallel part of a chunk whose first entry is at position `base`:
+/// decode and hash every entry, then verify the signatures in batches of
+/// [`SIGNATURE_BATCH`] (a failed batch is re-checked one by one). Stops at
+/// the first entry that does not decode.
+fn prepare_chunk(chunk: &[&[u8]], base: u64) -> PreparedChunk {
+    let decoded: Vec<Result<(Prepared, SignedSubmission), VerifyFailure>> = chunk
+        .par_iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            let position = base + i as u64;
+            let d = SequencedEntry::decode(bytes).map_err(|e| fail(Some(position), "decode", e.to_string()))?;
+            let prepared = Prepared {
+                seq: d.entry.seq,
+                time_ms: d.entry.time_ms,
+                prev_hash: d.entry.prev_hash,
+                entry_hash: d.entry_hash,
+                leaf_hash: d.leaf_hash,
+            };
+            Ok((prepared, d.entry.signed))
+        })
+        .collect();
+    let mut prepared = Vec::with_capacity(decoded.len());
+    let mut signed = Vec::with_capacity(decoded.len());
+    let mut first_decode_error: Option<VerifyFailure> = None;
+    for item in decoded {
+        match item {
+            Ok((p, s)) => {
+                prepared.push(p);
+                signed.push(s);
+            }
+            Err(e) => {
+                first_decode_error = Some(e);
+                break;
+            }
+        }
+    }
+    let mut batches: Vec<Vec<SignedSubmission>> = Vec::new();
+    let mut iter = signed.into_iter().peekable();
+    while iter.peek().is_some() {
+        batches.push(iter.by_ref().take(SIGNATURE_BATCH).collect());
+    }
+    let verified: Vec<Result<VerifiedSubmission, SubmissionError>> = batches
+        .into_par_iter()
+        .map(verify_batch_each)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
+    PreparedChunk {
+        prepared,
+        verified,
+        first_decode_error,
     }
 }
 
@@ -283,10 +324,13 @@ pub fn verify_ledger(
     }
 
     let mut replay = Replay::new();
-    for chunk in entries.chunks(CHUNK_ENTRIES) {
-        replay.push(chunk, &mut |_, _, _| {})?;
-        progress(replay.head.size);
-    }
+    // One push for the whole ledger, so that chunks overlap (see `Replay::push`).
+    replay.push(entries, &mut |entry, _, _| {
+        if (entry.seq + 1) % CHUNK_ENTRIES as u64 == 0 {
+            progress(entry.seq + 1);
+        }
+    })?;
+    progress(replay.head.size);
     let Replay {
         state,
         head,
