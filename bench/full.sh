@@ -7,6 +7,7 @@
 #
 #   bash bench/full.sh                 # everything (≈ 10-15 min on 2 cores)
 #   ENTRIES=100000 bash bench/full.sh  # a quicker look
+#   NODE_ENTRIES=200000 bash bench/full.sh  # verify 1,000,000, load 200,000 into the node
 #   CRITERION=0 bash bench/full.sh     # skip the micro-benchmarks
 #
 # Results: bench/results/<time>.md (the table), .json (every figure),
@@ -15,6 +16,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENTRIES=${ENTRIES:-1000000}
+# Entries loaded into the node (a prefix). The sled store's memory grows
+# with its size (docs/PERFORMANCE.md): load less on a machine with less RAM.
+NODE_ENTRIES=${NODE_ENTRIES:-$ENTRIES}
 CRITERION=${CRITERION:-1}
 PGPORT=${PGPORT:-55432}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
@@ -57,7 +61,7 @@ as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$PGPORT" -U bench bench
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PGPORT (cluster $pgdir)"
 
 echo "== ledger-bench ($ENTRIES entries)"
-./target/release/ledger-bench --entries "$ENTRIES" \
+./target/release/ledger-bench --entries "$ENTRIES" --node-entries "$NODE_ENTRIES" \
   --postgres "host=127.0.0.1 port=$PGPORT user=bench dbname=bench" \
   --out "$out.json" | tee "$out.md"
 

@@ -154,12 +154,14 @@ impl Workload {
 
     /// Entries to post one by one by many clients, in any order: `want`
     /// entries (or fewer, if no stretch is that long) out of the latest
-    /// stretch between two barriers that is long enough (else the longest).
-    pub fn free_stretch(&self, want: usize) -> std::ops::Range<usize> {
+    /// stretch between two barriers that is long enough (else the longest),
+    /// among the first `limit` entries.
+    pub fn free_stretch(&self, want: usize, limit: usize) -> std::ops::Range<usize> {
+        let meta = &self.meta[..limit.min(self.meta.len())];
         let mut best: std::ops::Range<usize> = 0..0;
         let mut start = None;
-        for i in 0..=self.meta.len() {
-            let barrier = self.meta.get(i).is_none_or(|m| m.barrier);
+        for i in 0..=meta.len() {
+            let barrier = meta.get(i).is_none_or(|m| m.barrier);
             match (barrier, start) {
                 (false, None) => start = Some(i),
                 (true, Some(s)) => {

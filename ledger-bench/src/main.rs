@@ -69,6 +69,11 @@ pub struct Args {
         default_value = "verify,ingest,single,read,postgres"
     )]
     pub modes: Vec<Mode>,
+    /// Entries the node phases post (a prefix of the workload; default: all).
+    /// The node's memory grows with its store (see docs/PERFORMANCE.md), so a
+    /// run can verify a larger bundle than it loads into a node.
+    #[arg(long)]
+    pub node_entries: Option<usize>,
     /// Attach to this node instead of starting one (it must be empty and hold
     /// the workload's log key: see --write-log-key).
     #[arg(long)]
@@ -226,7 +231,7 @@ fn run_node_phases(
     results: &mut report::Results,
 ) -> Result<()> {
     let has = |m: Mode| args.modes.contains(&m);
-    let n = workload.records.len();
+    let n = args.node_entries.unwrap_or(usize::MAX).min(workload.records.len());
     let data_dir = work.join("node");
     let mut node = match &args.node {
         Some(url) => node::Node::attach(url),
@@ -260,7 +265,7 @@ fn run_node_phases(
     } else {
         0
     };
-    let single = workload.free_stretch(want_single);
+    let single = workload.free_stretch(want_single, n);
     if has(Mode::Single) && single.len() < want_single {
         results.notes.push(format!(
             "single: the longest stretch free of ordering barriers holds {} entries (asked for {want_single})",
