@@ -293,6 +293,7 @@ pub struct LedgerState {
     account_index: HashMap<Account, u32>,
     balances: HashMap<(u32, u32), u64>,
     moves: HashMap<u64, MoneyMove>,
+    /// Every nonce used, with the sequence number of the entry that used it.
     nonces: HashMap<Bytes<16>, u64>,
     pseudonym_commitment: Option<Bytes<32>>,
     /// Every log key with the first entry sequence it signs for: genesis's
@@ -405,6 +406,12 @@ impl LedgerState {
         self.nonces.contains_key(nonce)
     }
 
+    /// The sequence number of the entry that used this nonce (the node's
+    /// idempotency lookup: a retry of that very submission gets its receipt).
+    pub fn nonce_seq(&self, nonce: &Bytes<16>) -> Option<u64> {
+        self.nonces.get(nonce).copied()
+    }
+
     /// Check every rule for the entry `seq` sequenced at `time_ms` and, only if
     /// all pass, apply it. On error nothing has changed.
     pub fn apply(&mut self, seq: u64, time_ms: u64, verified: &VerifiedSubmission) -> Result<Effects, RuleError> {
@@ -490,7 +497,7 @@ impl LedgerState {
         }
 
         // Every check passed: mutate.
-        self.nonces.insert(submission.nonce, submission.not_after_ms);
+        self.nonces.insert(submission.nonce, seq);
         self.next_seq += 1;
         Ok(self.commit(seq, time_ms, body, regions, staged))
     }
@@ -566,7 +573,7 @@ impl LedgerState {
         self.cosign_rules = genesis.cosign_rules.clone();
         self.pseudonym_commitment = Some(genesis.pseudonym_commitment);
         self.log_vkeys = vec![(0, genesis.log_vkey.clone())];
-        self.nonces.insert(submission.nonce, submission.not_after_ms);
+        self.nonces.insert(submission.nonce, seq);
         self.next_seq += 1;
         let district = first_district(&self.regions)?;
         Ok(Effects {

@@ -154,6 +154,8 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
             .map_err(OpenError::Damaged)?;
         for (entry, effects) in &pending {
             query.record(entry, effects, &replay.state);
+            // The secondary indexes are derived from the verified entries.
+            store.add_to_indexes(entry.seq, &index_keys(effects))?;
         }
         start = end;
         progress(start);

@@ -50,7 +50,6 @@ pub fn restore(data_dir: &Path, bundle_path: &Path, store_options: StoreOptions)
                 batch.entries.push(NewEntry {
                     seq: entry.seq,
                     bytes: entry.encode(),
-                    submission_id: entry.signed.id(),
                     indexes: index_keys(effects),
                 });
                 if let Some(fund) = &effects.fund {

@@ -178,26 +178,32 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
                     results.push(Outcome::Appended(*seq));
                     continue;
                 }
-                // Only a submission whose nonce the log has seen can already be
-                // in the store: skip the store lookup for the others (the
-                // common case). Nonces are never forgotten, so this is exact.
-                let submission = verified.submission();
-                let may_be_stored =
-                    ledger.state.nonce_used(&submission.nonce) || matches!(submission.body, EntryBody::Genesis(_));
-                let stored = if may_be_stored {
-                    shared.store.seq_for_submission(&id)
-                } else {
-                    Ok(None)
-                };
-                match stored {
-                    Ok(Some(seq)) => {
-                        results.push(Outcome::Existing(seq, id));
-                        continue;
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "reading the idempotency index");
-                        return true;
+                // Idempotency: a nonce names the one entry that used it. If that
+                // entry is this very submission, answer with its receipt; if it is
+                // another, the rule engine refuses the replayed nonce below.
+                // (An entry of this batch is not in the store yet: same-batch
+                // duplicates were answered above, other reuses are refused below.)
+                let durable = shared.committed();
+                if let Some(seq) = ledger
+                    .state
+                    .nonce_seq(&verified.submission().nonce)
+                    .filter(|seq| *seq < durable)
+                {
+                    match shared.store.entry(seq) {
+                        Ok(Some(bytes)) => {
+                            if SequencedEntry::decode(&bytes).is_ok_and(|d| d.entry.signed.id() == id) {
+                                results.push(Outcome::Existing(seq, id));
+                                continue;
+                            }
+                        }
+                        Ok(None) => {
+                            tracing::error!(seq, "an entry named by the nonce map is missing from the store");
+                            return true;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "reading an entry for an idempotent retry");
+                            return true;
+                        }
                     }
                 }
                 // A genesis must name the log key this node holds: otherwise anyone
@@ -248,7 +254,6 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
                         batch.entries.push(NewEntry {
                             seq: entry.seq,
                             bytes,
-                            submission_id: id,
                             indexes: index_keys(&effects),
                         });
                         results.push(Outcome::Appended(entry.seq));
@@ -329,8 +334,7 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
             use rayon::prelude::*;
             appended
                 .par_iter()
-                .zip(batch.entries.par_iter())
-                .filter_map(|((entry, _, chain_hash, leaf), new)| {
+                .filter_map(|(entry, _, chain_hash, leaf)| {
                     // The key in force once this entry is in the tree (see LedgerState::log_vkey_for_size).
                     let key_vkey = key_history
                         .iter()
@@ -340,7 +344,7 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
                         .unwrap_or_default();
                     let (_, key) = signers_ref.get(key_vkey)?;
                     let receipt =
-                        Receipt::new(&origin, entry.seq, new.submission_id, *chain_hash, *leaf, entry.time_ms)
+                        Receipt::new(&origin, entry.seq, entry.signed.id(), *chain_hash, *leaf, entry.time_ms)
                             .sign(key);
                     Some((entry.seq, receipt))
                 })

@@ -1776,7 +1776,6 @@ async fn a_tampered_entry_is_a_corrupt_entry_error_naming_it() -> TestResult {
         entries: vec![ledger_node::store::NewEntry {
             seq,
             bytes: tampered,
-            submission_id: Bytes([0xEE; 32]),
             indexes: Vec::new(),
         }],
         balances: Vec::new(),
