@@ -138,10 +138,24 @@ impl SignedSubmission {
     /// Verify every signature one by one with `verify_strict` (which also
     /// rejects small-order keys and non-canonical signatures).
     pub fn verify(self) -> Result<VerifiedSubmission, SubmissionError> {
+        self.verify_with_keys(&HashMap::new())
+    }
+
+    /// [`SignedSubmission::verify`] with keys already decompressed (the write
+    /// path decompresses each distinct signer key of a request once: point
+    /// decompression is a large part of a strict verification). Keys missing
+    /// from `keys` are decompressed here.
+    pub fn verify_with_keys(
+        self,
+        keys: &HashMap<PublicKey, VerifyingKey>,
+    ) -> Result<VerifiedSubmission, SubmissionError> {
         self.check_structure()?;
         let message = self.submission.signing_message();
         for s in &self.signatures {
-            let key = VerifyingKey::from_bytes(s.key.as_bytes()).map_err(|_| SubmissionError::BadKey(s.key))?;
+            let key = match keys.get(&s.key) {
+                Some(key) => *key,
+                None => VerifyingKey::from_bytes(s.key.as_bytes()).map_err(|_| SubmissionError::BadKey(s.key))?,
+            };
             let signature = Signature::from_bytes(s.signature.as_bytes());
             key.verify_strict(&message, &signature)
                 .map_err(|_| SubmissionError::BadSignature(s.key))?;
@@ -190,7 +204,22 @@ impl VerifiedSubmission {
 /// when granted (see `keys::is_strong_key`), which closes the gap that batch
 /// verification skips.
 pub fn verify_batch_each(batch: Vec<SignedSubmission>) -> Vec<Result<VerifiedSubmission, SubmissionError>> {
-    let mut messages: Vec<Vec<u8>> = Vec::with_capacity(batch.len());
+    let messages = batch.iter().map(|s| s.submission.signing_message()).collect();
+    verify_batch_each_with_messages(batch, messages)
+}
+
+/// [`verify_batch_each`] with each submission's signing message
+/// (`DOMAIN_SUBMISSION ‖ canonical(Submission)`) already built, e.g. from the
+/// canonical bytes the submission was decoded from rather than by encoding it
+/// again. `messages[i]` must be the signing message of `batch[i]`; if the
+/// counts differ, the messages are recomputed.
+pub fn verify_batch_each_with_messages(
+    batch: Vec<SignedSubmission>,
+    messages: Vec<Vec<u8>>,
+) -> Vec<Result<VerifiedSubmission, SubmissionError>> {
+    if messages.len() != batch.len() {
+        return verify_batch_each(batch);
+    }
     let mut signatures = Vec::with_capacity(batch.len());
     let mut keys = Vec::with_capacity(batch.len());
     let mut owners = Vec::with_capacity(batch.len());
@@ -199,7 +228,6 @@ pub fn verify_batch_each(batch: Vec<SignedSubmission>) -> Vec<Result<VerifiedSub
     // decompression costs about a quarter of a batched verification).
     let mut decompressed: HashMap<PublicKey, VerifyingKey> = HashMap::new();
     for (index, signed) in batch.iter().enumerate() {
-        messages.push(signed.submission.signing_message());
         if signed.check_structure().is_err() {
             all_well_formed = false;
             continue;

@@ -245,9 +245,18 @@ pub async fn submit_parsed(
     // auditors can batch safely.
     let verified = tokio::task::spawn_blocking(move || {
         use rayon::prelude::*;
+        // Decompress each distinct signer key once per request.
+        let mut keys = std::collections::HashMap::new();
+        for sig in to_verify.iter().flat_map(|s| s.signatures.iter()) {
+            if !keys.contains_key(&sig.key) {
+                if let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(sig.key.as_bytes()) {
+                    keys.insert(sig.key, key);
+                }
+            }
+        }
         to_verify
             .into_par_iter()
-            .map(SignedSubmission::verify)
+            .map(|s| s.verify_with_keys(&keys))
             .collect::<Vec<_>>()
     })
     .await
