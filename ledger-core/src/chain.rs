@@ -62,6 +62,27 @@ impl SequencedEntry {
     }
 }
 
+/// Bytes of a postcard varint.
+fn varint_len(value: u64) -> usize {
+    let bits = 64 - value.leading_zeros() as usize;
+    bits.div_ceil(7).max(1)
+}
+
+/// The canonical bytes of the unsigned [`crate::submission::Submission`]
+/// inside the canonical bytes of `entry` (what its signers signed, less the
+/// domain prefix), found from the fixed layout — version, `seq` and
+/// `time_ms` varints, 32-byte `prev_hash`, the submission, then the
+/// signatures (a count varint and 96 bytes each) — instead of encoding the
+/// submission again. `entry_bytes` must be the canonical bytes `entry` was
+/// decoded from ([`SequencedEntry::decode`] guarantees it).
+pub fn submission_bytes<'a>(entry_bytes: &'a [u8], entry: &SequencedEntry) -> Option<&'a [u8]> {
+    let head = 1 + varint_len(entry.seq) + varint_len(entry.time_ms) + 32;
+    let count = entry.signed.signatures.len();
+    let tail = varint_len(count as u64) + 96 * count;
+    let end = entry_bytes.len().checked_sub(tail)?;
+    entry_bytes.get(head..end).filter(|b| !b.is_empty())
+}
+
 /// The chain hash of an entry's canonical bytes.
 pub fn entry_hash(entry_bytes: &[u8]) -> Hash32 {
     let mut hasher = blake3::Hasher::new();
@@ -179,5 +200,34 @@ impl ChainHead {
             prev_hash: self.last_hash,
             signed,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{demo_entries, generate, DemoConfig};
+
+    #[test]
+    fn submission_bytes_are_the_canonical_submission() -> Result<(), String> {
+        let log = generate(&DemoConfig {
+            seed: 7,
+            target_entries: 600,
+            now_ms: 1_590_969_600_000,
+        })
+        .map_err(|e| e.to_string())?;
+        for (i, bytes) in demo_entries(&log, 1_590_969_600_000).iter().enumerate() {
+            let decoded = SequencedEntry::decode(bytes).map_err(|e| format!("entry {i}: {e}"))?;
+            assert_eq!(
+                submission_bytes(bytes, &decoded.entry),
+                Some(decoded.entry.signed.submission.encode().as_slice()),
+                "entry {i}"
+            );
+        }
+        assert_eq!(varint_len(0), 1);
+        assert_eq!(varint_len(127), 1);
+        assert_eq!(varint_len(128), 2);
+        assert_eq!(varint_len(u64::MAX), 10);
+        Ok(())
     }
 }

@@ -14,13 +14,13 @@
 //! in parallel (rayon) within a chunk, then links and rules run in order. So
 //! memory stays bounded by the chunk size whatever the ledger's length.
 
-use crate::chain::{ChainHead, SequencedEntry, ENTRY_VERSION};
+use crate::chain::{submission_bytes, ChainHead, SequencedEntry, ENTRY_VERSION};
 use crate::checkpoint::{ForkEvidence, LogVerifier, VerifiedCheckpoint};
-use crate::encoding::Hash32;
+use crate::encoding::{self, Hash32, DOMAIN_SUBMISSION};
 use crate::entry::EntryBody;
 use crate::merkle::{MemoryTree, TreeHash};
 use crate::rules::{Effects, LedgerState};
-use crate::submission::{verify_batch_each, SignedSubmission, SubmissionError, VerifiedSubmission};
+use crate::submission::{verify_batch_each_with_messages, SignedSubmission, SubmissionError, VerifiedSubmission};
 use rayon::prelude::*;
 
 /// Entries decoded and signature-checked in parallel per step.
@@ -246,12 +246,18 @@ struct PreparedChunk {
 /// [`SIGNATURE_BATCH`] (a failed batch is re-checked one by one). Stops at
 /// the first entry that does not decode.
 fn prepare_chunk(chunk: &[&[u8]], base: u64) -> PreparedChunk {
-    let decoded: Vec<Result<(Prepared, SignedSubmission), VerifyFailure>> = chunk
+    type Decoded = (Prepared, SignedSubmission, Vec<u8>);
+    let decoded: Vec<Result<Decoded, VerifyFailure>> = chunk
         .par_iter()
         .enumerate()
         .map(|(i, bytes)| {
             let position = base + i as u64;
             let d = SequencedEntry::decode(bytes).map_err(|e| fail(Some(position), "decode", e.to_string()))?;
+            // The signed message, sliced from the canonical bytes rather than re-encoded.
+            let message = match submission_bytes(bytes, &d.entry) {
+                Some(submission) => encoding::with_domain(DOMAIN_SUBMISSION, submission),
+                None => d.entry.signed.submission.signing_message(),
+            };
             let prepared = Prepared {
                 seq: d.entry.seq,
                 time_ms: d.entry.time_ms,
@@ -259,17 +265,19 @@ fn prepare_chunk(chunk: &[&[u8]], base: u64) -> PreparedChunk {
                 entry_hash: d.entry_hash,
                 leaf_hash: d.leaf_hash,
             };
-            Ok((prepared, d.entry.signed))
+            Ok((prepared, d.entry.signed, message))
         })
         .collect();
     let mut prepared = Vec::with_capacity(decoded.len());
     let mut signed = Vec::with_capacity(decoded.len());
+    let mut messages = Vec::with_capacity(decoded.len());
     let mut first_decode_error: Option<VerifyFailure> = None;
     for item in decoded {
         match item {
-            Ok((p, s)) => {
+            Ok((p, s, m)) => {
                 prepared.push(p);
                 signed.push(s);
+                messages.push(m);
             }
             Err(e) => {
                 first_decode_error = Some(e);
@@ -277,14 +285,14 @@ fn prepare_chunk(chunk: &[&[u8]], base: u64) -> PreparedChunk {
             }
         }
     }
-    let mut batches: Vec<Vec<SignedSubmission>> = Vec::new();
-    let mut iter = signed.into_iter().peekable();
+    let mut batches: Vec<(Vec<SignedSubmission>, Vec<Vec<u8>>)> = Vec::new();
+    let mut iter = signed.into_iter().zip(messages).peekable();
     while iter.peek().is_some() {
-        batches.push(iter.by_ref().take(SIGNATURE_BATCH).collect());
+        batches.push(iter.by_ref().take(SIGNATURE_BATCH).unzip());
     }
     let verified: Vec<Result<VerifiedSubmission, SubmissionError>> = batches
         .into_par_iter()
-        .map(verify_batch_each)
+        .map(|(batch, messages)| verify_batch_each_with_messages(batch, messages))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
