@@ -186,10 +186,13 @@ fn main() -> Result<()> {
         let reps = args.verify_reps.unwrap_or(if args.smoke { 1 } else { 2 });
         let v = verification::run(&workload, work.path(), cli, reps)?;
         eprintln!(
-            "  verify: library {:.0} entries/s, raw batch {:.0} sig/s, ratio {:.2}",
+            "  verify: library {:.0} entries/s, raw batch {:.0} sig/s, ratio {:.2} (CPU time: library {:.1} s, raw {:.1} s, ratio {:.2})",
             v.library.rate(),
             v.raw_batch.rate(),
-            v.ratio
+            v.ratio,
+            v.library_cpu_seconds,
+            v.raw_cpu_seconds,
+            v.raw_cpu_seconds / v.library_cpu_seconds.max(1e-9)
         );
         results.verify = Some(v);
     }

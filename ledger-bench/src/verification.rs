@@ -23,6 +23,17 @@ use std::time::Instant;
 /// Signatures per raw `verify_batch` call.
 pub const RAW_BATCH: usize = 512;
 
+/// CPU seconds (user + system, every thread) this process has used, from
+/// /proc/self/stat (clock ticks of 1/100 s, Linux's USER_HZ).
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// What the verification phase measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyFigures {
@@ -44,6 +55,11 @@ pub struct VerifyFigures {
     pub cli_note: Option<String>,
     /// library entries/s ÷ raw-batch entries/s.
     pub ratio: f64,
+    /// CPU seconds of the best raw run and of the best library run: their
+    /// ratio is the intrinsic cost, whatever else the machine was doing.
+    pub raw_cpu_seconds: f64,
+    /// See `raw_cpu_seconds`.
+    pub library_cpu_seconds: f64,
     /// CLI entries/s ÷ raw-batch entries/s.
     pub cli_ratio: Option<f64>,
 }
@@ -149,9 +165,15 @@ pub fn run(w: &Workload, dir: &Path, cli: Option<PathBuf>, reps: usize) -> Resul
 
     let mut raw_best = f64::INFINITY;
     let mut lib_best = f64::INFINITY;
+    let mut raw_cpu = f64::INFINITY;
+    let mut lib_cpu = f64::INFINITY;
     for _ in 0..reps.max(1) {
+        let cpu = cpu_seconds();
         raw_best = raw_best.min(raw_batch_seconds(&sigs)?);
+        raw_cpu = raw_cpu.min(cpu_seconds() - cpu);
+        let cpu = cpu_seconds();
         let (seconds, verified) = library_seconds(&bundle)?;
+        lib_cpu = lib_cpu.min(cpu_seconds() - cpu);
         if verified != entries {
             bail!("verify_ledger verified {verified} of {entries} entries");
         }
@@ -188,19 +210,19 @@ pub fn run(w: &Workload, dir: &Path, cli: Option<PathBuf>, reps: usize) -> Resul
         ),
         Some(bin) => {
             let started = Instant::now();
-            let output = Command::new(&bin).arg("verify").arg(&bundle).output()?;
+            let output = Command::new(&bin).arg("verify").arg(&bundle).output();
             let seconds = started.elapsed().as_secs_f64();
-            if output.status.success() {
-                (
+            match output {
+                Err(e) => (None, Some(format!("could not run {}: {e}", bin.display()))),
+                Ok(output) if output.status.success() => (
                     Some(Throughput {
                         count: entries,
                         seconds,
                         requests: 0,
                     }),
                     None,
-                )
-            } else {
-                (
+                ),
+                Ok(output) => (
                     None,
                     Some(format!(
                         "`{} verify` exited {}: {}",
@@ -208,7 +230,7 @@ pub fn run(w: &Workload, dir: &Path, cli: Option<PathBuf>, reps: usize) -> Resul
                         output.status,
                         String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("")
                     )),
-                )
+                ),
             }
         }
     };
@@ -228,6 +250,8 @@ pub fn run(w: &Workload, dir: &Path, cli: Option<PathBuf>, reps: usize) -> Resul
         cli: cli_t,
         cli_note,
         ratio,
+        raw_cpu_seconds: raw_cpu,
+        library_cpu_seconds: lib_cpu,
         cli_ratio,
     })
 }
