@@ -248,9 +248,9 @@ pub async fn submit_parsed(
         // Decompress each distinct signer key once per request.
         let mut keys = std::collections::HashMap::new();
         for sig in to_verify.iter().flat_map(|s| s.signatures.iter()) {
-            if !keys.contains_key(&sig.key) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = keys.entry(sig.key) {
                 if let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(sig.key.as_bytes()) {
-                    keys.insert(sig.key, key);
+                    slot.insert(key);
                 }
             }
         }
