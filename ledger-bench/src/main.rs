@@ -117,6 +117,9 @@ pub struct Args {
     /// Folder for the node's data and the bundle (default: the system temp folder).
     #[arg(long)]
     pub work_dir: Option<PathBuf>,
+    /// Also write the workload's bundle here (for profiling `ledger verify`).
+    #[arg(long)]
+    pub keep_bundle: Option<PathBuf>,
     /// Write the results as JSON here.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -185,6 +188,9 @@ fn main() -> Result<()> {
         let cli = args.ledger_bin.clone().or_else(|| node::sibling_binary("ledger"));
         let reps = args.verify_reps.unwrap_or(if args.smoke { 1 } else { 2 });
         let v = verification::run(&workload, work.path(), cli, reps)?;
+        if let Some(path) = &args.keep_bundle {
+            verification::write_bundle(&workload, path)?;
+        }
         eprintln!(
             "  verify: library {:.0} entries/s, raw batch {:.0} sig/s, ratio {:.2} (CPU time: library {:.1} s, raw {:.1} s, ratio {:.2})",
             v.library.rate(),

@@ -15,7 +15,9 @@ use ledger_core::ids::{Ident, Period, Text};
 use ledger_core::merkle::{leaf_hash, MemoryTree};
 use ledger_core::region::{RegionCode, RegionLevel};
 use ledger_core::rules::{Effects, LedgerState, RuleError};
-use ledger_core::submission::{SignedSubmission, Submission, SubmissionError, SUBMISSION_VERSION};
+use ledger_core::submission::{
+    verify_batch_each, EntrySignature, SignedSubmission, Submission, SubmissionError, SUBMISSION_VERSION,
+};
 use ledger_core::verify::{verify_ledger, VerifyFailure, VerifyOptions, VerifyReport};
 use ledger_core::Fen;
 use std::sync::OnceLock;
@@ -193,6 +195,126 @@ fn tampered_byte_fails_the_signature() {
     }
     assert_eq!(forged.verify().err(), Some(SubmissionError::BadSignature(key)));
     assert!(signed.verify().is_ok(), "the untampered submission verifies");
+}
+
+/// A signature by `a` whose `R` is `r·B + T`, `T` of order 4: valid under the
+/// cofactored (ZIP-215) equation, refused by `verify_strict`.
+fn torsioned_signature(submission: &Submission, a: &curve25519_dalek::Scalar) -> SignedSubmission {
+    use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
+    use curve25519_dalek::edwards::CompressedEdwardsY;
+    use sha2::{Digest, Sha512};
+    let public = (a * B).compress();
+    let torsion = CompressedEdwardsY([0u8; 32])
+        .decompress()
+        .unwrap_or_else(|| panic!("y = 0 is a point"));
+    assert!(torsion.is_small_order(), "y = 0 is the point of order 4");
+    let r = curve25519_dalek::Scalar::from_bytes_mod_order([9u8; 32]);
+    let big_r = (r * B + torsion).compress();
+    let message = submission.signing_message();
+    let k = curve25519_dalek::Scalar::from_hash(
+        Sha512::new()
+            .chain_update(big_r.as_bytes())
+            .chain_update(public.as_bytes())
+            .chain_update(&message),
+    );
+    let s = r + k * a;
+    let mut signature = [0u8; 64];
+    signature[..32].copy_from_slice(big_r.as_bytes());
+    signature[32..].copy_from_slice(s.as_bytes());
+    SignedSubmission {
+        submission: submission.clone(),
+        signatures: vec![EntrySignature {
+            key: Bytes(public.to_bytes()),
+            signature: Bytes(signature),
+        }],
+    }
+}
+
+#[test]
+fn batch_and_single_verification_agree_on_a_torsioned_signature() {
+    // The case that made dalek's verify_batch unsafe next to verify_strict:
+    // its answer on this signature depends on the batch's random coefficients.
+    let m = town_money(0);
+    let submission = Submission {
+        v: SUBMISSION_VERSION,
+        origin: demo::DEMO_ORIGIN.to_string(),
+        nonce: Bytes([77; 16]),
+        not_after_ms: T_MS + VALID_MS,
+        body: subsidy(m.town, m.village, &m.fund, 10_000),
+    };
+    let a = curve25519_dalek::Scalar::from_bytes_mod_order([7u8; 32]);
+    let torsioned = torsioned_signature(&submission, &a);
+    let sig = &torsioned.signatures[0];
+    let dalek_key = ed25519_dalek::VerifyingKey::from_bytes(sig.key.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let message = submission.signing_message();
+    assert!(
+        dalek_key
+            .verify_strict(
+                &message,
+                &ed25519_dalek::Signature::from_bytes(sig.signature.as_bytes())
+            )
+            .is_err(),
+        "verify_strict refuses a torsioned R"
+    );
+    // ZIP-215: one by one and in any batch, always accepted.
+    assert!(torsioned.clone().verify().is_ok());
+    let honest = sign(subsidy(m.town, m.village, &m.fund, 20_000), 78, &[&m.op.key]);
+    for round in 0..64 {
+        let results = verify_batch_each(vec![honest.clone(), torsioned.clone(), honest.clone()]);
+        assert_eq!(results.len(), 3);
+        assert!(results.iter().all(Result::is_ok), "round {round}: {results:?}");
+    }
+}
+
+#[test]
+fn a_bad_signature_in_a_batch_is_named_and_the_rest_verify() {
+    let m = town_money(0);
+    let key = Bytes(m.op.key.verifying_key().to_bytes());
+    let good: Vec<SignedSubmission> = (0..5)
+        .map(|i| {
+            sign(
+                subsidy(m.town, m.village, &m.fund, 10_000 + i),
+                90 + i as u8,
+                &[&m.op.key],
+            )
+        })
+        .collect();
+    let mut batch = good.clone();
+    batch[3].signatures[0].signature.0[40] ^= 0x01;
+    // Another key's valid signature over different bytes: wrong key.
+    batch[1].signatures[0].key = Bytes(district(0).key.verifying_key().to_bytes());
+    let results = verify_batch_each(batch);
+    assert_eq!(results.len(), 5);
+    for (i, r) in results.iter().enumerate() {
+        match i {
+            1 => assert_eq!(
+                r.as_ref().err(),
+                Some(&SubmissionError::BadSignature(Bytes(
+                    district(0).key.verifying_key().to_bytes()
+                )))
+            ),
+            3 => assert_eq!(r.as_ref().err(), Some(&SubmissionError::BadSignature(key))),
+            _ => assert_eq!(r.as_ref().map(|v| v.signed()), Ok(&good[i]), "entry {i}"),
+        }
+    }
+    // A key that is not a curve point is named as such.
+    let mut not_a_point = good[0].clone();
+    let off_curve = (2u8..=255)
+        .map(|k| {
+            let mut y = [0u8; 32];
+            y[0] = k;
+            y
+        })
+        .find(|y| curve25519_dalek::edwards::CompressedEdwardsY(*y).decompress().is_none())
+        .unwrap_or_else(|| panic!("some small y is off the curve"));
+    not_a_point.signatures[0].key = Bytes(off_curve);
+    let results = verify_batch_each(vec![not_a_point, good[2].clone()]);
+    assert!(
+        matches!(results[0], Err(SubmissionError::BadKey(_))),
+        "{:?}",
+        results[0]
+    );
+    assert!(results[1].is_ok());
 }
 
 #[test]
