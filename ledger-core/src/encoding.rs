@@ -21,6 +21,8 @@ pub const DOMAIN_SUBMISSION: &[u8] = b"SunshineLedger/v1/submission\0";
 pub const DOMAIN_ENTRY_HASH: &[u8] = b"SunshineLedger/v1/entry\0";
 /// Domain prefix of the message the log key signs for a receipt.
 pub const DOMAIN_RECEIPT: &[u8] = b"SunshineLedger/v1/receipt\0";
+/// Domain prefix of the message the log key signs for a batch of receipts.
+pub const DOMAIN_RECEIPT_BATCH: &[u8] = b"SunshineLedger/v1/receipt-batch\0";
 /// Domain prefix inside the keyed blake3 hash of a resident ID.
 pub const DOMAIN_HOUSEHOLD: &[u8] = b"SunshineLedger/v1/household\0";
 /// Domain prefix of the outgoing log key's endorsement of a rotation.
@@ -128,7 +130,20 @@ impl<const N: usize> fmt::Display for Bytes<N> {
 impl<const N: usize> Serialize for Bytes<N> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
-            serializer.serialize_str(&self.to_hex())
+            // Hex on the stack: receipts put a dozen hashes per entry into
+            // the write API's answers, and `hex::encode` builds each String
+            // one char at a time.
+            let mut buf = [0u8; 128];
+            let Some(out) = buf.get_mut(..2 * N) else {
+                return serializer.serialize_str(&self.to_hex());
+            };
+            if hex::encode_to_slice(self.0, out).is_err() {
+                return serializer.serialize_str(&self.to_hex());
+            }
+            match std::str::from_utf8(out) {
+                Ok(text) => serializer.serialize_str(text),
+                Err(_) => serializer.serialize_str(&self.to_hex()),
+            }
         } else {
             use serde::ser::SerializeTuple;
             let mut tuple = serializer.serialize_tuple(N)?;

@@ -198,6 +198,55 @@ pub fn verify_inclusion(
     check_record(&proof.to_vec(), tree_size, *root, index, *leaf).map_err(|_| MerkleError::RootMismatch)
 }
 
+/// The root an RFC 9162 inclusion proof leads to from `leaf` at `index` in a
+/// tree of `tree_size` leaves (the loop of §2.1.3.2, without the final
+/// comparison). For callers that learn the root from the proof and then check
+/// a signature over it, such as a receipt batch.
+///
+/// # Errors
+/// [`MerkleError::IndexOutOfRange`] if `index >= tree_size`,
+/// [`MerkleError::BadProofLength`] if the proof has missing or extra hashes.
+pub fn root_from_inclusion(
+    proof: &[TreeHash],
+    tree_size: u64,
+    index: u64,
+    leaf: &TreeHash,
+) -> Result<TreeHash, MerkleError> {
+    if index >= tree_size {
+        return Err(MerkleError::IndexOutOfRange { index, tree_size });
+    }
+    let expected = inclusion_proof_len(index, tree_size);
+    if proof.len() != expected {
+        return Err(MerkleError::BadProofLength {
+            expected,
+            got: proof.len(),
+        });
+    }
+    let (mut fn_, mut sn) = (index, tree_size - 1);
+    let mut r = *leaf;
+    for p in proof {
+        // The length check above guarantees `sn > 0` here.
+        if fn_ & 1 == 1 || fn_ == sn {
+            r = node_hash(*p, r);
+            while fn_ & 1 == 0 && fn_ != 0 {
+                fn_ >>= 1;
+                sn >>= 1;
+            }
+        } else {
+            r = node_hash(r, *p);
+        }
+        fn_ >>= 1;
+        sn >>= 1;
+    }
+    if sn != 0 {
+        return Err(MerkleError::BadProofLength {
+            expected,
+            got: proof.len(),
+        });
+    }
+    Ok(r)
+}
+
 /// Verifies an RFC 9162 consistency proof (§2.1.4.2): that the tree of
 /// `new_size` leaves with root `new_root` extends the tree of `old_size`
 /// leaves with root `old_root`.
@@ -689,6 +738,7 @@ mod tests {
                 let mut proof = tree.inclusion_proof(index, size).unwrap();
                 assert_eq!(proof.len(), inclusion_proof_len(index, size));
                 verify_inclusion(&proof, size, &root, index, &leaf).unwrap();
+                assert_eq!(root_from_inclusion(&proof, size, index, &leaf), Ok(root));
                 for j in 0..proof.len() {
                     for byte in 0..HASH_LEN {
                         proof[j].0[byte] ^= 0x01;

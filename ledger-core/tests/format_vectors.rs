@@ -15,7 +15,9 @@ use ledger_core::amount::Fen;
 use ledger_core::bundle::{self, BundleHeader, BUNDLE_VERSION};
 use ledger_core::chain::{entry_hash, ChainHead, SequencedEntry};
 use ledger_core::checkpoint::{LogSigner, LogVerifier};
-use ledger_core::encoding::{self, Bytes, DOMAIN_ENTRY_HASH, DOMAIN_HOUSEHOLD, DOMAIN_RECEIPT, DOMAIN_SUBMISSION};
+use ledger_core::encoding::{
+    self, Bytes, DOMAIN_ENTRY_HASH, DOMAIN_HOUSEHOLD, DOMAIN_RECEIPT, DOMAIN_RECEIPT_BATCH, DOMAIN_SUBMISSION,
+};
 use ledger_core::entry::{
     Account, CosignRule, EntryBody, EntryKind, FundCategory, FundIssue, FundSource, Genesis, HouseholdSubsidy,
     SubsidyCategory,
@@ -24,7 +26,7 @@ use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
 use ledger_core::ids::{Ident, Period, Text};
 use ledger_core::keys::{KeyGrant, Role, Scope};
 use ledger_core::merkle::{leaf_hash, MemoryTree};
-use ledger_core::receipt::Receipt;
+use ledger_core::receipt::{Receipt, ReceiptBatchHead, RECEIPT_VERSION};
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
 use ledger_core::verify::{verify_ledger, VerifyOptions};
@@ -226,6 +228,14 @@ fn build() -> Example {
     let receipt = Receipt::new(ORIGIN, 2, signed.id(), hash, leaf, time_ms);
     let receipt_bytes = encoding::encode(&receipt);
     let signed_receipt = receipt.clone().sign(&log_key);
+    // A batch of one: the batch root is the receipt's own leaf.
+    let batch_head = ReceiptBatchHead {
+        v: RECEIPT_VERSION,
+        origin: ORIGIN.to_string(),
+        size: 1,
+        root: Bytes(receipt.batch_leaf().0),
+    };
+    let batch_head_bytes = encoding::encode(&batch_head);
     dumps.push(("receipt", annotate_receipt(&receipt)));
 
     let header = BundleHeader {
@@ -280,7 +290,9 @@ fn build() -> Example {
         },
         "receipt": {
             "receipt_hex": hex::encode(&receipt_bytes),
-            "message_hex": hex::encode(encoding::with_domain(DOMAIN_RECEIPT, &receipt_bytes)),
+            "batch_leaf_hex": hex::encode(receipt.batch_leaf().0),
+            "batch_head_hex": hex::encode(&batch_head_bytes),
+            "message_hex": hex::encode(encoding::with_domain(DOMAIN_RECEIPT_BATCH, &batch_head_bytes)),
             "signature": signed_receipt.signature.to_hex(),
             "signed_receipt_hex": hex::encode(encoding::encode(&signed_receipt)),
         },
@@ -371,7 +383,7 @@ fn annotate_entry(entry: &SequencedEntry) -> Dump {
 
 fn annotate_receipt(r: &Receipt) -> Dump {
     vec![
-        (encoding::encode(&r.v), "Receipt.v = 1".into()),
+        (encoding::encode(&r.v), "Receipt.v = 2".into()),
         (encoding::encode(&r.origin), "origin: varint length + UTF-8".into()),
         (encoding::encode(&r.seq), format!("seq = {}", r.seq)),
         (
@@ -586,12 +598,22 @@ fn worked_example_follows_the_specification() {
         .verify_checkpoint(note.as_bytes())
         .is_ok());
 
-    // Receipt: the log key over DOMAIN_RECEIPT ‖ receipt.
+    // Receipt (a batch of one): leaf = SHA-256(00 ‖ DOMAIN_RECEIPT ‖ receipt),
+    // head = v 2 ‖ origin ‖ size 1 ‖ root (= that leaf), and the log key
+    // signs DOMAIN_RECEIPT_BATCH ‖ head.
+    let receipt_leaf = sha256(&[&[0x00], DOMAIN_RECEIPT, &hex_of(&j["receipt"]["receipt_hex"])]);
+    assert_eq!(receipt_leaf, hex_of(&j["receipt"]["batch_leaf_hex"]));
+    let head = [
+        &[0x02][..],
+        &[ORIGIN.len() as u8],
+        ORIGIN.as_bytes(),
+        &[0x01],
+        receipt_leaf.as_slice(),
+    ]
+    .concat();
+    assert_eq!(head, hex_of(&j["receipt"]["batch_head_hex"]));
     let message = hex_of(&j["receipt"]["message_hex"]);
-    assert_eq!(
-        message,
-        [DOMAIN_RECEIPT, hex_of(&j["receipt"]["receipt_hex"]).as_slice()].concat()
-    );
+    assert_eq!(message, [DOMAIN_RECEIPT_BATCH, head.as_slice()].concat());
     let sig = Signature::from_bytes(&must(
         <[u8; 64]>::try_from(hex_of(&j["receipt"]["signature"])).map_err(|_| "64"),
     ));
@@ -658,6 +680,7 @@ fn enum_tables_and_domains_match_the_code() {
         ledger_core::encoding::DOMAIN_SUBMISSION_ID,
         DOMAIN_ENTRY_HASH,
         DOMAIN_RECEIPT,
+        DOMAIN_RECEIPT_BATCH,
         DOMAIN_HOUSEHOLD,
         b"SunshineLedger/v1/pseudonym-commitment\0".as_slice(),
         ledger_core::bundle::BUNDLE_MAGIC,

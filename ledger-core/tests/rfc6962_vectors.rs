@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use ledger_core::merkle::{verify_consistency, verify_inclusion, TreeHash};
+use ledger_core::merkle::{root_from_inclusion, verify_consistency, verify_inclusion, TreeHash};
 use serde_json::Value;
 
 /// Number of vector files per folder. Pinned so the test cannot pass
@@ -139,7 +139,16 @@ fn run_inclusion(v: &Value) -> Result<(), String> {
     let root = hash(&v["root"], "root")?;
     let leaf = hash(&v["leafHash"], "leafHash")?;
     let p = proof(&v["proof"])?;
-    verify_inclusion(&p, num(v, "treeSize"), &root, num(v, "leafIdx"), &leaf).map_err(|e| e.to_string())
+    let (size, index) = (num(v, "treeSize"), num(v, "leafIdx"));
+    let verified = verify_inclusion(&p, size, &root, index, &leaf).map_err(|e| e.to_string());
+    // `root_from_inclusion` (receipt batches) must agree on every vector.
+    let recomputed = root_from_inclusion(&p, size, index, &leaf);
+    assert_eq!(
+        verified.is_ok(),
+        recomputed == Ok(root),
+        "root_from_inclusion disagrees with verify_inclusion on {v}"
+    );
+    verified
 }
 
 fn run_consistency(v: &Value) -> Result<(), String> {

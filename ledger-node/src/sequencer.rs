@@ -1,7 +1,15 @@
 //! Group commit: one sequencer thread takes submissions from every
-//! connection, validates each against the ledger state, appends the batch,
-//! signs a checkpoint, writes everything in one atomic sled batch, flushes
-//! once, and only then answers everyone.
+//! connection, validates each against the ledger state, appends the batch and
+//! signs a checkpoint; a committer thread writes the batch in one atomic sled
+//! batch, flushes once, signs the batch's receipts with one signature, and
+//! only then answers everyone.
+//!
+//! The two threads form a pipeline: while batch `k` is written and flushed,
+//! batch `k + 1` is already being checked against the rules. At most one
+//! batch waits between them. Batches are committed strictly in order, so
+//! batch `k + 1` is never durable before batch `k`; a retry of a submission
+//! whose entry is still in flight is recognised by its id (`Inflight`) and
+//! answered once that entry is durable.
 //!
 //! A rejected submission does not affect the others in its batch: the rule
 //! engine changes nothing when it refuses. If the store fails to write or
@@ -20,7 +28,7 @@ use ledger_core::checkpoint::LogSigner;
 use ledger_core::encoding::{Hash32, MAX_ENCODED_BYTES};
 use ledger_core::entry::EntryBody;
 use ledger_core::merkle::leaf_hash;
-use ledger_core::receipt::{Receipt, SignedReceipt};
+use ledger_core::receipt::{sign_batch, Receipt, SignedReceipt};
 use ledger_core::rules::Effects;
 use ledger_core::submission::VerifiedSubmission;
 use std::collections::HashMap;
@@ -107,16 +115,27 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// Start the sequencer thread. It runs until every sender is dropped, then
-/// finishes the batch in flight and returns.
+/// Start the sequencer and committer threads. They run until every sender
+/// is dropped, then finish the batches in flight and return.
 pub fn spawn(
     shared: Arc<Shared>,
     signers: Signers,
     mut rx: mpsc::Receiver<Job>,
     options: SequencerOptions,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
+    // Capacity 1: one batch being committed, at most one more waiting.
+    let (commit_tx, commit_rx) = std::sync::mpsc::sync_channel::<Sequenced>(1);
+    let committer_shared = shared.clone();
+    let committer = std::thread::Builder::new().name("committer".into()).spawn(move || {
+        while let Ok(sequenced) = commit_rx.recv() {
+            if finish_batch(&committer_shared, sequenced) {
+                storage_failed(&committer_shared);
+            }
+        }
+    })?;
     std::thread::Builder::new().name("sequencer".into()).spawn(move || {
         let mut signers = signers;
+        let mut inflight = Inflight::default();
         while let Some(first) = rx.blocking_recv() {
             let mut jobs = vec![first];
             let mut count = jobs[0].items.len();
@@ -132,14 +151,18 @@ pub fn spawn(
                 }
             }
             Metrics::set_gauge(&shared.metrics.queue_depth, rx.len() as u64);
-            let failed = run_batch(&shared, &mut signers, jobs);
-            if failed {
-                shared.ready.store(false, Ordering::Release);
-                tracing::error!(
-                    "storage failed during a group commit; exiting so that a restart replays the store from disk"
-                );
-                std::process::exit(70);
+            inflight.forget_durable(shared.committed());
+            let Some(sequenced) = sequence_batch(&shared, &mut signers, &mut inflight, jobs) else {
+                storage_failed(&shared);
+            };
+            if commit_tx.send(sequenced).is_err() {
+                // The committer only stops by exiting the process; be safe anyway.
+                storage_failed(&shared);
             }
+        }
+        drop(commit_tx);
+        if committer.join().is_err() {
+            tracing::error!("the committer thread panicked");
         }
         if let Err(e) = shared.store.flush() {
             tracing::error!(error = %e, "final flush failed");
@@ -148,151 +171,281 @@ pub fn spawn(
     })
 }
 
+/// The store failed (or the state lock is poisoned): the in-memory state is
+/// ahead of the disk. Exit so that a restart replays the store — the truth.
+fn storage_failed(shared: &Shared) -> ! {
+    shared.ready.store(false, Ordering::Release);
+    tracing::error!("storage failed during a group commit; exiting so that a restart replays the store from disk");
+    std::process::exit(70);
+}
+
+/// Ids of submissions sequenced but maybe not yet durable, per batch, so that
+/// a retry arriving meanwhile is answered with the original entry's receipt
+/// instead of being refused as a replayed nonce.
+#[derive(Default)]
+struct Inflight {
+    /// (tree size after the batch, id → seq), oldest first.
+    batches: std::collections::VecDeque<(u64, HashMap<Hash32, u64>)>,
+}
+
+impl Inflight {
+    fn forget_durable(&mut self, committed: u64) {
+        while self.batches.front().is_some_and(|(end, _)| *end <= committed) {
+            self.batches.pop_front();
+        }
+    }
+
+    fn seq_of(&self, id: &Hash32) -> Option<u64> {
+        self.batches.iter().find_map(|(_, ids)| ids.get(id).copied())
+    }
+}
+
 /// What became of one item while the batch was built.
 enum Outcome {
     /// Rejected; nothing written.
     Rejected(ApiError),
-    /// Already in the log before this batch: answer with its receipt.
-    Existing(u64, Hash32),
+    /// Already in the log before this batch (durable, or in a batch committed
+    /// before this one): answer with its receipt, signed by this key.
+    Existing {
+        seq: u64,
+        id: Hash32,
+        key: Box<ed25519_dalek::SigningKey>,
+    },
     /// Appended in this batch at this seq.
     Appended(u64),
 }
 
-/// Process one group commit. Returns true if storage failed.
-fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
+/// A batch sequenced in memory, on its way to disk and to its clients.
+struct Sequenced {
+    started: Instant,
+    batch: CommitBatch,
+    appended: Vec<(SequencedEntry, Effects)>,
+    /// The appended entries' receipts, unsigned, in runs per log key (a
+    /// rotation sequenced in the batch splits it).
+    receipt_runs: Vec<(ed25519_dalek::SigningKey, Vec<Receipt>)>,
+    outcomes: Vec<Vec<Outcome>>,
+    replies: Vec<oneshot::Sender<Vec<Result<SignedReceipt, ApiError>>>>,
+    tree_size: u64,
+    root: ledger_core::merkle::TreeHash,
+    note: String,
+}
+
+/// Check a batch of jobs against the rules and append the accepted entries
+/// in memory (state, chain head, tree); sign the checkpoint. `None` if the
+/// state lock is poisoned or the store cannot be read.
+fn sequence_batch(
+    shared: &Shared,
+    signers: &mut Signers,
+    inflight: &mut Inflight,
+    jobs: Vec<Job>,
+) -> Option<Sequenced> {
     let started = Instant::now();
     let mut outcomes: Vec<Vec<Outcome>> = Vec::with_capacity(jobs.len());
     let mut batch = CommitBatch::default();
     let mut appended: Vec<(SequencedEntry, Effects, Hash32, ledger_core::merkle::TreeHash)> = Vec::new();
     let mut batch_ids: HashMap<Hash32, u64> = HashMap::new();
     let mut replies = Vec::with_capacity(jobs.len());
-    let (tree_size, root, vkey) = {
-        let Ok(mut ledger) = shared.ledger.write() else {
-            return true;
-        };
-        for job in jobs {
-            let mut results = Vec::with_capacity(job.items.len());
-            for verified in job.items {
-                let id = verified.signed().id();
-                if let Some(seq) = batch_ids.get(&id) {
-                    results.push(Outcome::Appended(*seq));
-                    continue;
-                }
-                // Idempotency: a nonce names the one entry that used it. If that
-                // entry is this very submission, answer with its receipt; if it is
-                // another, the rule engine refuses the replayed nonce below.
-                // (An entry of this batch is not in the store yet: same-batch
-                // duplicates were answered above, other reuses are refused below.)
-                let durable = shared.committed();
-                if let Some(seq) = ledger
-                    .state
-                    .nonce_seq(&verified.submission().nonce)
-                    .filter(|seq| *seq < durable)
-                {
-                    match shared.store.entry(seq) {
-                        Ok(Some(bytes)) => {
-                            if SequencedEntry::decode(&bytes).is_ok_and(|d| d.entry.signed.id() == id) {
-                                results.push(Outcome::Existing(seq, id));
-                                continue;
-                            }
-                        }
-                        Ok(None) => {
-                            tracing::error!(seq, "an entry named by the nonce map is missing from the store");
-                            return true;
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "reading an entry for an idempotent retry");
-                            return true;
-                        }
-                    }
-                }
-                // A genesis must name the log key this node holds: otherwise anyone
-                // could found the log with their own admins, or a genesis naming a
-                // key the node cannot sign with would stop the sequencer.
-                if let EntryBody::Genesis(genesis) = &verified.submission().body {
-                    if !signers.has(&genesis.log_vkey) {
-                        results.push(Outcome::Rejected(ApiError::unknown_log_key(&genesis.log_vkey)));
-                        continue;
-                    }
-                }
-                // A log-key rotation is only accepted if this node holds the new key.
-                if let EntryBody::LogKeyRotate { log_vkey, .. } = &verified.submission().body {
-                    if !signers.has(log_vkey) {
-                        signers.load_next(&shared.data_dir);
-                    }
-                    if !signers.has(log_vkey) {
-                        results.push(Outcome::Rejected(ApiError::unknown_log_key(log_vkey)));
-                        continue;
-                    }
-                }
-                let entry = ledger.head.next_entry(verified.signed().clone(), now_ms());
-                // The sequenced entry must fit a tlog-tiles entry bundle (2-byte length).
-                let bytes = entry.encode();
-                if bytes.len() > MAX_ENCODED_BYTES {
-                    shared.metrics.reject("too_large");
-                    results.push(Outcome::Rejected(ApiError::too_large(format!(
-                        "the sequenced entry would be {} bytes, over {MAX_ENCODED_BYTES}",
-                        bytes.len()
-                    ))));
-                    continue;
-                }
-                match ledger.state.apply(entry.seq, entry.time_ms, &verified) {
-                    Err(e) => {
-                        shared.metrics.reject(e.code());
-                        results.push(Outcome::Rejected(ApiError::from_rule(&e)));
-                    }
-                    Ok(effects) => {
-                        let chain_hash = entry_hash(&bytes);
-                        let leaf = leaf_hash(&bytes);
-                        if let Err(e) = ledger.head.link(&entry, chain_hash) {
-                            // Cannot happen: next_entry built it from this head.
-                            tracing::error!(error = %e, "sequencer produced a bad link");
-                            return true;
-                        }
-                        ledger.tree.append(leaf);
-                        batch_ids.insert(id, entry.seq);
-                        batch.entries.push(NewEntry {
-                            seq: entry.seq,
-                            bytes,
-                            indexes: index_keys(&effects),
-                        });
-                        results.push(Outcome::Appended(entry.seq));
-                        appended.push((entry, effects, chain_hash, leaf));
-                    }
-                }
-            }
-            outcomes.push(results);
-            replies.push(job.reply);
-        }
-        // Balances of every (account, fund) touched, as of the batch's end.
-        let mut touched = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for (_, effects, _, _) in &appended {
-            if let Some(fund) = &effects.fund {
-                for account in &effects.accounts {
-                    if seen.insert((account, fund)) {
-                        touched.push((account.clone(), fund.clone()));
-                    }
-                }
-            }
-        }
-        for (account, fund) in touched {
-            let balance = ledger.state.balance(&account, &fund).get();
-            batch.balances.push((account, fund, balance));
-        }
-        let size = ledger.head.size;
-        let vkey = ledger.state.log_vkey_for_size(size).unwrap_or_default().to_string();
-        (size, ledger.tree.root(), vkey)
+    let Ok(mut ledger) = shared.ledger.write() else {
+        return None;
     };
+    for job in jobs {
+        let mut results = Vec::with_capacity(job.items.len());
+        for verified in job.items {
+            let id = verified.signed().id();
+            if let Some(seq) = batch_ids.get(&id) {
+                results.push(Outcome::Appended(*seq));
+                continue;
+            }
+            // Idempotency: a nonce names the one entry that used it. If that
+            // entry is this very submission, answer with its receipt; if it is
+            // another, the rule engine refuses the replayed nonce below.
+            // Same-batch duplicates were answered above; entries of batches
+            // still being committed are found by id (they are durable by the
+            // time this batch is answered, batches commit in order).
+            let key_for = |seq: u64, ledger: &crate::ledger::Ledger| {
+                ledger
+                    .state
+                    .log_vkey_for_size(seq + 1)
+                    .and_then(|vkey| signers.get(vkey))
+                    .map(|(_, key)| Box::new(key.clone()))
+            };
+            if let Some(seq) = inflight.seq_of(&id) {
+                let key = key_for(seq, &ledger)?;
+                results.push(Outcome::Existing { seq, id, key });
+                continue;
+            }
+            let durable = shared.committed();
+            if let Some(seq) = ledger
+                .state
+                .nonce_seq(&verified.submission().nonce)
+                .filter(|seq| *seq < durable)
+            {
+                match shared.store.entry(seq) {
+                    Ok(Some(bytes)) => {
+                        if SequencedEntry::decode(&bytes).is_ok_and(|d| d.entry.signed.id() == id) {
+                            let key = key_for(seq, &ledger)?;
+                            results.push(Outcome::Existing { seq, id, key });
+                            continue;
+                        }
+                    }
+                    Ok(None) => {
+                        tracing::error!(seq, "an entry named by the nonce map is missing from the store");
+                        return None;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading an entry for an idempotent retry");
+                        return None;
+                    }
+                }
+            }
+            // A genesis must name the log key this node holds: otherwise anyone
+            // could found the log with their own admins, or a genesis naming a
+            // key the node cannot sign with would stop the sequencer.
+            if let EntryBody::Genesis(genesis) = &verified.submission().body {
+                if !signers.has(&genesis.log_vkey) {
+                    results.push(Outcome::Rejected(ApiError::unknown_log_key(&genesis.log_vkey)));
+                    continue;
+                }
+            }
+            // A log-key rotation is only accepted if this node holds the new key.
+            if let EntryBody::LogKeyRotate { log_vkey, .. } = &verified.submission().body {
+                if !signers.has(log_vkey) {
+                    signers.load_next(&shared.data_dir);
+                }
+                if !signers.has(log_vkey) {
+                    results.push(Outcome::Rejected(ApiError::unknown_log_key(log_vkey)));
+                    continue;
+                }
+            }
+            let entry = ledger.head.next_entry(verified.signed().clone(), now_ms());
+            // The sequenced entry must fit a tlog-tiles entry bundle (2-byte length).
+            let bytes = entry.encode();
+            if bytes.len() > MAX_ENCODED_BYTES {
+                shared.metrics.reject("too_large");
+                results.push(Outcome::Rejected(ApiError::too_large(format!(
+                    "the sequenced entry would be {} bytes, over {MAX_ENCODED_BYTES}",
+                    bytes.len()
+                ))));
+                continue;
+            }
+            match ledger.state.apply(entry.seq, entry.time_ms, &verified) {
+                Err(e) => {
+                    shared.metrics.reject(e.code());
+                    results.push(Outcome::Rejected(ApiError::from_rule(&e)));
+                }
+                Ok(effects) => {
+                    let chain_hash = entry_hash(&bytes);
+                    let leaf = leaf_hash(&bytes);
+                    if let Err(e) = ledger.head.link(&entry, chain_hash) {
+                        // Cannot happen: next_entry built it from this head.
+                        tracing::error!(error = %e, "sequencer produced a bad link");
+                        return None;
+                    }
+                    ledger.tree.append(leaf);
+                    batch_ids.insert(id, entry.seq);
+                    batch.entries.push(NewEntry {
+                        seq: entry.seq,
+                        bytes,
+                        indexes: index_keys(&effects),
+                    });
+                    results.push(Outcome::Appended(entry.seq));
+                    appended.push((entry, effects, chain_hash, leaf));
+                }
+            }
+        }
+        outcomes.push(results);
+        replies.push(job.reply);
+    }
+    // Balances of every (account, fund) touched, as of the batch's end.
+    let mut touched = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (_, effects, _, _) in &appended {
+        if let Some(fund) = &effects.fund {
+            for account in &effects.accounts {
+                if seen.insert((account, fund)) {
+                    touched.push((account.clone(), fund.clone()));
+                }
+            }
+        }
+    }
+    for (account, fund) in touched {
+        let balance = ledger.state.balance(&account, &fund).get();
+        batch.balances.push((account, fund, balance));
+    }
+    let tree_size = ledger.head.size;
+    let root = ledger.tree.root();
+    let vkey = ledger
+        .state
+        .log_vkey_for_size(tree_size)
+        .unwrap_or_default()
+        .to_string();
+    let origin = ledger.state.origin().unwrap_or_default().to_string();
+    // The receipts, unsigned: one run per log key in force (see
+    // LedgerState::log_vkey_for_size: the key in force once an entry is in the tree).
+    let mut receipt_runs: Vec<(String, ed25519_dalek::SigningKey, Vec<Receipt>)> = Vec::new();
+    for (entry, _, chain_hash, leaf) in &appended {
+        let key_vkey = ledger.state.log_vkey_for_size(entry.seq + 1).unwrap_or_default();
+        let receipt = Receipt::new(&origin, entry.seq, entry.signed.id(), *chain_hash, *leaf, entry.time_ms);
+        match receipt_runs.last_mut() {
+            Some((vkey, _, receipts)) if vkey == key_vkey => receipts.push(receipt),
+            _ => match signers.get(key_vkey) {
+                Some((_, key)) => receipt_runs.push((key_vkey.to_string(), key.clone(), vec![receipt])),
+                None => {
+                    tracing::error!(vkey = key_vkey, "the node does not hold the log key for these receipts");
+                    return None;
+                }
+            },
+        }
+    }
+    drop(ledger);
 
-    let mut receipts_by_seq: HashMap<u64, SignedReceipt> = HashMap::new();
+    let mut note = String::new();
     if !appended.is_empty() {
         let Some((signer, _)) = signers.get(&vkey) else {
             tracing::error!(vkey, "the node does not hold the log key in force");
-            return true;
+            return None;
         };
         let checkpoint = signer.sign_checkpoint(tree_size, &root);
         batch.checkpoint = checkpoint.to_bytes();
+        note = String::from_utf8_lossy(&batch.checkpoint).into_owned();
+        inflight.batches.push_back((tree_size, batch_ids));
+    }
+    Some(Sequenced {
+        started,
+        batch,
+        appended: appended
+            .into_iter()
+            .map(|(entry, effects, _, _)| (entry, effects))
+            .collect(),
+        receipt_runs: receipt_runs
+            .into_iter()
+            .map(|(_, key, receipts)| (key, receipts))
+            .collect(),
+        outcomes,
+        replies,
+        tree_size,
+        root,
+        note,
+    })
+}
+
+/// Make a sequenced batch durable (one atomic write, one flush), publish it
+/// to readers, sign its receipts and answer every client. Returns true if
+/// storage failed.
+fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
+    let Sequenced {
+        started,
+        batch,
+        appended,
+        receipt_runs,
+        outcomes,
+        replies,
+        tree_size,
+        root,
+        note,
+    } = s;
+    let mut receipts_by_seq: HashMap<u64, SignedReceipt> = HashMap::new();
+    if !appended.is_empty() {
         if let Err(e) = shared.store.commit(&batch) {
             tracing::error!(error = %e, "group commit failed");
             for (reply, items) in replies.into_iter().zip(outcomes) {
@@ -303,11 +456,10 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
         // Durable. Publish to readers, then answer.
         if let Ok(mut ledger) = shared.ledger.write() {
             let ledger = &mut *ledger;
-            for (entry, effects, _, _) in &appended {
+            for (entry, effects) in &appended {
                 ledger.query.record(entry, effects, &ledger.state);
             }
         }
-        let note = String::from_utf8_lossy(&batch.checkpoint).into_owned();
         if let Ok(mut latest) = shared.latest.write() {
             *latest = Some(Arc::new(Latest {
                 note,
@@ -320,38 +472,11 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
         Metrics::set_gauge(&shared.metrics.log_size, tree_size);
         shared.metrics.batch_size.observe(appended.len() as f64);
         shared.metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
-        let (origin, key_history) = match shared.ledger.read() {
-            Ok(l) => (
-                l.state.origin().unwrap_or_default().to_string(),
-                l.state.log_vkey_history().to_vec(),
-            ),
-            Err(_) => return true,
-        };
-        // Sign the receipts on every core (an Ed25519 signature each: the
-        // largest CPU cost of a commit after storage).
-        let signers_ref: &Signers = signers;
-        let signed: Vec<(u64, SignedReceipt)> = {
-            use rayon::prelude::*;
-            appended
-                .par_iter()
-                .filter_map(|(entry, _, chain_hash, leaf)| {
-                    // The key in force once this entry is in the tree (see LedgerState::log_vkey_for_size).
-                    let key_vkey = key_history
-                        .iter()
-                        .rev()
-                        .find(|(from, _)| *from <= entry.seq + 1)
-                        .map(|(_, k)| k.as_str())
-                        .unwrap_or_default();
-                    let (_, key) = signers_ref.get(key_vkey)?;
-                    let receipt =
-                        Receipt::new(&origin, entry.seq, entry.signed.id(), *chain_hash, *leaf, entry.time_ms)
-                            .sign(key);
-                    Some((entry.seq, receipt))
-                })
-                .collect()
-        };
-        receipts_by_seq.extend(signed);
-        for (entry, _, _, _) in &appended {
+        // One signature for the whole batch's receipts (`receipt::sign_batch`).
+        for (key, receipts) in receipt_runs {
+            receipts_by_seq.extend(sign_batch(receipts, &key).into_iter().map(|r| (r.receipt.seq, r)));
+        }
+        for (entry, _) in &appended {
             if let EntryBody::LogKeyRotate { log_vkey, .. } = &entry.signed.submission.body {
                 promote_next_log_key(shared, log_vkey);
             }
@@ -364,7 +489,7 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
             .map(|outcome| match outcome {
                 Outcome::Rejected(e) => Err(e),
                 Outcome::Appended(seq) => receipts_by_seq.get(&seq).cloned().ok_or_else(ApiError::storage_failed),
-                Outcome::Existing(seq, id) => existing_receipt(shared, signers, seq, &id),
+                Outcome::Existing { seq, id, key } => existing_receipt(shared, &key, seq, &id),
             })
             .collect();
         // The client may have gone away; the entry is durable regardless.
@@ -373,11 +498,11 @@ fn run_batch(shared: &Shared, signers: &mut Signers, jobs: Vec<Job>) -> bool {
     false
 }
 
-/// Rebuild the receipt of an entry already in the log (an idempotent retry).
-/// Ed25519 signatures are deterministic, so it is byte-identical to the first.
-pub fn existing_receipt(
+/// Rebuild the receipt of an entry already in the log (an idempotent retry):
+/// the same receipt fields as the first answer, signed again as a batch of one.
+fn existing_receipt(
     shared: &Shared,
-    signers: &Signers,
+    key: &ed25519_dalek::SigningKey,
     seq: u64,
     expected_id: &Hash32,
 ) -> Result<SignedReceipt, ApiError> {
@@ -397,14 +522,10 @@ pub fn existing_receipt(
             "the store's idempotency index is damaged at entry {seq}"
         )));
     }
-    let (origin, vkey) = {
+    let origin = {
         let ledger = shared.ledger.read().map_err(|_| ApiError::storage_failed())?;
-        (
-            ledger.state.origin().unwrap_or_default().to_string(),
-            ledger.state.log_vkey_for_size(seq + 1).unwrap_or_default().to_string(),
-        )
+        ledger.state.origin().unwrap_or_default().to_string()
     };
-    let (_, key) = signers.get(&vkey).ok_or_else(ApiError::storage_failed)?;
     Ok(Receipt::new(
         &origin,
         seq,

@@ -129,10 +129,16 @@ pub fn demo_chunks(submissions: &[SignedSubmission]) -> Vec<&[SignedSubmission]>
 
 /// A node with a log key but no entries (before genesis).
 pub fn empty_node(name: &str, limits: Limits) -> TestResult<TestNode> {
+    empty_node_for(name, 1, 100, limits)
+}
+
+/// A node with a log key but no entries, and the demo log of
+/// `seed`/`entries` (not posted) for the test to post.
+pub fn empty_node_for(name: &str, seed: u64, entries: u64, limits: Limits) -> TestResult<TestNode> {
     let dir = fresh_dir(name)?;
     let log = generate(&DemoConfig {
-        seed: 1,
-        target_entries: 100,
+        seed,
+        target_entries: entries,
         now_ms: now_ms(),
     })?;
     keyfile::write_secret(
