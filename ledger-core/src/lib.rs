@@ -24,6 +24,8 @@ pub mod household;
 pub mod ids;
 pub mod keys;
 pub mod merkle;
+mod moves;
+mod nonces;
 pub mod receipt;
 pub mod region;
 pub mod rules;

@@ -13,6 +13,8 @@ use crate::entry::{Account, CosignRule, EntryBody, EntryKind, FundCategory, Fund
 use crate::household::HouseholdRef;
 use crate::ids::Ident;
 use crate::keys::{is_strong_key, KeyGrant, PublicKey, Role, MAX_SCOPE_ITEMS};
+use crate::moves::{MoneyMove, MoveTable, MAX_INTERNED};
+use crate::nonces::NonceIndex;
 use crate::region::{RegionCode, RegionError, RegionLevel, RegionTable};
 use crate::submission::VerifiedSubmission;
 use std::collections::HashMap;
@@ -242,22 +244,6 @@ pub struct ProjectRecord {
     pub register_seq: u64,
 }
 
-/// Where a money entry moved money: the inverse is applied on reversal.
-/// Interned ids keep this at a few dozen bytes per entry at a million entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct MoneyMove {
-    fund: u32,
-    /// Account debited (None: money came from outside, a fund issue).
-    from: Option<u32>,
-    /// Account credited (None: money left custody to a payee or household).
-    to: Option<u32>,
-    amount: u64,
-    /// Project paid, for project totals.
-    project: Option<u32>,
-    reversed_by: Option<u64>,
-    time_ms: u64,
-}
-
 /// What applying an entry touched: used by the node for secondary indexes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Effects {
@@ -292,9 +278,10 @@ pub struct LedgerState {
     accounts: Vec<Account>,
     account_index: HashMap<Account, u32>,
     balances: HashMap<(u32, u32), u64>,
-    moves: HashMap<u64, MoneyMove>,
+    /// Where each money entry moved money: the inverse is applied on reversal.
+    moves: MoveTable,
     /// Every nonce used, with the sequence number of the entry that used it.
-    nonces: HashMap<Bytes<16>, u64>,
+    nonces: NonceIndex,
     pseudonym_commitment: Option<Bytes<32>>,
     /// Every log key with the first entry sequence it signs for: genesis's
     /// key from 0, each rotation's from the entry after it.
@@ -398,18 +385,18 @@ impl LedgerState {
     }
     /// Which entry reversed `seq`, if any.
     pub fn reversed_by(&self, seq: u64) -> Option<u64> {
-        self.moves.get(&seq).and_then(|m| m.reversed_by)
+        self.moves.reversed_by(seq)
     }
     /// Has this nonce been used? Nonces are never forgotten: the node and
     /// every replay must agree on which nonces are taken, whatever the time.
     pub fn nonce_used(&self, nonce: &Bytes<16>) -> bool {
-        self.nonces.contains_key(nonce)
+        self.nonces.contains(nonce)
     }
 
     /// The sequence number of the entry that used this nonce (the node's
     /// idempotency lookup: a retry of that very submission gets its receipt).
     pub fn nonce_seq(&self, nonce: &Bytes<16>) -> Option<u64> {
-        self.nonces.get(nonce).copied()
+        self.nonces.get(nonce)
     }
 
     /// Check every rule for the entry `seq` sequenced at `time_ms` and, only if
@@ -453,7 +440,7 @@ impl LedgerState {
                 now_ms: time_ms,
             });
         }
-        if self.nonces.contains_key(&submission.nonce) {
+        if self.nonces.contains(&submission.nonce) {
             return Err(RuleError::ReplayedNonce(submission.nonce));
         }
         if let Some(amount) = body.amount() {
@@ -484,7 +471,7 @@ impl LedgerState {
         // A reversal moves its target's amount back, so the policy applies
         // to that amount (reversing 5,000,000 元 needs what paying it needed).
         let policy_amount = match body {
-            EntryBody::Reversal(r) => self.moves.get(&r.target_seq).map(|m| Fen::from_raw(m.amount)),
+            EntryBody::Reversal(r) => self.moves.get(r.target_seq).map(|m| Fen::from_raw(m.amount)),
             _ => body.amount(),
         };
         let required = self.required_signatures(kind, policy_amount);
@@ -836,12 +823,12 @@ impl LedgerState {
             EntryBody::Reversal(r) => {
                 let target = self
                     .moves
-                    .get(&r.target_seq)
+                    .get(r.target_seq)
                     .ok_or(RuleError::NotReversible(r.target_seq))?;
                 if r.target_seq >= seq {
                     return Err(RuleError::NotReversible(r.target_seq));
                 }
-                if let Some(by) = target.reversed_by {
+                if let Some(by) = self.moves.reversed_by(r.target_seq) {
                     return Err(RuleError::AlreadyReversed {
                         target: r.target_seq,
                         by,
@@ -947,7 +934,11 @@ impl LedgerState {
         if let Some(i) = self.account_index.get(account) {
             return *i;
         }
-        let i = self.accounts.len() as u32;
+        // Indexes must fit a packed movement slot (`moves::MAX_INTERNED`).
+        let i = u32::try_from(self.accounts.len())
+            .unwrap_or(MAX_INTERNED)
+            .min(MAX_INTERNED);
+        debug_assert!(i < MAX_INTERNED);
         self.accounts.push(account.clone());
         self.account_index.insert(account.clone(), i);
         i
@@ -957,7 +948,11 @@ impl LedgerState {
         if let Some(i) = self.fund_index.get(fund) {
             return *i;
         }
-        let i = self.fund_ids.len() as u32;
+        // Indexes must fit a packed movement slot (`moves::MAX_INTERNED`).
+        let i = u32::try_from(self.fund_ids.len())
+            .unwrap_or(MAX_INTERNED)
+            .min(MAX_INTERNED);
+        debug_assert!(i < MAX_INTERNED);
         self.fund_ids.push(fund.clone());
         self.fund_index.insert(fund.clone(), i);
         i
@@ -1015,7 +1010,9 @@ impl LedgerState {
                 );
             }
             EntryBody::ProjectRegister(p) => {
-                let i = self.project_ids.len() as u32;
+                let i = u32::try_from(self.project_ids.len())
+                    .unwrap_or(MAX_INTERNED)
+                    .min(MAX_INTERNED);
                 self.project_ids.push(p.project.clone());
                 self.project_index.insert(p.project.clone(), i);
                 self.projects.insert(
@@ -1041,8 +1038,8 @@ impl LedgerState {
             EntryBody::HouseholdSubsidy(s) => effects.household = Some(s.household),
             EntryBody::Reversal(r) => {
                 effects.reverses = Some(r.target_seq);
-                if let Some(m) = self.moves.get_mut(&r.target_seq) {
-                    m.reversed_by = Some(seq);
+                if let Some(m) = self.moves.get(r.target_seq) {
+                    self.moves.set_reversed_by(r.target_seq, seq);
                     let (fund, project, amount) = (m.fund, m.project, m.amount);
                     if let Some(id) = project.and_then(|i| self.project_ids.get(i as usize)) {
                         effects.project = Some(id.clone());
@@ -1092,7 +1089,6 @@ impl LedgerState {
                         to: credit.as_ref().map(|c| c.0),
                         amount: body.amount().map(Fen::get).unwrap_or(0),
                         project,
-                        reversed_by: None,
                         time_ms,
                     },
                 );
@@ -1104,7 +1100,7 @@ impl LedgerState {
 
     /// Sequencing time of a money entry (for audit rules).
     pub fn money_entry_time(&self, seq: u64) -> Option<u64> {
-        self.moves.get(&seq).map(|m| m.time_ms)
+        self.moves.get(seq).map(|m| m.time_ms)
     }
 }
 
