@@ -18,6 +18,9 @@ pub const DEFAULT_DEMO_DATA_DIR: &str = "./sunshine-demo";
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
+/// Default sled page cache (see `Args::cache_mib`).
+pub const DEFAULT_CACHE_MIB: u64 = 16;
+
 /// Sunshine Ledger node (阳光账本节点): the signed write API, the public read
 /// API and the citizens' web page over one embedded store.
 #[derive(Debug, Parser)]
@@ -60,7 +63,10 @@ pub struct Args {
     /// Public read requests per second per client address.
     #[arg(long)]
     pub read_rate_per_sec: Option<u32>,
-    /// sled cache in MiB.
+    /// sled page cache in MiB (default 16). The store holds only sequential
+    /// entry keys and the OS page cache keeps the file warm, so a small sled
+    /// cache costs reads little and keeps the node under 300 MiB at a
+    /// million entries (docs/PERFORMANCE.md).
     #[arg(long)]
     pub cache_mib: Option<u64>,
     /// A witness whose cosignatures the node collects (verifier key
@@ -193,7 +199,7 @@ impl NodeConfig {
                 batch_window_ms: args.batch_window_ms.or(file.batch_window_ms).unwrap_or(1).min(100),
             },
             store: StoreOptions {
-                cache_bytes: args.cache_mib.or(file.cache_mib).unwrap_or(64).clamp(8, 4096) * 1024 * 1024,
+                cache_bytes: args.cache_mib.or(file.cache_mib).unwrap_or(DEFAULT_CACHE_MIB).clamp(8, 4096) * 1024 * 1024,
             },
             queue_requests: args
                 .queue_requests
