@@ -295,8 +295,18 @@ fn run_node_phases(
             barriers,
             args.window
         );
+        let (node_cpu, bench_cpu) = (node.cpu_seconds(), verification::cpu_seconds());
         let tp = runtime.block_on(ingest::batch(&client, &node.url, requests, args.window))?;
         eprintln!("  ingest: {:.0} entries/s", tp.rate());
+        if let (Some(before), Some(after)) = (node_cpu, node.cpu_seconds()) {
+            results.ingest_node_cpu_seconds += after - before;
+            results.ingest_bench_cpu_seconds += verification::cpu_seconds() - bench_cpu;
+            eprintln!(
+                "  ingest CPU per entry: node {:.1} µs, load generator {:.1} µs",
+                (after - before) * 1e6 / tp.count.max(1) as f64,
+                (verification::cpu_seconds() - bench_cpu) * 1e6 / tp.count.max(1) as f64
+            );
+        }
         let total = match results.ingest {
             None => tp,
             Some(before) => stats::Throughput {

@@ -99,6 +99,11 @@ impl Node {
         self.child.as_ref().map(Child::id)
     }
 
+    /// CPU seconds the node has used (user + system, all threads).
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        crate::verification::process_cpu_seconds(&self.pid()?.to_string())
+    }
+
     /// `VmHWM` and `VmRSS` of the node in bytes, from /proc/PID/status.
     pub fn memory(&self) -> Option<(u64, u64)> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;

@@ -111,6 +111,10 @@ pub struct Results {
     pub ingest: Option<Throughput>,
     /// Requests of the ingest that had to go alone (ordering barriers).
     pub ingest_barrier_requests: u64,
+    /// CPU seconds the node used during the batch ingest (0 when attached).
+    pub ingest_node_cpu_seconds: f64,
+    /// CPU seconds the load generator used during the batch ingest.
+    pub ingest_bench_cpu_seconds: f64,
     /// Single mode.
     pub single: Option<SingleFigures>,
     /// Reads.
@@ -176,6 +180,8 @@ impl Results {
             verify: None,
             ingest: None,
             ingest_barrier_requests: 0,
+            ingest_node_cpu_seconds: 0.0,
+            ingest_bench_cpu_seconds: 0.0,
             single: None,
             reads: Vec::new(),
             fsync: None,
@@ -300,6 +306,19 @@ impl Results {
                 ratio,
                 yes(i.rate() >= 40_000.0)
             );
+            if self.ingest_node_cpu_seconds > 0.0 {
+                let per_entry = |cpu: f64| cpu * 1e6 / i.count.max(1) as f64;
+                let budget = m.cores as f64 * 1e6 / 40_000.0;
+                let _ = writeln!(
+                    s,
+                    "| ingest, CPU per entry (all threads) | node {:.1} µs + load generator {:.1} µs | {} cores at 40,000 entries/s: {:.0} µs per entry in all | {:.2} of the budget | | |",
+                    per_entry(self.ingest_node_cpu_seconds),
+                    per_entry(self.ingest_bench_cpu_seconds),
+                    m.cores,
+                    budget,
+                    (per_entry(self.ingest_node_cpu_seconds) + per_entry(self.ingest_bench_cpu_seconds)) / budget
+                );
+            }
         }
         if let Some(single) = &self.single {
             let l = &single.latency;

@@ -26,12 +26,18 @@ pub const RAW_BATCH: usize = 512;
 /// CPU seconds (user + system, every thread) this process has used, from
 /// /proc/self/stat (clock ticks of 1/100 s, Linux's USER_HZ).
 pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    process_cpu_seconds("self").unwrap_or(0.0)
+}
+
+/// CPU seconds (user + system, every thread) of process `pid` ("self" or a
+/// number), from /proc/PID/stat.
+pub fn process_cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
+    Some((ticks(11) + ticks(12)) / 100.0)
 }
 
 /// What the verification phase measured.
