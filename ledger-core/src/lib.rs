@@ -7,9 +7,12 @@
 //! whether an entry may be appended, and the chain verifier.
 //!
 //! Invariant: this crate does **no I/O** — no files, no network, no clock, no
-//! async. Time and randomness are passed in. Everything here is a pure function
+//! async. Time and key material are passed in. Everything here is a function
 //! of its inputs, so the node (at write time and at start-up) and the offline
-//! verifier (at audit time) run exactly the same code.
+//! verifier (at audit time) run exactly the same code. The one exception is
+//! batch signature verification, whose random coefficients come from the
+//! thread's OS-seeded CSPRNG (they must be unpredictable to the signers); its
+//! answer does not depend on them (`submission::verify_batch_each`).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod amount;

@@ -228,6 +228,7 @@ impl SignedReceipt {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::merkle::MemoryTree;
