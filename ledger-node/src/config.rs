@@ -199,7 +199,13 @@ impl NodeConfig {
                 batch_window_ms: args.batch_window_ms.or(file.batch_window_ms).unwrap_or(1).min(100),
             },
             store: StoreOptions {
-                cache_bytes: args.cache_mib.or(file.cache_mib).unwrap_or(DEFAULT_CACHE_MIB).clamp(8, 4096) * 1024 * 1024,
+                cache_bytes: args
+                    .cache_mib
+                    .or(file.cache_mib)
+                    .unwrap_or(DEFAULT_CACHE_MIB)
+                    .clamp(8, 4096)
+                    * 1024
+                    * 1024,
             },
             queue_requests: args
                 .queue_requests
