@@ -198,6 +198,27 @@ fn signatures(c: &mut Criterion, f: &Fixture) {
         );
         b.iter(|| black_box(receipt.clone()).sign(&f.log.log_key))
     });
+    g.throughput(Throughput::Elements(1_000));
+    g.bench_function("sign_batch of 1,000 receipts (one signature, 1,000 paths)", |b| {
+        let receipts: Vec<Receipt> = (0..1_000u64)
+            .map(|i| {
+                Receipt::new(
+                    "bench.example/log",
+                    i,
+                    ledger_core::encoding::Bytes([1; 32]),
+                    ledger_core::encoding::Bytes([2; 32]),
+                    leaf_hash(&i.to_le_bytes()),
+                    NOW_MS,
+                )
+            })
+            .collect();
+        b.iter_batched(
+            || receipts.clone(),
+            |r| ledger_core::receipt::sign_batch(r, &f.log.log_key),
+            BatchSize::LargeInput,
+        )
+    });
+    g.throughput(Throughput::Elements(1));
     g.bench_function("VerifyingKey::from_bytes (point decompression)", |b| {
         let bytes = one.key.to_bytes();
         b.iter(|| VerifyingKey::from_bytes(black_box(&bytes)))
@@ -211,12 +232,26 @@ fn signatures(c: &mut Criterion, f: &Fixture) {
         g.bench_function(format!("verify_batch of {n} (one core)"), |b| {
             b.iter(|| ed25519_dalek::verify_batch(black_box(&messages), &sigs, &keys))
         });
+        // The same signatures through the ZIP-215 batch equation the ledger uses.
+        g.bench_function(format!("ZIP-215 batch (ed25519-zebra) of {n} (one core)"), |b| {
+            b.iter(|| {
+                let mut verifier = ed25519_zebra::batch::Verifier::new();
+                for r in chunk {
+                    verifier.queue((
+                        ed25519_zebra::VerificationKeyBytes::from(r.key.to_bytes()),
+                        ed25519_zebra::Signature::from_bytes(&r.signature.to_bytes()),
+                        black_box(r.message.as_slice()),
+                    ));
+                }
+                verifier.verify(rand::thread_rng())
+            })
+        });
     }
     let batch: Vec<SignedSubmission> = f.log.submissions[f.log.submissions.len() - 256..].to_vec();
     let n_sigs: usize = batch.iter().map(|s| s.signatures.len()).sum();
     g.throughput(Throughput::Elements(n_sigs as u64));
     g.bench_function(
-        "verify_batch_each of 256 submissions (library: messages, keys, batch)",
+        "verify_batch_each of 256 submissions (library: messages, ZIP-215 batch)",
         |b| b.iter_batched(|| batch.clone(), verify_batch_each, BatchSize::LargeInput),
     );
     g.finish();

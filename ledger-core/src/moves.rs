@@ -4,7 +4,7 @@
 //! 99.7% of the demo ledger), and the rule engine must find the movement of
 //! any earlier entry when a reversal names it. A hash map from sequence number
 //! to movement cost about 150 bytes an entry at a million entries, and twice
-//! that while it grew; this table is a vector indexed by sequence number, 32
+//! that while it grew; this table is a vector indexed by sequence number, 24
 //! bytes a slot, with the rare reversal marks kept aside.
 
 use std::collections::HashMap;
@@ -31,14 +31,11 @@ pub(crate) struct MoneyMove {
     pub amount: u64,
     /// Project paid, for project totals.
     pub project: Option<u32>,
-    /// Sequencing time (Unix ms).
-    pub time_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Packed {
     amount: u64,
-    time_ms: u64,
     fund: u32,
     from: u32,
     to: u32,
@@ -47,7 +44,6 @@ struct Packed {
 
 const EMPTY: Packed = Packed {
     amount: 0,
-    time_ms: 0,
     fund: NONE,
     from: NONE,
     to: NONE,
@@ -81,7 +77,6 @@ impl MoveTable {
             to: unpack(slot.to),
             amount: slot.amount,
             project: unpack(slot.project),
-            time_ms: slot.time_ms,
         })
     }
 
@@ -97,7 +92,6 @@ impl MoveTable {
         if let Some(slot) = self.slots.get_mut(index) {
             *slot = Packed {
                 amount: m.amount,
-                time_ms: m.time_ms,
                 fund: m.fund,
                 from: pack(m.from),
                 to: pack(m.to),
@@ -128,7 +122,6 @@ mod tests {
             to: None,
             amount,
             project: Some(0),
-            time_ms: 1_700_000_000_000 + amount,
         }
     }
 
@@ -142,7 +135,7 @@ mod tests {
         for seq in [0, 1, 3, 4, 6, u64::MAX] {
             assert_eq!(t.get(seq), None, "seq {seq}");
         }
-        assert_eq!(std::mem::size_of::<Packed>(), 32);
+        assert_eq!(std::mem::size_of::<Packed>(), 24);
     }
 
     #[test]

@@ -486,7 +486,7 @@ impl LedgerState {
         // Every check passed: mutate.
         self.nonces.insert(submission.nonce, seq);
         self.next_seq += 1;
-        Ok(self.commit(seq, time_ms, body, regions, staged))
+        Ok(self.commit(seq, body, regions, staged))
     }
 
     fn apply_genesis(
@@ -959,14 +959,7 @@ impl LedgerState {
     }
 
     /// Apply a checked entry. Infallible: every check was done before.
-    fn commit(
-        &mut self,
-        seq: u64,
-        time_ms: u64,
-        body: &EntryBody,
-        regions: Vec<RegionCode>,
-        staged: Staged,
-    ) -> Effects {
+    fn commit(&mut self, seq: u64, body: &EntryBody, regions: Vec<RegionCode>, staged: Staged) -> Effects {
         let mut effects = Effects {
             regions,
             ..Effects::default()
@@ -1089,18 +1082,12 @@ impl LedgerState {
                         to: credit.as_ref().map(|c| c.0),
                         amount: body.amount().map(Fen::get).unwrap_or(0),
                         project,
-                        time_ms,
                     },
                 );
             }
             effects.fund = fund;
         }
         effects
-    }
-
-    /// Sequencing time of a money entry (for audit rules).
-    pub fn money_entry_time(&self, seq: u64) -> Option<u64> {
-        self.moves.get(seq).map(|m| m.time_ms)
     }
 }
 
