@@ -59,8 +59,51 @@ pub enum DecodeError {
 /// Encode a value to its canonical postcard bytes.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     // Serialising our own types into a Vec cannot fail: they contain no maps
-    // of unknown length and no types that refuse to serialise.
-    postcard::to_allocvec(value).unwrap_or_default()
+    // of unknown length and no types that refuse to serialise. Room for a
+    // typical entry up front saves the Vec's growth steps.
+    postcard::to_extend(value, Vec::with_capacity(320)).unwrap_or_default()
+}
+
+/// A postcard flavor that writes nothing: it checks each byte the serializer
+/// produces against the expected bytes, and stops at the first difference.
+struct MatchFlavor<'a> {
+    rest: &'a [u8],
+}
+
+impl postcard::ser_flavors::Flavor for MatchFlavor<'_> {
+    /// True when the value's encoding is exactly the expected bytes.
+    type Output = bool;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        match self.rest.split_first() {
+            Some((first, rest)) if *first == byte => {
+                self.rest = rest;
+                Ok(())
+            }
+            _ => Err(postcard::Error::SerializeBufferFull),
+        }
+    }
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        match self.rest.strip_prefix(data) {
+            Some(rest) => {
+                self.rest = rest;
+                Ok(())
+            }
+            None => Err(postcard::Error::SerializeBufferFull),
+        }
+    }
+
+    fn finalize(self) -> postcard::Result<bool> {
+        Ok(self.rest.is_empty())
+    }
+}
+
+/// Is `bytes` exactly the canonical encoding of `value`? Same answer as
+/// `encode(value) == bytes`, without building the encoding: the verifier
+/// checks every entry this way.
+pub fn encodes_to<T: Serialize>(value: &T, bytes: &[u8]) -> bool {
+    postcard::serialize_with_flavor(value, MatchFlavor { rest: bytes }).unwrap_or(false)
 }
 
 /// Decode bytes that must be the canonical encoding of a `T`.
@@ -73,7 +116,7 @@ pub fn decode_canonical<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Result
     if !rest.is_empty() {
         return Err(DecodeError::TrailingBytes(rest.len()));
     }
-    if encode(&value) != bytes {
+    if !encodes_to(&value, bytes) {
         return Err(DecodeError::NotCanonical);
     }
     Ok(value)
@@ -238,6 +281,23 @@ mod tests {
         bytes.extend_from_slice(&[6]);
         bytes.extend_from_slice("淮安".as_bytes());
         assert_eq!(decode_canonical::<Sample>(&bytes), Err(DecodeError::NotCanonical));
+    }
+
+    #[test]
+    fn encodes_to_agrees_with_encode_on_every_prefix_and_change() {
+        let bytes = encode(&sample());
+        assert!(encodes_to(&sample(), &bytes));
+        for cut in 0..bytes.len() {
+            assert!(!encodes_to(&sample(), &bytes[..cut]), "prefix of {cut}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(!encodes_to(&sample(), &longer));
+        for i in 0..bytes.len() {
+            let mut changed = bytes.clone();
+            changed[i] ^= 0x01;
+            assert!(!encodes_to(&sample(), &changed), "byte {i}");
+        }
     }
 
     #[test]
