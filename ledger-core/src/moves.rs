@@ -105,6 +105,11 @@ impl MoveTable {
         self.reversed_by.get(&seq).copied()
     }
 
+    /// Heap bytes held (capacity, not length).
+    pub fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Packed>() + self.reversed_by.capacity() * 17
+    }
+
     /// Mark `seq` as reversed by entry `by`.
     pub fn set_reversed_by(&mut self, seq: u64, by: u64) {
         self.reversed_by.insert(seq, by);

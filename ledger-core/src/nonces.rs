@@ -92,6 +92,14 @@ impl NonceIndex {
         }
     }
 
+    /// Heap bytes held (capacity, not length).
+    pub fn heap_bytes(&self) -> usize {
+        self.buckets
+            .iter()
+            .map(|b| b.sorted.capacity() * 24 + b.recent.capacity() * 25)
+            .sum()
+    }
+
     /// Number of nonces.
     #[cfg(test)]
     pub fn len(&self) -> usize {

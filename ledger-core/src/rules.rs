@@ -383,6 +383,13 @@ impl LedgerState {
         out.sort();
         out
     }
+    /// Approximate heap bytes of the per-entry parts of the state (money
+    /// movements and nonces), which grow with the ledger; the rest grows with
+    /// keys, funds, projects and accounts.
+    pub fn per_entry_heap_bytes(&self) -> (usize, usize) {
+        (self.moves.heap_bytes(), self.nonces.heap_bytes())
+    }
+
     /// Which entry reversed `seq`, if any.
     pub fn reversed_by(&self, seq: u64) -> Option<u64> {
         self.moves.reversed_by(seq)

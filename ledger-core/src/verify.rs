@@ -137,7 +137,7 @@ struct Prepared {
 /// signature and rule. Used by the offline verifier and by the node at
 /// start-up (which is how the node rebuilds its in-memory state and tree, and
 /// how it detects a damaged store).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Replay {
     /// The ledger state after the entries pushed so far.
     pub state: LedgerState,
@@ -147,6 +147,21 @@ pub struct Replay {
     pub tree: MemoryTree,
     /// Signatures verified so far.
     pub signatures: u64,
+    /// Entries decoded and checked in parallel per step (two steps are in
+    /// memory at once).
+    chunk_entries: usize,
+}
+
+impl Default for Replay {
+    fn default() -> Self {
+        Replay {
+            state: LedgerState::default(),
+            head: ChainHead::EMPTY,
+            tree: MemoryTree::default(),
+            signatures: 0,
+            chunk_entries: CHUNK_ENTRIES,
+        }
+    }
 }
 
 impl Default for ChainHead {
@@ -161,8 +176,20 @@ impl Replay {
         Replay::default()
     }
 
+    /// Start from an empty ledger, checking `chunk_entries` entries per
+    /// parallel step (at least 1,024) instead of [`CHUNK_ENTRIES`]: fewer
+    /// decoded entries in memory at once, for a process that must stay small
+    /// (the node at start-up), at some cost in parallel efficiency.
+    pub fn with_chunk_entries(chunk_entries: usize) -> Replay {
+        Replay {
+            chunk_entries: chunk_entries.max(1_024),
+            ..Replay::default()
+        }
+    }
+
     /// Verify and apply the next entries (any count; processed in parallel
-    /// batches of [`CHUNK_ENTRIES`]). `on_entry` sees each applied entry with
+    /// steps of [`CHUNK_ENTRIES`], or the size given to
+    /// [`Replay::with_chunk_entries`]). `on_entry` sees each applied entry with
     /// its effects (the node builds its query indexes from it).
     ///
     /// Two chunks are in flight: while this thread applies chunk `k` in order
@@ -175,8 +202,9 @@ impl Replay {
         on_entry: &mut dyn FnMut(&SequencedEntry, &Effects, &TreeHash),
     ) -> Result<(), VerifyFailure> {
         let start = self.head.size;
-        let chunks: Vec<&[&[u8]]> = entries.chunks(CHUNK_ENTRIES).collect();
-        let base = |k: usize| start + (k * CHUNK_ENTRIES) as u64;
+        let chunk_entries = self.chunk_entries;
+        let chunks: Vec<&[&[u8]]> = entries.chunks(chunk_entries).collect();
+        let base = |k: usize| start + (k * chunk_entries) as u64;
         let mut next = chunks.first().map(|c| prepare_chunk(c, base(0)));
         for k in 0..chunks.len() {
             let Some(current) = next.take() else { break };
@@ -344,6 +372,7 @@ pub fn verify_ledger(
         head,
         tree,
         signatures,
+        ..
     } = replay;
 
     // The checkpoint must be signed by the log key in force at its size

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod keyfile;
 pub mod ledger;
+pub mod memory;
 pub mod metrics;
 pub mod query;
 pub mod restore;

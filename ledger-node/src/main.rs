@@ -5,6 +5,7 @@ use ledger_node::config::{Args, Command, LogFormat, NodeConfig};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    ledger_node::memory::limit_arenas();
     let args = Args::parse();
     let config = match NodeConfig::resolve(&args) {
         Ok(c) => c,

@@ -37,6 +37,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
+/// Entries committed between two trims of the allocator's free memory.
+const TRIM_EVERY_ENTRIES: u64 = 50_000;
+
 /// One request's submissions and where to send their results.
 #[derive(Debug)]
 pub struct Job {
@@ -127,9 +130,17 @@ pub fn spawn(
     let (commit_tx, commit_rx) = std::sync::mpsc::sync_channel::<Sequenced>(1);
     let committer_shared = shared.clone();
     let committer = std::thread::Builder::new().name("committer".into()).spawn(move || {
+        let mut since_trim = 0u64;
         while let Ok(sequenced) = commit_rx.recv() {
+            since_trim += sequenced.appended.len() as u64;
             if finish_batch(&committer_shared, sequenced) {
                 storage_failed(&committer_shared);
+            }
+            // Requests, answers and batches of freed entries stay resident
+            // in glibc's arenas unless given back (crate::memory).
+            if since_trim >= TRIM_EVERY_ENTRIES {
+                since_trim = 0;
+                crate::memory::trim();
             }
         }
     })?;
@@ -457,7 +468,7 @@ fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
         if let Ok(mut ledger) = shared.ledger.write() {
             let ledger = &mut *ledger;
             for (entry, effects) in &appended {
-                ledger.query.record(entry, effects, &ledger.state);
+                ledger.query.record(entry, effects);
             }
         }
         if let Ok(mut latest) = shared.latest.write() {

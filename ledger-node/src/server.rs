@@ -74,9 +74,16 @@ pub fn start(config: &NodeConfig) -> Result<Started> {
     tracing::info!(dir = %config.data_dir.display(), "verifying the stored ledger");
     let started = std::time::Instant::now();
     let (ledger, latest) = open_ledger(&store, &|n| tracing::debug!(entries = n, "replayed"))?;
+    let (moves_bytes, nonces_bytes) = ledger.state.per_entry_heap_bytes();
+    const MIB: u64 = 1 << 20;
     tracing::info!(
         entries = ledger.head.size,
         seconds = started.elapsed().as_secs_f64(),
+        tree_mib = ledger.tree.stored_hash_count() * 32 / MIB,
+        movements_mib = moves_bytes as u64 / MIB,
+        nonces_mib = nonces_bytes as u64 / MIB,
+        postings_mib = store.index_heap_bytes() / MIB,
+        query_mib = ledger.query.approx_heap_bytes() as u64 / MIB,
         "store verified"
     );
     if let Some(vkey) = ledger.state.log_vkey() {
