@@ -58,7 +58,7 @@ impl Node {
             url: format!("http://127.0.0.1:{port}"),
             child: Some(child),
         };
-        node.wait_ready(Duration::from_secs(60))
+        node.wait_ready(Duration::from_secs(600))
             .with_context(|| format!("node log: {}", log_path.display()))?;
         Ok(node)
     }
