@@ -424,7 +424,7 @@ fn run_node_phases(
         // is the other moment its memory peaks.
         if let Some((bin, extra)) = &restart_with {
             let started = Instant::now();
-            let mut again = node::Node::start(bin, &data_dir, &workload.log.origin, &workload.log.log_key, extra)?;
+            let mut again = node::Node::restart(bin, &data_dir, extra)?;
             results.restart_seconds = Some(started.elapsed().as_secs_f64());
             results.memory_restart = again.memory();
             again.stop()?;

@@ -39,6 +39,12 @@ impl Node {
         extra: &[String],
     ) -> Result<Node> {
         keyfile::write_secret(&keyfile::log_key_path(data_dir), &format_signing_key(origin, log_key))?;
+        Node::restart(bin, data_dir, extra)
+    }
+
+    /// Start `bin` on a data folder that already holds its log key (and
+    /// maybe a store, which the node replays and verifies before it is ready).
+    pub fn restart(bin: &Path, data_dir: &Path, extra: &[String]) -> Result<Node> {
         let port = free_port()?;
         let log_path = data_dir.join("node.log");
         let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;

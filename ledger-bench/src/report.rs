@@ -277,10 +277,9 @@ impl Results {
             );
             let _ = writeln!(
                 s,
-                "| offline verification, `verify_ledger`, against its own batch equation | same | raw ZIP-215 batch (`ed25519-zebra`, what the verifier uses) of the same signatures, same batches and cores: {:.0} sig/s | **{:.2}** | ≥ 0.80 | {} |",
+                "| offline verification, `verify_ledger`, against its own batch equation (for information: not the brief's reference) | same | raw ZIP-215 batch (`ed25519-zebra`, what the verifier uses) of the same signatures, same batches and cores: {:.0} sig/s | {:.2} | | |",
                 v.raw_zip215_batch.rate(),
                 v.ratio_zip215,
-                yes(v.ratio_zip215 >= 0.8)
             );
             let _ = writeln!(
                 s,

@@ -19,7 +19,7 @@ pub const DEFAULT_DEMO_DATA_DIR: &str = "./sunshine-demo";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// Default sled page cache (see `Args::cache_mib`).
-pub const DEFAULT_CACHE_MIB: u64 = 8;
+pub const DEFAULT_CACHE_MIB: u64 = 12;
 
 /// Sunshine Ledger node (阳光账本节点): the signed write API, the public read
 /// API and the citizens' web page over one embedded store.
@@ -63,7 +63,7 @@ pub struct Args {
     /// Public read requests per second per client address.
     #[arg(long)]
     pub read_rate_per_sec: Option<u32>,
-    /// sled page cache in MiB (default 8, the least allowed). The store holds only sequential
+    /// sled page cache in MiB (default 12). The store holds only sequential
     /// entry keys and the OS page cache keeps the file warm, so a small sled
     /// cache costs reads little and keeps the node under 300 MiB at a
     /// million entries (docs/PERFORMANCE.md).

@@ -4,12 +4,14 @@
 //! Measured at 1,000,000 entries (docs/PERFORMANCE.md): the start-up replay
 //! decodes entries on every rayon thread, glibc gives each thread its own
 //! arena, and the freed chunks stay resident in those arenas — about 30 MiB
-//! over what the data needs. Two arenas and a trim after each replay step
+//! over what the data needs. Four arenas and a trim after each replay step
 //! and every few group commits give that memory back. Both calls only tune
 //! the allocator; they do not touch any Rust object.
 
-/// Arenas glibc may create (its default is 8 per core).
-const ARENA_MAX: i32 = 2;
+/// Arenas glibc may create (its default is 8 per core). Measured at a
+/// million entries: 2 arenas kept the restart peak lowest but made reads
+/// contend for them (village query p99 5.3 ms against 4.6 ms with 4).
+const ARENA_MAX: i32 = 4;
 
 /// Cap glibc's malloc arenas. Call first thing in `main`, before any thread
 /// starts.
