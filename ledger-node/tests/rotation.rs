@@ -2,8 +2,9 @@
 //! `LogKeyRotate`, the node signs with the new key from then on, survives a
 //! restart, and the whole chain still verifies offline.
 
-mod support;
+mod common;
 
+use common::{demo_folder, folder_config as config, now_ms, post_all, stop, TestResult};
 use ledger_core::checkpoint::LogVerifier;
 use ledger_core::encoding::Bytes;
 use ledger_core::entry::EntryBody;
@@ -14,14 +15,13 @@ use ledger_node::api::write::submit_parsed;
 use ledger_node::keyfile;
 use ledger_node::server::{prepare_rotation, start};
 use ledger_node::store::{Store, StoreOptions};
-use support::{config, demo_folder, now_ms, post_all, stop, TestResult};
 
 fn rotation(
     origin: &str,
     vkey: &str,
     endorsement: ledger_core::keys::SignatureBytes,
     nonce: u8,
-) -> Result<Submission, Box<dyn std::error::Error>> {
+) -> TestResult<Submission> {
     Ok(Submission {
         v: 1,
         origin: origin.to_string(),
@@ -35,7 +35,7 @@ fn rotation(
     })
 }
 
-fn project(origin: &str, i: u8) -> Result<Submission, Box<dyn std::error::Error>> {
+fn project(origin: &str, i: u8) -> TestResult<Submission> {
     use ledger_core::entry::{ProjectCategory, ProjectRegister};
     use ledger_core::ids::{Date, Ident};
     Ok(Submission {

@@ -1,11 +1,11 @@
 //! A damaged data folder is refused at start, naming the damaged entry.
 
-mod support;
+mod common;
 
+use common::{build_folder, folder_config as config, stop, TestResult};
 use ledger_node::keyfile;
 use ledger_node::server::start;
 use std::path::Path;
-use support::{build_folder, config, stop, TestResult};
 
 fn entry_key(seq: u64) -> Vec<u8> {
     let mut key = vec![b'e'];
@@ -13,7 +13,7 @@ fn entry_key(seq: u64) -> Vec<u8> {
     key
 }
 
-fn start_error(dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
+fn start_error(dir: &Path) -> TestResult<String> {
     match start(&config(dir)?) {
         Ok(started) => {
             stop(started)?;
@@ -71,7 +71,7 @@ fn missing_entry_and_wrong_checkpoint_are_refused() -> TestResult {
 }
 
 /// Export a stopped node's folder to a bundle (what `ledger export --data` does).
-fn export_bundle(dir: &Path) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+fn export_bundle(dir: &Path) -> TestResult<Vec<u8>> {
     use ledger_core::bundle::{encode_header, encode_record, BundleHeader, BUNDLE_VERSION};
     let store = ledger_node::store::Store::open(
         &dir.join("store"),

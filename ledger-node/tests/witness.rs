@@ -1,21 +1,16 @@
 //! Witness cosignatures: the node accepts cosignatures only from configured
 //! witnesses, on checkpoints of its own history, and serves the cosigned note.
 
-mod support;
+mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::{demo_folder, folder_config as config, post_all, stop, TestResult};
 use ledger_core::checkpoint::{add_cosignature, count_valid_cosignatures, LogSigner, LogVerifier, WitnessSigner};
 use ledger_node::server::start;
-use support::{config, demo_folder, post_all, stop, TestResult};
 use tower::ServiceExt as _;
 
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    path: &str,
-    body: Vec<u8>,
-) -> Result<(StatusCode, String), Box<dyn std::error::Error>> {
+async fn call(app: &axum::Router, method: &str, path: &str, body: Vec<u8>) -> TestResult<(StatusCode, String)> {
     let request = Request::builder().method(method).uri(path).body(Body::from(body))?;
     let response = app.clone().oneshot(request).await?;
     let status = response.status();
@@ -99,7 +94,7 @@ fn configured_witness_cosignatures_are_collected_and_others_refused() -> TestRes
         let (status, body) = call(&router, "POST", "/v1/cosignatures", forged_note).await?;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert!(body.contains("not_our_checkpoint"), "{body}");
-        Ok::<_, Box<dyn std::error::Error>>(())
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     })?;
     drop(router);
     stop(started)

@@ -1,5 +1,6 @@
-//! Test helpers: a node in a temporary folder loaded with demo data, driven
-//! in-process through the axum router (no socket).
+//! Test helpers of the node's integration tests: a node in a temporary
+//! folder loaded with demo data, driven in-process through the axum router
+//! (no socket), and nodes on a plain folder started and stopped in-process.
 #![allow(dead_code)] // each test binary uses a different subset
 
 use axum::body::Body;
@@ -238,4 +239,62 @@ pub async fn post(app: &AppState, content_type: &str, body: Vec<u8>) -> TestResu
 /// The client address used by the rate-limit test.
 pub fn fixed_client() -> SocketAddr {
     SocketAddr::from((IpAddr::V4(Ipv4Addr::new(127, 255, 255, 254)), 40_000))
+}
+
+// ---------------------------------------------------------------------------
+// Nodes on a plain data folder, started and stopped in-process (restart,
+// rotation, witness and damaged-store tests).
+
+/// The node configuration for a data folder, as the flags alone would give it.
+pub fn folder_config(dir: &Path) -> TestResult<NodeConfig> {
+    let args = Args::try_parse_from(["ledger-node", "--data", &dir.display().to_string()])?;
+    Ok(NodeConfig::resolve(&args).map_err(|e| format!("{e:#}"))?)
+}
+
+/// Stop a started node and release the store's lock.
+pub fn stop(started: Started) -> TestResult {
+    drop(started.app);
+    started.sequencer.join().map_err(|_| "sequencer panicked")?;
+    Ok(())
+}
+
+/// A demo log of `entries` entries, with its log key written into `dir`.
+pub fn demo_folder(dir: &Path, seed: u64, entries: u64) -> TestResult<DemoLog> {
+    let log = generate(&DemoConfig {
+        seed,
+        target_entries: entries,
+        now_ms: now_ms(),
+    })?;
+    keyfile::write_secret(
+        &keyfile::log_key_path(dir),
+        &format_signing_key(&log.origin, &log.log_key),
+    )?;
+    Ok(log)
+}
+
+/// Post submissions through the write path; every one must be accepted.
+pub fn post_all(
+    runtime: &tokio::runtime::Runtime,
+    started: &Started,
+    submissions: &[SignedSubmission],
+) -> TestResult<Vec<ledger_core::receipt::SignedReceipt>> {
+    let results = runtime.block_on(ledger_node::api::write::submit_parsed(
+        &started.app,
+        submissions.iter().cloned().map(Ok).collect(),
+    ))?;
+    let mut receipts = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        receipts.push(r.map_err(|e| format!("submission {i} rejected: {e}"))?);
+    }
+    Ok(receipts)
+}
+
+/// Build a node folder holding `entries` demo entries, and stop the node.
+pub fn build_folder(dir: &Path, entries: u64) -> TestResult<DemoLog> {
+    let log = demo_folder(dir, 5, entries)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let started = start(&folder_config(dir)?).map_err(|e| format!("{e:#}"))?;
+    post_all(&runtime, &started, &log.submissions)?;
+    stop(started)?;
+    Ok(log)
 }
