@@ -43,8 +43,10 @@ say "checking that the committed dist/ is what src/ builds to"
 node build.mjs --check
 
 export LEDGER_NODE_BIN="${LEDGER_NODE_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/ledger-node}"
-say "cargo build -p ledger-node"
-(cd "$ROOT" && cargo build -p ledger-node)
+# The same package set as bench/smoke.sh, so that cargo resolves the same
+# features and the second build is a no-op rather than a rebuild of deps.
+say "cargo build -p ledger-node -p ledger-bench -p ledger-cli"
+(cd "$ROOT" && cargo build --locked -q -p ledger-node -p ledger-bench -p ledger-cli)
 
 say "node --test (unit + browser)"
 cd "$WEB"
