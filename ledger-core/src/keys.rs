@@ -69,8 +69,9 @@ pub struct KeyGrant {
     pub valid_until_ms: u64,
 }
 
-/// Is this 32-byte string a usable, non-weak Ed25519 key? Batch verification
-/// skips the small-order check, so weak keys are refused when granted.
+/// Is this 32-byte string a usable, non-weak Ed25519 key? ZIP-215
+/// verification accepts small-order keys (under which many signatures verify
+/// for any message), so weak keys are refused when granted.
 pub fn is_strong_key(key: &PublicKey) -> bool {
     match ed25519_dalek::VerifyingKey::from_bytes(key.as_bytes()) {
         Ok(vk) => !vk.is_weak(),

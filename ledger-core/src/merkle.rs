@@ -181,19 +181,10 @@ pub fn verify_inclusion(
     index: u64,
     leaf: &TreeHash,
 ) -> Result<(), MerkleError> {
-    if index >= tree_size {
-        return Err(MerkleError::IndexOutOfRange { index, tree_size });
-    }
-    // Checking the length first gives a precise error, and keeps a hostile
+    // Checking the shape first gives a precise error, and keeps a hostile
     // proof of millions of hashes away from `check_record`, which copies the
     // remaining proof once per tree level while it recurses.
-    let expected = inclusion_proof_len(index, tree_size);
-    if proof.len() != expected {
-        return Err(MerkleError::BadProofLength {
-            expected,
-            got: proof.len(),
-        });
-    }
+    check_inclusion_shape(proof, tree_size, index)?;
     // `check_record` asserts `index < tree_size` internally; guarded above.
     check_record(&proof.to_vec(), tree_size, *root, index, *leaf).map_err(|_| MerkleError::RootMismatch)
 }
@@ -212,16 +203,7 @@ pub fn root_from_inclusion(
     index: u64,
     leaf: &TreeHash,
 ) -> Result<TreeHash, MerkleError> {
-    if index >= tree_size {
-        return Err(MerkleError::IndexOutOfRange { index, tree_size });
-    }
-    let expected = inclusion_proof_len(index, tree_size);
-    if proof.len() != expected {
-        return Err(MerkleError::BadProofLength {
-            expected,
-            got: proof.len(),
-        });
-    }
+    check_inclusion_shape(proof, tree_size, index)?;
     let (mut fn_, mut sn) = (index, tree_size - 1);
     let mut r = *leaf;
     for p in proof {
@@ -240,11 +222,26 @@ pub fn root_from_inclusion(
     }
     if sn != 0 {
         return Err(MerkleError::BadProofLength {
-            expected,
+            expected: inclusion_proof_len(index, tree_size),
             got: proof.len(),
         });
     }
     Ok(r)
+}
+
+/// `index` is inside the tree and the proof has exactly one hash per level.
+fn check_inclusion_shape(proof: &[TreeHash], tree_size: u64, index: u64) -> Result<(), MerkleError> {
+    if index >= tree_size {
+        return Err(MerkleError::IndexOutOfRange { index, tree_size });
+    }
+    let expected = inclusion_proof_len(index, tree_size);
+    if proof.len() != expected {
+        return Err(MerkleError::BadProofLength {
+            expected,
+            got: proof.len(),
+        });
+    }
+    Ok(())
 }
 
 /// Verifies an RFC 9162 consistency proof (§2.1.4.2): that the tree of

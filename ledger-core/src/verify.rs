@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 /// Entries decoded and signature-checked in parallel per step.
 pub const CHUNK_ENTRIES: usize = 32_768;
-/// Signatures per `verify_batch` call (the sweet spot measured is 256-1024).
+/// Submissions per ZIP-215 batch (`verify_batch_each`; the sweet spot measured is 256-1024).
 pub const SIGNATURE_BATCH: usize = 512;
 
 /// What to check beyond the bundle itself.

@@ -253,7 +253,8 @@ fn sequence_batch(
     let started = Instant::now();
     let mut outcomes: Vec<Vec<Outcome>> = Vec::with_capacity(jobs.len());
     let mut batch = CommitBatch::default();
-    let mut appended: Vec<(SequencedEntry, Effects, Hash32, ledger_core::merkle::TreeHash)> = Vec::new();
+    // (entry, effects, submission id, chain hash, leaf hash)
+    let mut appended: Vec<(SequencedEntry, Effects, Hash32, Hash32, ledger_core::merkle::TreeHash)> = Vec::new();
     let mut batch_ids: HashMap<Hash32, u64> = HashMap::new();
     let mut replies = Vec::with_capacity(jobs.len());
     let Ok(mut ledger) = shared.ledger.write() else {
@@ -360,7 +361,7 @@ fn sequence_batch(
                         indexes: index_keys(&effects),
                     });
                     results.push(Outcome::Appended(entry.seq));
-                    appended.push((entry, effects, chain_hash, leaf));
+                    appended.push((entry, effects, id, chain_hash, leaf));
                 }
             }
         }
@@ -370,7 +371,7 @@ fn sequence_batch(
     // Balances of every (account, fund) touched, as of the batch's end.
     let mut touched = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for (_, effects, _, _) in &appended {
+    for (_, effects, _, _, _) in &appended {
         if let Some(fund) = &effects.fund {
             for account in &effects.accounts {
                 if seen.insert((account, fund)) {
@@ -394,9 +395,9 @@ fn sequence_batch(
     // The receipts, unsigned: one run per log key in force (see
     // LedgerState::log_vkey_for_size: the key in force once an entry is in the tree).
     let mut receipt_runs: Vec<(String, ed25519_dalek::SigningKey, Vec<Receipt>)> = Vec::new();
-    for (entry, _, chain_hash, leaf) in &appended {
+    for (entry, _, id, chain_hash, leaf) in &appended {
         let key_vkey = ledger.state.log_vkey_for_size(entry.seq + 1).unwrap_or_default();
-        let receipt = Receipt::new(&origin, entry.seq, entry.signed.id(), *chain_hash, *leaf, entry.time_ms);
+        let receipt = Receipt::new(&origin, entry.seq, *id, *chain_hash, *leaf, entry.time_ms);
         match receipt_runs.last_mut() {
             Some((vkey, _, receipts)) if vkey == key_vkey => receipts.push(receipt),
             _ => match signers.get(key_vkey) {
@@ -426,7 +427,7 @@ fn sequence_batch(
         batch,
         appended: appended
             .into_iter()
-            .map(|(entry, effects, _, _)| (entry, effects))
+            .map(|(entry, effects, _, _, _)| (entry, effects))
             .collect(),
         receipt_runs: receipt_runs
             .into_iter()

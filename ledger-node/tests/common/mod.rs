@@ -79,15 +79,7 @@ pub fn config(dir: &Path, limits: Limits) -> TestResult<NodeConfig> {
 /// can be called from a `OnceLock` initializer.
 pub fn demo_node(name: &str, seed: u64, entries: u64, limits: Limits) -> TestResult<TestNode> {
     let dir = fresh_dir(name)?;
-    let log = generate(&DemoConfig {
-        seed,
-        target_entries: entries,
-        now_ms: now_ms(),
-    })?;
-    keyfile::write_secret(
-        &keyfile::log_key_path(&dir),
-        &format_signing_key(&log.origin, &log.log_key),
-    )?;
+    let log = demo_folder(&dir, seed, entries)?;
     let Started { app, sequencer } = start(&config(&dir, limits)?).map_err(|e| format!("{e:#}"))?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
@@ -137,15 +129,7 @@ pub fn empty_node(name: &str, limits: Limits) -> TestResult<TestNode> {
 /// `seed`/`entries` (not posted) for the test to post.
 pub fn empty_node_for(name: &str, seed: u64, entries: u64, limits: Limits) -> TestResult<TestNode> {
     let dir = fresh_dir(name)?;
-    let log = generate(&DemoConfig {
-        seed,
-        target_entries: entries,
-        now_ms: now_ms(),
-    })?;
-    keyfile::write_secret(
-        &keyfile::log_key_path(&dir),
-        &format_signing_key(&log.origin, &log.log_key),
-    )?;
+    let log = demo_folder(&dir, seed, entries)?;
     let Started { app, sequencer } = start(&config(&dir, limits)?).map_err(|e| format!("{e:#}"))?;
     Ok(TestNode {
         dir,
