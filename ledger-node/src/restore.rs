@@ -2,7 +2,7 @@
 //!
 //! The bundle is verified completely first (the same replay as `ledger
 //! verify`); only a bundle that verifies is written. Entries are written in
-//! commits of [`RESTORE_CHUNK`] with their indexes and balances, each commit
+//! commits of [`RESTORE_CHUNK`] with their indexes, each commit
 //! carrying the bundle's checkpoint: if the restore is interrupted, the store
 //! holds fewer entries than its checkpoint and the node refuses to start on
 //! it, rather than serving half a ledger.
@@ -44,7 +44,6 @@ pub fn restore(data_dir: &Path, bundle_path: &Path, store_options: StoreOptions)
             checkpoint: bundle.header.checkpoint.as_bytes().to_vec(),
             ..CommitBatch::default()
         };
-        let mut touched = Vec::new();
         replay
             .push(chunk, &mut |entry, effects, _leaf| {
                 batch.entries.push(NewEntry {
@@ -52,19 +51,8 @@ pub fn restore(data_dir: &Path, bundle_path: &Path, store_options: StoreOptions)
                     bytes: entry.encode(),
                     indexes: index_keys(effects),
                 });
-                if let Some(fund) = &effects.fund {
-                    for account in &effects.accounts {
-                        touched.push((account.clone(), fund.clone()));
-                    }
-                }
             })
             .map_err(|e| anyhow::anyhow!("replaying the verified bundle: {e}"))?;
-        touched.sort();
-        touched.dedup();
-        for (account, fund) in touched {
-            let balance = replay.state.balance(&account, &fund).get();
-            batch.balances.push((account, fund, balance));
-        }
         store.commit(&batch).context("writing the restored store")?;
     }
     Ok(replay.head.size)

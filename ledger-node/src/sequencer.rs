@@ -368,22 +368,6 @@ fn sequence_batch(
         outcomes.push(results);
         replies.push(job.reply);
     }
-    // Balances of every (account, fund) touched, as of the batch's end.
-    let mut touched = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (_, effects, _, _, _) in &appended {
-        if let Some(fund) = &effects.fund {
-            for account in &effects.accounts {
-                if seen.insert((account, fund)) {
-                    touched.push((account.clone(), fund.clone()));
-                }
-            }
-        }
-    }
-    for (account, fund) in touched {
-        let balance = ledger.state.balance(&account, &fund).get();
-        batch.balances.push((account, fund, balance));
-    }
     let tree_size = ledger.head.size;
     let root = ledger.tree.root();
     let vkey = ledger

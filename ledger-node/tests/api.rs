@@ -1771,17 +1771,7 @@ async fn a_tampered_entry_is_a_corrupt_entry_error_naming_it() -> TestResult {
     let mut decoded = SequencedEntry::decode(&original)?.entry;
     decoded.time_ms += 1;
     let tampered = decoded.encode();
-    let note = node.app.shared.store.checkpoint()?.ok_or("checkpoint")?;
-    let batch = ledger_node::store::CommitBatch {
-        entries: vec![ledger_node::store::NewEntry {
-            seq,
-            bytes: tampered,
-            indexes: Vec::new(),
-        }],
-        balances: Vec::new(),
-        checkpoint: note,
-    };
-    node.app.shared.store.commit(&batch)?;
+    node.app.shared.store.overwrite_entry_for_tests(seq, &tampered)?;
     for uri in [
         "/v1/entries/5",
         "/v1/entries?start=0&limit=10",

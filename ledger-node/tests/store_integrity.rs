@@ -5,12 +5,31 @@ mod common;
 use common::{build_folder, folder_config as config, stop, TestResult};
 use ledger_node::keyfile;
 use ledger_node::server::start;
+use ledger_node::store::BLOCK_ENTRIES;
 use std::path::Path;
 
-fn entry_key(seq: u64) -> Vec<u8> {
-    let mut key = vec![b'e'];
-    key.extend_from_slice(&seq.to_be_bytes());
+/// The sled key of the block holding entry `seq` (store format 2: `B ‖
+/// first seq`, 16 entries per block; see ledger-node/src/store).
+fn block_key(seq: u64) -> Vec<u8> {
+    let mut key = vec![b'B'];
+    key.extend_from_slice(&block_first(seq).to_be_bytes());
     key
+}
+
+fn block_first(seq: u64) -> u64 {
+    seq - seq % BLOCK_ENTRIES
+}
+
+/// The (start, end) byte range of entry `seq`'s bytes inside its block value
+/// (records are `u32 LE length ‖ bytes`).
+fn record_range(block: &[u8], seq: u64) -> TestResult<(usize, usize)> {
+    let mut at = 0usize;
+    for _ in block_first(seq)..seq {
+        let len = u32::from_le_bytes(block[at..at + 4].try_into()?) as usize;
+        at += 4 + len;
+    }
+    let len = u32::from_le_bytes(block[at..at + 4].try_into()?) as usize;
+    Ok((at + 4, at + 4 + len))
 }
 
 fn start_error(dir: &Path) -> TestResult<String> {
@@ -31,11 +50,11 @@ fn flipped_byte_in_a_stored_entry_is_refused_and_named() -> TestResult {
     {
         // Tamper below our storage module, the way a disk fault or an insider would.
         let db = sled::open(dir.path().join("store"))?;
-        let key = entry_key(123);
-        let mut bytes = db.get(&key)?.ok_or("entry 123 missing")?.to_vec();
-        let last = bytes.len() - 1;
-        bytes[last - 40] ^= 0x01;
-        db.insert(&key, bytes)?;
+        let key = block_key(123);
+        let mut block = db.get(&key)?.ok_or("block of entry 123 missing")?.to_vec();
+        let (_, end) = record_range(&block, 123)?;
+        block[end - 41] ^= 0x01;
+        db.insert(&key, block)?;
         db.flush()?;
     }
     let message = start_error(dir.path())?;
@@ -49,20 +68,38 @@ fn missing_entry_and_wrong_checkpoint_are_refused() -> TestResult {
     let dir = tempfile::tempdir()?;
     build_folder(dir.path(), 200)?;
     {
+        // A whole block gone: the replay names its first entry.
         let db = sled::open(dir.path().join("store"))?;
-        db.remove(entry_key(50))?;
+        db.remove(block_key(50))?.ok_or("no block of entry 50")?;
         db.flush()?;
     }
     let message = start_error(dir.path())?;
-    assert!(message.contains("entry 50 is missing"), "{message}");
+    assert!(message.contains("entry 48 is missing"), "{message}");
+
+    let dir = tempfile::tempdir()?;
+    build_folder(dir.path(), 200)?;
+    {
+        // One record cut out of a block: the block ends one entry early,
+        // before the next block starts, and that gap is named.
+        let db = sled::open(dir.path().join("store"))?;
+        let key = block_key(50);
+        let block = db.get(&key)?.ok_or("no block of entry 50")?.to_vec();
+        let (start, end) = record_range(&block, 50)?;
+        let cut = [&block[..start - 4], &block[end..]].concat();
+        db.insert(&key, cut)?;
+        db.flush()?;
+    }
+    let message = start_error(dir.path())?;
+    assert!(message.contains("entry 63 is missing"), "{message}");
 
     let dir = tempfile::tempdir()?;
     build_folder(dir.path(), 200)?;
     {
         // Drop the last entry but keep the checkpoint that covers it: a torn or rolled-back store.
         let db = sled::open(dir.path().join("store"))?;
-        let last = db.scan_prefix(b"e").next_back().ok_or("no entries")??.0;
-        db.remove(last)?;
+        let (key, block) = db.scan_prefix(b"B").next_back().ok_or("no entries")??;
+        let (start, _) = record_range(&block, 199)?;
+        db.insert(key, &block[..start - 4])?;
         db.flush()?;
     }
     let message = start_error(dir.path())?;
