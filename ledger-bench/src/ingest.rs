@@ -4,31 +4,11 @@
 use crate::data::{frame, Request};
 use crate::stats::{Latencies, Throughput};
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use ledger_node::api::write::{decode_binary_answer, BinaryResult, OCTET_STREAM};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
-
-#[derive(Debug, Deserialize)]
-struct SubmitResponse {
-    accepted: usize,
-    rejected: usize,
-    results: Vec<ItemResult>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ItemResult {
-    status: String,
-    #[serde(default)]
-    error: Option<ErrorJson>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ErrorJson {
-    code: String,
-    message: String,
-}
 
 /// An HTTP client for the bench: keep-alive, no proxy, generous pool.
 pub fn client(pool: usize) -> Result<reqwest::Client> {
@@ -40,10 +20,14 @@ pub fn client(pool: usize) -> Result<reqwest::Client> {
         .build()?)
 }
 
+/// Post framed submissions and ask for the binary answer (FORMAT.md §10.1),
+/// as a bulk client would: it saves node and client about 1 KB of JSON per
+/// receipt. Every submission must be accepted.
 async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>, count: usize, first: usize) -> Result<usize> {
     let response = client
         .post(url)
-        .header("content-type", "application/octet-stream")
+        .header("content-type", OCTET_STREAM)
+        .header("accept", OCTET_STREAM)
         .body(body)
         .send()
         .await
@@ -57,32 +41,29 @@ async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>, count: usize, 
             String::from_utf8_lossy(&bytes[..bytes.len().min(500)])
         );
     }
-    let answer: SubmitResponse = serde_json::from_slice(&bytes).context("parsing the submission answer")?;
-    if answer.rejected > 0 || answer.accepted != count {
-        let (i, why) = answer
-            .results
-            .iter()
-            .enumerate()
-            .find(|(_, r)| r.status != "accepted")
-            .map(|(i, r)| {
-                (
-                    i,
-                    r.error
-                        .as_ref()
-                        .map(|e| format!("{}: {}", e.code, e.message))
-                        .unwrap_or_default(),
-                )
-            })
-            .unwrap_or((0, String::new()));
+    let results = decode_binary_answer(&bytes, count)
+        .map_err(|e| anyhow::anyhow!("entries {first}..{}: the answer: {e}", first + count))?;
+    if results.len() != count {
         bail!(
-            "entries {first}..{}: {} accepted, {} rejected; first rejected: entry {} ({why})",
+            "entries {first}..{}: {} results for {count} submissions",
             first + count,
-            answer.accepted,
-            answer.rejected,
-            first + i
+            results.len()
         );
     }
-    Ok(answer.accepted)
+    if let Some((i, BinaryResult::Rejected(e))) = results
+        .iter()
+        .enumerate()
+        .find(|(_, r)| matches!(r, BinaryResult::Rejected(_)))
+    {
+        bail!(
+            "entries {first}..{}: entry {} rejected ({}: {})",
+            first + count,
+            first + i,
+            e.code,
+            e.message
+        );
+    }
+    Ok(count)
 }
 
 /// Batch mode: send `requests` in order, up to `window` in flight between

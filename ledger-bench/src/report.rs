@@ -336,7 +336,7 @@ impl Results {
             }
             let _ = writeln!(
                 s,
-                "| ingest over HTTP, batches of {} ({} in flight) | {:.0} entries/s ({} entries, {:.1} s) | {} | {} | ≥ 40,000/s | {} |",
+                "| ingest over HTTP, batches of {} ({} in flight, binary answers) | {:.0} entries/s ({} entries, {:.1} s) | {} | {} | ≥ 40,000/s | {} |",
                 self.batch,
                 self.window,
                 i.rate(),

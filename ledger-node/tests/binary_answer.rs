@@ -1,0 +1,154 @@
+//! The binary answer of `POST /v1/submissions` (`Accept:
+//! application/octet-stream`, FORMAT.md §10.1): the same results as the JSON
+//! answer, in request order, each receipt verifying against the log key.
+
+mod common;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
+use common::{demo_chunks, empty_node_for, fresh_client, send, TestResult};
+use ledger_core::entry::EntryBody;
+use ledger_core::submission::SignedSubmission;
+use ledger_node::api::write::{decode_binary_answer, BinaryResult, RejectedRecord, ANSWER_ACCEPTED};
+use ledger_node::api::Limits;
+
+fn framed(submissions: &[SignedSubmission]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for s in submissions {
+        let bytes = s.encode();
+        body.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        body.extend_from_slice(&bytes);
+    }
+    body
+}
+
+async fn post_framed(app: &ledger_node::api::AppState, accept: &str, body: Vec<u8>) -> TestResult<common::Answer> {
+    let mut request = Request::post("/v1/submissions")
+        .header("content-type", "application/octet-stream")
+        .header("accept", accept)
+        .body(Body::from(body))?;
+    request.extensions_mut().insert(ConnectInfo(fresh_client()));
+    send(app, request).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_answer_carries_the_same_results_as_json() -> TestResult {
+    let node = empty_node_for("binary-answer", 11, 400, Limits::default())?;
+    let log_key = node.log.log_key.verifying_key();
+    let subs = &node.log.submissions;
+    let first_of_run = subs
+        .iter()
+        .rposition(|s| !matches!(s.submission.body, EntryBody::HouseholdSubsidy(_)))
+        .map(|i| i + 1)
+        .ok_or("a non-subsidy entry")?;
+    let (setup, rest) = subs.split_at(first_of_run.max(subs.len() - 20));
+    for chunk in demo_chunks(setup) {
+        let results =
+            ledger_node::api::write::submit_parsed(&node.app, chunk.iter().cloned().map(Ok).collect()).await?;
+        assert!(results.iter().all(Result::is_ok), "setup: {results:?}");
+    }
+    let size_before = node.app.shared.committed();
+
+    // Ten subsidies, the fourth with a flipped signature byte.
+    let mut batch: Vec<SignedSubmission> = rest[..10].to_vec();
+    batch[3].signatures[0].signature.0[5] ^= 0x01;
+    let answer = post_framed(&node.app, "application/octet-stream", framed(&batch)).await?;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header("content-type"), "application/octet-stream");
+    assert_eq!(answer.body[0], ANSWER_ACCEPTED);
+    let results = decode_binary_answer(&answer.body, 10).map_err(|e| e.to_string())?;
+    assert_eq!(results.len(), 10);
+    let mut next_seq = size_before;
+    for (i, (result, submission)) in results.iter().zip(&batch).enumerate() {
+        match result {
+            BinaryResult::Accepted(receipt) => {
+                assert_ne!(i, 3, "the tampered submission was accepted");
+                receipt.verify(&log_key)?;
+                assert_eq!(receipt.receipt.seq, next_seq, "result {i}");
+                assert_eq!(receipt.receipt.submission_id, submission.id(), "result {i}");
+                next_seq += 1;
+            }
+            BinaryResult::Rejected(RejectedRecord { code, message }) => {
+                assert_eq!(i, 3, "result {i} rejected: {code}: {message}");
+                assert_eq!(code, "bad_signature");
+                assert!(message.contains("does not verify"), "{message}");
+            }
+        }
+    }
+    assert_eq!(node.app.shared.committed(), size_before + 9);
+
+    // The same request again, answered in JSON: the same receipts (idempotent)
+    // and the same refusal.
+    let again = post_framed(&node.app, "application/json", framed(&batch)).await?;
+    assert_eq!(again.header("content-type"), "application/json");
+    let json = again.json()?;
+    assert_eq!(json["accepted"], 9);
+    assert_eq!(json["rejected"], 1);
+    for (i, result) in results.iter().enumerate() {
+        let item = &json["results"][i];
+        match result {
+            BinaryResult::Accepted(receipt) => {
+                assert_eq!(item["status"], "accepted");
+                assert_eq!(item["receipt"]["receipt"], serde_json::to_value(&receipt.receipt)?);
+            }
+            BinaryResult::Rejected(record) => {
+                assert_eq!(item["status"], "rejected");
+                assert_eq!(item["error"]["code"], record.code.as_str());
+            }
+        }
+    }
+    // Accept lists are honoured wherever the binary type appears in them.
+    let listed = post_framed(
+        &node.app,
+        "text/html, application/octet-stream;q=0.9",
+        framed(&batch[..1]),
+    )
+    .await?;
+    assert_eq!(listed.header("content-type"), "application/octet-stream");
+    assert_eq!(node.app.shared.committed(), size_before + 9, "retries append nothing");
+    Ok(())
+}
+
+#[test]
+fn a_damaged_binary_answer_is_refused_naming_the_result() -> TestResult {
+    let good = ledger_node::api::write::encode_binary_answer(&[
+        Err(ledger_node::api::error::ApiError::malformed("first")),
+        Err(ledger_node::api::error::ApiError::malformed("second")),
+    ]);
+    let decoded = decode_binary_answer(&good, 2).map_err(|e| e.to_string())?;
+    assert_eq!(
+        decoded,
+        vec![
+            BinaryResult::Rejected(RejectedRecord {
+                code: "malformed".into(),
+                message: "first".into()
+            }),
+            BinaryResult::Rejected(RejectedRecord {
+                code: "malformed".into(),
+                message: "second".into()
+            }),
+        ]
+    );
+    let first_len = 5 + u32::from_le_bytes(good[1..5].try_into()?) as usize;
+    let cases: Vec<(Vec<u8>, usize, &str)> = vec![
+        (good[..good.len() - 1].to_vec(), 2, "result 1: truncated record"),
+        (good[..first_len + 3].to_vec(), 2, "result 1: truncated length prefix"),
+        (
+            [&good[..first_len], &[7u8, 0, 0, 0, 0][..]].concat(),
+            2,
+            "result 1: unknown status byte 7",
+        ),
+        (good.clone(), 1, "more than 1 results"),
+        (
+            [&[ANSWER_ACCEPTED][..], &good[1..first_len]].concat(),
+            2,
+            "result 0: receipt:",
+        ),
+    ];
+    for (bytes, max, expected) in cases {
+        let err = decode_binary_answer(&bytes, max).err().unwrap_or_default();
+        assert!(err.starts_with(expected), "{expected:?}: got {err:?}");
+    }
+    Ok(())
+}
