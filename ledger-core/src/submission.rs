@@ -142,7 +142,7 @@ impl SignedSubmission {
         for s in &self.signatures {
             verify_one(&s.key, &s.signature, &message)?;
         }
-        Ok(VerifiedSubmission { signed: self })
+        Ok(VerifiedSubmission::new(self, &message))
     }
 }
 
@@ -168,9 +168,27 @@ pub fn submission_id(submission_bytes: &[u8]) -> Hash32 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedSubmission {
     signed: SignedSubmission,
+    /// [`SignedSubmission::id`], computed once where the verification
+    /// already holds the canonical bytes (on the verifying threads, not on
+    /// the sequencer's).
+    id: Hash32,
 }
 
 impl VerifiedSubmission {
+    /// `message` is the submission's signing message, `DOMAIN_SUBMISSION ‖
+    /// canonical(Submission)`; the id hashes the same canonical bytes.
+    fn new(signed: SignedSubmission, message: &[u8]) -> VerifiedSubmission {
+        let id = match message.strip_prefix(DOMAIN_SUBMISSION) {
+            Some(submission_bytes) => submission_id(submission_bytes),
+            None => signed.id(),
+        };
+        debug_assert_eq!(id, signed.id());
+        VerifiedSubmission { signed, id }
+    }
+    /// The idempotency key ([`SignedSubmission::id`]).
+    pub fn id(&self) -> Hash32 {
+        self.id
+    }
     /// The signed submission.
     pub fn signed(&self) -> &SignedSubmission {
         &self.signed
@@ -247,7 +265,8 @@ pub fn verify_batch_each_with_messages(
     if all_well_formed && verifier.verify(rand::thread_rng()).is_ok() {
         return batch
             .into_iter()
-            .map(|signed| Ok(VerifiedSubmission { signed }))
+            .zip(&messages)
+            .map(|(signed, message)| Ok(VerifiedSubmission::new(signed, message)))
             .collect();
     }
     batch
@@ -258,7 +277,7 @@ pub fn verify_batch_each_with_messages(
             for s in &signed.signatures {
                 verify_one(&s.key, &s.signature, &message)?;
             }
-            Ok(VerifiedSubmission { signed })
+            Ok(VerifiedSubmission::new(signed, &message))
         })
         .collect()
 }

@@ -294,8 +294,16 @@ fn a_bad_signature_in_a_batch_is_named_and_the_rest_verify() {
                 )))
             ),
             3 => assert_eq!(r.as_ref().err(), Some(&SubmissionError::BadSignature(key))),
-            _ => assert_eq!(r.as_ref().map(|v| v.signed()), Ok(&good[i]), "entry {i}"),
+            _ => {
+                assert_eq!(r.as_ref().map(|v| v.signed()), Ok(&good[i]), "entry {i}");
+                // The id computed during verification is the submission's id.
+                assert_eq!(r.as_ref().map(|v| v.id()), Ok(good[i].id()), "entry {i}");
+            }
         }
+    }
+    // The batch that verifies at once (no one-by-one fallback) carries the ids too.
+    for (verified, signed) in verify_batch_each(good.clone()).iter().zip(&good) {
+        assert_eq!(verified.as_ref().map(|v| v.id()), Ok(signed.id()));
     }
     // A key that is not a curve point is named as such.
     let mut not_a_point = good[0].clone();

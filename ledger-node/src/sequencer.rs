@@ -263,7 +263,7 @@ fn sequence_batch(
     for job in jobs {
         let mut results = Vec::with_capacity(job.items.len());
         for verified in job.items {
-            let id = verified.signed().id();
+            let id = verified.id();
             if let Some(seq) = batch_ids.get(&id) {
                 results.push(Outcome::Appended(*seq));
                 continue;
