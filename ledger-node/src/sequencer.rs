@@ -440,7 +440,9 @@ fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
         root,
         note,
     } = s;
-    let mut receipts_by_seq: HashMap<u64, SignedReceipt> = HashMap::new();
+    // The batch's receipts by position (seq − first appended seq).
+    let first_seq = appended.first().map_or(0, |(entry, _)| entry.seq);
+    let mut receipts: Vec<Option<SignedReceipt>> = Vec::with_capacity(appended.len());
     if !appended.is_empty() {
         if let Err(e) = shared.store.commit(&batch) {
             tracing::error!(error = %e, "group commit failed");
@@ -469,8 +471,8 @@ fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
         shared.metrics.batch_size.observe(appended.len() as f64);
         shared.metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
         // One signature for the whole batch's receipts (`receipt::sign_batch`).
-        for (key, receipts) in receipt_runs {
-            receipts_by_seq.extend(sign_batch(receipts, &key).into_iter().map(|r| (r.receipt.seq, r)));
+        for (key, run) in receipt_runs {
+            receipts.extend(sign_batch(run, &key).into_iter().map(Some));
         }
         for (entry, _) in &appended {
             if let EntryBody::LogKeyRotate { log_vkey, .. } = &entry.signed.submission.body {
@@ -479,12 +481,31 @@ fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
         }
     }
 
+    // A receipt is handed over (not cloned) to the one item that asked for
+    // its entry, cloned only for a copy of the same submission in the batch.
+    let mut askers = vec![0u32; receipts.len()];
+    for outcome in outcomes.iter().flatten() {
+        if let Outcome::Appended(seq) = outcome {
+            if let Some(n) = askers.get_mut(seq.wrapping_sub(first_seq) as usize) {
+                *n += 1;
+            }
+        }
+    }
+    let mut take_receipt = |seq: u64| -> Result<SignedReceipt, ApiError> {
+        let at = seq.wrapping_sub(first_seq) as usize;
+        let (Some(n), Some(slot)) = (askers.get_mut(at), receipts.get_mut(at)) else {
+            return Err(ApiError::storage_failed());
+        };
+        *n = n.saturating_sub(1);
+        let receipt = if *n == 0 { slot.take() } else { slot.clone() };
+        receipt.ok_or_else(ApiError::storage_failed)
+    };
     for (reply, items) in replies.into_iter().zip(outcomes) {
         let results = items
             .into_iter()
             .map(|outcome| match outcome {
                 Outcome::Rejected(e) => Err(e),
-                Outcome::Appended(seq) => receipts_by_seq.get(&seq).cloned().ok_or_else(ApiError::storage_failed),
+                Outcome::Appended(seq) => take_receipt(seq),
                 Outcome::Existing { seq, id, key } => existing_receipt(shared, &key, seq, &id),
             })
             .collect();

@@ -50,17 +50,23 @@ async fn binary_answer_carries_the_same_results_as_json() -> TestResult {
     }
     let size_before = node.app.shared.committed();
 
-    // Ten subsidies, the fourth with a flipped signature byte.
+    // Ten subsidies, the fourth with a flipped signature byte, and the first
+    // again at the end (one entry, the same receipt twice).
     let mut batch: Vec<SignedSubmission> = rest[..10].to_vec();
     batch[3].signatures[0].signature.0[5] ^= 0x01;
+    batch.push(batch[0].clone());
     let answer = post_framed(&node.app, "application/octet-stream", framed(&batch)).await?;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.header("content-type"), "application/octet-stream");
     assert_eq!(answer.body[0], ANSWER_ACCEPTED);
-    let results = decode_binary_answer(&answer.body, 10).map_err(|e| e.to_string())?;
-    assert_eq!(results.len(), 10);
+    let results = decode_binary_answer(&answer.body, 11).map_err(|e| e.to_string())?;
+    assert_eq!(results.len(), 11);
+    assert_eq!(
+        results[10], results[0],
+        "a copy in the same request gets the same receipt"
+    );
     let mut next_seq = size_before;
-    for (i, (result, submission)) in results.iter().zip(&batch).enumerate() {
+    for (i, (result, submission)) in results.iter().zip(&batch).enumerate().take(10) {
         match result {
             BinaryResult::Accepted(receipt) => {
                 assert_ne!(i, 3, "the tampered submission was accepted");
@@ -83,7 +89,7 @@ async fn binary_answer_carries_the_same_results_as_json() -> TestResult {
     let again = post_framed(&node.app, "application/json", framed(&batch)).await?;
     assert_eq!(again.header("content-type"), "application/json");
     let json = again.json()?;
-    assert_eq!(json["accepted"], 9);
+    assert_eq!(json["accepted"], 10);
     assert_eq!(json["rejected"], 1);
     for (i, result) in results.iter().enumerate() {
         let item = &json["results"][i];
