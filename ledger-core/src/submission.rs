@@ -142,7 +142,7 @@ impl SignedSubmission {
         for s in &self.signatures {
             verify_one(&s.key, &s.signature, &message)?;
         }
-        Ok(VerifiedSubmission::new(self, &message))
+        Ok(VerifiedSubmission::new(self, &message, true))
     }
 }
 
@@ -168,26 +168,27 @@ pub fn submission_id(submission_bytes: &[u8]) -> Hash32 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedSubmission {
     signed: SignedSubmission,
-    /// [`SignedSubmission::id`], computed once where the verification
+    /// [`SignedSubmission::id`], computed where the write path's verification
     /// already holds the canonical bytes (on the verifying threads, not on
-    /// the sequencer's).
-    id: Hash32,
+    /// the sequencer's). `None` from the offline verifier, which never needs
+    /// it; [`VerifiedSubmission::id`] then computes it.
+    id: Option<Hash32>,
 }
 
 impl VerifiedSubmission {
     /// `message` is the submission's signing message, `DOMAIN_SUBMISSION ‖
     /// canonical(Submission)`; the id hashes the same canonical bytes.
-    fn new(signed: SignedSubmission, message: &[u8]) -> VerifiedSubmission {
-        let id = match message.strip_prefix(DOMAIN_SUBMISSION) {
+    fn new(signed: SignedSubmission, message: &[u8], with_id: bool) -> VerifiedSubmission {
+        let id = with_id.then(|| match message.strip_prefix(DOMAIN_SUBMISSION) {
             Some(submission_bytes) => submission_id(submission_bytes),
             None => signed.id(),
-        };
-        debug_assert_eq!(id, signed.id());
+        });
+        debug_assert!(id.is_none_or(|id| id == signed.id()));
         VerifiedSubmission { signed, id }
     }
     /// The idempotency key ([`SignedSubmission::id`]).
     pub fn id(&self) -> Hash32 {
-        self.id
+        self.id.unwrap_or_else(|| self.signed.id())
     }
     /// The signed submission.
     pub fn signed(&self) -> &SignedSubmission {
@@ -228,22 +229,33 @@ impl VerifiedSubmission {
 /// ZIP-215 batching also adds one point per distinct key rather than one per
 /// signature (a ledger is signed by few operator keys), which makes it about
 /// 1.7× faster than `ed25519_dalek::verify_batch` on the same signatures.
+/// The results carry their submission ids (the write path needs them).
 pub fn verify_batch_each(batch: Vec<SignedSubmission>) -> Vec<Result<VerifiedSubmission, SubmissionError>> {
     let messages = batch.iter().map(|s| s.submission.signing_message()).collect();
-    verify_batch_each_with_messages(batch, messages)
+    verify_batch(batch, messages, true)
 }
 
 /// [`verify_batch_each`] with each submission's signing message
 /// (`DOMAIN_SUBMISSION ‖ canonical(Submission)`) already built, e.g. from the
 /// canonical bytes the submission was decoded from rather than by encoding it
 /// again. `messages[i]` must be the signing message of `batch[i]`; if the
-/// counts differ, the messages are recomputed.
+/// counts differ, the messages are recomputed. For the offline verifier: the
+/// ids are not computed (a blake3 per entry it never uses).
 pub fn verify_batch_each_with_messages(
     batch: Vec<SignedSubmission>,
     messages: Vec<Vec<u8>>,
 ) -> Vec<Result<VerifiedSubmission, SubmissionError>> {
+    verify_batch(batch, messages, false)
+}
+
+fn verify_batch(
+    batch: Vec<SignedSubmission>,
+    messages: Vec<Vec<u8>>,
+    with_ids: bool,
+) -> Vec<Result<VerifiedSubmission, SubmissionError>> {
     if messages.len() != batch.len() {
-        return verify_batch_each(batch);
+        let messages = batch.iter().map(|s| s.submission.signing_message()).collect();
+        return verify_batch(batch, messages, with_ids);
     }
     let mut verifier = ed25519_zebra::batch::Verifier::new();
     let mut all_well_formed = true;
@@ -266,7 +278,7 @@ pub fn verify_batch_each_with_messages(
         return batch
             .into_iter()
             .zip(&messages)
-            .map(|(signed, message)| Ok(VerifiedSubmission::new(signed, message)))
+            .map(|(signed, message)| Ok(VerifiedSubmission::new(signed, message, with_ids)))
             .collect();
     }
     batch
@@ -277,7 +289,7 @@ pub fn verify_batch_each_with_messages(
             for s in &signed.signatures {
                 verify_one(&s.key, &s.signature, &message)?;
             }
-            Ok(VerifiedSubmission::new(signed, &message))
+            Ok(VerifiedSubmission::new(signed, &message, with_ids))
         })
         .collect()
 }

@@ -305,6 +305,12 @@ fn a_bad_signature_in_a_batch_is_named_and_the_rest_verify() {
     for (verified, signed) in verify_batch_each(good.clone()).iter().zip(&good) {
         assert_eq!(verified.as_ref().map(|v| v.id()), Ok(signed.id()));
     }
+    // The offline verifier's entry point does not hash ids; asked, it computes them.
+    let messages = good.iter().map(|s| s.submission.signing_message()).collect();
+    let offline = ledger_core::submission::verify_batch_each_with_messages(good.clone(), messages);
+    for (verified, signed) in offline.iter().zip(&good) {
+        assert_eq!(verified.as_ref().map(|v| v.id()), Ok(signed.id()));
+    }
     // A key that is not a curve point is named as such.
     let mut not_a_point = good[0].clone();
     let off_curve = (2u8..=255)
