@@ -36,9 +36,10 @@ use tokio::sync::oneshot;
 /// Submissions per batch verification on the write path: a request of 1,000
 /// gives two batches, so both cores work on a lone request. A ZIP-215 batch
 /// costs less per signature the larger it is (one multiscalar
-/// multiplication; criterion: 52 k sig/s at 256, 57 k at 512, 70 k at 1,024
-/// on one core), and with several requests in flight all cores are busy
-/// anyway; 256 measured 1-2 µs more node CPU per entry at ingest.
+/// multiplication; criterion, two runs: 52 / 57 / 70 k and 78 / 80 / 80 k
+/// sig/s at 256 / 512 / 1,024 on one core), and with several requests in
+/// flight all cores are busy anyway; 256 measured 1-2 µs more node CPU per
+/// entry at ingest.
 const WRITE_SIGNATURE_BATCH: usize = 512;
 
 /// JSON request body.
