@@ -164,8 +164,9 @@ pub fn submission_id(submission_bytes: &[u8]) -> Hash32 {
     Bytes(*hasher.finalize().as_bytes())
 }
 
-/// A submission whose every signature has been verified.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A submission whose every signature has been verified. Two are equal when
+/// their signed submissions are (the cached id is not part of it).
+#[derive(Debug, Clone)]
 pub struct VerifiedSubmission {
     signed: SignedSubmission,
     /// [`SignedSubmission::id`], computed where the write path's verification
@@ -174,6 +175,14 @@ pub struct VerifiedSubmission {
     /// it; [`VerifiedSubmission::id`] then computes it.
     id: Option<Hash32>,
 }
+
+impl PartialEq for VerifiedSubmission {
+    fn eq(&self, other: &Self) -> bool {
+        self.signed == other.signed
+    }
+}
+
+impl Eq for VerifiedSubmission {}
 
 impl VerifiedSubmission {
     /// `message` is the submission's signing message, `DOMAIN_SUBMISSION ‖

@@ -151,6 +151,14 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
             }
             chunk.push(bytes);
         }
+        // A chunk cut short at its end (a missing last block) is named here,
+        // not as a broken link in the next chunk.
+        if (chunk.len() as u64) < end - start {
+            return Err(OpenError::Checkpoint(format!(
+                "entry {} is missing from the store",
+                start + chunk.len() as u64
+            )));
+        }
         let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
         // The query aggregates and the secondary indexes are derived from
         // each verified entry as the replay applies it (no copy of the chunk).

@@ -112,6 +112,14 @@ async fn binary_answer_carries_the_same_results_as_json() -> TestResult {
     )
     .await?;
     assert_eq!(listed.header("content-type"), "application/octet-stream");
+    // …and not when it is refused (quality 0).
+    let refused = post_framed(
+        &node.app,
+        "application/octet-stream;q=0, application/json",
+        framed(&batch[..1]),
+    )
+    .await?;
+    assert_eq!(refused.header("content-type"), "application/json");
     assert_eq!(node.app.shared.committed(), size_before + 9, "retries append nothing");
     Ok(())
 }

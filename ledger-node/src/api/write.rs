@@ -172,6 +172,8 @@ pub fn decode_binary_answer(body: &[u8], max_items: usize) -> Result<Vec<BinaryR
     Ok(out)
 }
 
+/// Does the request's `Accept` name `application/octet-stream` (with a
+/// non-zero quality)?
 fn wants_binary_answer(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT)
@@ -179,10 +181,16 @@ fn wants_binary_answer(headers: &HeaderMap) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .any(|media| {
-            media
-                .split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case(OCTET_STREAM))
+            let mut parts = media.split(';').map(str::trim);
+            let is_octet_stream = parts.next().is_some_and(|m| m.eq_ignore_ascii_case(OCTET_STREAM));
+            let refused = parts.any(|param| {
+                param
+                    .strip_prefix("q=")
+                    .or_else(|| param.strip_prefix("Q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            is_octet_stream && !refused
         })
 }
 
