@@ -7,20 +7,14 @@ mod common;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode};
-use common::{demo_chunks, empty_node_for, fresh_client, send, TestResult};
-use ledger_core::entry::EntryBody;
+use common::{empty_node_for, fresh_client, post_all_but_trailing_subsidies, send, TestResult};
+use ledger_core::bundle::encode_record;
 use ledger_core::submission::SignedSubmission;
 use ledger_node::api::write::{decode_binary_answer, BinaryResult, RejectedRecord, ANSWER_ACCEPTED};
 use ledger_node::api::Limits;
 
 fn framed(submissions: &[SignedSubmission]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for s in submissions {
-        let bytes = s.encode();
-        body.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        body.extend_from_slice(&bytes);
-    }
-    body
+    submissions.iter().flat_map(|s| encode_record(&s.encode())).collect()
 }
 
 async fn post_framed(app: &ledger_node::api::AppState, accept: &str, body: Vec<u8>) -> TestResult<common::Answer> {
@@ -36,18 +30,7 @@ async fn post_framed(app: &ledger_node::api::AppState, accept: &str, body: Vec<u
 async fn binary_answer_carries_the_same_results_as_json() -> TestResult {
     let node = empty_node_for("binary-answer", 11, 400, Limits::default())?;
     let log_key = node.log.log_key.verifying_key();
-    let subs = &node.log.submissions;
-    let first_of_run = subs
-        .iter()
-        .rposition(|s| !matches!(s.submission.body, EntryBody::HouseholdSubsidy(_)))
-        .map(|i| i + 1)
-        .ok_or("a non-subsidy entry")?;
-    let (setup, rest) = subs.split_at(first_of_run.max(subs.len() - 20));
-    for chunk in demo_chunks(setup) {
-        let results =
-            ledger_node::api::write::submit_parsed(&node.app, chunk.iter().cloned().map(Ok).collect()).await?;
-        assert!(results.iter().all(Result::is_ok), "setup: {results:?}");
-    }
+    let rest = post_all_but_trailing_subsidies(&node, 20).await?;
     let size_before = node.app.shared.committed();
 
     // Ten subsidies, the fourth with a flipped signature byte, and the first
@@ -131,19 +114,13 @@ fn a_damaged_binary_answer_is_refused_naming_the_result() -> TestResult {
         Err(ledger_node::api::error::ApiError::malformed("second")),
     ]);
     let decoded = decode_binary_answer(&good, 2).map_err(|e| e.to_string())?;
-    assert_eq!(
-        decoded,
-        vec![
-            BinaryResult::Rejected(RejectedRecord {
-                code: "malformed".into(),
-                message: "first".into()
-            }),
-            BinaryResult::Rejected(RejectedRecord {
-                code: "malformed".into(),
-                message: "second".into()
-            }),
-        ]
-    );
+    let malformed = |message: &str| {
+        BinaryResult::Rejected(RejectedRecord {
+            code: "malformed".into(),
+            message: message.into(),
+        })
+    };
+    assert_eq!(decoded, vec![malformed("first"), malformed("second")]);
     let first_len = 5 + u32::from_le_bytes(good[1..5].try_into()?) as usize;
     let cases: Vec<(Vec<u8>, usize, &str)> = vec![
         (good[..good.len() - 1].to_vec(), 2, "result 1: truncated record"),

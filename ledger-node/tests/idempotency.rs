@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{demo_chunks, empty_node_for, TestResult};
+use common::{empty_node_for, post_all_but_trailing_subsidies, TestResult};
 use ledger_core::receipt::SignedReceipt;
 use ledger_core::submission::SignedSubmission;
 use ledger_node::api::Limits;
@@ -15,21 +15,8 @@ use std::collections::HashMap;
 async fn concurrent_retries_get_one_entry_and_the_same_receipt() -> TestResult {
     let node = empty_node_for("idempotency-concurrent", 7, 1_000, Limits::default())?;
     let log_key = node.log.log_key.verifying_key();
-    // Everything but the trailing run of household subsidies first, in order;
-    // those subsidies depend only on what came before, not on each other, so
-    // they may be sequenced in any order.
-    let subs = &node.log.submissions;
-    let first_of_run = subs
-        .iter()
-        .rposition(|s| !matches!(s.submission.body, ledger_core::entry::EntryBody::HouseholdSubsidy(_)))
-        .map(|i| i + 1)
-        .ok_or("a non-subsidy entry")?;
-    let (setup, rest) = subs.split_at(first_of_run.max(subs.len().saturating_sub(400)));
-    for chunk in demo_chunks(setup) {
-        let results =
-            ledger_node::api::write::submit_parsed(&node.app, chunk.iter().cloned().map(Ok).collect()).await?;
-        assert!(results.iter().all(Result::is_ok), "setup: {results:?}");
-    }
+    // Everything but the trailing run of household subsidies first, in order.
+    let rest = post_all_but_trailing_subsidies(&node, 400).await?;
     let size_before = node.app.shared.committed();
     assert!(
         rest.len() >= 20,

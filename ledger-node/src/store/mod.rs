@@ -38,7 +38,8 @@
 mod block;
 
 pub use block::BLOCK_ENTRIES;
-use block::{block_start, push_record, Records};
+use block::{block_start, records};
+use ledger_core::bundle::encode_record;
 use ledger_core::entry::Account;
 use ledger_core::household::HouseholdRef;
 use ledger_core::ids::Ident;
@@ -189,11 +190,7 @@ impl Store {
             Some(item) => {
                 let (key, value) = item?;
                 let first = block_first(&key)?;
-                let mut count = first;
-                for record in Records::new(first, &value) {
-                    count = record?.0 + 1;
-                }
-                Ok(count)
+                Ok(first + records(first, &value)?.len() as u64)
             }
         }
     }
@@ -204,13 +201,9 @@ impl Store {
         let Some(value) = self.db.get(block_key(first))? else {
             return Ok(None);
         };
-        for record in Records::new(first, &value) {
-            let (at, bytes) = record?;
-            if at == seq {
-                return Ok(Some(bytes.to_vec()));
-            }
-        }
-        Ok(None)
+        Ok(records(first, &value)?
+            .get((seq - first) as usize)
+            .map(|bytes| bytes.to_vec()))
     }
 
     /// Entries `start..end` (up to the stored count), in order, with their
@@ -228,10 +221,14 @@ impl Store {
             let records: Vec<Result<(u64, Vec<u8>), StoreError>> = match self.db.get(block_key(first)) {
                 Err(e) => vec![Err(e.into())],
                 Ok(None) => Vec::new(),
-                Ok(Some(value)) => Records::new(first, &value)
-                    .filter(|r| r.as_ref().map_or(true, |(seq, _)| (start..end).contains(seq)))
-                    .map(|r| r.map(|(seq, bytes)| (seq, bytes.to_vec())))
-                    .collect(),
+                Ok(Some(value)) => match records(first, &value) {
+                    Err(e) => vec![Err(e)],
+                    Ok(found) => (first..)
+                        .zip(found)
+                        .filter(|(seq, _)| (start..end).contains(seq))
+                        .map(|(seq, bytes)| Ok((seq, bytes.to_vec())))
+                        .collect(),
+                },
             };
             records
         })
@@ -329,42 +326,41 @@ impl Store {
             .map_err(|_| StoreError::Corrupt("commit lock".into()))?;
         let mut writes = sled::Batch::default();
         let mut next = self.stored.load(Ordering::Acquire);
-        let mut entries = batch.entries.iter().peekable();
-        while let Some(head) = entries.peek() {
-            if head.seq != next {
+        // The block being filled: (its first entry, its value).
+        let mut open: Option<(u64, Vec<u8>)> = None;
+        for entry in &batch.entries {
+            if entry.seq != next {
                 return Err(StoreError::Corrupt(format!(
                     "a commit of entry {} where entry {next} comes next",
-                    head.seq
+                    entry.seq
                 )));
             }
-            let first = block_start(head.seq);
-            let key = block_key(first);
-            // The last block may be partly filled: extend it. It must hold
-            // exactly the entries before this one (verify on write).
-            let mut value = match self.db.get(key)? {
-                Some(old) => old.to_vec(),
-                None => Vec::with_capacity(BLOCK_ENTRIES as usize * 384),
-            };
-            let mut held = first;
-            for record in Records::new(first, &value) {
-                held = record?.0 + 1;
-            }
-            if held != next {
-                return Err(StoreError::Corrupt(format!(
-                    "the block of entry {first} ends before entry {held}, the store at entry {next}"
-                )));
-            }
-            while let Some(entry) = entries.next_if(|e| block_start(e.seq) == first) {
-                if entry.seq != next {
+            let first = block_start(entry.seq);
+            if open.as_ref().is_none_or(|(open_first, _)| *open_first != first) {
+                if let Some((done_first, value)) = open.take() {
+                    writes.insert(&block_key(done_first)[..], value);
+                }
+                // The last block may be partly filled: extend it. It must hold
+                // exactly the entries before this one (verify on write).
+                let value = match self.db.get(block_key(first))? {
+                    Some(old) => old.to_vec(),
+                    None => Vec::with_capacity(BLOCK_ENTRIES as usize * 384),
+                };
+                let held = first + records(first, &value)?.len() as u64;
+                if held != next {
                     return Err(StoreError::Corrupt(format!(
-                        "a commit of entry {} where entry {next} comes next",
-                        entry.seq
+                        "the block of entry {first} ends before entry {held}, the store at entry {next}"
                     )));
                 }
-                push_record(&mut value, &entry.bytes)?;
-                next += 1;
+                open = Some((first, value));
             }
-            writes.insert(&key[..], value);
+            if let Some((_, value)) = open.as_mut() {
+                value.extend_from_slice(&encode_record(&entry.bytes));
+            }
+            next += 1;
+        }
+        if let Some((first, value)) = open {
+            writes.insert(&block_key(first)[..], value);
         }
         writes.insert(CHECKPOINT_KEY, batch.checkpoint.as_slice());
         self.db.apply_batch(writes)?;
@@ -389,9 +385,8 @@ impl Store {
             .get(key)?
             .ok_or_else(|| StoreError::Corrupt(format!("no block for entry {seq}")))?;
         let mut value = Vec::with_capacity(old.len() + bytes.len());
-        for record in Records::new(first, &old) {
-            let (at, existing) = record?;
-            push_record(&mut value, if at == seq { bytes } else { existing })?;
+        for (at, existing) in (first..).zip(records(first, &old)?) {
+            value.extend_from_slice(&encode_record(if at == seq { bytes } else { existing }));
         }
         self.db.insert(key, value)?;
         self.db.flush()?;
@@ -535,16 +530,19 @@ mod tests {
     #[test]
     fn a_store_of_another_format_is_refused_with_the_way_out() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let open_error = || {
+            Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
         {
             // Format 1: one key per entry, no marker.
             let db = sled::open(dir.path())?;
             db.insert(b"e\0\0\0\0\0\0\0\0", b"entry".as_slice())?;
             db.flush()?;
         }
-        let message = Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let message = open_error();
         assert!(message.contains("no format marker"), "{message}");
         assert!(message.contains("restore"), "{message}");
         {
@@ -552,10 +550,7 @@ mod tests {
             db.insert(FORMAT_KEY, b"3".as_slice())?;
             db.flush()?;
         }
-        let message = Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let message = open_error();
         assert!(message.contains("format \"3\""), "{message}");
         Ok(())
     }

@@ -120,6 +120,28 @@ pub fn demo_chunks(submissions: &[SignedSubmission]) -> Vec<&[SignedSubmission]>
     chunks
 }
 
+/// Post the demo log of an empty node, in order, except its trailing run of
+/// household subsidies (at most `keep` of them), which is returned: those
+/// subsidies depend only on what came before, not on each other, so a test
+/// may post them in any order or grouping.
+pub async fn post_all_but_trailing_subsidies(node: &TestNode, keep: usize) -> TestResult<&[SignedSubmission]> {
+    let subs = &node.log.submissions;
+    let first_of_run = subs
+        .iter()
+        .rposition(|s| !matches!(s.submission.body, ledger_core::entry::EntryBody::HouseholdSubsidy(_)))
+        .map(|i| i + 1)
+        .ok_or("a non-subsidy entry")?;
+    let (setup, rest) = subs.split_at(first_of_run.max(subs.len().saturating_sub(keep)));
+    for chunk in demo_chunks(setup) {
+        let results =
+            ledger_node::api::write::submit_parsed(&node.app, chunk.iter().cloned().map(Ok).collect()).await?;
+        if let Some(refused) = results.iter().find_map(|r| r.as_ref().err()) {
+            return Err(format!("setup: {} {}", refused.code, refused.message).into());
+        }
+    }
+    Ok(rest)
+}
+
 /// A node with a log key but no entries (before genesis).
 pub fn empty_node(name: &str, limits: Limits) -> TestResult<TestNode> {
     empty_node_for(name, 1, 100, limits)
