@@ -32,6 +32,7 @@ mod nonces;
 pub mod receipt;
 pub mod region;
 pub mod rules;
+pub mod signature_rule;
 pub mod submission;
 pub mod verify;
 

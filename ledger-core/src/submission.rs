@@ -9,6 +9,7 @@
 use crate::encoding::{self, Bytes, DecodeError, Hash32, DOMAIN_SUBMISSION, DOMAIN_SUBMISSION_ID};
 use crate::entry::EntryBody;
 use crate::keys::{PublicKey, SignatureBytes};
+use crate::signature_rule::{self, StrictnessViolation, Zip215Error};
 use ed25519_dalek::{Signer as _, SigningKey};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,16 @@ pub enum SubmissionError {
     /// A signature that does not verify.
     #[error("signature by key {0} does not verify")]
     BadSignature(PublicKey),
+    /// A ZIP-215-valid signature that the write path refuses because common
+    /// RFC 8032 verifiers refuse it (docs/FORMAT.md §8.1). Never returned by
+    /// replay or the offline verifier.
+    #[error("signature by key {key} is refused for new entries: {violation}; sign with a standard Ed25519 library")]
+    NonCanonicalSignature {
+        /// The signer.
+        key: PublicKey,
+        /// What is wrong with its encoding.
+        violation: StrictnessViolation,
+    },
 }
 
 impl Submission {
@@ -146,14 +157,12 @@ impl SignedSubmission {
     }
 }
 
-/// One signature under ZIP-215 rules: the key must decompress, `S` must be
-/// canonical, and the cofactored equation `[8][S]B = [8]R + [8][k]A` must hold.
+/// One signature under ZIP-215 rules ([`signature_rule::zip215_verify`]).
 fn verify_one(key: &PublicKey, signature: &SignatureBytes, message: &[u8]) -> Result<(), SubmissionError> {
-    let verification_key =
-        ed25519_zebra::VerificationKey::try_from(*key.as_bytes()).map_err(|_| SubmissionError::BadKey(*key))?;
-    verification_key
-        .verify(&ed25519_zebra::Signature::from_bytes(signature.as_bytes()), message)
-        .map_err(|_| SubmissionError::BadSignature(*key))
+    signature_rule::zip215_verify(key, signature, message).map_err(|e| match e {
+        Zip215Error::BadKey => SubmissionError::BadKey(*key),
+        Zip215Error::BadSignature => SubmissionError::BadSignature(*key),
+    })
 }
 
 /// blake3(DOMAIN_SUBMISSION_ID ‖ canonical unsigned submission).
@@ -242,6 +251,42 @@ impl VerifiedSubmission {
 pub fn verify_batch_each(batch: Vec<SignedSubmission>) -> Vec<Result<VerifiedSubmission, SubmissionError>> {
     let messages = batch.iter().map(|s| s.submission.signing_message()).collect();
     verify_batch(batch, messages, true)
+}
+
+/// The node's write path: [`verify_batch_each`] (ZIP-215 validity, the rule
+/// replay applies), then, for each valid submission, the write path's extra
+/// rule [`signature_rule::strict_encoding_check`] on every signature
+/// (docs/FORMAT.md §8.1). Only new submissions go through this: replay and
+/// the offline verifier use [`verify_batch_each_with_messages`], so an old
+/// entry with such a signature keeps verifying (and `ledger audit` names it).
+///
+/// The extra check comes after the batch rather than before because a
+/// signature it refuses is either ZIP-215-valid (and then does not spoil the
+/// batch) or invalid (and then reported as `BadSignature`, the plainer answer).
+pub fn verify_batch_for_write(batch: Vec<SignedSubmission>) -> Vec<Result<VerifiedSubmission, SubmissionError>> {
+    // Keys repeat across a batch (few operators sign many entries): check
+    // each distinct key's encoding once.
+    let mut good_keys: Vec<PublicKey> = Vec::new();
+    verify_batch_each(batch)
+        .into_iter()
+        .map(|result| {
+            let verified = result?;
+            for s in &verified.signed().signatures {
+                let violation = if good_keys.contains(&s.key) {
+                    signature_rule::strict_signature_check(&s.signature)
+                } else {
+                    signature_rule::strict_encoding_check(&s.key, &s.signature)
+                };
+                if let Err(violation) = violation {
+                    return Err(SubmissionError::NonCanonicalSignature { key: s.key, violation });
+                }
+                if !good_keys.contains(&s.key) {
+                    good_keys.push(s.key);
+                }
+            }
+            Ok(verified)
+        })
+        .collect()
 }
 
 /// [`verify_batch_each`] with each submission's signing message

@@ -1546,6 +1546,19 @@ async fn write_api_error_codes() -> TestResult {
         post_json(app, &[bad_sig]).await?,
     ));
 
+    // Issue 11: a signature by the granted town operator whose R is the
+    // identity encoded with y = p + 1. Valid under ZIP-215 (replay's rule),
+    // refused by RFC 8032 verifiers: the write path refuses it with its own code.
+    let mut non_canonical = valid.clone();
+    let message = non_canonical.submission.signing_message();
+    non_canonical.signatures[0].signature = ledger_core::signature_rule::crafted::identity_r(&keys.town_op, &message);
+    assert!(non_canonical.clone().verify().is_ok(), "replay's rule accepts it");
+    cases.push((
+        "non_canonical_signature",
+        StatusCode::UNAUTHORIZED,
+        post_json(app, &[non_canonical]).await?,
+    ));
+
     let stranger = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
     let s = submission(&origin, nonce(), later, one_fen(template.clone()), &[&stranger]);
     cases.push(("unknown_key", StatusCode::FORBIDDEN, post_json(app, &[s]).await?));
@@ -1731,7 +1744,18 @@ async fn write_api_error_codes() -> TestResult {
         assert_schema("Error", &answer.json()?)?;
     }
     let codes: BTreeSet<&str> = cases.iter().map(|(c, _, _)| *c).collect();
-    assert_eq!(codes.len(), 13, "every write error code: {codes:?}");
+    assert_eq!(codes.len(), 14, "every write error code: {codes:?}");
+    let refused = cases
+        .iter()
+        .find(|(c, _, _)| *c == "non_canonical_signature")
+        .ok_or("case")?;
+    assert_eq!(
+        refused.2.json()?["error"]["message"],
+        format!(
+            "signature by key {} is refused for new entries: R is not the canonical encoding of a curve point; sign with a standard Ed25519 library",
+            Bytes(keys.town_op.verifying_key().to_bytes())
+        )
+    );
 
     // In a batch, a rejected item is reported in place and the batch answer is 200.
     let batch = vec![

@@ -100,6 +100,13 @@ impl ApiError {
             SubmissionError::BadKey(_) | SubmissionError::BadSignature(_) => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string())
             }
+            // Valid under ZIP-215 (replay would accept it) but refused for new
+            // entries because common RFC 8032 verifiers refuse it
+            // (docs/FORMAT.md §8.1); its own code, so a client knows that
+            // re-signing with a standard Ed25519 library fixes it.
+            SubmissionError::NonCanonicalSignature { .. } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "non_canonical_signature", e.to_string())
+            }
         }
     }
 

@@ -373,7 +373,10 @@ pub async fn submit_parsed(
     }
     // Batch verification (ZIP-215, see `submission::verify_batch_each`:
     // batch and single checks always agree, so what is accepted here every
-    // replay accepts), in batches spread over all cores, off the async workers.
+    // replay accepts), then the write path's extra encoding rule (canonical,
+    // not small-order R and key: what RFC 8032 verifiers refuse, so the page
+    // and third-party verifiers agree on every new entry; docs/FORMAT.md
+    // §8.1), in batches spread over all cores, off the async workers.
     let verified = tokio::task::spawn_blocking(move || {
         use rayon::prelude::*;
         let mut batches: Vec<Vec<SignedSubmission>> = Vec::new();
@@ -383,7 +386,7 @@ pub async fn submit_parsed(
         }
         batches
             .into_par_iter()
-            .map(ledger_core::submission::verify_batch_each)
+            .map(ledger_core::submission::verify_batch_for_write)
             .collect::<Vec<_>>()
             .into_iter()
             .flatten()
