@@ -8,9 +8,12 @@ use crate::verify_cmd::{self, TrustArgs};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use ledger_core::amount::Fen;
-use ledger_core::audit::{AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS};
+use ledger_core::audit::{
+    non_strict_signers, AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS,
+};
 use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::SubsidyCategory;
+use ledger_core::keys::PublicKey;
 use ledger_core::region::RegionLevel;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -137,13 +140,20 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
     let mut auditor = Auditor::new(config.clone());
     let bar = crate::progress::bar(view.entries.len() as u64, "auditing", quiet);
     for chunk in view.entries.chunks(16_384) {
-        let decoded: Vec<SequencedEntry> = chunk
+        // Decoding and the strict signature check (a full verification per
+        // signature) run in parallel; the rules then see entries in order.
+        let decoded: Vec<(SequencedEntry, Vec<PublicKey>)> = chunk
             .par_iter()
-            .map(|b| SequencedEntry::decode(b).map(|d| d.entry))
+            .map(|b| {
+                SequencedEntry::decode(b).map(|d| {
+                    let non_strict = non_strict_signers(&d.entry);
+                    (d.entry, non_strict)
+                })
+            })
             .collect::<Result<_, _>>()
             .map_err(|e| verify(format!("an entry does not decode: {e}")))?;
-        for entry in &decoded {
-            auditor.observe(entry);
+        for (entry, non_strict) in &decoded {
+            auditor.observe_checked(entry, non_strict);
         }
         bar.inc(chunk.len() as u64);
     }

@@ -1,7 +1,8 @@
 //! `ledger audit` on a ledger built for it: planted duplicate payments, an
 //! overdraft covered by a reversal, idle funds, a payment above the standard,
-//! one person holding admin and money keys, and a superseded key still
-//! signing. Every planted finding is found, with the right entries.
+//! one person holding admin and money keys, a superseded key still signing,
+//! and a crafted (ZIP-215-valid, not strict) signature. Every planted
+//! finding is found, with the right entries.
 
 mod common;
 
@@ -228,6 +229,15 @@ fn audit_finds_what_was_planted() {
         &[&admin1],
     );
     let old_signed = b.add(T0 + 101 * DAY, b.subsidy(6, "孙八", v1, town1, 7, 400), &[&op_town]);
+    // The district operator signs one transfer with a crafted signature
+    // (R = r·B + a point of order 8): valid under ZIP-215, so the chain
+    // verifies, but strict verifiers refuse it.
+    let crafted = b.add(T0 + 102 * DAY, transfer(district, town1, 100), &[&op_district]);
+    {
+        let (signed, _) = &mut b.subs[crafted as usize];
+        let message = signed.submission.signing_message();
+        signed.signatures[0].signature = ledger_core::signature_rule::crafted::mixed_order_r(&op_district, &message);
+    }
     // A year later the district still moves money: 二号镇's allocation sat idle all along.
     b.add(T0 + 400 * DAY, transfer(district, town1, 1_000), &[&op_district]);
 
@@ -294,6 +304,22 @@ fn audit_finds_what_was_planted() {
     assert!(
         stale["explanation_en"].as_str().unwrap_or("").contains("new key"),
         "{stale}"
+    );
+    // The crafted signature is named, with its key and holder (holders are
+    // compared, and shown, without spaces); no honest one is.
+    let non_strict: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "non_strict_signature")
+        .collect();
+    assert_eq!(non_strict.len(), 1, "{non_strict:?}");
+    assert_eq!(non_strict[0]["severity"], "high");
+    assert_eq!(non_strict[0]["entries"], serde_json::json!([crafted]));
+    let zh = non_strict[0]["explanation_zh"].as_str().unwrap_or("");
+    assert!(
+        zh.contains(&public(&op_district).to_hex())
+            && zh.contains("区财政局农业科陈*")
+            && zh.contains(&format!("#{crafted}")),
+        "{zh}"
     );
     let std_finding = find("above_standard", &[above]);
     assert_eq!(std_finding["severity"], "medium");

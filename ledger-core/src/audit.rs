@@ -87,11 +87,14 @@ pub enum Rule {
     ReversedSoon,
     /// 身份共用: one payee or household identity shared by several.
     SharedPayee,
+    /// 签名不规范: a signature valid under ZIP-215 (the ledger's rule) that
+    /// strict RFC 8032 verification refuses — a crafted signature.
+    NonStrictSignature,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 8] = [
+    pub const ALL: [Rule; 9] = [
         Rule::DuplicatePayment,
         Rule::AboveStandard,
         Rule::FundMismatch,
@@ -100,6 +103,7 @@ impl Rule {
         Rule::SignerAnomaly,
         Rule::ReversedSoon,
         Rule::SharedPayee,
+        Rule::NonStrictSignature,
     ];
     /// Stable id (reports, scripts).
     pub fn id(self) -> &'static str {
@@ -112,6 +116,7 @@ impl Rule {
             Rule::SignerAnomaly => "signer_anomaly",
             Rule::ReversedSoon => "reversed_soon",
             Rule::SharedPayee => "shared_payee",
+            Rule::NonStrictSignature => "non_strict_signature",
         }
     }
     /// Chinese name.
@@ -125,6 +130,7 @@ impl Rule {
             Rule::SignerAnomaly => "签名异常",
             Rule::ReversedSoon => "冲正异常",
             Rule::SharedPayee => "身份共用",
+            Rule::NonStrictSignature => "签名不规范",
         }
     }
 }
@@ -384,7 +390,29 @@ pub struct Auditor {
     payee_names: BTreeMap<Ident, BTreeMap<String, Vec<u64>>>,
     grants: HashMap<u32, GrantInfo>,
     returned: HashMap<(u32, u32), Vec<ReturnedMoney>>,
+    /// Per key: entries whose signature by it is ZIP-215-valid but not strict.
+    non_strict: BTreeMap<u32, Vec<u64>>,
     findings: Vec<Finding>,
+}
+
+/// The keys whose signature on `entry` strict verification refuses
+/// ([`crate::signature_rule::strict_verify`], ed25519-dalek `verify_strict`).
+/// In a verified ledger every signature is ZIP-215-valid, so these are the
+/// signatures that verifiers stricter than the ledger's rule would reject:
+/// entries written before the node's write path refused non-canonical and
+/// small-order encodings, or crafted with a mixed-order `R`, which only a
+/// second full verification can see (docs/FORMAT.md §8.1). A full signature
+/// check each: callers may run it in parallel and pass the result to
+/// [`Auditor::observe_checked`].
+pub fn non_strict_signers(entry: &SequencedEntry) -> Vec<PublicKey> {
+    let message = entry.signed.submission.signing_message();
+    entry
+        .signed
+        .signatures
+        .iter()
+        .filter(|s| !crate::signature_rule::strict_verify(&s.key, &s.signature, &message))
+        .map(|s| s.key)
+        .collect()
 }
 
 fn entries_list(mut seqs: Vec<u64>) -> (Vec<u64>, usize) {
@@ -621,6 +649,16 @@ impl Auditor {
 
     /// Examine the next verified entry (entries must come in log order).
     pub fn observe(&mut self, entry: &SequencedEntry) {
+        self.observe_checked(entry, &non_strict_signers(entry));
+    }
+
+    /// [`Auditor::observe`] with [`non_strict_signers`] of the entry already
+    /// computed (the expensive part, which `ledger audit` runs in parallel).
+    pub fn observe_checked(&mut self, entry: &SequencedEntry, non_strict: &[PublicKey]) {
+        for key in non_strict {
+            let k = self.key(key);
+            self.non_strict.entry(k).or_default().push(entry.seq);
+        }
         self.entries = self.entries.max(entry.seq + 1);
         self.last_time_ms = self.last_time_ms.max(entry.time_ms);
         let seq = entry.seq;
@@ -1079,6 +1117,7 @@ impl Auditor {
         self.finish_villages(state, now);
         self.finish_signers(state);
         self.finish_shared(state);
+        self.finish_non_strict();
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by(|a, b| {
             b.severity
@@ -1443,6 +1482,28 @@ impl Auditor {
                     format!("Household reference {} is paid in {} villages ({list}): one identity drawing subsidies in several places.", short_ref(&r), villages.len()),
                 );
             }
+        }
+    }
+
+    fn finish_non_strict(&mut self) {
+        for (k, seqs) in std::mem::take(&mut self.non_strict) {
+            let key = self.keys.get(k as usize).map(|k| k.to_hex()).unwrap_or_default();
+            let holder = self.grants.get(&k).map(|g| g.holder.clone()).unwrap_or_default();
+            let (shown, count) = entries_list(seqs.clone());
+            let list = seq_text(&shown, count);
+            self.push(
+                Rule::NonStrictSignature,
+                Severity::High,
+                seqs,
+                None,
+                None,
+                format!(
+                    "密钥 {key}（持有人“{holder}”）在{count}个条目（{list}）上的签名按本账本规则（ZIP-215）有效，但严格的 RFC 8032 验证（ed25519-dalek verify_strict：不含余因子的验证方程，拒绝小阶点和非规范编码）不予承认。正常的签名程序不会产生这种签名，应是刻意构造：其他验证程序可能据此判定这些条目无效。请核实持有人，必要时撤销该密钥。"
+                ),
+                format!(
+                    "The signatures of key {key} (holder \"{holder}\") on {count} entries ({list}) are valid under the ledger's rule (ZIP-215) but refused by strict RFC 8032 verification (ed25519-dalek verify_strict: cofactorless equation, no small-order or non-canonical points). No standard signer produces such a signature, so it was crafted; other verifiers may declare these entries invalid. Ask the holder why, and revoke the key if needed."
+                ),
+            );
         }
     }
 
