@@ -2,9 +2,9 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"651bf5bcc0ac\"";
+pub(crate) const INDEX_ETAG: &str = "\"aed0abbfc806\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.e40ef4f48485.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.e40ef4f48485.js")),
+    ("/assets/app.82a71225371c.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.82a71225371c.js")),
     ("/assets/app.098a6980278e.css", "text/css; charset=utf-8", include_bytes!("assets/app.098a6980278e.css")),
 ];

@@ -27,7 +27,16 @@ export function keyForSize(log, size) {
   return best ? best.vkey : log.log_vkey;
 }
 
+/**
+ * u64 fields decode to a BigInt above 2^53 (postcard.js), while the node's
+ * JSON numbers reach the page through JSON.parse as the nearest double. Both
+ * sides are compared as that double: the page cannot read the JSON more
+ * precisely, and the bytes, not the JSON, are what it shows and checks.
+ */
+const asNumber = (v) => (typeof v === 'bigint' ? Number(v) : v);
+
 function canonical(v) {
+  if (typeof v === 'bigint') return JSON.stringify(Number(v));
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
@@ -80,10 +89,10 @@ export function checkEntry({ entry, proof, log, pinned = null }) {
     raw = base64ToBytes(String(entry.raw ?? ''));
     const d = decodeEntry(raw);
     result.decoded = d;
-    if (d.seq !== entry.seq) bad('seq', `字节中的序号 ${d.seq} 与页面显示的序号 ${entry.seq} 不符`);
+    if (asNumber(d.seq) !== entry.seq) bad('seq', `字节中的序号 ${d.seq} 与页面显示的序号 ${entry.seq} 不符`);
     if (log.origin && d.origin !== log.origin) bad('origin', `条目属于另一个日志：${d.origin}`);
     if (entry.prev_hash && entry.prev_hash !== d.prev_hash) bad('prev_hash', '节点给出的前一条哈希与签名字节不一致');
-    if (typeof entry.time_ms === 'number' && entry.time_ms !== d.time_ms) bad('time', '节点给出的记账时间与签名字节不一致');
+    if (typeof entry.time_ms === 'number' && entry.time_ms !== asNumber(d.time_ms)) bad('time', '节点给出的记账时间与签名字节不一致');
     const diff = bodyMismatches(d, entry.body);
     if (diff.length) bad('body', `节点返回的内容与签名字节不一致：${diff.join('、')}（页面以字节为准）`);
     return `${raw.length} 字节，序号 ${d.seq}，类型 ${KIND_ZH[d.kind] || d.kind}（${d.kind}）；页面显示的金额、户号等均取自这些字节`;

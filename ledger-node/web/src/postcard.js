@@ -56,11 +56,18 @@ class Reader {
   u32() {
     return Number(this.varint(32));
   }
-  /** A u64 as a Number; values above 2^53 are refused (no entry has them). */
+  /**
+   * A u64: a Number up to 2^53 − 1, the exact BigInt above. The Rust rules
+   * accept such values (a key valid "forever" has valid_until_ms = 2^64 − 1,
+   * a co-signature threshold may be any u64), so refusing them would make the
+   * page call a valid entry undecodable. Every value of a real log's money,
+   * sequence and time fields stays a Number, so display code is unchanged;
+   * the formatting helpers and the JSON comparison accept both (format.js,
+   * check.js).
+   */
   u64() {
     const v = this.varint(64);
-    if (v > MAX_SAFE) throw new DecodeError('整数超出页面可表示范围');
-    return Number(v);
+    return v > MAX_SAFE ? v : Number(v);
   }
   len() {
     const n = this.u32();

@@ -313,10 +313,22 @@ export function verifyNoteSignature(note, key) {
 
 // ----------------------------------------------------------- whole checks
 
-/** Ed25519 verify of an operator signature over `domain ‖ message` (strict). */
+/**
+ * Ed25519 verify of an operator signature over `domain ‖ message`, under the
+ * ledger's one validity rule (docs/FORMAT.md §8.1): ZIP-215, exactly what the
+ * node's replay, `ledger verify` and `ledger prove` accept. With @noble/curves
+ * 2.4 `zip215: true` means: A and R decode with y < 2^255 (non-canonical
+ * y >= p and a set sign bit with x = 0 are accepted), small-order points are
+ * accepted, S must be below L, the challenge hashes R and A as given, and the
+ * cofactored equation [8](R + kA − SB) = 0 is checked. A stricter rule here
+ * would let any operator post an entry that the page calls forged while every
+ * other verifier accepts it (issue 11); the node refuses such encodings for
+ * new entries instead, and `ledger audit` names old ones. Tested against
+ * fixtures/vectors/ed25519-edge-cases.json, like the Rust side.
+ */
 export function verifyEd25519(sig, msg, pub) {
   try {
-    return ed25519.verify(sig, msg, pub, { zip215: false });
+    return ed25519.verify(sig, msg, pub, { zip215: true });
   } catch {
     return false;
   }

@@ -4,7 +4,9 @@
 //     (fixtures/testvectors/rfc6962-merkle, every wantErr case must fail);
 //   * vectors produced by ledger-core (canonical entries, proofs, a signed
 //     checkpoint): tests/fixtures/vectors.json;
-//   * the signed-note example of c2sp.org/signed-note.
+//   * the signed-note example of c2sp.org/signed-note;
+//   * the Ed25519 edge cases of fixtures/vectors/ed25519-edge-cases.json
+//     (the same file the Rust tests check, with the same expected answers).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -14,10 +16,10 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 
 import {
   base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, keyId, leafHash, parseCheckpointText, parseNote,
-  parseVkey, rootFromInclusionProof, verifyConsistency, verifyNoteSignature,
+  parseVkey, rootFromInclusionProof, verifyConsistency, verifyEd25519, verifyNoteSignature,
 } from '../src/verify.js';
 import { decodeEntry } from '../src/postcard.js';
-import { checkEntry, keyForSize } from '../src/check.js';
+import { bodyMismatches, checkEntry, keyForSize } from '../src/check.js';
 import { yuan, wan, period } from '../src/format.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -273,4 +275,86 @@ test('money is formatted in 元 with separators, never through floats', () => {
   assert.equal(wan(99999), '999 元');
   assert.equal(period({ year: 2019, month: 0 }), '2019年');
   assert.equal(period({ year: 2019, month: 3 }), '2019年3月');
+});
+
+// ------------------------------------------------ issue 11: one signature rule
+
+const edgeCases = JSON.parse(
+  readFileSync(join(here, '..', '..', '..', 'fixtures', 'vectors', 'ed25519-edge-cases.json'), 'utf8'),
+).cases;
+
+test('operator signatures: the page accepts exactly what ZIP-215 (replay) accepts, case by case', () => {
+  assert.equal(edgeCases.length, 18);
+  let accepted = 0;
+  for (const c of edgeCases) {
+    const got = verifyEd25519(hexToBytes(c.signature, 64), hexToBytes(c.message), hexToBytes(c.pub_key, 32));
+    assert.equal(got, c.expected.zip215, `${c.id}: ${c.description}`);
+    if (got) accepted++;
+  }
+  // The same count as the Rust test: 14 valid, among them the finding of
+  // issue 11 (R = identity encoded with y = p + 1), which the page used to refuse.
+  assert.equal(accepted, 14);
+  const finding = edgeCases.find((c) => c.id === 'generated-identity-r-noncanonical');
+  assert.equal(verifyEd25519(hexToBytes(finding.signature, 64), hexToBytes(finding.message), hexToBytes(finding.pub_key, 32)), true);
+  // Negative: the same signature over another message does not verify.
+  const other = hexToBytes(finding.message);
+  other[0] ^= 1;
+  assert.equal(verifyEd25519(hexToBytes(finding.signature, 64), other, hexToBytes(finding.pub_key, 32)), false);
+});
+
+// A minimal postcard writer for hand-built entries (LEB128 varints).
+function varint(n) {
+  let v = BigInt(n);
+  const out = [];
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v !== 0n) b |= 0x80;
+    out.push(b);
+  } while (v !== 0n);
+  return out;
+}
+const str = (s) => {
+  const b = new TextEncoder().encode(s);
+  return [...varint(b.length), ...b];
+};
+
+/** A KeyGrant entry with the given validity bounds (signature bytes are not checked here). */
+function keyGrantEntry(validFrom, validUntil) {
+  return Uint8Array.from([
+    1, ...varint(7), ...varint(1_700_000_000_000), ...new Array(32).fill(0), // v, seq, time_ms, prev_hash
+    1, ...str('huaian.example/log'), ...new Array(16).fill(3), ...varint(1_700_000_600_000), // submission head
+    ...varint(1), // KeyGrant
+    ...new Array(32).fill(9), ...str('区财政局 王*明'), ...varint(1), // key, holder, Operator
+    ...varint(1), ...varint(320803000000), ...varint(1), ...varint(9), // regions, kinds
+    ...varint(validFrom), ...varint(validUntil),
+    ...varint(1), ...new Array(96).fill(0), // one (key, signature)
+  ]);
+}
+
+test('postcard: u64 values above 2^53 decode exactly (BigInt), smaller ones stay Numbers', () => {
+  const max = 2n ** 64n - 1n;
+  const d = decodeEntry(keyGrantEntry(1_600_000_000_000, max));
+  assert.equal(d.kind, 'KeyGrant');
+  assert.equal(d.body.valid_until_ms, max);
+  assert.equal(typeof d.body.valid_from_ms, 'number');
+  assert.equal(d.body.valid_from_ms, 1_600_000_000_000);
+  assert.equal(d.seq, 7);
+  assert.deepEqual(d.body.scope, { regions: ['320803000000'], kinds: ['HouseholdSubsidy'] });
+  // 2^53 itself is the first value past Number's exact range.
+  assert.equal(decodeEntry(keyGrantEntry(0, 2n ** 53n)).body.valid_until_ms, 2n ** 53n);
+  assert.equal(decodeEntry(keyGrantEntry(0, 2n ** 53n - 1n)).body.valid_until_ms, Number.MAX_SAFE_INTEGER);
+  // Still strict: more than 64 bits is refused.
+  const bytes = [...keyGrantEntry(0, max)];
+  const at = bytes.length - 97 - 10; // the ten bytes of valid_until_ms
+  assert.deepEqual(bytes.slice(at, at + 10), varint(max));
+  bytes.splice(at + 9, 1, 0x83); // top byte 0x01 → 0x83 + one more byte: 2^64 and beyond
+  bytes.splice(at + 10, 0, 0x01);
+  assert.throws(() => decodeEntry(Uint8Array.from(bytes)), /过长|超出范围/);
+  // The node's JSON (2^64 − 1 read by JSON.parse) matches the bytes; another value does not.
+  const json = JSON.parse('{"KeyGrant": {"valid_until_ms": 18446744073709551615, "valid_from_ms": 1600000000000}}');
+  assert.deepEqual(bodyMismatches(d, json), []);
+  assert.deepEqual(bodyMismatches(d, { KeyGrant: { valid_until_ms: 1 } }), ['valid_until_ms']);
+  // Display code takes BigInt money without going through floats.
+  assert.equal(yuan(2n ** 60n), '11,529,215,046,068,469.76 元');
 });
