@@ -238,22 +238,41 @@ pub fn rotate(args: &RotateArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     let endorsement = ledger_core::encoding::Bytes::<64>::from_hex(&args.endorsement)
         .map_err(|e| anyhow::anyhow!("{e}"))
         .usage_err("--endorsement")?;
+    let mut target = Target::resolve(&args.sign, timeout_s)?;
+    // The rotation's own receipt is signed by the key it installs (the node
+    // signs each entry's receipt with the key in force after it). Accept that
+    // key for the receipt once the key in force endorses it — the same check
+    // replay applies to the entry — so a successful rotation does not end in
+    // a receipt error.
+    // (A wrong endorsement is left for the node to refuse, as before.)
+    let endorsed = target
+        .log_vkeys
+        .iter()
+        .any(|current| ledger_core::keys::check_rotation(&target.origin, current, &vkey, &endorsement).is_ok());
+    if endorsed {
+        target.log_vkeys.push(vkey.clone());
+    }
     let body = EntryBody::LogKeyRotate {
         log_vkey: vkey,
         reason: Text::new(&args.reason).usage_err("--reason")?,
         endorsement,
     };
-    post_body(&args.sign, body, timeout_s, quiet)
+    post_body_to(&args.sign, &target, body, quiet)
 }
 
 /// Sign a body with a fresh random nonce and send it (or write it).
 pub fn post_body(args: &SignArgs, body: EntryBody, timeout_s: u64, quiet: bool) -> Result<()> {
-    let keys = read_signing_keys(&args.keys)?;
     let target = Target::resolve(args, timeout_s)?;
+    post_body_to(args, &target, body, quiet)
+}
+
+/// [`post_body`] to an already resolved target.
+fn post_body_to(args: &SignArgs, target: &Target, body: EntryBody, quiet: bool) -> Result<()> {
+    let keys = read_signing_keys(&args.keys)?;
     let now = time::now_ms();
     let not_after_ms = not_after(args.valid_until.as_deref(), submit::DEFAULT_VALIDITY_MS, now)?;
     let signed = submit::sign(&target.origin, random_nonce(), not_after_ms, body, &keys);
-    send_one(args, &target, signed, quiet)
+    send_one(args, target, signed, quiet)
 }
 
 /// `ledger genesis`.

@@ -2,7 +2,7 @@
 //! inclusion proof, and check locally that it is in the signed log.
 
 use crate::exit::{input, network, usage, verify, Tag as _};
-use crate::http::{parse_hashes, EntryJson, InclusionJson, Node};
+use crate::http::{parse_hashes, EntryJson, InclusionJson, LogKey, Node};
 use crate::keys;
 use crate::table::Table;
 use anyhow::Result;
@@ -73,7 +73,7 @@ struct Checked {
 
 fn verifier_for(args: &ProveArgs, node: &Node, tree_size: u64, quiet: bool) -> Result<LogVerifier> {
     let vkey = match &args.log_key {
-        Some(k) => keys::vkey_arg(k)?,
+        Some(k) => follow_rotations(node, &keys::vkey_arg(k)?, tree_size)?,
         None => {
             let vkey = node.log()?.vkey_for_size(tree_size);
             crate::progress::note(
@@ -84,6 +84,67 @@ fn verifier_for(args: &ProveArgs, node: &Node, tree_size: u64, quiet: bool) -> R
         }
     };
     LogVerifier::from_vkey(&vkey).usage_err(format!("log key {vkey}"))
+}
+
+/// The log key that signs a checkpoint of `tree_size`, reached from the
+/// pinned key through the log's rotations, as `ledger verify` follows them:
+/// each `LogKeyRotate` entry the node lists after the pinned key must be
+/// endorsed by the key before it (`keys::check_rotation`, the rule replay
+/// applies). The endorsements carry the trust, so a node cannot substitute a
+/// key the pinned key never endorsed; without a rotation this is the pinned
+/// key itself.
+fn follow_rotations(node: &Node, pinned: &str, tree_size: u64) -> Result<String> {
+    let log = node.log()?;
+    let target = log.vkey_for_size(tree_size);
+    if target == pinned {
+        return Ok(target);
+    }
+    let mut chain: Vec<&LogKey> = log.log_keys.iter().filter(|k| k.from_size <= tree_size).collect();
+    chain.sort_by_key(|k| k.from_size);
+    let start = chain.iter().position(|k| k.vkey == pinned).ok_or_else(|| {
+        verify(format!(
+            "the checkpoint of size {tree_size} is signed by {target}, and the node lists no rotation from the pinned key {pinned} to it"
+        ))
+    })?;
+    let mut current = pinned.to_string();
+    for next in chain.iter().skip(start + 1) {
+        let seq = next
+            .from_size
+            .checked_sub(1)
+            .ok_or_else(|| verify(format!("the node says log key {} signs from size 0", next.vkey)))?;
+        let entry = node
+            .get_json::<EntryWithProof>(&format!("/v1/entries/{seq}"))?
+            .entry
+            .decode()?
+            .entry;
+        let body = &entry.signed.submission.body;
+        let EntryBody::LogKeyRotate {
+            log_vkey, endorsement, ..
+        } = body
+        else {
+            return Err(verify(format!(
+                "the node says log key {} signs from size {}, but entry {seq} is a {}, not a log-key rotation",
+                next.vkey,
+                next.from_size,
+                body.kind().name()
+            )));
+        };
+        if *log_vkey != next.vkey {
+            return Err(verify(format!(
+                "entry {seq} rotates to {log_vkey}, not to {} as the node says",
+                next.vkey
+            )));
+        }
+        ledger_core::keys::check_rotation(&entry.signed.submission.origin, &current, log_vkey, endorsement)
+            .map_err(|e| verify(format!("entry {seq}: rotation from {current}: {e}")))?;
+        current = log_vkey.clone();
+    }
+    if current != target {
+        return Err(verify(format!(
+            "the rotations from the pinned key lead to {current}, but the checkpoint of size {tree_size} is signed by {target}"
+        )));
+    }
+    Ok(current)
 }
 
 fn check(raw: Vec<u8>, seq: u64, proof: &InclusionJson, verifier: &LogVerifier) -> Result<Checked> {

@@ -500,3 +500,59 @@ fn network_and_usage_errors_have_their_exit_codes() {
         );
     }
 }
+
+#[test]
+fn prove_with_a_pinned_key_follows_a_log_key_rotation() {
+    let node = TestNode::start_demo(300);
+    let url = node.url.clone();
+    let old_vkey = node.log_vkey();
+    ok(&["prove", "--node", &url, "--seq", "5", "--log-key", &old_vkey]);
+
+    // Rotate the log key as an operator would: the node prepares the next
+    // key and its endorsement by the current one, the admins post it.
+    let config = common::test_config(&node.data, 300, &[]);
+    let (new_vkey, endorsement) = ledger_node::server::prepare_rotation(&config).expect("prepare rotation");
+    ok(&[
+        "rotate-log-key",
+        "--node",
+        &url,
+        "--key",
+        &node.key("admin-1.key"),
+        "--key",
+        &node.key("admin-2.key"),
+        "--vkey",
+        &new_vkey,
+        "--endorsement",
+        &endorsement,
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while node.log_vkey() != new_vkey {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the node never signed with the new key"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // The checkpoint is now signed by the new key; the key pinned before the
+    // rotation still proves entries, through the endorsed rotation (as
+    // `ledger verify` follows it), and so does the new key.
+    let out = ok(&["prove", "--node", &url, "--seq", "5", "--log-key", &old_vkey]);
+    assert!(out.contains("entry 5:"), "{out}");
+    ok(&["prove", "--node", &url, "--seq", "5", "--log-key", &new_vkey]);
+
+    // A key the log never used leads nowhere: exit 1, saying why.
+    let stranger = node.path("stranger.key");
+    let stranger_vkey = ok(&[
+        "keygen",
+        "--out",
+        &stranger,
+        "--name",
+        new_vkey.split('+').next().unwrap_or_default(),
+    ])
+    .trim()
+    .to_string();
+    let (code, _, err) = run(&["prove", "--node", &url, "--seq", "5", "--log-key", &stranger_vkey]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("lists no rotation from the pinned key"), "{err}");
+}

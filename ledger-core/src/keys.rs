@@ -95,6 +95,44 @@ pub fn endorse_rotation(outgoing: &ed25519_dalek::SigningKey, origin: &str, new_
     Bytes(outgoing.sign(&rotation_message(origin, new_vkey)).to_bytes())
 }
 
+/// Why a log-key rotation does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RotationError {
+    /// The endorsement is not the outgoing key's signature on the rotation.
+    #[error(
+        "the rotation is not endorsed by the outgoing log key (ledger-node prepare-rotation prints the endorsement)"
+    )]
+    NotEndorsed,
+    /// The new key is not a usable signed-note key of this log.
+    #[error("the new log key must be an Ed25519 signed-note key named after the origin")]
+    BadNewKey,
+}
+
+/// Does the rotation from `outgoing_vkey` to `new_vkey` hold: is
+/// `endorsement` the outgoing key's (strict) signature on
+/// [`rotation_message`], and is the new key an Ed25519 signed-note key named
+/// after `origin`? The one check behind the `LogKeyRotate` rule (replay,
+/// `ledger verify`) and `ledger prove` following rotations from a pinned key.
+pub fn check_rotation(
+    origin: &str,
+    outgoing_vkey: &str,
+    new_vkey: &str,
+    endorsement: &SignatureBytes,
+) -> Result<(), RotationError> {
+    let endorsed = parse_verifier_key(outgoing_vkey).ok().is_some_and(|(_, key)| {
+        let signature = ed25519_dalek::Signature::from_bytes(endorsement.as_bytes());
+        key.verify_strict(&rotation_message(origin, new_vkey), &signature)
+            .is_ok()
+    });
+    if !endorsed {
+        return Err(RotationError::NotEndorsed);
+    }
+    if new_vkey.split('+').next() != Some(origin) || crate::checkpoint::LogVerifier::from_vkey(new_vkey).is_err() {
+        return Err(RotationError::BadNewKey);
+    }
+    Ok(())
+}
+
 /// Why a key file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyFileError {

@@ -684,25 +684,11 @@ impl LedgerState {
                 log_vkey, endorsement, ..
             } => {
                 let origin = self.origin.as_deref().unwrap_or_default();
-                // The outgoing log key must endorse its successor.
+                // The outgoing log key must endorse its successor (the same
+                // check `ledger prove` applies when it follows rotations).
                 let current = self.log_vkey().unwrap_or_default();
-                let endorsed = crate::keys::parse_verifier_key(current).ok().is_some_and(|(_, key)| {
-                    let signature = ed25519_dalek::Signature::from_bytes(endorsement.as_bytes());
-                    key.verify_strict(&crate::keys::rotation_message(origin, log_vkey), &signature)
-                        .is_ok()
-                });
-                if !endorsed {
-                    return Err(RuleError::Malformed(
-                        "the rotation is not endorsed by the outgoing log key (ledger-node prepare-rotation prints the endorsement)".into(),
-                    ));
-                }
-                if log_vkey.split('+').next() != Some(origin)
-                    || crate::checkpoint::LogVerifier::from_vkey(log_vkey).is_err()
-                {
-                    return Err(RuleError::Malformed(
-                        "the new log key must be an Ed25519 signed-note key named after the origin".into(),
-                    ));
-                }
+                crate::keys::check_rotation(origin, current, log_vkey, endorsement)
+                    .map_err(|e| RuleError::Malformed(e.to_string()))?;
                 if self.log_vkeys.iter().any(|(_, k)| k == log_vkey) {
                     return Err(RuleError::Malformed(
                         "the new log key was already used by this log".into(),
