@@ -79,10 +79,7 @@ fn a_retry_whose_log_key_is_gone_is_refused_for_that_item_and_the_node_stays_up(
     let message = results[0].as_ref().err().map(|e| e.message.clone()).unwrap_or_default();
     assert!(message.contains("entry 10"), "{message}");
     // Entries under the key the node holds still get their receipts again.
-    let retry = runtime.block_on(submit_parsed(
-        &started.app,
-        vec![Ok(project(&log.origin, 0)?.sign(&[operator]))],
-    ))?;
+    let retry = runtime.block_on(submit_parsed(&started.app, vec![Ok(fresh)]))?;
     assert_eq!(retry[0].as_ref().map(|r| r.receipt.seq).ok(), Some(401));
     assert!(started.app.shared.ready.load(Ordering::Acquire));
     stop(started)?;
