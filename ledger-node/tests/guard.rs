@@ -67,12 +67,10 @@ fn a_retry_whose_log_key_is_gone_is_refused_for_that_item_and_the_node_stays_up(
     }
     // In a batch, only that item is refused; the others are sequenced.
     let operator = &log.operators[0].key;
+    let fresh = project(&log.origin, 0)?.sign(&[operator]);
     let results = runtime.block_on(submit_parsed(
         &started.app,
-        vec![
-            Ok(log.submissions[10].clone()),
-            Ok(project(&log.origin, 0)?.sign(&[operator])),
-        ],
+        vec![Ok(log.submissions[10].clone()), Ok(fresh.clone())],
     ))?;
     assert_eq!(codes(&results), vec!["receipt_unavailable", "ok"]);
     assert_eq!(results[1].as_ref().map(|r| r.receipt.seq).ok(), Some(401));
