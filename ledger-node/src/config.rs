@@ -28,7 +28,7 @@ pub const DEFAULT_CACHE_MIB: u64 = 12;
 #[command(
     name = "ledger-node",
     version,
-    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080 --origin huaian.example.gov.cn/ledger\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n  ledger-node restore --data /srv/ledger --bundle ledger.bundle\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running."
+    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080 --origin huaian.example.gov.cn/ledger\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n  ledger-node restore --data /srv/ledger --bundle ledger.bundle\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running, 71 the sequencer or committer panicked (a bug; restart replays the store)."
 )]
 pub struct Args {
     /// Data folder (one folder holds everything: store and keys/).
