@@ -1164,8 +1164,9 @@ impl Auditor {
                 y.has_month = true;
             }
             if live.len() > 1 {
-                let total: u64 = live.iter().map(|(_, a)| *a).sum();
-                let extra: u64 = live.iter().skip(1).map(|(_, a)| *a).sum();
+                // Saturating: release builds check overflow (and would panic).
+                let total = live.iter().fold(0u64, |t, (_, a)| t.saturating_add(*a));
+                let extra = live.iter().skip(1).fold(0u64, |t, (_, a)| t.saturating_add(*a));
                 let seqs: Vec<u64> = live.iter().map(|(s, _)| *s).collect();
                 let village = self
                     .household_villages

@@ -3,6 +3,7 @@
 //! an explicit value here; nothing relies on a library's default.
 
 use crate::api::Limits;
+use crate::connections::ConnectionLimits;
 use crate::sequencer::SequencerOptions;
 use crate::store::StoreOptions;
 use anyhow::{Context, Result};
@@ -27,17 +28,19 @@ pub const DEFAULT_CACHE_MIB: u64 = 12;
 #[command(
     name = "ledger-node",
     version,
-    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080 --origin huaian.example.gov.cn/ledger\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n  ledger-node restore --data /srv/ledger --bundle ledger.bundle\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running."
+    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080 --origin huaian.example.gov.cn/ledger\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n  ledger-node restore --data /srv/ledger --bundle ledger.bundle\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running, 71 the sequencer or committer panicked (a bug; restart replays the store)."
 )]
 pub struct Args {
     /// Data folder (one folder holds everything: store and keys/).
-    #[arg(long, env = "LEDGER_DATA")]
+    // Global: accepted before or after a subcommand (README writes
+    // `ledger-node restore --data DIR --bundle FILE`).
+    #[arg(long, env = "LEDGER_DATA", global = true)]
     pub data: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "LEDGER_LISTEN")]
     pub listen: Option<SocketAddr>,
     /// TOML configuration file (same keys as the long flags, with underscores).
-    #[arg(long, env = "LEDGER_CONFIG")]
+    #[arg(long, env = "LEDGER_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// On an empty data folder, create demo keys and load the demo data set.
     #[arg(long)]
@@ -46,7 +49,7 @@ pub struct Args {
     #[arg(long, env = "LEDGER_ORIGIN")]
     pub origin: Option<String>,
     /// Log format: `human` or `json`.
-    #[arg(long, env = "LEDGER_LOG_FORMAT")]
+    #[arg(long, env = "LEDGER_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
     /// Most entries per group commit.
     #[arg(long)]
@@ -67,8 +70,20 @@ pub struct Args {
     /// entry keys and the OS page cache keeps the file warm, so a small sled
     /// cache costs reads little and keeps the node under 300 MiB at a
     /// million entries (docs/PERFORMANCE.md).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub cache_mib: Option<u64>,
+    /// Most open HTTP connections (default 512); more are answered 503 and
+    /// closed at once.
+    #[arg(long)]
+    pub max_connections: Option<usize>,
+    /// Most open HTTP connections from one client address (default 32).
+    #[arg(long)]
+    pub max_connections_per_address: Option<usize>,
+    /// Milliseconds a client has to send a request's head, from the
+    /// connection's start or the previous answer (default 15000); an idle
+    /// connection is closed after it.
+    #[arg(long)]
+    pub header_read_timeout_ms: Option<u64>,
     /// A witness whose cosignatures the node collects (verifier key
     /// `name+id+base64`); repeat for several.
     #[arg(long = "witness", env = "LEDGER_WITNESSES", value_delimiter = ',')]
@@ -112,6 +127,9 @@ pub struct FileConfig {
     max_body_bytes: Option<usize>,
     read_rate_per_sec: Option<u32>,
     cache_mib: Option<u64>,
+    max_connections: Option<usize>,
+    max_connections_per_address: Option<usize>,
+    header_read_timeout_ms: Option<u64>,
     witnesses: Option<Vec<String>>,
 }
 
@@ -141,6 +159,8 @@ pub struct NodeConfig {
     pub log_format: LogFormat,
     /// HTTP limits.
     pub limits: Limits,
+    /// Connection limits.
+    pub connections: ConnectionLimits,
     /// Group commit.
     pub sequencer: SequencerOptions,
     /// Store.
@@ -182,6 +202,27 @@ impl NodeConfig {
         if !(1..=100_000).contains(&max_batch_entries) {
             anyhow::bail!("--max-batch-entries must be 1-100000");
         }
+        let defaults = ConnectionLimits::default();
+        let connections = ConnectionLimits {
+            max_connections: args
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(defaults.max_connections),
+            max_connections_per_address: args
+                .max_connections_per_address
+                .or(file.max_connections_per_address)
+                .unwrap_or(defaults.max_connections_per_address),
+            header_read_timeout_ms: args
+                .header_read_timeout_ms
+                .or(file.header_read_timeout_ms)
+                .unwrap_or(defaults.header_read_timeout_ms),
+        };
+        if connections.max_connections == 0 || connections.max_connections_per_address == 0 {
+            anyhow::bail!("--max-connections and --max-connections-per-address must be at least 1");
+        }
+        if connections.header_read_timeout_ms == 0 {
+            anyhow::bail!("--header-read-timeout-ms must be at least 1");
+        }
         Ok(NodeConfig {
             data_dir: args
                 .data
@@ -194,6 +235,7 @@ impl NodeConfig {
             origin: args.origin.clone().or(file.origin),
             log_format,
             limits,
+            connections,
             sequencer: SequencerOptions {
                 max_batch_entries,
                 batch_window_ms: args.batch_window_ms.or(file.batch_window_ms).unwrap_or(1).min(100),
@@ -246,6 +288,64 @@ mod tests {
         assert_eq!(defaults.data_dir, PathBuf::from(DEFAULT_DEMO_DATA_DIR));
         assert_eq!(defaults.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(defaults.sequencer.max_batch_entries, 8_192);
+        Ok(())
+    }
+
+    #[test]
+    fn the_data_folder_may_follow_a_subcommand() -> Result<()> {
+        // Both orders, as README and --help write them.
+        for argv in [
+            [
+                "ledger-node",
+                "restore",
+                "--data",
+                "/srv/ledger",
+                "--bundle",
+                "b.bundle",
+            ],
+            [
+                "ledger-node",
+                "--data",
+                "/srv/ledger",
+                "restore",
+                "--bundle",
+                "b.bundle",
+            ],
+        ] {
+            let args = Args::try_parse_from(argv)?;
+            assert_eq!(args.data, Some(PathBuf::from("/srv/ledger")));
+            assert!(matches!(&args.command, Some(Command::Restore { bundle }) if bundle == &PathBuf::from("b.bundle")));
+        }
+        let args = Args::try_parse_from(["ledger-node", "prepare-rotation", "--data", "/srv/ledger"])?;
+        assert_eq!(args.data, Some(PathBuf::from("/srv/ledger")));
+        Ok(())
+    }
+
+    #[test]
+    fn connection_limits_have_explicit_defaults_and_flags() -> Result<()> {
+        let defaults = NodeConfig::resolve(&Args::try_parse_from(["ledger-node"])?)?;
+        assert_eq!(defaults.connections.max_connections, 512);
+        assert_eq!(defaults.connections.max_connections_per_address, 32);
+        assert_eq!(defaults.connections.header_read_timeout_ms, 15_000);
+        let set = NodeConfig::resolve(&Args::try_parse_from([
+            "ledger-node",
+            "--max-connections",
+            "10",
+            "--max-connections-per-address",
+            "2",
+            "--header-read-timeout-ms",
+            "500",
+        ])?)?;
+        assert_eq!(
+            set.connections,
+            ConnectionLimits {
+                max_connections: 10,
+                max_connections_per_address: 2,
+                header_read_timeout_ms: 500,
+            }
+        );
+        let zero = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--max-connections", "0"])?).err();
+        assert!(zero.is_some());
         Ok(())
     }
 

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod keyfile;
 pub mod ledger;

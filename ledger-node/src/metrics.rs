@@ -23,6 +23,13 @@ pub struct RouteLabel {
     pub status: String,
 }
 
+/// Label: why a connection was refused.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    /// `max_connections` or `max_connections_per_address`.
+    pub reason: String,
+}
+
 /// Every metric the node exports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -43,6 +50,12 @@ pub struct Metrics {
     pub queue_depth: Gauge,
     /// Bytes the store occupies on disk.
     pub disk_bytes: Gauge,
+    /// Write requests received in full and not yet answered.
+    pub submit_requests_in_flight: Gauge,
+    /// Open HTTP connections.
+    pub connections_open: Gauge,
+    /// Connections refused at accept, by reason.
+    pub connections_refused: Family<ReasonLabel, Counter>,
 }
 
 fn request_histogram() -> Histogram {
@@ -88,6 +101,20 @@ impl Metrics {
         );
         let disk_bytes = Gauge::default();
         registry.register("disk_bytes", "Bytes the store occupies on disk", disk_bytes.clone());
+        let submit_requests_in_flight = Gauge::default();
+        registry.register(
+            "submit_requests_in_flight",
+            "Write requests received in full and not yet answered",
+            submit_requests_in_flight.clone(),
+        );
+        let connections_open = Gauge::default();
+        registry.register("connections_open", "Open HTTP connections", connections_open.clone());
+        let connections_refused = Family::<ReasonLabel, Counter>::default();
+        registry.register(
+            "connections_refused",
+            "HTTP connections refused at accept, by reason (max_connections, max_connections_per_address)",
+            connections_refused.clone(),
+        );
         Metrics {
             registry,
             entries,
@@ -98,6 +125,9 @@ impl Metrics {
             request_seconds,
             queue_depth,
             disk_bytes,
+            submit_requests_in_flight,
+            connections_open,
+            connections_refused,
         }
     }
 
@@ -120,5 +150,23 @@ impl Metrics {
             out.clear();
         }
         out
+    }
+}
+
+/// Counts one unit in a gauge while alive (a request in flight).
+#[derive(Debug)]
+pub struct InFlight(Gauge);
+
+impl InFlight {
+    /// Increment `gauge` until the guard is dropped.
+    pub fn enter(gauge: &Gauge) -> InFlight {
+        gauge.inc();
+        InFlight(gauge.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }

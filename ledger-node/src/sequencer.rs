@@ -118,6 +118,117 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// Exit code when storage failed during a group commit (the in-memory state
+/// is ahead of the disk; a restart replays the store).
+pub const EXIT_STORAGE_FAILED: i32 = 70;
+/// Exit code when the sequencer or the committer thread panicked (a bug):
+/// without them no write can be answered, so the node must not stay up
+/// reporting ready; a restart replays and verifies the store.
+pub const EXIT_SEQUENCER_PANICKED: i32 = 71;
+
+/// How far the wall clock may run ahead of the monotonic clock's projection
+/// of the last trusted reading before the sequencer stops following it (see
+/// [`SequencingClock`]).
+pub const CLOCK_STEP_LIMIT_MS: u64 = 60_000;
+
+/// The clocks the sequencer reads; injectable so that tests can make the
+/// wall clock jump without sleeping.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Unix time in ms (may jump either way: NTP steps, an operator's `date`).
+    fn wall_ms(&self) -> u64;
+    /// A monotonic time in ms from an arbitrary origin (never jumps).
+    fn monotonic_ms(&self) -> u64;
+}
+
+/// The operating system's clocks.
+#[derive(Debug)]
+pub struct SystemClock {
+    origin: Instant,
+}
+
+impl SystemClock {
+    /// The system clocks, the monotonic one counted from now.
+    pub fn new() -> SystemClock {
+        SystemClock { origin: Instant::now() }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        SystemClock::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn wall_ms(&self) -> u64 {
+        now_ms()
+    }
+    fn monotonic_ms(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// The sequencer's time source. An entry's time is `max(this, previous
+/// entry's time)` (the chain requires times never to decrease, and every
+/// replay checks expiry against the entry's time), so a wall clock that
+/// jumps ahead and comes back would leave the log's time in the future —
+/// refusing every short-window submission as `expired` until the real time
+/// caught up. So a forward jump is not followed: the time given is at most
+/// the monotonic clock's projection of the last trusted wall reading plus
+/// [`CLOCK_STEP_LIMIT_MS`]. A wall clock at or behind that projection is
+/// trusted again (the anchor moves back), so a clock that was set back is
+/// followed at once. A wall clock that was *behind* and is corrected forward
+/// by more than the limit is followed only after a restart; until then
+/// entries are stamped slightly early, which is harmless (ARCHITECTURE.md,
+/// "Time").
+#[derive(Debug)]
+pub struct SequencingClock {
+    source: Arc<dyn Clock>,
+    /// (wall ms, monotonic ms) of the last trusted reading.
+    anchor: Option<(u64, u64)>,
+    /// The wall clock is ahead of the limit (warned once per jump).
+    ahead: bool,
+}
+
+impl SequencingClock {
+    /// A clock over `source`; the first reading is trusted.
+    pub fn new(source: Arc<dyn Clock>) -> SequencingClock {
+        SequencingClock {
+            source,
+            anchor: None,
+            ahead: false,
+        }
+    }
+
+    /// The time to sequence at, in Unix ms.
+    pub fn now_ms(&mut self) -> u64 {
+        let wall = self.source.wall_ms();
+        let monotonic = self.source.monotonic_ms();
+        let Some((anchor_wall, anchor_monotonic)) = self.anchor else {
+            self.anchor = Some((wall, monotonic));
+            return wall;
+        };
+        let projected = anchor_wall.saturating_add(monotonic.saturating_sub(anchor_monotonic));
+        if wall <= projected {
+            self.anchor = Some((wall, monotonic));
+        }
+        let limit = projected.saturating_add(CLOCK_STEP_LIMIT_MS);
+        if wall > limit {
+            if !self.ahead {
+                tracing::warn!(
+                    wall_ms = wall,
+                    sequencing_ms = limit,
+                    "the wall clock jumped ahead of the monotonic clock; sequencing time does not follow it"
+                );
+            }
+            self.ahead = true;
+            return limit;
+        }
+        self.ahead = false;
+        wall
+    }
+}
+
 /// Start the sequencer and committer threads. They run until every sender
 /// is dropped, then finish the batches in flight and return.
 pub fn spawn(
@@ -125,13 +236,22 @@ pub fn spawn(
     signers: Signers,
     mut rx: mpsc::Receiver<Job>,
     options: SequencerOptions,
+    clock: Arc<dyn Clock>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     // Capacity 1: one batch being committed, at most one more waiting.
     let (commit_tx, commit_rx) = std::sync::mpsc::sync_channel::<Sequenced>(1);
     let committer_shared = shared.clone();
+    let injected = injected_panic();
     let committer = std::thread::Builder::new().name("committer".into()).spawn(move || {
+        let _exit_on_panic = ExitOnPanic {
+            shared: committer_shared.clone(),
+            thread: "committer",
+        };
         let mut since_trim = 0u64;
         while let Ok(sequenced) = commit_rx.recv() {
+            if injected == Some(InjectedPanic::Committer) {
+                inject_panic("committer");
+            }
             since_trim += sequenced.appended.len() as u64;
             if finish_batch(&committer_shared, sequenced) {
                 storage_failed(&committer_shared);
@@ -145,9 +265,17 @@ pub fn spawn(
         }
     })?;
     std::thread::Builder::new().name("sequencer".into()).spawn(move || {
+        let _exit_on_panic = ExitOnPanic {
+            shared: shared.clone(),
+            thread: "sequencer",
+        };
         let mut signers = signers;
         let mut inflight = Inflight::default();
+        let mut clock = SequencingClock::new(clock);
         while let Some(first) = rx.blocking_recv() {
+            if injected == Some(InjectedPanic::Sequencer) {
+                inject_panic("sequencer");
+            }
             let mut jobs = vec![first];
             let mut count = jobs[0].items.len();
             let deadline = Instant::now() + Duration::from_millis(options.batch_window_ms);
@@ -163,7 +291,7 @@ pub fn spawn(
             }
             Metrics::set_gauge(&shared.metrics.queue_depth, rx.len() as u64);
             inflight.forget_durable(shared.committed());
-            let Some(sequenced) = sequence_batch(&shared, &mut signers, &mut inflight, jobs) else {
+            let Some(sequenced) = sequence_batch(&shared, &mut signers, &mut inflight, &mut clock, jobs) else {
                 storage_failed(&shared);
             };
             if commit_tx.send(sequenced).is_err() {
@@ -172,9 +300,8 @@ pub fn spawn(
             }
         }
         drop(commit_tx);
-        if committer.join().is_err() {
-            tracing::error!("the committer thread panicked");
-        }
+        // A committer panic has already ended the process (`ExitOnPanic`).
+        let _ = committer.join();
         if let Err(e) = shared.store.flush() {
             tracing::error!(error = %e, "final flush failed");
         }
@@ -187,7 +314,58 @@ pub fn spawn(
 fn storage_failed(shared: &Shared) -> ! {
     shared.ready.store(false, Ordering::Release);
     tracing::error!("storage failed during a group commit; exiting so that a restart replays the store from disk");
-    std::process::exit(70);
+    std::process::exit(EXIT_STORAGE_FAILED);
+}
+
+/// Ends the process if its thread unwinds from a panic. Without the
+/// sequencer or the committer no write is ever answered again, yet HTTP
+/// would go on, `/readyz` saying ready and writes answering "shutting
+/// down"; and the in-memory state may be half-updated. Exiting lets the
+/// supervisor restart the node, whose start-up replay rebuilds everything
+/// from the store. Per thread, not `panic = "abort"`: request handlers keep
+/// unwinding so that tower-http's catch-panic answers 500 for them.
+struct ExitOnPanic {
+    shared: Arc<Shared>,
+    thread: &'static str,
+}
+
+impl Drop for ExitOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.shared.ready.store(false, Ordering::Release);
+            tracing::error!(
+                thread = self.thread,
+                code = EXIT_SEQUENCER_PANICKED,
+                "the thread panicked; exiting so that a restart replays the store from disk"
+            );
+            std::process::exit(EXIT_SEQUENCER_PANICKED);
+        }
+    }
+}
+
+/// Test-only fault injection (debug builds only; release builds ignore the
+/// variable): `LEDGER_TEST_PANIC=sequencer|committer` makes that thread
+/// panic on its first batch, so a real-process test can check the exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InjectedPanic {
+    Sequencer,
+    Committer,
+}
+
+fn injected_panic() -> Option<InjectedPanic> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    match std::env::var("LEDGER_TEST_PANIC").ok().as_deref() {
+        Some("sequencer") => Some(InjectedPanic::Sequencer),
+        Some("committer") => Some(InjectedPanic::Committer),
+        _ => None,
+    }
+}
+
+#[allow(clippy::panic)] // the injected fault is a panic, by design
+fn inject_panic(thread: &str) {
+    panic!("LEDGER_TEST_PANIC: injected panic in the {thread} thread");
 }
 
 /// Ids of submissions sequenced but maybe not yet durable, per batch, so that
@@ -248,6 +426,7 @@ fn sequence_batch(
     shared: &Shared,
     signers: &mut Signers,
     inflight: &mut Inflight,
+    clock: &mut SequencingClock,
     jobs: Vec<Job>,
 ) -> Option<Sequenced> {
     let started = Instant::now();
@@ -274,16 +453,34 @@ fn sequence_batch(
             // Same-batch duplicates were answered above; entries of batches
             // still being committed are found by id (they are durable by the
             // time this batch is answered, batches commit in order).
-            let key_for = |seq: u64, ledger: &crate::ledger::Ledger| {
-                ledger
-                    .state
-                    .log_vkey_for_size(seq + 1)
-                    .and_then(|vkey| signers.get(vkey))
-                    .map(|(_, key)| Box::new(key.clone()))
+            //
+            // The receipt is signed by the log key that was in force at the
+            // entry. If the node no longer holds it (a retired key file was
+            // removed), this one item is refused `receipt_unavailable`:
+            // anyone can re-post a public entry, so this must not stop the
+            // node. Re-signing with the current key would not be sound: a
+            // receipt is checked against the key in force at its entry
+            // (`log_vkey_for_size`), and accepting receipts from whichever
+            // key the log holds now would let a later key vouch for entries
+            // it never sequenced. The entry and its inclusion proof remain
+            // the evidence.
+            let existing = |seq: u64, ledger: &crate::ledger::Ledger| match ledger
+                .state
+                .log_vkey_for_size(seq + 1)
+                .and_then(|vkey| signers.get(vkey))
+            {
+                Some((_, key)) => Outcome::Existing {
+                    seq,
+                    id,
+                    key: Box::new(key.clone()),
+                },
+                None => {
+                    shared.metrics.reject("receipt_unavailable");
+                    Outcome::Rejected(ApiError::receipt_unavailable(seq))
+                }
             };
             if let Some(seq) = inflight.seq_of(&id) {
-                let key = key_for(seq, &ledger)?;
-                results.push(Outcome::Existing { seq, id, key });
+                results.push(existing(seq, &ledger));
                 continue;
             }
             let durable = shared.committed();
@@ -295,8 +492,7 @@ fn sequence_batch(
                 match shared.store.entry(seq) {
                     Ok(Some(bytes)) => {
                         if SequencedEntry::decode(&bytes).is_ok_and(|d| d.entry.signed.id() == id) {
-                            let key = key_for(seq, &ledger)?;
-                            results.push(Outcome::Existing { seq, id, key });
+                            results.push(existing(seq, &ledger));
                             continue;
                         }
                     }
@@ -329,7 +525,7 @@ fn sequence_batch(
                     continue;
                 }
             }
-            let entry = ledger.head.next_entry(verified.signed().clone(), now_ms());
+            let entry = ledger.head.next_entry(verified.signed().clone(), clock.now_ms());
             // The sequenced entry must fit a tlog-tiles entry bundle (2-byte length).
             let bytes = entry.encode();
             if bytes.len() > MAX_ENCODED_BYTES {

@@ -5,12 +5,12 @@ use crate::config::NodeConfig;
 use crate::keyfile;
 use crate::ledger::{open_ledger, Shared};
 use crate::metrics::Metrics;
-use crate::sequencer::{self, Signers};
+use crate::sequencer::{self, Clock, Signers, SystemClock};
 use crate::store::Store;
 use anyhow::{bail, Context, Result};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// A started node: the app state for the router and the sequencer thread.
@@ -47,8 +47,14 @@ fn load_signers(data_dir: &Path) -> Result<Signers> {
     Signers::new(keys)
 }
 
-/// Open the store, replay and verify it, and start the sequencer.
+/// Open the store, replay and verify it, and start the sequencer on the
+/// system clocks.
 pub fn start(config: &NodeConfig) -> Result<Started> {
+    start_with_clock(config, Arc::new(SystemClock::new()))
+}
+
+/// [`start`] with the sequencer reading `clock` (tests make it jump).
+pub fn start_with_clock(config: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Started> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
     let store_dir = config.data_dir.join("store");
@@ -99,7 +105,7 @@ pub fn start(config: &NodeConfig) -> Result<Started> {
     let shared = Shared::new(config.data_dir.clone(), store, ledger, latest, metrics);
     let (tx, rx) = mpsc::channel(config.queue_requests);
     let sequencer =
-        sequencer::spawn(shared.clone(), signers, rx, config.sequencer).context("starting the sequencer")?;
+        sequencer::spawn(shared.clone(), signers, rx, config.sequencer, clock).context("starting the sequencer")?;
     shared.ready.store(true, Ordering::Release);
     let mut witnesses = Vec::new();
     for vkey in &config.witnesses {
@@ -149,10 +155,7 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
     let router = api::router(app.clone());
     let shared = app.shared.clone();
     drop(app);
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    crate::connections::serve(listener, router, config.connections, &shared.metrics, shutdown_signal()).await;
     tracing::info!("HTTP stopped; finishing the batch in flight");
     shared.ready.store(false, Ordering::Release);
     // Every sender is gone with the router: the sequencer drains and returns.

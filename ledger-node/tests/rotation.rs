@@ -4,57 +4,13 @@
 
 mod common;
 
-use common::{demo_folder, folder_config as config, now_ms, post_all, stop, TestResult};
+use common::{demo_folder, folder_config as config, post_all, project, rotation, stop, TestResult};
 use ledger_core::checkpoint::LogVerifier;
-use ledger_core::encoding::Bytes;
-use ledger_core::entry::EntryBody;
-use ledger_core::ids::Text;
-use ledger_core::submission::Submission;
 use ledger_core::verify::{verify_ledger, VerifyOptions};
 use ledger_node::api::write::submit_parsed;
 use ledger_node::keyfile;
 use ledger_node::server::{prepare_rotation, start};
 use ledger_node::store::{Store, StoreOptions};
-
-fn rotation(
-    origin: &str,
-    vkey: &str,
-    endorsement: ledger_core::keys::SignatureBytes,
-    nonce: u8,
-) -> TestResult<Submission> {
-    Ok(Submission {
-        v: 1,
-        origin: origin.to_string(),
-        nonce: Bytes([nonce; 16]),
-        not_after_ms: now_ms() + 3_600_000,
-        body: EntryBody::LogKeyRotate {
-            log_vkey: vkey.to_string(),
-            reason: Text::new("年度密钥轮换")?,
-            endorsement,
-        },
-    })
-}
-
-fn project(origin: &str, i: u8) -> TestResult<Submission> {
-    use ledger_core::entry::{ProjectCategory, ProjectRegister};
-    use ledger_core::ids::{Date, Ident};
-    Ok(Submission {
-        v: 1,
-        origin: origin.to_string(),
-        nonce: Bytes([100 + i; 16]),
-        not_after_ms: now_ms() + 3_600_000,
-        body: EntryBody::ProjectRegister(ProjectRegister {
-            project: Ident::new(&format!("P-ROT-{i}"))?,
-            name: Text::new("村组道路硬化")?,
-            village: ledger_core::RegionCode::parse("320803001001")?,
-            category: ProjectCategory::VillageRoad,
-            budget: ledger_core::Fen::new(1_000_000)?,
-            implementer: Text::new("淮城街道办事处")?,
-            start: Date::new(20200301)?,
-            end: Date::new(20201130)?,
-        }),
-    })
-}
 
 #[test]
 fn rotated_log_key_signs_from_the_next_checkpoint_and_survives_restart() -> TestResult {

@@ -76,6 +76,20 @@ impl ApiError {
             "the node could not make the batch durable; nothing was recorded; retry later",
         )
     }
+    /// 409 `receipt_unavailable`: a retry of a submission already in the log
+    /// as entry `seq`, whose receipt the node can no longer sign because it
+    /// does not hold the log key that was in force for that entry (its
+    /// `keys/log-retired-*.key` file is gone). The entry itself is durable
+    /// and public; its inclusion proof is the evidence.
+    pub fn receipt_unavailable(seq: u64) -> ApiError {
+        ApiError::new(
+            StatusCode::CONFLICT,
+            "receipt_unavailable",
+            format!(
+                "this submission is already entry {seq}; the node no longer holds the log key in force for it and cannot sign its receipt again; fetch the entry and its inclusion proof at /v1/entries/{seq}"
+            ),
+        )
+    }
     /// 503 `unavailable` (shutting down / not ready).
     pub fn unavailable(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)

@@ -26,10 +26,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use ledger_core::encoding::{self, MAX_ENCODED_BYTES};
+use ledger_core::entry::EntryBody;
+use ledger_core::keys::PublicKey;
 use ledger_core::receipt::SignedReceipt;
 use ledger_core::rules::RuleError;
 use ledger_core::submission::SignedSubmission;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -225,6 +228,9 @@ fn parse_framed(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmis
 
 /// Handle `POST /v1/submissions`.
 pub async fn submit(State(app): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+    // The body is read: from here a graceful shutdown answers this request
+    // (the SIGTERM test waits for this gauge before signalling).
+    let _in_flight = crate::metrics::InFlight::enter(&app.shared.metrics.submit_requests_in_flight);
     match submit_inner(app, headers, body).await {
         Ok(response) => response,
         Err(e) => e.into_response(),
@@ -319,6 +325,60 @@ async fn submit_inner(
     Ok((StatusCode::OK, Json(response)).into_response())
 }
 
+/// The first signer of `s` that is neither a key the log granted (and did
+/// not revoke) nor in `granted_here`, as the rule engine would refuse it.
+fn unauthorised_signer(
+    state: &ledger_core::rules::LedgerState,
+    s: &SignedSubmission,
+    granted_here: &HashSet<PublicKey>,
+) -> Option<RuleError> {
+    s.signatures.iter().find_map(|sig| match state.key(&sig.key) {
+        None if granted_here.contains(&sig.key) => None,
+        None => Some(RuleError::UnknownKey(sig.key)),
+        Some(rec) => rec.revoked_seq.map(|revoked_seq| RuleError::RevokedKey {
+            key: sig.key,
+            revoked_seq,
+        }),
+    })
+}
+
+/// The keys granted by key grants of this request that can be trusted
+/// before the request's own verification: every signer of the grant is a
+/// key the committed log granted and did not revoke, and the grant's
+/// signatures verify. A grant signed by a stranger (or forged in the name of
+/// an admin) vouches for nothing, so the submissions "granted" by it are
+/// refused `unknown_key` by the cheap check instead of costing a signature
+/// verification each. Grants are rare and few; they are verified here and
+/// again with the rest of the request.
+async fn trusted_grants(
+    app: &AppState,
+    parsed: &[Result<SignedSubmission, ApiError>],
+) -> Result<HashSet<PublicKey>, ApiError> {
+    let candidates: Vec<SignedSubmission> = {
+        let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
+        parsed
+            .iter()
+            .filter_map(|item| item.as_ref().ok())
+            .filter(|s| matches!(s.submission.body, EntryBody::KeyGrant(_)))
+            .filter(|s| unauthorised_signer(&ledger.state, s, &HashSet::new()).is_none())
+            .cloned()
+            .collect()
+    };
+    if candidates.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let verified = tokio::task::spawn_blocking(move || ledger_core::submission::verify_batch_each(candidates))
+        .await
+        .map_err(|_| ApiError::internal("signature verification task failed"))?;
+    Ok(verified
+        .iter()
+        .filter_map(|v| match v.as_ref().map(|v| &v.submission().body) {
+            Ok(EntryBody::KeyGrant(grant)) => Some(grant.key),
+            _ => None,
+        })
+        .collect())
+}
+
 /// Verify signatures (batched, off the async workers) and hand the good
 /// submissions to the sequencer; one result per input, in order. This is the
 /// one write path: the HTTP handler and the demo loader both use it.
@@ -329,34 +389,18 @@ pub async fn submit_parsed(
     let mut results: Vec<Option<Result<SignedReceipt, ApiError>>> = Vec::with_capacity(parsed.len());
     let mut positions = Vec::new();
     let mut to_verify = Vec::new();
+    // Keys granted by this very request count as known (a request may grant
+    // a key and then use it), but only those whose grant is itself trusted.
+    let granted_here = trusted_grants(app, &parsed).await?;
     {
         // Cheap first: refuse submissions signed by keys this log never granted
         // (or revoked) before spending a signature verification on them.
-        // Keys granted by this very request count as known: a request may
-        // grant a key and then use it.
-        let granted_here: std::collections::HashSet<_> = parsed
-            .iter()
-            .filter_map(|item| match item.as_ref().map(|s| &s.submission.body) {
-                Ok(ledger_core::entry::EntryBody::KeyGrant(grant)) => Some(grant.key),
-                _ => None,
-            })
-            .collect();
         let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
         let has_genesis = ledger.state.origin().is_some();
         for item in parsed {
-            let outcome = item.and_then(|s| {
-                let unauthorised = s.signatures.iter().find_map(|sig| match ledger.state.key(&sig.key) {
-                    None if granted_here.contains(&sig.key) => None,
-                    None => Some(RuleError::UnknownKey(sig.key)),
-                    Some(rec) => rec.revoked_seq.map(|revoked_seq| RuleError::RevokedKey {
-                        key: sig.key,
-                        revoked_seq,
-                    }),
-                });
-                match unauthorised {
-                    Some(e) if has_genesis => Err(ApiError::from_rule(&e)),
-                    _ => Ok(s),
-                }
+            let outcome = item.and_then(|s| match unauthorised_signer(&ledger.state, &s, &granted_here) {
+                Some(e) if has_genesis => Err(ApiError::from_rule(&e)),
+                _ => Ok(s),
             });
             match outcome {
                 Ok(s) => {

@@ -304,3 +304,119 @@ pub fn build_folder(dir: &Path, entries: u64) -> TestResult<DemoLog> {
     stop(started)?;
     Ok(log)
 }
+
+// ---------------------------------------------------------------------------
+// Submissions the demo log does not have.
+
+/// A log-key rotation to `vkey`, endorsed by the outgoing log key.
+pub fn rotation(
+    origin: &str,
+    vkey: &str,
+    endorsement: ledger_core::keys::SignatureBytes,
+    nonce: u8,
+) -> TestResult<ledger_core::submission::Submission> {
+    use ledger_core::encoding::Bytes;
+    use ledger_core::entry::EntryBody;
+    use ledger_core::ids::Text;
+    Ok(ledger_core::submission::Submission {
+        v: 1,
+        origin: origin.to_string(),
+        nonce: Bytes([nonce; 16]),
+        not_after_ms: now_ms() + 3_600_000,
+        body: EntryBody::LogKeyRotate {
+            log_vkey: vkey.to_string(),
+            reason: Text::new("年度密钥轮换")?,
+            endorsement,
+        },
+    })
+}
+
+/// Project `P-ROT-<i>` in village 320803001001, valid for an hour.
+pub fn project(origin: &str, i: u8) -> TestResult<ledger_core::submission::Submission> {
+    project_valid_until(origin, i, now_ms() + 3_600_000)
+}
+
+/// Project `P-ROT-<i>` in village 320803001001, valid until `not_after_ms`.
+pub fn project_valid_until(origin: &str, i: u8, not_after_ms: u64) -> TestResult<ledger_core::submission::Submission> {
+    use ledger_core::encoding::Bytes;
+    use ledger_core::entry::{EntryBody, ProjectCategory, ProjectRegister};
+    use ledger_core::ids::{Date, Ident, Text};
+    Ok(ledger_core::submission::Submission {
+        v: 1,
+        origin: origin.to_string(),
+        nonce: Bytes([100 + i; 16]),
+        not_after_ms,
+        body: EntryBody::ProjectRegister(ProjectRegister {
+            project: Ident::new(&format!("P-ROT-{i}"))?,
+            name: Text::new("村组道路硬化")?,
+            village: ledger_core::RegionCode::parse("320803001001")?,
+            category: ProjectCategory::VillageRoad,
+            budget: ledger_core::Fen::new(1_000_000)?,
+            implementer: Text::new("淮城街道办事处")?,
+            start: Date::new(20200301)?,
+            end: Date::new(20201130)?,
+        }),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The real `ledger-node` binary.
+
+/// A port free at the time of asking.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Spawn `ledger-node --data DIR --listen 127.0.0.1:PORT` with these extra
+/// environment variables, without waiting for it.
+pub fn spawn_node(dir: &Path, port: u16, env: &[(&str, &str)]) -> std::io::Result<std::process::Child> {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ledger-node"))
+        .args([
+            "--data",
+            &dir.display().to_string(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+}
+
+/// Spawn the node and wait (up to a minute) until `/readyz` answers 200.
+pub fn start_node(dir: &Path, port: u16, env: &[(&str, &str)]) -> TestResult<std::process::Child> {
+    use std::time::{Duration, Instant};
+    let mut child = spawn_node(dir, port, env)?;
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send() {
+            if r.status().is_success() {
+                return Ok(child);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    Err("node did not become ready in 60 s".into())
+}
+
+/// Wait for a child to exit, killing it after `limit` (so a test that
+/// expects an exit fails instead of hanging); its exit code.
+pub fn wait_exit(child: &mut std::process::Child, limit: std::time::Duration) -> TestResult<Option<i32>> {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status.code());
+        }
+        if std::time::Instant::now() >= deadline {
+            child.kill()?;
+            child.wait()?;
+            return Err(format!("the node did not exit within {limit:?}").into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
