@@ -53,6 +53,10 @@ impl Node {
             .arg(data_dir)
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
+            // The load generator is one address with up to 64 clients and
+            // their connection pools: the per-address cap meant to stop one
+            // client exhausting the node would refuse the benchmark itself.
+            .args(["--max-connections", "4096", "--max-connections-per-address", "2048"])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
