@@ -9,6 +9,7 @@
 pub mod api;
 pub mod config;
 pub mod demo;
+pub mod init;
 pub mod keyfile;
 pub mod ledger;
 pub mod memory;
@@ -17,5 +18,6 @@ pub mod query;
 pub mod restore;
 pub mod sequencer;
 pub mod server;
+pub mod signed_state;
 pub mod store;
 pub mod web;

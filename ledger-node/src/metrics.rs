@@ -43,6 +43,9 @@ pub struct Metrics {
     pub queue_depth: Gauge,
     /// Bytes the store occupies on disk.
     pub disk_bytes: Gauge,
+    /// 1 while the data folder is below its free-space reserve (writes
+    /// refused `storage_full`, reads served).
+    pub storage_full: Gauge,
 }
 
 fn request_histogram() -> Histogram {
@@ -88,6 +91,12 @@ impl Metrics {
         );
         let disk_bytes = Gauge::default();
         registry.register("disk_bytes", "Bytes the store occupies on disk", disk_bytes.clone());
+        let storage_full = Gauge::default();
+        registry.register(
+            "storage_full",
+            "1 while the data folder's file system is below its free-space reserve and writes are refused",
+            storage_full.clone(),
+        );
         Metrics {
             registry,
             entries,
@@ -98,6 +107,7 @@ impl Metrics {
             request_seconds,
             queue_depth,
             disk_bytes,
+            storage_full,
         }
     }
 
