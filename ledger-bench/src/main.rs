@@ -89,7 +89,7 @@ pub struct Args {
     /// The ledger-node binary (default: next to this one).
     #[arg(long)]
     pub node_bin: Option<PathBuf>,
-    /// More flags for the started node, e.g. `--node-arg=--cache-mib=32`.
+    /// More flags for the started node, e.g. `--node-arg=--min-free-mib=128`.
     #[arg(long, allow_hyphen_values = true)]
     pub node_arg: Vec<String>,
     /// The `ledger` CLI binary for one timed `ledger verify` (default: next to this one).
@@ -150,9 +150,11 @@ fn main() -> Result<()> {
             now_ms: data::now_ms(),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ledger_node::keyfile::write_secret(
-            &ledger_node::keyfile::log_key_path(dir),
-            &ledger_core::keys::format_signing_key(&log.origin, &log.log_key),
+        ledger_node::init::init_with_key(
+            dir,
+            &log.origin,
+            &log.log_key,
+            ledger_node::store::StoreOptions::default(),
         )?;
         println!("wrote {}", ledger_node::keyfile::log_key_path(dir).display());
         return Ok(());

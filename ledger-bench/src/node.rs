@@ -2,8 +2,6 @@
 //! folder with the workload's log key) or attached to by URL.
 
 use anyhow::{bail, Context, Result};
-use ledger_core::keys::format_signing_key;
-use ledger_node::keyfile;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -38,7 +36,7 @@ impl Node {
         log_key: &ed25519_dalek::SigningKey,
         extra: &[String],
     ) -> Result<Node> {
-        keyfile::write_secret(&keyfile::log_key_path(data_dir), &format_signing_key(origin, log_key))?;
+        ledger_node::init::init_with_key(data_dir, origin, log_key, ledger_node::store::StoreOptions::default())?;
         Node::restart(bin, data_dir, extra)
     }
 

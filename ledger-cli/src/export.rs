@@ -133,7 +133,7 @@ fn verify_note(vkey: &str, note: &str) -> Result<VerifiedCheckpoint> {
 /// Where entries come from.
 enum Source {
     Node(Node),
-    Store(ledger_node::store::Store),
+    Store(Box<ledger_store::EntryLog>),
 }
 
 impl Source {
@@ -184,16 +184,26 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             (Source::Node(node), note, vkey, origin)
         }
         (None, Some(dir)) => {
-            let store = ledger_node::store::Store::open(
+            // Read-only: opening writes nothing, and never creates a store
+            // where there is none (a mistyped --data).
+            let store = ledger_store::EntryLog::open(
                 &dir.join("store"),
-                ledger_node::store::StoreOptions { cache_bytes: 64 << 20 },
+                ledger_store::OpenMode::ReadOnly,
+                ledger_store::LogOptions::default(),
             )
             .map_err(|e| {
                 input(format!(
-                    "cannot open the store in {} (is a node still running on it? stop it, or export with --node): {e}",
+                    "cannot read the store of the data folder {}: {e}",
                     dir.display()
                 ))
             })?;
+            if let Some(torn) = store.torn_tail() {
+                eprintln!(
+                    "note: {} has {} bytes after its last complete commit (a commit cut short by a crash, never acknowledged); they are not exported",
+                    torn.file.display(),
+                    torn.bytes
+                );
+            }
             let note = match &given_note {
                 Some(n) => n.clone(),
                 None => {
@@ -206,7 +216,7 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 }
             };
             let (vkey, origin) = store_log_key(&store)?;
-            (Source::Store(store), note, vkey, origin)
+            (Source::Store(Box::new(store)), note, vkey, origin)
         }
         (None, None) => return Err(usage("give --node URL or --data DIR")),
     };
@@ -348,10 +358,8 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
 }
 
 /// The log key in force at the store's end and the origin, from genesis and rotations.
-fn store_log_key(store: &ledger_node::store::Store) -> Result<(String, String)> {
-    let count = store
-        .entry_count()
-        .map_err(|e| input(format!("reading the store: {e}")))?;
+fn store_log_key(store: &ledger_store::EntryLog) -> Result<(String, String)> {
+    let count = store.entry_count();
     let mut vkey = None;
     let mut origin = String::new();
     for item in store.entries(0, count) {

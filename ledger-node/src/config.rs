@@ -19,8 +19,9 @@ pub const DEFAULT_DEMO_DATA_DIR: &str = "./sunshine-demo";
 /// Default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
-/// Default sled page cache (see `Args::cache_mib`).
-pub const DEFAULT_CACHE_MIB: u64 = 12;
+/// Default free-space reserve of the data folder's file system, MiB (see
+/// `Args::min_free_mib`).
+pub const DEFAULT_MIN_FREE_MIB: u64 = crate::store::DEFAULT_MIN_FREE_BYTES >> 20;
 
 /// Sunshine Ledger node (阳光账本节点): the signed write API, the public read
 /// API and the citizens' web page over one embedded store.
@@ -28,7 +29,7 @@ pub const DEFAULT_CACHE_MIB: u64 = 12;
 #[command(
     name = "ledger-node",
     version,
-    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080 --origin huaian.example.gov.cn/ledger\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n  ledger-node restore --data /srv/ledger --bundle ledger.bundle\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running, 71 the sequencer or committer panicked (a bug; restart replays the store)."
+    after_help = "Examples:\n  ledger-node --demo                               # demo log in ./sunshine-demo, http://127.0.0.1:8080/\n  ledger-node --data /srv/ledger init --origin huaian.example.gov.cn/ledger  # a new log, once\n  ledger-node --data /srv/ledger --listen 0.0.0.0:8080\n  ledger-node --config /etc/sunshine/node.toml\n  ledger-node prepare-rotation --data /srv/ledger  # new log key for a rotation\n  ledger-node restore --data /srv/ledger --bundle ledger.bundle\n\nExit codes: 0 clean shutdown, 1 start-up refused (bad config, damaged store), 70 storage failure while running, 71 the sequencer or committer panicked (a bug; restart replays the store)."
 )]
 pub struct Args {
     /// Data folder (one folder holds everything: store and keys/).
@@ -45,7 +46,7 @@ pub struct Args {
     /// On an empty data folder, create demo keys and load the demo data set.
     #[arg(long)]
     pub demo: bool,
-    /// The log's origin (checkpoint key name), needed to create a new log key.
+    /// The log's origin (checkpoint key name), for `init`.
     #[arg(long, env = "LEDGER_ORIGIN")]
     pub origin: Option<String>,
     /// Log format: `human` or `json`.
@@ -66,12 +67,11 @@ pub struct Args {
     /// Public read requests per second per client address.
     #[arg(long)]
     pub read_rate_per_sec: Option<u32>,
-    /// sled page cache in MiB (default 12). The store holds only sequential
-    /// entry keys and the OS page cache keeps the file warm, so a small sled
-    /// cache costs reads little and keeps the node under 300 MiB at a
-    /// million entries (docs/PERFORMANCE.md).
+    /// Free space (MiB, default 64) the data folder's file system must keep:
+    /// below it the node refuses writes `storage_full` and goes on serving
+    /// reads.
     #[arg(long, global = true)]
-    pub cache_mib: Option<u64>,
+    pub min_free_mib: Option<u64>,
     /// Most open HTTP connections (default 512); more are answered 503 and
     /// closed at once.
     #[arg(long)]
@@ -99,6 +99,12 @@ pub struct Args {
 /// Maintenance commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a new log in an empty data folder: create the log key
+    /// (keys/log.key, with --origin), the empty store, and the record of what
+    /// the key has signed (nothing yet). The node never starts a log by
+    /// itself: a missing or wiped store must not become a second history
+    /// signed with the same key.
+    Init,
     /// Create keys/log-next.key for a log-key rotation and print its verifier
     /// key; then an admin posts a `log_key_rotate` entry naming it
     /// (`ledger rotate-log-key`), and the node switches keys when it is sequenced.
@@ -126,7 +132,7 @@ pub struct FileConfig {
     queue_requests: Option<usize>,
     max_body_bytes: Option<usize>,
     read_rate_per_sec: Option<u32>,
-    cache_mib: Option<u64>,
+    min_free_mib: Option<u64>,
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
     header_read_timeout_ms: Option<u64>,
@@ -241,13 +247,13 @@ impl NodeConfig {
                 batch_window_ms: args.batch_window_ms.or(file.batch_window_ms).unwrap_or(1).min(100),
             },
             store: StoreOptions {
-                cache_bytes: args
-                    .cache_mib
-                    .or(file.cache_mib)
-                    .unwrap_or(DEFAULT_CACHE_MIB)
-                    .clamp(8, 4096)
-                    * 1024
-                    * 1024,
+                min_free_bytes: args
+                    .min_free_mib
+                    .or(file.min_free_mib)
+                    .unwrap_or(DEFAULT_MIN_FREE_MIB)
+                    .clamp(1, 1 << 20)
+                    << 20,
+                ..StoreOptions::default()
             },
             queue_requests: args
                 .queue_requests
@@ -273,7 +279,7 @@ mod tests {
         let file = dir.path().join("node.toml");
         std::fs::write(
             &file,
-            "data = \"/srv/from-file\"\nlisten = \"0.0.0.0:9000\"\nmax_batch_entries = 500\ncache_mib = 32\nwitnesses = [\"w+00000000+AA\"]\n",
+            "data = \"/srv/from-file\"\nlisten = \"0.0.0.0:9000\"\nmax_batch_entries = 500\nmin_free_mib = 32\nwitnesses = [\"w+00000000+AA\"]\n",
         )?;
         let path = file.display().to_string();
         let args = Args::try_parse_from(["ledger-node", "--config", &path, "--listen", "127.0.0.1:7000"])?;
@@ -281,7 +287,7 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("/srv/from-file"));
         assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
         assert_eq!(config.sequencer.max_batch_entries, 500);
-        assert_eq!(config.store.cache_bytes, 32 * 1024 * 1024);
+        assert_eq!(config.store.min_free_bytes, 32 * 1024 * 1024);
         assert_eq!(config.witnesses, vec!["w+00000000+AA".to_string()]);
 
         let defaults = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--demo"])?)?;

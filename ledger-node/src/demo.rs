@@ -24,14 +24,12 @@ fn demo_log(config: &NodeConfig) -> Result<DemoLog> {
     .map_err(|e| anyhow::anyhow!("generating the demo data set: {e}"))
 }
 
-/// Write the demo keys (log key, admins, operators, pseudonym key).
+/// Start the demo log (the `init` step with the demo's log key) and write
+/// the demo's other keys (admins, operators, pseudonym key).
 pub fn prepare(config: &NodeConfig) -> Result<()> {
     let log = demo_log(config)?;
     let keys = keyfile::keys_dir(&config.data_dir);
-    keyfile::write_secret(
-        &keyfile::log_key_path(&config.data_dir),
-        &format_signing_key(&log.origin, &log.log_key),
-    )?;
+    crate::init::init_with_key(&config.data_dir, &log.origin, &log.log_key, config.store)?;
     for (i, admin) in log.admins.iter().enumerate() {
         keyfile::write_secret(
             &keys.join(format!("admin-{}.key", i + 1)),

@@ -69,6 +69,11 @@ pub struct Shared {
     pub metrics: Metrics,
     /// False until start-up checks pass, and after the sequencer stops.
     pub ready: AtomicBool,
+    /// Set when storage failed: the server stops accepting, lets the answers
+    /// already given reach their clients, and the process exits 70.
+    pub storage_failed: AtomicBool,
+    /// Wakes the server when `storage_failed` is set.
+    pub fatal: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -86,7 +91,7 @@ impl Shared {
 /// Why the node refuses to start on a data folder.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    /// sled failed.
+    /// The store could not be read.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// An entry does not verify: the store is damaged or was tampered with.
@@ -134,7 +139,7 @@ pub fn index_keys(effects: &Effects) -> Vec<IndexKey> {
 /// check the result against the stored checkpoint. A flipped byte anywhere
 /// is found here and named.
 pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Option<Latest>), OpenError> {
-    let count = store.entry_count()?;
+    let count = store.entry_count();
     let mut replay = Replay::with_chunk_entries(REPLAY_STEP_ENTRIES);
     let mut query = QueryIndex::default();
     let mut start = 0u64;
@@ -232,6 +237,8 @@ impl Shared {
             latest: RwLock::new(latest.map(Arc::new)),
             metrics,
             ready: AtomicBool::new(false),
+            storage_failed: AtomicBool::new(false),
+            fatal: tokio::sync::Notify::new(),
         })
     }
 }

@@ -56,6 +56,9 @@ pub struct Metrics {
     pub connections_open: Gauge,
     /// Connections refused at accept, by reason.
     pub connections_refused: Family<ReasonLabel, Counter>,
+    /// 1 while the data folder is below its free-space reserve (writes
+    /// refused `storage_full`, reads served).
+    pub storage_full: Gauge,
 }
 
 fn request_histogram() -> Histogram {
@@ -115,6 +118,12 @@ impl Metrics {
             "HTTP connections refused at accept, by reason (max_connections, max_connections_per_address)",
             connections_refused.clone(),
         );
+        let storage_full = Gauge::default();
+        registry.register(
+            "storage_full",
+            "1 while the data folder's file system is below its free-space reserve and writes are refused",
+            storage_full.clone(),
+        );
         Metrics {
             registry,
             entries,
@@ -128,6 +137,7 @@ impl Metrics {
             submit_requests_in_flight,
             connections_open,
             connections_refused,
+            storage_full,
         }
     }
 

@@ -8,6 +8,7 @@
 //! it, rather than serving half a ledger.
 
 use crate::ledger::index_keys;
+use crate::signed_state::{self, SignedState};
 use crate::store::{CommitBatch, NewEntry, Store, StoreOptions};
 use anyhow::{bail, Context, Result};
 use ledger_core::bundle::parse_bundle;
@@ -37,7 +38,24 @@ pub fn restore(data_dir: &Path, bundle_path: &Path, store_options: StoreOptions)
     .map_err(|e| anyhow::anyhow!("the bundle does not verify, nothing restored: {e}"))?;
     tracing::info!(entries = report.entries, "bundle verified; writing the store");
 
-    let store = Store::open(&store_dir, store_options).with_context(|| format!("creating {}", store_dir.display()))?;
+    // The bundle must hold everything the log key has signed: restoring an
+    // older bundle would make the node sign a second history.
+    let signed = signed_state::read(data_dir)?;
+    if let Some(state) = &signed {
+        let mut tree = ledger_core::merkle::MemoryTree::new();
+        for bytes in &bundle.entries {
+            tree.append(ledger_core::merkle::leaf_hash(bytes));
+        }
+        if let Err(mismatch) = signed_state::check_tree(state, &tree) {
+            bail!(
+                "{mismatch} ({}); nothing restored: use a newer bundle, one that covers the last checkpoint this node signed",
+                signed_state::path(data_dir).display()
+            );
+        }
+    }
+
+    let store =
+        Store::create(&store_dir, store_options).with_context(|| format!("creating {}", store_dir.display()))?;
     let mut replay = Replay::new();
     for chunk in bundle.entries.chunks(RESTORE_CHUNK) {
         let mut batch = CommitBatch {
@@ -55,5 +73,14 @@ pub fn restore(data_dir: &Path, bundle_path: &Path, store_options: StoreOptions)
             .map_err(|e| anyhow::anyhow!("replaying the verified bundle: {e}"))?;
         store.commit(&batch).context("writing the restored store")?;
     }
+    // A node restored onto a new machine: the bundle's checkpoint is the
+    // last one known to be signed.
+    if !matches!(signed, Some(SignedState::Signed { .. })) && keyfile_exists(data_dir) {
+        signed_state::record(data_dir, &bundle.header.checkpoint)?;
+    }
     Ok(replay.head.size)
+}
+
+fn keyfile_exists(data_dir: &Path) -> bool {
+    crate::keyfile::keys_dir(data_dir).is_dir()
 }

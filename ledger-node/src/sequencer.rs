@@ -1,8 +1,9 @@
 //! Group commit: one sequencer thread takes submissions from every
 //! connection, validates each against the ledger state, appends the batch and
-//! signs a checkpoint; a committer thread writes the batch in one atomic sled
-//! batch, flushes once, signs the batch's receipts with one signature, and
-//! only then answers everyone.
+//! signs a checkpoint; a committer thread appends the batch and its
+//! checkpoint to the entry log with one `fdatasync`, records the checkpoint
+//! as the last one the log key signed (`signed_state`), signs the batch's
+//! receipts with one signature, and only then answers everyone.
 //!
 //! The two threads form a pipeline: while batch `k` is written and flushed,
 //! batch `k + 1` is already being checked against the rules. At most one
@@ -13,15 +14,19 @@
 //!
 //! A rejected submission does not affect the others in its batch: the rule
 //! engine changes nothing when it refuses. If the store fails to write or
-//! flush, the in-memory state is ahead of the disk; the sequencer answers
-//! `storage_failed` to the whole batch (nothing of it was acknowledged) and
-//! the process exits so that a restart replays the store — the truth — from
-//! disk. That is safer than trying to roll back in memory.
+//! sync, the in-memory state is ahead of the disk; the committer answers
+//! `storage_failed` to the whole batch (nothing of it was acknowledged), the
+//! server lets those answers reach their clients, and the process exits 70
+//! so that a restart replays the store — the truth — from disk. That is
+//! safer than trying to roll back in memory. A disk below its free-space
+//! reserve is found *before* a batch is sequenced: its submissions are
+//! answered `storage_full` and nothing changes, so the node stays up for reads.
 
 use crate::api::error::ApiError;
 use crate::keyfile;
 use crate::ledger::{index_keys, Latest, Shared};
 use crate::metrics::Metrics;
+use crate::signed_state;
 use crate::store::{CommitBatch, NewEntry};
 use ledger_core::chain::{entry_hash, SequencedEntry};
 use ledger_core::checkpoint::LogSigner;
@@ -290,6 +295,14 @@ pub fn spawn(
                 }
             }
             Metrics::set_gauge(&shared.metrics.queue_depth, rx.len() as u64);
+            if disk_is_full(&shared) {
+                for job in jobs {
+                    let _ = job
+                        .reply
+                        .send(job.items.iter().map(|_| Err(ApiError::storage_full())).collect());
+                }
+                continue;
+            }
             inflight.forget_durable(shared.committed());
             let Some(sequenced) = sequence_batch(&shared, &mut signers, &mut inflight, &mut clock, jobs) else {
                 storage_failed(&shared);
@@ -302,18 +315,25 @@ pub fn spawn(
         drop(commit_tx);
         // A committer panic has already ended the process (`ExitOnPanic`).
         let _ = committer.join();
-        if let Err(e) = shared.store.flush() {
-            tracing::error!(error = %e, "final flush failed");
-        }
         tracing::info!("sequencer stopped");
     })
 }
 
+/// How long the server has, after a storage failure, to hand the answers
+/// already given to their clients before the process exits anyway.
+pub const STORAGE_FAILURE_GRACE_MS: u64 = 3_000;
+
 /// The store failed (or the state lock is poisoned): the in-memory state is
-/// ahead of the disk. Exit so that a restart replays the store — the truth.
+/// ahead of the disk. Stop taking requests, let the `storage_failed` answers
+/// already sent reach their clients (the server exits 70 once its
+/// connections are done), and exit 70 after a bounded grace in any case, so
+/// that a restart replays the store — the truth.
 fn storage_failed(shared: &Shared) -> ! {
     shared.ready.store(false, Ordering::Release);
+    shared.storage_failed.store(true, Ordering::Release);
+    shared.fatal.notify_one();
     tracing::error!("storage failed during a group commit; exiting so that a restart replays the store from disk");
+    std::thread::sleep(Duration::from_millis(STORAGE_FAILURE_GRACE_MS));
     std::process::exit(EXIT_STORAGE_FAILED);
 }
 
@@ -366,6 +386,24 @@ fn injected_panic() -> Option<InjectedPanic> {
 #[allow(clippy::panic)] // the injected fault is a panic, by design
 fn inject_panic(thread: &str) {
     panic!("LEDGER_TEST_PANIC: injected panic in the {thread} thread");
+}
+
+/// Is the data folder's file system below its free-space reserve? A failed
+/// `statvfs` counts as not full: the write itself will then say what is wrong.
+fn disk_is_full(shared: &Shared) -> bool {
+    match shared.store.is_full() {
+        Ok(full) => {
+            Metrics::set_gauge(&shared.metrics.storage_full, u64::from(full));
+            if full {
+                shared.metrics.reject("storage_full");
+            }
+            full
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the free space of the data folder");
+            false
+        }
+    }
 }
 
 /// Ids of submissions sequenced but maybe not yet durable, per batch, so that
@@ -640,8 +678,15 @@ fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
     let first_seq = appended.first().map_or(0, |(entry, _)| entry.seq);
     let mut receipts: Vec<Option<SignedReceipt>> = Vec::with_capacity(appended.len());
     if !appended.is_empty() {
-        if let Err(e) = shared.store.commit(&batch) {
-            tracing::error!(error = %e, "group commit failed");
+        // Durable in the log, then recorded as the last checkpoint the key
+        // signed: only then may the checkpoint or any receipt leave the node.
+        let written = shared
+            .store
+            .commit(&batch)
+            .map_err(anyhow::Error::from)
+            .and_then(|()| signed_state::record(&shared.data_dir, &note));
+        if let Err(e) = written {
+            tracing::error!(error = %format!("{e:#}"), "group commit failed");
             for (reply, items) in replies.into_iter().zip(outcomes) {
                 let _ = reply.send(items.iter().map(|_| Err(ApiError::storage_failed())).collect());
             }

@@ -4,9 +4,11 @@ use crate::api::{self, AppState};
 use crate::config::NodeConfig;
 use crate::keyfile;
 use crate::ledger::{open_ledger, Shared};
+use crate::ledger::{Latest, Ledger};
 use crate::metrics::Metrics;
-use crate::sequencer::{self, Clock, Signers, SystemClock};
-use crate::store::Store;
+use crate::sequencer::{self, Clock, Signers, SystemClock, EXIT_STORAGE_FAILED};
+use crate::signed_state::{self, SignedState};
+use crate::store::{Store, StoreError};
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -47,39 +49,89 @@ fn load_signers(data_dir: &Path) -> Result<Signers> {
     Signers::new(keys)
 }
 
-/// Open the store, replay and verify it, and start the sequencer on the
-/// system clocks.
+/// The restore command for `data_dir`, as an operator types it.
+fn restore_hint(data_dir: &Path) -> String {
+    format!(
+        "move {store} aside (keep it as evidence), then rebuild it from the newest export bundle you have (a backup, or `ledger export --node URL --out ledger.bundle` from a mirror): `ledger-node restore --data {data} --bundle ledger.bundle`, and start the node again",
+        store = crate::init::store_dir(data_dir).display(),
+        data = data_dir.display()
+    )
+}
+
+/// Open the store and refuse, in one paragraph saying what is wrong and
+/// what to do, every folder the node must not serve.
+fn open_store(config: &NodeConfig, signed: Option<&SignedState>) -> Result<Store> {
+    let data_dir = &config.data_dir;
+    let store_dir = crate::init::store_dir(data_dir);
+    match Store::open(&store_dir, config.store) {
+        Ok(store) => Ok(store),
+        // An init interrupted before the store was made: the key has signed
+        // nothing, so an empty store is the log it started.
+        Err(StoreError::Missing(_)) if signed == Some(&SignedState::NothingSigned) => {
+            Store::create(&store_dir, config.store).with_context(|| format!("creating {}", store_dir.display()))
+        }
+        Err(StoreError::Missing(_)) => match signed {
+            Some(SignedState::Signed { size, .. }) => bail!(
+                "no store at {}, but this log key has already signed a checkpoint of {size} entries: the store was removed, or its volume is not mounted. Starting an empty log would sign a second history with the same key, so the node refuses. If the volume is not mounted, mount it; otherwise {}",
+                store_dir.display(),
+                restore_hint(data_dir)
+            ),
+            _ => bail!(
+                "no store at {} (the log key is there, but no record of what it signed): the store was removed, or its volume is not mounted. If it is, mount it; to rebuild it, {}. A new log starts only with `ledger-node --data DIR init --origin NAME` in an empty folder",
+                store_dir.display(),
+                restore_hint(data_dir)
+            ),
+        },
+        Err(StoreError::Damaged(damage)) => bail!(
+            "the store is damaged: {damage}. Entries {} onwards cannot be read as they were written; the node does not serve a damaged log. To recover, {}",
+            damage.entry.map_or_else(|| "from that point".to_string(), |e| e.to_string()),
+            restore_hint(data_dir)
+        ),
+        Err(e @ StoreError::Format(_)) => Err(e.into()),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("opening the store in {}", store_dir.display()))),
+    }
+}
+
+/// Open the store, replay and verify it, check it against what the log key
+/// has signed, and start the sequencer on the system clocks.
 pub fn start(config: &NodeConfig) -> Result<Started> {
     start_with_clock(config, Arc::new(SystemClock::new()))
 }
 
 /// [`start`] with the sequencer reading `clock` (tests make it jump).
 pub fn start_with_clock(config: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Started> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
-    let store_dir = config.data_dir.join("store");
-    let store = Store::open(&store_dir, config.store).with_context(|| {
-        format!(
-            "opening the store in {} (is another ledger-node using this folder?)",
-            store_dir.display()
-        )
-    })?;
-    let log_path = keyfile::log_key_path(&config.data_dir);
+    let data_dir = &config.data_dir;
+    let log_path = keyfile::log_key_path(data_dir);
     if !log_path.exists() {
-        let Some(origin) = &config.origin else {
-            bail!(
-                "no log key at {}: start once with --origin <name, e.g. huaian.example.gov.cn/ledger> to create one",
-                log_path.display()
-            );
-        };
-        let key = keyfile::create_signing_key(&log_path, origin)?;
-        let vkey = ledger_core::keys::verifier_key_string(origin, &key.verifying_key());
-        tracing::info!(vkey, path = %log_path.display(), "created the log key; put this verifier key in the genesis entry");
+        bail!(
+            "no log key at {}: a new log starts with `ledger-node --data {} init --origin NAME` (NAME, e.g. huaian.example.gov.cn/ledger, is the log's origin); an existing one needs its keys/ folder back from the key backup",
+            log_path.display(),
+            data_dir.display()
+        );
+    }
+    let signed = signed_state::read(data_dir)?;
+    let store = open_store(config, signed.as_ref())?;
+    if let Some(torn) = store.torn_tail() {
+        tracing::warn!(
+            file = %torn.file.display(),
+            offset = torn.offset,
+            bytes = torn.bytes,
+            entries = torn.entries,
+            reason = torn.reason.as_deref().unwrap_or("the file ends after them"),
+            "the last commit before the stop did not complete; its entries were never acknowledged and are dropped"
+        );
     }
     let signers = load_signers(&config.data_dir)?;
     tracing::info!(dir = %config.data_dir.display(), "verifying the stored ledger");
     let started = std::time::Instant::now();
-    let (ledger, latest) = open_ledger(&store, &|n| tracing::debug!(entries = n, "replayed"))?;
+    let (ledger, latest) = match open_ledger(&store, &|n| tracing::debug!(entries = n, "replayed")) {
+        Ok(opened) => opened,
+        Err(e) => bail!(
+            "{e}. The node does not serve a damaged log. To recover, {}",
+            restore_hint(data_dir)
+        ),
+    };
+    check_signed_state(data_dir, signed.as_ref(), &ledger, latest.as_ref(), store.torn_tail())?;
     let (moves_bytes, nonces_bytes) = ledger.state.per_entry_heap_bytes();
     const MIB: u64 = 1 << 20;
     tracing::info!(
@@ -120,6 +172,63 @@ pub fn start_with_clock(config: &NodeConfig, clock: Arc<dyn Clock>) -> Result<St
     })
 }
 
+/// The store must hold the tree the log key last signed (or a larger one
+/// extending it); then the record is brought up to the store's checkpoint.
+fn check_signed_state(
+    data_dir: &Path,
+    signed: Option<&SignedState>,
+    ledger: &Ledger,
+    latest: Option<&Latest>,
+    torn_tail: Option<&crate::store::TornTail>,
+) -> Result<()> {
+    match signed {
+        None if ledger.head.size == 0 => bail!(
+            "the log key at {} exists, but there is no record of what it has signed ({}) and the store is empty: if this key ever signed a checkpoint, an empty log would fork its history. Restore the store and the record from a backup ({}); a new log starts with `ledger-node --data DIR init --origin NAME` in an empty folder",
+            keyfile::log_key_path(data_dir).display(),
+            signed_state::path(data_dir).display(),
+            restore_hint(data_dir)
+        ),
+        None => tracing::warn!(
+            path = %signed_state::path(data_dir).display(),
+            "no record of what the log key signed (a data folder from before this record existed): taking the store's verified checkpoint as the last one signed"
+        ),
+        Some(state) => {
+            // A bad record in the last segment reads like a commit cut short
+            // by a crash; if entries the key signed are missing behind it,
+            // it is damage to acknowledged data, and is named as such.
+            if let (Err(signed_state::Mismatch::Behind { stored, signed }), Some(torn)) =
+                (signed_state::check_tree(state, &ledger.tree), torn_tail)
+            {
+                let what = match &torn.reason {
+                    Some(reason) => format!("{reason} (in {})", torn.file.display()),
+                    None => format!("{} ends at entry {stored}", torn.file.display()),
+                };
+                bail!(
+                    "the store is damaged: {what}; the log key has signed {signed} entries, so entries {stored} to {} were acknowledged and cannot be read. The node does not serve a damaged log. To recover, {}",
+                    signed - 1,
+                    restore_hint(data_dir)
+                );
+            }
+            if let Err(mismatch) = signed_state::check_tree(state, &ledger.tree) {
+                bail!(
+                    "{mismatch}: the store was wiped, rolled back to an older copy, or replaced. Serving it would make the log key sign a second history, so the node refuses. To recover, {} (the bundle must cover at least the signed checkpoint)",
+                    restore_hint(data_dir)
+                );
+            }
+        }
+    }
+    let recorded_size = match signed {
+        Some(SignedState::Signed { size, .. }) => Some(*size),
+        _ => None,
+    };
+    if let Some(latest) = latest {
+        if recorded_size != Some(latest.size) {
+            signed_state::record(data_dir, &latest.note)?;
+        }
+    }
+    Ok(())
+}
+
 /// Run the node until SIGINT/SIGTERM; finish the batch in flight; flush.
 pub async fn serve(config: NodeConfig) -> Result<()> {
     let demo_needed = config.demo && !config.data_dir.join("store").exists();
@@ -155,12 +264,27 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
     let router = api::router(app.clone());
     let shared = app.shared.clone();
     drop(app);
-    crate::connections::serve(listener, router, config.connections, &shared.metrics, shutdown_signal()).await;
+    let fatal_shared = shared.clone();
+    let stop = async move {
+        tokio::select! {
+            _ = shutdown_signal() => {},
+            _ = fatal_shared.fatal.notified() => {},
+        }
+    };
+    crate::connections::serve(listener, router, config.connections, &shared.metrics, stop).await;
+    if shared.storage_failed.load(Ordering::Acquire) {
+        // The answers of the failed batch went out; the store is the truth.
+        tracing::error!(
+            code = EXIT_STORAGE_FAILED,
+            "storage failed: exiting; a restart replays the store from disk"
+        );
+        std::process::exit(EXIT_STORAGE_FAILED);
+    }
     tracing::info!("HTTP stopped; finishing the batch in flight");
     shared.ready.store(false, Ordering::Release);
     // Every sender is gone with the router: the sequencer drains and returns.
     tokio::task::spawn_blocking(move || sequencer.join()).await.ok();
-    shared.store.flush().context("final flush")?;
+    // Every commit was synced when it was made: nothing is left to flush.
     tracing::info!("stopped cleanly");
     Ok(())
 }

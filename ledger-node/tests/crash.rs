@@ -4,14 +4,11 @@
 
 mod common;
 
-use common::{free_port, now_ms, start_node, TestResult};
+use common::{demo_folder, free_port, start_node, TestResult};
 use ledger_core::chain::SequencedEntry;
-use ledger_core::demo::{generate, DemoConfig};
 use ledger_core::entry::EntryBody;
-use ledger_core::keys::format_signing_key;
 use ledger_core::receipt::SignedReceipt;
 use ledger_core::submission::SignedSubmission;
-use ledger_node::keyfile;
 use ledger_node::ledger::open_ledger;
 use ledger_node::store::{Store, StoreOptions};
 use std::process::Command;
@@ -34,15 +31,7 @@ fn post(
 #[test]
 fn sigkill_mid_load_loses_no_acknowledged_entry() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let log = generate(&DemoConfig {
-        seed: 77,
-        target_entries: 4_000,
-        now_ms: now_ms(),
-    })?;
-    keyfile::write_secret(
-        &keyfile::log_key_path(dir.path()),
-        &format_signing_key(&log.origin, &log.log_key),
-    )?;
+    let log = demo_folder(dir.path(), 77, 4_000)?;
     let port = free_port()?;
     let mut node = start_node(dir.path(), port, &[])?;
     let client = reqwest::blocking::Client::builder()
@@ -133,7 +122,7 @@ fn sigkill_mid_load_loses_no_acknowledged_entry() -> TestResult {
     node.wait()?;
 
     // Every acknowledged entry is in the store, byte for byte what the receipt names.
-    let store = Store::open(&dir.path().join("store"), StoreOptions { cache_bytes: 8 << 20 })?;
+    let store = Store::open(&dir.path().join("store"), StoreOptions::default())?;
     let (ledger, latest) = open_ledger(&store, &|_| {})?;
     assert_eq!(ledger.head.size, size);
     assert_eq!(latest.map(|l| l.size), Some(size));
@@ -157,15 +146,7 @@ fn sigkill_mid_load_loses_no_acknowledged_entry() -> TestResult {
 #[test]
 fn sigterm_finishes_the_batch_in_flight_and_exits_cleanly() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let log = generate(&DemoConfig {
-        seed: 78,
-        target_entries: 4_000,
-        now_ms: now_ms(),
-    })?;
-    keyfile::write_secret(
-        &keyfile::log_key_path(dir.path()),
-        &format_signing_key(&log.origin, &log.log_key),
-    )?;
+    let log = demo_folder(dir.path(), 78, 4_000)?;
     let port = free_port()?;
     let node = start_node(dir.path(), port, &[])?;
     let client = reqwest::blocking::Client::builder()
@@ -207,7 +188,7 @@ fn sigterm_finishes_the_batch_in_flight_and_exits_cleanly() -> TestResult {
         .ok_or("the request in flight was not answered")?;
 
     // Every submission of the request was accepted, and is durable.
-    let store = Store::open(&dir.path().join("store"), StoreOptions { cache_bytes: 8 << 20 })?;
+    let store = Store::open(&dir.path().join("store"), StoreOptions::default())?;
     let (ledger, _) = open_ledger(&store, &|_| {})?;
     assert_eq!(
         answer["accepted"].as_u64(),

@@ -105,7 +105,7 @@ fn rotated_log_key_signs_from_the_next_checkpoint_and_survives_restart() -> Test
     let size = started.app.shared.committed();
     assert_eq!(size, 404);
     stop(started)?;
-    let store = Store::open(&dir.path().join("store"), StoreOptions { cache_bytes: 8 << 20 })?;
+    let store = Store::open(&dir.path().join("store"), StoreOptions::default())?;
     let entries: Vec<Vec<u8>> = store
         .entries(0, size)
         .map(|r| r.map(|(_, b)| b))

@@ -67,8 +67,6 @@ pub fn test_config(data: &Path, demo_entries: u64, witnesses: &[String]) -> Node
         demo_entries.to_string(),
         "--read-rate-per-sec".into(),
         "100000".into(),
-        "--cache-mib".into(),
-        "16".into(),
     ];
     for w in witnesses {
         flags.push("--witness".into());

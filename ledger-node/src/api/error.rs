@@ -68,12 +68,24 @@ impl ApiError {
             "the submission queue is full; retry in a second",
         )
     }
-    /// 503 `storage_failed`.
+    /// 503 `storage_failed`. The message is true whether or not the data
+    /// reached the disk before the failure: the client cannot know, so it
+    /// retries the same submission (same nonce), which the restarted node
+    /// either accepts or answers with the original receipt.
     pub fn storage_failed() -> ApiError {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage_failed",
-            "the node could not make the batch durable; nothing was recorded; retry later",
+            "节点存储故障，本批未能确认写入，节点将重启并从磁盘恢复；请稍后原样重试同一提交（相同 nonce），已写入的会返回原回执，不会重复记账。 The node's storage failed and this batch was not acknowledged; it may or may not have reached the disk. The node restarts and replays its store: retry the same submission (same nonce) later — if it was recorded you get its original receipt, it is never recorded twice.",
+        )
+    }
+    /// 507 `storage_full`: the data folder's file system is below its
+    /// free-space reserve; nothing was sequenced, reads go on.
+    pub fn storage_full() -> ApiError {
+        ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_full",
+            "节点磁盘空间不足，暂停写入（查询照常）；本提交未被记录，请在管理员腾出空间后重试。 The node's disk is below its free-space reserve: writes are paused (reads go on); this submission was not recorded, retry once space is freed.",
         )
     }
     /// 409 `receipt_unavailable`: a retry of a submission already in the log

@@ -15,7 +15,16 @@ pub async fn healthz() -> &'static str {
 /// `GET /readyz`: start-up checks passed and the sequencer is running.
 pub async fn readyz(State(app): State<AppState>) -> Response {
     if app.shared.ready.load(Ordering::Acquire) && !app.submit.is_closed() {
-        (StatusCode::OK, format!("ready: {} entries\n", app.shared.committed())).into_response()
+        // Reads go on with a full disk: still ready, and say why writes are refused.
+        let writes = match app.shared.store.is_full() {
+            Ok(true) => "; writes paused: the disk is below its free-space reserve (storage_full)",
+            _ => "",
+        };
+        (
+            StatusCode::OK,
+            format!("ready: {} entries{writes}\n", app.shared.committed()),
+        )
+            .into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
     }

@@ -1,64 +1,31 @@
-//! The storage module: the only code that touches sled.
+//! The node's storage: the durable entry log and the in-memory indexes.
 //!
-//! One sled tree holds the durable state, under one-byte key prefixes, so
-//! that a commit is a single `apply_batch` — atomic — followed by one explicit
-//! `flush` (durable). Sled's background flusher is switched off
-//! (`flush_every_ms(None)`): durability is decided here, not by a timer, and
-//! a receipt is only sent after [`Store::commit`] returns.
+//! Entries and the checkpoint of each group commit live in `ledger-store`'s
+//! append-only segment files (store format 3), made durable with
+//! `fdatasync` before [`Store::commit`] returns; a receipt is only sent
+//! after that return. See `ledger_store` for the file format and recovery.
 //!
-//! ```text
-//! B ‖ first seq (u64 BE)   → entry block: entries first.. (≤ 16, never crossing
-//!                            a multiple of 16), each `u32 LE length ‖ canonical
-//!                            SequencedEntry bytes` (block.rs)
-//! m ‖ "format"             → store format, "2" (written when the store is created)
-//! m ‖ "checkpoint"         → signed checkpoint note of the last commit
-//! m ‖ "cosigned"           → newest checkpoint with witness cosignatures
-//! ```
+//! **The secondary indexes live in memory.** They are derived data: the
+//! start-up replay verifies every entry anyway and rebuilds them from the
+//! verified entries ([`Store::add_to_indexes`]), so they can never disagree
+//! with the log, and a commit adds the batch's postings only after it is
+//! durable. The idempotency index is the rule state's nonce map (a nonce
+//! names the one entry that used it). Balances are not stored either: the
+//! rule state rebuilt by the replay holds them.
 //!
-//! A commit appends to the last, partly filled block by rewriting it (read,
-//! check it holds exactly the entries before the batch, extend) in the same
-//! atomic batch as the new blocks and the checkpoint.
-//!
-//! **The secondary indexes live in memory, not in sled.** Measured
-//! (PERFORMANCE.md): sled 0.34 holds about 24 KiB of memory and 2.5 KiB of disk
-//! per entry when each entry adds half a dozen index keys scattered across
-//! the key space (its copy-on-write leaves), against 0.6 KiB of memory and
-//! under 1 KiB of disk for the sequential entry keys alone. The indexes are
-//! derived data: the start-up replay verifies every entry anyway and rebuilds
-//! them from the verified entries ([`Store::add_to_indexes`]), so they can
-//! never disagree with the log, and a commit adds the batch's postings only
-//! after its flush. The idempotency index is the rule state's nonce map (a
-//! nonce names the one entry that used it). Balances are not stored either:
-//! the rule state rebuilt by the replay holds them.
-//!
-//! What is read back is verified: entries are re-decoded canonically and
-//! their leaf hash compared with the in-memory tree by the callers, and the
-//! whole chain is replayed at start (see `ledger::open_ledger`).
+//! What is read back is verified: every record against its checksum here,
+//! and entries re-decoded canonically with their leaf hash compared with the
+//! in-memory tree by the callers; the whole chain is replayed at start (see
+//! `ledger::open_ledger`).
 
-mod block;
-
-pub use block::BLOCK_ENTRIES;
-use block::{block_start, records};
-use ledger_core::bundle::encode_record;
 use ledger_core::entry::Account;
 use ledger_core::household::HouseholdRef;
 use ledger_core::ids::Ident;
 use ledger_core::region::RegionCode;
+pub use ledger_store::{EntryLog, LogOptions, OpenMode, StoreError, TornTail};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
-
-/// A storage failure. Any of these on the write path stops the sequencer.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// sled reported an error (I/O, corruption, lock held by another process).
-    #[error("storage: {0}")]
-    Sled(#[from] sled::Error),
-    /// A stored value has the wrong shape, or the store has another format.
-    #[error("storage: {0}")]
-    Corrupt(String),
-}
+use std::sync::RwLock;
 
 /// A secondary index.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -96,11 +63,30 @@ pub struct CommitBatch {
 }
 
 /// Storage tuning, always passed explicitly.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
-    /// sled page cache, bytes.
-    pub cache_bytes: u64,
+    /// Segment size of the entry log.
+    pub log: LogOptions,
+    /// Free bytes the file system must keep: below this, writes are refused
+    /// `storage_full` before anything is sequenced, and the node stays up
+    /// serving reads (a write that ran into a full disk half-way would
+    /// leave the in-memory ledger ahead of the disk).
+    pub min_free_bytes: u64,
 }
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            log: LogOptions::default(),
+            min_free_bytes: DEFAULT_MIN_FREE_BYTES,
+        }
+    }
+}
+
+/// 64 MiB: far more than the largest group commit (the queue's requests of
+/// at most 1,000 entries of at most 64 KiB each come to less in practice),
+/// so a refused write always comes before a failed one.
+pub const DEFAULT_MIN_FREE_BYTES: u64 = 64 << 20;
 
 /// Posting lists: for each index key, the sequence numbers in ascending order.
 /// `u32` halves their memory; a log of more than 4 billion entries is refused.
@@ -109,134 +95,80 @@ type Postings = HashMap<IndexKey, Vec<u32>>;
 /// The data folder's store.
 #[derive(Debug)]
 pub struct Store {
-    db: sled::Db,
+    log: EntryLog,
+    options: StoreOptions,
     indexes: RwLock<Postings>,
-    /// Entries stored and durable: the sequence number the next commit must
-    /// start at. Read without a lock, so that readers never wait for a flush.
-    stored: AtomicU64,
-    /// Makes commits one at a time.
-    commit_lock: Mutex<()>,
 }
 
-const CHECKPOINT_KEY: &[u8] = b"mcheckpoint";
-/// Metadata key: the newest checkpoint with witnesses' cosignatures.
+/// Metadata name: the newest checkpoint with witnesses' cosignatures.
 pub const META_COSIGNED: &str = "cosigned";
 
-/// The store format this build reads and writes (`m‖format`).
-pub const STORE_FORMAT: &str = "2";
-const FORMAT_KEY: &[u8] = b"mformat";
-
-fn block_key(first: u64) -> [u8; 9] {
-    let mut key = [0u8; 9];
-    key[0] = b'B';
-    key[1..].copy_from_slice(&first.to_be_bytes());
-    key
-}
-
-/// The first entry of the block stored under `key`, which must be a
-/// multiple of [`BLOCK_ENTRIES`].
-fn block_first(key: &[u8]) -> Result<u64, StoreError> {
-    let first = key
-        .strip_prefix(b"B")
-        .and_then(|tail| <[u8; 8]>::try_from(tail).ok())
-        .map(u64::from_be_bytes)
-        .filter(|first| first % BLOCK_ENTRIES == 0);
-    first.ok_or_else(|| StoreError::Corrupt(format!("a block under the malformed key {}", hex::encode(key))))
+fn index_lock() -> StoreError {
+    StoreError::Refused("the index lock was poisoned by a panic".into())
 }
 
 impl Store {
-    /// Open (or create) the store in `dir`. A store of another format is
-    /// refused with a message saying how to move its ledger over.
+    /// Create a new, empty store in `dir` (the explicit start of a log).
+    pub fn create(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
+        Ok(Store::from_log(EntryLog::create(dir, options.log)?, options))
+    }
+
+    /// Open the store in `dir` for the node. Never creates one: a missing
+    /// store is [`StoreError::Missing`].
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Store, StoreError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(options.cache_bytes)
-            // Durability is explicit: one flush per group commit, never a timer.
-            .flush_every_ms(None)
-            .mode(sled::Mode::HighThroughput)
-            .open()?;
-        match db.get(FORMAT_KEY)? {
-            Some(format) if format.as_ref() == STORE_FORMAT.as_bytes() => {}
-            Some(format) => {
-                return Err(StoreError::Corrupt(format!(
-                    "the store has format {:?}, this build reads format {STORE_FORMAT}; export the ledger with the build that wrote it and `ledger-node restore` the bundle",
-                    String::from_utf8_lossy(&format)
-                )))
-            }
-            None if db.is_empty() => {
-                db.insert(FORMAT_KEY, STORE_FORMAT.as_bytes())?;
-                db.flush()?;
-            }
-            None => {
-                return Err(StoreError::Corrupt(format!(
-                    "the store has no format marker (written before format {STORE_FORMAT}, one key per entry); export the ledger with the build that wrote it and `ledger-node restore` the bundle"
-                )))
-            }
-        }
-        let mut store = Store {
-            db,
+        Ok(Store::from_log(
+            EntryLog::open(dir, OpenMode::ReadWrite, options.log)?,
+            options,
+        ))
+    }
+
+    /// Open a stopped node's store to read it (export); writes nothing.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+        let options = StoreOptions::default();
+        Ok(Store::from_log(
+            EntryLog::open(dir, OpenMode::ReadOnly, options.log)?,
+            options,
+        ))
+    }
+
+    fn from_log(log: EntryLog, options: StoreOptions) -> Store {
+        Store {
+            log,
+            options,
             indexes: RwLock::new(HashMap::new()),
-            stored: AtomicU64::new(0),
-            commit_lock: Mutex::new(()),
-        };
-        store.stored = AtomicU64::new(store.entry_count()?);
-        Ok(store)
+        }
+    }
+
+    /// What opening found after the last complete commit (never acknowledged).
+    pub fn torn_tail(&self) -> Option<&TornTail> {
+        self.log.torn_tail()
     }
 
     /// Number of entries stored (the next sequence number).
-    pub fn entry_count(&self) -> Result<u64, StoreError> {
-        match self.db.scan_prefix(b"B").next_back() {
-            None => Ok(0),
-            Some(item) => {
-                let (key, value) = item?;
-                let first = block_first(&key)?;
-                Ok(first + records(first, &value)?.len() as u64)
-            }
-        }
+    pub fn entry_count(&self) -> u64 {
+        self.log.entry_count()
     }
 
     /// The canonical bytes of entry `seq`.
     pub fn entry(&self, seq: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        let first = block_start(seq);
-        let Some(value) = self.db.get(block_key(first))? else {
-            return Ok(None);
-        };
-        Ok(records(first, &value)?
-            .get((seq - first) as usize)
-            .map(|bytes| bytes.to_vec()))
+        self.log.entry(seq)
     }
 
     /// Entries `start..end` (up to the stored count), in order, with their
-    /// sequence numbers. A gap shows as a jump in the numbers; the callers
-    /// name the missing entry.
-    ///
-    /// Blocks are read with one `get` each, not a sled range scan: measured,
-    /// a range scan over a million entries kept about 270 MiB of pages
-    /// resident whatever the cache capacity, one `get` per block about 70 MiB.
+    /// sequence numbers.
     pub fn entries(&self, start: u64, end: u64) -> impl Iterator<Item = Result<(u64, Vec<u8>), StoreError>> + '_ {
-        let stored = self.stored.load(Ordering::Acquire);
-        let end = end.min(stored);
-        let firsts = (block_start(start)..end).step_by(BLOCK_ENTRIES as usize);
-        firsts.flat_map(move |first| {
-            let records: Vec<Result<(u64, Vec<u8>), StoreError>> = match self.db.get(block_key(first)) {
-                Err(e) => vec![Err(e.into())],
-                Ok(None) => Vec::new(),
-                Ok(Some(value)) => match records(first, &value) {
-                    Err(e) => vec![Err(e)],
-                    Ok(found) => (first..)
-                        .zip(found)
-                        .filter(|(seq, _)| (start..end).contains(seq))
-                        .map(|(seq, bytes)| Ok((seq, bytes.to_vec())))
-                        .collect(),
-                },
-            };
-            records
-        })
+        self.log.entries(start, end)
     }
 
     /// The last committed checkpoint note.
     pub fn checkpoint(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.db.get(CHECKPOINT_KEY)?.map(|v| v.to_vec()))
+        self.log.checkpoint()
+    }
+
+    /// True when the file system has less room than the writes may need
+    /// ([`StoreOptions::min_free_bytes`]).
+    pub fn is_full(&self) -> Result<bool, StoreError> {
+        Ok(self.log.available_bytes()? < self.options.min_free_bytes)
     }
 
     /// Sequence numbers in an index, ascending, strictly after `after` (if
@@ -248,10 +180,7 @@ impl Store {
         below: u64,
         limit: usize,
     ) -> Result<Vec<u64>, StoreError> {
-        let indexes = self
-            .indexes
-            .read()
-            .map_err(|_| StoreError::Corrupt("index lock".into()))?;
+        let indexes = self.indexes.read().map_err(|_| index_lock())?;
         let Some(list) = indexes.get(index) else {
             return Ok(Vec::new());
         };
@@ -269,10 +198,7 @@ impl Store {
 
     /// Sequence numbers in an index, newest first, below `below`.
     pub fn index_scan_rev(&self, index: &IndexKey, below: u64, limit: usize) -> Result<Vec<u64>, StoreError> {
-        let indexes = self
-            .indexes
-            .read()
-            .map_err(|_| StoreError::Corrupt("index lock".into()))?;
+        let indexes = self.indexes.read().map_err(|_| index_lock())?;
         let Some(list) = indexes.get(index) else {
             return Ok(Vec::new());
         };
@@ -283,11 +209,8 @@ impl Store {
     /// Add an entry's postings to the in-memory indexes (start-up replay and
     /// after each durable commit). Entries must come in ascending order.
     pub fn add_to_indexes(&self, seq: u64, keys: &[IndexKey]) -> Result<(), StoreError> {
-        let seq = u32::try_from(seq).map_err(|_| StoreError::Corrupt(format!("entry {seq} beyond the index limit")))?;
-        let mut indexes = self
-            .indexes
-            .write()
-            .map_err(|_| StoreError::Corrupt("index lock".into()))?;
+        let seq = u32::try_from(seq).map_err(|_| StoreError::Refused(format!("entry {seq} beyond the index limit")))?;
+        let mut indexes = self.indexes.write().map_err(|_| index_lock())?;
         for key in keys {
             let list = indexes.entry(key.clone()).or_default();
             if list.last().is_none_or(|last| *last < seq) {
@@ -316,111 +239,41 @@ impl Store {
         })
     }
 
-    /// Write one group commit atomically, then make it durable. Returns only
-    /// after the flush: the caller may then acknowledge. The batch's entries
-    /// must follow the stored ones without a gap.
+    /// Write one group commit, entries and checkpoint, and make it durable
+    /// (`fdatasync`). Returns only once it is on stable storage: the caller
+    /// may then acknowledge. The batch's entries must follow the stored
+    /// ones without a gap. Its postings are added once it is durable.
     pub fn commit(&self, batch: &CommitBatch) -> Result<(), StoreError> {
-        let _one_at_a_time = self
-            .commit_lock
-            .lock()
-            .map_err(|_| StoreError::Corrupt("commit lock".into()))?;
-        let mut writes = sled::Batch::default();
-        let mut next = self.stored.load(Ordering::Acquire);
-        // The block being filled: (its first entry, its value).
-        let mut open: Option<(u64, Vec<u8>)> = None;
-        for entry in &batch.entries {
-            if entry.seq != next {
-                return Err(StoreError::Corrupt(format!(
-                    "a commit of entry {} where entry {next} comes next",
-                    entry.seq
-                )));
-            }
-            let first = block_start(entry.seq);
-            if open.as_ref().is_none_or(|(open_first, _)| *open_first != first) {
-                if let Some((done_first, value)) = open.take() {
-                    writes.insert(&block_key(done_first)[..], value);
-                }
-                // The last block may be partly filled: extend it. It must hold
-                // exactly the entries before this one (verify on write).
-                let value = match self.db.get(block_key(first))? {
-                    Some(old) => old.to_vec(),
-                    None => Vec::with_capacity(BLOCK_ENTRIES as usize * 384),
-                };
-                let held = first + records(first, &value)?.len() as u64;
-                if held != next {
-                    return Err(StoreError::Corrupt(format!(
-                        "the block of entry {first} ends before entry {held}, the store at entry {next}"
-                    )));
-                }
-                open = Some((first, value));
-            }
-            if let Some((_, value)) = open.as_mut() {
-                value.extend_from_slice(&encode_record(&entry.bytes));
-            }
-            next += 1;
-        }
-        if let Some((first, value)) = open {
-            writes.insert(&block_key(first)[..], value);
-        }
-        writes.insert(CHECKPOINT_KEY, batch.checkpoint.as_slice());
-        self.db.apply_batch(writes)?;
-        self.db.flush()?;
-        self.stored.store(next, Ordering::Release);
-        // Durable: now the batch's postings may be served.
+        let entries: Vec<(u64, &[u8])> = batch.entries.iter().map(|e| (e.seq, e.bytes.as_slice())).collect();
+        self.log.commit(&entries, &batch.checkpoint)?;
         for entry in &batch.entries {
             self.add_to_indexes(entry.seq, &entry.indexes)?;
         }
         Ok(())
     }
 
-    /// Replace the stored bytes of entry `seq`, unchecked. Only for the tests
-    /// that prove a damaged store is caught on read and at start: the node
-    /// never rewrites an entry.
+    /// Flip one bit of entry `seq`'s stored record, unchecked. Only for the
+    /// tests that prove a damaged store is caught on read and at start: the
+    /// node never rewrites an entry.
     #[doc(hidden)]
-    pub fn overwrite_entry_for_tests(&self, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
-        let first = block_start(seq);
-        let key = block_key(first);
-        let old = self
-            .db
-            .get(key)?
-            .ok_or_else(|| StoreError::Corrupt(format!("no block for entry {seq}")))?;
-        let mut value = Vec::with_capacity(old.len() + bytes.len());
-        for (at, existing) in (first..).zip(records(first, &old)?) {
-            value.extend_from_slice(&encode_record(if at == seq { bytes } else { existing }));
-        }
-        self.db.insert(key, value)?;
-        self.db.flush()?;
-        Ok(())
+    pub fn damage_entry_for_tests(&self, seq: u64, byte: u64) -> Result<(), StoreError> {
+        self.log.damage_entry_for_tests(seq, byte)
     }
 
-    /// A metadata value (`m ‖ name`).
+    /// A metadata value stored beside the log.
     pub fn meta(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self
-            .db
-            .get([b"m".as_slice(), name.as_bytes()].concat())?
-            .map(|v| v.to_vec()))
+        self.log.meta(name)
     }
 
-    /// Write a metadata value durably (`m ‖ name`). Not for entries: those go
-    /// through [`Store::commit`].
+    /// Replace a metadata value atomically and durably. Not for entries or
+    /// checkpoints: those go through [`Store::commit`].
     pub fn put_meta(&self, name: &str, value: &[u8]) -> Result<(), StoreError> {
-        if name == "checkpoint" {
-            return Err(StoreError::Corrupt("the checkpoint is only written by commit".into()));
-        }
-        self.db.insert([b"m".as_slice(), name.as_bytes()].concat(), value)?;
-        self.db.flush()?;
-        Ok(())
+        self.log.put_meta(name, value)
     }
 
     /// Bytes the store occupies on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        Ok(self.db.size_on_disk()?)
-    }
-
-    /// Flush everything (used at shutdown).
-    pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
-        Ok(())
+        self.log.size_on_disk()
     }
 }
 
@@ -429,11 +282,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn commit_then_read_back_and_scan_indexes() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let store = Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })?;
-        let fund = Ident::new("F1").map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let fund_long = Ident::new("F10").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    fn commit_then_read_back_and_scan_indexes() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::create(&dir.path().join("store"), StoreOptions::default())?;
+        let fund = Ident::new("F1")?;
+        let fund_long = Ident::new("F10")?;
         let mut batch = CommitBatch {
             checkpoint: b"cp".to_vec(),
             ..CommitBatch::default()
@@ -447,7 +300,7 @@ mod tests {
             });
         }
         store.commit(&batch)?;
-        assert_eq!(store.entry_count()?, 5);
+        assert_eq!(store.entry_count(), 5);
         assert_eq!(store.entry(3)?, Some(vec![3, 3, 3]));
         assert_eq!(
             store.index_scan(&IndexKey::Fund(fund.clone()), None, 5, 10)?,
@@ -463,95 +316,23 @@ mod tests {
         assert_eq!(store.checkpoint()?, Some(b"cp".to_vec()));
         // Reopened, the indexes are empty until the replay rebuilds them.
         drop(store);
-        let store = Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })?;
+        let store = Store::open(&dir.path().join("store"), StoreOptions::default())?;
         assert_eq!(store.index_scan(&IndexKey::Fund(fund), None, 5, 10)?, Vec::<u64>::new());
-        assert_eq!(store.entry_count()?, 5);
-        Ok(())
-    }
-
-    fn batch_of(seqs: std::ops::Range<u64>) -> CommitBatch {
-        CommitBatch {
-            entries: seqs
-                .map(|seq| NewEntry {
-                    seq,
-                    bytes: seq.to_le_bytes()[..1 + (seq % 5) as usize].to_vec(),
-                    indexes: Vec::new(),
-                })
-                .collect(),
-            checkpoint: b"cp".to_vec(),
-        }
-    }
-
-    fn bytes_of(seq: u64) -> Vec<u8> {
-        seq.to_le_bytes()[..1 + (seq % 5) as usize].to_vec()
-    }
-
-    #[test]
-    fn commits_fill_blocks_across_their_edges_and_read_back_in_order() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let store = Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })?;
-        // Commits of 1, 20 and 30 entries: the first block is extended twice,
-        // the second commit crosses into a second block, the third into a fourth.
-        for range in [0..1, 1..21, 21..51] {
-            store.commit(&batch_of(range))?;
-        }
-        assert_eq!(store.entry_count()?, 51);
-        for seq in [0, 15, 16, 17, 31, 32, 47, 48, 50] {
-            assert_eq!(store.entry(seq)?, Some(bytes_of(seq)), "entry {seq}");
-        }
-        assert_eq!(store.entry(51)?, None);
-        assert_eq!(store.entry(64)?, None);
-        let read: Vec<(u64, Vec<u8>)> = store.entries(14, 35).collect::<Result<_, _>>()?;
-        assert_eq!(read, (14..35).map(|s| (s, bytes_of(s))).collect::<Vec<_>>());
-        assert_eq!(store.entries(50, 100).count(), 1);
-        assert_eq!(store.entries(60, 100).count(), 0);
-        assert_eq!(store.entries(20, 20).count(), 0);
-        // Three full blocks and one with three entries.
-        assert_eq!(store.db.scan_prefix(b"B").count(), 4);
-
-        // A gap, a repeat and an out-of-order batch change nothing.
-        for range in [52..53, 50..52, 0..1] {
-            let err = store.commit(&batch_of(range.clone())).err().map(|e| e.to_string());
-            assert!(
-                err.as_deref().unwrap_or_default().contains("comes next"),
-                "{range:?}: {err:?}"
-            );
-        }
-        assert_eq!(store.entry_count()?, 51);
-        store.commit(&batch_of(51..52))?;
-        drop(store);
-        let store = Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })?;
-        assert_eq!(store.entry_count()?, 52);
-        store.commit(&batch_of(52..53))?;
-        assert_eq!(store.entry(52)?, Some(bytes_of(52)));
+        assert_eq!(store.entry_count(), 5);
         Ok(())
     }
 
     #[test]
-    fn a_store_of_another_format_is_refused_with_the_way_out() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let open_error = || {
-            Store::open(dir.path(), StoreOptions { cache_bytes: 1 << 20 })
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default()
+    fn a_store_below_its_free_space_reserve_is_full() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let roomy = Store::create(&dir.path().join("a"), StoreOptions::default())?;
+        assert!(!roomy.is_full()?);
+        let options = StoreOptions {
+            min_free_bytes: u64::MAX,
+            ..StoreOptions::default()
         };
-        {
-            // Format 1: one key per entry, no marker.
-            let db = sled::open(dir.path())?;
-            db.insert(b"e\0\0\0\0\0\0\0\0", b"entry".as_slice())?;
-            db.flush()?;
-        }
-        let message = open_error();
-        assert!(message.contains("no format marker"), "{message}");
-        assert!(message.contains("restore"), "{message}");
-        {
-            let db = sled::open(dir.path())?;
-            db.insert(FORMAT_KEY, b"3".as_slice())?;
-            db.flush()?;
-        }
-        let message = open_error();
-        assert!(message.contains("format \"3\""), "{message}");
+        let cramped = Store::create(&dir.path().join("b"), options)?;
+        assert!(cramped.is_full()?);
         Ok(())
     }
 }

@@ -9,11 +9,9 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use clap::Parser as _;
 use ledger_core::demo::{generate, DemoConfig, DemoLog};
-use ledger_core::keys::format_signing_key;
 use ledger_core::submission::SignedSubmission;
 use ledger_node::api::{router, AppState, Limits};
 use ledger_node::config::{Args, NodeConfig};
-use ledger_node::keyfile;
 use ledger_node::server::{start, Started};
 use ledger_node::store::StoreOptions;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -67,9 +65,7 @@ pub fn config(dir: &Path, limits: Limits) -> TestResult<NodeConfig> {
     config.limits = limits;
     config.sequencer.max_batch_entries = 8_192;
     config.sequencer.batch_window_ms = 1;
-    config.store = StoreOptions {
-        cache_bytes: 16 * 1024 * 1024,
-    };
+    config.store = StoreOptions::default();
     config.queue_requests = 1_024;
     Ok(config)
 }
@@ -264,17 +260,16 @@ pub fn stop(started: Started) -> TestResult {
     Ok(())
 }
 
-/// A demo log of `entries` entries, with its log key written into `dir`.
+/// A demo log of `entries` entries, and a new log for it started in `dir`
+/// (`init` with the demo's log key).
 pub fn demo_folder(dir: &Path, seed: u64, entries: u64) -> TestResult<DemoLog> {
     let log = generate(&DemoConfig {
         seed,
         target_entries: entries,
         now_ms: now_ms(),
     })?;
-    keyfile::write_secret(
-        &keyfile::log_key_path(dir),
-        &format_signing_key(&log.origin, &log.log_key),
-    )?;
+    ledger_node::init::init_with_key(dir, &log.origin, &log.log_key, StoreOptions::default())
+        .map_err(|e| format!("{e:#}"))?;
     Ok(log)
 }
 

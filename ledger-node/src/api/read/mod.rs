@@ -118,8 +118,15 @@ pub(crate) fn corrupt_entry(seq: u64, why: impl std::fmt::Display) -> ApiError {
     )
 }
 
-/// 500 `storage`: the store could not be read.
-pub(crate) fn storage(e: impl std::fmt::Display) -> ApiError {
+/// 500 `storage`: the store could not be read; 500 `corrupt_entry` naming
+/// the entry when what is stored fails its checksum (the store checks every
+/// record it reads against the CRC written with it).
+pub(crate) fn storage(e: crate::store::StoreError) -> ApiError {
+    if let crate::store::StoreError::Damaged(damage) = &e {
+        if let Some(seq) = damage.entry {
+            return corrupt_entry(seq, damage);
+        }
+    }
     ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "storage",
