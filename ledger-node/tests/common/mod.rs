@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tower::ServiceExt as _;
 
+pub mod mounts;
+
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// A running node and the demo log it holds.
@@ -411,6 +413,48 @@ pub fn wait_exit(child: &mut std::process::Child, limit: std::time::Duration) ->
             child.kill()?;
             child.wait()?;
             return Err(format!("the node did not exit within {limit:?}").into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Start the `ledger-node` binary on `data` (more flags in `extra`), its log
+/// in `log_path` (keep it off a file system the test breaks), and wait until
+/// it is ready; a node that exits or never gets ready fails the test with
+/// its log.
+pub fn start_logged_node(data: &Path, log_path: &Path, port: u16, extra: &[&str]) -> TestResult<std::process::Child> {
+    let log = std::fs::File::create(log_path)?;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ledger-node"))
+        .args([
+            "--data",
+            &data.display().to_string(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()?;
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            let text = std::fs::read_to_string(log_path).unwrap_or_default();
+            return Err(format!("the node exited ({status}) instead of starting:\n{text}").into());
+        }
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send() {
+            if r.status().is_success() {
+                return Ok(child);
+            }
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let text = std::fs::read_to_string(log_path).unwrap_or_default();
+            return Err(format!("the node was not ready within 120 s:\n{text}").into());
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
