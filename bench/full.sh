@@ -16,8 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ENTRIES=${ENTRIES:-1000000}
-# Entries loaded into the node (a prefix). The sled store's memory grows
-# with its size (docs/PERFORMANCE.md): load less on a machine with less RAM.
+# Entries loaded into the node (a prefix). The node's memory grows with
+# the log (docs/PERFORMANCE.md): load less on a machine with less RAM.
 NODE_ENTRIES=${NODE_ENTRIES:-$ENTRIES}
 CRITERION=${CRITERION:-1}
 PGPORT=${PGPORT:-55432}

@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(long)]
     pub demo: bool,
     /// The log's origin (checkpoint key name), for `init`.
-    #[arg(long, env = "LEDGER_ORIGIN")]
+    #[arg(long, global = true, env = "LEDGER_ORIGIN")]
     pub origin: Option<String>,
     /// Log format: `human` or `json`.
     #[arg(long, env = "LEDGER_LOG_FORMAT", global = true)]

@@ -1,7 +1,7 @@
 //! # ledger-node
 //!
-//! The Sunshine Ledger node: a sled store behind one storage module, a
-//! group-commit sequencer, the signed write API, the public read API, tiles,
+//! The Sunshine Ledger node: the `ledger-store` log behind one storage
+//! module, the record of what the log key signed, a group-commit sequencer, the signed write API, the public read API, tiles,
 //! the citizens' web page and the operations endpoints. See
 //! docs/ARCHITECTURE.md for the data flow of a submission from HTTP to disk.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -15,10 +15,32 @@ fn main() -> ExitCode {
         }
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,sled=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn"));
     match config.log_format {
         LogFormat::Json => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
         LogFormat::Human => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
+    if let Some(Command::Init) = &args.command {
+        let Some(origin) = &config.origin else {
+            eprintln!("ledger-node: init needs --origin NAME, the log's name in its checkpoints (e.g. huaian.example.gov.cn/ledger)");
+            return ExitCode::from(2);
+        };
+        return match ledger_node::init::init(&config.data_dir, origin, config.store) {
+            Ok(vkey) => {
+                // One plain line on stdout for scripts: the log's verifier key.
+                println!("{vkey}");
+                eprintln!(
+                    "新账本已创建 / created a new log in {}: the log key is keys/log.key (back it up, keep it secret); put the verifier key above in the genesis entry (`ledger genesis --log-vkey …`), then start the node: ledger-node --data {}",
+                    config.data_dir.display(),
+                    config.data_dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ledger-node: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
     }
     if let Some(Command::PrepareRotation) = &args.command {
         return match ledger_node::server::prepare_rotation(&config) {

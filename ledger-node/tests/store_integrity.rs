@@ -294,3 +294,64 @@ fn an_older_bundle_is_not_restored_over_a_key_that_signed_more() -> TestResult {
     assert!(!dir.path().join("store").exists(), "nothing written");
     Ok(())
 }
+
+/// README's "Running a real node" lines, run as written (the folder swapped
+/// for a temporary one): `init` makes a log whose key has signed nothing,
+/// the node starts on it, a second `init` is refused, and a node started on
+/// a folder without `init` refuses to start a log by itself.
+#[test]
+fn readme_init_and_start_lines_run_as_written() -> TestResult {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))?;
+    let line = |prefix: &str| -> TestResult<String> {
+        readme
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .map(str::to_string)
+            .ok_or_else(|| format!("README has no line starting `{prefix}`").into())
+    };
+    let init = line("ledger-node init ")?;
+    assert_eq!(
+        init,
+        "ledger-node init --data /srv/sunshine --origin huaian.example.gov.cn/ledger"
+    );
+    let serve = line("ledger-node --data /srv/sunshine --listen")?;
+    assert_eq!(serve, "ledger-node --data /srv/sunshine --listen 0.0.0.0:8080");
+
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("sunshine");
+    let run = |command: &str| -> TestResult<std::process::Output> {
+        let args: Vec<String> = command
+            .replace("/srv/sunshine", &data.display().to_string())
+            .split_whitespace()
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        Ok(std::process::Command::new(env!("CARGO_BIN_EXE_ledger-node"))
+            .args(&args)
+            .env_remove("LEDGER_ORIGIN")
+            .output()?)
+    };
+    let out = run(&init)?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("huaian.example.gov.cn/ledger+"), "{printed}");
+    assert_eq!(
+        signed_state::read(&data).map_err(|e| e.to_string())?,
+        Some(signed_state::SignedState::NothingSigned)
+    );
+    assert!(keyfile::log_key_path(&data).exists());
+    // The folder is a log now: init again is refused, and changes nothing.
+    let key_before = std::fs::read(keyfile::log_key_path(&data))?;
+    let again = run(&init)?;
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(std::fs::read(keyfile::log_key_path(&data))?, key_before);
+    // The serve line starts on it (checked in-process: same folder, same config).
+    let started = start(&config(&data)?).map_err(|e| format!("{e:#}"))?;
+    stop(started)?;
+    // A folder that never saw init: the node does not make a log by itself.
+    let empty = tempfile::tempdir()?;
+    let message = start_error(empty.path())?;
+    assert!(message.contains("init --origin NAME"), "{message}");
+    Ok(())
+}
