@@ -162,10 +162,21 @@ impl Columns {
             .collect();
         let mut map = HashMap::new();
         for field in required.iter().chain(optional.iter()) {
-            if let Some(i) = names
-                .iter()
-                .position(|n| aliases(field).iter().any(|a| a.to_lowercase() == *n))
-            {
+            let matching: Vec<usize> = (0..names.len())
+                .filter(|i| aliases(field).iter().any(|a| a.to_lowercase() == names[*i]))
+                .collect();
+            // Two columns for one field (金额 and 补贴金额, 姓名 and 户主姓名):
+            // taking either would be a guess that posts the wrong amount or
+            // name without a word (found by the fuzz target `fuzz_csv_rows`).
+            if matching.len() > 1 {
+                let found: Vec<&str> = matching.iter().filter_map(|i| headers.get(*i)).map(str::trim).collect();
+                return Err(format!(
+                    "the header has {} columns for {field:?} ({}): keep one",
+                    matching.len(),
+                    found.join(", ")
+                ));
+            }
+            if let Some(i) = matching.first().copied() {
                 map.insert(*field, i);
             } else if required.contains(field) {
                 return Err(format!(
@@ -228,13 +239,14 @@ pub fn parse_rows(bytes: &[u8], kind: CsvType, ctx: &Context<'_>) -> Result<(Vec
     let mut errors = Vec::new();
     let mut seen: HashMap<Vec<u8>, u64> = HashMap::new();
     let mut record = csv::StringRecord::new();
+    let mut lines = Lines::new(bytes);
     loop {
         let line = reader.position().line() + 1;
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                let line = e.position().map(|p| lines.line_of(p.byte())).unwrap_or(line);
                 let message = match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => "not UTF-8 text (save the file as \"CSV UTF-8\")".to_string(),
                     _ => e.to_string(),
@@ -246,7 +258,7 @@ pub fn parse_rows(bytes: &[u8], kind: CsvType, ctx: &Context<'_>) -> Result<(Vec
                 continue;
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        let line = record.position().map(|p| lines.line_of(p.byte())).unwrap_or(line);
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -278,6 +290,48 @@ pub fn parse_rows(bytes: &[u8], kind: CsvType, ctx: &Context<'_>) -> Result<(Vec
         }
     }
     Ok((rows, errors))
+}
+
+/// Line numbers of records, from their byte offsets.
+///
+/// The csv crate ends a record at the `\r` of a `\r\n` and counts the `\n`
+/// in the next record's position, so with Windows line ends (what Excel's
+/// "CSV UTF-8" writes) `Position::line` named the line above each row (fuzz
+/// target `fuzz_csv_rows`). Here a line ends at `\n`, `\r\n` or a lone `\r`,
+/// and a record's line is that of its first character.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    /// Bytes before this offset are counted…
+    at: usize,
+    /// …into this line number.
+    line: u64,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Lines<'a> {
+        Lines { bytes, at: 0, line: 1 }
+    }
+
+    /// The line of the record that starts at `byte` (records come in order).
+    fn line_of(&mut self, byte: u64) -> u64 {
+        let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.at {
+            (self.at, self.line) = (0, 1);
+        }
+        for i in self.at..start {
+            let breaks = match self.bytes[i] {
+                b'\n' => true,
+                b'\r' => self.bytes.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            self.line += u64::from(breaks);
+        }
+        self.at = start;
+        self.line
+    }
 }
 
 fn check_village(code: RegionCode, ctx: &Context<'_>) -> Result<(), String> {
@@ -637,4 +691,67 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use ledger_core::Fen;
+
+    fn read(csv: &str) -> Result<(Vec<Row>, Vec<RowError>)> {
+        let regions: HashSet<RegionCode> = [320_803_001_000, 320_803_001_002]
+            .into_iter()
+            .map(|c| RegionCode::new(c).unwrap())
+            .collect();
+        let key = PseudonymKey::from_bytes([7; 32]);
+        let ctx = Context {
+            regions: &regions,
+            pseudonym: Some(&key),
+            fund: Some("F2019-SCS-031"),
+            from: None,
+        };
+        parse_rows(csv.as_bytes(), CsvType::Subsidies, &ctx)
+    }
+
+    /// Regression (fuzz target `fuzz_csv_rows`, case 0x6c9a352b13e5a8b3 of
+    /// seed 0x5eed20190711): with `\r\n` line ends every row and error was
+    /// reported one line too early (the first row on the header's line).
+    #[test]
+    fn rows_are_reported_on_their_own_lines_whatever_the_line_ends() {
+        let header = "resident_id,name,village,category,amount,period";
+        let good = "11010519491231002X,张小三,320803001002,最低生活保障,300.00,2019-06";
+        let bad = "110105194912310021,李四,320803001002,最低生活保障,300.00,2019-06";
+        for nl in ["\n", "\r\n", "\r"] {
+            let csv = [header, good, "", bad, "\"multi\nline\",x", good].join(nl) + nl;
+            let (rows, errors) = read(&csv).unwrap();
+            let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+            let error_lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+            assert_eq!(lines, vec![2], "{nl:?}");
+            // The bad ID on line 4, the two-line row on 5, the repeated row on 7.
+            assert_eq!(error_lines, vec![4, 5, 7], "{nl:?}: {errors:?}");
+        }
+    }
+
+    /// Regression (fuzz target `fuzz_csv_rows`, case 0x8c2f4bb7058046a1 of
+    /// seed 0x5eed20190711): two resident-ID columns (`resident_id` and
+    /// `身份证号码`), of which the first was silently used.
+    #[test]
+    fn a_header_with_two_columns_for_one_field_is_refused() {
+        let row = "11010519491231002X,张小三,320803001002,最低生活保障,300.00,528368302467.68,2019-06\n";
+        let two_ids = format!("resident_id,name,village,category,amount,身份证号码,period\n{row}");
+        let e = read(&two_ids).map(|_| ()).unwrap_err().to_string();
+        assert!(
+            e.contains("2 columns for \"resident_id\" (resident_id, 身份证号码)"),
+            "{e}"
+        );
+        let two_amounts = format!("身份证号,姓名,村代码,类别,金额,补贴金额,期间\n{row}");
+        let e = read(&two_amounts).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("2 columns for \"amount\" (金额, 补贴金额)"), "{e}");
+        // One column per field, plus columns nobody reads: fine.
+        let ok = format!("身份证号,姓名,村代码,类别,金额,备注,期间\n{row}");
+        let (rows, errors) = read(&ok).unwrap();
+        assert_eq!((rows.len(), errors.len()), (1, 0));
+        assert_eq!(rows[0].body.amount().map(Fen::get), Some(30_000));
+    }
 }

@@ -8,6 +8,8 @@ mod batch;
 mod cli;
 mod exit;
 mod export;
+#[cfg(test)]
+mod fuzz_csv;
 mod http;
 mod keys;
 mod post;

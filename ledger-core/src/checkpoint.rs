@@ -325,6 +325,17 @@ fn parse_vkey(vkey: &str, alg: u8) -> Result<ParsedVkey, CheckpointError> {
     }
     let pk: [u8; 32] = pk.try_into().map_err(|_| bad("Ed25519 public key must be 32 bytes"))?;
     let key = VerifyingKey::from_bytes(&pk).map_err(|_| bad("not a valid Ed25519 public key"))?;
+    // One key, one vkey: refuse the 19 non-canonical encodings (y ≥ p) that
+    // decompress to the same point as a canonical one. The page refuses them
+    // (@noble/curves decodes strictly), so a log declaring one would have
+    // every checkpoint called forged in the browser and valid everywhere
+    // else (fuzz target `fuzz_verifier_keys`, docs/SECURITY.md).
+    let canonical = curve25519_dalek::edwards::CompressedEdwardsY(pk)
+        .decompress()
+        .is_some_and(|point| point.compress().to_bytes() == pk);
+    if !canonical {
+        return Err(bad("public key is not the canonical encoding of its point"));
+    }
     // Small-order keys make "valid" signatures on any message possible.
     if key.is_weak() {
         return Err(CheckpointError::WeakKey);
@@ -622,6 +633,7 @@ impl LogVerifier {
             },
             other => malformed_note(&other),
         })?;
+        self.verify_every_log_line(note_bytes, note.text())?;
         let text =
             std::str::from_utf8(note.text()).map_err(|_| CheckpointError::MalformedNote("not valid UTF-8".into()))?;
         let body = parse_checkpoint_body(text)?;
@@ -640,6 +652,51 @@ impl LogVerifier {
             note_bytes: note_bytes.to_vec(),
             other_signatures: others,
         })
+    }
+}
+
+impl LogVerifier {
+    /// Every signature line by this key (its name and key ID) must verify;
+    /// called after `Note::verify` accepted the first one, which is skipped.
+    ///
+    /// `signed_note::Note::verify` (like Go's `note.Open`) verifies the first
+    /// line by a known key and skips any later line by the same key, so a
+    /// note with a good log signature followed by a forged one passed, while
+    /// c2sp.org/signed-note says "if the key name and ID match a known key,
+    /// verifiers MUST verify the signature" and the page (verify.js) refuses
+    /// the note. The node would have stored such a note from a witness's
+    /// `POST /v1/cosignatures` and served it at `/v1/checkpoint/cosigned`,
+    /// where the page called the log's checkpoint forged (fuzz target
+    /// `fuzz_checkpoint_note`, docs/SECURITY.md).
+    fn verify_every_log_line(&self, note_bytes: &[u8], text: &[u8]) -> Result<(), CheckpointError> {
+        let bad = || CheckpointError::BadLogSignature {
+            name: self.name.clone(),
+            key_id: self.key_id,
+        };
+        // The note is `text ‖ "\n" ‖ signature lines`, each ending in "\n"
+        // (`signed_note` parsed it so), and valid UTF-8 (`precheck_note`).
+        let block = note_bytes
+            .get(text.len() + 1..)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .ok_or_else(|| CheckpointError::MalformedNote("signature block".into()))?;
+        let mut first = true;
+        for line in block.lines() {
+            let sig = NoteSignature::from_bytes(line.as_bytes()).map_err(|e| malformed_note(&e))?;
+            if sig.name() != self.name || sig.id() != self.key_id {
+                continue;
+            }
+            // `Note::verify` checked the first line by this key, in the same
+            // order: verifying it again would double the cost of every
+            // checkpoint check for nothing.
+            if std::mem::take(&mut first) {
+                continue;
+            }
+            let sig: [u8; 64] = sig.signature().try_into().map_err(|_| bad())?;
+            self.key
+                .verify_strict(text, &Signature::from_bytes(&sig))
+                .map_err(|_| bad())?;
+        }
+        Ok(())
     }
 }
 
@@ -1296,14 +1353,19 @@ impl TlogProof {
         rest = &rest[used..];
         let mut extra_data = None;
         if let Some(b64) = line.strip_prefix("extra ") {
-            if b64.len() > MAX_TLOG_PROOF_EXTRA_BYTES * 4 / 3 + 4 {
+            // Cheap bound before decoding (base64 of the limit), exact bound
+            // after: the first alone let up to 2 bytes over the limit through
+            // (fuzz target `fuzz_tlog_proof`).
+            if b64.len() > MAX_TLOG_PROOF_EXTRA_BYTES.div_ceil(3) * 4 {
                 return Err(malformed("extra data too large".into()));
             }
-            extra_data = Some(
-                BASE64
-                    .decode(b64)
-                    .map_err(|_| malformed("extra line is not standard base64".into()))?,
-            );
+            let extra = BASE64
+                .decode(b64)
+                .map_err(|_| malformed("extra line is not standard base64".into()))?;
+            if extra.len() > MAX_TLOG_PROOF_EXTRA_BYTES {
+                return Err(malformed("extra data too large".into()));
+            }
+            extra_data = Some(extra);
             let (l, used) = next_line(rest)?;
             line = l;
             rest = &rest[used..];
@@ -2021,6 +2083,103 @@ mod tests {
         ];
         for b in &bad {
             assert!(TlogProof::parse(b).is_err(), "{:?}", &b[..b.len().min(120)]);
+        }
+    }
+
+    /// Regression (fuzz target `fuzz_checkpoint_note`, case 0x73f488df90c1b193
+    /// of seed 0x5eed20190711): a valid log signature line followed by a
+    /// second line under the log key's name and ID whose signature is
+    /// garbage. `signed_note` verified the first and skipped the second.
+    #[test]
+    fn a_forged_log_line_after_a_good_one_fails_the_note() {
+        let t = tree(22);
+        let signer = log();
+        let good = signer.sign_checkpoint(22, &t.root()).to_bytes();
+        let forged_line = signature_line(ORIGIN, signer.key_id(), &[0x5a; 64]);
+        let mut note = good.clone();
+        note.extend_from_slice(forged_line.as_bytes());
+        let v = signer.verifier();
+        assert!(matches!(
+            v.verify_checkpoint(&note),
+            Err(CheckpointError::BadLogSignature { .. })
+        ));
+        // Before the good one, too; and the same good line twice is fine.
+        let block = &good[good.len() - signature_line(ORIGIN, signer.key_id(), &[0; 64]).len()..];
+        let mut first = good[..good.len() - block.len()].to_vec();
+        first.extend_from_slice(forged_line.as_bytes());
+        first.extend_from_slice(block);
+        assert!(matches!(
+            v.verify_checkpoint(&first),
+            Err(CheckpointError::BadLogSignature { .. })
+        ));
+        let mut twice = good.clone();
+        twice.extend_from_slice(block);
+        assert_eq!(v.verify_checkpoint(&twice).map(|cp| cp.size()), Ok(22));
+        // A witness posting such a note cannot get it stored either.
+        let w = WitnessSigner::new("w.example/w", key(9)).unwrap();
+        let cp = v.verify_checkpoint(&good).unwrap();
+        let cosigned = add_cosignature(&note, &w.cosign(&cp, 1).unwrap()).unwrap();
+        assert!(v.verify_checkpoint(&cosigned).is_err());
+    }
+
+    /// Regression (fuzz target `fuzz_verifier_keys`, case 0xa519439351051cb8
+    /// of seed 0x5eed20190711, `审计局/witness+3be314d8+AfL/////…`): a vkey
+    /// whose key is the non-canonical encoding y = p + 5 of a valid point.
+    #[test]
+    fn vkeys_with_a_non_canonical_point_encoding_are_refused() {
+        let vkey_of = |pk: &[u8; 32]| {
+            let mut k = vec![ALG_ED25519];
+            k.extend_from_slice(pk);
+            format!("a+{:08x}+{}", key_id("a", &k), BASE64.encode(&k))
+        };
+        let mut refused = 0;
+        for k in 0u8..19 {
+            for sign in [0u8, 0x80] {
+                // y = p + k, p = 2^255 - 19, little-endian.
+                let mut pk = [0xff; 32];
+                pk[0] = 0xed + k;
+                pk[31] = 0x7f | sign;
+                if VerifyingKey::from_bytes(&pk).is_ok_and(|v| !v.is_weak()) {
+                    assert!(matches!(
+                        LogVerifier::from_vkey(&vkey_of(&pk)),
+                        Err(CheckpointError::BadVerifierKey(_))
+                    ));
+                    refused += 1;
+                    // The canonical encoding of the same point is a usable key.
+                    let mut canonical = [0u8; 32];
+                    canonical[0] = k;
+                    canonical[31] = sign;
+                    assert!(LogVerifier::from_vkey(&vkey_of(&canonical)).is_ok());
+                }
+            }
+        }
+        assert!(refused > 0, "some y = p + k encode a strong point");
+        // y = p + 5, x even: the fuzz case's key.
+        let mut pk = [0xff; 32];
+        pk[0] = 0xf2;
+        pk[31] = 0x7f;
+        assert!(VerifyingKey::from_bytes(&pk).is_ok_and(|v| !v.is_weak()));
+        assert!(LogVerifier::from_vkey(&vkey_of(&pk)).is_err());
+    }
+
+    /// Regression (fuzz target `fuzz_tlog_proof`, case 0x5f58309473ae76ac of
+    /// seed 0x5eed20190711): 16,385 bytes of extra data were accepted.
+    #[test]
+    fn tlog_proof_extra_data_is_capped_exactly() {
+        let t = tree(3);
+        let signer = log();
+        let cp = signer
+            .verifier()
+            .verify_checkpoint(signer.sign_checkpoint(3, &t.root()).as_bytes())
+            .unwrap();
+        for (len, ok) in [
+            (MAX_TLOG_PROOF_EXTRA_BYTES, true),
+            (MAX_TLOG_PROOF_EXTRA_BYTES + 1, false),
+            (MAX_TLOG_PROOF_EXTRA_BYTES + 2, false),
+            (MAX_TLOG_PROOF_EXTRA_BYTES + 3, false),
+        ] {
+            let p = TlogProof::new(Some(vec![7; len]), 0, t.inclusion_proof(0, 3).unwrap(), &cp);
+            assert_eq!(TlogProof::parse(&p.to_text()).is_ok(), ok, "{len} bytes");
         }
     }
 

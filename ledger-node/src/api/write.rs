@@ -197,7 +197,12 @@ fn wants_binary_answer(headers: &HeaderMap) -> bool {
         })
 }
 
-fn parse_framed(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmission, ApiError>>, ApiError> {
+/// Parse an `application/octet-stream` request body: records of `u32 LE
+/// length ‖ canonical SignedSubmission bytes`, at most `max_items`. One
+/// result per record (a record that does not decode is refused alone), or
+/// an error for the whole request when the framing itself is broken. Public
+/// for the fuzz targets (`tests/fuzz_write.rs`).
+pub fn parse_framed(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmission, ApiError>>, ApiError> {
     let mut out = Vec::new();
     let mut at = 0usize;
     while at < body.len() {
@@ -224,6 +229,35 @@ fn parse_framed(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmis
         at += 4 + len;
     }
     Ok(out)
+}
+
+/// Parse an `application/json` request body, `{"submissions": [...]}`, of
+/// at most `max_items` submissions. One result per submission (over the
+/// size limit, or a bad version or signature count, refuses it alone), or an
+/// error for the whole request. JSON is only the transport: what is signed,
+/// hashed and stored is each value's canonical encoding. Public for the
+/// fuzz targets (`tests/fuzz_write.rs`).
+pub fn parse_json_body(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmission, ApiError>>, ApiError> {
+    let request: SubmitRequest =
+        serde_json::from_slice(body).map_err(|e| ApiError::malformed(format!("JSON body: {e}")))?;
+    if request.submissions.len() > max_items {
+        return Err(ApiError::too_large(format!(
+            "at most {max_items} submissions per request"
+        )));
+    }
+    Ok(request
+        .submissions
+        .into_iter()
+        .map(|s| {
+            if encoding::encode(&s).len() > MAX_ENCODED_BYTES {
+                return Err(ApiError::too_large(format!(
+                    "a submission is over {MAX_ENCODED_BYTES} bytes"
+                )));
+            }
+            s.check_structure().map_err(|e| ApiError::from_submission(&e))?;
+            Ok(s)
+        })
+        .collect())
 }
 
 /// Handle `POST /v1/submissions`.
@@ -258,24 +292,7 @@ async fn submit_inner(
     let parsed: Vec<Result<SignedSubmission, ApiError>> = if content_type.starts_with(OCTET_STREAM) {
         parse_framed(&body, max)?
     } else if content_type.starts_with("application/json") {
-        let request: SubmitRequest =
-            serde_json::from_slice(&body).map_err(|e| ApiError::malformed(format!("JSON body: {e}")))?;
-        if request.submissions.len() > max {
-            return Err(ApiError::too_large(format!("at most {max} submissions per request")));
-        }
-        request
-            .submissions
-            .into_iter()
-            .map(|s| {
-                if encoding::encode(&s).len() > MAX_ENCODED_BYTES {
-                    return Err(ApiError::too_large(format!(
-                        "a submission is over {MAX_ENCODED_BYTES} bytes"
-                    )));
-                }
-                s.check_structure().map_err(|e| ApiError::from_submission(&e))?;
-                Ok(s)
-            })
-            .collect()
+        parse_json_body(&body, max)?
     } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

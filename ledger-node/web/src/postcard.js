@@ -12,6 +12,12 @@
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+// `ignoreBOM: true` keeps a leading U+FEFF in the string, as Rust does: by
+// default TextDecoder drops it, so a text starting with a BOM (valid in a
+// Text) was shown without it and compared unequal to the node's JSON, and
+// the page called a valid entry inconsistent (fuzz target js_decode_entry).
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export class DecodeError extends Error {
   constructor(message) {
     super(`条目字节无法解码：${message}`);
@@ -77,7 +83,7 @@ class Reader {
   str() {
     const n = this.len();
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(this.bytes(n));
+      return UTF8.decode(this.bytes(n));
     } catch (e) {
       if (e instanceof DecodeError) throw e;
       throw new DecodeError('字符串不是合法的 UTF-8');

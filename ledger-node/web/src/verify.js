@@ -195,8 +195,12 @@ export function verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof) {
 const MAX_NOTE_BYTES = 128 * 1024;
 
 function checkKeyName(name) {
-  // Non-empty, no Unicode spaces, no '+', no control characters.
-  if (!name || name.length > 255 || /[\s+\u0000-\u001f\u007f]/u.test(name)) {
+  // The Rust rule (checkpoint.rs `check_key_name`): 1-255 UTF-8 bytes, no
+  // White_Space character, no '+', no control character (Cc). JavaScript's
+  // \s also matches U+FEFF, which is not a space, and `length` counts UTF-16
+  // units, so the page refused names the node accepts (fuzz target
+  // js_verifier_key).
+  if (!name || utf8.encode(name).length > 255 || /[\p{White_Space}\p{Cc}+]/u.test(name)) {
     fail('bad_key_name', `密钥名称不合法：${String(name).slice(0, 80)}`);
   }
 }

@@ -332,6 +332,32 @@ function keyGrantEntry(validFrom, validUntil) {
   ]);
 }
 
+test('postcard: a string starting with U+FEFF keeps it (fuzz js_decode_entry, case 0x91d8af48723fd288)', () => {
+  // The demo origin, length-prefixed, becomes U+FEFF ‖ origin: valid for the
+  // node (a BOM is not a control character); the page must show the string
+  // that was signed, BOM included.
+  const e = vectors.entries.find((x) => x.body.HouseholdSubsidy);
+  const raw = [...base64ToBytes(e.raw)];
+  const origin = [...new TextEncoder().encode(vectors.log.origin)];
+  const at = raw.findIndex((_, i) => raw[i] === origin.length && origin.every((b, j) => raw[i + 1 + j] === b));
+  assert.ok(at > 0);
+  raw.splice(at, 1 + origin.length, origin.length + 3, 0xef, 0xbb, 0xbf, ...origin);
+  const d = decodeEntry(Uint8Array.from(raw));
+  assert.equal(d.origin, `\ufeff${vectors.log.origin}`);
+});
+
+test('verifier keys: key names follow the Rust rule (fuzz js_verifier_key, case 0x73f488df90c1b193)', () => {
+  const pub = Uint8Array.of(1, ...parseVkey(vectors.log.log_vkey).pub);
+  const vkeyFor = (name) => `${name}+${keyId(name, pub).toString(16).padStart(8, '0')}+${bytesToBase64(pub)}`;
+  // U+FEFF is not a Unicode space; 255 UTF-8 bytes is the limit, not 255 UTF-16 units.
+  for (const name of ['example.com/\ufefflog', '字'.repeat(85), 'a\u200b']) {
+    assert.equal(parseVkey(vkeyFor(name)).name, name);
+  }
+  for (const name of ['字'.repeat(86), 'a b', 'a\u00a0b', 'a\u2028', 'a+b', 'a\u0085', 'a\u007f', '']) {
+    assert.throws(() => parseVkey(vkeyFor(name)), { code: /bad_key_name|bad_vkey/ }, JSON.stringify(name));
+  }
+});
+
 test('postcard: u64 values above 2^53 decode exactly (BigInt), smaller ones stay Numbers', () => {
   const max = 2n ** 64n - 1n;
   const d = decodeEntry(keyGrantEntry(1_600_000_000_000, max));

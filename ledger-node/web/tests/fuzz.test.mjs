@@ -1,0 +1,802 @@
+// Structure-aware fuzz targets of the page's decoders (issue 11, item 7;
+// docs/SECURITY.md, "Fuzzing"), the JavaScript side of
+// ledger-core/tests/fuzz_decoders.rs:
+//
+//   * js_decode_entry      — postcard.js decodeEntry (the entry bytes whose
+//                            leaf hash the page proves);
+//   * js_signed_note       — verify.js parseNote, parseCheckpointText and,
+//                            now and then, verifyNoteSignature;
+//   * js_verifier_key      — verify.js parseVkey.
+//
+// Each generates valid values under the Rust rules (ledger-core decides what
+// a log may contain; the page must read all of it), encodes them with an
+// encoder written here from docs/FORMAT.md, mutates them at the level of the
+// format's fields and of bytes or characters, and checks: the decoder throws
+// only its own errors (DecodeError, VerifyError); what it accepts re-encodes
+// to exactly the input; a valid input decodes to its value.
+//
+// Cases: FUZZ_CASES (default: a short run for `npm test`), seed: FUZZ_SEED,
+// one case: FUZZ_REPLAY=<case seed>; FUZZ_REPORT=<file> appends one result
+// line per target (fuzz/long-run.sh).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ed25519 } from '@noble/curves/ed25519.js';
+
+import {
+  VerifyError, base64ToBytes, bytesToBase64, bytesToHex, keyId, parseCheckpointText, parseNote, parseVkey,
+  verifyNoteSignature,
+} from '../src/verify.js';
+import {
+  DecodeError, decodeEntry, ENTRY_KINDS, FUND_CATEGORIES, FUND_SOURCES, PROJECT_CATEGORIES, SUBSIDY_CATEGORIES,
+} from '../src/postcard.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const vectors = JSON.parse(readFileSync(join(here, 'fixtures', 'vectors.json'), 'utf8'));
+const utf8 = new TextEncoder();
+
+// ------------------------------------------------------------------ runner
+
+const count = (text) => {
+  if (!text) return undefined;
+  const t = text.replace(/_/g, '').trim();
+  const n = /e/i.test(t) ? Number(t) : Number.parseInt(t, 10);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+};
+const parseSeed = (text) => {
+  if (!text) return undefined;
+  const t = text.replace(/_/g, '').trim();
+  return t.startsWith('0x') ? BigInt(t) : BigInt(count(t) ?? 0);
+};
+const SETTINGS = {
+  cases: count(process.env.FUZZ_CASES),
+  seed: parseSeed(process.env.FUZZ_SEED) ?? 0x5eed20190711n,
+  replay: parseSeed(process.env.FUZZ_REPLAY),
+};
+const MASK64 = (1n << 64n) - 1n;
+
+function splitmix(x) {
+  let z = (x + 0x9e3779b97f4a7c15n) & MASK64;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+/** sfc32: a small, fast generator on 32-bit integers, seeded by a 64-bit case seed. */
+class Rng {
+  constructor(seed) {
+    const a = splitmix(seed);
+    const b = splitmix(a);
+    this.s = [Number(a & 0xffffffffn), Number(a >> 32n), Number(b & 0xffffffffn), Number(b >> 32n) | 1];
+    for (let i = 0; i < 12; i++) this.u32();
+  }
+  u32() {
+    const s = this.s;
+    const t = (((s[0] + s[1]) | 0) + s[3]) | 0;
+    s[3] = (s[3] + 1) | 0;
+    s[0] = s[1] ^ (s[1] >>> 9);
+    s[1] = (s[2] + (s[2] << 3)) | 0;
+    s[2] = (s[2] << 21) | (s[2] >>> 11);
+    s[2] = (s[2] + t) | 0;
+    return t >>> 0;
+  }
+  /** Uniform in 0..n-1 (n up to 2^32). */
+  below(n) {
+    return n <= 0 ? 0 : Math.floor((this.u32() / 4294967296) * n);
+  }
+  chance(num, den) {
+    return this.below(den) < num;
+  }
+  pick(items) {
+    return items[this.below(items.length)];
+  }
+  range(lo, hi) {
+    return lo + this.below(hi - lo + 1);
+  }
+  bytes(n) {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.u32() & 0xff;
+    return out;
+  }
+  u64() {
+    return (BigInt(this.u32()) << 32n) | BigInt(this.u32());
+  }
+  /** A u64 (BigInt) biased to the edges: varint byte boundaries, 2^53, 2^63, max. */
+  edgyU64() {
+    const EDGES = [0n, 1n, 127n, 128n, 16383n, 16384n, 0xffffffffn, 1n << 32n, (1n << 53n) - 1n, 1n << 53n,
+      (1n << 53n) + 1n, (1n << 63n) - 1n, 1n << 63n, MASK64 - 1n, MASK64, 100000000000000n];
+    switch (this.below(4)) {
+      case 0: return this.pick(EDGES);
+      case 1: return BigInt(this.below(1000));
+      case 2: return this.u64() >> BigInt(this.below(64));
+      default: return this.u64();
+    }
+  }
+}
+
+const hex = (b) => bytesToHex(b);
+const show = (input) => {
+  if (typeof input === 'string') return `text ${JSON.stringify(input.slice(0, 1000))}`;
+  return `${input.length} bytes, hex ${hex(input.slice(0, 1000))}`;
+};
+
+/**
+ * Runs `one(rng)` for the configured number of cases; it returns 'accepted',
+ * 'rejected', or throws a failure. Reports cases, seconds and counts, and
+ * fails the test with the case seed to replay.
+ */
+function run(target, defaultCases, one) {
+  const cases = SETTINGS.cases ?? defaultCases;
+  const started = process.hrtime.bigint();
+  let accepted = 0;
+  let rejected = 0;
+  let done = 0;
+  let failure = null;
+  const seeds = SETTINGS.replay !== undefined ? [SETTINGS.replay] : null;
+  const total = seeds ? 1 : cases;
+  // Most inputs are refused, and capturing each error's stack trace was a
+  // tenth of the run; a failure is reported by its case seed and input.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!seeds) Error.stackTraceLimit = 0;
+  for (let i = 0; i < total; i++) {
+    const caseSeed = seeds ? seeds[0] : splitmix(SETTINGS.seed ^ splitmix(BigInt(i) + 0x1111n));
+    const ctx = { input: null };
+    done++;
+    try {
+      const outcome = one(new Rng(caseSeed), ctx);
+      if (outcome === 'accepted') accepted++;
+      else rejected++;
+      if (seeds) console.log(`replayed case 0x${caseSeed.toString(16)}: ${show(ctx.input ?? '')}`);
+    } catch (e) {
+      failure = `fuzz target ${target}: case seed 0x${caseSeed.toString(16)} (run seed 0x${SETTINGS.seed.toString(16)}) failed: ${e?.stack ?? e}\n  input: ${show(ctx.input ?? '')}\n  replay: FUZZ_SEED=0x${SETTINGS.seed.toString(16)} FUZZ_REPLAY=0x${caseSeed.toString(16)} node --test tests/fuzz.test.mjs`;
+      break;
+    }
+  }
+  Error.stackTraceLimit = stackTraceLimit;
+  const secs = Number(process.hrtime.bigint() - started) / 1e9;
+  const result = failure ? 'FAILED' : 'ok: no exception but the decoder\'s own, no accepted non-canonical input';
+  const line = `fuzz ${target}: ${done} cases in ${secs.toFixed(1)} s (${((secs * 1e6) / Math.max(done, 1)).toFixed(2)} µs/case), ${accepted} accepted, ${rejected} rejected, seed 0x${SETTINGS.seed.toString(16)}: ${result}`;
+  console.log(line);
+  if (process.env.FUZZ_REPORT) {
+    appendFileSync(process.env.FUZZ_REPORT, `${target}\t${done}\t${secs.toFixed(1)}\t${accepted}\t${rejected}\t0x${SETTINGS.seed.toString(16)}\t${result}\n`);
+  }
+  if (failure) assert.fail(failure);
+  assert.ok(accepted > 0 || seeds, `fuzz target ${target}: no case was accepted; the generator is broken`);
+}
+
+const fail = (why) => {
+  throw new Error(why);
+};
+
+// ------------------------------------------------------ byte and text mutations
+
+const INTERESTING_BYTES = [0x00, 0x01, 0x02, 0x7f, 0x80, 0x81, 0xff, 0xfe, 0xc0, 0xe2, 0x0a, 0x20];
+
+function mutateBytes(rng, data, other) {
+  let d = Array.from(data);
+  const rounds = 1 + rng.below(4);
+  for (let r = 0; r < rounds; r++) {
+    const len = d.length;
+    const at = rng.below(len + 1);
+    switch (rng.below(12)) {
+      case 0: if (len) d[rng.below(len)] ^= 1 << rng.below(8); break;
+      case 1: if (len) d[rng.below(len)] = rng.pick(INTERESTING_BYTES); break;
+      case 2: d.splice(at, 0, ...rng.bytes(1 + rng.below(4))); break;
+      case 3: d.splice(at, 1 + rng.below(8)); break;
+      case 4: d = d.slice(0, at); break;
+      case 5: d.push(...(rng.chance(1, 2) ? [0] : rng.bytes(1 + rng.below(4)))); break;
+      case 6: if (len) { const s = rng.below(len); d.splice(rng.below(len + 1), 0, ...d.slice(s, s + 1 + rng.below(16))); } break;
+      case 7: if (other.length) d = d.slice(0, at).concat(Array.from(other.slice(rng.below(other.length)))); break;
+      case 8: d.splice(at, 0, ...new Array(1 + rng.below(10)).fill(0x80), rng.below(2)); break;
+      case 9: if (len > 1) { const i = rng.below(len); const j = rng.below(len); [d[i], d[j]] = [d[j], d[i]]; } break;
+      case 10: if (len) { const i = rng.below(len); d[i] = (d[i] + (rng.chance(1, 2) ? 1 : 255)) & 0xff; } break;
+      default: d.splice(rng.below(len + 1), 0, rng.pick(INTERESTING_BYTES));
+    }
+  }
+  return Uint8Array.from(d);
+}
+
+const INTERESTING_TEXT = ['\n', '\r\n', '\r', '\t', ' ', '  ', '\u00a0', '\u3000', '\ufeff', '\u2028', '\u0085', '\u0000',
+  '\u007f', '\u200b', '+', '\u2014', '\u2014 ', '=', '==', '/', '-', '.', ',', '"', '0', '00', '9', 'x', 'X', 'A', '字',
+  '😀', 'e\u0301', '\\'];
+
+/** Text mutations on code points (never splitting a surrogate pair). */
+function mutateText(rng, text, dict = []) {
+  let cps = Array.from(text);
+  const word = () => (dict.length && rng.chance(1, 2) ? rng.pick(dict) : rng.pick(INTERESTING_TEXT));
+  const rounds = 1 + rng.below(3);
+  for (let r = 0; r < rounds; r++) {
+    const at = rng.below(cps.length + 1);
+    switch (rng.below(10)) {
+      case 0: case 1: cps.splice(at, 0, ...Array.from(word())); break;
+      case 2: cps.splice(at, 1 + rng.below(4)); break;
+      case 3: case 4: {
+        const lines = cps.join('').split('\n');
+        const i = rng.below(lines.length);
+        const op = rng.below(3);
+        if (op === 0) lines.splice(i, 0, lines[i]);
+        else if (op === 1) lines.splice(i, 1);
+        else { const j = rng.below(lines.length); [lines[i], lines[j]] = [lines[j], lines[i]]; }
+        cps = Array.from(lines.join('\n'));
+        break;
+      }
+      case 5: if (cps.length) {
+        const i = rng.below(cps.length);
+        const c = cps[i];
+        cps[i] = /[a-z]/.test(c) ? c.toUpperCase() : /[A-Z]/.test(c) ? c.toLowerCase()
+          : /[0-9]/.test(c) ? String((Number(c) + 1 + rng.below(9)) % 10) : word();
+      } break;
+      case 6: cps = cps.slice(0, at); break;
+      case 7: cps.push(...Array.from(dict.length ? rng.pick(dict) : '\n')); break;
+      case 8: if (cps.length) { const i = rng.below(cps.length); cps.splice(i, 0, ...cps.slice(i, i + 1 + rng.below(8))); } break;
+      default: if (cps.length) cps[rng.below(cps.length)] = word();
+    }
+  }
+  return cps.join('');
+}
+
+// ---------------------------------------------- the entry format, as tokens
+
+// A token is {t: 'u8'|'var'|'fixed'|'str'|'raw', v, bits, role}: a field of
+// the postcard encoding (docs/FORMAT.md §2), so that mutations act on fields.
+const u8 = (v) => ({ t: 'u8', v });
+// Varint values are Numbers below 2^53 and BigInts above (as decodeEntry
+// returns them): BigInt arithmetic is slow, and most values are small.
+const num = (v, bits = 64) => ({ t: 'var', v, bits, role: 'num' });
+const variant = (i, n) => ({ t: 'var', v: i, bits: 32, role: 'variant', n });
+const len = (n) => ({ t: 'var', v: n, bits: 64, role: 'len' });
+const fixed = (bytes) => ({ t: 'fixed', v: Uint8Array.from(bytes) });
+const str = (s) => ({ t: 'str', v: typeof s === 'string' ? utf8.encode(s) : Uint8Array.from(s) });
+const raw = (bytes) => ({ t: 'raw', v: Uint8Array.from(bytes) });
+
+function varint(v, out) {
+  if (typeof v === 'number') {
+    let n = v;
+    while (n >= 128) {
+      out.push((n % 128) | 0x80);
+      n = Math.floor(n / 128);
+    }
+    out.push(n);
+    return;
+  }
+  let x = BigInt(v);
+  for (;;) {
+    const byte = Number(x & 0x7fn);
+    x >>= 7n;
+    if (x === 0n) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function toBytes(tokens) {
+  const out = [];
+  for (const k of tokens) {
+    if (k.t === 'u8') out.push(k.v & 0xff);
+    else if (k.t === 'var') varint(k.v, out);
+    else if (k.t === 'str') {
+      varint(k.v.length, out);
+      for (const b of k.v) out.push(b);
+    } else for (const b of k.v) out.push(b);
+  }
+  return Uint8Array.from(out);
+}
+
+const unhex = (h) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+const big = (v) => v;
+const regionTok = (r) => num(r.length > 15 ? BigInt(r) : Number(r));
+
+function grantToks(g, out) {
+  out.push(fixed(unhex(g.key)), str(g.holder), variant(['Admin', 'Operator', 'Auditor'].indexOf(g.role), 3));
+  out.push(len(g.scope.regions.length), ...g.scope.regions.map(regionTok));
+  out.push(len(g.scope.kinds.length), ...g.scope.kinds.map((k) => variant(ENTRY_KINDS.indexOf(k), 12)));
+  out.push(num(big(g.valid_from_ms)), num(big(g.valid_until_ms)));
+}
+const ruleToks = (r, out) => out.push(variant(ENTRY_KINDS.indexOf(r.kind), 12), num(big(r.min_amount)), u8(r.signatures));
+const regionDefToks = (d, out) => out.push(regionTok(d.code), str(d.name));
+function accountToks(a, out) {
+  if ('Treasury' in a) out.push(variant(0, 2), regionTok(a.Treasury));
+  else out.push(variant(1, 2), str(a.Project));
+}
+
+/** Tokens of an entry as decodeEntry returns it: the inverse of postcard.js. */
+function entryToks(e) {
+  const out = [u8(e.v), num(big(e.seq)), num(big(e.time_ms)), fixed(unhex(e.prev_hash))];
+  out.push(u8(1), str(e.origin), fixed(unhex(e.nonce)), num(big(e.not_after_ms)));
+  const b = e.body;
+  out.push(variant(ENTRY_KINDS.indexOf(e.kind), 12));
+  switch (e.kind) {
+    case 'Genesis':
+      out.push(str(b.title), len(b.grants.length));
+      b.grants.forEach((g) => grantToks(g, out));
+      out.push(len(b.regions.length));
+      b.regions.forEach((d) => regionDefToks(d, out));
+      out.push(len(b.cosign_rules.length));
+      b.cosign_rules.forEach((r) => ruleToks(r, out));
+      out.push(fixed(unhex(b.pseudonym_commitment)), str(b.log_vkey));
+      break;
+    case 'KeyGrant': grantToks(b, out); break;
+    case 'KeyRevoke': out.push(fixed(unhex(b.key)), str(b.reason)); break;
+    case 'RegionRegister': out.push(len(b.regions.length)); b.regions.forEach((d) => regionDefToks(d, out)); break;
+    case 'PolicyUpdate': out.push(len(b.cosign_rules.length)); b.cosign_rules.forEach((r) => ruleToks(r, out)); break;
+    case 'FundIssue':
+      out.push(str(b.fund), str(b.title), str(b.document_no), variant(FUND_SOURCES.indexOf(b.source), 5),
+        variant(FUND_CATEGORIES.indexOf(b.category), 8), num(b.fiscal_year, 16));
+      accountToks(b.to, out);
+      out.push(num(big(b.amount)));
+      break;
+    case 'Transfer':
+      out.push(str(b.fund));
+      accountToks(b.from, out);
+      accountToks(b.to, out);
+      out.push(num(big(b.amount)), str(b.memo));
+      break;
+    case 'ProjectRegister':
+      out.push(str(b.project), str(b.name), regionTok(b.village), variant(PROJECT_CATEGORIES.indexOf(b.category), 7),
+        num(big(b.budget)), str(b.implementer), num(b.start, 32), num(b.end, 32));
+      break;
+    case 'ProjectDisbursement':
+      out.push(str(b.fund), str(b.project));
+      accountToks(b.from, out);
+      out.push(str(b.payee.id), str(b.payee.name), num(big(b.amount)), str(b.contract_ref), str(b.milestone));
+      break;
+    case 'HouseholdSubsidy':
+      out.push(str(b.fund));
+      accountToks(b.from, out);
+      out.push(fixed(unhex(b.household)), str(b.masked_name), regionTok(b.village),
+        variant(SUBSIDY_CATEGORIES.indexOf(b.category), 8), num(b.period.year, 16), u8(b.period.month), num(big(b.amount)));
+      break;
+    case 'Reversal': out.push(num(big(b.target_seq)), str(b.reason)); break;
+    case 'LogKeyRotate': out.push(str(b.log_vkey), str(b.reason), fixed(unhex(b.endorsement))); break;
+    default: fail(`unknown kind ${e.kind}`);
+  }
+  out.push(len(e.signatures.length));
+  for (const s of e.signatures) out.push(fixed(s.key), fixed(s.signature));
+  return out;
+}
+
+// ------------------------------------------- values valid under the Rust rules
+
+const IDENT = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-';
+const TEXT_CHARS = Array.from('aZ09 .-_("\'\\<>&%淮安区资金〔〕号·０\ufeff\u200d\u202e\u0301😀𠀀\u00a0\u3000\u2028+—=*/');
+const NAME_CHARS = Array.from('张李王欧华Azé·•𠀀Ω');
+const u64js = (v) => (v > BigInt(Number.MAX_SAFE_INTEGER) ? v : Number(v));
+
+function genIdent(rng) {
+  const n = rng.pick([1, 64, 1 + rng.below(20)]);
+  let s = '';
+  for (let i = 0; i < n; i++) s += rng.pick(IDENT);
+  return s;
+}
+/** 1-200 scalar values, no control character (Cc), not blank (Rust White_Space). */
+function genText(rng) {
+  const n = rng.pick([1, 200, 199, 1 + rng.below(30), 1 + rng.below(30)]);
+  let cps = [];
+  for (let i = 0; i < n; i++) cps.push(rng.pick(TEXT_CHARS));
+  if (cps.every((c) => /^\p{White_Space}$/u.test(c))) cps = ['文'];
+  return cps.join('');
+}
+/** Unconstrained strings (origin, region names, vkeys): any scalar values. */
+function genString(rng) {
+  switch (rng.below(6)) {
+    case 0: return '';
+    case 1: return 'huaian.sunshine-ledger.example/demo';
+    case 2: return Array.from(genText(rng)).slice(0, 10).join('') + rng.pick(['\n', '\u0000', '\u0085', '\u007f', '\ufeff']);
+    default: { let s = ''; for (let i = rng.below(40); i > 0; i--) s += rng.pick(TEXT_CHARS); return s; }
+  }
+}
+const genMasked = (rng) => (rng.chance(1, 3) ? `${rng.pick(NAME_CHARS)}*` : `${rng.pick(NAME_CHARS)}*${rng.pick(NAME_CHARS)}`);
+function genRegion(rng) {
+  switch (rng.below(6)) {
+    case 0: return '100000000000';
+    case 1: return '999999999999';
+    case 2: return '320803000000';
+    case 3: return String(320803000000 + rng.range(1, 20) * 1000);
+    case 4: return String(320803000000 + rng.range(1, 20) * 1000 + rng.range(1, 999));
+    default: return String(100000000000 + rng.below(900000) * 1000000 + rng.below(1000000));
+  }
+}
+const genDate = (rng) => rng.pick([20000229, 20991231, 20000101, rng.range(2000, 2099) * 10000 + rng.range(1, 12) * 100 + rng.range(1, 28)]);
+const genU64 = (rng) => u64js(rng.edgyU64());
+const genHex = (rng, n) => hex(rng.bytes(n));
+const genAccount = (rng) => (rng.chance(1, 2) ? { Treasury: genRegion(rng) } : { Project: genIdent(rng) });
+const times = (n, f) => Array.from({ length: n }, f);
+function genGrant(rng) {
+  return {
+    key: genHex(rng, 32),
+    holder: genText(rng),
+    role: rng.pick(['Admin', 'Operator', 'Auditor']),
+    scope: { regions: times(rng.below(4), () => genRegion(rng)), kinds: times(rng.below(4), () => rng.pick(ENTRY_KINDS)) },
+    valid_from_ms: genU64(rng),
+    valid_until_ms: genU64(rng),
+  };
+}
+const genRule = (rng) => ({ kind: rng.pick(ENTRY_KINDS), min_amount: genU64(rng), signatures: rng.below(256) });
+const genRegionDef = (rng) => ({ code: genRegion(rng), name: genString(rng) });
+
+function genBody(rng) {
+  const kind = rng.pick(ENTRY_KINDS);
+  switch (kind) {
+    case 'Genesis': return [kind, {
+      title: genText(rng), grants: times(rng.below(3), () => genGrant(rng)), regions: times(rng.below(6), () => genRegionDef(rng)),
+      cosign_rules: times(rng.below(3), () => genRule(rng)), pseudonym_commitment: genHex(rng, 32), log_vkey: genString(rng),
+    }];
+    case 'KeyGrant': return [kind, genGrant(rng)];
+    case 'KeyRevoke': return [kind, { key: genHex(rng, 32), reason: genText(rng) }];
+    case 'RegionRegister': return [kind, { regions: times(rng.below(5), () => genRegionDef(rng)) }];
+    case 'PolicyUpdate': return [kind, { cosign_rules: times(rng.below(4), () => genRule(rng)) }];
+    case 'FundIssue': return [kind, {
+      fund: genIdent(rng), title: genText(rng), document_no: genText(rng), source: rng.pick(FUND_SOURCES),
+      category: rng.pick(FUND_CATEGORIES), fiscal_year: Number(rng.edgyU64() & 0xffffn), to: genAccount(rng), amount: genU64(rng),
+    }];
+    case 'Transfer': return [kind, { fund: genIdent(rng), from: genAccount(rng), to: genAccount(rng), amount: genU64(rng), memo: genText(rng) }];
+    case 'ProjectRegister': return [kind, {
+      project: genIdent(rng), name: genText(rng), village: genRegion(rng), category: rng.pick(PROJECT_CATEGORIES),
+      budget: genU64(rng), implementer: genText(rng), start: genDate(rng), end: genDate(rng),
+    }];
+    case 'ProjectDisbursement': return [kind, {
+      fund: genIdent(rng), project: genIdent(rng), from: genAccount(rng), payee: { id: genIdent(rng), name: genText(rng) },
+      amount: genU64(rng), contract_ref: genText(rng), milestone: genText(rng),
+    }];
+    case 'HouseholdSubsidy': return [kind, {
+      fund: genIdent(rng), from: genAccount(rng), household: genHex(rng, 32), masked_name: genMasked(rng),
+      village: genRegion(rng), category: rng.pick(SUBSIDY_CATEGORIES),
+      period: { year: rng.range(2000, 2099), month: rng.range(0, 12) }, amount: genU64(rng),
+    }];
+    case 'Reversal': return [kind, { target_seq: genU64(rng), reason: genText(rng) }];
+    default: return [kind, { log_vkey: genString(rng), reason: genText(rng), endorsement: genHex(rng, 64) }];
+  }
+}
+
+/** An entry as decodeEntry returns it (without submissionBytes). */
+function genEntry(rng) {
+  const [kind, body] = genBody(rng);
+  const n = rng.chance(1, 6) ? 8 : 1 + rng.below(3);
+  return {
+    v: 1, seq: genU64(rng), time_ms: genU64(rng), prev_hash: genHex(rng, 32), origin: genString(rng),
+    nonce: genHex(rng, 16), not_after_ms: genU64(rng), kind, body,
+    signatures: times(n, () => ({ key: rng.bytes(32), signature: rng.bytes(64) })),
+  };
+}
+
+// ----------------------------------------------------------- token mutations
+
+function interestingString(rng) {
+  return rng.pick([
+    [], utf8.encode(' '), utf8.encode('a'), utf8.encode('\ufeff标题'), utf8.encode('\ufeff'), utf8.encode('a\nb'),
+    utf8.encode('A'.repeat(65)), utf8.encode('字'.repeat(201)), utf8.encode('张**'), [0xef, 0xbb, 0xbf, 0x41],
+    [0xff], [0x61, 0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x80], [0xf0, 0x9f, 0x98],
+    [0xef, 0xbf, 0xbd], utf8.encode('😀'), rng.bytes(rng.below(40)),
+  ]);
+}
+
+function paddedVarint(v, extra) {
+  const out = [];
+  varint(v, out);
+  out[out.length - 1] |= 0x80;
+  for (let i = 1; i < extra; i++) out.push(0x80);
+  out.push(0);
+  return out;
+}
+
+function mutateTokens(rng, toks, other) {
+  const rounds = 1 + rng.below(3);
+  for (let r = 0; r < rounds; r++) {
+    if (!toks.length) { toks.push(u8(0)); continue; }
+    const i = rng.below(toks.length);
+    if (rng.chance(1, 5)) {
+      switch (rng.below(5)) {
+        case 0: toks.splice(i, 1); break;
+        case 1: toks.splice(i, 0, toks[i]); break;
+        case 2: { const j = rng.below(toks.length); [toks[i], toks[j]] = [toks[j], toks[i]]; break; }
+        case 3: if (other.length) toks.splice(i, 0, rng.pick(other)); break;
+        default: if (other.length) toks.splice(i, toks.length - i, ...other.slice(rng.below(other.length)));
+      }
+      continue;
+    }
+    const k = toks[i];
+    switch (k.t) {
+      case 'u8': toks[i] = u8(rng.pick([k.v + 1, 0, 255, rng.below(256)])); break;
+      case 'var': {
+        const op = rng.below(7);
+        if (op === 0) toks[i] = raw(paddedVarint(k.v, 1 + rng.below(3)));
+        else if (op === 1) toks[i] = raw([...new Array(10).fill(0x80), 0x01]);
+        else if (op === 2) { const out = []; varint(k.v, out); out[out.length - 1] |= 0x80; toks[i] = raw(out); }
+        else {
+          let v;
+          const kv = BigInt(k.v);
+          const max = (1n << BigInt(k.bits)) - 1n;
+          if (k.role === 'variant') v = BigInt(rng.pick([k.n, k.n + 1 + rng.below(300), rng.below(k.n)]));
+          else if (k.role === 'len') v = rng.pick([kv + 1n, kv > 0n ? kv - 1n : 0n, 0n, rng.edgyU64()]);
+          else v = rng.pick([kv + 1n, kv > 0n ? kv - 1n : MASK64, max, max + 1n, (max >> 1n) + 1n, 0n, rng.edgyU64()]);
+          toks[i] = { ...k, v: v & MASK64 };
+        }
+        break;
+      }
+      case 'fixed': {
+        const b = Array.from(k.v);
+        const op = rng.below(4);
+        if (op === 0 && b.length) b[rng.below(b.length)] ^= 1 << rng.below(8);
+        else if (op === 1) b.pop();
+        else if (op === 2) b.push(rng.below(256));
+        else b.fill(0);
+        toks[i] = fixed(b);
+        break;
+      }
+      case 'str': {
+        const op = rng.below(6);
+        if (op <= 2) toks[i] = str(interestingString(rng));
+        else if (op === 3) {
+          const out = [];
+          varint(rng.pick([k.v.length + 1, Math.max(k.v.length - 1, 0), Number(rng.edgyU64() & 0xffffffn)]), out);
+          toks[i] = raw([...out, ...k.v]);
+        } else if (op === 4) toks[i] = raw([...paddedVarint(k.v.length, 1), ...k.v]);
+        else {
+          const b = Array.from(k.v);
+          b.splice(rng.below(b.length + 1), 0, ...interestingString(rng));
+          toks[i] = str(b);
+        }
+        break;
+      }
+      default: toks[i] = raw(mutateBytes(rng, k.v, []));
+    }
+  }
+}
+
+// -------------------------------------------------------------------- targets
+
+const SHORT = 3000;
+
+/** Pools of valid entries: generated here, and the Rust-made ones of vectors.json. */
+function entryPool() {
+  const rng = new Rng(SETTINGS.seed ^ 0xe7n);
+  const pool = [];
+  for (let i = 0; i < 256; i++) {
+    const value = genEntry(rng);
+    const toks = entryToks(value);
+    pool.push({ value, toks, bytes: toBytes(toks) });
+  }
+  for (const e of vectors.entries) {
+    const bytes = base64ToBytes(e.raw);
+    const value = decodeEntry(bytes);
+    delete value.submissionBytes;
+    pool.push({ value, toks: entryToks(value), bytes });
+  }
+  return pool;
+}
+
+const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+test('fuzz: the page\'s postcard decoder (decodeEntry)', () => {
+  const pool = entryPool();
+  for (const p of pool) {
+    assert.ok(sameBytes(toBytes(entryToks(p.value)), p.bytes), 'the test encoder reproduces every seed');
+  }
+  run('js_decode_entry', SHORT, (rng, ctx) => {
+    const seed = rng.pick(pool);
+    const other = rng.pick(pool);
+    const mode = rng.below(16);
+    let bytes;
+    if (mode < 2) bytes = seed.bytes;
+    else if (mode === 2) bytes = rng.bytes(rng.below(400));
+    else if (mode <= 10) {
+      const toks = seed.toks.slice();
+      mutateTokens(rng, toks, other.toks);
+      bytes = toBytes(toks);
+      if (rng.chance(1, 4)) bytes = mutateBytes(rng, bytes, other.bytes);
+    } else bytes = mutateBytes(rng, seed.bytes, other.bytes);
+    ctx.input = bytes;
+    let d;
+    try {
+      d = decodeEntry(bytes);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) fail(`threw ${e?.constructor?.name}, not DecodeError: ${e?.stack ?? e}`);
+      if (mode < 2) fail(`a valid entry was refused: ${e.message}`);
+      return 'rejected';
+    }
+    const again = toBytes(entryToks(d));
+    if (!sameBytes(again, bytes)) fail(`accepted a non-canonical encoding; it re-encodes to ${hex(again)}`);
+    const start = 1 + (() => { const o = []; varint(big(d.seq), o); varint(big(d.time_ms), o); return o.length; })() + 32;
+    if (!sameBytes(d.submissionBytes, bytes.slice(start, start + d.submissionBytes.length))) fail('submissionBytes is not the submission');
+    if (mode < 2) {
+      const { submissionBytes, ...value } = d;
+      assert.deepStrictEqual(value, seed.value, 'a valid entry decoded to another value');
+    }
+    return 'accepted';
+  });
+});
+
+// --------------------------------------------------------------- signed notes
+
+const NAMES = ['huaian.sunshine-ledger.example/demo', '淮安/阳光账本', 'a', 'example.com/\ufefflog', 'x'.repeat(255),
+  'w1.example/witness'];
+
+const noteLine = (name, id, sig) => {
+  const blob = new Uint8Array(4 + sig.length);
+  blob.set([(id >>> 24) & 0xff, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff]);
+  blob.set(sig, 4);
+  return `\u2014 ${name} ${bytesToBase64(blob)}\n`;
+};
+
+/** Signed checkpoints: those of vectors.json, and a few signed here by generated keys. */
+function notePool() {
+  const rng = new Rng(SETTINGS.seed ^ 0xc4n);
+  const keys = NAMES.slice(0, 4).map((name) => {
+    const secret = rng.bytes(32);
+    const pub = ed25519.getPublicKey(secret);
+    const typed = Uint8Array.of(1, ...pub);
+    const id = keyId(name, typed);
+    return { name, secret, pub, id, vkey: `${name}+${id.toString(16).padStart(8, '0')}+${bytesToBase64(typed)}` };
+  });
+  const notes = [];
+  for (const p of Object.values(vectors.proofs)) notes.push({ note: p.checkpoint, vkey: vectors.log.log_vkey });
+  for (let i = 0; i < 24; i++) {
+    const k = rng.pick(keys);
+    const size = rng.chance(1, 8) ? 0n : rng.edgyU64() & ((1n << 53n) - 1n);
+    const root = size === 0n ? base64ToBytes('47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=') : rng.bytes(32);
+    const ext = rng.chance(1, 4) ? ['ext line ' + rng.below(100)] : [];
+    const text = [k.name, String(size), bytesToBase64(root), ...ext].join('\n') + '\n';
+    let note = `${text}\n${noteLine(k.name, k.id, ed25519.sign(utf8.encode(text), k.secret))}`;
+    if (rng.chance(1, 2)) note += noteLine(rng.pick(NAMES), rng.u32(), rng.bytes(72));
+    notes.push({ note, vkey: k.vkey, key: k });
+  }
+  return notes;
+}
+
+function renderNote(parsed) {
+  return parsed.text + '\n' + parsed.sigs.map((s) => noteLine(s.name, s.id, s.sig)).join('');
+}
+
+/** What verify.js throws: VerifyError with a code. Anything else is a bug. */
+function expectOwn(e) {
+  if (!(e instanceof VerifyError) || !e.code) fail(`threw ${e?.constructor?.name}, not VerifyError: ${e?.stack ?? e}`);
+}
+
+test('fuzz: the page\'s signed-note and checkpoint parsers', () => {
+  const notes = notePool();
+  const keys = new Map();
+  run('js_signed_note', SHORT, (rng, ctx) => {
+    const n = rng.pick(notes);
+    const unmutated = rng.chance(1, 8);
+    let note = n.note;
+    if (!unmutated) {
+      const [text, block] = [note.slice(0, note.lastIndexOf('\n\n') + 1), note.slice(note.lastIndexOf('\n\n') + 2)];
+      const lines = text.slice(0, -1).split('\n');
+      switch (rng.below(6)) {
+        case 0: {
+          // Re-spell a body field (not re-signed: the parser must refuse it).
+          const i = rng.below(Math.max(lines.length, 1));
+          const root = lines[2] ?? '';
+          lines[i] = rng.pick([`0${lines[i]}`, `+${lines[i]}`, ` ${lines[i]}`, `${lines[i]} `, '', '18446744073709551616',
+            '9007199254740993', root.replace(/=$/, ''), root.replace(/.=$/, (m) => (m[0] === 'A' ? 'B=' : 'A=')),
+            root.replace(/\+/g, '-').replace(/\//g, '_'), `${root}=`]);
+          if (rng.chance(1, 3)) lines.push(rng.pick(['', 'ext', ' ']));
+          note = lines.join('\n') + '\n\n' + block;
+          break;
+        }
+        case 1: {
+          // Signature lines: duplicated, forged under the log key's name and ID, re-spelt, foreign.
+          const sigLines = block.slice(0, -1).split('\n');
+          const first = sigLines[0];
+          const [dash, name, b64] = first.split(' ');
+          switch (rng.below(4)) {
+            case 0: sigLines.push(first); break;
+            case 1: {
+              const blob = base64ToBytes(b64);
+              blob.set(rng.bytes(64), 4);
+              sigLines.splice(rng.below(sigLines.length + 1), 0, `${dash} ${name} ${bytesToBase64(blob)}`);
+              break;
+            }
+            case 2: sigLines[0] = `${dash} ${name} ${rng.pick([b64.replace(/=+$/, ''), b64.replace(/\+/g, '-'), `${b64}=`, ` ${b64}`])}`; break;
+            default: sigLines.push(`\u2014 ${rng.pick(NAMES)}\ufeff ${b64}`);
+          }
+          note = text + '\n' + sigLines.join('\n') + '\n';
+          break;
+        }
+        case 2: case 3: note = mutateText(rng, note, ['\n\n', '\u2014 ', '=', '+', lines[0] ?? '']); break;
+        case 4: note = new TextDecoder().decode(mutateBytes(rng, utf8.encode(note), utf8.encode(rng.pick(notes).note))); break;
+        default: note = rng.pick([note.replace('\n\n', '\n'), note.replace(/\n/g, '\r\n'), note.trimEnd(), note.replace('\n\n', '\n\n\n')]);
+      }
+    }
+    ctx.input = note;
+    let parsed;
+    try {
+      parsed = parseNote(note);
+    } catch (e) {
+      expectOwn(e);
+      if (unmutated) fail(`a valid note was refused: ${e.message}`);
+      return 'rejected';
+    }
+    if (renderNote(parsed) !== note) fail(`accepted a non-canonical note; it re-renders as ${JSON.stringify(renderNote(parsed))}`);
+    let cp;
+    try {
+      cp = parseCheckpointText(parsed.text);
+    } catch (e) {
+      expectOwn(e);
+      if (unmutated) fail(`a valid checkpoint was refused: ${e.message}`);
+      return 'rejected';
+    }
+    const again = [cp.origin, String(cp.size), bytesToBase64(cp.root), ...cp.extensions].join('\n') + '\n';
+    if (again !== parsed.text) fail(`accepted a non-canonical checkpoint body; it re-renders as ${JSON.stringify(again)}`);
+    if (cp.rootB64 !== bytesToBase64(cp.root)) fail('root spelling is not canonical');
+    // The signature check is Ed25519 (milliseconds in JavaScript): one case
+    // in 256, so that ten million cases fit in minutes.
+    if (rng.chance(1, 256)) {
+      if (!keys.has(n.vkey)) keys.set(n.vkey, parseVkey(n.vkey));
+      const key = keys.get(n.vkey);
+      let ok = true;
+      try {
+        verifyNoteSignature(parsed, key);
+      } catch (e) {
+        expectOwn(e);
+        ok = false;
+      }
+      if (unmutated && !ok) fail('a valid note\'s signature was refused');
+      if (ok) {
+        for (const s of parsed.sigs.filter((x) => x.name === key.name && x.id === key.id)) {
+          if (!(s.sig.length === 64 && ed25519.verify(s.sig, utf8.encode(parsed.text), key.pub, { zip215: false }))) {
+            fail('accepted a note with a log-key line that does not verify');
+          }
+        }
+      }
+    }
+    return 'accepted';
+  });
+});
+
+// -------------------------------------------------------------- verifier keys
+
+/** The Rust rule for key names (checkpoint.rs `check_key_name`): 1-255 UTF-8
+ * bytes, no White_Space character, no '+', no control character (Cc). */
+const rustKeyNameOk = (name) => name.length > 0 && utf8.encode(name).length <= 255 && !/[\p{White_Space}\p{Cc}+]/u.test(name);
+
+test('fuzz: the page\'s verifier key parser (parseVkey)', () => {
+  const rng0 = new Rng(SETTINGS.seed ^ 0x7en);
+  const pubs = Array.from({ length: 16 }, () => ed25519.getPublicKey(rng0.bytes(32)));
+  // y = p + k for small k: non-canonical encodings (the page refuses them, as Rust now does).
+  const awkward = Array.from({ length: 19 }, (_, k) => { const y = new Uint8Array(32).fill(0xff); y[0] = 0xed + k; y[31] = 0x7f; return y; });
+  awkward.push(Uint8Array.of(1, ...new Uint8Array(31)));
+  const names = [...NAMES, 'a b', 'a+b', '', 'a\u0085', 'a\u00a0b', '\ufeff', 'a\u2028', 'y'.repeat(256), '字'.repeat(85), '字'.repeat(86),
+    'a\u180e', 'a\u200b', 'a\u007f'];
+  const made = new Map();
+  const vkeyOf = (name, pub) => {
+    const id = `${name}\n${hex(pub)}`;
+    if (!made.has(id)) {
+      const typed = Uint8Array.of(1, ...pub);
+      made.set(id, `${name}+${keyId(name, typed).toString(16).padStart(8, '0')}+${bytesToBase64(typed)}`);
+    }
+    return made.get(id);
+  };
+  run('js_verifier_key', SHORT, (rng, ctx) => {
+    const name = rng.pick(names);
+    const pub = rng.chance(1, 8) ? rng.pick(awkward) : rng.pick(pubs);
+    const good = vkeyOf(name, pub);
+    const unmutated = rng.chance(1, 4);
+    let vkey = good;
+    if (!unmutated) {
+      vkey = rng.chance(1, 3)
+        ? rng.pick([good.toUpperCase(), good.replace(/\+([0-9a-f]{8})\+/, (m, id) => `+${id.toUpperCase()}+`), `${good} `, good.replace(/=$/, ''),
+          good.replace(/\+[0-9a-f]{8}\+/, (m) => m.replace('+0', '+'))])
+        : mutateText(rng, good, ['+', '=', 'A', '/', name]);
+    }
+    ctx.input = vkey;
+    let k;
+    try {
+      k = parseVkey(vkey);
+    } catch (e) {
+      expectOwn(e);
+      if (unmutated && rustKeyNameOk(name) && pubs.includes(pub)) fail(`a vkey Rust accepts was refused: ${e.message}`);
+      return 'rejected';
+    }
+    const again = `${k.name}+${k.idHex}+${bytesToBase64(Uint8Array.of(1, ...k.pub))}`;
+    if (again !== vkey) fail(`accepted a non-canonical vkey; it re-renders as ${again}`);
+    if (!rustKeyNameOk(k.name)) fail(`accepted the key name ${JSON.stringify(k.name)}, which Rust refuses`);
+    const point = ed25519.Point.fromBytes(k.pub);
+    if (!sameBytes(point.toBytes(), k.pub)) fail('accepted a non-canonical point encoding');
+    return 'accepted';
+  });
+});
