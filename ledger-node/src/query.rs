@@ -48,6 +48,7 @@ use ledger_core::entry::{
 };
 use ledger_core::household::HouseholdRef;
 use ledger_core::ids::Ident;
+use ledger_core::money::{self, apply_leg, Movement, Sign};
 use ledger_core::region::{RegionCode, RegionDef, RegionLevel};
 use ledger_core::rules::Effects;
 use std::collections::{BTreeMap, HashMap};
@@ -58,13 +59,6 @@ pub const SOURCE_COUNT: usize = FundSource::ALL.len();
 pub const SUBSIDY_CATEGORY_COUNT: usize = SubsidyCategory::ALL.len();
 /// Number of [`ProjectCategory`] values.
 pub const PROJECT_CATEGORY_COUNT: usize = ProjectCategory::ALL.len();
-
-/// Whether a contribution is added (the entry) or taken back (its reversal).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sign {
-    Add,
-    Sub,
-}
 
 /// `value ± amount`, saturating. A reversal only ever takes back what its
 /// target added, so saturation never actually happens; it only rules out a
@@ -92,15 +86,6 @@ fn apply_at<K: Ord>(map: &mut BTreeMap<K, Tally>, key: K, amount: u64, sign: Sig
                 e.insert(Tally::default()).apply(amount, sign);
             }
         }
-    }
-}
-
-/// Add to (or take from) a balance, dropping it at zero.
-fn apply_balance(map: &mut BTreeMap<AccountId, u64>, key: AccountId, amount: u64, sign: Sign) {
-    let balance = map.entry(key).or_insert(0);
-    *balance = signed(*balance, amount, sign);
-    if *balance == 0 {
-        map.remove(&key);
     }
 }
 
@@ -560,7 +545,6 @@ impl QueryIndex {
                 if let Some(f) = self.funds.get_mut(fund as usize) {
                     f.issued = signed(f.issued, amount, sign);
                     apply_at(&mut f.flows, (FlowNode::Source, FlowNode::Account(to)), amount, sign);
-                    apply_balance(&mut f.balances, to, amount, sign);
                 }
                 let gained = self.account_region(to).map(|r| self.lineage(r)).unwrap_or_default();
                 self.receive(&gained, fund, issue.source, amount, sign);
@@ -584,8 +568,6 @@ impl QueryIndex {
                     amount,
                     sign,
                 );
-                apply_balance(&mut f.balances, from, amount, sign.flip());
-                apply_balance(&mut f.balances, to, amount, sign);
                 // Regions the money entered: above the receiver, not above the payer.
                 let from_lineage = self.account_region(from).map(|r| self.lineage(r)).unwrap_or_default();
                 let gained: Vec<RegionCode> = self
@@ -600,6 +582,44 @@ impl QueryIndex {
             EntryBody::ProjectDisbursement(d) => self.apply_disbursement(d, sign),
             EntryBody::HouseholdSubsidy(s) => self.apply_subsidy(s, sign),
             _ => {}
+        }
+        self.apply_balances(body, sign);
+    }
+
+    /// Fund balances per account, through the one money model (a reversal is
+    /// the target's movement backwards); a balance is dropped at zero.
+    fn apply_balances(&mut self, body: &EntryBody, sign: Sign) {
+        let Some(m) = money::movement(body) else {
+            return;
+        };
+        let Some(fund) = self.fund_ids.get(m.fund).copied() else {
+            return;
+        };
+        // An account the index does not know (never on an accepted chain)
+        // leaves the balances untouched rather than half-applied.
+        let resolve = |a: Option<&Account>| match a {
+            None => Some(None),
+            Some(a) => self.intern_account(a).map(Some),
+        };
+        let (Some(from), Some(to)) = (resolve(m.from), resolve(m.to)) else {
+            return;
+        };
+        let Some(f) = self.funds.get_mut(fund as usize) else {
+            return;
+        };
+        let m = Movement {
+            fund,
+            amount: m.amount,
+            from,
+            to,
+        }
+        .signed(sign);
+        for (account, direction) in m.legs() {
+            let balance = f.balances.entry(account).or_insert(0);
+            *balance = apply_leg(*balance, m.amount, direction);
+            if *balance == 0 {
+                f.balances.remove(&account);
+            }
         }
     }
 
@@ -660,7 +680,6 @@ impl QueryIndex {
             sign,
         );
         apply_at(&mut f.payees, FlowNode::Payee(payee), amount, sign);
-        apply_balance(&mut f.balances, from, amount, sign.flip());
         let Some(p) = self.projects.get_mut(project as usize) else {
             return;
         };
@@ -688,7 +707,6 @@ impl QueryIndex {
         let sink = FlowNode::Households(s.village);
         apply_at(&mut f.flows, (FlowNode::Account(from), sink), amount, sign);
         apply_at(&mut f.payees, sink, amount, sign);
-        apply_balance(&mut f.balances, from, amount, sign.flip());
         // Distinct households: count a (household, village) pair while it has
         // at least one live payment.
         let key = (s.household, s.village);
@@ -719,15 +737,6 @@ impl QueryIndex {
         }
         let payer = self.account_region(from);
         self.pay_out(payer, s.village, source, amount, sign);
-    }
-}
-
-impl Sign {
-    fn flip(self) -> Sign {
-        match self {
-            Sign::Add => Sign::Sub,
-            Sign::Sub => Sign::Add,
-        }
     }
 }
 

@@ -9,6 +9,7 @@ use crate::region::RegionCode;
 
 use super::state::Staged;
 use super::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
+use crate::money::{apply_leg, Direction};
 
 impl LedgerState {
     pub(super) fn intern_account(&mut self, account: &Account) -> u32 {
@@ -133,22 +134,20 @@ impl LedgerState {
             }
             EntryBody::Genesis(_) | EntryBody::Transfer(_) => {}
         }
-        let fund = body.fund().cloned().or_else(|| effects.fund.clone());
-        if let Some(fund_id) = &fund {
-            let f = self.intern_fund(fund_id);
-            let debit = staged.debit.map(|(a, amount)| (self.intern_account(&a), a, amount));
-            let credit = staged.credit.map(|(a, amount)| (self.intern_account(&a), a, amount));
-            if let Some((ai, a, amount)) = &debit {
-                let b = self.balances.entry((*ai, f)).or_insert(0);
-                *b = b.saturating_sub(*amount);
-                effects.accounts.push(a.clone());
-            }
-            if let Some((ai, a, amount)) = &credit {
-                let b = self.balances.entry((*ai, f)).or_insert(0);
+        if let Some(movement) = staged {
+            let f = self.intern_fund(&movement.fund);
+            let (mut from, mut to) = (None, None);
+            for (account, direction) in movement.clone().legs() {
+                let ai = self.intern_account(&account);
+                let b = self.balances.entry((ai, f)).or_insert(0);
                 // Bounded: every credit is at most MAX_ENTRY_FEN and sums of
                 // fund money never exceed what was issued into the fund.
-                *b = b.saturating_add(*amount).min(u64::MAX - MAX_ENTRY_FEN);
-                effects.accounts.push(a.clone());
+                *b = apply_leg(*b, movement.amount, direction).min(u64::MAX - MAX_ENTRY_FEN);
+                match direction {
+                    Direction::Debit => from = Some(ai),
+                    Direction::Credit => to = Some(ai),
+                }
+                effects.accounts.push(account);
             }
             if !matches!(body, EntryBody::Reversal(_)) {
                 let project = match body {
@@ -159,14 +158,14 @@ impl LedgerState {
                     seq,
                     MoneyMove {
                         fund: f,
-                        from: debit.as_ref().map(|d| d.0),
-                        to: credit.as_ref().map(|c| c.0),
-                        amount: body.amount().map(Fen::get).unwrap_or(0),
+                        from,
+                        to,
+                        amount: movement.amount,
                         project,
                     },
                 );
             }
-            effects.fund = fund;
+            effects.fund = Some(movement.fund);
         }
         effects
     }

@@ -11,6 +11,7 @@ use super::authorization::{check_cosign_rules, check_grant_shape};
 use super::genesis::first_district;
 use super::state::Staged;
 use super::{LedgerState, RuleError, MAX_ITEMS_PER_ENTRY};
+use crate::money::{self, Movement};
 
 impl LedgerState {
     pub(super) fn account_region(&self, account: &Account) -> Result<RegionCode, RuleError> {
@@ -62,10 +63,7 @@ impl LedgerState {
         body: &EntryBody,
         signers: &[PublicKey],
     ) -> Result<(Vec<RegionCode>, Staged), RuleError> {
-        let none = Staged {
-            debit: None,
-            credit: None,
-        };
+        let none: Staged = None;
         match body {
             EntryBody::Genesis(_) => Err(RuleError::Genesis("genesis may only be the first entry".into())),
             EntryBody::KeyGrant(grant) => {
@@ -150,13 +148,7 @@ impl LedgerState {
                     });
                 };
                 let region = self.account_region(&issue.to)?;
-                Ok((
-                    vec![region],
-                    Staged {
-                        debit: None,
-                        credit: Some((issue.to.clone(), issue.amount.get())),
-                    },
-                ))
+                Ok((vec![region], staged(body)))
             }
             EntryBody::Transfer(t) => {
                 self.require_fund(&t.fund)?;
@@ -174,13 +166,7 @@ impl LedgerState {
                     });
                 }
                 self.require_balance(&t.from, &t.fund, t.amount.get())?;
-                Ok((
-                    vec![from_region, to_region],
-                    Staged {
-                        debit: Some((t.from.clone(), t.amount.get())),
-                        credit: Some((t.to.clone(), t.amount.get())),
-                    },
-                ))
+                Ok((vec![from_region, to_region], staged(body)))
             }
             EntryBody::ProjectRegister(p) => {
                 if self.projects.contains_key(&p.project) {
@@ -217,13 +203,7 @@ impl LedgerState {
                     });
                 }
                 self.require_balance(&d.from, &d.fund, d.amount.get())?;
-                Ok((
-                    vec![from_region, project.village],
-                    Staged {
-                        debit: Some((d.from.clone(), d.amount.get())),
-                        credit: None,
-                    },
-                ))
+                Ok((vec![from_region, project.village], staged(body)))
             }
             EntryBody::HouseholdSubsidy(s) => {
                 self.require_fund(&s.fund)?;
@@ -242,13 +222,7 @@ impl LedgerState {
                     });
                 }
                 self.require_balance(&s.from, &s.fund, s.amount.get())?;
-                Ok((
-                    vec![*code, s.village],
-                    Staged {
-                        debit: Some((s.from.clone(), s.amount.get())),
-                        credit: None,
-                    },
-                ))
+                Ok((vec![*code, s.village], staged(body)))
             }
             EntryBody::Reversal(r) => {
                 let target = self
@@ -288,12 +262,23 @@ impl LedgerState {
                 }
                 Ok((
                     regions,
-                    Staged {
-                        debit: to.map(|a| (a, target.amount)),
-                        credit: from.map(|a| (a, target.amount)),
-                    },
+                    Some(
+                        Movement {
+                            fund,
+                            amount: target.amount,
+                            from,
+                            to,
+                        }
+                        .reversed(),
+                    ),
                 ))
             }
         }
     }
+}
+
+/// An owned copy of the money `body` moves, to commit once every check has
+/// passed.
+fn staged(body: &EntryBody) -> Staged {
+    money::movement(body).map(|m| m.map(Account::clone, Ident::clone))
 }

@@ -113,11 +113,9 @@ pub struct LedgerState {
     pub(super) log_vkeys: Vec<(u64, String)>,
 }
 
-/// A money movement to stage before committing.
-pub(super) struct Staged {
-    pub(super) debit: Option<(Account, u64)>,
-    pub(super) credit: Option<(Account, u64)>,
-}
+/// The money movement an entry will make, staged before committing (None:
+/// it moves none).
+pub(super) type Staged = Option<crate::money::Movement<Account, Ident>>;
 
 impl LedgerState {
     /// An empty state, before genesis.
