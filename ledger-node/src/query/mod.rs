@@ -27,11 +27,13 @@
 //! target's contribution. To negate it, the target's body is needed, which
 //! is in the store, not here (keeping a copy of every money entry is what
 //! this module avoids). So [`QueryIndex::record`] notes the pair
-//! (reversal, target) as pending, and the read API, before it reads any
-//! aggregate, reads the pending targets from the store, checks them against
-//! the Merkle tree, and folds them in with [`QueryIndex::resolve_reversal`].
-//! Reversals are rare (a correction), so this costs nothing in the common
-//! case and keeps `record` free of I/O.
+//! (reversal, target) as pending, and the writer — the committer after
+//! each durable commit, `open_ledger` after the replay — reads the targets
+//! from the store outside the lock, checks them against the Merkle tree,
+//! and folds them in with [`QueryIndex::resolve_reversal`] in the same write
+//! that records the batch (`ledger::load_reversal_targets`). Read handlers
+//! only take read locks. Reversals are rare (a correction), so this costs
+//! nothing in the common case and keeps `record` free of I/O.
 //!
 //! # Durability
 //!
