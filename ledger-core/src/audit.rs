@@ -20,6 +20,7 @@ use crate::entry::{Account, EntryBody, FundCategory, HouseholdSubsidy, ProjectCa
 use crate::household::HouseholdRef;
 use crate::ids::{Ident, Period};
 use crate::keys::{PublicKey, Role};
+use crate::money::{self, Direction, Movement};
 use crate::region::{RegionCode, RegionLevel};
 use crate::rules::LedgerState;
 use serde::Serialize;
@@ -573,6 +574,28 @@ impl Auditor {
         }
     }
 
+    /// Apply one movement (an entry's, or a reversal's) to the pots, leg by
+    /// leg, debit first.
+    fn apply_movement(&mut self, m: Movement<u32, u32>, seq: u64, time_ms: u64) {
+        for (account, direction) in m.legs() {
+            match direction {
+                Direction::Debit => {
+                    self.debit(account, m.fund, m.amount, seq, time_ms);
+                }
+                Direction::Credit => self.credit(account, m.fund, m.amount, seq, time_ms),
+            }
+        }
+    }
+
+    /// The balance the audit tracks for `account` in `fund` (zero if it
+    /// never saw them): equal to the rule state's by construction.
+    pub fn balance(&self, account: &Account, fund: &Ident) -> Fen {
+        let (Some(a), Some(f)) = (self.account_index.get(account), self.fund_index.get(fund)) else {
+            return Fen::ZERO;
+        };
+        Fen::from_raw(self.pots.get(&(*a, *f)).map(|p| p.balance).unwrap_or(0))
+    }
+
     /// Credit a pot (money arrives).
     fn credit(&mut self, account: u32, fund: u32, amount: u64, seq: u64, time_ms: u64) {
         let pot = self.pots.entry((account, fund)).or_default();
@@ -671,6 +694,13 @@ impl Auditor {
         if !body.kind().is_admin() {
             self.check_money_signers(seq, &signers);
         }
+        // Pots follow the one money model; the arms below add what only the
+        // audit tracks (flows per village, watchers, sinks).
+        if let Some(m) = money::movement(body) {
+            let f = self.fund(m.fund);
+            let m = m.map(|a| self.account(a), |_| f);
+            self.apply_movement(m, seq, time_ms);
+        }
         match body {
             EntryBody::Genesis(g) => {
                 for grant in &g.grants {
@@ -720,7 +750,6 @@ impl Auditor {
                 let f = self.fund(&issue.fund);
                 self.fund_category.insert(f, issue.category);
                 let to = self.account(&issue.to);
-                self.credit(to, f, issue.amount.get(), seq, time_ms);
                 self.moves.insert(
                     seq,
                     Move {
@@ -741,8 +770,6 @@ impl Auditor {
                 let from = self.account(&t.from);
                 let to = self.account(&t.to);
                 let amount = t.amount.get();
-                self.debit(from, f, amount, seq, time_ms);
-                self.credit(to, f, amount, seq, time_ms);
                 if let Account::Project(p) = &t.to {
                     self.project_funds.insert((p.clone(), f));
                 }
@@ -769,7 +796,6 @@ impl Auditor {
                 let f = self.fund(&d.fund);
                 let from = self.account(&d.from);
                 let amount = d.amount.get();
-                self.debit(from, f, amount, seq, time_ms);
                 let project = self.projects.get(&d.project).copied();
                 let village = project.map(|p| p.0);
                 if let Some((village, category)) = project {
@@ -846,7 +872,6 @@ impl Auditor {
                 let f = self.fund(&s.fund);
                 let from = self.account(&s.from);
                 let amount = s.amount.get();
-                self.debit(from, f, amount, seq, time_ms);
                 self.add_money(s.village, |m| m.households += i128::from(amount));
                 let village_payout = self.on_debit_village(from, amount, &Account::Treasury(s.village));
                 self.subsidies
@@ -922,16 +947,22 @@ impl Auditor {
         let Some(m) = self.moves.get(&target).cloned() else {
             return;
         };
-        // Undo: what was credited is debited back; what was debited is credited back.
+        // Undo through the money model: the target's movement backwards.
+        let back = Movement {
+            fund: m.fund,
+            amount: m.amount,
+            from: m.from,
+            to: m.to,
+        }
+        .reversed();
+        self.apply_movement(back, seq, time_ms);
         if let Some(to) = m.to {
-            self.debit(to, m.fund, m.amount, seq, time_ms);
             self.add_received(to, m.from, -i128::from(m.amount));
             if let Some(flow) = self.village_of(to).and_then(|v| self.villages.get_mut(&v)) {
                 flow.received = flow.received.saturating_sub(m.amount);
             }
         }
         if let Some(from) = m.from {
-            self.credit(from, m.fund, m.amount, seq, time_ms);
             if m.village_payout {
                 if let Some(flow) = self.village_of(from).and_then(|v| self.villages.get_mut(&v)) {
                     flow.paid_out = flow.paid_out.saturating_sub(m.amount);

@@ -27,6 +27,7 @@ pub mod household;
 pub mod ids;
 pub mod keys;
 pub mod merkle;
+pub mod money;
 mod moves;
 mod nonces;
 pub mod receipt;

@@ -9,7 +9,8 @@
 use crate::metrics::Metrics;
 use crate::query::QueryIndex;
 use crate::store::{IndexKey, Store, StoreError};
-use ledger_core::chain::ChainHead;
+use ledger_core::chain::{ChainHead, DecodedEntry, SequencedEntry};
+use ledger_core::entry::EntryBody;
 use ledger_core::merkle::{MemoryTree, TreeHash};
 use ledger_core::rules::{Effects, LedgerState};
 use ledger_core::verify::{verify_checkpoint_with_state, Replay, VerifyFailure};
@@ -208,15 +209,66 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
             })
         }
     };
-    Ok((
-        Ledger {
-            state,
-            tree,
-            head,
-            query,
-        },
-        latest,
-    ))
+    let mut ledger = Ledger {
+        state,
+        tree,
+        head,
+        query,
+    };
+    // The replay recorded reversals as pending; fold them in now, so that
+    // read handlers never have to (they take read locks only).
+    let pending = ledger.query.pending_reversals().to_vec();
+    let targets = load_reversal_targets(store, &pending).map_err(OpenError::Checkpoint)?;
+    fold_reversal_targets(&mut ledger, targets).map_err(OpenError::Checkpoint)?;
+    Ok((ledger, latest))
+}
+
+/// The reversals whose targets must be read: those still pending and those
+/// in `entries` (a batch just made durable). Reversals are rare, so this is
+/// nearly always empty.
+pub fn reversals_in<'a>(pending: &[(u64, u64)], entries: impl Iterator<Item = &'a SequencedEntry>) -> Vec<(u64, u64)> {
+    let mut wanted = pending.to_vec();
+    wanted.extend(entries.filter_map(|e| match &e.signed.submission.body {
+        EntryBody::Reversal(r) => Some((e.seq, r.target_seq)),
+        _ => None,
+    }));
+    wanted
+}
+
+/// Read the targets of `reversals` (reversal seq, target seq) back from the
+/// store, outside any lock: the aggregates need a target's body to negate it
+/// (`query` module docs), and the store, not memory, holds the bodies.
+pub fn load_reversal_targets(store: &Store, reversals: &[(u64, u64)]) -> Result<Vec<(u64, u64, DecodedEntry)>, String> {
+    let mut out = Vec::with_capacity(reversals.len());
+    for &(reversal, target) in reversals {
+        let bytes = store
+            .entry(target)
+            .map_err(|e| format!("entry {target}: {e}"))?
+            .ok_or_else(|| format!("entry {target} is missing from the store"))?;
+        let decoded = SequencedEntry::decode(&bytes).map_err(|e| format!("entry {target}: {e}"))?;
+        if decoded.entry.seq != target {
+            return Err(format!("entry {target} claims sequence {}", decoded.entry.seq));
+        }
+        out.push((reversal, target, decoded));
+    }
+    Ok(out)
+}
+
+/// Fold loaded reversal targets into the aggregates, each checked against
+/// the verified Merkle tree first (the store could have been altered under
+/// the running node). A pair no longer pending is skipped.
+pub fn fold_reversal_targets(ledger: &mut Ledger, targets: Vec<(u64, u64, DecodedEntry)>) -> Result<(), String> {
+    for (reversal, target, decoded) in targets {
+        match ledger.tree.leaf(target) {
+            Some(leaf) if leaf == decoded.leaf_hash => {}
+            Some(_) => return Err(format!("entry {target}: its leaf hash differs from the Merkle tree's")),
+            None => return Err(format!("entry {target} is not in the Merkle tree")),
+        }
+        ledger
+            .query
+            .resolve_reversal(reversal, target, &decoded.entry.signed.submission.body);
+    }
+    Ok(())
 }
 
 impl Shared {

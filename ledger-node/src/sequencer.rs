@@ -24,7 +24,7 @@
 
 use crate::api::error::ApiError;
 use crate::keyfile;
-use crate::ledger::{index_keys, Latest, Shared};
+use crate::ledger::{fold_reversal_targets, index_keys, load_reversal_targets, reversals_in, Latest, Shared};
 use crate::metrics::Metrics;
 use crate::signed_state;
 use crate::store::{CommitBatch, NewEntry};
@@ -692,11 +692,26 @@ fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
             }
             return true;
         }
-        // Durable. Publish to readers, then answer.
+        // Durable. Read the targets of any reversal (rare) outside the lock,
+        // so that the aggregates are updated here, in one write, and read
+        // handlers never write.
+        let pending = shared
+            .ledger
+            .read()
+            .map(|l| l.query.pending_reversals().to_vec())
+            .unwrap_or_default();
+        let wanted = reversals_in(&pending, appended.iter().map(|(entry, _)| entry));
+        let targets = load_reversal_targets(&shared.store, &wanted);
+        // Publish to readers, then answer.
         if let Ok(mut ledger) = shared.ledger.write() {
             let ledger = &mut *ledger;
             for (entry, effects) in &appended {
                 ledger.query.record(entry, effects);
+            }
+            // On failure the reversal stays pending and is retried after the
+            // next commit; the aggregates lag, they are never wrong.
+            if let Err(e) = targets.and_then(|t| fold_reversal_targets(ledger, t)) {
+                tracing::error!(error = %e, "reversal targets could not be folded into the aggregates");
             }
         }
         if let Ok(mut latest) = shared.latest.write() {

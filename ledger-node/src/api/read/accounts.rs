@@ -1,6 +1,6 @@
 //! An account's balances and its latest entries.
 
-use super::{blocking, clip, entries_json, ledger, path_param, settle_reversals, view, EntryJson, Params, View};
+use super::{blocking, clip, entries_json, ledger, path_param, view, EntryJson, Params, View};
 use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::store::IndexKey;
@@ -63,7 +63,6 @@ async fn account(
     let limit = params.limit(app.limits.max_page)?;
     blocking(move || {
         let View { visible, .. } = view(&app)?;
-        settle_reversals(&app)?;
         let below = before.unwrap_or(visible).min(visible);
         let mut seqs = app
             .shared

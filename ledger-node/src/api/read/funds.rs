@@ -1,6 +1,6 @@
 //! A fund's trace: from its source through the accounts to the payees.
 
-use super::{blocking, check_leaves, fetch, ledger, path_param, settle_reversals, view, Loaded, Params, Sankey, View};
+use super::{blocking, check_leaves, fetch, ledger, path_param, view, Loaded, Params, Sankey, View};
 use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::ledger::Ledger;
@@ -136,7 +136,6 @@ async fn trace(
     let limit = params.limit(app.limits.max_page)?;
     blocking(move || {
         let View { visible, .. } = view(&app)?;
-        settle_reversals(&app)?;
         let key = IndexKey::Fund(id.clone());
         let mut seqs = app
             .shared

@@ -281,33 +281,6 @@ pub(crate) fn reversed_by(ledger: &Ledger, seq: u64, visible: u64) -> Option<u64
     ledger.state.reversed_by(seq).filter(|by| *by < visible)
 }
 
-/// Fold pending reversals into the aggregates (see `query` module docs):
-/// read their targets from the store, verify them against the tree, and
-/// apply them under a brief write lock. Costs one read-lock peek when there
-/// is nothing pending, which is nearly always.
-pub(crate) fn settle_reversals(app: &AppState) -> Result<(), ApiError> {
-    // A few rounds: a reversal recorded while we work is picked up by the
-    // next request anyway, so this never loops for long.
-    for _ in 0..3 {
-        let pending: Vec<(u64, u64)> = ledger(app)?.query.pending_reversals().to_vec();
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let targets: Vec<u64> = pending.iter().map(|(_, t)| *t).collect();
-        let loaded = fetch(app, &targets)?;
-        let mut guard = app
-            .shared
-            .ledger
-            .write()
-            .map_err(|_| ApiError::internal("the ledger state lock is poisoned"))?;
-        check_leaves(&guard, &loaded)?;
-        for ((reversal, target), entry) in pending.iter().zip(&loaded) {
-            guard.query.resolve_reversal(*reversal, *target, entry.body());
-        }
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------
 // The JSON form of an entry
 

@@ -1,6 +1,6 @@
 //! A project of the project library and its payments.
 
-use super::{blocking, check_leaves, fetch, iso_date, ledger, path_param, settle_reversals, view, Params, View};
+use super::{blocking, check_leaves, fetch, iso_date, ledger, path_param, view, Params, View};
 use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::store::IndexKey;
@@ -100,7 +100,6 @@ async fn project(
     let limit = params.limit(app.limits.max_page)?;
     blocking(move || {
         let View { visible, .. } = view(&app)?;
-        settle_reversals(&app)?;
         // The project's index holds its registration, its payments and their
         // reversals: a handful of entries, so page over payments directly.
         let key = IndexKey::Project(id.clone());

@@ -2,8 +2,8 @@
 //! subsidies, totals by source, category and year, and a sankey.
 
 use super::{
-    blocking, check_leaves, fetch, ledger, level_name, parse_region, path_param, settle_reversals, view, Loaded,
-    Params, RegionRef, Sankey, View,
+    blocking, check_leaves, fetch, ledger, level_name, parse_region, path_param, view, Loaded, Params, RegionRef,
+    Sankey, View,
 };
 use crate::api::error::ApiError;
 use crate::api::AppState;
@@ -81,7 +81,6 @@ pub struct RegionList {
 async fn regions(State(app): State<AppState>) -> Result<Json<RegionList>, ApiError> {
     blocking(move || {
         view(&app)?;
-        settle_reversals(&app)?;
         let ledger = ledger(&app)?;
         let regions = ledger
             .query
@@ -271,7 +270,6 @@ async fn flows(
     let limit = params.limit(app.limits.max_page)?;
     blocking(move || {
         let View { visible, .. } = view(&app)?;
-        settle_reversals(&app)?;
         // Subsidy page first (store reads, no lock), then aggregates.
         let (page, next) = subsidy_page(&app, code, after, limit, visible)?;
         let ledger = ledger(&app)?;

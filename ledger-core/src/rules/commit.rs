@@ -1,0 +1,172 @@
+//! Committing a checked entry: records, balances, the movement table and
+//! the effects the node indexes.
+
+use crate::amount::{Fen, MAX_ENTRY_FEN};
+use crate::entry::{Account, EntryBody};
+use crate::ids::Ident;
+use crate::moves::{MoneyMove, MAX_INTERNED};
+use crate::region::RegionCode;
+
+use super::state::Staged;
+use super::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
+use crate::money::{apply_leg, Direction};
+
+impl LedgerState {
+    pub(super) fn intern_account(&mut self, account: &Account) -> u32 {
+        if let Some(i) = self.account_index.get(account) {
+            return *i;
+        }
+        // Indexes must fit a packed movement slot (`moves::MAX_INTERNED`).
+        let i = u32::try_from(self.accounts.len())
+            .unwrap_or(MAX_INTERNED)
+            .min(MAX_INTERNED);
+        debug_assert!(i < MAX_INTERNED);
+        self.accounts.push(account.clone());
+        self.account_index.insert(account.clone(), i);
+        i
+    }
+
+    pub(super) fn intern_fund(&mut self, fund: &Ident) -> u32 {
+        if let Some(i) = self.fund_index.get(fund) {
+            return *i;
+        }
+        // Indexes must fit a packed movement slot (`moves::MAX_INTERNED`).
+        let i = u32::try_from(self.fund_ids.len())
+            .unwrap_or(MAX_INTERNED)
+            .min(MAX_INTERNED);
+        debug_assert!(i < MAX_INTERNED);
+        self.fund_ids.push(fund.clone());
+        self.fund_index.insert(fund.clone(), i);
+        i
+    }
+
+    /// Apply a checked entry. Infallible: every check was done before.
+    pub(super) fn commit(&mut self, seq: u64, body: &EntryBody, regions: Vec<RegionCode>, staged: Staged) -> Effects {
+        let mut effects = Effects {
+            regions,
+            ..Effects::default()
+        };
+        match body {
+            EntryBody::KeyGrant(grant) => {
+                self.keys.insert(
+                    grant.key,
+                    KeyRecord {
+                        grant: grant.clone(),
+                        granted_seq: seq,
+                        revoked_seq: None,
+                    },
+                );
+            }
+            EntryBody::KeyRevoke { key, .. } => {
+                if let Some(rec) = self.keys.get_mut(key) {
+                    rec.revoked_seq = Some(seq);
+                }
+            }
+            EntryBody::RegionRegister { regions } => {
+                // Checked on a clone in check_content; cannot fail here.
+                let _ = self.regions.register(regions);
+            }
+            EntryBody::PolicyUpdate { cosign_rules } => self.cosign_rules = cosign_rules.clone(),
+            EntryBody::LogKeyRotate { log_vkey, .. } => self.log_vkeys.push((seq + 1, log_vkey.clone())),
+            EntryBody::FundIssue(issue) => {
+                self.funds.insert(
+                    issue.fund.clone(),
+                    FundRecord {
+                        id: issue.fund.clone(),
+                        title: issue.title.to_string(),
+                        document_no: issue.document_no.to_string(),
+                        source: issue.source,
+                        category: issue.category,
+                        fiscal_year: issue.fiscal_year,
+                        issued: issue.amount,
+                        issue_seq: seq,
+                        issued_to: issue.to.clone(),
+                    },
+                );
+            }
+            EntryBody::ProjectRegister(p) => {
+                let i = u32::try_from(self.project_ids.len())
+                    .unwrap_or(MAX_INTERNED)
+                    .min(MAX_INTERNED);
+                self.project_ids.push(p.project.clone());
+                self.project_index.insert(p.project.clone(), i);
+                self.projects.insert(
+                    p.project.clone(),
+                    ProjectRecord {
+                        id: p.project.clone(),
+                        name: p.name.to_string(),
+                        village: p.village,
+                        category: p.category,
+                        budget: p.budget,
+                        paid: Fen::ZERO,
+                        register_seq: seq,
+                    },
+                );
+                effects.project = Some(p.project.clone());
+            }
+            EntryBody::ProjectDisbursement(d) => {
+                if let Some(p) = self.projects.get_mut(&d.project) {
+                    p.paid = Fen::from_raw(p.paid.get().saturating_add(d.amount.get()));
+                }
+                effects.project = Some(d.project.clone());
+            }
+            EntryBody::HouseholdSubsidy(s) => effects.household = Some(s.household),
+            EntryBody::Reversal(r) => {
+                effects.reverses = Some(r.target_seq);
+                if let Some(m) = self.moves.get(r.target_seq) {
+                    self.moves.set_reversed_by(r.target_seq, seq);
+                    let (fund, project, amount) = (m.fund, m.project, m.amount);
+                    if let Some(id) = project.and_then(|i| self.project_ids.get(i as usize)) {
+                        effects.project = Some(id.clone());
+                        if let Some(p) = self.projects.get_mut(id) {
+                            p.paid = Fen::from_raw(p.paid.get().saturating_sub(amount));
+                        }
+                    }
+                    if let Some(id) = self.fund_ids.get(fund as usize).cloned() {
+                        if let Some(f) = self.funds.get_mut(&id) {
+                            if f.issue_seq == r.target_seq {
+                                f.issued = Fen::ZERO;
+                            }
+                        }
+                        effects.fund = Some(id);
+                    }
+                }
+            }
+            EntryBody::Genesis(_) | EntryBody::Transfer(_) => {}
+        }
+        if let Some(movement) = staged {
+            let f = self.intern_fund(&movement.fund);
+            let (mut from, mut to) = (None, None);
+            for (account, direction) in movement.clone().legs() {
+                let ai = self.intern_account(&account);
+                let b = self.balances.entry((ai, f)).or_insert(0);
+                // Bounded: every credit is at most MAX_ENTRY_FEN and sums of
+                // fund money never exceed what was issued into the fund.
+                *b = apply_leg(*b, movement.amount, direction).min(u64::MAX - MAX_ENTRY_FEN);
+                match direction {
+                    Direction::Debit => from = Some(ai),
+                    Direction::Credit => to = Some(ai),
+                }
+                effects.accounts.push(account);
+            }
+            if !matches!(body, EntryBody::Reversal(_)) {
+                let project = match body {
+                    EntryBody::ProjectDisbursement(d) => self.project_index.get(&d.project).copied(),
+                    _ => None,
+                };
+                self.moves.insert(
+                    seq,
+                    MoneyMove {
+                        fund: f,
+                        from,
+                        to,
+                        amount: movement.amount,
+                        project,
+                    },
+                );
+            }
+            effects.fund = Some(movement.fund);
+        }
+        effects
+    }
+}

@@ -1,0 +1,28 @@
+//! The rule engine: may this verified submission be appended, and what does
+//! it change?
+//!
+//! [`LedgerState::apply`] checks every rule first and mutates nothing until
+//! all have passed, so a rejected entry leaves the state exactly as it was
+//! (the node relies on this to reject one submission of a batch without
+//! affecting the others). The node runs it before appending; the offline
+//! verifier runs the very same code over the whole chain.
+//!
+//! One file per subject: `state` (the state and `apply`), `content` (per-kind
+//! rules), `authorization` (signers and policy), `genesis`, `commit`
+//! (mutation, money), `error`. Paths stay `rules::Name` via the re-exports.
+
+mod authorization;
+mod commit;
+mod content;
+mod error;
+mod genesis;
+mod state;
+
+pub use error::RuleError;
+pub use state::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
+
+/// The longest a submission may stay valid: 7 days. It bounds how long the
+/// node must remember nonces and how stale a signed submission can be.
+pub const MAX_VALIDITY_MS: u64 = 7 * 24 * 3600 * 1000;
+/// Most grants, regions or rules in one admin entry.
+pub const MAX_ITEMS_PER_ENTRY: usize = 1_000;

@@ -1,0 +1,321 @@
+//! The ledger state (what is known after a prefix of the chain), its
+//! read accessors, and [`LedgerState::apply`], which runs the checks in
+//! order and commits only when all pass.
+
+use crate::amount::Fen;
+use crate::encoding::Bytes;
+use crate::entry::{Account, CosignRule, EntryBody, FundCategory, FundSource, ProjectCategory};
+use crate::household::HouseholdRef;
+use crate::ids::Ident;
+use crate::keys::{KeyGrant, PublicKey};
+use crate::moves::MoveTable;
+use crate::nonces::NonceIndex;
+use crate::region::{RegionCode, RegionTable};
+use crate::submission::VerifiedSubmission;
+use std::collections::HashMap;
+
+use super::{RuleError, MAX_VALIDITY_MS};
+
+/// A key's grant and, if revoked, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// The grant.
+    pub grant: KeyGrant,
+    /// Entry that granted it.
+    pub granted_seq: u64,
+    /// Entry that revoked it.
+    pub revoked_seq: Option<u64>,
+}
+
+/// What the ledger knows about a fund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundRecord {
+    /// Id.
+    pub id: Ident,
+    /// Title.
+    pub title: String,
+    /// 文号.
+    pub document_no: String,
+    /// Source.
+    pub source: FundSource,
+    /// Category.
+    pub category: FundCategory,
+    /// Fiscal year.
+    pub fiscal_year: u16,
+    /// Issued amount (less reversed issue).
+    pub issued: Fen,
+    /// The issuing entry.
+    pub issue_seq: u64,
+    /// Account it was issued into.
+    pub issued_to: Account,
+}
+
+/// What the ledger knows about a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRecord {
+    /// Id.
+    pub id: Ident,
+    /// Name.
+    pub name: String,
+    /// Village.
+    pub village: RegionCode,
+    /// Category.
+    pub category: ProjectCategory,
+    /// Budget.
+    pub budget: Fen,
+    /// Paid so far (net of reversals).
+    pub paid: Fen,
+    /// Registering entry.
+    pub register_seq: u64,
+}
+
+/// What applying an entry touched: used by the node for secondary indexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Regions the entry concerns (for the by-region index), most specific last.
+    pub regions: Vec<RegionCode>,
+    /// Accounts debited or credited.
+    pub accounts: Vec<Account>,
+    /// The fund, for money entries.
+    pub fund: Option<Ident>,
+    /// The project, for project entries.
+    pub project: Option<Ident>,
+    /// The household, for subsidies.
+    pub household: Option<HouseholdRef>,
+    /// For a reversal, the entry undone.
+    pub reverses: Option<u64>,
+}
+
+/// The ledger's state after applying a prefix of the chain.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerState {
+    pub(super) origin: Option<String>,
+    pub(super) next_seq: u64,
+    pub(super) regions: RegionTable,
+    pub(super) keys: HashMap<PublicKey, KeyRecord>,
+    pub(super) cosign_rules: Vec<CosignRule>,
+    pub(super) funds: HashMap<Ident, FundRecord>,
+    pub(super) fund_ids: Vec<Ident>,
+    pub(super) fund_index: HashMap<Ident, u32>,
+    pub(super) projects: HashMap<Ident, ProjectRecord>,
+    pub(super) project_ids: Vec<Ident>,
+    pub(super) project_index: HashMap<Ident, u32>,
+    pub(super) accounts: Vec<Account>,
+    pub(super) account_index: HashMap<Account, u32>,
+    pub(super) balances: HashMap<(u32, u32), u64>,
+    /// Where each money entry moved money: the inverse is applied on reversal.
+    pub(super) moves: MoveTable,
+    /// Every nonce used, with the sequence number of the entry that used it.
+    pub(super) nonces: NonceIndex,
+    pub(super) pseudonym_commitment: Option<Bytes<32>>,
+    /// Every log key with the first entry sequence it signs for: genesis's
+    /// key from 0, each rotation's from the entry after it.
+    pub(super) log_vkeys: Vec<(u64, String)>,
+}
+
+/// The money movement an entry will make, staged before committing (None:
+/// it moves none).
+pub(super) type Staged = Option<crate::money::Movement<Account, Ident>>;
+
+impl LedgerState {
+    /// An empty state, before genesis.
+    pub fn new() -> LedgerState {
+        LedgerState::default()
+    }
+
+    /// The log's origin, once genesis is applied.
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
+    }
+    /// The log key in force now (signed-note vkey): genesis's, or the latest rotation's.
+    pub fn log_vkey(&self) -> Option<&str> {
+        self.log_vkeys.last().map(|(_, k)| k.as_str())
+    }
+    /// The log key that signs a checkpoint of `tree_size` entries: the one in
+    /// force once entry `tree_size - 1` is sequenced (a rotation at entry `s`
+    /// takes effect from tree size `s + 1`).
+    pub fn log_vkey_for_size(&self, tree_size: u64) -> Option<&str> {
+        self.log_vkeys
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= tree_size)
+            .map(|(_, k)| k.as_str())
+    }
+    /// Every log key with the first entry sequence after which it signs.
+    pub fn log_vkey_history(&self) -> &[(u64, String)] {
+        &self.log_vkeys
+    }
+    /// Pseudonym key commitment from genesis.
+    pub fn pseudonym_commitment(&self) -> Option<Bytes<32>> {
+        self.pseudonym_commitment
+    }
+    /// The number of entries applied.
+    pub fn size(&self) -> u64 {
+        self.next_seq
+    }
+    /// The region table.
+    pub fn regions(&self) -> &RegionTable {
+        &self.regions
+    }
+    /// A key's record.
+    pub fn key(&self, key: &PublicKey) -> Option<&KeyRecord> {
+        self.keys.get(key)
+    }
+    /// Every key record.
+    pub fn keys(&self) -> impl Iterator<Item = &KeyRecord> {
+        self.keys.values()
+    }
+    /// A fund.
+    pub fn fund(&self, id: &Ident) -> Option<&FundRecord> {
+        self.funds.get(id)
+    }
+    /// Every fund, in issue order.
+    pub fn funds(&self) -> impl Iterator<Item = &FundRecord> {
+        self.fund_ids.iter().filter_map(|id| self.funds.get(id))
+    }
+    /// A project.
+    pub fn project(&self, id: &Ident) -> Option<&ProjectRecord> {
+        self.projects.get(id)
+    }
+    /// Every project, in registration order.
+    pub fn projects(&self) -> impl Iterator<Item = &ProjectRecord> {
+        self.project_ids.iter().filter_map(|id| self.projects.get(id))
+    }
+    /// The co-signature rules in force.
+    pub fn cosign_rules(&self) -> &[CosignRule] {
+        &self.cosign_rules
+    }
+    /// Balance of `fund` held by `account`.
+    pub fn balance(&self, account: &Account, fund: &Ident) -> Fen {
+        let (Some(a), Some(f)) = (self.account_index.get(account), self.fund_index.get(fund)) else {
+            return Fen::ZERO;
+        };
+        Fen::from_raw(self.balances.get(&(*a, *f)).copied().unwrap_or(0))
+    }
+    /// Every (fund, balance) held by an account, non-zero only.
+    pub fn balances_of(&self, account: &Account) -> Vec<(Ident, Fen)> {
+        let Some(a) = self.account_index.get(account) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Ident, Fen)> = self
+            .balances
+            .iter()
+            .filter(|((acc, _), v)| acc == a && **v > 0)
+            .filter_map(|((_, f), v)| self.fund_ids.get(*f as usize).map(|id| (id.clone(), Fen::from_raw(*v))))
+            .collect();
+        out.sort();
+        out
+    }
+    /// Approximate heap bytes of the per-entry parts of the state (money
+    /// movements and nonces), which grow with the ledger; the rest grows with
+    /// keys, funds, projects and accounts.
+    pub fn per_entry_heap_bytes(&self) -> (usize, usize) {
+        (self.moves.heap_bytes(), self.nonces.heap_bytes())
+    }
+
+    /// Which entry reversed `seq`, if any.
+    pub fn reversed_by(&self, seq: u64) -> Option<u64> {
+        self.moves.reversed_by(seq)
+    }
+    /// Has this nonce been used? Nonces are never forgotten: the node and
+    /// every replay must agree on which nonces are taken, whatever the time.
+    pub fn nonce_used(&self, nonce: &Bytes<16>) -> bool {
+        self.nonces.contains(nonce)
+    }
+
+    /// The sequence number of the entry that used this nonce (the node's
+    /// idempotency lookup: a retry of that very submission gets its receipt).
+    pub fn nonce_seq(&self, nonce: &Bytes<16>) -> Option<u64> {
+        self.nonces.get(nonce)
+    }
+
+    /// Check every rule for the entry `seq` sequenced at `time_ms` and, only if
+    /// all pass, apply it. On error nothing has changed.
+    pub fn apply(&mut self, seq: u64, time_ms: u64, verified: &VerifiedSubmission) -> Result<Effects, RuleError> {
+        if seq != self.next_seq {
+            return Err(RuleError::Malformed(format!(
+                "entry sequence {seq}, expected {}",
+                self.next_seq
+            )));
+        }
+        let submission = verified.submission();
+        let body = &submission.body;
+        let kind = body.kind();
+
+        // Replay protection: origin, expiry window, nonce.
+        if let EntryBody::Genesis(_) = body {
+            if seq != 0 || self.origin.is_some() {
+                return Err(RuleError::Genesis("genesis may only be the first entry".into()));
+            }
+        } else {
+            let Some(origin) = &self.origin else {
+                return Err(RuleError::Genesis("the first entry must be genesis".into()));
+            };
+            if *origin != submission.origin {
+                return Err(RuleError::WrongOrigin {
+                    expected: origin.clone(),
+                    found: submission.origin.clone(),
+                });
+            }
+        }
+        if submission.not_after_ms < time_ms {
+            return Err(RuleError::Expired {
+                not_after_ms: submission.not_after_ms,
+                now_ms: time_ms,
+            });
+        }
+        if submission.not_after_ms - time_ms > MAX_VALIDITY_MS {
+            return Err(RuleError::ValidityTooLong {
+                not_after_ms: submission.not_after_ms,
+                now_ms: time_ms,
+            });
+        }
+        if self.nonces.contains(&submission.nonce) {
+            return Err(RuleError::ReplayedNonce(submission.nonce));
+        }
+        if let Some(amount) = body.amount() {
+            Fen::new(amount.get())?;
+        }
+
+        if let EntryBody::Genesis(genesis) = body {
+            return self.apply_genesis(seq, time_ms, verified, genesis);
+        }
+
+        // Content rules, computing what the entry touches, without mutating.
+        // Cheap first: every signer must be a key this log granted and did not
+        // revoke, before any content work is done for an unauthorised sender.
+        let signers: Vec<PublicKey> = verified.signers().copied().collect();
+        for signer in &signers {
+            let rec = self.keys.get(signer).ok_or(RuleError::UnknownKey(*signer))?;
+            if let Some(revoked_seq) = rec.revoked_seq {
+                return Err(RuleError::RevokedKey {
+                    key: *signer,
+                    revoked_seq,
+                });
+            }
+        }
+        let (regions, staged) = self.check_content(seq, body, &signers)?;
+
+        // Authorization: every signer known, valid, in role and scope; enough of them.
+        let authorised = self.check_signers(seq, time_ms, kind, &regions, verified)?;
+        // A reversal moves its target's amount back, so the policy applies
+        // to that amount (reversing 5,000,000 元 needs what paying it needed).
+        let policy_amount = match body {
+            EntryBody::Reversal(r) => self.moves.get(r.target_seq).map(|m| Fen::from_raw(m.amount)),
+            _ => body.amount(),
+        };
+        let required = self.required_signatures(kind, policy_amount);
+        if authorised < required {
+            return Err(RuleError::MissingCosignature {
+                kind: kind.name(),
+                required,
+                found: authorised,
+            });
+        }
+
+        // Every check passed: mutate.
+        self.nonces.insert(submission.nonce, seq);
+        self.next_seq += 1;
+        Ok(self.commit(seq, body, regions, staged))
+    }
+}

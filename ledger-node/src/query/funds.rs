@@ -1,0 +1,106 @@
+//! The funds view: each fund's metadata, flows and balances per account.
+
+use ledger_core::entry::{Account, EntryBody, FundCategory, FundSource};
+use ledger_core::ids::Ident;
+use ledger_core::money::{self, apply_leg, Movement, Sign};
+use ledger_core::region::RegionCode;
+use std::collections::BTreeMap;
+
+use super::{AccountId, QueryIndex, Tally};
+
+/// A node of a fund's flow graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FlowNode {
+    /// The fund's external source (central budget, donation, …).
+    Source,
+    /// An account inside the ledger's custody.
+    Account(AccountId),
+    /// A contractor or supplier (index into [`QueryIndex::payees`]).
+    Payee(u32),
+    /// The households of one village, grouped: per-household cells would
+    /// grow with the entries.
+    Households(RegionCode),
+}
+
+/// A fund and where its money went.
+#[derive(Debug, Clone)]
+pub struct FundInfo {
+    /// Id.
+    pub id: Ident,
+    /// Title.
+    pub title: String,
+    /// 文号.
+    pub document_no: String,
+    /// Source.
+    pub source: FundSource,
+    /// Category.
+    pub category: FundCategory,
+    /// Fiscal year.
+    pub fiscal_year: u16,
+    /// Issued, net of a reversal of the issue.
+    pub issued: u64,
+    /// The issuing entry.
+    pub issue_seq: u64,
+    /// Where it was issued.
+    pub issued_to: AccountId,
+    /// Amount moved along each edge, net of reversals.
+    pub flows: BTreeMap<(FlowNode, FlowNode), Tally>,
+    /// What each account holds of the fund now.
+    pub balances: BTreeMap<AccountId, u64>,
+    /// Paid to each payee or village's households.
+    pub payees: BTreeMap<FlowNode, Tally>,
+}
+
+impl QueryIndex {
+    /// Every fund, in issue order.
+    pub fn funds(&self) -> &[FundInfo] {
+        &self.funds
+    }
+
+    /// A fund by id.
+    pub fn fund(&self, id: &Ident) -> Option<&FundInfo> {
+        self.fund_ids.get(id).and_then(|i| self.funds.get(*i as usize))
+    }
+
+    /// A fund by index.
+    pub fn fund_at(&self, index: u32) -> Option<&FundInfo> {
+        self.funds.get(index as usize)
+    }
+
+    /// Fund balances per account, through the one money model (a reversal is
+    /// the target's movement backwards); a balance is dropped at zero.
+    pub(super) fn apply_balances(&mut self, body: &EntryBody, sign: Sign) {
+        let Some(m) = money::movement(body) else {
+            return;
+        };
+        let Some(fund) = self.fund_ids.get(m.fund).copied() else {
+            return;
+        };
+        // An account the index does not know (never on an accepted chain)
+        // leaves the balances untouched rather than half-applied.
+        let resolve = |a: Option<&Account>| match a {
+            None => Some(None),
+            Some(a) => self.intern_account(a).map(Some),
+        };
+        let (Some(from), Some(to)) = (resolve(m.from), resolve(m.to)) else {
+            return;
+        };
+        let Some(f) = self.funds.get_mut(fund as usize) else {
+            return;
+        };
+        let m = Movement {
+            fund,
+            amount: m.amount,
+            from,
+            to,
+        }
+        .signed(sign);
+        for (account, direction) in m.legs() {
+            let balance = f.balances.entry(account).or_insert(0);
+            *balance = apply_leg(*balance, m.amount, direction);
+            if *balance == 0 {
+                f.balances.remove(&account);
+            }
+        }
+    }
+}
