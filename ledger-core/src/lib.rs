@@ -16,7 +16,6 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod amount;
-pub mod audit;
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
