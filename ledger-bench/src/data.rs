@@ -1,4 +1,4 @@
-//! The workload: the deterministic demo ledger (`ledger_core::demo`), pre-signed
+//! The workload: the deterministic demo ledger (`ledger_demo`), pre-signed
 //! with its many operator keys, encoded once, and split into the batches the
 //! load generator sends.
 //!
@@ -15,9 +15,9 @@
 
 use anyhow::{bail, Result};
 use ledger_core::chain::SequencedEntry;
-use ledger_core::demo::{demo_entries, generate, DemoConfig, DemoLog};
 use ledger_core::entry::{EntryBody, EntryKind};
 use ledger_core::region::RegionLevel;
+use ledger_demo::{demo_entries, generate, DemoConfig, DemoLog};
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -125,7 +125,7 @@ pub fn prepare(entries: u64, seed: u64) -> Result<Workload> {
             }
         })
         .collect();
-    let villages = ledger_core::demo::huaian_regions()
+    let villages = ledger_demo::huaian_regions()
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .iter()
         .filter(|r| r.code.level() == RegionLevel::Village)

@@ -124,7 +124,7 @@ pub struct Args {
     #[arg(long)]
     pub postgres: Option<String>,
     /// Seed of the workload.
-    #[arg(long, default_value_t = ledger_core::demo::DEFAULT_SEED)]
+    #[arg(long, default_value_t = ledger_demo::DEFAULT_SEED)]
     pub seed: u64,
     /// Folder for the node's data and the bundle (default: the system temp folder).
     #[arg(long)]
@@ -144,7 +144,7 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let entries = args.entries.unwrap_or(if args.smoke { 2_000 } else { 1_000_000 });
     if let Some(dir) = &args.write_log_key {
-        let log = ledger_core::demo::generate(&ledger_core::demo::DemoConfig {
+        let log = ledger_demo::generate(&ledger_demo::DemoConfig {
             seed: args.seed,
             target_entries: 100,
             now_ms: data::now_ms(),

@@ -19,7 +19,6 @@ pub mod amount;
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
-pub mod demo;
 pub mod encoding;
 pub mod entry;
 pub mod household;

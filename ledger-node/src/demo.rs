@@ -7,8 +7,8 @@ use crate::api::AppState;
 use crate::config::NodeConfig;
 use crate::keyfile;
 use anyhow::{bail, Context, Result};
-use ledger_core::demo::{generate, DemoConfig, DemoLog};
 use ledger_core::keys::format_signing_key;
+use ledger_demo::{generate, DemoConfig, DemoLog};
 
 /// Seed of the demo data set (the policy's year).
 pub const DEMO_SEED: u64 = 2019;

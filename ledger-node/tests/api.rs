@@ -258,8 +258,8 @@ async fn log_and_checkpoint_match_the_demo_log() -> TestResult {
     let app = &node.app;
     let n = node.log.submissions.len() as u64;
     let log = get_json(app, "/v1/log").await?;
-    assert_eq!(log["origin"], ledger_core::demo::DEMO_ORIGIN);
-    assert_eq!(log["title"], ledger_core::demo::DEMO_TITLE);
+    assert_eq!(log["origin"], ledger_demo::DEMO_ORIGIN);
+    assert_eq!(log["title"], ledger_demo::DEMO_TITLE);
     assert_eq!(u(&log["size"]), n);
     let vkey = node.log.log_vkey().unwrap_or_default();
     assert_eq!(log["log_vkey"], vkey);
@@ -1934,7 +1934,7 @@ fn every_route_is_in_the_openapi_file() -> TestResult {
 fn every_demo_entry_body_matches_the_entry_schema() -> TestResult {
     let text = std::fs::read_to_string(workspace_file("schemas/entry.schema.json"))?;
     let doc: Value = serde_json::from_str(&text)?;
-    let log = ledger_core::demo::generate(&ledger_core::demo::DemoConfig {
+    let log = ledger_demo::generate(&ledger_demo::DemoConfig {
         seed: 5,
         target_entries: 800,
         now_ms: now_ms(),
