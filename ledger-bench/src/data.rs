@@ -52,13 +52,8 @@ pub struct Workload {
     pub villages: Vec<u64>,
 }
 
-/// Current Unix time in ms.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+/// Current Unix time in ms (one clock for every binary: ledger-datadir).
+pub use ledger_datadir::clock::now_ms;
 
 fn meta_of(body: &EntryBody) -> (Option<u64>, Option<String>, Option<[u8; 32]>) {
     match body {

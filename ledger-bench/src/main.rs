@@ -150,13 +150,8 @@ fn main() -> Result<()> {
             now_ms: data::now_ms(),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ledger_node::init::init_with_key(
-            dir,
-            &log.origin,
-            &log.log_key,
-            ledger_node::store::StoreOptions::default(),
-        )?;
-        println!("wrote {}", ledger_node::keyfile::log_key_path(dir).display());
+        ledger_datadir::init::init_with_key(dir, &log.origin, &log.log_key, ledger_store::LogOptions::default())?;
+        println!("wrote {}", ledger_datadir::keyfile::log_key_path(dir).display());
         return Ok(());
     }
     let modes = args.modes.clone();

@@ -16,6 +16,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod amount;
+pub mod answer;
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;

@@ -29,7 +29,7 @@ fn demo_log(config: &NodeConfig) -> Result<DemoLog> {
 pub fn prepare(config: &NodeConfig) -> Result<()> {
     let log = demo_log(config)?;
     let keys = keyfile::keys_dir(&config.data_dir);
-    crate::init::init_with_key(&config.data_dir, &log.origin, &log.log_key, config.store)?;
+    crate::init::init_with_key(&config.data_dir, &log.origin, &log.log_key, config.store.log)?;
     for (i, admin) in log.admins.iter().enumerate() {
         keyfile::write_secret(
             &keys.join(format!("admin-{}.key", i + 1)),

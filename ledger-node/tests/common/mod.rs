@@ -270,7 +270,7 @@ pub fn demo_folder(dir: &Path, seed: u64, entries: u64) -> TestResult<DemoLog> {
         target_entries: entries,
         now_ms: now_ms(),
     })?;
-    ledger_node::init::init_with_key(dir, &log.origin, &log.log_key, StoreOptions::default())
+    ledger_node::init::init_with_key(dir, &log.origin, &log.log_key, StoreOptions::default().log)
         .map_err(|e| format!("{e:#}"))?;
     Ok(log)
 }
