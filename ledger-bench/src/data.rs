@@ -1,4 +1,4 @@
-//! The workload: the deterministic demo ledger (`ledger_core::demo`), pre-signed
+//! The workload: the deterministic demo ledger (`ledger_demo`), pre-signed
 //! with its many operator keys, encoded once, and split into the batches the
 //! load generator sends.
 //!
@@ -15,9 +15,9 @@
 
 use anyhow::{bail, Result};
 use ledger_core::chain::SequencedEntry;
-use ledger_core::demo::{demo_entries, generate, DemoConfig, DemoLog};
 use ledger_core::entry::{EntryBody, EntryKind};
 use ledger_core::region::RegionLevel;
+use ledger_demo::{demo_entries, generate, DemoConfig, DemoLog};
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -52,13 +52,8 @@ pub struct Workload {
     pub villages: Vec<u64>,
 }
 
-/// Current Unix time in ms.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+/// Current Unix time in ms (one clock for every binary: ledger-datadir).
+pub use ledger_datadir::clock::now_ms;
 
 fn meta_of(body: &EntryBody) -> (Option<u64>, Option<String>, Option<[u8; 32]>) {
     match body {
@@ -125,7 +120,7 @@ pub fn prepare(entries: u64, seed: u64) -> Result<Workload> {
             }
         })
         .collect();
-    let villages = ledger_core::demo::huaian_regions()
+    let villages = ledger_demo::huaian_regions()
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .iter()
         .filter(|r| r.code.level() == RegionLevel::Village)

@@ -4,7 +4,10 @@
 use crate::data::{frame, Request};
 use crate::stats::{Latencies, Throughput};
 use anyhow::{bail, Context, Result};
-use ledger_node::api::write::{decode_binary_answer, BinaryResult, OCTET_STREAM};
+use ledger_core::answer::{decode_binary_answer, BinaryResult};
+
+/// The media type of the binary request body and answer (docs/API.md).
+const OCTET_STREAM: &str = "application/octet-stream";
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

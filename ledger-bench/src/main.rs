@@ -124,7 +124,7 @@ pub struct Args {
     #[arg(long)]
     pub postgres: Option<String>,
     /// Seed of the workload.
-    #[arg(long, default_value_t = ledger_core::demo::DEFAULT_SEED)]
+    #[arg(long, default_value_t = ledger_demo::DEFAULT_SEED)]
     pub seed: u64,
     /// Folder for the node's data and the bundle (default: the system temp folder).
     #[arg(long)]
@@ -144,19 +144,14 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let entries = args.entries.unwrap_or(if args.smoke { 2_000 } else { 1_000_000 });
     if let Some(dir) = &args.write_log_key {
-        let log = ledger_core::demo::generate(&ledger_core::demo::DemoConfig {
+        let log = ledger_demo::generate(&ledger_demo::DemoConfig {
             seed: args.seed,
             target_entries: 100,
             now_ms: data::now_ms(),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ledger_node::init::init_with_key(
-            dir,
-            &log.origin,
-            &log.log_key,
-            ledger_node::store::StoreOptions::default(),
-        )?;
-        println!("wrote {}", ledger_node::keyfile::log_key_path(dir).display());
+        ledger_datadir::init::init_with_key(dir, &log.origin, &log.log_key, ledger_store::LogOptions::default())?;
+        println!("wrote {}", ledger_datadir::keyfile::log_key_path(dir).display());
         return Ok(());
     }
     let modes = args.modes.clone();

@@ -36,7 +36,7 @@ impl Node {
         log_key: &ed25519_dalek::SigningKey,
         extra: &[String],
     ) -> Result<Node> {
-        ledger_node::init::init_with_key(data_dir, origin, log_key, ledger_node::store::StoreOptions::default())?;
+        ledger_datadir::init::init_with_key(data_dir, origin, log_key, ledger_store::LogOptions::default())?;
         Node::restart(bin, data_dir, extra)
     }
 

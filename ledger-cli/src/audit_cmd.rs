@@ -1,5 +1,5 @@
 //! `ledger audit`: verify the bundle, then run the risk rules
-//! (`ledger_core::audit`) and print the findings.
+//! (the `ledger-audit` crate) and print the findings.
 
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::keys;
@@ -7,10 +7,8 @@ use crate::table::Table;
 use crate::verify_cmd::{self, TrustArgs};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use ledger_audit::{non_strict_signers, AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS};
 use ledger_core::amount::Fen;
-use ledger_core::audit::{
-    non_strict_signers, AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS,
-};
 use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::SubsidyCategory;
 use ledger_core::keys::PublicKey;

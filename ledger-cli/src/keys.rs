@@ -6,37 +6,18 @@ use anyhow::Result;
 use ed25519_dalek::SigningKey;
 use ledger_core::encoding::Bytes;
 use ledger_core::household::PseudonymKey;
-use ledger_core::keys::{parse_signing_key, parse_verifier_key, PublicKey};
+use ledger_core::keys::{parse_verifier_key, PublicKey};
+use ledger_datadir::keyfile::{self, MAX_KEY_FILE_BYTES};
 use std::fs;
-use std::io::Write as _;
 use std::path::Path;
 
-/// Largest key or vkey file read.
-const MAX_KEY_FILE_BYTES: u64 = 16 * 1024;
-
-/// Write a new secret file with mode 0600; never overwrites.
+/// Write a new secret file with mode 0600; never overwrites
+/// (ledger-datadir's implementation, with `ledger`'s exit codes).
 pub fn write_secret(path: &Path, contents: &str) -> Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            input(format!(
-                "{} already exists; a key file is never overwritten (choose another --out)",
-                path.display()
-            ))
-        } else {
-            input(format!("cannot create {}: {e}", path.display()))
-        }
-    })?;
-    file.write_all(contents.as_bytes())
-        .input_err(format!("writing {}", path.display()))?;
-    file.sync_all().input_err(format!("writing {}", path.display()))?;
-    Ok(())
+    keyfile::create_secret_file(path, contents).map_err(|e| match e {
+        keyfile::SecretFileError::Exists(_) => input(format!("{e} (choose another --out)")),
+        e => input(e.to_string()),
+    })
 }
 
 /// Read a small text file (key, vkey, checkpoint).
@@ -54,29 +35,12 @@ pub fn read_small(path: &Path, max: u64) -> Result<String> {
 
 /// Read a secret file, refusing one that others may read.
 pub fn read_secret(path: &Path) -> Result<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        let mode = fs::metadata(path)
-            .input_err(format!("cannot read key file {}", path.display()))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(input(format!(
-                "key file {} has mode {:o}; it must be readable by its owner only (chmod 600 {})",
-                path.display(),
-                mode & 0o777,
-                path.display()
-            )));
-        }
-    }
-    read_small(path, MAX_KEY_FILE_BYTES)
+    keyfile::read_secret(path).map_err(|e| input(e.to_string()))
 }
 
 /// Read a signing key file; returns its name and key.
 pub fn read_signing_key(path: &Path) -> Result<(String, SigningKey)> {
-    let text = read_secret(path)?;
-    parse_signing_key(&text).input_err(format!("key file {}", path.display()))
+    keyfile::read_signing_key(path).map_err(|e| input(e.to_string()))
 }
 
 /// Read several signing key files (distinct keys).

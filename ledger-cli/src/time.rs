@@ -1,20 +1,13 @@
 //! Times: Unix milliseconds in, dates in Beijing time (UTC+8) out. No clock
 //! library: the civil-date arithmetic is Howard Hinnant's `days_from_civil`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 /// Beijing time offset.
 const OFFSET_MS: i64 = 8 * 3600 * 1000;
 /// One day.
 pub const DAY_MS: u64 = 24 * 3600 * 1000;
 
-/// Now, in Unix ms.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+/// Current Unix time in ms (one clock for every binary: ledger-datadir).
+pub use ledger_datadir::clock::now_ms;
 
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

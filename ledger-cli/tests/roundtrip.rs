@@ -19,7 +19,7 @@ fn now_ms() -> u64 {
 
 /// A town with at least two rural villages, and two of them.
 fn town_and_villages() -> (RegionCode, RegionCode, RegionCode) {
-    let regions = ledger_core::demo::huaian_regions().expect("regions");
+    let regions = ledger_demo::huaian_regions().expect("regions");
     for town in regions.iter().filter(|r| r.code.level() == RegionLevel::Town) {
         let villages: Vec<RegionCode> = regions
             .iter()

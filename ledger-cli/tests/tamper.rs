@@ -6,7 +6,7 @@ mod common;
 
 use common::{checkpoint, ok, run, sequence, write_bundle};
 use ed25519_dalek::SigningKey;
-use ledger_core::demo::{generate, DemoConfig, DemoLog};
+use ledger_demo::{generate, DemoConfig, DemoLog};
 
 struct Fixture {
     log: DemoLog,

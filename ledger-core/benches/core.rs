@@ -9,12 +9,12 @@
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ed25519_dalek::{Signature, VerifyingKey};
 use ledger_core::chain::{entry_hash, SequencedEntry};
-use ledger_core::demo::{demo_entries, generate, DemoConfig, DemoLog};
 use ledger_core::entry::EntryBody;
 use ledger_core::merkle::{leaf_hash, MemoryTree};
 use ledger_core::receipt::Receipt;
 use ledger_core::rules::LedgerState;
 use ledger_core::submission::{verify_batch_each, SignedSubmission, VerifiedSubmission};
+use ledger_demo::{demo_entries, generate, DemoConfig, DemoLog};
 
 /// Demo time base: 2020-06-01 (any fixed time works; the log is valid from it).
 const NOW_MS: u64 = 1_590_969_600_000;
@@ -30,7 +30,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let log = match generate(&DemoConfig {
-        seed: ledger_core::demo::DEFAULT_SEED,
+        seed: ledger_demo::DEFAULT_SEED,
         target_entries: ENTRIES,
         now_ms: NOW_MS,
     }) {

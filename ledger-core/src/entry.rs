@@ -269,6 +269,22 @@ pub struct CosignRule {
     pub signatures: u8,
 }
 
+/// Distinct authorised signatures `rules` require for an entry of `kind`
+/// moving `amount` (at least 1): the strictest rule whose threshold the
+/// amount reaches. The one statement of the co-signature requirement: the
+/// rule engine (`LedgerState::required_signatures`) and the demo generator
+/// both call it, so they cannot disagree.
+pub fn required_signatures(rules: &[CosignRule], kind: EntryKind, amount: Option<Fen>) -> u8 {
+    let amount = amount.unwrap_or(Fen::ZERO);
+    rules
+        .iter()
+        .filter(|r| r.kind == kind && amount >= r.min_amount)
+        .map(|r| r.signatures)
+        .max()
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// The log's origin entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Genesis {

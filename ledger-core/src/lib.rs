@@ -16,11 +16,10 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod amount;
-pub mod audit;
+pub mod answer;
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
-pub mod demo;
 pub mod encoding;
 pub mod entry;
 pub mod household;

@@ -5,7 +5,6 @@
 use ed25519_dalek::SigningKey;
 use ledger_core::chain::SequencedEntry;
 use ledger_core::checkpoint::{LogSigner, SignedCheckpoint};
-use ledger_core::demo::{self, DemoConfig, DemoLog, DemoOperator};
 use ledger_core::encoding::Bytes;
 use ledger_core::entry::{
     Account, EntryBody, FundCategory, FundIssue, FundSource, HouseholdSubsidy, Payee, ProjectDisbursement, Reversal,
@@ -20,6 +19,7 @@ use ledger_core::submission::{
 };
 use ledger_core::verify::{verify_ledger, VerifyFailure, VerifyOptions, VerifyReport};
 use ledger_core::Fen;
+use ledger_demo::{self as demo, DemoConfig, DemoLog, DemoOperator};
 use std::sync::OnceLock;
 
 /// When the demo entries are sequenced (2020-07-01 09:00 Beijing time).
@@ -1077,7 +1077,7 @@ fn rewritten_history_is_a_fork_against_a_saved_checkpoint() {
 fn auditor_keys_are_granted_without_kinds_and_sign_nothing() -> Result<(), Box<dyn std::error::Error>> {
     use ledger_core::keys::{KeyGrant, Role, Scope};
     use ledger_core::rules::LedgerState;
-    let log = ledger_core::demo::generate(&ledger_core::demo::DemoConfig {
+    let log = ledger_demo::generate(&ledger_demo::DemoConfig {
         seed: 5,
         target_entries: 300,
         now_ms: 1_800_000_000_000,
@@ -1144,9 +1144,8 @@ fn auditor_keys_are_granted_without_kinds_and_sign_nothing() -> Result<(), Box<d
 }
 
 /// A replayed demo state and a helper to sign bodies for it.
-fn demo_state() -> Result<(ledger_core::demo::DemoLog, ledger_core::rules::LedgerState, u64), Box<dyn std::error::Error>>
-{
-    let log = ledger_core::demo::generate(&ledger_core::demo::DemoConfig {
+fn demo_state() -> Result<(ledger_demo::DemoLog, ledger_core::rules::LedgerState, u64), Box<dyn std::error::Error>> {
+    let log = ledger_demo::generate(&ledger_demo::DemoConfig {
         seed: 5,
         target_entries: 300,
         now_ms: 1_800_000_000_000,

@@ -7,8 +7,8 @@ use crate::api::AppState;
 use crate::config::NodeConfig;
 use crate::keyfile;
 use anyhow::{bail, Context, Result};
-use ledger_core::demo::{generate, DemoConfig, DemoLog};
 use ledger_core::keys::format_signing_key;
+use ledger_demo::{generate, DemoConfig, DemoLog};
 
 /// Seed of the demo data set (the policy's year).
 pub const DEMO_SEED: u64 = 2019;
@@ -29,7 +29,7 @@ fn demo_log(config: &NodeConfig) -> Result<DemoLog> {
 pub fn prepare(config: &NodeConfig) -> Result<()> {
     let log = demo_log(config)?;
     let keys = keyfile::keys_dir(&config.data_dir);
-    crate::init::init_with_key(&config.data_dir, &log.origin, &log.log_key, config.store)?;
+    crate::init::init_with_key(&config.data_dir, &log.origin, &log.log_key, config.store.log)?;
     for (i, admin) in log.admins.iter().enumerate() {
         keyfile::write_secret(
             &keys.join(format!("admin-{}.key", i + 1)),

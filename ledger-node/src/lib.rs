@@ -10,8 +10,6 @@ pub mod api;
 pub mod config;
 pub mod connections;
 pub mod demo;
-pub mod init;
-pub mod keyfile;
 pub mod ledger;
 pub mod memory;
 pub mod metrics;
@@ -19,6 +17,10 @@ pub mod query;
 pub mod restore;
 pub mod sequencer;
 pub mod server;
-pub mod signed_state;
 pub mod store;
 pub mod web;
+
+// The data folder's key files, signed-state record and `init` live in
+// ledger-datadir (shared with ledger-cli and ledger-bench); re-exported under
+// their old paths, which the docs and tests name.
+pub use ledger_datadir::{init, keyfile, signed_state};

@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             eprintln!("ledger-node: init needs --origin NAME, the log's name in its checkpoints (e.g. huaian.example.gov.cn/ledger)");
             return ExitCode::from(2);
         };
-        return match ledger_node::init::init(&config.data_dir, origin, config.store) {
+        return match ledger_node::init::init(&config.data_dir, origin, config.store.log) {
             Ok(vkey) => {
                 // One plain line on stdout for scripts: the log's verifier key.
                 println!("{vkey}");

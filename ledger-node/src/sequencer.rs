@@ -39,7 +39,7 @@ use ledger_core::submission::VerifiedSubmission;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Entries committed between two trims of the allocator's free memory.
@@ -115,13 +115,8 @@ impl Signers {
     }
 }
 
-/// Current Unix time in ms.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+/// Current Unix time in ms (one clock for every binary: ledger-datadir).
+pub use ledger_datadir::clock::now_ms;
 
 /// Exit code when storage failed during a group commit (the in-memory state
 /// is ahead of the disk; a restart replays the store).

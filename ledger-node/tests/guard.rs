@@ -87,7 +87,7 @@ fn a_retry_whose_log_key_is_gone_is_refused_for_that_item_and_the_node_stays_up(
 // ---------------------------------------------------------------------------
 // Finding 2: a key grant signed by a stranger vouches for nothing.
 
-fn grant_of(log: &ledger_core::demo::DemoLog, grantee: &ed25519_dalek::SigningKey, nonce: u8) -> Submission {
+fn grant_of(log: &ledger_demo::DemoLog, grantee: &ed25519_dalek::SigningKey, nonce: u8) -> Submission {
     let mut grant = log.operators[0].grant.clone();
     grant.key = Bytes(grantee.verifying_key().to_bytes());
     Submission {
@@ -378,12 +378,12 @@ fn readme_restore_line_runs_as_written() -> TestResult {
 
     // A bundle of a demo log, as `ledger export` writes it.
     let dir = tempfile::tempdir()?;
-    let log = ledger_core::demo::generate(&ledger_core::demo::DemoConfig {
+    let log = ledger_demo::generate(&ledger_demo::DemoConfig {
         seed: 3,
         target_entries: 150,
         now_ms: now_ms(),
     })?;
-    let entries = ledger_core::demo::demo_entries(&log, now_ms());
+    let entries = ledger_demo::demo_entries(&log, now_ms());
     let mut tree = MemoryTree::new();
     for e in &entries {
         tree.append(leaf_hash(e));

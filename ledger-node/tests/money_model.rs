@@ -2,14 +2,14 @@
 //! node's query aggregates and the audit's pots hold exactly the balances of
 //! the rule state, per (account, fund), per fund and per region.
 
-use ledger_core::audit::{AuditConfig, Auditor};
+use ledger_audit::{AuditConfig, Auditor};
 use ledger_core::chain::SequencedEntry;
-use ledger_core::demo::{self, DemoConfig};
 use ledger_core::encoding::Bytes;
 use ledger_core::entry::{Account, EntryBody};
 use ledger_core::ids::Ident;
 use ledger_core::money;
 use ledger_core::rules::{Effects, LedgerState};
+use ledger_demo::{self as demo, DemoConfig};
 use ledger_node::query::QueryIndex;
 use std::collections::{BTreeMap, HashSet};
 

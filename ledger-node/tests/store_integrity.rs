@@ -91,14 +91,14 @@ fn a_wiped_store_is_refused_and_a_forged_genesis_is_never_signed() -> TestResult
 
 /// A folder whose log holds the first `first` of the demo's `total`
 /// entries; returns the demo log (the rest is for the test to post).
-fn folder_with(dir: &Path, seed: u64, total: u64, first: usize) -> TestResult<ledger_core::demo::DemoLog> {
+fn folder_with(dir: &Path, seed: u64, total: u64, first: usize) -> TestResult<ledger_demo::DemoLog> {
     let log = common::demo_folder(dir, seed, total)?;
     post_range(dir, &log, 0..first)?;
     Ok(log)
 }
 
 /// Start the node on `dir`, post `range` of the demo log, stop it.
-fn post_range(dir: &Path, log: &ledger_core::demo::DemoLog, range: std::ops::Range<usize>) -> TestResult {
+fn post_range(dir: &Path, log: &ledger_demo::DemoLog, range: std::ops::Range<usize>) -> TestResult {
     let runtime = tokio::runtime::Runtime::new()?;
     let started = start(&config(dir)?)?;
     common::post_all(&runtime, &started, &log.submissions[range])?;

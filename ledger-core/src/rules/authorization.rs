@@ -64,14 +64,7 @@ impl LedgerState {
 
     /// Signatures the policy requires for this kind and amount (at least 1).
     pub fn required_signatures(&self, kind: EntryKind, amount: Option<Fen>) -> u8 {
-        let amount = amount.unwrap_or(Fen::ZERO);
-        self.cosign_rules
-            .iter()
-            .filter(|r| r.kind == kind && amount >= r.min_amount)
-            .map(|r| r.signatures)
-            .max()
-            .unwrap_or(1)
-            .max(1)
+        crate::entry::required_signatures(&self.cosign_rules, kind, amount)
     }
 }
 

@@ -89,38 +89,13 @@ pub struct SubmitResponse {
     pub results: Vec<ItemResult>,
 }
 
-/// Binary answer: the submission was accepted; a canonical `SignedReceipt` follows.
-pub const ANSWER_ACCEPTED: u8 = 0;
-/// Binary answer: the submission was refused; a canonical [`RejectedRecord`] follows.
-pub const ANSWER_REJECTED: u8 = 1;
 /// The media type of the binary request body and answer.
 pub const OCTET_STREAM: &str = "application/octet-stream";
 
-/// A refusal in the binary answer: the same code and message as the JSON one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RejectedRecord {
-    /// Stable code.
-    pub code: String,
-    /// Human message.
-    pub message: String,
-}
-
-/// One result of a binary answer, decoded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BinaryResult {
-    /// Durable; the signed receipt (not yet checked against the log key).
-    Accepted(SignedReceipt),
-    /// Refused; nothing was recorded for it.
-    Rejected(RejectedRecord),
-}
-
-fn push_framed(out: &mut Vec<u8>, status: u8, bytes: &[u8]) {
-    out.push(status);
-    // A record is a receipt (under 1 KiB for batches up to 2^20) or an
-    // error message; neither comes near 4 GiB.
-    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-    out.extend_from_slice(bytes);
-}
+// The framing and its decoder are ledger-core's (`answer`), shared with
+// clients; re-exported under the paths the tests and docs name.
+use ledger_core::answer::push_framed;
+pub use ledger_core::answer::{decode_binary_answer, BinaryResult, RejectedRecord, ANSWER_ACCEPTED, ANSWER_REJECTED};
 
 /// Encode results as the binary answer: per submission, in request order,
 /// `u8 status ‖ u32 LE length ‖ canonical bytes` (FORMAT.md §10.1).
@@ -139,40 +114,6 @@ pub fn encode_binary_answer(results: &[Result<SignedReceipt, ApiError>]) -> Vec<
         }
     }
     out
-}
-
-/// Decode a binary answer of at most `max_items` results. The error names
-/// the record and what is wrong with it.
-pub fn decode_binary_answer(body: &[u8], max_items: usize) -> Result<Vec<BinaryResult>, String> {
-    let mut out = Vec::new();
-    let mut at = 0usize;
-    while at < body.len() {
-        let index = out.len();
-        if index >= max_items {
-            return Err(format!("more than {max_items} results"));
-        }
-        let status = body[at];
-        let len = body
-            .get(at + 1..at + 5)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(|b| u32::from_le_bytes(b) as usize)
-            .ok_or_else(|| format!("result {index}: truncated length prefix"))?;
-        let bytes = (at + 5)
-            .checked_add(len)
-            .and_then(|end| body.get(at + 5..end))
-            .ok_or_else(|| format!("result {index}: truncated record"))?;
-        out.push(match status {
-            ANSWER_ACCEPTED => BinaryResult::Accepted(
-                encoding::decode_canonical(bytes).map_err(|e| format!("result {index}: receipt: {e}"))?,
-            ),
-            ANSWER_REJECTED => BinaryResult::Rejected(
-                encoding::decode_canonical(bytes).map_err(|e| format!("result {index}: error record: {e}"))?,
-            ),
-            other => return Err(format!("result {index}: unknown status byte {other}")),
-        });
-        at += 5 + len;
-    }
-    Ok(out)
 }
 
 /// Does the request's `Accept` name `application/octet-stream` (with a

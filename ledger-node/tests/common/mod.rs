@@ -8,8 +8,8 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use clap::Parser as _;
-use ledger_core::demo::{generate, DemoConfig, DemoLog};
 use ledger_core::submission::SignedSubmission;
+use ledger_demo::{generate, DemoConfig, DemoLog};
 use ledger_node::api::{router, AppState, Limits};
 use ledger_node::config::{Args, NodeConfig};
 use ledger_node::server::{start, Started};
@@ -270,7 +270,7 @@ pub fn demo_folder(dir: &Path, seed: u64, entries: u64) -> TestResult<DemoLog> {
         target_entries: entries,
         now_ms: now_ms(),
     })?;
-    ledger_node::init::init_with_key(dir, &log.origin, &log.log_key, StoreOptions::default())
+    ledger_node::init::init_with_key(dir, &log.origin, &log.log_key, StoreOptions::default().log)
         .map_err(|e| format!("{e:#}"))?;
     Ok(log)
 }

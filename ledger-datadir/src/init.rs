@@ -7,12 +7,16 @@
 //! here, in an empty data folder, with the record that its key has signed
 //! nothing yet (`signed_state`); from then on the node only ever extends
 //! what that record says the key signed.
+//!
+//! Here, not in ledger-node, so that ledger-bench and tests prepare a folder
+//! with this very code instead of a copy (the store is created through
+//! ledger-store directly; the node's `Store` only adds its indexes on open).
 
 use crate::keyfile;
 use crate::signed_state;
-use crate::store::{Store, StoreOptions};
 use anyhow::{bail, Context, Result};
 use ed25519_dalek::SigningKey;
+use ledger_store::{EntryLog, LogOptions};
 use std::path::Path;
 
 /// `DIR/store`.
@@ -23,7 +27,7 @@ pub fn store_dir(data_dir: &Path) -> std::path::PathBuf {
 /// Create a new log in `data_dir`: a new log key named `origin`, the empty
 /// store and the record that the key has signed nothing. Returns the log's
 /// verifier key (it goes into the genesis entry).
-pub fn init(data_dir: &Path, origin: &str, options: StoreOptions) -> Result<String> {
+pub fn init(data_dir: &Path, origin: &str, options: LogOptions) -> Result<String> {
     refuse_existing(data_dir)?;
     let key = keyfile::create_signing_key(&keyfile::log_key_path(data_dir), origin)?;
     create_log(data_dir, options)?;
@@ -33,7 +37,7 @@ pub fn init(data_dir: &Path, origin: &str, options: StoreOptions) -> Result<Stri
 /// Create a new log in `data_dir` with a log key that has never signed
 /// (the demo's fixed key, a test's): writes the key file, the empty store
 /// and the record.
-pub fn init_with_key(data_dir: &Path, origin: &str, key: &SigningKey, options: StoreOptions) -> Result<()> {
+pub fn init_with_key(data_dir: &Path, origin: &str, key: &SigningKey, options: LogOptions) -> Result<()> {
     refuse_existing(data_dir)?;
     keyfile::write_secret(
         &keyfile::log_key_path(data_dir),
@@ -61,10 +65,10 @@ fn refuse_existing(data_dir: &Path) -> Result<()> {
 
 /// The record first (so that an interrupted init leaves a folder the node
 /// can finish: nothing signed, no store yet), then the store.
-fn create_log(data_dir: &Path, options: StoreOptions) -> Result<()> {
+fn create_log(data_dir: &Path, options: LogOptions) -> Result<()> {
     signed_state::record_nothing_signed(data_dir)?;
     let dir = store_dir(data_dir);
-    Store::create(&dir, options).with_context(|| format!("creating the store in {}", dir.display()))?;
+    EntryLog::create(&dir, options).with_context(|| format!("creating the store in {}", dir.display()))?;
     Ok(())
 }
 
@@ -75,7 +79,7 @@ mod tests {
     #[test]
     fn init_creates_key_store_and_record_once() -> Result<()> {
         let dir = tempfile::tempdir()?;
-        let vkey = init(dir.path(), "example.org/log", StoreOptions::default())?;
+        let vkey = init(dir.path(), "example.org/log", LogOptions::default())?;
         assert!(vkey.starts_with("example.org/log+"), "{vkey}");
         assert!(keyfile::log_key_path(dir.path()).exists());
         assert_eq!(
@@ -83,10 +87,15 @@ mod tests {
             Some(signed_state::SignedState::NothingSigned)
         );
         assert_eq!(
-            Store::open(&store_dir(dir.path()), StoreOptions::default())?.entry_count(),
+            ledger_store::EntryLog::open(
+                &store_dir(dir.path()),
+                ledger_store::OpenMode::ReadOnly,
+                LogOptions::default()
+            )?
+            .entry_count(),
             0
         );
-        let again = init(dir.path(), "example.org/log", StoreOptions::default())
+        let again = init(dir.path(), "example.org/log", LogOptions::default())
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

@@ -2,11 +2,11 @@
 //! free of personal data.
 
 use ledger_core::chain::SequencedEntry;
-use ledger_core::demo::{self, DemoConfig, DemoLog, DEFAULT_TARGET_ENTRIES};
 use ledger_core::entry::{Account, EntryBody, EntryKind, FundSource};
 use ledger_core::household::{MaskedName, ResidentId};
 use ledger_core::rules::LedgerState;
 use ledger_core::Fen;
+use ledger_demo::{self as demo, DemoConfig, DemoLog, DEFAULT_TARGET_ENTRIES};
 use std::collections::{BTreeMap, HashSet};
 
 /// 2020-07-01 09:00 Beijing time: the demo is "sequenced" then.
@@ -313,4 +313,30 @@ fn scale() {
         100.0 * entries.len() as f64 / generated.as_secs_f64() / sign_rate
     );
     assert_eq!(entries.len() as u64, target);
+}
+
+/// `chain::submission_bytes` slices exactly the canonical submission out of
+/// every entry of a generated ledger (moved here from ledger-core's chain.rs
+/// unit tests with the generator).
+#[test]
+fn submission_bytes_are_the_canonical_submission() {
+    let log = match demo::generate(&DemoConfig {
+        seed: 7,
+        target_entries: 600,
+        now_ms: 1_590_969_600_000,
+    }) {
+        Ok(log) => log,
+        Err(e) => panic!("{e}"),
+    };
+    for (i, bytes) in demo::demo_entries(&log, 1_590_969_600_000).iter().enumerate() {
+        let decoded = match SequencedEntry::decode(bytes) {
+            Ok(d) => d,
+            Err(e) => panic!("entry {i}: {e}"),
+        };
+        assert_eq!(
+            ledger_core::chain::submission_bytes(bytes, &decoded.entry),
+            Some(decoded.entry.signed.submission.encode().as_slice()),
+            "entry {i}"
+        );
+    }
 }

@@ -34,27 +34,34 @@
 //!
 //! Money never overdraws: every allocation is computed from the payments it
 //! must cover (rounded up), and the tests replay the whole log through
-//! [`crate::rules::LedgerState`].
+//! [`ledger_core::rules::LedgerState`].
 //!
 //! The generator builds all bodies sequentially (the only place randomness is
 //! used), then signs them in parallel with rayon: signing is >95% of the
 //! work and Ed25519 signatures are deterministic, so the result does not
 //! depend on the thread count.
+//!
+//! This crate sits outside ledger-core on purpose: a verifier must trust
+//! ledger-core and nothing more, and a generator of test data is not part of
+//! what it checks. The co-signature requirement it signs for is ledger-core's
+//! own (`ledger_core::entry::required_signatures`), not a copy.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::amount::Fen;
-use crate::chain::{entry_hash, ChainHead, ENTRY_VERSION};
-use crate::checkpoint::LogSigner;
-use crate::encoding::{self, Bytes};
-use crate::entry::{
-    Account, CosignRule, EntryBody, EntryKind, FundCategory, FundIssue, FundSource, Genesis, HouseholdSubsidy, Payee,
-    ProjectCategory, ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Transfer,
-};
-use crate::household::{check_char, HouseholdRef, MaskedName, PseudonymKey, ResidentId};
-use crate::ids::{Date, Ident, Period, Text};
-use crate::keys::{KeyGrant, Role, Scope};
-use crate::region::{parse_division_list, RegionCode, RegionDef, RegionLevel};
-use crate::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
 use ed25519_dalek::SigningKey;
+use ledger_core::amount::Fen;
+use ledger_core::chain::{entry_hash, ChainHead, ENTRY_VERSION};
+use ledger_core::checkpoint::LogSigner;
+use ledger_core::encoding::{self, Bytes};
+use ledger_core::entry::{
+    required_signatures, Account, CosignRule, EntryBody, EntryKind, FundCategory, FundIssue, FundSource, Genesis,
+    HouseholdSubsidy, Payee, ProjectCategory, ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory,
+    Transfer,
+};
+use ledger_core::household::{check_char, HouseholdRef, MaskedName, PseudonymKey, ResidentId};
+use ledger_core::ids::{Date, Ident, Period, Text};
+use ledger_core::keys::{KeyGrant, Role, Scope};
+use ledger_core::region::{parse_division_list, RegionCode, RegionDef, RegionLevel};
+use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
@@ -313,18 +320,6 @@ pub fn demo_cosign_rules() -> Result<Vec<CosignRule>, DemoError> {
             signatures: 2,
         },
     ])
-}
-
-/// Signatures a policy requires (mirrors `LedgerState::required_signatures`).
-fn required_signatures(rules: &[CosignRule], kind: EntryKind, amount: Option<u64>) -> u8 {
-    let amount = Fen::from_raw(amount.unwrap_or(0));
-    rules
-        .iter()
-        .filter(|r| r.kind == kind && amount >= r.min_amount)
-        .map(|r| r.signatures)
-        .max()
-        .unwrap_or(1)
-        .max(1)
 }
 
 // ---------------------------------------------------------------------------
@@ -1119,7 +1114,7 @@ impl Emitter<'_> {
     /// Add a submission signed by `primary` and, when the policy requires a
     /// second signature, by `cosigner`. Returns its sequence number.
     fn emit(&mut self, body: EntryBody, primary: usize, cosigner: usize) -> u64 {
-        let required = required_signatures(&self.rules, body.kind(), body.amount().map(Fen::get));
+        let required = required_signatures(&self.rules, body.kind(), body.amount());
         let count = if required >= 2 { 2 } else { 1 };
         let submission = Submission {
             v: SUBMISSION_VERSION,

@@ -1,0 +1,17 @@
+//! # ledger-audit
+//!
+//! The risk rules of the 2019 policy ("防范风险源点"), run over a ledger that
+//! `ledger_core::verify` has already accepted. They live outside ledger-core
+//! because a verifier must trust ledger-core and nothing else: a finding here
+//! is advice for a human auditor, never a reason to accept or refuse an
+//! entry, so a bug in these rules cannot make a forged ledger pass.
+//!
+//! Like ledger-core this crate does no I/O and reads no clock ("now" is the
+//! ledger's last entry time); `ledger audit` (ledger-cli) feeds it.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod auditor;
+mod report;
+
+pub use auditor::{audit_entries, non_strict_signers, Auditor};
+pub use report::*;

@@ -1,0 +1,270 @@
+//! What an audit produces and how it is tuned: severities, the rule ids
+//! (stable: docs/CLI.md "Audit rules" and the CSV/JSON outputs name them),
+//! the subsidy standards, the thresholds and the report itself.
+
+use ledger_core::amount::Fen;
+use ledger_core::entry::SubsidyCategory;
+use ledger_core::region::{RegionCode, RegionLevel};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One day in milliseconds.
+pub const DAY_MS: u64 = 24 * 3600 * 1000;
+/// Most entries listed in one finding (the count is always given in full).
+pub const MAX_ENTRIES_PER_FINDING: usize = 50;
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth a look.
+    Low,
+    /// Needs an explanation from the office concerned.
+    Medium,
+    /// A likely violation; investigate.
+    High,
+}
+
+impl Severity {
+    /// Stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+    /// Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Severity::Low => "低",
+            Severity::Medium => "中",
+            Severity::High => "高",
+        }
+    }
+    /// Parse a name or Chinese label.
+    pub fn parse(text: &str) -> Option<Severity> {
+        [Severity::Low, Severity::Medium, Severity::High]
+            .into_iter()
+            .find(|s| s.name() == text.trim() || s.label_zh() == text.trim())
+    }
+}
+
+/// The audit rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// 重复发放: same household, category and period paid more than once.
+    DuplicatePayment,
+    /// 超标准发放: a subsidy above the policy standard.
+    AboveStandard,
+    /// 资金用途不符: money paid from a fund not meant (or not allocated) for it.
+    FundMismatch,
+    /// 资金闲置: money sitting in an account with no outflow for over a year.
+    IdleFunds,
+    /// 截留挪用: a village's allocation that never reached households or projects.
+    VillageRetention,
+    /// 签名异常: a signer acting at the edge of its rights.
+    SignerAnomaly,
+    /// 冲正异常: an entry reversed suspiciously soon.
+    ReversedSoon,
+    /// 身份共用: one payee or household identity shared by several.
+    SharedPayee,
+    /// 签名不规范: a signature valid under ZIP-215 (the ledger's rule) that
+    /// strict RFC 8032 verification refuses — a crafted signature.
+    NonStrictSignature,
+}
+
+impl Rule {
+    /// Every rule, in report order.
+    pub const ALL: [Rule; 9] = [
+        Rule::DuplicatePayment,
+        Rule::AboveStandard,
+        Rule::FundMismatch,
+        Rule::IdleFunds,
+        Rule::VillageRetention,
+        Rule::SignerAnomaly,
+        Rule::ReversedSoon,
+        Rule::SharedPayee,
+        Rule::NonStrictSignature,
+    ];
+    /// Stable id (reports, scripts).
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::DuplicatePayment => "duplicate_payment",
+            Rule::AboveStandard => "above_standard",
+            Rule::FundMismatch => "fund_mismatch",
+            Rule::IdleFunds => "idle_funds",
+            Rule::VillageRetention => "village_retention",
+            Rule::SignerAnomaly => "signer_anomaly",
+            Rule::ReversedSoon => "reversed_soon",
+            Rule::SharedPayee => "shared_payee",
+            Rule::NonStrictSignature => "non_strict_signature",
+        }
+    }
+    /// Chinese name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Rule::DuplicatePayment => "重复发放",
+            Rule::AboveStandard => "超标准发放",
+            Rule::FundMismatch => "资金用途不符",
+            Rule::IdleFunds => "资金闲置",
+            Rule::VillageRetention => "截留挪用",
+            Rule::SignerAnomaly => "签名异常",
+            Rule::ReversedSoon => "冲正异常",
+            Rule::SharedPayee => "身份共用",
+            Rule::NonStrictSignature => "签名不规范",
+        }
+    }
+}
+
+/// One household-subsidy standard: the most one household may receive in one
+/// category for a month and for a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Standard {
+    /// Most for a one-month period (None: only the yearly cap applies).
+    pub per_month: Option<Fen>,
+    /// Most for a whole year, all periods of the year together.
+    pub per_year: Fen,
+}
+
+/// The policy standards per subsidy category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Standards {
+    /// Standard per category (a category without one is not checked).
+    pub subsidy: BTreeMap<SubsidyCategory, Standard>,
+}
+
+const fn yuan(y: u64) -> Fen {
+    Fen::from_raw(y * 100)
+}
+
+impl Standards {
+    /// Per-household caps drawn from Jiangsu's 2019 standards (Huai'an
+    /// District), generous enough to cover large households:
+    ///
+    /// | category | month | year | basis |
+    /// | --- | --- | --- | --- |
+    /// | 最低生活保障 | 3,000 | 36,000 | rural 低保 standard ≈ 610 元/person/month, households up to 5 |
+    /// | 危房改造 | — | 40,000 | provincial D-grade rebuild subsidy up to 4 万元 |
+    /// | 教育资助 | — | 10,000 | 建档立卡 student aid 1,000-5,000 元/year, up to two students |
+    /// | 医疗保险 | — | 2,500 | 城乡居民医保 premium paid for members, 250 元/person (2020) |
+    /// | 养老保险 | — | 1,000 | 城乡居民养老保险 lowest tier 100 元/adult (代缴) |
+    /// | 就业补贴 | — | 5,000 | one-off employment and transport subsidies |
+    /// | 产业扶持 | — | 10,000 | household industry support, typically ≤ 5,000 元 |
+    /// | 其他（临时救助） | — | 10,000 | temporary assistance |
+    pub fn jiangsu_2019() -> Standards {
+        let mut subsidy = BTreeMap::new();
+        let year_only = |y: u64| Standard {
+            per_month: None,
+            per_year: yuan(y),
+        };
+        subsidy.insert(
+            SubsidyCategory::MinimumLiving,
+            Standard {
+                per_month: Some(yuan(3_000)),
+                per_year: yuan(36_000),
+            },
+        );
+        subsidy.insert(SubsidyCategory::HousingRenovation, year_only(40_000));
+        subsidy.insert(SubsidyCategory::Education, year_only(10_000));
+        subsidy.insert(SubsidyCategory::MedicalInsurance, year_only(2_500));
+        subsidy.insert(SubsidyCategory::Pension, year_only(1_000));
+        subsidy.insert(SubsidyCategory::Employment, year_only(5_000));
+        subsidy.insert(SubsidyCategory::IndustrySupport, year_only(10_000));
+        subsidy.insert(SubsidyCategory::Other, year_only(10_000));
+        Standards { subsidy }
+    }
+}
+
+impl Default for Standards {
+    fn default() -> Self {
+        Standards::jiangsu_2019()
+    }
+}
+
+/// Thresholds of the time-based rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditConfig {
+    /// Subsidy standards.
+    pub standards: Standards,
+    /// Money untouched this long is idle (default 365 days).
+    pub idle_after_ms: u64,
+    /// A reversal this soon after its entry is examined (default 24 h).
+    pub reversal_window_ms: u64,
+    /// A village allocation older than this is expected to have reached
+    /// households or projects (default 180 days).
+    pub retention_after_ms: u64,
+    /// Share (percent) of a village's allocation that must have been paid
+    /// out once it is older than `retention_after_ms` (default 50).
+    pub retention_min_paid_percent: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            standards: Standards::default(),
+            idle_after_ms: 365 * DAY_MS,
+            reversal_window_ms: DAY_MS,
+            retention_after_ms: 180 * DAY_MS,
+            retention_min_paid_percent: 50,
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Which rule.
+    pub rule: Rule,
+    /// How serious.
+    pub severity: Severity,
+    /// The entries involved (at most [`MAX_ENTRIES_PER_FINDING`]), ascending.
+    pub entries: Vec<u64>,
+    /// How many entries are involved in all.
+    pub entry_count: usize,
+    /// The region concerned (a village, town or the district), if any.
+    pub region: Option<RegionCode>,
+    /// The money concerned, if any.
+    pub amount: Option<Fen>,
+    /// What was found, in Chinese.
+    pub explanation_zh: String,
+    /// What was found, in English.
+    pub explanation_en: String,
+}
+
+/// Findings and money per town or village.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RegionSummary {
+    /// Region code.
+    pub code: RegionCode,
+    /// Official name.
+    pub name: String,
+    /// Town or village.
+    pub level: RegionLevel,
+    /// Money that reached its treasury (and, for a town, its villages'), net of reversals.
+    pub received: Fen,
+    /// Subsidies to its households, net of reversals.
+    pub households_paid: Fen,
+    /// Project payments for its projects, net of reversals.
+    pub projects_paid: Fen,
+    /// Findings concerning it (a town counts its villages' findings).
+    pub high: usize,
+    /// Medium findings.
+    pub medium: usize,
+    /// Low findings.
+    pub low: usize,
+}
+
+/// The audit's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// Entries examined.
+    pub entries: u64,
+    /// The ledger's last entry time (Unix ms): "now" for the time rules.
+    pub as_of_ms: u64,
+    /// Findings, most severe first, then by rule and first entry.
+    pub findings: Vec<Finding>,
+    /// Per town and village with money or findings, by code.
+    pub regions: Vec<RegionSummary>,
+}
