@@ -182,6 +182,11 @@ pub fn input(bytes: &[u8]) {
         i.clear();
         i.extend_from_slice(bytes);
     });
+    // With `FUZZ_REPLAY`, `FUZZ_DUMP=FILE` writes the whole input (the
+    // failure message shows only its first KiB) for a regression test.
+    if let (Ok(_), Ok(path)) = (std::env::var("FUZZ_REPLAY"), std::env::var("FUZZ_DUMP")) {
+        let _ = std::fs::write(path, bytes);
+    }
 }
 
 fn last_input() -> Vec<u8> {
@@ -202,7 +207,8 @@ fn parse_count(text: &str) -> Option<u64> {
 /// Run settings, from the environment:
 /// * `FUZZ_CASES` — cases per target (default: the target's short-run count);
 /// * `FUZZ_SEED` — the run's seed (default fixed, so CI is reproducible);
-/// * `FUZZ_REPLAY` — run only the case with this case seed, and print it;
+/// * `FUZZ_REPLAY` — run only the case with this case seed, and print it
+///   (`FUZZ_DUMP=FILE` also writes its whole input to FILE);
 /// * `FUZZ_REPORT` — append one tab-separated result line per target to this file.
 #[derive(Debug, Clone)]
 pub struct Settings {
