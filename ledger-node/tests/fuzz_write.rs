@@ -104,6 +104,9 @@ const HEX_KEYS: [&str; 6] = [
     "endorsement",
 ];
 
+/// The name of the unknown member the mutations add.
+const EXTRA: &str = "extra_field";
+
 /// What the mutations did to the value the JSON stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Effect {
@@ -276,18 +279,16 @@ fn mutate_json(rng: &mut Rng, root: &mut J, top: bool) -> Effect {
             }
             _ => Effect::Preserving,
         },
-        // A key twice: ambiguous, must be refused — unless it is an unknown
-        // member where unknown members are ignored (mutation 3 below put it
-        // there): both copies are ignored, the meaning cannot differ, and
-        // serde checks duplicates only of the fields it reads. Found by the
-        // long run (case 0x24586be6f7f6a798 of seed 0x10d620190711: a
-        // KeyGrant's `scope` with `extra_field` twice).
+        // A key twice: ambiguous, must be refused. (A member nobody reads,
+        // twice, is ignored twice: no value depends on it. The long run's
+        // case 0x24586be6f7f6a798 of seed 0x10d620190711, a KeyGrant's
+        // `scope` with an unknown member twice, was this oracle's mistake.)
         2 => match node {
             J::Obj(o) if !o.is_empty() => {
                 let i = rng.index(o.len());
                 let (k, v) = o[i].clone();
                 let v = if rng.chance(1, 2) { v } else { J::Num("1".into()) };
-                let ignored = k == "extra_field";
+                let ignored = k == EXTRA;
                 o.insert(rng.index(o.len() + 1), (k, v));
                 if ignored {
                     Effect::Preserving
@@ -302,7 +303,7 @@ fn mutate_json(rng: &mut Rng, root: &mut J, top: bool) -> Effect {
         3 => match node {
             J::Obj(o) => {
                 let wrapper = is_enum_wrapper(o);
-                o.insert(rng.index(o.len() + 1), ("extra_field".into(), J::Num("1".into())));
+                o.insert(rng.index(o.len() + 1), (EXTRA.into(), J::Num("1".into())));
                 if path.is_empty() && top || wrapper {
                     Effect::MustReject
                 } else {
