@@ -422,7 +422,7 @@ pub fn wait_exit(child: &mut std::process::Child, limit: std::time::Duration) ->
 /// in `log_path` (keep it off a file system the test breaks), and wait until
 /// it is ready; a node that exits or never gets ready fails the test with
 /// its log.
-pub fn start_logged_node(data: &Path, log_path: &Path, port: u16, extra: &[&str]) -> TestResult<std::process::Child> {
+pub fn start_logged_node(data: &Path, log_path: &Path, port: u16, extra: &[&str]) -> TestResult<NodeProcess> {
     let log = std::fs::File::create(log_path)?;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ledger-node"))
         .args([
@@ -447,7 +447,7 @@ pub fn start_logged_node(data: &Path, log_path: &Path, port: u16, extra: &[&str]
         }
         if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/readyz")).send() {
             if r.status().is_success() {
-                return Ok(child);
+                return Ok(NodeProcess(child));
             }
         }
         if std::time::Instant::now() >= deadline {
@@ -457,5 +457,31 @@ pub fn start_logged_node(data: &Path, log_path: &Path, port: u16, extra: &[&str]
             return Err(format!("the node was not ready within 120 s:\n{text}").into());
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A started `ledger-node` process, killed when dropped: a test that fails
+/// half-way must not leave nodes running on its (unmounted) folders.
+pub struct NodeProcess(pub std::process::Child);
+
+impl std::ops::Deref for NodeProcess {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for NodeProcess {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        &mut self.0
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
     }
 }
