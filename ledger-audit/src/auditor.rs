@@ -685,7 +685,14 @@ impl Auditor {
             EntryBody::KeyRevoke { .. }
             | EntryBody::RegionRegister { .. }
             | EntryBody::PolicyUpdate { .. }
-            | EntryBody::LogKeyRotate { .. } => {}
+            | EntryBody::LogKeyRotate { .. }
+            | EntryBody::Notice(_)
+            | EntryBody::HouseholdCheck(_)
+            | EntryBody::HouseholdRegister(_)
+            | EntryBody::HouseholdExit(_)
+            | EntryBody::Objection(_)
+            | EntryBody::ObjectionResolve(_)
+            | EntryBody::PaymentConfirm(_) => {}
         }
     }
 

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 /// File magic.
 pub const BUNDLE_MAGIC: &[u8] = b"SUNSHINE-LEDGER-BUNDLE/v1\n";
 /// Version tag of [`BundleHeader`].
-pub const BUNDLE_VERSION: u8 = 1;
+pub const BUNDLE_VERSION: u8 = 2;
 /// Largest header (a checkpoint with many cosignatures is a few KiB).
 pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
 /// Most entries in one bundle (far above a district's lifetime of entries).
@@ -114,6 +114,7 @@ pub fn parse_header(bytes: &[u8]) -> Result<(BundleHeader, usize), BundleError> 
         complete: 0,
         expected: 0,
     })?;
+    encoding::expect_leading_version(body, BUNDLE_VERSION).map_err(BundleError::Header)?;
     let header: BundleHeader = encoding::decode_canonical(body).map_err(BundleError::Header)?;
     encoding::expect_version(header.v, BUNDLE_VERSION).map_err(BundleError::Header)?;
     if header.entry_count > MAX_BUNDLE_ENTRIES {

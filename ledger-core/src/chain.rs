@@ -13,7 +13,7 @@ use crate::submission::{SignedSubmission, SubmissionError};
 use serde::{Deserialize, Serialize};
 
 /// Version tag of [`SequencedEntry`].
-pub const ENTRY_VERSION: u8 = 1;
+pub const ENTRY_VERSION: u8 = 2;
 /// `prev_hash` of the genesis entry.
 pub const GENESIS_PREV_HASH: Hash32 = Bytes([0; 32]);
 
@@ -51,6 +51,7 @@ impl SequencedEntry {
 
     /// Decode canonical bytes, check the structure, and compute both hashes.
     pub fn decode(bytes: &[u8]) -> Result<DecodedEntry, SubmissionError> {
+        encoding::expect_leading_version(bytes, ENTRY_VERSION)?;
         let entry: SequencedEntry = encoding::decode_canonical(bytes)?;
         encoding::expect_version(entry.v, ENTRY_VERSION).map_err(SubmissionError::Decode)?;
         entry.signed.check_structure()?;

@@ -52,8 +52,13 @@ pub enum DecodeError {
     #[error("encoding is not canonical (does not re-encode to the same bytes)")]
     NotCanonical,
     /// A version this build does not know.
-    #[error("unsupported version {0}")]
-    UnsupportedVersion(u8),
+    #[error("format version {found} is not supported: this build reads version {supported}{}", version_hint(*found, *supported))]
+    UnsupportedVersion {
+        /// The version found.
+        found: u8,
+        /// The one this build reads.
+        supported: u8,
+    },
 }
 
 /// Encode a value to its canonical postcard bytes.
@@ -233,7 +238,26 @@ pub fn expect_version(found: u8, supported: u8) -> Result<(), DecodeError> {
     if found == supported {
         Ok(())
     } else {
-        Err(DecodeError::UnsupportedVersion(found))
+        Err(DecodeError::UnsupportedVersion { found, supported })
+    }
+}
+
+/// Check the version byte that starts an encoding (postcard writes a
+/// leading `u8` field as one byte) before decoding the rest: an older
+/// format's bytes would otherwise fail as "malformed" somewhere in the
+/// middle, and the reader would not learn that it holds an old ledger.
+pub fn expect_leading_version(bytes: &[u8], supported: u8) -> Result<(), DecodeError> {
+    match bytes.first() {
+        Some(found) => expect_version(*found, supported),
+        None => Ok(()),
+    }
+}
+
+fn version_hint(found: u8, supported: u8) -> &'static str {
+    if found < supported {
+        " (an older ledger: version 1 is from before business dates and the policy's controls; docs/FORMAT.md §1 \"Versions\")"
+    } else {
+        " (a newer ledger: update this program)"
     }
 }
 

@@ -5,10 +5,15 @@
 //! never change — new kinds go at the end.
 
 use crate::amount::Fen;
+pub use crate::policy::{required_signatures, CosignRule, Policy};
 use crate::encoding::Bytes;
 use crate::household::{HouseholdRef, MaskedName};
 use crate::ids::{Date, Ident, Period, Text};
 use crate::keys::{KeyGrant, PublicKey};
+pub use crate::procedure::{
+    HouseholdCheck, HouseholdExit, HouseholdRegister, Notice, NoticeLineRef, Objection, ObjectionResolve,
+    PaymentConfirm,
+};
 use crate::region::{RegionCode, RegionDef};
 use serde::{Deserialize, Serialize};
 
@@ -39,11 +44,25 @@ pub enum EntryKind {
     Reversal,
     /// The log's checkpoint and receipt key is rotated.
     LogKeyRotate,
+    /// 公告/公示: a notice with its publicity window.
+    Notice,
+    /// 比对/核对: a check of an applying household.
+    HouseholdCheck,
+    /// 建档立卡: a household registered in an assistance category.
+    HouseholdRegister,
+    /// 脱贫: a household leaves the categories that end with an exit.
+    HouseholdExit,
+    /// 异议: an objection received.
+    Objection,
+    /// 异议处理: an objection decided.
+    ObjectionResolve,
+    /// 确认: a household confirmed a payment.
+    PaymentConfirm,
 }
 
 impl EntryKind {
     /// Every kind, in format order.
-    pub const ALL: [EntryKind; 12] = [
+    pub const ALL: [EntryKind; 19] = [
         EntryKind::Genesis,
         EntryKind::KeyGrant,
         EntryKind::KeyRevoke,
@@ -56,6 +75,13 @@ impl EntryKind {
         EntryKind::HouseholdSubsidy,
         EntryKind::Reversal,
         EntryKind::LogKeyRotate,
+        EntryKind::Notice,
+        EntryKind::HouseholdCheck,
+        EntryKind::HouseholdRegister,
+        EntryKind::HouseholdExit,
+        EntryKind::Objection,
+        EntryKind::ObjectionResolve,
+        EntryKind::PaymentConfirm,
     ];
 
     /// Kinds that change the log's rules rather than the books.
@@ -86,6 +112,13 @@ impl EntryKind {
             EntryKind::HouseholdSubsidy => "household_subsidy",
             EntryKind::Reversal => "reversal",
             EntryKind::LogKeyRotate => "log_key_rotate",
+            EntryKind::Notice => "notice",
+            EntryKind::HouseholdCheck => "household_check",
+            EntryKind::HouseholdRegister => "household_register",
+            EntryKind::HouseholdExit => "household_exit",
+            EntryKind::Objection => "objection",
+            EntryKind::ObjectionResolve => "objection_resolve",
+            EntryKind::PaymentConfirm => "payment_confirm",
         }
     }
 
@@ -104,6 +137,13 @@ impl EntryKind {
             EntryKind::HouseholdSubsidy => "到户补贴",
             EntryKind::Reversal => "冲正",
             EntryKind::LogKeyRotate => "日志密钥轮换",
+            EntryKind::Notice => "公告公示",
+            EntryKind::HouseholdCheck => "比对核对",
+            EntryKind::HouseholdRegister => "建档立卡",
+            EntryKind::HouseholdExit => "脱贫退出",
+            EntryKind::Objection => "异议",
+            EntryKind::ObjectionResolve => "异议处理",
+            EntryKind::PaymentConfirm => "到户确认",
         }
     }
 
@@ -111,27 +151,6 @@ impl EntryKind {
     pub fn from_name(name: &str) -> Option<EntryKind> {
         EntryKind::ALL.into_iter().find(|k| k.name() == name)
     }
-}
-
-macro_rules! labelled_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $snake:literal, $zh:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        pub enum $name { $($(#[$vmeta])* $variant,)+ }
-        impl $name {
-            /// Every value, in format order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-            /// Stable snake_case name.
-            pub fn name(self) -> &'static str { match self { $($name::$variant => $snake,)+ } }
-            /// Chinese label.
-            pub fn label_zh(self) -> &'static str { match self { $($name::$variant => $zh,)+ } }
-            /// Parse a snake_case name or the Chinese label.
-            pub fn parse(text: &str) -> Option<$name> {
-                let t = text.trim();
-                $name::ALL.iter().copied().find(|v| v.name() == t || v.label_zh() == t)
-            }
-        }
-    };
 }
 
 labelled_enum! {
@@ -256,35 +275,6 @@ pub struct Payee {
     pub name: Text,
 }
 
-/// One co-signature rule: entries of `kind` with an amount of at least
-/// `min_amount` need `signatures` distinct authorised signatures
-/// ("五签五核", five signatures and five confirmations).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CosignRule {
-    /// The kind it applies to.
-    pub kind: EntryKind,
-    /// Threshold amount (zero: every entry of the kind).
-    pub min_amount: Fen,
-    /// Distinct authorised signatures needed, 1-8.
-    pub signatures: u8,
-}
-
-/// Distinct authorised signatures `rules` require for an entry of `kind`
-/// moving `amount` (at least 1): the strictest rule whose threshold the
-/// amount reaches. The one statement of the co-signature requirement: the
-/// rule engine (`LedgerState::required_signatures`) and the demo generator
-/// both call it, so they cannot disagree.
-pub fn required_signatures(rules: &[CosignRule], kind: EntryKind, amount: Option<Fen>) -> u8 {
-    let amount = amount.unwrap_or(Fen::ZERO);
-    rules
-        .iter()
-        .filter(|r| r.kind == kind && amount >= r.min_amount)
-        .map(|r| r.signatures)
-        .max()
-        .unwrap_or(1)
-        .max(1)
-}
-
 /// The log's origin entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Genesis {
@@ -294,8 +284,9 @@ pub struct Genesis {
     pub grants: Vec<KeyGrant>,
     /// The region table.
     pub regions: Vec<RegionDef>,
-    /// The co-signature policy.
-    pub cosign_rules: Vec<CosignRule>,
+    /// The policy: co-signatures and roles, publicity windows, categories,
+    /// the confirmation deadline and when each control is enforced.
+    pub policy: Policy,
     /// blake3 commitment to the pseudonym key (see `PseudonymKey::commitment`).
     pub pseudonym_commitment: Bytes<32>,
     /// The log's checkpoint verifier key in signed-note form.
@@ -321,6 +312,8 @@ pub struct FundIssue {
     pub to: Account,
     /// Amount.
     pub amount: Fen,
+    /// 下达日期: the day the money arrived (business date).
+    pub date: Date,
 }
 
 /// 拨付: fund money moves down the hierarchy.
@@ -336,6 +329,8 @@ pub struct Transfer {
     pub amount: Fen,
     /// Memo / approval reference.
     pub memo: Text,
+    /// 拨付日期: the day the money moved.
+    pub date: Date,
 }
 
 /// 项目入库: a project of the district project library.
@@ -376,6 +371,8 @@ pub struct ProjectDisbursement {
     pub contract_ref: Text,
     /// Milestone, e.g. `竣工验收`.
     pub milestone: Text,
+    /// 支付日期: the day the money was paid.
+    pub date: Date,
 }
 
 /// 到户补贴: fund money paid to a household.
@@ -397,6 +394,11 @@ pub struct HouseholdSubsidy {
     pub period: Period,
     /// Amount.
     pub amount: Fen,
+    /// 发放日期: the day the money was paid.
+    pub date: Date,
+    /// The payment-list line that publicised it (发放公示); required from
+    /// the policy's `enforced_from.payment_list` on.
+    pub notice: Option<NoticeLineRef>,
 }
 
 /// 冲正: undo an earlier money entry; the money returns where it came from.
@@ -406,6 +408,8 @@ pub struct Reversal {
     pub target_seq: u64,
     /// Why.
     pub reason: Text,
+    /// 冲正日期: the day the money went back.
+    pub date: Date,
 }
 
 /// The body of an entry. Variant order is the format: never reorder.
@@ -427,10 +431,10 @@ pub enum EntryBody {
         /// Regions, parents first.
         regions: Vec<RegionDef>,
     },
-    /// Replace the co-signature policy.
+    /// Replace the policy (a co-signed admin entry).
     PolicyUpdate {
-        /// The new rules.
-        cosign_rules: Vec<CosignRule>,
+        /// The new policy, whole.
+        policy: Policy,
     },
     /// See [`FundIssue`].
     FundIssue(FundIssue),
@@ -458,6 +462,20 @@ pub enum EntryBody {
         /// pins the log key can follow every rotation from it.
         endorsement: crate::keys::SignatureBytes,
     },
+    /// See [`Notice`].
+    Notice(Notice),
+    /// See [`HouseholdCheck`].
+    HouseholdCheck(HouseholdCheck),
+    /// See [`HouseholdRegister`].
+    HouseholdRegister(HouseholdRegister),
+    /// See [`HouseholdExit`].
+    HouseholdExit(HouseholdExit),
+    /// See [`Objection`].
+    Objection(Objection),
+    /// See [`ObjectionResolve`].
+    ObjectionResolve(ObjectionResolve),
+    /// See [`PaymentConfirm`].
+    PaymentConfirm(PaymentConfirm),
 }
 
 impl EntryBody {
@@ -476,6 +494,13 @@ impl EntryBody {
             EntryBody::HouseholdSubsidy(_) => EntryKind::HouseholdSubsidy,
             EntryBody::Reversal(_) => EntryKind::Reversal,
             EntryBody::LogKeyRotate { .. } => EntryKind::LogKeyRotate,
+            EntryBody::Notice(_) => EntryKind::Notice,
+            EntryBody::HouseholdCheck(_) => EntryKind::HouseholdCheck,
+            EntryBody::HouseholdRegister(_) => EntryKind::HouseholdRegister,
+            EntryBody::HouseholdExit(_) => EntryKind::HouseholdExit,
+            EntryBody::Objection(_) => EntryKind::Objection,
+            EntryBody::ObjectionResolve(_) => EntryKind::ObjectionResolve,
+            EntryBody::PaymentConfirm(_) => EntryKind::PaymentConfirm,
         }
     }
 
@@ -489,6 +514,33 @@ impl EntryBody {
             EntryBody::ProjectDisbursement(e) => Some(e.amount),
             EntryBody::HouseholdSubsidy(e) => Some(e.amount),
             _ => None,
+        }
+    }
+
+    /// The business date: the day the fact happened (money moved, a notice
+    /// went up, a check was done), as opposed to the sequencing time. Every
+    /// entry but the admin kinds has one; every age-based rule uses it.
+    pub fn business_date(&self) -> Option<Date> {
+        match self {
+            EntryBody::FundIssue(e) => Some(e.date),
+            EntryBody::Transfer(e) => Some(e.date),
+            EntryBody::ProjectRegister(e) => Some(e.start),
+            EntryBody::ProjectDisbursement(e) => Some(e.date),
+            EntryBody::HouseholdSubsidy(e) => Some(e.date),
+            EntryBody::Reversal(e) => Some(e.date),
+            EntryBody::Notice(e) => Some(e.start),
+            EntryBody::HouseholdCheck(e) => Some(e.date),
+            EntryBody::HouseholdRegister(e) => Some(e.date),
+            EntryBody::HouseholdExit(e) => Some(e.date),
+            EntryBody::Objection(e) => Some(e.received),
+            EntryBody::ObjectionResolve(e) => Some(e.date),
+            EntryBody::PaymentConfirm(e) => Some(e.date),
+            EntryBody::Genesis(_)
+            | EntryBody::KeyGrant(_)
+            | EntryBody::KeyRevoke { .. }
+            | EntryBody::RegionRegister { .. }
+            | EntryBody::PolicyUpdate { .. }
+            | EntryBody::LogKeyRotate { .. } => None,
         }
     }
 

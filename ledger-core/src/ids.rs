@@ -111,6 +111,9 @@ impl fmt::Debug for Text {
 pub struct Date(u32);
 
 impl Date {
+    /// The last date the format allows.
+    pub const LAST: Date = Date(20991231);
+
     /// Validate `YYYYMMDD` (years 2000-2099, real month lengths).
     pub fn new(yyyymmdd: u32) -> Result<Date, String> {
         let (y, m, d) = (yyyymmdd / 10_000, (yyyymmdd / 100) % 100, yyyymmdd % 100);
@@ -131,6 +134,64 @@ impl Date {
     /// The `YYYYMMDD` number.
     pub fn get(self) -> u32 {
         self.0
+    }
+
+    /// Days since 1970-01-01 (proleptic Gregorian; H. Hinnant's
+    /// `days_from_civil`). Windows and deadlines are counted in whole days.
+    pub fn days_since_epoch(self) -> i64 {
+        let (y, m, d) = (
+            i64::from(self.0 / 10_000),
+            i64::from((self.0 / 100) % 100),
+            i64::from(self.0 % 100),
+        );
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` after 1970-01-01, if it lies in 2000-2099.
+    pub fn from_days_since_epoch(days: i64) -> Option<Date> {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        let packed = u32::try_from(y * 10_000 + m * 100 + d).ok()?;
+        Date::new(packed).ok()
+    }
+
+    /// `days` days later (None past 2099-12-31).
+    pub fn plus_days(self, days: u32) -> Option<Date> {
+        Date::from_days_since_epoch(self.days_since_epoch() + i64::from(days))
+    }
+
+    /// Whole days from `self` to `later` (negative if `later` is earlier).
+    pub fn days_until(self, later: Date) -> i64 {
+        later.days_since_epoch() - self.days_since_epoch()
+    }
+
+    /// The calendar date in China (UTC+8, no daylight saving) at Unix time
+    /// `unix_ms`: the day a payment made "today" is dated by its office.
+    pub fn in_china_at(unix_ms: u64) -> Option<Date> {
+        const DAY_MS: u64 = 24 * 3600 * 1000;
+        const UTC8_MS: u64 = 8 * 3600 * 1000;
+        let days = i64::try_from(unix_ms.saturating_add(UTC8_MS) / DAY_MS).ok()?;
+        Date::from_days_since_epoch(days)
+    }
+}
+
+impl fmt::Display for Date {
+    /// `2019-03-15`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.0 / 10_000, (self.0 / 100) % 100, self.0 % 100)
     }
 }
 

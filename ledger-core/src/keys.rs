@@ -33,6 +33,47 @@ impl Role {
     }
 }
 
+labelled_enum! {
+    /// The office that holds a key (五签字: each step is signed by the
+    /// responsible level). The co-signature policy names offices that must
+    /// sign (`CosignRule::roles`), so a rule checks who signed, not only how
+    /// many. An admin key's office is `Admin`; an auditor-role key's is
+    /// `Auditor` or `DisciplineInspector`; an operator's is one of the others.
+    Office {
+        /// 系统管理员: grants keys, registers regions, sets the policy.
+        Admin => "admin", "系统管理员";
+        /// 村委会: the village committee (village cadres).
+        VillageCommittee => "village_committee", "村委会";
+        /// 镇扶贫办: the town poverty-alleviation office.
+        TownPovertyOffice => "town_poverty_office", "镇扶贫办";
+        /// 镇财政所: the town finance station.
+        TownFinance => "town_finance", "镇财政所";
+        /// 区扶贫办: the district poverty-alleviation office.
+        DistrictPovertyOffice => "district_poverty_office", "区扶贫办";
+        /// 区财政局: the district finance bureau.
+        DistrictFinance => "district_finance", "区财政局";
+        /// 区行业主管部门: a district department (housing, education, …).
+        DistrictDepartment => "district_department", "区行业主管部门";
+        /// 区分管领导: the district leader in charge.
+        DistrictLeader => "district_leader", "区分管领导";
+        /// 纪检监察: the discipline inspector (resolves objections).
+        DisciplineInspector => "discipline_inspector", "纪检监察";
+        /// 审计: the audit bureau.
+        Auditor => "auditor", "审计";
+    }
+}
+
+impl Office {
+    /// May a key of `role` be held by this office?
+    pub fn fits_role(self, role: Role) -> bool {
+        match role {
+            Role::Admin => self == Office::Admin,
+            Role::Auditor => matches!(self, Office::Auditor | Office::DisciplineInspector),
+            Role::Operator => !matches!(self, Office::Admin | Office::Auditor),
+        }
+    }
+}
+
 /// Where and what a key may sign. A region covers its whole subtree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {
@@ -61,6 +102,8 @@ pub struct KeyGrant {
     pub holder: Text,
     /// Admin, operator or auditor.
     pub role: Role,
+    /// The office that holds it ([`Office::fits_role`]).
+    pub office: Office,
     /// Regions and kinds.
     pub scope: Scope,
     /// First instant (Unix ms) at which entries signed by the key are accepted.

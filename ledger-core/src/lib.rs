@@ -15,6 +15,9 @@
 //! answer does not depend on them (`submission::verify_batch_each`).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[macro_use]
+mod labels;
+
 pub mod amount;
 pub mod answer;
 pub mod bundle;
@@ -27,6 +30,8 @@ pub mod ids;
 pub mod keys;
 pub mod merkle;
 pub mod money;
+pub mod policy;
+pub mod procedure;
 mod moves;
 mod nonces;
 pub mod receipt;

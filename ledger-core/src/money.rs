@@ -114,7 +114,14 @@ pub fn movement(body: &EntryBody) -> Option<Movement<&Account, &Ident>> {
         | EntryBody::PolicyUpdate { .. }
         | EntryBody::LogKeyRotate { .. }
         | EntryBody::ProjectRegister(_)
-        | EntryBody::Reversal(_) => return None,
+        | EntryBody::Reversal(_)
+        | EntryBody::Notice(_)
+        | EntryBody::HouseholdCheck(_)
+        | EntryBody::HouseholdRegister(_)
+        | EntryBody::HouseholdExit(_)
+        | EntryBody::Objection(_)
+        | EntryBody::ObjectionResolve(_)
+        | EntryBody::PaymentConfirm(_) => return None,
     };
     Some(Movement {
         fund,

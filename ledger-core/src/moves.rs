@@ -4,8 +4,8 @@
 //! 99.7% of the demo ledger), and the rule engine must find the movement of
 //! any earlier entry when a reversal names it. A hash map from sequence number
 //! to movement cost about 150 bytes an entry at a million entries, and twice
-//! that while it grew; this table is a vector indexed by sequence number, 24
-//! bytes a slot, with the rare reversal marks kept aside.
+//! that while it grew; this table is a vector indexed by sequence number, 32
+//! bytes a slot (with the business date and the payment-list line), with the rare reversal marks kept aside.
 
 use std::collections::HashMap;
 
@@ -31,6 +31,12 @@ pub(crate) struct MoneyMove {
     pub amount: u64,
     /// Project paid, for project totals.
     pub project: Option<u32>,
+    /// Business date (`YYYYMMDD`): reversals, confirmations and objections
+    /// may not be dated before it.
+    pub date: u32,
+    /// For a household subsidy, the global index of the payment-list line
+    /// it used (freed again if the payment is reversed).
+    pub line: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +46,8 @@ struct Packed {
     from: u32,
     to: u32,
     project: u32,
+    date: u32,
+    line: u32,
 }
 
 const EMPTY: Packed = Packed {
@@ -48,6 +56,8 @@ const EMPTY: Packed = Packed {
     from: NONE,
     to: NONE,
     project: NONE,
+    date: 0,
+    line: NONE,
 };
 
 fn pack(index: Option<u32>) -> u32 {
@@ -77,6 +87,8 @@ impl MoveTable {
             to: unpack(slot.to),
             amount: slot.amount,
             project: unpack(slot.project),
+            date: slot.date,
+            line: unpack(slot.line),
         })
     }
 
@@ -96,6 +108,8 @@ impl MoveTable {
                 from: pack(m.from),
                 to: pack(m.to),
                 project: pack(m.project),
+                date: m.date,
+                line: pack(m.line),
             };
         }
     }
@@ -127,6 +141,8 @@ mod tests {
             to: None,
             amount,
             project: Some(0),
+            date: 20190315,
+            line: None,
         }
     }
 
@@ -140,7 +156,7 @@ mod tests {
         for seq in [0, 1, 3, 4, 6, u64::MAX] {
             assert_eq!(t.get(seq), None, "seq {seq}");
         }
-        assert_eq!(std::mem::size_of::<Packed>(), 24);
+        assert_eq!(std::mem::size_of::<Packed>(), 32);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use serde::{Deserialize, Serialize};
 
 /// Version tag of [`Submission`].
-pub const SUBMISSION_VERSION: u8 = 1;
+pub const SUBMISSION_VERSION: u8 = 2;
 /// Most signatures on one submission.
 pub const MAX_SIGNATURES: usize = 8;
 
@@ -119,6 +119,7 @@ impl SignedSubmission {
     /// Decode canonical bytes and check the structure (version, signature
     /// count, distinct keys). Signatures are *not* verified here.
     pub fn decode(bytes: &[u8]) -> Result<SignedSubmission, SubmissionError> {
+        encoding::expect_leading_version(bytes, SUBMISSION_VERSION)?;
         let signed: SignedSubmission = encoding::decode_canonical(bytes)?;
         signed.check_structure()?;
         Ok(signed)

@@ -2,7 +2,9 @@
 //! policy, and the shape of key grants and co-signature rules.
 
 use crate::amount::Fen;
-use crate::entry::{CosignRule, EntryKind};
+use crate::entry::EntryKind;
+use crate::ids::Date;
+use crate::keys::PublicKey;
 use crate::keys::{is_strong_key, KeyGrant, Role, MAX_SCOPE_ITEMS};
 use crate::region::{RegionCode, RegionTable};
 use crate::submission::VerifiedSubmission;
@@ -64,13 +66,48 @@ impl LedgerState {
 
     /// Signatures the policy requires for this kind and amount (at least 1).
     pub fn required_signatures(&self, kind: EntryKind, amount: Option<Fen>) -> u8 {
-        crate::entry::required_signatures(&self.cosign_rules, kind, amount)
+        crate::entry::required_signatures(&self.policy.cosign_rules, kind, amount)
+    }
+
+    /// 五签字: every office the policy names for this kind and amount must
+    /// be among the (already authorised) signers. Entries dated before the
+    /// policy's `enforced_from.roles` are history: only the count applies.
+    pub(super) fn check_roles(
+        &self,
+        kind: EntryKind,
+        amount: Option<Fen>,
+        date: Option<Date>,
+        signers: &[PublicKey],
+    ) -> Result<(), RuleError> {
+        if date.is_some_and(|d| d < self.policy.enforced_from.roles) {
+            return Ok(());
+        }
+        for office in crate::policy::required_roles(&self.policy.cosign_rules, kind, amount) {
+            let signed = signers
+                .iter()
+                .any(|k| self.keys.get(k).is_some_and(|rec| rec.grant.office == office));
+            if !signed {
+                return Err(RuleError::MissingRole {
+                    kind: kind.name(),
+                    office: office.name(),
+                    office_zh: office.label_zh(),
+                });
+            }
+        }
+        Ok(())
     }
 }
 
 pub(super) fn check_grant_shape(grant: &KeyGrant, regions: &RegionTable) -> Result<(), RuleError> {
     if !is_strong_key(&grant.key) {
         return Err(RuleError::WeakKey(grant.key));
+    }
+    if !grant.office.fits_role(grant.role) {
+        return Err(RuleError::Malformed(format!(
+            "a {:?} key may not be held by office {}",
+            grant.role,
+            grant.office.name()
+        )));
     }
     let scope = &grant.scope;
     // An auditor's key is registered (so its witness cosignatures and
@@ -105,22 +142,6 @@ pub(super) fn check_grant_shape(grant: &KeyGrant, regions: &RegionTable) -> Resu
     }
     if grant.valid_until_ms <= grant.valid_from_ms {
         return Err(RuleError::Malformed("key validity ends before it starts".into()));
-    }
-    Ok(())
-}
-
-pub(super) fn check_cosign_rules(rules: &[CosignRule]) -> Result<(), RuleError> {
-    if rules.len() > 64 {
-        return Err(RuleError::Malformed("at most 64 co-signature rules".into()));
-    }
-    if let Some(rule) = rules
-        .iter()
-        .find(|r| r.signatures == 0 || usize::from(r.signatures) > crate::submission::MAX_SIGNATURES)
-    {
-        return Err(RuleError::Malformed(format!(
-            "co-signature rule for {} needs 1-8 signatures",
-            rule.kind.name()
-        )));
     }
     Ok(())
 }

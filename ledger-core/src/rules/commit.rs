@@ -46,6 +46,7 @@ impl LedgerState {
             regions,
             ..Effects::default()
         };
+        let mut line: Option<u32> = None;
         match body {
             EntryBody::KeyGrant(grant) => {
                 self.keys.insert(
@@ -66,7 +67,7 @@ impl LedgerState {
                 // Checked on a clone in check_content; cannot fail here.
                 let _ = self.regions.register(regions);
             }
-            EntryBody::PolicyUpdate { cosign_rules } => self.cosign_rules = cosign_rules.clone(),
+            EntryBody::PolicyUpdate { policy } => self.policy = policy.clone(),
             EntryBody::LogKeyRotate { log_vkey, .. } => self.log_vkeys.push((seq + 1, log_vkey.clone())),
             EntryBody::FundIssue(issue) => {
                 self.funds.insert(
@@ -81,6 +82,7 @@ impl LedgerState {
                         issued: issue.amount,
                         issue_seq: seq,
                         issued_to: issue.to.clone(),
+                        issue_date: issue.date,
                     },
                 );
             }
@@ -110,11 +112,45 @@ impl LedgerState {
                 }
                 effects.project = Some(d.project.clone());
             }
-            EntryBody::HouseholdSubsidy(s) => effects.household = Some(s.household),
+            EntryBody::HouseholdSubsidy(s) => {
+                effects.household = Some(s.household);
+                line = s
+                    .notice
+                    .as_ref()
+                    .and_then(|r| self.notice(&r.notice).map(|n| n.first_line + r.line));
+                if let Some(index) = line {
+                    self.set_line_paid(index, true);
+                }
+            }
+            EntryBody::Notice(n) => self.commit_notice(seq, n),
+            EntryBody::HouseholdCheck(c) => self.commit_check(c),
+            EntryBody::HouseholdRegister(r) => {
+                effects.household = Some(r.household);
+                self.commit_register(seq, r);
+            }
+            EntryBody::HouseholdExit(e) => {
+                effects.household = Some(e.household);
+                self.commit_exit(seq, e);
+            }
+            EntryBody::Objection(o) => {
+                let region = effects.regions.first().copied();
+                if let Some(region) = region {
+                    self.commit_objection(seq, o, region);
+                }
+            }
+            EntryBody::ObjectionResolve(r) => self.commit_resolve(seq, r),
+            EntryBody::PaymentConfirm(c) => {
+                effects.reverses = None;
+                self.commit_confirm(c);
+            }
             EntryBody::Reversal(r) => {
                 effects.reverses = Some(r.target_seq);
                 if let Some(m) = self.moves.get(r.target_seq) {
                     self.moves.set_reversed_by(r.target_seq, seq);
+                    // An undone household payment frees its payment-list line.
+                    if let Some(index) = m.line {
+                        self.set_line_paid(index, false);
+                    }
                     let (fund, project, amount) = (m.fund, m.project, m.amount);
                     if let Some(id) = project.and_then(|i| self.project_ids.get(i as usize)) {
                         effects.project = Some(id.clone());
@@ -162,6 +198,8 @@ impl LedgerState {
                         to,
                         amount: movement.amount,
                         project,
+                        date: body.business_date().map_or(0, |d| d.get()),
+                        line,
                     },
                 );
             }

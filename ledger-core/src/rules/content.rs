@@ -7,7 +7,7 @@ use crate::ids::Ident;
 use crate::keys::{PublicKey, Role};
 use crate::region::{RegionCode, RegionLevel};
 
-use super::authorization::{check_cosign_rules, check_grant_shape};
+use super::authorization::check_grant_shape;
 use super::genesis::first_district;
 use super::state::Staged;
 use super::{LedgerState, RuleError, MAX_ITEMS_PER_ENTRY};
@@ -35,12 +35,18 @@ impl LedgerState {
         Ok(())
     }
 
-    pub(super) fn require_fund(&self, fund: &Ident) -> Result<(), RuleError> {
-        if self.funds.contains_key(fund) {
-            Ok(())
-        } else {
-            Err(RuleError::UnknownFund(fund.clone()))
+
+    /// The fund exists and was issued no later than `date`.
+    pub(super) fn require_fund_by(&self, fund: &Ident, date: crate::ids::Date) -> Result<(), RuleError> {
+        let record = self.funds.get(fund).ok_or_else(|| RuleError::UnknownFund(fund.clone()))?;
+        if date < record.issue_date {
+            return Err(RuleError::DateBeforeFund {
+                date,
+                fund: fund.clone(),
+                issued: record.issue_date,
+            });
         }
+        Ok(())
     }
 
     pub(super) fn require_balance(&self, account: &Account, fund: &Ident, amount: u64) -> Result<(), RuleError> {
@@ -111,8 +117,8 @@ impl LedgerState {
                 let concerned = regions.iter().map(|r| r.code.parent().unwrap_or(r.code)).collect();
                 Ok((concerned, none))
             }
-            EntryBody::PolicyUpdate { cosign_rules } => {
-                check_cosign_rules(cosign_rules)?;
+            EntryBody::PolicyUpdate { policy } => {
+                policy.check().map_err(|e| RuleError::Malformed(e.to_string()))?;
                 Ok((vec![first_district(&self.regions)?], none))
             }
             EntryBody::LogKeyRotate {
@@ -151,7 +157,7 @@ impl LedgerState {
                 Ok((vec![region], staged(body)))
             }
             EntryBody::Transfer(t) => {
-                self.require_fund(&t.fund)?;
+                self.require_fund_by(&t.fund, t.date)?;
                 let from_region = self.account_region(&t.from)?;
                 let to_region = self.account_region(&t.to)?;
                 let downward = match (&t.from, &t.to) {
@@ -186,7 +192,7 @@ impl LedgerState {
                         "a payee id must not be a resident ID (pay households with household_subsidy)".into(),
                     ));
                 }
-                self.require_fund(&d.fund)?;
+                self.require_fund_by(&d.fund, d.date)?;
                 let project = self
                     .projects
                     .get(&d.project)
@@ -206,7 +212,7 @@ impl LedgerState {
                 Ok((vec![from_region, project.village], staged(body)))
             }
             EntryBody::HouseholdSubsidy(s) => {
-                self.require_fund(&s.fund)?;
+                self.require_fund_by(&s.fund, s.date)?;
                 self.require_village(s.village)?;
                 let Account::Treasury(code) = &s.from else {
                     return Err(RuleError::BadPath {
@@ -222,6 +228,7 @@ impl LedgerState {
                     });
                 }
                 self.require_balance(&s.from, &s.fund, s.amount.get())?;
+                self.check_subsidy_controls(s)?;
                 Ok((vec![*code, s.village], staged(body)))
             }
             EntryBody::Reversal(r) => {
@@ -237,6 +244,15 @@ impl LedgerState {
                         target: r.target_seq,
                         by,
                     });
+                }
+                if let Ok(paid) = crate::ids::Date::new(target.date) {
+                    if r.date < paid {
+                        return Err(RuleError::DateOutOfOrder {
+                            date: r.date,
+                            what: format!("entry {}", r.target_seq),
+                            earlier: paid,
+                        });
+                    }
                 }
                 let from = target.from.and_then(|i| self.accounts.get(i as usize).cloned());
                 let to = target.to.and_then(|i| self.accounts.get(i as usize).cloned());
@@ -273,6 +289,13 @@ impl LedgerState {
                     ),
                 ))
             }
+            EntryBody::Notice(n) => Ok((self.check_notice(n)?, none)),
+            EntryBody::HouseholdCheck(c) => Ok((self.check_household_check(c)?, none)),
+            EntryBody::HouseholdRegister(r) => Ok((self.check_register(r)?, none)),
+            EntryBody::HouseholdExit(e) => Ok((self.check_exit(e)?, none)),
+            EntryBody::Objection(o) => Ok((self.check_objection(o)?, none)),
+            EntryBody::ObjectionResolve(r) => Ok((self.check_resolve(r)?, none)),
+            EntryBody::PaymentConfirm(c) => Ok((self.check_confirm(c)?, none)),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::amount::AmountError;
 use crate::encoding::Bytes;
-use crate::ids::Ident;
+use crate::ids::{Date, Ident};
 use crate::keys::PublicKey;
 use crate::region::{RegionCode, RegionError};
 
@@ -128,6 +128,150 @@ pub enum RuleError {
     /// Genesis missing, repeated, or badly formed.
     #[error("genesis: {0}")]
     Genesis(String),
+    /// A business date after the sequencing day (plus one day for time zones).
+    #[error("business date {date} is after today ({today}, China time)")]
+    DateInFuture {
+        /// The entry's date.
+        date: Date,
+        /// The sequencing day.
+        today: Date,
+    },
+    /// Money dated before its fund was issued.
+    #[error("business date {date} is before fund {fund} was issued ({issued})")]
+    DateBeforeFund {
+        /// The entry's date.
+        date: Date,
+        /// The fund.
+        fund: Ident,
+        /// Its issue date.
+        issued: Date,
+    },
+    /// A date before the fact the entry follows (a reversal before its
+    /// payment, a check before the application, …).
+    #[error("business date {date} is before {what} ({earlier})")]
+    DateOutOfOrder {
+        /// The entry's date.
+        date: Date,
+        /// What it follows.
+        what: String,
+        /// That fact's date.
+        earlier: Date,
+    },
+    /// The policy's offices did not all sign (五签字).
+    #[error("{kind} must be signed by {office} ({office_zh}); no authorised signer holds that office")]
+    MissingRole {
+        /// Entry kind.
+        kind: &'static str,
+        /// The missing office's code.
+        office: &'static str,
+        /// Its Chinese name.
+        office_zh: &'static str,
+    },
+    /// A household paid without a registration that entitles it.
+    #[error("household {household} is not registered in a category entitling it to {category} on {date}")]
+    NotRegistered {
+        /// The household.
+        household: String,
+        /// The subsidy category.
+        category: &'static str,
+        /// The payment's date.
+        date: Date,
+    },
+    /// A household registered again in a category it holds.
+    #[error("household {household} is already registered in {category} (entry {seq})")]
+    AlreadyRegistered {
+        /// The household.
+        household: String,
+        /// The category.
+        category: &'static str,
+        /// The registration entry.
+        seq: u64,
+    },
+    /// A payment or step without the notice line that must publicise it.
+    #[error("not publicised: {0}")]
+    NotPublicized(String),
+    /// The notice's window has not ended by the date.
+    #[error("the publicity window of notice {notice} ends on {ends} (first day after it); {what} is dated {date}")]
+    PublicityNotEnded {
+        /// The notice.
+        notice: Ident,
+        /// The first day after its window.
+        ends: Date,
+        /// What needed the window to be over.
+        what: &'static str,
+        /// Its date.
+        date: Date,
+    },
+    /// A registration without every step of 两公告两比对四公示.
+    #[error("procedure incomplete: {0}")]
+    ProcedureIncomplete(String),
+    /// An objection against the line or entry is still open.
+    #[error("objection {case_no} against {target} is not resolved")]
+    ObjectionOpen {
+        /// The open objection.
+        case_no: Ident,
+        /// Its target.
+        target: String,
+    },
+    /// The line was withdrawn after an upheld objection.
+    #[error("line {line} of notice {notice} was withdrawn (objection {case_no} upheld)")]
+    LineWithdrawn {
+        /// The notice.
+        notice: Ident,
+        /// The line.
+        line: u32,
+        /// The upheld objection.
+        case_no: Ident,
+    },
+    /// More than the notice line allows.
+    #[error("{amount} fen is more than line {line} of notice {notice} allows ({allowed} fen)")]
+    AmountAboveNotice {
+        /// The notice.
+        notice: Ident,
+        /// The line.
+        line: u32,
+        /// The line's amount.
+        allowed: u64,
+        /// The payment's.
+        amount: u64,
+    },
+    /// The line already covers a payment (paying twice).
+    #[error("line {line} of notice {notice} was already paid (reverse that payment first to pay it again)")]
+    LinePaid {
+        /// The notice.
+        notice: Ident,
+        /// The line.
+        line: u32,
+    },
+    /// A notice id used twice.
+    #[error("notice {0} already exists")]
+    DuplicateNotice(Ident),
+    /// An objection case number used twice.
+    #[error("objection {0} already exists")]
+    DuplicateObjection(Ident),
+    /// An objection that does not exist.
+    #[error("objection {0} does not exist")]
+    UnknownObjection(Ident),
+    /// An objection already decided.
+    #[error("objection {case_no} was already decided at entry {seq}")]
+    ObjectionClosed {
+        /// The objection.
+        case_no: Ident,
+        /// The deciding entry.
+        seq: u64,
+    },
+    /// An objection's target that does not exist.
+    #[error("objection target {0} does not exist")]
+    UnknownTarget(String),
+    /// An upheld objection against a payment that was not reversed first.
+    #[error("payment entry {0} must be reversed before the objection against it is upheld")]
+    PaymentNotReversed(u64),
+    /// A confirmation of something that is not a standing household subsidy.
+    #[error("entry {0} is not a household subsidy that can be confirmed")]
+    NotAPayment(u64),
+    /// A payment confirmed twice.
+    #[error("payment entry {0} was already confirmed")]
+    AlreadyConfirmed(u64),
 }
 
 impl RuleError {
@@ -156,6 +300,27 @@ impl RuleError {
             RuleError::WeakKey(_) => "weak_key",
             RuleError::DuplicateKey(_) => "duplicate_key",
             RuleError::Genesis(_) => "genesis",
+            RuleError::DateInFuture { .. } => "date_in_future",
+            RuleError::DateBeforeFund { .. } => "date_before_fund",
+            RuleError::DateOutOfOrder { .. } => "date_out_of_order",
+            RuleError::MissingRole { .. } => "missing_role",
+            RuleError::NotRegistered { .. } => "not_registered",
+            RuleError::AlreadyRegistered { .. } => "already_registered",
+            RuleError::NotPublicized(_) => "not_publicized",
+            RuleError::PublicityNotEnded { .. } => "publicity_not_ended",
+            RuleError::ProcedureIncomplete(_) => "procedure_incomplete",
+            RuleError::ObjectionOpen { .. } => "objection_open",
+            RuleError::LineWithdrawn { .. } => "line_withdrawn",
+            RuleError::AmountAboveNotice { .. } => "amount_above_notice",
+            RuleError::LinePaid { .. } => "line_already_paid",
+            RuleError::DuplicateNotice(_) => "duplicate_notice",
+            RuleError::DuplicateObjection(_) => "duplicate_objection",
+            RuleError::UnknownObjection(_) => "unknown_objection",
+            RuleError::ObjectionClosed { .. } => "objection_closed",
+            RuleError::UnknownTarget(_) => "unknown_target",
+            RuleError::PaymentNotReversed(_) => "payment_not_reversed",
+            RuleError::NotAPayment(_) => "not_a_payment",
+            RuleError::AlreadyConfirmed(_) => "already_confirmed",
         }
     }
 }

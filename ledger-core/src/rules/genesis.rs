@@ -5,7 +5,7 @@ use crate::region::{RegionCode, RegionLevel, RegionTable};
 use crate::submission::VerifiedSubmission;
 use std::collections::HashMap;
 
-use super::authorization::{check_cosign_rules, check_grant_shape};
+use super::authorization::check_grant_shape;
 use super::{Effects, KeyRecord, LedgerState, RuleError, MAX_ITEMS_PER_ENTRY};
 
 impl LedgerState {
@@ -54,7 +54,7 @@ impl LedgerState {
                 return Err(RuleError::DuplicateKey(grant.key));
             }
         }
-        check_cosign_rules(&genesis.cosign_rules)?;
+        genesis.policy.check().map_err(|e| RuleError::Genesis(e.to_string()))?;
         // Genesis is self-signed: every signer must be an admin it grants.
         for signer in verified.signers() {
             match keys.get(signer) {
@@ -77,7 +77,7 @@ impl LedgerState {
         self.origin = Some(origin.clone());
         self.regions = regions;
         self.keys = keys;
-        self.cosign_rules = genesis.cosign_rules.clone();
+        self.policy = genesis.policy.clone();
         self.pseudonym_commitment = Some(genesis.pseudonym_commitment);
         self.log_vkeys = vec![(0, genesis.log_vkey.clone())];
         self.nonces.insert(submission.nonce, seq);

@@ -9,16 +9,19 @@
 //!
 //! One file per subject: `state` (the state and `apply`), `content` (per-kind
 //! rules), `authorization` (signers and policy), `genesis`, `commit`
-//! (mutation, money), `error`. Paths stay `rules::Name` via the re-exports.
+//! (mutation, money), `controls` (notices, registration, objections,
+//! payment lists, confirmations: the policy's procedures), `error`. Paths stay `rules::Name` via the re-exports.
 
 mod authorization;
 mod commit;
 mod content;
+mod controls;
 mod error;
 mod genesis;
 mod state;
 
 pub use error::RuleError;
+pub use controls::{HouseholdRecord, LineStatus, NoticeRecord, ObjectionRecord, Registration};
 pub use state::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
 
 /// The longest a submission may stay valid: 7 days. It bounds how long the

@@ -4,7 +4,8 @@
 
 use crate::amount::Fen;
 use crate::encoding::Bytes;
-use crate::entry::{Account, CosignRule, EntryBody, FundCategory, FundSource, ProjectCategory};
+use crate::entry::{Account, CosignRule, EntryBody, FundCategory, FundSource, Policy, ProjectCategory};
+use crate::ids::Date;
 use crate::household::HouseholdRef;
 use crate::ids::Ident;
 use crate::keys::{KeyGrant, PublicKey};
@@ -48,6 +49,8 @@ pub struct FundRecord {
     pub issue_seq: u64,
     /// Account it was issued into.
     pub issued_to: Account,
+    /// 下达日期: no money of the fund moves before it.
+    pub issue_date: Date,
 }
 
 /// What the ledger knows about a project.
@@ -93,7 +96,9 @@ pub struct LedgerState {
     pub(super) next_seq: u64,
     pub(super) regions: RegionTable,
     pub(super) keys: HashMap<PublicKey, KeyRecord>,
-    pub(super) cosign_rules: Vec<CosignRule>,
+    pub(super) policy: Policy,
+    /// Notices, households, objections, confirmations.
+    pub(super) controls: super::controls::Controls,
     pub(super) funds: HashMap<Ident, FundRecord>,
     pub(super) fund_ids: Vec<Ident>,
     pub(super) fund_index: HashMap<Ident, u32>,
@@ -183,7 +188,11 @@ impl LedgerState {
     }
     /// The co-signature rules in force.
     pub fn cosign_rules(&self) -> &[CosignRule] {
-        &self.cosign_rules
+        &self.policy.cosign_rules
+    }
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
     /// Balance of `fund` held by `account`.
     pub fn balance(&self, account: &Account, fund: &Ident) -> Fen {
@@ -276,6 +285,14 @@ impl LedgerState {
         if let Some(amount) = body.amount() {
             Fen::new(amount.get())?;
         }
+        // A business date is a real day no later than the sequencing day
+        // in China, with one day's tolerance for a client's clock and zone.
+        if let Some(date) = body.business_date() {
+            let today = Date::in_china_at(time_ms).ok_or_else(|| RuleError::Malformed("sequencing time out of range".into()))?;
+            if today.days_until(date) > 1 {
+                return Err(RuleError::DateInFuture { date, today });
+            }
+        }
 
         if let EntryBody::Genesis(genesis) = body {
             return self.apply_genesis(seq, time_ms, verified, genesis);
@@ -312,6 +329,7 @@ impl LedgerState {
                 found: authorised,
             });
         }
+        self.check_roles(kind, policy_amount, body.business_date(), &signers)?;
 
         // Every check passed: mutate.
         self.nonces.insert(submission.nonce, seq);
