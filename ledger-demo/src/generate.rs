@@ -17,6 +17,7 @@ use crate::signing::sign_all;
 use crate::{DEMO_ORIGIN, YEARS};
 use ed25519_dalek::SigningKey;
 use ledger_core::household::PseudonymKey;
+use ledger_core::submission::SignedSubmission;
 use std::collections::{HashMap, HashSet};
 
 /// Everything decided before the first entry is posted: the shared context
@@ -136,7 +137,7 @@ fn assemble_log(
     plan: Plan,
     secrets: LogSecrets,
     revoked_at_seq: &HashMap<usize, u64>,
-    submissions: Vec<ledger_core::submission::SignedSubmission>,
+    submissions: Vec<SignedSubmission>,
 ) -> DemoLog {
     let holders = &plan.ring.holders;
     let operator = |i: usize| DemoOperator {
