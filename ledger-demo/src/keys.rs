@@ -1,0 +1,180 @@
+//! Keys: the key ring of the demo log (two admins, district operators,
+//! co-signers, one 财政所 operator per town, and the successor of the town
+//! operator who is rotated out), with what each is granted.
+
+use crate::dice::Dice;
+use crate::error::{text, DemoError};
+use crate::names::official_name;
+use crate::regions::District;
+use crate::{FIRST_YEAR, GRANT_VALID_FROM_MS, GRANT_VALID_UNTIL_MS};
+use ed25519_dalek::SigningKey;
+use ledger_core::encoding::Bytes;
+use ledger_core::entry::EntryKind;
+use ledger_core::keys::{KeyGrant, Role, Scope};
+use ledger_core::region::RegionCode;
+
+// Positions in the key ring.
+/// 区财政局 (admin).
+pub(crate) const ADMIN_FINANCE: usize = 0;
+/// 区纪委监委 (admin).
+pub(crate) const ADMIN_DISCIPLINE: usize = 1;
+/// 区财政局农业科: issues funds, passes them down.
+pub(crate) const DISTRICT_FUNDS: usize = 2;
+/// 区财政局社会保障科: pays premiums and student aid.
+pub(crate) const DISTRICT_SOCIAL: usize = 3;
+/// 分管副局长: co-signs the district's entries.
+pub(crate) const COSIGN_FINANCE: usize = 4;
+/// 区扶贫办主任: co-signs the towns' entries.
+pub(crate) const COSIGN_POVERTY: usize = 5;
+/// The first town operator; town `t`'s is at `TOWN_BASE + t`.
+pub(crate) const TOWN_BASE: usize = 6;
+
+/// The name of the town whose operator is rotated at the start of 2020.
+const ROTATED_TOWN: &str = "车桥镇";
+
+/// One key holder: who, the private key, and the grant.
+pub(crate) struct KeyHolder {
+    /// e.g. `施河镇财政所 张*华` (also the grant's holder).
+    pub(crate) name: String,
+    pub(crate) key: SigningKey,
+    pub(crate) grant: KeyGrant,
+}
+
+/// Every key of the demo log, in ring order (see the position constants);
+/// the successor of the rotated town operator is last.
+pub(crate) struct KeyRing {
+    pub(crate) holders: Vec<KeyHolder>,
+    /// The position of the successor.
+    pub(crate) replacement: usize,
+    /// The index of the town whose operator is rotated.
+    pub(crate) rotated_town: usize,
+    /// That town's finance office.
+    pub(crate) rotated_office: String,
+}
+
+fn admin_kinds() -> Vec<EntryKind> {
+    vec![
+        EntryKind::KeyGrant,
+        EntryKind::KeyRevoke,
+        EntryKind::RegionRegister,
+        EntryKind::PolicyUpdate,
+        EntryKind::LogKeyRotate,
+    ]
+}
+
+fn all_money_kinds() -> Vec<EntryKind> {
+    vec![
+        EntryKind::FundIssue,
+        EntryKind::Transfer,
+        EntryKind::ProjectRegister,
+        EntryKind::ProjectDisbursement,
+        EntryKind::HouseholdSubsidy,
+        EntryKind::Reversal,
+    ]
+}
+
+fn cosign_kinds() -> Vec<EntryKind> {
+    vec![
+        EntryKind::FundIssue,
+        EntryKind::Transfer,
+        EntryKind::ProjectDisbursement,
+        EntryKind::HouseholdSubsidy,
+        EntryKind::Reversal,
+    ]
+}
+
+fn town_kinds() -> Vec<EntryKind> {
+    vec![
+        EntryKind::Transfer,
+        EntryKind::ProjectRegister,
+        EntryKind::ProjectDisbursement,
+        EntryKind::HouseholdSubsidy,
+        EntryKind::Reversal,
+    ]
+}
+
+fn grant(
+    key: &SigningKey,
+    holder: &str,
+    role: Role,
+    regions: Vec<RegionCode>,
+    kinds: Vec<EntryKind>,
+) -> Result<KeyGrant, DemoError> {
+    Ok(KeyGrant {
+        key: Bytes(key.verifying_key().to_bytes()),
+        holder: text(holder)?,
+        role,
+        scope: Scope { regions, kinds },
+        valid_from_ms: GRANT_VALID_FROM_MS,
+        valid_until_ms: GRANT_VALID_UNTIL_MS,
+    })
+}
+
+impl KeyRing {
+    /// Draw every key holder's name and key, in ring order.
+    pub(crate) fn set_up(dice: &mut Dice, district: &District) -> Result<KeyRing, DemoError> {
+        let code = district.code;
+        let towns = &district.towns;
+        let rotated_town = towns.iter().position(|t| t.name == ROTATED_TOWN).unwrap_or(0);
+        let mut ring = KeyRing {
+            holders: Vec::new(),
+            replacement: 0,
+            rotated_town,
+            rotated_office: towns
+                .get(rotated_town)
+                .map(|t| t.finance_office.clone())
+                .unwrap_or_default(),
+        };
+        ring.add(dice, "淮安区财政局", Role::Admin, code, admin_kinds())?;
+        ring.add(dice, "淮安区纪委监委", Role::Admin, code, admin_kinds())?;
+        ring.add(dice, "淮安区财政局农业科", Role::Operator, code, all_money_kinds())?;
+        ring.add(dice, "淮安区财政局社会保障科", Role::Operator, code, all_money_kinds())?;
+        ring.add(dice, "淮安区财政局分管副局长", Role::Operator, code, cosign_kinds())?;
+        ring.add(
+            dice,
+            "淮安区扶贫开发领导小组办公室主任",
+            Role::Operator,
+            code,
+            cosign_kinds(),
+        )?;
+        for town in towns {
+            ring.add(dice, &town.finance_office, Role::Operator, town.code, town_kinds())?;
+        }
+        ring.replacement = ring.holders.len();
+        let rotated_code = towns.get(rotated_town).map(|t| t.code).unwrap_or(code);
+        let office = ring.rotated_office.clone();
+        ring.add(dice, &office, Role::Operator, rotated_code, town_kinds())?;
+        Ok(ring)
+    }
+
+    /// Add a holder from `office`, with a drawn official's name and key.
+    fn add(
+        &mut self,
+        dice: &mut Dice,
+        office: &str,
+        role: Role,
+        region: RegionCode,
+        kinds: Vec<EntryKind>,
+    ) -> Result<(), DemoError> {
+        let name = format!("{office} {}", official_name(dice)?);
+        let key = dice.key();
+        let grant = grant(&key, &name, role, vec![region], kinds)?;
+        self.holders.push(KeyHolder { name, key, grant });
+        Ok(())
+    }
+
+    /// The position of the operator of town `t` in `year`: the successor
+    /// once the rotated town's operator has handed over.
+    pub(crate) fn town_operator(&self, t: u16, year: u16) -> usize {
+        if t as usize == self.rotated_town && year > FIRST_YEAR {
+            self.replacement
+        } else {
+            TOWN_BASE + t as usize
+        }
+    }
+
+    /// The key at `position`, if any.
+    pub(crate) fn key(&self, position: usize) -> Option<&SigningKey> {
+        self.holders.get(position).map(|h| &h.key)
+    }
+}

@@ -1,0 +1,98 @@
+//! Golden hashes of the demo ledger: the generator must produce exactly the
+//! same bytes for the same seed, across refactors.
+//!
+//! Each test generates a demo log for a fixed seed, size and clock, and
+//! compares a blake3 hash of (a) every sequenced entry's bytes, as
+//! [`ledger_demo::demo_entries`] lays them out from a fixed start time, and
+//! (b) the side data that appears in no entry (key holders' names and
+//! private keys, revocations, the pseudonym key, the households' resident
+//! IDs and names) with a recorded hex value.
+//!
+//! A refactor of the generator must leave these values unchanged. A
+//! DELIBERATE change of the demo data (new entries, other names, another
+//! amount rule, ...) changes them: then update the golden values below in the
+//! same commit, and say in its message that the demo data changed and why.
+
+use ledger_core::encoding;
+use ledger_demo::{demo_entries, generate, DemoConfig, DemoLog, DEFAULT_SEED, DEFAULT_TARGET_ENTRIES};
+
+/// 2020-07-01 09:00 Beijing time: the fixed clock of the golden logs.
+const NOW_MS: u64 = 1_593_565_200_000;
+
+// The golden values, recorded from the generator before issue 18's split of
+// ledger-demo/src/lib.rs into modules. Update them ONLY for a deliberate
+// change of the demo data (see the module comment), never to make a
+// refactor pass.
+
+/// The default demo (seed 320803, 3,000 entries): entry bytes.
+const DEFAULT_ENTRIES_GOLDEN: &str = "3a3b0d4fee15a703e3276304b717b96a37ed71a3ef8a65fef98117f9efa5d109";
+/// The default demo: keys, names, households.
+const DEFAULT_SIDE_DATA_GOLDEN: &str = "da09e8514d798113a732a5b9fabc974c99ddd5f381370477bc96dd2cd0208fc0";
+/// Seed 7, 800 entries: entry bytes.
+const SMALL_ENTRIES_GOLDEN: &str = "0a448d3671957b6cb494719c809e55081a00ff7e4b0e5b46c8ca31a08f2aa8be";
+/// Seed 7, 800 entries: keys, names, households.
+const SMALL_SIDE_DATA_GOLDEN: &str = "83fff3943ef017e11df4d8f523f42224577458389b70bb933dfe071b4b57bb89";
+
+fn log_of(seed: u64, target_entries: u64) -> DemoLog {
+    let config = DemoConfig {
+        seed,
+        target_entries,
+        now_ms: NOW_MS,
+    };
+    match generate(&config) {
+        Ok(log) => log,
+        Err(e) => panic!("seed {seed}, {target_entries} entries: {e}"),
+    }
+}
+
+/// blake3 of every entry's bytes, each prefixed with its length.
+fn entries_hash(log: &DemoLog) -> String {
+    let mut hasher = blake3::Hasher::new();
+    for entry in demo_entries(log, NOW_MS) {
+        hasher.update(&(entry.len() as u64).to_le_bytes());
+        hasher.update(&entry);
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+/// blake3 of what the log carries besides its submissions.
+fn side_data_hash(log: &DemoLog) -> String {
+    let mut hasher = blake3::Hasher::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    field(log.origin.as_bytes());
+    field(&log.log_key.to_bytes());
+    field(&log.pseudonym_key.to_bytes());
+    for op in log.admins.iter().chain(&log.operators) {
+        field(op.name.as_bytes());
+        field(&op.key.to_bytes());
+        field(&encoding::encode(&op.grant));
+        field(&op.revoked_at_seq.unwrap_or(u64::MAX).to_le_bytes());
+    }
+    for h in &log.households {
+        field(h.resident_id.as_bytes());
+        field(h.full_name.as_bytes());
+        field(h.masked_name.as_str().as_bytes());
+        field(&h.reference.0 .0);
+        field(&h.village.get().to_le_bytes());
+    }
+    hasher.finalize().to_hex().to_string()
+}
+
+#[test]
+fn default_demo_is_byte_for_byte_unchanged() {
+    let log = log_of(DEFAULT_SEED, DEFAULT_TARGET_ENTRIES);
+    assert_eq!(log.submissions.len() as u64, DEFAULT_TARGET_ENTRIES);
+    assert_eq!(entries_hash(&log), DEFAULT_ENTRIES_GOLDEN, "entries");
+    assert_eq!(side_data_hash(&log), DEFAULT_SIDE_DATA_GOLDEN, "side data");
+}
+
+#[test]
+fn small_demo_of_another_seed_is_byte_for_byte_unchanged() {
+    let log = log_of(7, 800);
+    assert_eq!(log.submissions.len(), 800);
+    assert_eq!(entries_hash(&log), SMALL_ENTRIES_GOLDEN, "entries");
+    assert_eq!(side_data_hash(&log), SMALL_SIDE_DATA_GOLDEN, "side data");
+}
