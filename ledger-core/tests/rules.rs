@@ -22,8 +22,8 @@ use ledger_core::Fen;
 use ledger_demo::{self as demo, DemoConfig, DemoLog, DemoOperator};
 use std::sync::OnceLock;
 
-/// When the demo entries are sequenced (2020-07-01 09:00 Beijing time).
-const NOW_MS: u64 = 1_593_565_200_000;
+/// When the demo entries are sequenced (2021-01-15 09:00 China time, after the demo's last business date).
+const NOW_MS: u64 = 1_610_672_400_000;
 /// When the test submissions are sequenced: after every demo entry.
 const T_MS: u64 = NOW_MS + 100_000;
 /// Test submissions are valid for an hour.

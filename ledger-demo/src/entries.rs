@@ -46,7 +46,7 @@ mod tests {
         let config = DemoConfig {
             seed: 5,
             target_entries: 400,
-            now_ms: 1_600_000_000_000,
+            now_ms: 1_610_672_400_000,
         };
         let log = match generate(&config) {
             Ok(log) => log,

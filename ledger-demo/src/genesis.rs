@@ -8,6 +8,8 @@ use ed25519_dalek::SigningKey;
 use ledger_core::amount::Fen;
 use ledger_core::checkpoint::LogSigner;
 use ledger_core::encoding::Bytes;
+use ledger_core::ids::Date;
+use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
 use ledger_core::entry::{CosignRule, EntryBody, EntryKind, Genesis};
 use ledger_core::household::PseudonymKey;
 use ledger_core::keys::KeyGrant;
@@ -47,7 +49,7 @@ pub fn genesis_submission(parts: &GenesisParts<'_>, signers: &[&SigningKey]) -> 
         title: text(parts.title)?,
         grants: parts.grants.clone(),
         regions: parts.regions.clone(),
-        cosign_rules: parts.cosign_rules.clone(),
+        policy: demo_policy(parts.cosign_rules.clone()),
         pseudonym_commitment: parts.pseudonym_key.commitment(),
         log_vkey,
     });
@@ -59,6 +61,47 @@ pub fn genesis_submission(parts: &GenesisParts<'_>, signers: &[&SigningKey]) -> 
         body,
     };
     Ok(submission.sign(signers))
+}
+
+/// The demo's policy around its co-signature rules: the policy's 7-day
+/// windows and categories, a 30-day confirmation deadline; the controls are
+/// not enforced yet (`Date::LAST`) until the demo posts the whole procedure.
+pub fn demo_policy(cosign_rules: Vec<CosignRule>) -> Policy {
+    use ledger_core::entry::SubsidyCategory as S;
+    use ledger_core::procedure::AssistanceCategory as A;
+    let rule = |category, subsidies: &[S], ends_with_exit| CategoryRule {
+        category,
+        subsidies: subsidies.to_vec(),
+        ends_with_exit,
+    };
+    Policy {
+        cosign_rules,
+        publicity_days: PublicityDays::DEFAULT,
+        categories: vec![
+            rule(A::MinimumLiving, &[S::MinimumLiving, S::MedicalInsurance], false),
+            rule(A::ExtremePoverty, &[S::MinimumLiving, S::MedicalInsurance, S::Pension, S::Other], false),
+            rule(
+                A::RegisteredLowIncome,
+                &[
+                    S::HousingRenovation,
+                    S::Education,
+                    S::MedicalInsurance,
+                    S::Employment,
+                    S::Pension,
+                    S::IndustrySupport,
+                    S::Other,
+                ],
+                true,
+            ),
+        ],
+        confirmation_days: 30,
+        enforced_from: ControlDates {
+            registration: Date::LAST,
+            payment_list: Date::LAST,
+            roles: Date::LAST,
+            confirmation: Date::LAST,
+        },
+    }
 }
 
 /// The demo's co-signature policy ("五签五核" in small):
@@ -73,26 +116,31 @@ pub fn demo_cosign_rules() -> Result<Vec<CosignRule>, DemoError> {
             kind: EntryKind::FundIssue,
             min_amount: fen(1_000_000 * YUAN)?,
             signatures: 2,
+            roles: Vec::new(),
         },
         CosignRule {
             kind: EntryKind::Transfer,
             min_amount: fen(5_000_000 * YUAN)?,
             signatures: 2,
+            roles: Vec::new(),
         },
         CosignRule {
             kind: EntryKind::ProjectDisbursement,
             min_amount: fen(500_000 * YUAN)?,
             signatures: 2,
+            roles: Vec::new(),
         },
         CosignRule {
             kind: EntryKind::Reversal,
             min_amount: Fen::ZERO,
             signatures: 2,
+            roles: Vec::new(),
         },
         CosignRule {
             kind: EntryKind::KeyGrant,
             min_amount: Fen::ZERO,
             signatures: 2,
+            roles: Vec::new(),
         },
     ])
 }

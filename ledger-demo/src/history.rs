@@ -15,10 +15,22 @@ use crate::{DEMO_ORIGIN, DEMO_TITLE, FIRST_YEAR, SUBMISSION_VALIDITY_MS};
 use ed25519_dalek::SigningKey;
 use ledger_core::entry::{Account, EntryBody, FundIssue, Reversal, Transfer};
 use ledger_core::household::PseudonymKey;
+use ledger_core::ids::Date;
 use ledger_core::region::RegionCode;
 use std::collections::HashMap;
 
 mod months;
+
+/// The business date `year`-`month`-`day` (a month past December is the
+/// year's last day: the demo's history ends with its last fiscal year).
+pub(crate) fn business_date(year: u16, month: u8, day: u8) -> Result<Date, DemoError> {
+    let packed = if month > 12 {
+        u32::from(year) * 10_000 + 1231
+    } else {
+        u32::from(year) * 10_000 + u32::from(month) * 100 + u32::from(day)
+    };
+    Date::new(packed).map_err(DemoError)
+}
 
 /// The log under construction: the plan it follows, the submissions so far,
 /// and the sequence numbers later steps refer to.
@@ -144,6 +156,8 @@ impl<'a> History<'a> {
                     fiscal_year: def.year,
                     to: self.treasury.clone(),
                     amount: fen(self.plan.budget.issue[f])?,
+                    // 下达: in January, a few days apart.
+                    date: business_date(def.year, 1, 5 + (f % 20) as u8)?,
                 }),
                 DISTRICT_FUNDS,
                 COSIGN_FINANCE,
@@ -159,6 +173,8 @@ impl<'a> History<'a> {
         let mut misdirected = year == FIRST_YEAR;
         for &f in year_funds {
             let def = &self.plan.funds.defs[f];
+            // Passed on to the towns in February, after every January issue.
+            let date = business_date(year, 2, 10)?;
             for (t, town) in towns.iter().enumerate() {
                 let Some(&amount) = self.plan.budget.town.get(&(f, t as u16)) else {
                     continue;
@@ -175,6 +191,7 @@ impl<'a> History<'a> {
                         to: Account::Treasury(to),
                         amount: fen(amount)?,
                         memo: memo.clone(),
+                        date,
                     }))
                 };
                 if misdirected && def.key == FundKey::MinLiving {
@@ -190,6 +207,7 @@ impl<'a> History<'a> {
                         EntryBody::Reversal(Reversal {
                             target_seq: seq,
                             reason: text(&reason)?,
+                            date,
                         }),
                         DISTRICT_FUNDS,
                         COSIGN_FINANCE,
@@ -222,6 +240,7 @@ impl<'a> History<'a> {
                             "拨付{}{}年到户产业扶持资金（集体经济薄弱村）",
                             village.short, year
                         ))?,
+                        date: business_date(year, 3, 1 + (*v % 20) as u8)?,
                     }),
                     plan.ring.town_operator(*t, year),
                     COSIGN_POVERTY,

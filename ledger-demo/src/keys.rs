@@ -10,7 +10,7 @@ use crate::{FIRST_YEAR, GRANT_VALID_FROM_MS, GRANT_VALID_UNTIL_MS};
 use ed25519_dalek::SigningKey;
 use ledger_core::encoding::Bytes;
 use ledger_core::entry::EntryKind;
-use ledger_core::keys::{KeyGrant, Role, Scope};
+use ledger_core::keys::{KeyGrant, Office, Role, Scope};
 use ledger_core::region::RegionCode;
 
 // Positions in the key ring.
@@ -97,6 +97,7 @@ fn grant(
     key: &SigningKey,
     holder: &str,
     role: Role,
+    office: Office,
     regions: Vec<RegionCode>,
     kinds: Vec<EntryKind>,
 ) -> Result<KeyGrant, DemoError> {
@@ -104,6 +105,7 @@ fn grant(
         key: Bytes(key.verifying_key().to_bytes()),
         holder: text(holder)?,
         role,
+        office,
         scope: Scope { regions, kinds },
         valid_from_ms: GRANT_VALID_FROM_MS,
         valid_until_ms: GRANT_VALID_UNTIL_MS,
@@ -125,25 +127,26 @@ impl KeyRing {
                 .map(|t| t.finance_office.clone())
                 .unwrap_or_default(),
         };
-        ring.add(dice, "淮安区财政局", Role::Admin, code, admin_kinds())?;
-        ring.add(dice, "淮安区纪委监委", Role::Admin, code, admin_kinds())?;
-        ring.add(dice, "淮安区财政局农业科", Role::Operator, code, all_money_kinds())?;
-        ring.add(dice, "淮安区财政局社会保障科", Role::Operator, code, all_money_kinds())?;
-        ring.add(dice, "淮安区财政局分管副局长", Role::Operator, code, cosign_kinds())?;
+        ring.add(dice, "淮安区财政局", Role::Admin, Office::Admin, code, admin_kinds())?;
+        ring.add(dice, "淮安区纪委监委", Role::Admin, Office::Admin, code, admin_kinds())?;
+        ring.add(dice, "淮安区财政局农业科", Role::Operator, Office::DistrictFinance, code, all_money_kinds())?;
+        ring.add(dice, "淮安区财政局社会保障科", Role::Operator, Office::DistrictFinance, code, all_money_kinds())?;
+        ring.add(dice, "淮安区财政局分管副局长", Role::Operator, Office::DistrictLeader, code, cosign_kinds())?;
         ring.add(
             dice,
             "淮安区扶贫开发领导小组办公室主任",
             Role::Operator,
+            Office::DistrictPovertyOffice,
             code,
             cosign_kinds(),
         )?;
         for town in towns {
-            ring.add(dice, &town.finance_office, Role::Operator, town.code, town_kinds())?;
+            ring.add(dice, &town.finance_office, Role::Operator, Office::TownFinance, town.code, town_kinds())?;
         }
         ring.replacement = ring.holders.len();
         let rotated_code = towns.get(rotated_town).map(|t| t.code).unwrap_or(code);
         let office = ring.rotated_office.clone();
-        ring.add(dice, &office, Role::Operator, rotated_code, town_kinds())?;
+        ring.add(dice, &office, Role::Operator, Office::TownFinance, rotated_code, town_kinds())?;
         Ok(ring)
     }
 
@@ -153,12 +156,13 @@ impl KeyRing {
         dice: &mut Dice,
         office: &str,
         role: Role,
+        office_held: Office,
         region: RegionCode,
         kinds: Vec<EntryKind>,
     ) -> Result<(), DemoError> {
         let name = format!("{office} {}", official_name(dice)?);
         let key = dice.key();
-        let grant = grant(&key, &name, role, vec![region], kinds)?;
+        let grant = grant(&key, &name, role, office_held, vec![region], kinds)?;
         self.holders.push(KeyHolder { name, key, grant });
         Ok(())
     }

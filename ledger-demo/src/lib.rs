@@ -117,7 +117,7 @@ mod signing;
 pub use entries::demo_entries;
 pub use error::DemoError;
 pub use generate::generate;
-pub use genesis::{demo_cosign_rules, genesis_submission, GenesisParts};
+pub use genesis::{demo_cosign_rules, demo_policy, genesis_submission, GenesisParts};
 pub use log::{DemoConfig, DemoHousehold, DemoLog, DemoOperator};
 pub use regions::{huaian_regions, DIVISIONS};
 

@@ -9,8 +9,8 @@ use ledger_core::Fen;
 use ledger_demo::{self as demo, DemoConfig, DemoLog, DEFAULT_TARGET_ENTRIES};
 use std::collections::{BTreeMap, HashSet};
 
-/// 2020-07-01 09:00 Beijing time: the demo is "sequenced" then.
-const NOW_MS: u64 = 1_593_565_200_000;
+/// 2021-01-15 09:00 China time, after the demo's last business date: the demo is "sequenced" then.
+const NOW_MS: u64 = 1_610_672_400_000;
 
 fn default_demo() -> DemoLog {
     match demo::generate(&DemoConfig::new(NOW_MS)) {
@@ -323,7 +323,7 @@ fn submission_bytes_are_the_canonical_submission() {
     let log = match demo::generate(&DemoConfig {
         seed: 7,
         target_entries: 600,
-        now_ms: 1_590_969_600_000,
+        now_ms: 1_610_672_400_000,
     }) {
         Ok(log) => log,
         Err(e) => panic!("{e}"),

@@ -13,8 +13,8 @@ use ledger_demo::{self as demo, DemoConfig};
 use ledger_node::query::QueryIndex;
 use std::collections::{BTreeMap, HashSet};
 
-/// 2020-07-01 09:00 Beijing time, as in ledger-core's demo tests.
-const NOW_MS: u64 = 1_593_565_200_000;
+/// 2021-01-15 09:00 China time, after the demo's last business date, as in ledger-core's demo tests.
+const NOW_MS: u64 = 1_610_672_400_000;
 
 #[test]
 fn aggregates_and_audit_equal_rule_state_on_the_demo_ledger() {

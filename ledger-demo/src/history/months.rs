@@ -1,7 +1,7 @@
 //! The month-by-month part of a fiscal year: project registrations and
 //! milestone payments, household payments, and their reversals.
 
-use super::History;
+use super::{business_date, History};
 use crate::error::{fen, text, DemoError};
 use crate::funds::subsidy_fund;
 use crate::households::Payer;
@@ -67,6 +67,7 @@ impl History<'_> {
                 to: Account::Project(p.id.clone()),
                 amount: p.body.budget,
                 memo: text(&format!("拨付项目资金：{}", p.body.name))?,
+                date: business_date(year, p.month.max(3), 12)?,
             }),
             op,
             COSIGN_POVERTY,
@@ -89,6 +90,7 @@ impl History<'_> {
                 amount: fen(p.body.budget.get() * percent / 100)?,
                 contract_ref: p.contract.clone(),
                 milestone: text(milestone)?,
+                date: business_date(year, p.milestones[m].0.max(p.month.max(3)), 18)?,
             }),
             plan.ring.town_operator(p.town, year),
             COSIGN_POVERTY,
@@ -124,6 +126,8 @@ impl History<'_> {
                 category: item.category,
                 period: item.period,
                 amount: fen(item.amount)?,
+                date: business_date(item.year, item.month.max(3), 26)?,
+                notice: None,
             }),
             op,
             COSIGN_POVERTY,
@@ -147,6 +151,7 @@ impl History<'_> {
             EntryBody::Reversal(Reversal {
                 target_seq,
                 reason: text(reason)?,
+                date: business_date(year, self.plan.items[k].month.max(3) + 1, 5)?,
             }),
             op,
             COSIGN_POVERTY,
