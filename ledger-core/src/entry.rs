@@ -5,11 +5,11 @@
 //! never change — new kinds go at the end.
 
 use crate::amount::Fen;
-pub use crate::policy::{required_signatures, CosignRule, Policy};
 use crate::encoding::Bytes;
 use crate::household::{HouseholdRef, MaskedName};
 use crate::ids::{Date, Ident, Period, Text};
 use crate::keys::{KeyGrant, PublicKey};
+pub use crate::policy::{required_signatures, CosignRule, Policy};
 pub use crate::procedure::{
     HouseholdCheck, HouseholdExit, HouseholdRegister, Notice, NoticeLineRef, Objection, ObjectionResolve,
     PaymentConfirm,

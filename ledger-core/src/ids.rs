@@ -191,7 +191,13 @@ impl Date {
 impl fmt::Display for Date {
     /// `2019-03-15`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.0 / 10_000, (self.0 / 100) % 100, self.0 % 100)
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.0 / 10_000,
+            (self.0 / 100) % 100,
+            self.0 % 100
+        )
     }
 }
 

@@ -198,10 +198,16 @@ impl Policy {
         }
         for rule in &self.cosign_rules {
             if rule.signatures == 0 || usize::from(rule.signatures) > crate::submission::MAX_SIGNATURES {
-                return bad(format!("co-signature rule for {} needs 1-8 signatures", rule.kind.name()));
+                return bad(format!(
+                    "co-signature rule for {} needs 1-8 signatures",
+                    rule.kind.name()
+                ));
             }
             if rule.roles.len() > MAX_RULE_ROLES {
-                return bad(format!("co-signature rule for {} names more than {MAX_RULE_ROLES} offices", rule.kind.name()));
+                return bad(format!(
+                    "co-signature rule for {} names more than {MAX_RULE_ROLES} offices",
+                    rule.kind.name()
+                ));
             }
             if usize::from(rule.signatures) < rule.roles.len() {
                 return bad(format!(
@@ -213,14 +219,21 @@ impl Policy {
             }
             for (i, office) in rule.roles.iter().enumerate() {
                 if rule.roles[..i].contains(office) {
-                    return bad(format!("co-signature rule for {} names {} twice", rule.kind.name(), office.name()));
+                    return bad(format!(
+                        "co-signature rule for {} names {} twice",
+                        rule.kind.name(),
+                        office.name()
+                    ));
                 }
             }
         }
         for stage in NoticeStage::ALL {
             let days = self.publicity_days.of(*stage);
             if days == 0 || days > MAX_WINDOW_DAYS {
-                return bad(format!("the {} window must be 1-{MAX_WINDOW_DAYS} days, not {days}", stage.name()));
+                return bad(format!(
+                    "the {} window must be 1-{MAX_WINDOW_DAYS} days, not {days}",
+                    stage.name()
+                ));
             }
         }
         if self.categories.is_empty() || self.categories.len() > AssistanceCategory::ALL.len() {
@@ -231,11 +244,16 @@ impl Policy {
                 return bad(format!("assistance category {} is listed twice", rule.category.name()));
             }
             if rule.subsidies.len() > SubsidyCategory::ALL.len() {
-                return bad(format!("assistance category {} lists too many subsidies", rule.category.name()));
+                return bad(format!(
+                    "assistance category {} lists too many subsidies",
+                    rule.category.name()
+                ));
             }
         }
         if self.confirmation_days == 0 || self.confirmation_days > MAX_CONFIRMATION_DAYS {
-            return bad(format!("the confirmation deadline must be 1-{MAX_CONFIRMATION_DAYS} days"));
+            return bad(format!(
+                "the confirmation deadline must be 1-{MAX_CONFIRMATION_DAYS} days"
+            ));
         }
         Ok(())
     }
@@ -251,6 +269,8 @@ impl Policy {
 
     /// Does a poverty exit end `category`?
     pub fn ends_with_exit(&self, category: AssistanceCategory) -> bool {
-        self.categories.iter().any(|r| r.category == category && r.ends_with_exit)
+        self.categories
+            .iter()
+            .any(|r| r.category == category && r.ends_with_exit)
     }
 }

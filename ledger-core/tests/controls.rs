@@ -127,7 +127,7 @@ fn grant(key: &SigningKey, role: Role, office: Office, region: u64, kinds: &[Ent
 fn policy() -> Policy {
     let rule = |kind, min_yuan, signatures, roles: &[Office]| CosignRule {
         kind,
-        min_amount: fen(min_yuan),
+        min_amount: if min_yuan == 0 { Fen::ZERO } else { fen(min_yuan) },
         signatures,
         roles: roles.to_vec(),
     };
@@ -142,7 +142,12 @@ fn policy() -> Policy {
             rule(EntryKind::HouseholdRegister, 0, 1, &[Office::TownPovertyOffice]),
             rule(EntryKind::ObjectionResolve, 0, 1, &[Office::DisciplineInspector]),
             rule(EntryKind::PaymentConfirm, 0, 1, &[Office::VillageCommittee]),
-            rule(EntryKind::Transfer, 50_000, 2, &[Office::DistrictFinance, Office::DistrictLeader]),
+            rule(
+                EntryKind::Transfer,
+                50_000,
+                2,
+                &[Office::DistrictFinance, Office::DistrictLeader],
+            ),
             rule(EntryKind::Reversal, 0, 1, &[Office::TownFinance]),
         ],
         publicity_days: PublicityDays::DEFAULT,
@@ -220,7 +225,11 @@ impl Ledger {
             Ok(_) => panic!("accepted, expected {code}"),
             Err(e) => {
                 assert_eq!(e.code(), code, "{e}");
-                assert_eq!((self.state.size(), self.entries.len()), before, "a refusal changed the ledger");
+                assert_eq!(
+                    (self.state.size(), self.entries.len()),
+                    before,
+                    "a refusal changed the ledger"
+                );
                 assert_eq!(format!("{:?}", self.state.notices()), snapshot);
                 e
             }
@@ -256,7 +265,13 @@ fn base() -> (Ledger, Keys) {
             DISTRICT,
             &[K::Transfer],
         ),
-        grant(&k.leader, Role::Operator, Office::DistrictLeader, DISTRICT, &[K::Transfer, K::FundIssue]),
+        grant(
+            &k.leader,
+            Role::Operator,
+            Office::DistrictLeader,
+            DISTRICT,
+            &[K::Transfer, K::FundIssue],
+        ),
         grant(
             &k.district_poverty,
             Role::Operator,
@@ -360,7 +375,13 @@ fn transfer(yuan: u64, on: u32) -> EntryBody {
     })
 }
 
-fn household_notice(id: &str, stage: NoticeStage, region: u64, start: u32, lines: &[(u8, AssistanceCategory)]) -> EntryBody {
+fn household_notice(
+    id: &str,
+    stage: NoticeStage,
+    region: u64,
+    start: u32,
+    lines: &[(u8, AssistanceCategory)],
+) -> EntryBody {
     EntryBody::Notice(Notice {
         notice: ident(id),
         stage,
@@ -402,14 +423,23 @@ fn publicised(l: &mut Ledger, k: &Keys) {
         &[&k.village, &k.town_poverty],
     );
     for (i, _) in both.iter().enumerate() {
-        l.ok(check(line("A-1", i as u32), CheckKind::DataComparison, 20190405, true), &[&k.town_poverty]);
-        l.ok(check(line("A-1", i as u32), CheckKind::HomeVerification, 20190409, true), &[&k.village]);
+        l.ok(
+            check(line("A-1", i as u32), CheckKind::DataComparison, 20190405, true),
+            &[&k.town_poverty],
+        );
+        l.ok(
+            check(line("A-1", i as u32), CheckKind::HomeVerification, 20190409, true),
+            &[&k.village],
+        );
     }
     l.ok(
         household_notice("V-1", NoticeStage::VillagePublicity, VILLAGE, 20190410, &both),
         &[&k.village, &k.town_poverty],
     );
-    l.ok(household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &both), &[&k.town_poverty]);
+    l.ok(
+        household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &both),
+        &[&k.town_poverty],
+    );
     l.ok(
         household_notice("D-1", NoticeStage::DistrictPublicity, DISTRICT, 20190424, &both),
         &[&k.district_poverty],
@@ -467,7 +497,14 @@ fn may() -> Period {
     Period::new(2019, 5).unwrap()
 }
 
-fn subsidy(h: u8, category: SubsidyCategory, period: Period, yuan: u64, on: u32, notice: Option<NoticeLineRef>) -> EntryBody {
+fn subsidy(
+    h: u8,
+    category: SubsidyCategory,
+    period: Period,
+    yuan: u64,
+    on: u32,
+    notice: Option<NoticeLineRef>,
+) -> EntryBody {
     EntryBody::HouseholdSubsidy(HouseholdSubsidy {
         fund: ident("F2019-01"),
         from: Account::Treasury(code(TOWN)),
@@ -488,7 +525,10 @@ fn subsidy(h: u8, category: SubsidyCategory, period: Period, yuan: u64, on: u32,
 fn registered_and_listed() -> (Ledger, Keys) {
     let (mut l, k) = base();
     publicised(&mut l, &k);
-    l.ok(register(1, AssistanceCategory::MinimumLiving, 20190508, Some(procedure(0))), &[&k.town_poverty]);
+    l.ok(
+        register(1, AssistanceCategory::MinimumLiving, 20190508, Some(procedure(0))),
+        &[&k.town_poverty],
+    );
     l.ok(
         register(2, AssistanceCategory::RegisteredLowIncome, 20190508, Some(procedure(1))),
         &[&k.town_poverty],
@@ -528,7 +568,10 @@ fn the_whole_flow_is_accepted_and_replays_offline() {
     let h = l.state.household(&household(1)).unwrap();
     assert_eq!(h.registrations.len(), 1);
     assert_eq!(h.registrations[0].from, date(20190508));
-    assert_eq!(l.state.balance(&Account::Treasury(code(TOWN)), &ident("F2019-01")), fen(199_500));
+    assert_eq!(
+        l.state.balance(&Account::Treasury(code(TOWN)), &ident("F2019-01")),
+        fen(199_500)
+    );
     assert_eq!(l.state.money_date(paid), Some(date(20190517)));
 
     // The offline verifier replays the same rules over the chain.
@@ -674,7 +717,11 @@ fn a_transfer_over_the_threshold_needs_the_leader_not_just_two_keys() {
         }
     );
     // One signature is short of the count before any role is looked at.
-    l.refused(transfer(60_000, 20190801), &[&k.district_finance], "missing_cosignature");
+    l.refused(
+        transfer(60_000, 20190801),
+        &[&k.district_finance],
+        "missing_cosignature",
+    );
     // Under the threshold one key of any office is enough.
     l.ok(transfer(49_999, 20190801), &[&k.district_finance_2]);
     l.ok(transfer(60_000, 20190801), &[&k.district_finance, &k.leader]);
@@ -689,7 +736,16 @@ fn a_subsidy_signed_by_two_finance_keys_misses_the_poverty_office() {
         payment_list("P-7", 20190701, &[(1, SubsidyCategory::MinimumLiving, july, 500)]),
         &[&k.village, &k.town_poverty],
     );
-    let pay = || subsidy(1, SubsidyCategory::MinimumLiving, july, 500, 20190710, Some(line("P-7", 0)));
+    let pay = || {
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            july,
+            500,
+            20190710,
+            Some(line("P-7", 0)),
+        )
+    };
     let e = l.refused(pay(), &[&k.town_finance, &k.town_finance_2], "missing_role");
     assert_eq!(
         e,
@@ -718,10 +774,26 @@ fn a_household_is_paid_only_while_registered_in_an_entitling_category() {
     publicised(&mut l, &k);
     let july = Period::new(2019, 7).unwrap();
     l.ok(
-        payment_list("P-7", 20190701, &[(1, SubsidyCategory::MinimumLiving, july, 500), (2, SubsidyCategory::MinimumLiving, july, 500)]),
+        payment_list(
+            "P-7",
+            20190701,
+            &[
+                (1, SubsidyCategory::MinimumLiving, july, 500),
+                (2, SubsidyCategory::MinimumLiving, july, 500),
+            ],
+        ),
         &[&k.village, &k.town_poverty],
     );
-    let pay = |h: u8, idx: u32| subsidy(h, SubsidyCategory::MinimumLiving, july, 500, 20190710, Some(line("P-7", idx)));
+    let pay = |h: u8, idx: u32| {
+        subsidy(
+            h,
+            SubsidyCategory::MinimumLiving,
+            july,
+            500,
+            20190710,
+            Some(line("P-7", idx)),
+        )
+    };
     let signers = [&k.town_poverty, &k.town_finance];
     // Not registered at all.
     let e = l.refused(pay(1, 0), &signers, "not_registered");
@@ -740,7 +812,10 @@ fn a_household_is_paid_only_while_registered_in_an_entitling_category() {
     );
     l.refused(pay(2, 1), &signers, "not_registered");
     // Registered in 低保: paid.
-    l.ok(register(1, AssistanceCategory::MinimumLiving, 20190508, Some(procedure(0))), &[&k.town_poverty]);
+    l.ok(
+        register(1, AssistanceCategory::MinimumLiving, 20190508, Some(procedure(0))),
+        &[&k.town_poverty],
+    );
     l.ok(pay(1, 0), &signers);
 }
 
@@ -752,31 +827,75 @@ fn registration_needs_every_step_of_the_procedure() {
         household_notice("A-1", NoticeStage::Application, VILLAGE, 20190401, &[(1, DB)]),
         &[&k.village],
     );
-    l.ok(check(line("A-1", 0), CheckKind::DataComparison, 20190405, true), &[&k.town_poverty]);
+    l.ok(
+        check(line("A-1", 0), CheckKind::DataComparison, 20190405, true),
+        &[&k.town_poverty],
+    );
     // The home verification is missing when the village publicity goes up.
-    l.ok(household_notice("V-1", NoticeStage::VillagePublicity, VILLAGE, 20190410, &[(1, DB)]), &[&k.village]);
-    l.ok(household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &[(1, DB)]), &[&k.town_poverty]);
-    l.ok(household_notice("D-1", NoticeStage::DistrictPublicity, DISTRICT, 20190424, &[(1, DB)]), &[&k.district_poverty]);
-    l.ok(household_notice("R-1", NoticeStage::ObjectionReview, VILLAGE, 20190501, &[(1, DB)]), &[&k.village]);
-    let e = l.refused(register(1, DB, 20190508, Some(procedure(0))), &[&k.town_poverty], "procedure_incomplete");
+    l.ok(
+        household_notice("V-1", NoticeStage::VillagePublicity, VILLAGE, 20190410, &[(1, DB)]),
+        &[&k.village],
+    );
+    l.ok(
+        household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &[(1, DB)]),
+        &[&k.town_poverty],
+    );
+    l.ok(
+        household_notice("D-1", NoticeStage::DistrictPublicity, DISTRICT, 20190424, &[(1, DB)]),
+        &[&k.district_poverty],
+    );
+    l.ok(
+        household_notice("R-1", NoticeStage::ObjectionReview, VILLAGE, 20190501, &[(1, DB)]),
+        &[&k.village],
+    );
+    let e = l.refused(
+        register(1, DB, 20190508, Some(procedure(0))),
+        &[&k.town_poverty],
+        "procedure_incomplete",
+    );
     assert!(e.to_string().contains("入户核对"), "{e}");
     // A failed check is named as such.
     let mut failed = l.clone();
-    failed.ok(check(line("A-1", 0), CheckKind::HomeVerification, 20190409, false), &[&k.village]);
-    let e = failed.refused(register(1, DB, 20190508, Some(procedure(0))), &[&k.town_poverty], "procedure_incomplete");
+    failed.ok(
+        check(line("A-1", 0), CheckKind::HomeVerification, 20190409, false),
+        &[&k.village],
+    );
+    let e = failed.refused(
+        register(1, DB, 20190508, Some(procedure(0))),
+        &[&k.town_poverty],
+        "procedure_incomplete",
+    );
     assert!(e.to_string().contains("did not pass"), "{e}");
     // A check done after the village publicity began does not count.
     let mut late = l.clone();
-    late.ok(check(line("A-1", 0), CheckKind::HomeVerification, 20190411, true), &[&k.village]);
-    late.refused(register(1, DB, 20190508, Some(procedure(0))), &[&k.town_poverty], "procedure_incomplete");
+    late.ok(
+        check(line("A-1", 0), CheckKind::HomeVerification, 20190411, true),
+        &[&k.village],
+    );
+    late.refused(
+        register(1, DB, 20190508, Some(procedure(0))),
+        &[&k.town_poverty],
+        "procedure_incomplete",
+    );
     // Done in time: registered.
-    l.ok(check(line("A-1", 0), CheckKind::HomeVerification, 20190409, true), &[&k.village]);
+    l.ok(
+        check(line("A-1", 0), CheckKind::HomeVerification, 20190409, true),
+        &[&k.village],
+    );
     // A stage cited with the wrong notice.
     let mut wrong = procedure(0);
     wrong.town = line("V-1", 0);
-    l.refused(register(1, DB, 20190508, Some(wrong)), &[&k.town_poverty], "procedure_incomplete");
+    l.refused(
+        register(1, DB, 20190508, Some(wrong)),
+        &[&k.town_poverty],
+        "procedure_incomplete",
+    );
     // Before the review window ended (2019-05-08).
-    let e = l.refused(register(1, DB, 20190507, Some(procedure(0))), &[&k.town_poverty], "publicity_not_ended");
+    let e = l.refused(
+        register(1, DB, 20190507, Some(procedure(0))),
+        &[&k.town_poverty],
+        "publicity_not_ended",
+    );
     assert_eq!(
         e,
         RuleError::PublicityNotEnded {
@@ -787,24 +906,57 @@ fn registration_needs_every_step_of_the_procedure() {
         }
     );
     // After 2019-07-01 a registration without notices is refused.
-    l.refused(register(1, DB, 20190710, None), &[&k.town_poverty], "procedure_incomplete");
+    l.refused(
+        register(1, DB, 20190710, None),
+        &[&k.town_poverty],
+        "procedure_incomplete",
+    );
     l.ok(register(1, DB, 20190508, Some(procedure(0))), &[&k.town_poverty]);
-    l.refused(register(1, DB, 20190601, Some(procedure(0))), &[&k.town_poverty], "already_registered");
+    l.refused(
+        register(1, DB, 20190601, Some(procedure(0))),
+        &[&k.town_poverty],
+        "already_registered",
+    );
 }
 
 #[test]
 fn a_stage_that_starts_before_the_previous_window_ended_is_refused() {
     let (mut l, k) = base();
     use AssistanceCategory::MinimumLiving as DB;
-    l.ok(household_notice("A-1", NoticeStage::Application, VILLAGE, 20190401, &[(1, DB)]), &[&k.village]);
-    l.ok(check(line("A-1", 0), CheckKind::DataComparison, 20190402, true), &[&k.town_poverty]);
-    l.ok(check(line("A-1", 0), CheckKind::HomeVerification, 20190402, true), &[&k.village]);
+    l.ok(
+        household_notice("A-1", NoticeStage::Application, VILLAGE, 20190401, &[(1, DB)]),
+        &[&k.village],
+    );
+    l.ok(
+        check(line("A-1", 0), CheckKind::DataComparison, 20190402, true),
+        &[&k.town_poverty],
+    );
+    l.ok(
+        check(line("A-1", 0), CheckKind::HomeVerification, 20190402, true),
+        &[&k.village],
+    );
     // The village publicity starts on day 5 of the application's 7 days.
-    l.ok(household_notice("V-1", NoticeStage::VillagePublicity, VILLAGE, 20190405, &[(1, DB)]), &[&k.village]);
-    l.ok(household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &[(1, DB)]), &[&k.town_poverty]);
-    l.ok(household_notice("D-1", NoticeStage::DistrictPublicity, DISTRICT, 20190424, &[(1, DB)]), &[&k.district_poverty]);
-    l.ok(household_notice("R-1", NoticeStage::ObjectionReview, VILLAGE, 20190501, &[(1, DB)]), &[&k.village]);
-    let e = l.refused(register(1, DB, 20190508, Some(procedure(0))), &[&k.town_poverty], "publicity_not_ended");
+    l.ok(
+        household_notice("V-1", NoticeStage::VillagePublicity, VILLAGE, 20190405, &[(1, DB)]),
+        &[&k.village],
+    );
+    l.ok(
+        household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &[(1, DB)]),
+        &[&k.town_poverty],
+    );
+    l.ok(
+        household_notice("D-1", NoticeStage::DistrictPublicity, DISTRICT, 20190424, &[(1, DB)]),
+        &[&k.district_poverty],
+    );
+    l.ok(
+        household_notice("R-1", NoticeStage::ObjectionReview, VILLAGE, 20190501, &[(1, DB)]),
+        &[&k.village],
+    );
+    let e = l.refused(
+        register(1, DB, 20190508, Some(procedure(0))),
+        &[&k.town_poverty],
+        "publicity_not_ended",
+    );
     assert_eq!(
         e,
         RuleError::PublicityNotEnded {
@@ -825,7 +977,10 @@ fn history_before_the_controls_loads_without_notices_or_registration() {
         subsidy(9, SubsidyCategory::MinimumLiving, june, 300, 20190620, None),
         &[&k.town_finance, &k.town_finance_2],
     );
-    l.ok(register(9, AssistanceCategory::MinimumLiving, 20190601, None), &[&k.town_poverty]);
+    l.ok(
+        register(9, AssistanceCategory::MinimumLiving, 20190601, None),
+        &[&k.town_poverty],
+    );
     // July: the same payment needs its list line.
     let july = Period::new(2019, 7).unwrap();
     let e = l.refused(
@@ -851,11 +1006,17 @@ fn an_exit_ends_the_categories_that_end_with_it_and_a_return_re_enters() {
     };
     // No announcement yet.
     l.refused(exit(20190801), &[&k.town_poverty], "not_publicized");
-    l.ok(household_notice("X-1", NoticeStage::ExitAnnouncement, VILLAGE, 20190720, &[(2, LI)]), &[&k.village]);
+    l.ok(
+        household_notice("X-1", NoticeStage::ExitAnnouncement, VILLAGE, 20190720, &[(2, LI)]),
+        &[&k.village],
+    );
     l.refused(exit(20190726), &[&k.town_poverty], "publicity_not_ended");
     // Household 1 holds only 低保, which does not end with an exit.
     let mut only_db = l.clone();
-    only_db.ok(household_notice("X-2", NoticeStage::ExitAnnouncement, VILLAGE, 20190720, &[(1, DB)]), &[&k.village]);
+    only_db.ok(
+        household_notice("X-2", NoticeStage::ExitAnnouncement, VILLAGE, 20190720, &[(1, DB)]),
+        &[&k.village],
+    );
     only_db.refused(
         EntryBody::HouseholdExit(HouseholdExit {
             household: household(1),
@@ -883,13 +1044,34 @@ fn an_exit_ends_the_categories_that_end_with_it_and_a_return_re_enters() {
     // A return to poverty goes through the procedure again (a new
     // registration of the same category is accepted once the old one ended).
     let (mut again, k2) = (l, k);
-    again.ok(household_notice("A-2", NoticeStage::Application, VILLAGE, 20190901, &[(2, LI)]), &[&k2.village]);
-    again.ok(check(line("A-2", 0), CheckKind::DataComparison, 20190905, true), &[&k2.town_poverty]);
-    again.ok(check(line("A-2", 0), CheckKind::HomeVerification, 20190905, true), &[&k2.village]);
-    again.ok(household_notice("V-2", NoticeStage::VillagePublicity, VILLAGE, 20190910, &[(2, LI)]), &[&k2.village]);
-    again.ok(household_notice("T-2", NoticeStage::TownPublicity, TOWN, 20190917, &[(2, LI)]), &[&k2.town_poverty]);
-    again.ok(household_notice("D-2", NoticeStage::DistrictPublicity, DISTRICT, 20190924, &[(2, LI)]), &[&k2.district_poverty]);
-    again.ok(household_notice("R-2", NoticeStage::ObjectionReview, VILLAGE, 20191001, &[(2, LI)]), &[&k2.village]);
+    again.ok(
+        household_notice("A-2", NoticeStage::Application, VILLAGE, 20190901, &[(2, LI)]),
+        &[&k2.village],
+    );
+    again.ok(
+        check(line("A-2", 0), CheckKind::DataComparison, 20190905, true),
+        &[&k2.town_poverty],
+    );
+    again.ok(
+        check(line("A-2", 0), CheckKind::HomeVerification, 20190905, true),
+        &[&k2.village],
+    );
+    again.ok(
+        household_notice("V-2", NoticeStage::VillagePublicity, VILLAGE, 20190910, &[(2, LI)]),
+        &[&k2.village],
+    );
+    again.ok(
+        household_notice("T-2", NoticeStage::TownPublicity, TOWN, 20190917, &[(2, LI)]),
+        &[&k2.town_poverty],
+    );
+    again.ok(
+        household_notice("D-2", NoticeStage::DistrictPublicity, DISTRICT, 20190924, &[(2, LI)]),
+        &[&k2.district_poverty],
+    );
+    again.ok(
+        household_notice("R-2", NoticeStage::ObjectionReview, VILLAGE, 20191001, &[(2, LI)]),
+        &[&k2.village],
+    );
     again.ok(
         register(
             2,
@@ -928,7 +1110,14 @@ fn a_payment_must_be_covered_by_its_list_line() {
     );
     // More than the line.
     let e = l.refused(
-        subsidy(1, SubsidyCategory::MinimumLiving, may(), 501, 20190520, Some(line("P-1", 0))),
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            may(),
+            501,
+            20190520,
+            Some(line("P-1", 0)),
+        ),
         &signers,
         "amount_above_notice",
     );
@@ -943,23 +1132,51 @@ fn a_payment_must_be_covered_by_its_list_line() {
     );
     // Another period, another line number, a notice that does not exist.
     l.refused(
-        subsidy(1, SubsidyCategory::MinimumLiving, Period::new(2019, 6).unwrap(), 500, 20190520, Some(line("P-1", 0))),
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            Period::new(2019, 6).unwrap(),
+            500,
+            20190520,
+            Some(line("P-1", 0)),
+        ),
         &signers,
         "not_publicized",
     );
     l.refused(
-        subsidy(1, SubsidyCategory::MinimumLiving, may(), 500, 20190520, Some(line("P-1", 1))),
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            may(),
+            500,
+            20190520,
+            Some(line("P-1", 1)),
+        ),
         &signers,
         "not_publicized",
     );
     l.refused(
-        subsidy(1, SubsidyCategory::MinimumLiving, may(), 500, 20190520, Some(line("P-9", 0))),
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            may(),
+            500,
+            20190520,
+            Some(line("P-9", 0)),
+        ),
         &signers,
         "not_publicized",
     );
     // Covered: paid once, and not twice.
     l.ok(
-        subsidy(1, SubsidyCategory::MinimumLiving, may(), 450, 20190520, Some(line("P-1", 0))),
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            may(),
+            450,
+            20190520,
+            Some(line("P-1", 0)),
+        ),
         &signers,
     );
     l.refused(pay_p1(20190521), &signers, "line_already_paid");
@@ -1010,8 +1227,15 @@ fn resolve(case: &str, outcome: ObjectionOutcome, on: u32) -> EntryBody {
 fn an_open_objection_blocks_the_payment_until_it_is_dismissed() {
     let (mut l, k) = registered_and_listed();
     let signers = [&k.town_poverty, &k.town_finance];
-    l.ok(objection("YY-1", ObjectionTarget::NoticeLine(line("P-1", 0)), 20190512), &[&k.village]);
-    l.refused(objection("YY-1", ObjectionTarget::NoticeLine(line("P-1", 0)), 20190512), &[&k.village], "duplicate_objection");
+    l.ok(
+        objection("YY-1", ObjectionTarget::NoticeLine(line("P-1", 0)), 20190512),
+        &[&k.village],
+    );
+    l.refused(
+        objection("YY-1", ObjectionTarget::NoticeLine(line("P-1", 0)), 20190512),
+        &[&k.village],
+        "duplicate_objection",
+    );
     let e = l.refused(pay_p1(20190517), &signers, "objection_open");
     assert_eq!(
         e,
@@ -1023,11 +1247,27 @@ fn an_open_objection_blocks_the_payment_until_it_is_dismissed() {
     let notice = l.state.notice(&ident("P-1")).unwrap().clone();
     assert_eq!(l.state.line_status(&notice, 0), Some(LineStatus::Objected));
     // Only the discipline inspector may decide (the policy's role).
-    l.refused(resolve("YY-1", ObjectionOutcome::Dismissed, 20190515), &[&k.town_poverty], "out_of_scope");
-    l.refused(resolve("YY-1", ObjectionOutcome::Dismissed, 20190511), &[&k.inspector], "date_out_of_order");
-    l.refused(resolve("YY-9", ObjectionOutcome::Dismissed, 20190515), &[&k.inspector], "unknown_objection");
+    l.refused(
+        resolve("YY-1", ObjectionOutcome::Dismissed, 20190515),
+        &[&k.town_poverty],
+        "out_of_scope",
+    );
+    l.refused(
+        resolve("YY-1", ObjectionOutcome::Dismissed, 20190511),
+        &[&k.inspector],
+        "date_out_of_order",
+    );
+    l.refused(
+        resolve("YY-9", ObjectionOutcome::Dismissed, 20190515),
+        &[&k.inspector],
+        "unknown_objection",
+    );
     l.ok(resolve("YY-1", ObjectionOutcome::Dismissed, 20190515), &[&k.inspector]);
-    l.refused(resolve("YY-1", ObjectionOutcome::Upheld, 20190516), &[&k.inspector], "objection_closed");
+    l.refused(
+        resolve("YY-1", ObjectionOutcome::Upheld, 20190516),
+        &[&k.inspector],
+        "objection_closed",
+    );
     l.ok(pay_p1(20190517), &signers);
     let record = l.state.objection(&ident("YY-1")).unwrap();
     assert!(matches!(record.decided, Some((_, ObjectionOutcome::Dismissed, d)) if d == date(20190515)));
@@ -1036,7 +1276,10 @@ fn an_open_objection_blocks_the_payment_until_it_is_dismissed() {
 #[test]
 fn an_upheld_objection_withdraws_the_line() {
     let (mut l, k) = registered_and_listed();
-    l.ok(objection("YY-2", ObjectionTarget::NoticeLine(line("P-1", 0)), 20190512), &[&k.village]);
+    l.ok(
+        objection("YY-2", ObjectionTarget::NoticeLine(line("P-1", 0)), 20190512),
+        &[&k.village],
+    );
     l.ok(resolve("YY-2", ObjectionOutcome::Upheld, 20190515), &[&k.inspector]);
     let e = l.refused(pay_p1(20190517), &[&k.town_poverty, &k.town_finance], "line_withdrawn");
     assert_eq!(
@@ -1053,7 +1296,10 @@ fn an_upheld_objection_withdraws_the_line() {
 fn an_open_objection_on_a_registration_notice_blocks_the_registration() {
     let (mut l, k) = base();
     publicised(&mut l, &k);
-    l.ok(objection("YY-3", ObjectionTarget::NoticeLine(line("T-1", 0)), 20190418), &[&k.town_poverty]);
+    l.ok(
+        objection("YY-3", ObjectionTarget::NoticeLine(line("T-1", 0)), 20190418),
+        &[&k.town_poverty],
+    );
     l.refused(
         register(1, AssistanceCategory::MinimumLiving, 20190508, Some(procedure(0))),
         &[&k.town_poverty],
@@ -1072,11 +1318,26 @@ fn an_objection_against_a_payment_is_upheld_only_after_its_reversal() {
     let (mut l, k) = registered_and_listed();
     let paid = l.state.size();
     l.ok(pay_p1(20190517), &[&k.town_poverty, &k.town_finance]);
-    l.refused(objection("YY-4", ObjectionTarget::Entry(paid + 5), 20190520), &[&k.inspector], "unknown_target");
-    l.refused(objection("YY-4", ObjectionTarget::Entry(paid), 20190516), &[&k.inspector], "date_out_of_order");
-    l.ok(objection("YY-4", ObjectionTarget::Entry(paid), 20190520), &[&k.inspector]);
+    l.refused(
+        objection("YY-4", ObjectionTarget::Entry(paid + 5), 20190520),
+        &[&k.inspector],
+        "unknown_target",
+    );
+    l.refused(
+        objection("YY-4", ObjectionTarget::Entry(paid), 20190516),
+        &[&k.inspector],
+        "date_out_of_order",
+    );
+    l.ok(
+        objection("YY-4", ObjectionTarget::Entry(paid), 20190520),
+        &[&k.inspector],
+    );
     assert_eq!(l.state.open_objections_on_entry(paid), &[ident("YY-4")]);
-    let e = l.refused(resolve("YY-4", ObjectionOutcome::Upheld, 20190525), &[&k.inspector], "payment_not_reversed");
+    let e = l.refused(
+        resolve("YY-4", ObjectionOutcome::Upheld, 20190525),
+        &[&k.inspector],
+        "payment_not_reversed",
+    );
     assert_eq!(e, RuleError::PaymentNotReversed(paid));
     l.ok(
         EntryBody::Reversal(Reversal {
@@ -1106,7 +1367,10 @@ fn a_confirmation_names_a_standing_household_payment_once() {
         })
     };
     // The transfer at seq 2 is not a household payment.
-    assert_eq!(l.refused(confirm(2, 20190520), &[&k.village], "not_a_payment"), RuleError::NotAPayment(2));
+    assert_eq!(
+        l.refused(confirm(2, 20190520), &[&k.village], "not_a_payment"),
+        RuleError::NotAPayment(2)
+    );
     l.refused(confirm(paid, 20190516), &[&k.village], "date_out_of_order");
     // Only a key granted confirmations (the village cadre's) may sign one.
     l.refused(confirm(paid, 20190520), &[&k.town_poverty], "out_of_scope");
@@ -1121,7 +1385,10 @@ fn a_confirmation_names_a_standing_household_payment_once() {
 fn notices_are_checked_for_shape() {
     let (mut l, k) = base();
     use AssistanceCategory::MinimumLiving as DB;
-    l.ok(household_notice("A-1", NoticeStage::Application, VILLAGE, 20190401, &[(1, DB)]), &[&k.village]);
+    l.ok(
+        household_notice("A-1", NoticeStage::Application, VILLAGE, 20190401, &[(1, DB)]),
+        &[&k.village],
+    );
     l.refused(
         household_notice("A-1", NoticeStage::Application, VILLAGE, 20190402, &[(2, DB)]),
         &[&k.village],

@@ -59,13 +59,14 @@ fn write_path_answer(key: &PublicKey, signature: &SignatureBytes, message: &[u8]
 fn carrier(key: PublicKey, signature: SignatureBytes) -> Result<SignedSubmission, Box<dyn std::error::Error>> {
     Ok(SignedSubmission {
         submission: Submission {
-            v: 1,
+            v: ledger_core::submission::SUBMISSION_VERSION,
             origin: "edge.example/log".into(),
             nonce: Bytes([0; 16]),
             not_after_ms: 1,
             body: EntryBody::Reversal(Reversal {
                 target_seq: 0,
                 reason: Text::new("edge case")?,
+                date: ledger_core::ids::Date::new(20190101)?,
             }),
         },
         signatures: vec![EntrySignature { key, signature }],

@@ -97,6 +97,10 @@ fn code(c: u64) -> RegionCode {
     RegionCode::new(c).unwrap_or_else(|e| panic!("{e}"))
 }
 
+fn day(yyyymmdd: u32) -> ledger_core::ids::Date {
+    ledger_core::ids::Date::new(yyyymmdd).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn fen(f: u64) -> Fen {
     Fen::new(f).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -151,6 +155,8 @@ fn subsidy(from: RegionCode, village: RegionCode, fund: &Ident, amount: u64) -> 
         category: SubsidyCategory::Other,
         period: Period { year: 2020, month: 7 },
         amount: fen(amount),
+        date: day(20201201),
+        notice: None,
     })
 }
 
@@ -555,6 +561,7 @@ fn big_fund_issue_needs_a_cosignature() {
             fiscal_year: 2020,
             to: Account::Treasury(code(demo::DISTRICT_CODE)),
             amount: fen(amount_yuan * 100),
+            date: day(20201201),
         })
     };
     let alone = sign(issue(2_000_000), 14, &[&district(0).key]);
@@ -594,6 +601,7 @@ fn duplicate_fund_is_refused() {
             fiscal_year: 2020,
             to: Account::Treasury(code(demo::DISTRICT_CODE)),
             amount: fen(100),
+            date: day(20201201),
         }),
         17,
         &[&district(0).key],
@@ -653,6 +661,7 @@ fn unknown_project_is_refused() {
             amount: fen(100),
             contract_ref: text("测试合同"),
             milestone: text("预付款"),
+            date: day(20201201),
         }),
         21,
         &[&m.op.key],
@@ -697,6 +706,7 @@ fn money_may_not_move_up() {
             to: district_treasury.clone(),
             amount: fen(100),
             memo: text("上缴"),
+            date: day(20201201),
         }),
         24,
         &[&district(0).key],
@@ -718,6 +728,7 @@ fn money_may_not_move_up() {
             to: Account::Treasury(other.town),
             amount: fen(100),
             memo: text("平调"),
+            date: day(20201201),
         }),
         25,
         &[&district(0).key],
@@ -742,6 +753,7 @@ fn reversal_returns_the_money_exactly_once() {
             EntryBody::Reversal(Reversal {
                 target_seq,
                 reason: text("误发冲正"),
+                date: day(20210110),
             }),
             nonce,
             &[&m.op.key, &cosigner.key],
@@ -752,6 +764,7 @@ fn reversal_returns_the_money_exactly_once() {
         EntryBody::Reversal(Reversal {
             target_seq: paid_seq,
             reason: text("误发冲正"),
+            date: day(20210110),
         }),
         31,
         &[&m.op.key],
@@ -818,6 +831,7 @@ fn a_spent_transfer_cannot_be_reversed() {
             fiscal_year: 2020,
             to: Account::Treasury(code(demo::DISTRICT_CODE)),
             amount: fen(50_000),
+            date: day(20201201),
         }),
         40,
         &[&district(0).key],
@@ -831,6 +845,7 @@ fn a_spent_transfer_cannot_be_reversed() {
             to: Account::Treasury(m.town),
             amount: fen(50_000),
             memo: text("测试拨付"),
+            date: day(20201201),
         }),
         41,
         &[&district(0).key],
@@ -848,6 +863,7 @@ fn a_spent_transfer_cannot_be_reversed() {
         EntryBody::Reversal(Reversal {
             target_seq: transfer_seq,
             reason: text("拨付冲正"),
+            date: day(20210110),
         }),
         43,
         &[&district(0).key, &district(2).key],
@@ -1094,6 +1110,7 @@ fn auditor_keys_are_granted_without_kinds_and_sign_nothing() -> Result<(), Box<d
         key: ledger_core::encoding::Bytes(auditor.verifying_key().to_bytes()),
         holder: ledger_core::ids::Text::new("淮安区审计局 审计员").unwrap_or_else(|_| unreachable!()),
         role: Role::Auditor,
+        office: ledger_core::keys::Office::Auditor,
         scope: Scope {
             regions: vec![district],
             kinds,
@@ -1102,7 +1119,7 @@ fn auditor_keys_are_granted_without_kinds_and_sign_nothing() -> Result<(), Box<d
         valid_until_ms: 4_102_415_999_999,
     };
     let submit = |body: ledger_core::entry::EntryBody, nonce: u8| ledger_core::submission::Submission {
-        v: 1,
+        v: SUBMISSION_VERSION,
         origin: log.origin.clone(),
         nonce: ledger_core::encoding::Bytes([nonce; 16]),
         not_after_ms: 1_800_000_000_000 + 3_600_000,
@@ -1131,6 +1148,7 @@ fn auditor_keys_are_granted_without_kinds_and_sign_nothing() -> Result<(), Box<d
         ledger_core::entry::EntryBody::Reversal(ledger_core::entry::Reversal {
             target_seq: seq - 2,
             reason: ledger_core::ids::Text::new("审计发现")?,
+            date: day(20210110),
         }),
         203,
     )
@@ -1165,7 +1183,7 @@ fn body_submission(
     nonce: u8,
 ) -> ledger_core::submission::Submission {
     ledger_core::submission::Submission {
-        v: 1,
+        v: SUBMISSION_VERSION,
         origin: origin.to_string(),
         nonce: ledger_core::encoding::Bytes([nonce; 16]),
         not_after_ms: 1_800_000_000_000 + 3_600_000,
@@ -1185,6 +1203,7 @@ fn an_admin_cannot_grant_more_than_it_holds() -> Result<(), Box<dyn std::error::
             key: ledger_core::encoding::Bytes(new_admin.verifying_key().to_bytes()),
             holder: ledger_core::ids::Text::new("区财政局 新管理员")?,
             role: Role::Admin,
+            office: ledger_core::keys::Office::Admin,
             scope: Scope {
                 regions: vec![ledger_core::RegionCode::parse("320803000000")?],
                 kinds: vec![EntryKind::KeyGrant],
@@ -1231,6 +1250,7 @@ fn a_resident_id_is_never_accepted_as_a_payee_id() -> Result<(), Box<dyn std::er
         amount: ledger_core::Fen::new(100)?,
         contract_ref: ledger_core::ids::Text::new("HT-1")?,
         milestone: ledger_core::ids::Text::new("进度款")?,
+        date: day(20201201),
     });
     let submission = body_submission(&log.origin, body, 213).sign(&[&operator]).verify()?;
     let err = state

@@ -8,11 +8,11 @@ use ed25519_dalek::SigningKey;
 use ledger_core::amount::Fen;
 use ledger_core::checkpoint::LogSigner;
 use ledger_core::encoding::Bytes;
-use ledger_core::ids::Date;
-use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
 use ledger_core::entry::{CosignRule, EntryBody, EntryKind, Genesis};
 use ledger_core::household::PseudonymKey;
+use ledger_core::ids::Date;
 use ledger_core::keys::KeyGrant;
+use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
 use ledger_core::region::RegionDef;
 use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
 
@@ -79,7 +79,11 @@ pub fn demo_policy(cosign_rules: Vec<CosignRule>) -> Policy {
         publicity_days: PublicityDays::DEFAULT,
         categories: vec![
             rule(A::MinimumLiving, &[S::MinimumLiving, S::MedicalInsurance], false),
-            rule(A::ExtremePoverty, &[S::MinimumLiving, S::MedicalInsurance, S::Pension, S::Other], false),
+            rule(
+                A::ExtremePoverty,
+                &[S::MinimumLiving, S::MedicalInsurance, S::Pension, S::Other],
+                false,
+            ),
             rule(
                 A::RegisteredLowIncome,
                 &[

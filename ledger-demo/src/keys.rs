@@ -129,9 +129,30 @@ impl KeyRing {
         };
         ring.add(dice, "淮安区财政局", Role::Admin, Office::Admin, code, admin_kinds())?;
         ring.add(dice, "淮安区纪委监委", Role::Admin, Office::Admin, code, admin_kinds())?;
-        ring.add(dice, "淮安区财政局农业科", Role::Operator, Office::DistrictFinance, code, all_money_kinds())?;
-        ring.add(dice, "淮安区财政局社会保障科", Role::Operator, Office::DistrictFinance, code, all_money_kinds())?;
-        ring.add(dice, "淮安区财政局分管副局长", Role::Operator, Office::DistrictLeader, code, cosign_kinds())?;
+        ring.add(
+            dice,
+            "淮安区财政局农业科",
+            Role::Operator,
+            Office::DistrictFinance,
+            code,
+            all_money_kinds(),
+        )?;
+        ring.add(
+            dice,
+            "淮安区财政局社会保障科",
+            Role::Operator,
+            Office::DistrictFinance,
+            code,
+            all_money_kinds(),
+        )?;
+        ring.add(
+            dice,
+            "淮安区财政局分管副局长",
+            Role::Operator,
+            Office::DistrictLeader,
+            code,
+            cosign_kinds(),
+        )?;
         ring.add(
             dice,
             "淮安区扶贫开发领导小组办公室主任",
@@ -141,12 +162,26 @@ impl KeyRing {
             cosign_kinds(),
         )?;
         for town in towns {
-            ring.add(dice, &town.finance_office, Role::Operator, Office::TownFinance, town.code, town_kinds())?;
+            ring.add(
+                dice,
+                &town.finance_office,
+                Role::Operator,
+                Office::TownFinance,
+                town.code,
+                town_kinds(),
+            )?;
         }
         ring.replacement = ring.holders.len();
         let rotated_code = towns.get(rotated_town).map(|t| t.code).unwrap_or(code);
         let office = ring.rotated_office.clone();
-        ring.add(dice, &office, Role::Operator, Office::TownFinance, rotated_code, town_kinds())?;
+        ring.add(
+            dice,
+            &office,
+            Role::Operator,
+            Office::TownFinance,
+            rotated_code,
+            town_kinds(),
+        )?;
         Ok(ring)
     }
 

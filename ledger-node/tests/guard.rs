@@ -91,7 +91,7 @@ fn grant_of(log: &ledger_demo::DemoLog, grantee: &ed25519_dalek::SigningKey, non
     let mut grant = log.operators[0].grant.clone();
     grant.key = Bytes(grantee.verifying_key().to_bytes());
     Submission {
-        v: 1,
+        v: ledger_core::submission::SUBMISSION_VERSION,
         origin: log.origin.clone(),
         nonce: Bytes([nonce; 16]),
         not_after_ms: now_ms() + 3_600_000,

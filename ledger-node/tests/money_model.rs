@@ -46,7 +46,7 @@ fn aggregates_and_audit_equal_rule_state_on_the_demo_ledger() {
             Err(e) => panic!("entry {seq}: {e}"),
         };
         let entry = SequencedEntry {
-            v: 1,
+            v: ledger_core::chain::ENTRY_VERSION,
             seq,
             time_ms: NOW_MS + seq,
             prev_hash: Bytes([0; 32]),

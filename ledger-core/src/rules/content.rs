@@ -35,10 +35,12 @@ impl LedgerState {
         Ok(())
     }
 
-
     /// The fund exists and was issued no later than `date`.
     pub(super) fn require_fund_by(&self, fund: &Ident, date: crate::ids::Date) -> Result<(), RuleError> {
-        let record = self.funds.get(fund).ok_or_else(|| RuleError::UnknownFund(fund.clone()))?;
+        let record = self
+            .funds
+            .get(fund)
+            .ok_or_else(|| RuleError::UnknownFund(fund.clone()))?;
         if date < record.issue_date {
             return Err(RuleError::DateBeforeFund {
                 date,

@@ -95,7 +95,7 @@ impl HouseholdRecord {
         self.registrations
             .iter()
             .rev()
-            .find(|r| r.category == category && r.from <= date && r.until.map_or(true, |u| date < u))
+            .find(|r| r.category == category && r.from <= date && r.until.is_none_or(|u| date < u))
     }
     /// The registration in `category` that has not ended.
     pub fn current(&self, category: AssistanceCategory) -> Option<&Registration> {
@@ -539,9 +539,7 @@ impl LedgerState {
             });
         }
         let (notice, index, line) = self.resolve_line(&e.announcement)?;
-        if notice.stage != NoticeStage::ExitAnnouncement
-            || self.household_index(&e.household) != Some(line.household)
-        {
+        if notice.stage != NoticeStage::ExitAnnouncement || self.household_index(&e.household) != Some(line.household) {
             return Err(RuleError::ProcedureIncomplete(format!(
                 "{} is not household {} on an exit announcement",
                 line_name(&e.announcement),
@@ -722,9 +720,9 @@ impl LedgerState {
     /// The standing payment that used line `index` (a scan: only on the
     /// rare path of an upheld objection against a paid line).
     fn paid_by(&self, index: u32) -> Option<u64> {
-        (0..self.next_seq)
-            .rev()
-            .find(|seq| self.moves.get(*seq).is_some_and(|m| m.line == Some(index)) && self.moves.reversed_by(*seq).is_none())
+        (0..self.next_seq).rev().find(|seq| {
+            self.moves.get(*seq).is_some_and(|m| m.line == Some(index)) && self.moves.reversed_by(*seq).is_none()
+        })
     }
 
     pub(super) fn check_confirm(&self, c: &PaymentConfirm) -> Result<Vec<RegionCode>, RuleError> {
@@ -843,7 +841,9 @@ impl LedgerState {
     }
 
     pub(super) fn commit_check(&mut self, c: &HouseholdCheck) {
-        let Some(notice) = self.notice(&c.application.notice) else { return };
+        let Some(notice) = self.notice(&c.application.notice) else {
+            return;
+        };
         let index = notice.first_line + c.application.line;
         let slot = self.controls.checks.entry(index).or_default();
         slot[check_index(c.check)] = Some((c.date, c.passed));
@@ -863,7 +863,9 @@ impl LedgerState {
     }
 
     pub(super) fn commit_exit(&mut self, seq: u64, e: &HouseholdExit) {
-        let Some(i) = self.household_index(&e.household) else { return };
+        let Some(i) = self.household_index(&e.household) else {
+            return;
+        };
         let policy = &self.policy;
         if let Some(h) = self.controls.household_records.get_mut(i as usize) {
             for r in h.registrations.iter_mut() {
@@ -880,7 +882,11 @@ impl LedgerState {
             ObjectionTarget::NoticeLine(r) => {
                 if let Some(notice) = self.notice(&r.notice) {
                     let index = notice.first_line + r.line;
-                    self.controls.open_on_line.entry(index).or_default().push(o.case_no.clone());
+                    self.controls
+                        .open_on_line
+                        .entry(index)
+                        .or_default()
+                        .push(o.case_no.clone());
                 }
             }
             ObjectionTarget::Entry(target) => {
@@ -906,7 +912,9 @@ impl LedgerState {
     }
 
     pub(super) fn commit_resolve(&mut self, seq: u64, r: &ObjectionResolve) {
-        let Some(rec) = self.controls.objections.get_mut(&r.case_no) else { return };
+        let Some(rec) = self.controls.objections.get_mut(&r.case_no) else {
+            return;
+        };
         rec.decided = Some((seq, r.outcome, r.date));
         let target = rec.target.clone();
         match target {
@@ -966,7 +974,10 @@ fn remove_open<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<Ident>>, key: K
 const NO_PERIOD: Period = Period { year: 2000, month: 0 };
 
 fn category_index(c: AssistanceCategory) -> usize {
-    AssistanceCategory::ALL.iter().position(|x| *x == c).unwrap_or(usize::MAX)
+    AssistanceCategory::ALL
+        .iter()
+        .position(|x| *x == c)
+        .unwrap_or(usize::MAX)
 }
 
 fn subsidy_index(c: SubsidyCategory) -> usize {

@@ -20,8 +20,8 @@ mod error;
 mod genesis;
 mod state;
 
-pub use error::RuleError;
 pub use controls::{HouseholdRecord, LineStatus, NoticeRecord, ObjectionRecord, Registration};
+pub use error::RuleError;
 pub use state::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
 
 /// The longest a submission may stay valid: 7 days. It bounds how long the

@@ -5,8 +5,8 @@
 use crate::amount::Fen;
 use crate::encoding::Bytes;
 use crate::entry::{Account, CosignRule, EntryBody, FundCategory, FundSource, Policy, ProjectCategory};
-use crate::ids::Date;
 use crate::household::HouseholdRef;
+use crate::ids::Date;
 use crate::ids::Ident;
 use crate::keys::{KeyGrant, PublicKey};
 use crate::moves::MoveTable;
@@ -288,7 +288,8 @@ impl LedgerState {
         // A business date is a real day no later than the sequencing day
         // in China, with one day's tolerance for a client's clock and zone.
         if let Some(date) = body.business_date() {
-            let today = Date::in_china_at(time_ms).ok_or_else(|| RuleError::Malformed("sequencing time out of range".into()))?;
+            let today = Date::in_china_at(time_ms)
+                .ok_or_else(|| RuleError::Malformed("sequencing time out of range".into()))?;
             if today.days_until(date) > 1 {
                 return Err(RuleError::DateInFuture { date, today });
             }

@@ -26,7 +26,13 @@ use ledger_core::entry::{
 };
 use ledger_core::household::{HouseholdRef, MaskedName};
 use ledger_core::ids::{Date, Ident, Period, Text};
-use ledger_core::keys::{KeyGrant, Role as KeyRole, Scope};
+use ledger_core::keys::{KeyGrant, Office, Role as KeyRole, Scope};
+use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::procedure::{
+    AssistanceCategory, CheckKind, ConfirmMethod, HouseholdCheck, HouseholdExit, HouseholdLine, HouseholdRegister,
+    Notice, NoticeLineRef, NoticeLines, NoticeStage, Objection, ObjectionChannel, ObjectionOutcome, ObjectionResolve,
+    ObjectionTarget, PaymentConfirm, PaymentLine, RegistrationNotices,
+};
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::{EntrySignature, SignedSubmission, Submission, SUBMISSION_VERSION};
 use std::cell::RefCell;
@@ -726,16 +732,53 @@ fn grant(w: &mut Walk<'_>) -> Option<()> {
     w.fixed(32)?;
     w.string()?;
     w.variant(3)?;
+    w.variant(10)?;
     w.seq(|w| w.var(64, VarRole::Num).map(|_| ()))?;
-    w.seq(|w| w.variant(12).map(|_| ()))?;
+    w.seq(|w| w.variant(19).map(|_| ()))?;
     w.var(64, VarRole::Num)?;
     w.var(64, VarRole::Num).map(|_| ())
 }
 
 fn cosign_rule(w: &mut Walk<'_>) -> Option<()> {
-    w.variant(12)?;
+    w.variant(19)?;
     w.var(64, VarRole::Num)?;
-    w.u8().map(|_| ())
+    w.u8()?;
+    w.seq(|w| w.variant(10).map(|_| ()))
+}
+
+fn date(w: &mut Walk<'_>) -> Option<()> {
+    w.var(32, VarRole::Num).map(|_| ())
+}
+
+fn policy(w: &mut Walk<'_>) -> Option<()> {
+    w.seq(cosign_rule)?;
+    for _ in 0..8 {
+        w.var(16, VarRole::Num)?;
+    }
+    w.seq(|w| {
+        w.variant(6)?;
+        w.seq(|w| w.variant(8).map(|_| ()))?;
+        w.u8().map(|_| ())
+    })?;
+    w.var(16, VarRole::Num)?;
+    for _ in 0..4 {
+        date(w)?;
+    }
+    Some(())
+}
+
+fn line_ref(w: &mut Walk<'_>) -> Option<()> {
+    w.string()?;
+    w.var(32, VarRole::Num).map(|_| ())
+}
+
+/// An `Option<T>`: a tag byte, then the value if it is 1.
+fn option(w: &mut Walk<'_>, value: impl Fn(&mut Walk<'_>) -> Option<()>) -> Option<()> {
+    match w.u8()? {
+        0 => Some(()),
+        1 => value(w),
+        _ => None,
+    }
 }
 
 fn account(w: &mut Walk<'_>) -> Option<()> {
@@ -746,14 +789,36 @@ fn account(w: &mut Walk<'_>) -> Option<()> {
     }
 }
 
+fn notice_lines(w: &mut Walk<'_>) -> Option<()> {
+    let num = |w: &mut Walk<'_>| w.var(64, VarRole::Num).map(|_| ());
+    match w.variant(3)? {
+        0 => w.seq(|w| {
+            w.fixed(32)?;
+            w.string()?;
+            num(w)?;
+            w.variant(6).map(|_| ())
+        }),
+        1 => w.seq(|w| {
+            w.fixed(32)?;
+            w.string()?;
+            w.variant(8)?;
+            w.var(16, VarRole::Num)?;
+            w.u8()?;
+            num(w)
+        }),
+        2 => w.seq(|w| w.string()),
+        _ => None,
+    }
+}
+
 fn entry_body(w: &mut Walk<'_>) -> Option<()> {
     let num = |w: &mut Walk<'_>| w.var(64, VarRole::Num).map(|_| ());
-    match w.variant(12)? {
+    match w.variant(19)? {
         0 => {
             w.string()?;
             w.seq(grant)?;
             w.seq(region_def)?;
-            w.seq(cosign_rule)?;
+            policy(w)?;
             w.fixed(32)?;
             w.string()
         }
@@ -763,7 +828,7 @@ fn entry_body(w: &mut Walk<'_>) -> Option<()> {
             w.string()
         }
         3 => w.seq(region_def),
-        4 => w.seq(cosign_rule),
+        4 => policy(w),
         5 => {
             w.string()?;
             w.string()?;
@@ -772,14 +837,16 @@ fn entry_body(w: &mut Walk<'_>) -> Option<()> {
             w.variant(8)?;
             w.var(16, VarRole::Num)?;
             account(w)?;
-            num(w)
+            num(w)?;
+            date(w)
         }
         6 => {
             w.string()?;
             account(w)?;
             account(w)?;
             num(w)?;
-            w.string()
+            w.string()?;
+            date(w)
         }
         7 => {
             w.string()?;
@@ -788,8 +855,8 @@ fn entry_body(w: &mut Walk<'_>) -> Option<()> {
             w.variant(7)?;
             num(w)?;
             w.string()?;
-            w.var(32, VarRole::Num)?;
-            w.var(32, VarRole::Num).map(|_| ())
+            date(w)?;
+            date(w)
         }
         8 => {
             w.string()?;
@@ -799,7 +866,8 @@ fn entry_body(w: &mut Walk<'_>) -> Option<()> {
             w.string()?;
             num(w)?;
             w.string()?;
-            w.string()
+            w.string()?;
+            date(w)
         }
         9 => {
             w.string()?;
@@ -810,16 +878,71 @@ fn entry_body(w: &mut Walk<'_>) -> Option<()> {
             w.variant(8)?;
             w.var(16, VarRole::Num)?;
             w.u8()?;
-            num(w)
+            num(w)?;
+            date(w)?;
+            option(w, line_ref)
         }
         10 => {
             num(w)?;
-            w.string()
+            w.string()?;
+            date(w)
         }
         11 => {
             w.string()?;
             w.string()?;
             w.fixed(64)
+        }
+        12 => {
+            w.string()?;
+            w.variant(8)?;
+            num(w)?;
+            date(w)?;
+            w.string()?;
+            notice_lines(w)
+        }
+        13 => {
+            line_ref(w)?;
+            w.variant(2)?;
+            date(w)?;
+            w.u8()?;
+            w.string()
+        }
+        14 => {
+            w.fixed(32)?;
+            w.string()?;
+            num(w)?;
+            w.variant(6)?;
+            date(w)?;
+            option(w, |w| (0..5).try_for_each(|_| line_ref(w)))
+        }
+        15 => {
+            w.fixed(32)?;
+            num(w)?;
+            date(w)?;
+            line_ref(w)?;
+            w.string()
+        }
+        16 => {
+            w.string()?;
+            match w.variant(2)? {
+                0 => line_ref(w)?,
+                1 => num(w)?,
+                _ => return None,
+            }
+            w.variant(4)?;
+            date(w)?;
+            w.string()
+        }
+        17 => {
+            w.string()?;
+            w.variant(2)?;
+            date(w)?;
+            w.string()
+        }
+        18 => {
+            num(w)?;
+            w.variant(3)?;
+            date(w)
         }
         _ => None,
     }
@@ -1208,6 +1331,7 @@ fn gen_grant(rng: &mut Rng) -> KeyGrant {
         key: Bytes(rng.bytes()),
         holder: gen_text(rng),
         role: *rng.pick(&[KeyRole::Admin, KeyRole::Operator, KeyRole::Auditor]),
+        office: *rng.pick(Office::ALL),
         scope: Scope {
             regions: (0..rng.below(4)).map(|_| gen_region(rng)).collect(),
             kinds: (0..rng.below(4)).map(|_| gen_kind(rng)).collect(),
@@ -1229,17 +1353,149 @@ fn gen_cosign_rule(rng: &mut Rng) -> CosignRule {
         kind: gen_kind(rng),
         min_amount: gen_fen(rng),
         signatures: rng.next_u64() as u8,
+        roles: (0..rng.below(3)).map(|_| *rng.pick(Office::ALL)).collect(),
+    }
+}
+
+fn gen_policy(rng: &mut Rng) -> Policy {
+    let mut days = || rng.next_u64() as u16;
+    let publicity_days = PublicityDays {
+        application: days(),
+        village: days(),
+        town: days(),
+        district: days(),
+        objection_review: days(),
+        exit: days(),
+        payment_list: days(),
+        project_plan: days(),
+    };
+    Policy {
+        cosign_rules: (0..rng.below(4)).map(|_| gen_cosign_rule(rng)).collect(),
+        publicity_days,
+        categories: (0..rng.below(3))
+            .map(|_| CategoryRule {
+                category: *rng.pick(AssistanceCategory::ALL),
+                subsidies: (0..rng.below(3)).map(|_| *rng.pick(SubsidyCategory::ALL)).collect(),
+                ends_with_exit: rng.chance(1, 2),
+            })
+            .collect(),
+        confirmation_days: rng.next_u64() as u16,
+        enforced_from: ControlDates {
+            registration: gen_date(rng),
+            payment_list: gen_date(rng),
+            roles: gen_date(rng),
+            confirmation: gen_date(rng),
+        },
+    }
+}
+
+fn gen_line_ref(rng: &mut Rng) -> NoticeLineRef {
+    NoticeLineRef {
+        notice: gen_ident(rng),
+        line: rng.edgy_u64() as u32,
+    }
+}
+
+fn gen_notice(rng: &mut Rng) -> Notice {
+    let lines = match rng.below(3) {
+        0 => NoticeLines::Households(
+            (0..rng.below(4))
+                .map(|_| HouseholdLine {
+                    household: HouseholdRef(Bytes(rng.bytes())),
+                    masked_name: gen_masked_name(rng),
+                    village: gen_region(rng),
+                    category: *rng.pick(AssistanceCategory::ALL),
+                })
+                .collect(),
+        ),
+        1 => NoticeLines::Payments(
+            (0..rng.below(4))
+                .map(|_| PaymentLine {
+                    household: HouseholdRef(Bytes(rng.bytes())),
+                    masked_name: gen_masked_name(rng),
+                    category: *rng.pick(SubsidyCategory::ALL),
+                    period: gen_period(rng),
+                    amount: gen_fen(rng),
+                })
+                .collect(),
+        ),
+        _ => NoticeLines::Projects((0..rng.below(4)).map(|_| gen_ident(rng)).collect()),
+    };
+    Notice {
+        notice: gen_ident(rng),
+        stage: *rng.pick(NoticeStage::ALL),
+        region: gen_region(rng),
+        start: gen_date(rng),
+        title: gen_text(rng),
+        lines,
+    }
+}
+
+/// A body of one of the policy's procedure kinds (format version 2).
+fn gen_procedure_body(rng: &mut Rng) -> EntryBody {
+    match rng.below(7) {
+        0 => EntryBody::Notice(gen_notice(rng)),
+        1 => EntryBody::HouseholdCheck(HouseholdCheck {
+            application: gen_line_ref(rng),
+            check: *rng.pick(CheckKind::ALL),
+            date: gen_date(rng),
+            passed: rng.chance(1, 2),
+            note: gen_text(rng),
+        }),
+        2 => EntryBody::HouseholdRegister(HouseholdRegister {
+            household: HouseholdRef(Bytes(rng.bytes())),
+            masked_name: gen_masked_name(rng),
+            village: gen_region(rng),
+            category: *rng.pick(AssistanceCategory::ALL),
+            date: gen_date(rng),
+            notices: rng.chance(2, 3).then(|| RegistrationNotices {
+                application: gen_line_ref(rng),
+                village: gen_line_ref(rng),
+                town: gen_line_ref(rng),
+                district: gen_line_ref(rng),
+                objection_review: gen_line_ref(rng),
+            }),
+        }),
+        3 => EntryBody::HouseholdExit(HouseholdExit {
+            household: HouseholdRef(Bytes(rng.bytes())),
+            village: gen_region(rng),
+            date: gen_date(rng),
+            announcement: gen_line_ref(rng),
+            reason: gen_text(rng),
+        }),
+        4 => EntryBody::Objection(Objection {
+            case_no: gen_ident(rng),
+            target: if rng.chance(1, 2) {
+                ObjectionTarget::NoticeLine(gen_line_ref(rng))
+            } else {
+                ObjectionTarget::Entry(rng.edgy_u64())
+            },
+            channel: *rng.pick(ObjectionChannel::ALL),
+            received: gen_date(rng),
+            summary: gen_text(rng),
+        }),
+        5 => EntryBody::ObjectionResolve(ObjectionResolve {
+            case_no: gen_ident(rng),
+            outcome: *rng.pick(ObjectionOutcome::ALL),
+            date: gen_date(rng),
+            reason: gen_text(rng),
+        }),
+        _ => EntryBody::PaymentConfirm(PaymentConfirm {
+            payment_seq: rng.edgy_u64(),
+            method: *rng.pick(ConfirmMethod::ALL),
+            date: gen_date(rng),
+        }),
     }
 }
 
 /// A valid entry body of any kind, every field drawn from its valid range.
 pub fn gen_body(rng: &mut Rng) -> EntryBody {
-    match rng.below(12) {
+    match rng.below(13) {
         0 => EntryBody::Genesis(Genesis {
             title: gen_text(rng),
             grants: (0..rng.below(3)).map(|_| gen_grant(rng)).collect(),
             regions: (0..rng.below(6)).map(|_| gen_region_def(rng)).collect(),
-            cosign_rules: (0..rng.below(3)).map(|_| gen_cosign_rule(rng)).collect(),
+            policy: gen_policy(rng),
             pseudonym_commitment: Bytes(rng.bytes()),
             log_vkey: gen_string(rng),
         }),
@@ -1252,7 +1508,7 @@ pub fn gen_body(rng: &mut Rng) -> EntryBody {
             regions: (0..rng.below(5)).map(|_| gen_region_def(rng)).collect(),
         },
         4 => EntryBody::PolicyUpdate {
-            cosign_rules: (0..rng.below(4)).map(|_| gen_cosign_rule(rng)).collect(),
+            policy: gen_policy(rng),
         },
         5 => EntryBody::FundIssue(FundIssue {
             fund: gen_ident(rng),
@@ -1263,6 +1519,7 @@ pub fn gen_body(rng: &mut Rng) -> EntryBody {
             fiscal_year: rng.edgy_u64() as u16,
             to: gen_account(rng),
             amount: gen_fen(rng),
+            date: gen_date(rng),
         }),
         6 => EntryBody::Transfer(Transfer {
             fund: gen_ident(rng),
@@ -1270,6 +1527,7 @@ pub fn gen_body(rng: &mut Rng) -> EntryBody {
             to: gen_account(rng),
             amount: gen_fen(rng),
             memo: gen_text(rng),
+            date: gen_date(rng),
         }),
         7 => EntryBody::ProjectRegister(ProjectRegister {
             project: gen_ident(rng),
@@ -1292,6 +1550,7 @@ pub fn gen_body(rng: &mut Rng) -> EntryBody {
             amount: gen_fen(rng),
             contract_ref: gen_text(rng),
             milestone: gen_text(rng),
+            date: gen_date(rng),
         }),
         9 => EntryBody::HouseholdSubsidy(HouseholdSubsidy {
             fund: gen_ident(rng),
@@ -1302,11 +1561,15 @@ pub fn gen_body(rng: &mut Rng) -> EntryBody {
             category: *rng.pick(SubsidyCategory::ALL),
             period: gen_period(rng),
             amount: gen_fen(rng),
+            date: gen_date(rng),
+            notice: rng.chance(1, 2).then(|| gen_line_ref(rng)),
         }),
         10 => EntryBody::Reversal(Reversal {
             target_seq: rng.edgy_u64(),
             reason: gen_text(rng),
+            date: gen_date(rng),
         }),
+        11 => gen_procedure_body(rng),
         _ => EntryBody::LogKeyRotate {
             log_vkey: gen_string(rng),
             reason: gen_text(rng),

@@ -23,7 +23,7 @@ fn entry(seq: u64, body: EntryBody) -> SequencedEntry {
         body,
     };
     SequencedEntry {
-        v: 1,
+        v: ledger_core::chain::ENTRY_VERSION,
         seq,
         time_ms: seq,
         prev_hash: Bytes([0; 32]),

@@ -316,7 +316,7 @@ pub fn rotation(
     use ledger_core::entry::EntryBody;
     use ledger_core::ids::Text;
     Ok(ledger_core::submission::Submission {
-        v: 1,
+        v: ledger_core::submission::SUBMISSION_VERSION,
         origin: origin.to_string(),
         nonce: Bytes([nonce; 16]),
         not_after_ms: now_ms() + 3_600_000,
@@ -339,7 +339,7 @@ pub fn project_valid_until(origin: &str, i: u8, not_after_ms: u64) -> TestResult
     use ledger_core::entry::{EntryBody, ProjectCategory, ProjectRegister};
     use ledger_core::ids::{Date, Ident, Text};
     Ok(ledger_core::submission::Submission {
-        v: 1,
+        v: ledger_core::submission::SUBMISSION_VERSION,
         origin: origin.to_string(),
         nonce: Bytes([100 + i; 16]),
         not_after_ms,
