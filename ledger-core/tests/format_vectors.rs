@@ -25,9 +25,9 @@ use ledger_core::entry::{
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
 use ledger_core::ids::{Date, Ident, Period, Text};
 use ledger_core::keys::{KeyGrant, Office, Role, Scope};
+use ledger_core::merkle::{leaf_hash, MemoryTree};
 use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
 use ledger_core::procedure::AssistanceCategory;
-use ledger_core::merkle::{leaf_hash, MemoryTree};
 use ledger_core::receipt::{Receipt, ReceiptBatchHead, RECEIPT_VERSION};
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
@@ -700,7 +700,11 @@ fn enum_tables_and_domains_match_the_code() {
         assert_eq!(encoding::encode(kind), vec![i as u8]);
         kinds.push(format!("| {i} | {kind:?} | {} | {} |", kind.name(), kind.label_zh()));
     }
-    assert_eq!(enum_table(&doc, "EntryKind"), kinds, "the EntryKind table of FORMAT.md §6");
+    assert_eq!(
+        enum_table(&doc, "EntryKind"),
+        kinds,
+        "the EntryKind table of FORMAT.md §6"
+    );
     fn labelled<T: serde::Serialize + std::fmt::Debug + Copy>(
         doc: &str,
         table: &str,
@@ -716,7 +720,13 @@ fn enum_tables_and_domains_match_the_code() {
         assert_eq!(enum_table(doc, table), rows, "the {table} table of FORMAT.md §6");
     }
     labelled(&doc, "Office", Office::ALL, Office::name, Office::label_zh);
-    labelled(&doc, "FundSource", FundSource::ALL, FundSource::name, FundSource::label_zh);
+    labelled(
+        &doc,
+        "FundSource",
+        FundSource::ALL,
+        FundSource::name,
+        FundSource::label_zh,
+    );
     labelled(
         &doc,
         "FundCategory",
@@ -790,7 +800,10 @@ fn enum_tables_and_domains_match_the_code() {
         notice: must(Ident::new("N")),
         line: 3,
     };
-    assert_eq!(encoding::encode(&ObjectionTarget::NoticeLine(line)), vec![0, 1, b'N', 3]);
+    assert_eq!(
+        encoding::encode(&ObjectionTarget::NoticeLine(line)),
+        vec![0, 1, b'N', 3]
+    );
     assert_eq!(encoding::encode(&ObjectionTarget::Entry(300)), vec![1, 0xac, 0x02]);
     for domain in [
         DOMAIN_SUBMISSION,
