@@ -123,7 +123,8 @@ fn grant(key: &SigningKey, role: Role, office: Office, region: u64, kinds: &[Ent
 
 /// The test policy: 7-day windows; 低保 entitles to the minimum-living
 /// allowance, 建档立卡 to education and housing and ends with an exit;
-/// controls enforced from 2019-07-01 (earlier entries are history).
+/// payment lists enforced from 2019-05-01, registration from 2019-06-01,
+/// roles and confirmation from 2019-07-01 (earlier entries are history).
 fn policy() -> Policy {
     let rule = |kind, min_yuan, signatures, roles: &[Office]| CosignRule {
         kind,
@@ -165,8 +166,8 @@ fn policy() -> Policy {
         ],
         confirmation_days: 30,
         enforced_from: ControlDates {
-            registration: date(20190701),
-            payment_list: date(20190701),
+            registration: date(20190601),
+            payment_list: date(20190501),
             roles: date(20190701),
             confirmation: date(20190701),
         },
@@ -761,8 +762,76 @@ fn a_subsidy_signed_by_two_finance_keys_misses_the_poverty_office() {
 #[test]
 fn before_the_roles_control_only_the_count_applies() {
     let (mut l, k) = registered_and_listed();
-    // May 2019 is history for roles: two finance keys are accepted.
-    l.ok(pay_p1(20190517), &[&k.town_finance, &k.town_finance_2]);
+    // May 2019 is history for roles: two finance keys are accepted, with
+    // the missing office reported.
+    let effects = l.ok(pay_p1(20190517), &[&k.town_finance, &k.town_finance_2]);
+    assert_eq!(codes(&effects), ["missing_role"]);
+    assert!(effects.history_warnings[0].message.contains("town_poverty_office"));
+}
+
+fn codes(effects: &Effects) -> Vec<&'static str> {
+    effects.history_warnings.iter().map(|w| w.code).collect()
+}
+
+#[test]
+fn history_that_broke_a_control_is_accepted_with_its_warnings() {
+    let (mut l, k) = registered_and_listed();
+    // An April list (before payment lists were enforced, 2019-05-01), paid
+    // on its fifth day, above the line, under an open objection, to a
+    // household registered only in May (registration: 2019-06-01).
+    let april = Period::new(2019, 4).unwrap();
+    l.ok(
+        payment_list("P-4", 20190420, &[(1, SubsidyCategory::MinimumLiving, april, 500)]),
+        &[&k.village, &k.town_poverty],
+    );
+    l.ok(
+        objection("YY-H", ObjectionTarget::NoticeLine(line("P-4", 0)), 20190421),
+        &[&k.village],
+    );
+    let effects = l.ok(
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            april,
+            600,
+            20190424,
+            Some(line("P-4", 0)),
+        ),
+        &[&k.town_poverty, &k.town_finance],
+    );
+    // The first thing the line did not allow is named.
+    assert_eq!(codes(&effects), ["paid_unregistered", "paid_above_notice"]);
+    // Paying the same line again is refused whatever the date.
+    l.refused(
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            april,
+            500,
+            20190425,
+            Some(line("P-4", 0)),
+        ),
+        &[&k.town_poverty, &k.town_finance],
+        "line_already_paid",
+    );
+    // A compliant payment after the controls carries no warning.
+    let july = Period::new(2019, 7).unwrap();
+    l.ok(
+        payment_list("P-7", 20190701, &[(1, SubsidyCategory::MinimumLiving, july, 500)]),
+        &[&k.village, &k.town_poverty],
+    );
+    let effects = l.ok(
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            july,
+            500,
+            20190710,
+            Some(line("P-7", 0)),
+        ),
+        &[&k.town_poverty, &k.town_finance],
+    );
+    assert!(effects.history_warnings.is_empty(), "{:?}", effects.history_warnings);
 }
 
 // ---------------------------------------------------------------------------
@@ -971,24 +1040,29 @@ fn a_stage_that_starts_before_the_previous_window_ended_is_refused() {
 #[test]
 fn history_before_the_controls_loads_without_notices_or_registration() {
     let (mut l, k) = base();
-    // June 2019: before every control (2019-07-01): no registration, no list.
-    let june = Period::new(2019, 6).unwrap();
-    l.ok(
-        subsidy(9, SubsidyCategory::MinimumLiving, june, 300, 20190620, None),
+    // March 2019: before every control: no registration, no list, no roles.
+    let march = Period::new(2019, 3).unwrap();
+    let effects = l.ok(
+        subsidy(9, SubsidyCategory::MinimumLiving, march, 300, 20190320, None),
         &[&k.town_finance, &k.town_finance_2],
     );
-    l.ok(
-        register(9, AssistanceCategory::MinimumLiving, 20190601, None),
+    assert_eq!(
+        codes(&effects),
+        ["missing_role", "paid_unregistered", "paid_without_notice"]
+    );
+    let effects = l.ok(
+        register(9, AssistanceCategory::MinimumLiving, 20190315, None),
         &[&k.town_poverty],
     );
-    // July: the same payment needs its list line.
-    let july = Period::new(2019, 7).unwrap();
+    assert_eq!(codes(&effects), ["registered_without_procedure"]);
+    // From May (payment lists enforced): the same payment needs its line.
+    let may = Period::new(2019, 5).unwrap();
     let e = l.refused(
-        subsidy(9, SubsidyCategory::MinimumLiving, july, 300, 20190720, None),
+        subsidy(9, SubsidyCategory::MinimumLiving, may, 300, 20190520, None),
         &[&k.town_finance, &k.town_poverty],
         "not_publicized",
     );
-    assert!(e.to_string().contains("2019-07-01"), "{e}");
+    assert!(e.to_string().contains("2019-05-01"), "{e}");
 }
 
 #[test]

@@ -82,6 +82,16 @@ impl LedgerState {
         if date.is_some_and(|d| d < self.policy.enforced_from.roles) {
             return Ok(());
         }
+        self.roles_signed(kind, amount, signers)
+    }
+
+    /// Does every office the policy names for `kind` and `amount` sign?
+    pub(super) fn roles_signed(
+        &self,
+        kind: EntryKind,
+        amount: Option<Fen>,
+        signers: &[PublicKey],
+    ) -> Result<(), RuleError> {
         for office in crate::policy::required_roles(&self.policy.cosign_rules, kind, amount) {
             let signed = signers
                 .iter()

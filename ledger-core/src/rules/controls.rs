@@ -603,6 +603,25 @@ impl LedgerState {
                 s.period
             )));
         }
+        // Paying a line twice is refused whatever the date.
+        if line.flags & PAID != 0 {
+            return Err(RuleError::LinePaid {
+                notice: r.notice.clone(),
+                line: r.line,
+            });
+        }
+        // History from before the control cites its line, but what the
+        // line did not allow is reported (rules::history), not refused.
+        if s.date >= enforced.payment_list {
+            self.line_allows(s, r)?;
+        }
+        Ok(Some(index))
+    }
+
+    /// What a payment-list line allows: no more than its amount, nothing
+    /// against it, its window over. `r` is known to resolve to a matching line.
+    pub(super) fn line_allows(&self, s: &HouseholdSubsidy, r: &NoticeLineRef) -> Result<(), RuleError> {
+        let (notice, index, line) = self.resolve_line(r)?;
         if s.amount.get() > line.amount {
             return Err(RuleError::AmountAboveNotice {
                 notice: r.notice.clone(),
@@ -612,12 +631,6 @@ impl LedgerState {
             });
         }
         self.line_standing(r, index, line)?;
-        if line.flags & PAID != 0 {
-            return Err(RuleError::LinePaid {
-                notice: r.notice.clone(),
-                line: r.line,
-            });
-        }
         if s.date < notice.ends {
             return Err(RuleError::PublicityNotEnded {
                 notice: notice.id.clone(),
@@ -626,7 +639,7 @@ impl LedgerState {
                 date: s.date,
             });
         }
-        Ok(Some(index))
+        Ok(())
     }
 
     fn target_region_and_date(&self, target: &ObjectionTarget) -> Result<(RegionCode, Date), RuleError> {

@@ -10,7 +10,8 @@
 //! One file per subject: `state` (the state and `apply`), `content` (per-kind
 //! rules), `authorization` (signers and policy), `genesis`, `commit`
 //! (mutation, money), `controls` (notices, registration, objections,
-//! payment lists, confirmations: the policy's procedures), `error`. Paths stay `rules::Name` via the re-exports.
+//! payment lists, confirmations: the policy's procedures), `history`
+//! (what a pre-control entry broke, reported not refused), `error`. Paths stay `rules::Name` via the re-exports.
 
 mod authorization;
 mod commit;
@@ -18,11 +19,12 @@ mod content;
 mod controls;
 mod error;
 mod genesis;
+mod history;
 mod state;
 
 pub use controls::{HouseholdRecord, LineStatus, NoticeRecord, ObjectionRecord, Registration};
 pub use error::RuleError;
-pub use state::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
+pub use state::{Effects, FundRecord, HistoryWarning, KeyRecord, LedgerState, ProjectRecord};
 
 /// The longest a submission may stay valid: 7 days. It bounds how long the
 /// node must remember nonces and how stale a signed submission can be.

@@ -87,6 +87,22 @@ pub struct Effects {
     pub household: Option<HouseholdRef>,
     /// For a reversal, the entry undone.
     pub reverses: Option<u64>,
+    /// Controls this entry broke that were not yet enforced on its business
+    /// date (history imported from before a control existed): accepted, and
+    /// shown with a warning by the node, the page and the audit.
+    pub history_warnings: Vec<HistoryWarning>,
+}
+
+/// A control an accepted entry broke before it was enforced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryWarning {
+    /// Stable code: `paid_unregistered`, `paid_without_notice`,
+    /// `paid_before_window_end`, `paid_under_open_objection`,
+    /// `paid_on_withdrawn_line`, `paid_above_notice`, `missing_role`,
+    /// `registered_without_procedure`.
+    pub code: &'static str,
+    /// What was wrong (English; the readers add the Chinese).
+    pub message: String,
 }
 
 /// The ledger's state after applying a prefix of the chain.
@@ -332,9 +348,13 @@ impl LedgerState {
         }
         self.check_roles(kind, policy_amount, body.business_date(), &signers)?;
 
-        // Every check passed: mutate.
+        // Every check passed. Controls not yet enforced on the entry's date
+        // are still looked at, to be reported rather than refused.
+        let warnings = self.history_warnings(kind, body, policy_amount, &signers);
         self.nonces.insert(submission.nonce, seq);
         self.next_seq += 1;
-        Ok(self.commit(seq, body, regions, staged))
+        let mut effects = self.commit(seq, body, regions, staged);
+        effects.history_warnings = warnings;
+        Ok(effects)
     }
 }

@@ -145,7 +145,14 @@ impl QueryIndex {
             EntryBody::KeyGrant(_)
             | EntryBody::KeyRevoke { .. }
             | EntryBody::PolicyUpdate { .. }
-            | EntryBody::LogKeyRotate { .. } => {}
+            | EntryBody::LogKeyRotate { .. }
+            | EntryBody::Notice(_)
+            | EntryBody::HouseholdCheck(_)
+            | EntryBody::HouseholdRegister(_)
+            | EntryBody::HouseholdExit(_)
+            | EntryBody::Objection(_)
+            | EntryBody::ObjectionResolve(_)
+            | EntryBody::PaymentConfirm(_) => {}
         }
     }
 

@@ -371,13 +371,13 @@ pub(crate) fn summary_zh(ledger: &Ledger, body: &EntryBody) -> String {
                 g.grants.len()
             )
         }
-        EntryBody::KeyGrant(g) => format!("授权：{}（{}）", g.holder, role_zh(g.role)),
+        EntryBody::KeyGrant(g) => format!("授权：{}（{}，{}）", g.holder, g.office.label_zh(), role_zh(g.role)),
         EntryBody::KeyRevoke { key, reason } => format!(
             "撤销授权：密钥{}…，原因：{reason}",
             key.to_hex().get(..16).unwrap_or_default()
         ),
         EntryBody::RegionRegister { regions } => format!("登记区划{}个", regions.len()),
-        EntryBody::PolicyUpdate { cosign_rules } => format!("更新会签规则{}条", cosign_rules.len()),
+        EntryBody::PolicyUpdate { policy } => format!("更新政策：会签规则{}条", policy.cosign_rules.len()),
         EntryBody::FundIssue(f) => format!(
             "资金下达：{}（{}）{}，下达至{}",
             f.title,
@@ -418,6 +418,50 @@ pub(crate) fn summary_zh(ledger: &Ledger, body: &EntryBody) -> String {
         ),
         EntryBody::Reversal(r) => format!("冲正：撤销第{}号记录，原因：{}", r.target_seq, r.reason),
         EntryBody::LogKeyRotate { reason, .. } => format!("日志密钥轮换：{reason}"),
+        EntryBody::Notice(n) => format!(
+            "{}：{}（{}，{}起，{}行）",
+            n.stage.label_zh(),
+            n.title,
+            q.region_name(n.region),
+            n.start,
+            n.lines.len()
+        ),
+        EntryBody::HouseholdCheck(c) => format!(
+            "{}：{}第{}行，{}，{}",
+            c.check.label_zh(),
+            c.application.notice,
+            c.application.line,
+            if c.passed { "通过" } else { "未通过" },
+            c.date
+        ),
+        EntryBody::HouseholdRegister(r) => format!(
+            "建档立卡：{} {} {}，{}起",
+            q.region_name(r.village),
+            r.masked_name,
+            r.category.label_zh(),
+            r.date
+        ),
+        EntryBody::HouseholdExit(e) => format!("脱贫退出：{}，{}起，{}", q.region_name(e.village), e.date, e.reason),
+        EntryBody::Objection(o) => format!(
+            "异议{}：{}，{}收到，{}",
+            o.case_no,
+            o.channel.label_zh(),
+            o.received,
+            o.summary
+        ),
+        EntryBody::ObjectionResolve(r) => format!(
+            "异议处理{}：{}，{}，{}",
+            r.case_no,
+            r.outcome.label_zh(),
+            r.date,
+            r.reason
+        ),
+        EntryBody::PaymentConfirm(c) => format!(
+            "到户确认：第{}号发放，{}，{}",
+            c.payment_seq,
+            c.method.label_zh(),
+            c.date
+        ),
     }
 }
 
