@@ -3,8 +3,8 @@
 //! the receipts' one signature, then every client's answer.
 
 use super::batch::{Outcome, Sequenced};
-use super::{now_ms, SequenceError};
-use crate::keyfile;
+use super::key_files::KeyFiles;
+use super::SequenceError;
 use crate::ledger::{fold_reversal_targets, load_reversal_targets, reversals_in, Latest, Shared};
 use crate::metrics::Metrics;
 use crate::signed_state;
@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// Make a sequenced batch durable (one atomic write, one flush), publish it
 /// to readers, sign its receipts and answer every client. Returns true if
 /// storage failed.
-pub(super) fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
+pub(super) fn finish_batch(shared: &Shared, s: Sequenced, key_files: &KeyFiles) -> bool {
     let Sequenced {
         started,
         batch,
@@ -86,11 +86,6 @@ pub(super) fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
         for (key, run) in receipt_runs {
             receipts.extend(sign_batch(run, &key).into_iter().map(Some));
         }
-        for (entry, _) in &appended {
-            if let EntryBody::LogKeyRotate { log_vkey, .. } = &entry.signed.submission.body {
-                promote_next_log_key(shared, log_vkey);
-            }
-        }
     }
 
     // A receipt is handed over (not cloned) to the one item that asked for
@@ -123,6 +118,13 @@ pub(super) fn finish_batch(shared: &Shared, s: Sequenced) -> bool {
             .collect();
         // The client may have gone away; the entry is durable regardless.
         let _ = reply.send(results);
+    }
+    // A rotation is in force in memory already (the sequencer signed with
+    // the new key); renaming the key files waits for no one (`key_files`).
+    for (entry, _) in &appended {
+        if let EntryBody::LogKeyRotate { log_vkey, .. } = &entry.signed.submission.body {
+            key_files.rotated(log_vkey);
+        }
     }
     false
 }
@@ -162,19 +164,4 @@ fn existing_receipt(
         decoded.entry.time_ms,
     )
     .sign(key))
-}
-
-/// After a rotation is durable, make the new key the one on disk in force:
-/// `log.key` becomes `log-retired-<time>.key`, `log-next.key` becomes `log.key`.
-fn promote_next_log_key(shared: &Shared, vkey: &str) {
-    let current = keyfile::log_key_path(&shared.data_dir);
-    let next = keyfile::next_log_key_path(&shared.data_dir);
-    let retired = keyfile::keys_dir(&shared.data_dir).join(format!("log-retired-{}.key", now_ms()));
-    let result = std::fs::rename(&current, &retired).and_then(|_| std::fs::rename(&next, &current));
-    match result {
-        Ok(()) => tracing::info!(vkey, "log key rotated"),
-        Err(e) => {
-            tracing::error!(error = %e, vkey, "rotated the log key in the chain but could not rename the key files")
-        }
-    }
 }

@@ -24,13 +24,15 @@
 //!
 //! Here: the two threads and their exits. Beside it: `batch` (building a
 //! batch in memory), `commit` (making it durable and answering), `clock`
-//! (the sequencing time), `signers` (the log keys held in memory) and
-//! `error` (`SequenceError`, mapped to HTTP only in `crate::api::error`).
+//! (the sequencing time), `signers` (the log keys held in memory),
+//! `key_files` (a rotation's renames, on a thread of their own) and `error`
+//! (`SequenceError`, mapped to HTTP only in `crate::api::error`).
 
 mod batch;
 mod clock;
 mod commit;
 mod error;
+mod key_files;
 mod signers;
 
 pub use clock::{now_ms, Clock, SequencingClock, SystemClock, CLOCK_STEP_LIMIT_MS};
@@ -91,6 +93,8 @@ pub fn spawn(
     let (commit_tx, commit_rx) = std::sync::mpsc::sync_channel::<Sequenced>(1);
     let committer_shared = shared.clone();
     let injected = injected_panic();
+    // Key files are renamed off the committer's path (`key_files`).
+    let (key_files, key_files_thread) = key_files::spawn(shared.data_dir.clone())?;
     let committer = std::thread::Builder::new().name("committer".into()).spawn(move || {
         let _exit_on_panic = ExitOnPanic {
             shared: committer_shared.clone(),
@@ -102,7 +106,7 @@ pub fn spawn(
                 inject_panic("committer");
             }
             since_trim += sequenced.appended.len() as u64;
-            if finish_batch(&committer_shared, sequenced) {
+            if finish_batch(&committer_shared, sequenced, &key_files) {
                 storage_failed(&committer_shared);
             }
             // Requests, answers and batches of freed entries stay resident
@@ -112,6 +116,10 @@ pub fn spawn(
                 crate::memory::trim();
             }
         }
+        // A clean stop leaves the key files in order: the rotation's file
+        // work queued by the last batches is done before the node exits.
+        drop(key_files);
+        let _ = key_files_thread.join();
     })?;
     std::thread::Builder::new().name("sequencer".into()).spawn(move || {
         let _exit_on_panic = ExitOnPanic {
