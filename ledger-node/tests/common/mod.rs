@@ -17,7 +17,6 @@ use ledger_node::store::StoreOptions;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 use tower::ServiceExt as _;
 
 pub mod mounts;
@@ -36,12 +35,8 @@ pub struct TestNode {
     pub sequencer: Option<std::thread::JoinHandle<()>>,
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+/// The one wall clock of every binary (ledger-datadir), not a copy of it.
+pub use ledger_datadir::clock::now_ms;
 
 /// A fresh, empty folder under cargo's per-target temporary directory.
 pub fn fresh_dir(name: &str) -> TestResult<PathBuf> {
