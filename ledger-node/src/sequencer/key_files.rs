@@ -41,8 +41,13 @@ impl KeyFiles {
 /// the work already queued is done.
 pub(super) fn spawn(data_dir: PathBuf) -> std::io::Result<(KeyFiles, JoinHandle<()>)> {
     let (tx, rx) = mpsc::channel::<String>();
+    let killed = killed_before_renaming();
     let handle = std::thread::Builder::new().name("key-files".into()).spawn(move || {
         while let Ok(vkey) = rx.recv() {
+            if killed {
+                // Dies at once, like kill -9: no unwinding, no flush.
+                std::process::abort();
+            }
             match keyfile::promote_next_log_key(&data_dir, &vkey) {
                 Ok(true) => tracing::info!(vkey, "log key rotated: keys/log.key is the new key"),
                 Ok(false) => tracing::warn!(vkey, "log key rotated, but keys/log-next.key does not hold it"),
@@ -53,4 +58,13 @@ pub(super) fn spawn(data_dir: PathBuf) -> std::io::Result<(KeyFiles, JoinHandle<
         }
     })?;
     Ok((KeyFiles { tx }, handle))
+}
+
+/// Test-only fault injection (debug builds only; release builds ignore the
+/// variable): `LEDGER_TEST_KEY_FILES=kill` ends the process the moment a
+/// durable rotation reaches this thread, before any rename, so that a
+/// real-process test (`tests/rotation.rs`) can restart a node cut short
+/// between the commit and the file work.
+fn killed_before_renaming() -> bool {
+    cfg!(debug_assertions) && std::env::var("LEDGER_TEST_KEY_FILES").is_ok_and(|v| v == "kill")
 }
