@@ -5,8 +5,8 @@
 mod common;
 
 use common::{
-    demo_folder, folder_config as config, free_port, post_all, project, rotation, start_node, stop, wait_exit,
-    TestResult,
+    demo_folder, folder_config as config, free_port, post_all, post_to_process, project, rotation, start_node, stop,
+    wait_exit, TestResult,
 };
 use ledger_core::checkpoint::LogVerifier;
 use ledger_core::verify::{verify_ledger, VerifyOptions};
@@ -237,19 +237,6 @@ fn starts_with_the_new_key(
     stop(started)
 }
 
-/// POST submissions to a node process; the JSON answer.
-fn post_http(
-    client: &reqwest::blocking::Client,
-    port: u16,
-    batch: &[ledger_core::submission::SignedSubmission],
-) -> Result<serde_json::Value, reqwest::Error> {
-    client
-        .post(format!("http://127.0.0.1:{port}/v1/submissions"))
-        .json(&serde_json::json!({ "submissions": batch }))
-        .send()?
-        .json::<serde_json::Value>()
-}
-
 /// The same cut with a real process: the `ledger-node` binary dies
 /// (`LEDGER_TEST_KEY_FILES=kill`: an abort, as abrupt as kill -9) the moment
 /// its committer hands a durable rotation to the key-file thread, before any
@@ -265,7 +252,7 @@ fn a_node_killed_between_the_rotation_commit_and_the_renames_restarts_on_the_new
     let port = free_port()?;
     let mut node = start_node(dir.path(), port, &[("LEDGER_TEST_KEY_FILES", "kill")])?;
     for batch in log.submissions.chunks(100) {
-        let answer = post_http(&client, port, batch)?;
+        let answer = post_to_process(&client, port, batch)?;
         let accepted = answer["results"]
             .as_array()
             .map_or(0, |r| r.iter().filter(|x| x.get("receipt").is_some()).count());
@@ -277,7 +264,7 @@ fn a_node_killed_between_the_rotation_commit_and_the_renames_restarts_on_the_new
     let endorsement = ledger_core::encoding::Bytes::<64>::from_hex(&endorsement_hex)?;
     let rotate = rotation(&log.origin, &new_vkey, endorsement, 3)?.sign(&[&log.admins[0].key]);
     // The answer races the abort: it may or may not reach the client.
-    let _ = post_http(&client, port, std::slice::from_ref(&rotate));
+    let _ = post_to_process(&client, port, std::slice::from_ref(&rotate));
     let code = wait_exit(&mut node, Duration::from_secs(30))?;
     assert_eq!(code, None, "killed by a signal, not exited");
     // Cut between the commit and the renames: the old key is still log.key.
@@ -295,7 +282,7 @@ fn a_node_killed_between_the_rotation_commit_and_the_renames_restarts_on_the_new
         );
         assert_eq!(vkey_of(&keyfile::log_key_path(dir.path()))?, new_vkey);
         let operator = &log.operators[0].key;
-        let answer = post_http(&client, port, &[project(&log.origin, 20)?.sign(&[operator])])?;
+        let answer = post_to_process(&client, port, &[project(&log.origin, 20)?.sign(&[operator])])?;
         let receipt: ledger_core::receipt::SignedReceipt =
             serde_json::from_value(answer.pointer("/results/0/receipt").ok_or("no receipt")?.clone())?;
         assert_eq!(receipt.receipt.seq, 301, "the rotation (entry 300) was durable");

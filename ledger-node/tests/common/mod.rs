@@ -359,6 +359,19 @@ pub fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// POST submissions as JSON to a node process on `port`; its JSON answer.
+pub fn post_to_process(
+    client: &reqwest::blocking::Client,
+    port: u16,
+    batch: &[SignedSubmission],
+) -> Result<serde_json::Value, reqwest::Error> {
+    client
+        .post(format!("http://127.0.0.1:{port}/v1/submissions"))
+        .json(&serde_json::json!({ "submissions": batch }))
+        .send()?
+        .json::<serde_json::Value>()
+}
+
 /// Spawn `ledger-node --data DIR --listen 127.0.0.1:PORT` with these extra
 /// environment variables, without waiting for it.
 pub fn spawn_node(dir: &Path, port: u16, env: &[(&str, &str)]) -> std::io::Result<std::process::Child> {
