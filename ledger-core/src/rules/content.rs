@@ -256,11 +256,11 @@ impl LedgerState {
                         });
                     }
                 }
-                let from = target.from.and_then(|i| self.accounts.get(i as usize).cloned());
-                let to = target.to.and_then(|i| self.accounts.get(i as usize).cloned());
+                let from = target.from.and_then(|i| self.accounts.get(i).cloned());
+                let to = target.to.and_then(|i| self.accounts.get(i).cloned());
                 let fund = self
                     .fund_ids
-                    .get(target.fund as usize)
+                    .get(target.fund)
                     .cloned()
                     .ok_or(RuleError::NotReversible(r.target_seq))?;
                 // Undo: what was credited is debited back (and must still be there).

@@ -679,7 +679,7 @@ impl LedgerState {
                         let account = m
                             .from
                             .or(m.to)
-                            .and_then(|a| self.accounts.get(a as usize))
+                            .and_then(|a| self.accounts.get(a))
                             .ok_or_else(|| RuleError::UnknownTarget(format!("money entry {seq}")))?;
                         self.account_region(account)?
                     }
@@ -786,7 +786,7 @@ impl LedgerState {
             None => {
                 let account = m
                     .from
-                    .and_then(|a| self.accounts.get(a as usize))
+                    .and_then(|a| self.accounts.get(a))
                     .ok_or(RuleError::NotAPayment(c.payment_seq))?;
                 self.account_region(account)?
             }
