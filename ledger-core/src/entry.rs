@@ -58,11 +58,27 @@ pub enum EntryKind {
     ObjectionResolve,
     /// 确认: a household confirmed a payment.
     PaymentConfirm,
+    /// 审核论证 (the project library).
+    ProjectReview,
+    /// 批复入库 (the project library).
+    ProjectApprove,
+    /// 项目实施 (the project library).
+    ProjectStart,
+    /// 竣工验收 (the project library).
+    ProjectAccept,
+    /// 资产移交 (the project library).
+    ProjectHandover,
+    /// 绩效评价 (the project library).
+    ProjectEvaluate,
+    /// 项目调整 (the project library).
+    ProjectAdjust,
+    /// 项目终止 (the project library).
+    ProjectCancel,
 }
 
 impl EntryKind {
     /// Every kind, in format order.
-    pub const ALL: [EntryKind; 19] = [
+    pub const ALL: [EntryKind; 27] = [
         EntryKind::Genesis,
         EntryKind::KeyGrant,
         EntryKind::KeyRevoke,
@@ -82,6 +98,14 @@ impl EntryKind {
         EntryKind::Objection,
         EntryKind::ObjectionResolve,
         EntryKind::PaymentConfirm,
+        EntryKind::ProjectReview,
+        EntryKind::ProjectApprove,
+        EntryKind::ProjectStart,
+        EntryKind::ProjectAccept,
+        EntryKind::ProjectHandover,
+        EntryKind::ProjectEvaluate,
+        EntryKind::ProjectAdjust,
+        EntryKind::ProjectCancel,
     ];
 
     /// Kinds that change the log's rules rather than the books.
@@ -119,6 +143,14 @@ impl EntryKind {
             EntryKind::Objection => "objection",
             EntryKind::ObjectionResolve => "objection_resolve",
             EntryKind::PaymentConfirm => "payment_confirm",
+            EntryKind::ProjectReview => "project_review",
+            EntryKind::ProjectApprove => "project_approve",
+            EntryKind::ProjectStart => "project_start",
+            EntryKind::ProjectAccept => "project_accept",
+            EntryKind::ProjectHandover => "project_handover",
+            EntryKind::ProjectEvaluate => "project_evaluate",
+            EntryKind::ProjectAdjust => "project_adjust",
+            EntryKind::ProjectCancel => "project_cancel",
         }
     }
 
@@ -144,6 +176,14 @@ impl EntryKind {
             EntryKind::Objection => "异议",
             EntryKind::ObjectionResolve => "异议处理",
             EntryKind::PaymentConfirm => "到户确认",
+            EntryKind::ProjectReview => "审核论证",
+            EntryKind::ProjectApprove => "批复入库",
+            EntryKind::ProjectStart => "项目实施",
+            EntryKind::ProjectAccept => "竣工验收",
+            EntryKind::ProjectHandover => "资产移交",
+            EntryKind::ProjectEvaluate => "绩效评价",
+            EntryKind::ProjectAdjust => "项目调整",
+            EntryKind::ProjectCancel => "项目终止",
         }
     }
 
@@ -476,6 +516,22 @@ pub enum EntryBody {
     ObjectionResolve(ObjectionResolve),
     /// See [`PaymentConfirm`].
     PaymentConfirm(PaymentConfirm),
+    /// See [`crate::project::ProjectReview`].
+    ProjectReview(crate::project::ProjectReview),
+    /// See [`crate::project::ProjectApprove`].
+    ProjectApprove(crate::project::ProjectApprove),
+    /// See [`crate::project::ProjectMilestone`].
+    ProjectStart(crate::project::ProjectMilestone),
+    /// See [`crate::project::ProjectMilestone`].
+    ProjectAccept(crate::project::ProjectMilestone),
+    /// See [`crate::project::ProjectMilestone`].
+    ProjectHandover(crate::project::ProjectMilestone),
+    /// See [`crate::project::ProjectEvaluate`].
+    ProjectEvaluate(crate::project::ProjectEvaluate),
+    /// See [`crate::project::ProjectAdjust`].
+    ProjectAdjust(crate::project::ProjectAdjust),
+    /// See [`crate::project::ProjectCancel`].
+    ProjectCancel(crate::project::ProjectCancel),
 }
 
 impl EntryBody {
@@ -501,6 +557,14 @@ impl EntryBody {
             EntryBody::Objection(_) => EntryKind::Objection,
             EntryBody::ObjectionResolve(_) => EntryKind::ObjectionResolve,
             EntryBody::PaymentConfirm(_) => EntryKind::PaymentConfirm,
+            EntryBody::ProjectReview(_) => EntryKind::ProjectReview,
+            EntryBody::ProjectApprove(_) => EntryKind::ProjectApprove,
+            EntryBody::ProjectStart(_) => EntryKind::ProjectStart,
+            EntryBody::ProjectAccept(_) => EntryKind::ProjectAccept,
+            EntryBody::ProjectHandover(_) => EntryKind::ProjectHandover,
+            EntryBody::ProjectEvaluate(_) => EntryKind::ProjectEvaluate,
+            EntryBody::ProjectAdjust(_) => EntryKind::ProjectAdjust,
+            EntryBody::ProjectCancel(_) => EntryKind::ProjectCancel,
         }
     }
 
@@ -535,6 +599,14 @@ impl EntryBody {
             EntryBody::Objection(e) => Some(e.received),
             EntryBody::ObjectionResolve(e) => Some(e.date),
             EntryBody::PaymentConfirm(e) => Some(e.date),
+            EntryBody::ProjectReview(e) => Some(e.date),
+            EntryBody::ProjectApprove(e) => Some(e.date),
+            EntryBody::ProjectStart(e) => Some(e.date),
+            EntryBody::ProjectAccept(e) => Some(e.date),
+            EntryBody::ProjectHandover(e) => Some(e.date),
+            EntryBody::ProjectEvaluate(e) => Some(e.date),
+            EntryBody::ProjectAdjust(e) => Some(e.date),
+            EntryBody::ProjectCancel(e) => Some(e.date),
             // A project's registration is dated by its planned start, which
             // may lie ahead: it is not a fact that happened on that day.
             EntryBody::ProjectRegister(_)

@@ -18,6 +18,7 @@
 #[macro_use]
 mod labels;
 
+pub mod aging;
 pub mod amount;
 pub mod answer;
 pub mod bundle;
@@ -35,6 +36,7 @@ mod moves;
 mod nonces;
 pub mod policy;
 pub mod procedure;
+pub mod project;
 pub mod receipt;
 pub mod region;
 pub mod rules;

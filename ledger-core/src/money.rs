@@ -121,7 +121,15 @@ pub fn movement(body: &EntryBody) -> Option<Movement<&Account, &Ident>> {
         | EntryBody::HouseholdExit(_)
         | EntryBody::Objection(_)
         | EntryBody::ObjectionResolve(_)
-        | EntryBody::PaymentConfirm(_) => return None,
+        | EntryBody::PaymentConfirm(_)
+        | EntryBody::ProjectReview(_)
+        | EntryBody::ProjectApprove(_)
+        | EntryBody::ProjectStart(_)
+        | EntryBody::ProjectAccept(_)
+        | EntryBody::ProjectHandover(_)
+        | EntryBody::ProjectEvaluate(_)
+        | EntryBody::ProjectAdjust(_)
+        | EntryBody::ProjectCancel(_) => return None,
     };
     Some(Movement {
         fund,

@@ -23,6 +23,10 @@ pub const MAX_RULE_ROLES: usize = 8;
 pub const MAX_WINDOW_DAYS: u16 = 90;
 /// Longest confirmation deadline, in days.
 pub const MAX_CONFIRMATION_DAYS: u16 = 365;
+/// Largest retention share, in basis points (30 %).
+pub const MAX_RETENTION_BP: u16 = 3_000;
+/// Longest fund time limit, in days.
+pub const MAX_FUND_LIMIT_DAYS: u16 = 365;
 
 /// One co-signature rule: entries of `kind` with an amount of at least
 /// `min_amount` need `signatures` distinct authorised signatures, among
@@ -146,6 +150,33 @@ pub struct ControlDates {
     pub roles: Date,
     /// A payment must be confirmed within the deadline (shown, never refused).
     pub confirmation: Date,
+    /// Project payments need an approved project, its contractor, and the
+    /// retention held back until acceptance (项目库).
+    pub projects: Date,
+}
+
+/// Days money may sit at an account of each level before it must be passed
+/// on or spent (资金滞留: a warning, never a refusal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundLimits {
+    /// At the district treasury (区财政).
+    pub district_days: u16,
+    /// At a town's finance office (镇财政所).
+    pub town_days: u16,
+    /// At a village collective (村集体).
+    pub village_days: u16,
+    /// In a project's account (项目).
+    pub project_days: u16,
+}
+
+impl FundLimits {
+    /// 30 days at each treasury level and 90 in a project account.
+    pub const DEFAULT: FundLimits = FundLimits {
+        district_days: 30,
+        town_days: 30,
+        village_days: 30,
+        project_days: 90,
+    };
 }
 
 /// The district policy.
@@ -161,6 +192,11 @@ pub struct Policy {
     pub confirmation_days: u16,
     /// When each control starts.
     pub enforced_from: ControlDates,
+    /// Share of a project's approved budget held back until its acceptance
+    /// (尾款/质保金), in basis points (0-3000: up to 30 %).
+    pub retention_bp: u16,
+    /// How long money may sit at each level.
+    pub fund_limits: FundLimits,
 }
 
 impl Default for Policy {
@@ -178,7 +214,10 @@ impl Default for Policy {
                 payment_list: far,
                 roles: far,
                 confirmation: far,
+                projects: far,
             },
+            retention_bp: 0,
+            fund_limits: FundLimits::DEFAULT,
         }
     }
 }
@@ -247,6 +286,22 @@ impl Policy {
                 return bad(format!(
                     "assistance category {} lists too many subsidies",
                     rule.category.name()
+                ));
+            }
+        }
+        if self.retention_bp > MAX_RETENTION_BP {
+            return bad(format!("the retention share must be 0-{MAX_RETENTION_BP} basis points"));
+        }
+        let limits = self.fund_limits;
+        for days in [
+            limits.district_days,
+            limits.town_days,
+            limits.village_days,
+            limits.project_days,
+        ] {
+            if days == 0 || days > MAX_FUND_LIMIT_DAYS {
+                return bad(format!(
+                    "a fund time limit must be 1-{MAX_FUND_LIMIT_DAYS} days, not {days}"
                 ));
             }
         }

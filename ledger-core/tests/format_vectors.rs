@@ -26,7 +26,7 @@ use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
 use ledger_core::ids::{Date, Ident, Period, Text};
 use ledger_core::keys::{KeyGrant, Office, Role, Scope};
 use ledger_core::merkle::{leaf_hash, MemoryTree};
-use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::policy::{CategoryRule, ControlDates, FundLimits, Policy, PublicityDays};
 use ledger_core::procedure::AssistanceCategory;
 use ledger_core::receipt::{Receipt, ReceiptBatchHead, RECEIPT_VERSION};
 use ledger_core::region::{RegionCode, RegionDef};
@@ -161,7 +161,10 @@ fn build() -> Example {
                 payment_list: must(Date::new(20190701)),
                 roles: must(Date::new(20190701)),
                 confirmation: must(Date::new(20190701)),
+                projects: must(Date::new(20190701)),
             },
+            retention_bp: 500,
+            fund_limits: FundLimits::DEFAULT,
         },
         pseudonym_commitment: pseudonym.commitment(),
         log_vkey: log_vkey.clone(),

@@ -12,7 +12,7 @@ use ledger_core::entry::{CosignRule, EntryBody, EntryKind, Genesis};
 use ledger_core::household::PseudonymKey;
 use ledger_core::ids::Date;
 use ledger_core::keys::KeyGrant;
-use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::policy::{CategoryRule, ControlDates, FundLimits, Policy, PublicityDays};
 use ledger_core::region::RegionDef;
 use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
 
@@ -104,7 +104,10 @@ pub fn demo_policy(cosign_rules: Vec<CosignRule>) -> Policy {
             payment_list: Date::LAST,
             roles: Date::LAST,
             confirmation: Date::LAST,
+            projects: Date::LAST,
         },
+        retention_bp: 0,
+        fund_limits: FundLimits::DEFAULT,
     }
 }
 

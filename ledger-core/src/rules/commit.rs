@@ -6,6 +6,7 @@ use crate::entry::EntryBody;
 use crate::moves::{MoneyMove, MAX_INTERNED};
 use crate::region::RegionCode;
 
+use super::projects::StageStep;
 use super::state::Staged;
 use super::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
 use crate::money::{apply_leg, Direction};
@@ -74,6 +75,11 @@ impl LedgerState {
                         paid: Fen::ZERO,
                         register_seq: seq,
                         start: p.start,
+                        stage: crate::project::ProjectStage::Proposed,
+                        timeline: Vec::new(),
+                        approval: None,
+                        paid_by_fund: Vec::new(),
+                        cancelled: None,
                     },
                 );
                 effects.project = Some(p.project.clone());
@@ -81,6 +87,7 @@ impl LedgerState {
             EntryBody::ProjectDisbursement(d) => {
                 if let Some(p) = self.projects.get_mut(&d.project) {
                     p.paid = Fen::from_raw(p.paid.get().saturating_add(d.amount.get()));
+                    p.record_payment(&d.fund, d.amount.get(), true);
                 }
                 effects.project = Some(d.project.clone());
             }
@@ -111,6 +118,35 @@ impl LedgerState {
                 }
             }
             EntryBody::ObjectionResolve(r) => self.commit_resolve(seq, r),
+            EntryBody::ProjectReview(r) => {
+                effects.project = Some(r.project.clone());
+                self.commit_stage(seq, &r.project, r.date, StageStep::Review { passed: r.passed });
+            }
+            EntryBody::ProjectApprove(a) => {
+                effects.project = Some(a.project.clone());
+                self.commit_approve(seq, a);
+            }
+            EntryBody::ProjectStart(m) | EntryBody::ProjectAccept(m) | EntryBody::ProjectHandover(m) => {
+                let step = match body {
+                    EntryBody::ProjectStart(_) => StageStep::Start,
+                    EntryBody::ProjectAccept(_) => StageStep::Accept,
+                    _ => StageStep::Handover,
+                };
+                effects.project = Some(m.project.clone());
+                self.commit_stage(seq, &m.project, m.date, step);
+            }
+            EntryBody::ProjectEvaluate(e) => {
+                effects.project = Some(e.project.clone());
+                self.commit_stage(seq, &e.project, e.date, StageStep::Evaluate);
+            }
+            EntryBody::ProjectAdjust(a) => {
+                effects.project = Some(a.project.clone());
+                self.commit_adjust(seq, a);
+            }
+            EntryBody::ProjectCancel(c) => {
+                effects.project = Some(c.project.clone());
+                self.commit_stage(seq, &c.project, c.date, StageStep::Cancel);
+            }
             EntryBody::PaymentConfirm(c) => {
                 effects.reverses = None;
                 self.commit_confirm(c);
@@ -126,8 +162,12 @@ impl LedgerState {
                     let (fund, project, amount) = (m.fund, m.project, m.amount);
                     if let Some(id) = project.and_then(|i| self.project_ids.get(i as usize)) {
                         effects.project = Some(id.clone());
+                        let fund_id = self.fund_ids.get(fund).cloned();
                         if let Some(p) = self.projects.get_mut(id) {
                             p.paid = Fen::from_raw(p.paid.get().saturating_sub(amount));
+                            if let Some(fund_id) = fund_id {
+                                p.record_payment(&fund_id, amount, false);
+                            }
                         }
                     }
                     if let Some(id) = self.fund_ids.get(fund).cloned() {
@@ -145,8 +185,16 @@ impl LedgerState {
         if let Some(movement) = staged {
             let f = self.fund_ids.intern(&movement.fund);
             let (mut from, mut to) = (None, None);
+            // The business date of the money: a reversal's own (the money
+            // is back at its payer from that day on).
+            let money_date = body.business_date();
             for (account, direction) in movement.clone().legs() {
                 let ai = self.accounts.intern(&account);
+                match (direction, money_date) {
+                    (Direction::Credit, Some(date)) => self.aging.credit(ai, f, date, movement.amount),
+                    (Direction::Debit, _) => self.aging.debit(ai, f, movement.amount),
+                    (Direction::Credit, None) => {}
+                }
                 let b = self.balances.entry((ai, f)).or_insert(0);
                 // Bounded: every credit is at most MAX_ENTRY_FEN and sums of
                 // fund money never exceed what was issued into the fund.

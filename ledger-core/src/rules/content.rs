@@ -9,6 +9,7 @@ use crate::region::{RegionCode, RegionLevel};
 
 use super::authorization::check_grant_shape;
 use super::genesis::first_district;
+use super::projects::StageStep;
 use super::state::Staged;
 use super::{LedgerState, RuleError, MAX_ITEMS_PER_ENTRY};
 use crate::money::{self, Movement};
@@ -210,10 +211,12 @@ impl LedgerState {
                         to: format!("payee for project:{}", d.project),
                     });
                 }
-                // The approved budget is a hard limit (项目库): what was paid,
-                // net of reversals, plus this payment may not exceed it.
+                // The budget is a hard limit (项目库): for a project never
+                // approved, its registration's, whatever the date; an
+                // approved one's per fund, from `enforced_from.projects`
+                // (`check_project_payment`).
                 let paid = project.paid.get();
-                if paid.saturating_add(d.amount.get()) > project.budget.get() {
+                if project.approval.is_none() && paid.saturating_add(d.amount.get()) > project.budget.get() {
                     return Err(RuleError::BudgetExceeded {
                         project: d.project.clone(),
                         budget: project.budget.get(),
@@ -221,6 +224,7 @@ impl LedgerState {
                         amount: d.amount.get(),
                     });
                 }
+                self.check_project_payment(d)?;
                 self.require_balance(&d.from, &d.fund, d.amount.get())?;
                 Ok((vec![from_region, project.village], staged(body)))
             }
@@ -309,6 +313,24 @@ impl LedgerState {
             EntryBody::Objection(o) => Ok((self.check_objection(o)?, none)),
             EntryBody::ObjectionResolve(r) => Ok((self.check_resolve(r)?, none)),
             EntryBody::PaymentConfirm(c) => Ok((self.check_confirm(c)?, none)),
+            EntryBody::ProjectReview(r) => {
+                let (village, _) = self.check_stage(&r.project, r.date, StageStep::Review { passed: r.passed })?;
+                Ok((vec![village], none))
+            }
+            EntryBody::ProjectApprove(a) => Ok((vec![self.check_approve(a)?], none)),
+            EntryBody::ProjectStart(m) => Ok((vec![self.check_stage(&m.project, m.date, StageStep::Start)?.0], none)),
+            EntryBody::ProjectAccept(m) => Ok((vec![self.check_stage(&m.project, m.date, StageStep::Accept)?.0], none)),
+            EntryBody::ProjectHandover(m) => {
+                Ok((vec![self.check_stage(&m.project, m.date, StageStep::Handover)?.0], none))
+            }
+            EntryBody::ProjectEvaluate(e) => {
+                if e.score > 100 {
+                    return Err(RuleError::Malformed("an evaluation scores 0-100".into()));
+                }
+                Ok((vec![self.check_stage(&e.project, e.date, StageStep::Evaluate)?.0], none))
+            }
+            EntryBody::ProjectAdjust(a) => Ok((vec![self.check_adjust(a)?], none)),
+            EntryBody::ProjectCancel(c) => Ok((vec![self.check_stage(&c.project, c.date, StageStep::Cancel)?.0], none)),
         }
     }
 }

@@ -181,6 +181,14 @@ fn line_name(r: &NoticeLineRef) -> String {
     format!("line {} of notice {}", r.line, r.notice)
 }
 
+impl LineRecord {
+    /// The interned household (household lines, payment lines) or project
+    /// (project-plan lines) the line names; `u32::MAX` if none.
+    pub(super) fn subject(&self) -> u32 {
+        self.household
+    }
+}
+
 impl LedgerState {
     // ---- readers -------------------------------------------------------
 
@@ -285,6 +293,12 @@ impl LedgerState {
         Ok(())
     }
 
+    /// A cited line may be relied on (exists, not withdrawn, no open objection).
+    pub(super) fn plan_line_standing(&self, r: &NoticeLineRef) -> Result<(), RuleError> {
+        let (_, index, line) = self.resolve_line(r)?;
+        self.line_standing(r, index, line)
+    }
+
     fn household_index(&self, household: &HouseholdRef) -> Option<u32> {
         self.controls.households.get(household).copied()
     }
@@ -368,6 +382,17 @@ impl LedgerState {
                 for (i, id) in ids.iter().enumerate() {
                     if ids[..i].contains(id) {
                         return Err(RuleError::Malformed(format!("line {i}: project {id} is listed twice")));
+                    }
+                    // A plan publicises proposed projects of the village.
+                    let project = self
+                        .projects
+                        .get(id)
+                        .ok_or_else(|| RuleError::UnknownProject(id.clone()))?;
+                    if project.village != n.region {
+                        return Err(RuleError::Malformed(format!(
+                            "line {i}: project {id} is in village {}, not {}",
+                            project.village, n.region
+                        )));
                     }
                 }
             }
@@ -844,10 +869,11 @@ impl LedgerState {
                 }
             }
             NoticeLines::Projects(ids) => {
-                for _ in ids {
+                for id in ids {
+                    let project = self.project_index.get(id).copied().unwrap_or(u32::MAX);
                     self.controls.lines.push(LineRecord {
                         amount: 0,
-                        household: u32::MAX,
+                        household: project,
                         notice: notice_index,
                         period: NO_PERIOD,
                         category: 0,

@@ -281,6 +281,54 @@ pub enum RuleError {
         /// The payment refused.
         amount: u64,
     },
+    /// A project stage out of order.
+    #[error("project {project} is at stage {stage}: {why}")]
+    StageOrder {
+        /// The project.
+        project: Ident,
+        /// Its stage.
+        stage: &'static str,
+        /// The order broken.
+        why: &'static str,
+    },
+    /// Anything for a cancelled project.
+    #[error("project {project} was cancelled at entry {seq}")]
+    ProjectCancelled {
+        /// The project.
+        project: Ident,
+        /// The cancelling entry.
+        seq: u64,
+    },
+    /// A project payment before its approval.
+    #[error("project {project} is not approved (stage {stage}): it may not be paid")]
+    NotApproved {
+        /// The project.
+        project: Ident,
+        /// Its stage.
+        stage: &'static str,
+    },
+    /// A project payment to someone other than its contractor.
+    #[error("project {project}'s contractor is {contractor}; payee {payee} is not (record a contract change first)")]
+    PayeeNotContracted {
+        /// The project.
+        project: Ident,
+        /// The contractor.
+        contractor: Ident,
+        /// The payee.
+        payee: Ident,
+    },
+    /// The retention share paid before the acceptance.
+    #[error("project {project} may be paid {payable} fen before its acceptance (the rest is retained); it was paid {paid} fen, {amount} fen more would reach the retention")]
+    FinalPaymentBeforeAcceptance {
+        /// The project.
+        project: Ident,
+        /// What may be paid before acceptance.
+        payable: u64,
+        /// Paid so far.
+        paid: u64,
+        /// The payment refused.
+        amount: u64,
+    },
     /// A payment confirmed twice.
     #[error("payment entry {0} was already confirmed")]
     AlreadyConfirmed(u64),
@@ -334,6 +382,11 @@ impl RuleError {
             RuleError::NotAPayment(_) => "not_a_payment",
             RuleError::AlreadyConfirmed(_) => "already_confirmed",
             RuleError::BudgetExceeded { .. } => "budget_exceeded",
+            RuleError::StageOrder { .. } => "stage_order",
+            RuleError::ProjectCancelled { .. } => "project_cancelled",
+            RuleError::NotApproved { .. } => "not_approved",
+            RuleError::PayeeNotContracted { .. } => "payee_not_contracted",
+            RuleError::FinalPaymentBeforeAcceptance { .. } => "final_payment_before_acceptance",
         }
     }
 }

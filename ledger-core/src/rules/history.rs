@@ -25,7 +25,11 @@ impl LedgerState {
         };
         let enforced = self.policy.enforced_from;
         // Dated on or after every control's start: nothing is history.
-        let last_start = enforced.registration.max(enforced.payment_list).max(enforced.roles);
+        let last_start = enforced
+            .registration
+            .max(enforced.payment_list)
+            .max(enforced.roles)
+            .max(enforced.projects);
         if date >= last_start {
             return Vec::new();
         }
@@ -42,6 +46,7 @@ impl LedgerState {
         }
         match body {
             EntryBody::HouseholdSubsidy(s) => self.subsidy_history(s, &mut warnings),
+            EntryBody::ProjectDisbursement(d) => self.project_history(d, &mut warnings),
             EntryBody::HouseholdRegister(r) if r.notices.is_none() => warnings.push(HistoryWarning {
                 code: "registered_without_procedure",
                 message: "registered without the notices of 两公告四公示 (before the control)".into(),

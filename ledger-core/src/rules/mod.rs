@@ -20,10 +20,14 @@ mod controls;
 mod error;
 mod genesis;
 mod history;
+mod idle;
+mod projects;
 mod state;
 
 pub use controls::{HouseholdRecord, LineStatus, NoticeRecord, ObjectionRecord, Registration};
 pub use error::RuleError;
+pub use idle::IdleFinding;
+pub use projects::Approval;
 pub use state::{Effects, FundRecord, HistoryWarning, KeyRecord, LedgerState, ProjectRecord};
 
 /// The longest a submission may stay valid: 7 days. It bounds how long the

@@ -73,6 +73,17 @@ pub struct ProjectRecord {
     pub register_seq: u64,
     /// Planned start.
     pub start: Date,
+    /// Where it stands (申报 … 绩效评价).
+    pub stage: crate::project::ProjectStage,
+    /// Each stage entry after the proposal: the stage it left the project
+    /// at, its business date, the entry.
+    pub timeline: Vec<(crate::project::ProjectStage, Date, u64)>,
+    /// The approval in force (after adjustments).
+    pub approval: Option<super::projects::Approval>,
+    /// Paid per fund, net of reversals.
+    pub paid_by_fund: Vec<(Ident, u64)>,
+    /// The cancelling entry and its date (终止).
+    pub cancelled: Option<(u64, Date)>,
 }
 
 /// What applying an entry touched: used by the node for secondary indexes.
@@ -118,6 +129,8 @@ pub struct LedgerState {
     pub(super) policy: Policy,
     /// Notices, households, objections, confirmations.
     pub(super) controls: super::controls::Controls,
+    /// How long money has sat at each account (资金滞留).
+    pub(super) aging: crate::aging::Aging,
     pub(super) funds: HashMap<Ident, FundRecord>,
     pub(super) fund_ids: Interner<Ident>,
     pub(super) projects: HashMap<Ident, ProjectRecord>,

@@ -27,11 +27,15 @@ use ledger_core::entry::{
 use ledger_core::household::{HouseholdRef, MaskedName};
 use ledger_core::ids::{Date, Ident, Period, Text};
 use ledger_core::keys::{KeyGrant, Office, Role as KeyRole, Scope};
-use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::policy::{CategoryRule, ControlDates, FundLimits, Policy, PublicityDays};
 use ledger_core::procedure::{
     AssistanceCategory, CheckKind, ConfirmMethod, HouseholdCheck, HouseholdExit, HouseholdLine, HouseholdRegister,
     Notice, NoticeLineRef, NoticeLines, NoticeStage, Objection, ObjectionChannel, ObjectionOutcome, ObjectionResolve,
     ObjectionTarget, PaymentConfirm, PaymentLine, RegistrationNotices,
+};
+use ledger_core::project::{
+    Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectCancel, ProjectEvaluate, ProjectMilestone,
+    ProjectReview,
 };
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::{EntrySignature, SignedSubmission, Submission, SUBMISSION_VERSION};
@@ -367,7 +371,7 @@ pub fn mutate_bytes(rng: &mut Rng, data: &mut Vec<u8>, other: &[u8]) {
     for _ in 0..rounds {
         let len = data.len();
         let at = rng.index(len + 1);
-        match rng.below(13) {
+        match rng.below(14) {
             0 if len > 0 => {
                 let i = rng.index(len);
                 data[i] ^= 1 << rng.below(8);
@@ -734,13 +738,13 @@ fn grant(w: &mut Walk<'_>) -> Option<()> {
     w.variant(3)?;
     w.variant(10)?;
     w.seq(|w| w.var(64, VarRole::Num).map(|_| ()))?;
-    w.seq(|w| w.variant(19).map(|_| ()))?;
+    w.seq(|w| w.variant(27).map(|_| ()))?;
     w.var(64, VarRole::Num)?;
     w.var(64, VarRole::Num).map(|_| ())
 }
 
 fn cosign_rule(w: &mut Walk<'_>) -> Option<()> {
-    w.variant(19)?;
+    w.variant(27)?;
     w.var(64, VarRole::Num)?;
     w.u8()?;
     w.seq(|w| w.variant(10).map(|_| ()))
@@ -761,10 +765,27 @@ fn policy(w: &mut Walk<'_>) -> Option<()> {
         w.u8().map(|_| ())
     })?;
     w.var(16, VarRole::Num)?;
-    for _ in 0..4 {
+    for _ in 0..5 {
         date(w)?;
     }
+    // retention_bp, then the four fund time limits
+    for _ in 0..5 {
+        w.var(16, VarRole::Num)?;
+    }
     Some(())
+}
+
+fn contract(w: &mut Walk<'_>) -> Option<()> {
+    w.string()?;
+    w.string()?;
+    w.string()
+}
+
+fn fund_budgets(w: &mut Walk<'_>) -> Option<()> {
+    w.seq(|w| {
+        w.string()?;
+        w.var(64, VarRole::Num).map(|_| ())
+    })
 }
 
 fn line_ref(w: &mut Walk<'_>) -> Option<()> {
@@ -813,7 +834,7 @@ fn notice_lines(w: &mut Walk<'_>) -> Option<()> {
 
 fn entry_body(w: &mut Walk<'_>) -> Option<()> {
     let num = |w: &mut Walk<'_>| w.var(64, VarRole::Num).map(|_| ());
-    match w.variant(19)? {
+    match w.variant(27)? {
         0 => {
             w.string()?;
             w.seq(grant)?;
@@ -943,6 +964,40 @@ fn entry_body(w: &mut Walk<'_>) -> Option<()> {
             num(w)?;
             w.variant(3)?;
             date(w)
+        }
+        19 | 24 => {
+            w.string()?;
+            date(w)?;
+            w.string()?;
+            w.u8()?;
+            w.string()
+        }
+        20 => {
+            w.string()?;
+            date(w)?;
+            w.string()?;
+            line_ref(w)?;
+            fund_budgets(w)?;
+            contract(w)
+        }
+        21..=23 => {
+            w.string()?;
+            date(w)?;
+            w.string()?;
+            w.string()
+        }
+        25 => {
+            w.string()?;
+            date(w)?;
+            w.string()?;
+            fund_budgets(w)?;
+            option(w, contract)?;
+            w.string()
+        }
+        26 => {
+            w.string()?;
+            date(w)?;
+            w.string()
         }
         _ => None,
     }
@@ -1385,6 +1440,14 @@ fn gen_policy(rng: &mut Rng) -> Policy {
             payment_list: gen_date(rng),
             roles: gen_date(rng),
             confirmation: gen_date(rng),
+            projects: gen_date(rng),
+        },
+        retention_bp: rng.next_u64() as u16,
+        fund_limits: FundLimits {
+            district_days: rng.next_u64() as u16,
+            town_days: rng.next_u64() as u16,
+            village_days: rng.next_u64() as u16,
+            project_days: rng.next_u64() as u16,
         },
     }
 }
@@ -1428,6 +1491,79 @@ fn gen_notice(rng: &mut Rng) -> Notice {
         start: gen_date(rng),
         title: gen_text(rng),
         lines,
+    }
+}
+
+fn gen_payee(rng: &mut Rng) -> Payee {
+    Payee {
+        id: gen_ident(rng),
+        name: gen_text(rng),
+    }
+}
+
+fn gen_contract(rng: &mut Rng) -> Contract {
+    Contract {
+        contractor: gen_payee(rng),
+        contract_no: gen_text(rng),
+    }
+}
+
+fn gen_budgets(rng: &mut Rng) -> Vec<FundBudget> {
+    (0..rng.below(3))
+        .map(|_| FundBudget {
+            fund: gen_ident(rng),
+            amount: gen_fen(rng),
+        })
+        .collect()
+}
+
+/// A body of one of the project library's kinds.
+fn gen_project_body(rng: &mut Rng) -> EntryBody {
+    let milestone = |rng: &mut Rng| ProjectMilestone {
+        project: gen_ident(rng),
+        date: gen_date(rng),
+        document_no: gen_text(rng),
+        note: gen_text(rng),
+    };
+    match rng.below(8) {
+        0 => EntryBody::ProjectReview(ProjectReview {
+            project: gen_ident(rng),
+            date: gen_date(rng),
+            document_no: gen_text(rng),
+            passed: rng.chance(1, 2),
+            note: gen_text(rng),
+        }),
+        1 => EntryBody::ProjectApprove(ProjectApprove {
+            project: gen_ident(rng),
+            date: gen_date(rng),
+            document_no: gen_text(rng),
+            plan: gen_line_ref(rng),
+            budgets: gen_budgets(rng),
+            contract: gen_contract(rng),
+        }),
+        2 => EntryBody::ProjectStart(milestone(rng)),
+        3 => EntryBody::ProjectAccept(milestone(rng)),
+        4 => EntryBody::ProjectHandover(milestone(rng)),
+        5 => EntryBody::ProjectEvaluate(ProjectEvaluate {
+            project: gen_ident(rng),
+            date: gen_date(rng),
+            document_no: gen_text(rng),
+            score: rng.next_u64() as u8,
+            note: gen_text(rng),
+        }),
+        6 => EntryBody::ProjectAdjust(ProjectAdjust {
+            project: gen_ident(rng),
+            date: gen_date(rng),
+            document_no: gen_text(rng),
+            budgets: gen_budgets(rng),
+            contract: rng.chance(1, 2).then(|| gen_contract(rng)),
+            reason: gen_text(rng),
+        }),
+        _ => EntryBody::ProjectCancel(ProjectCancel {
+            project: gen_ident(rng),
+            date: gen_date(rng),
+            reason: gen_text(rng),
+        }),
     }
 }
 
@@ -1490,7 +1626,7 @@ fn gen_procedure_body(rng: &mut Rng) -> EntryBody {
 
 /// A valid entry body of any kind, every field drawn from its valid range.
 pub fn gen_body(rng: &mut Rng) -> EntryBody {
-    match rng.below(13) {
+    match rng.below(14) {
         0 => EntryBody::Genesis(Genesis {
             title: gen_text(rng),
             grants: (0..rng.below(3)).map(|_| gen_grant(rng)).collect(),
@@ -1570,6 +1706,7 @@ pub fn gen_body(rng: &mut Rng) -> EntryBody {
             date: gen_date(rng),
         }),
         11 => gen_procedure_body(rng),
+        12 => gen_project_body(rng),
         _ => EntryBody::LogKeyRotate {
             log_vkey: gen_string(rng),
             reason: gen_text(rng),
