@@ -725,6 +725,13 @@ fn enum_tables_and_domains_match_the_code() {
     labelled(&doc, "Office", Office::ALL, Office::name, Office::label_zh);
     labelled(
         &doc,
+        "ProjectStage",
+        ledger_core::project::ProjectStage::ALL,
+        ledger_core::project::ProjectStage::name,
+        ledger_core::project::ProjectStage::label_zh,
+    );
+    labelled(
+        &doc,
         "FundSource",
         FundSource::ALL,
         FundSource::name,
