@@ -360,3 +360,274 @@ describe('the citizens page against a demo node', () => {
     assert.match(await box.textContent(), /历史被改写|一致性/);
   });
 });
+
+// ------------------------------------------------------------------------
+// The policy's procedures on the page (issue 12, item 7): notices with their
+// windows and status, a notice's lines, registered households, objections,
+// payments with business date, notice line, confirmation and warnings.
+//
+// `procedureFixture` is an answer of the read API as docs/API.md specifies
+// it, served with page.route, so that every status (and a warning) is shown
+// whatever the demo data holds; the test after it reads the demo node's own
+// answers.
+
+function procedureFixture(code, name) {
+  const region = { code, name };
+  const hh = (c) => c.repeat(64);
+  const paymentList = {
+    notice: `N-${code}-2019-03-PAY`, seq: 4101, stage: 'payment_list', stage_zh: '发放公示', region,
+    title: '2019年3月低保金发放公示', start: '2019-03-01', ends: '2019-03-07', window_days: 7, status: 'ended', status_zh: '已结束',
+  };
+  const application = {
+    notice: `N-${code}-2020-12-APP`, seq: 5202, stage: 'application', stage_zh: '申报公告', region,
+    title: '2020年12月建档立卡申报公告', start: '2020-12-28', ends: '2021-01-03', window_days: 7, status: 'open', status_zh: '公示中',
+  };
+  const line = (i, status, status_zh, extra = {}) => ({
+    line: i, household: hh('abcd'[i]), masked_name: ['张*', '李*华', '王*', '赵*'][i], village: region, category: 'minimum_living',
+    category_zh: '最低生活保障', period: '2019-03', amount_fen: 35000, amount: '350.00', status, status_zh, paid_seq: null, objections: [], ...extra,
+  });
+  const lines = [
+    line(0, 'paid', '已发放', { paid_seq: 4150 }),
+    line(1, 'open', '未发放'),
+    line(2, 'objected', '有异议', { objections: ['YY-2019-0012'] }),
+    line(3, 'withdrawn', '已撤回', { objections: ['YY-2019-0007'] }),
+  ];
+  return {
+    notices: { region, today: '2021-01-02', notices: [{ ...paymentList, lines: 4 }, { ...application, lines: 2 }] },
+    notice: { ...paymentList, lines },
+    households: {
+      households: [
+        { household: hh('a'), masked_name: '张*', registrations: [{ category: 'minimum_living', category_zh: '低保', from: '2019-01-10', until: null, seq: 3001, ended_seq: null, procedure: true }] },
+        { household: hh('e'), masked_name: '周*', registrations: [{ category: 'registered_low_income', category_zh: '建档立卡低收入户', from: '2018-06-01', until: '2020-12-31', seq: 12, ended_seq: 5100, procedure: false }] },
+      ],
+      by_category: { minimum_living: 1, registered_low_income: 1 },
+    },
+    objections: {
+      objections: [
+        { case_no: 'YY-2019-0012', seq: 4120, target: { notice: paymentList.notice, line: 2 }, channel: 'hotline_12317', channel_zh: '12317热线', received: '2019-03-04',
+          summary: '反映该户家中有营运车辆', status: 'open', status_zh: '处理中', decided_seq: null, decided_date: null, reason: null },
+        { case_no: 'YY-2019-0007', seq: 4110, target: { notice: paymentList.notice, line: 3 }, channel: 'letter', channel_zh: '来信', received: '2019-03-02',
+          summary: '反映该户已外出务工、收入稳定', status: 'upheld', status_zh: '属实', decided_seq: 4130, decided_date: '2019-03-06', reason: '经入户核实属实，撤回该行' },
+        { case_no: 'YY-2019-0003', seq: 4105, target: { seq: 3999 }, channel: 'in_person', channel_zh: '当面反映', received: '2019-03-02',
+          summary: '反映补贴金额有误', status: 'dismissed', status_zh: '不属实', decided_seq: 4125, decided_date: '2019-03-05', reason: '金额与发放公示一致' },
+      ],
+    },
+    payment: {
+      date: '2019-03-15', notice: { notice: paymentList.notice, line: 0 },
+      confirmation: { status: 'confirmed', status_zh: '已确认', seq: 4160, date: '2019-03-20', method: 'card_signature', deadline: '2019-04-14' },
+      warnings: [],
+    },
+    warned: {
+      date: '2018-11-15', notice: null,
+      confirmation: { status: 'overdue', status_zh: '逾期未确认', seq: null, date: null, method: null, deadline: '2018-12-15' },
+      warnings: [{ code: 'paid_without_notice', message_zh: '未经发放公示即发放（规则施行前的历史数据）', message: 'paid without a payment-list line (发放公示)' }],
+    },
+    pending: {
+      date: '2020-12-30', notice: { notice: paymentList.notice, line: 1 },
+      confirmation: { status: 'pending', status_zh: '待确认', seq: null, date: null, method: null, deadline: '2021-01-29' }, warnings: [],
+    },
+  };
+}
+
+/** Serves the procedure fixture for `code`, and adds its payment fields to the first three subsidies of flows. */
+async function routeProcedures(page, fx, code) {
+  await page.route(`**/v1/regions/${code}/notices`, (route) => route.fulfill({ json: fx.notices }));
+  await page.route(`**/v1/regions/${code}/households`, (route) => route.fulfill({ json: fx.households }));
+  await page.route(`**/v1/regions/${code}/objections`, (route) => route.fulfill({ json: fx.objections }));
+  await page.route('**/v1/notices/**', (route) => route.fulfill({ json: fx.notice }));
+  await page.route(`**/v1/regions/${code}/flows`, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    const items = json.subsidies.items;
+    Object.assign(items[0], fx.payment);
+    Object.assign(items[1], fx.warned);
+    Object.assign(items[2], fx.pending);
+    await route.fulfill({ response, json });
+  });
+}
+
+describe('the policy\'s procedures on the page', () => {
+  test('a village shows its notices with windows and status badges, households, objections', async (t) => {
+    const { page, problems } = await newPage(t);
+    const fx = procedureFixture(village.code, village.name);
+    await routeProcedures(page, fx, village.code);
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    const notices = page.getByTestId('notices');
+    await notices.getByTestId('notice').first().waitFor(TIMEOUT);
+    // Open notices first, each with its window and badge.
+    const items = notices.getByTestId('notice');
+    assert.equal(await items.count(), 2);
+    const open = items.first();
+    assert.match(await open.textContent(), /2020年12月建档立卡申报公告/);
+    assert.equal(await open.getByTestId('notice-status').textContent(), '公示中');
+    assert.equal(await open.getByTestId('notice-window').textContent(), '公示期 2020-12-28 至 2021-01-03（7 天）');
+    const ended = items.nth(1);
+    assert.equal(await ended.getByTestId('notice-status').textContent(), '已结束');
+    assert.match(await ended.textContent(), /发放公示.*2019-03-01 至 2019-03-07/);
+    assert.notEqual(await open.getByTestId('notice-status').getAttribute('class'), await ended.getByTestId('notice-status').getAttribute('class'), 'the two badges look different');
+    // Registered households per category; a pre-rule registration is flagged.
+    const reg = page.getByTestId('registered');
+    await reg.getByTestId('by-category').waitFor(TIMEOUT);
+    assert.match(await reg.getByTestId('by-category').textContent(), /低保1 户.*建档立卡低收入户1 户/);
+    assert.match(await reg.textContent(), /2018-06-01 起，2020-12-31 止/);
+    assert.match(await reg.textContent(), /⚠ 未经公示程序/);
+    // Objections with status and dates.
+    const objections = page.getByTestId('objections').getByTestId('objection');
+    await objections.first().waitFor(TIMEOUT);
+    assert.equal(await objections.count(), 3);
+    const upheld = page.locator('[data-testid="objection"][data-case="YY-2019-0007"]');
+    assert.equal(await upheld.getByTestId('objection-status').textContent(), '属实');
+    assert.equal(await upheld.getByTestId('objection-received').textContent(), '2019-03-02');
+    assert.equal(await upheld.getByTestId('objection-decided').textContent(), '2019-03-06');
+    assert.match(await upheld.textContent(), /来信.*经入户核实属实/);
+    const openCase = page.locator('[data-testid="objection"][data-case="YY-2019-0012"]');
+    assert.equal(await openCase.getByTestId('objection-status').textContent(), '处理中');
+    assert.match(await openCase.textContent(), /12317热线/);
+    assert.match(await openCase.textContent(), /第 3 行/);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('payments show the business date, the notice line, the confirmation, and warnings with ⚠ (no plain tick)', async (t) => {
+    const { page, problems } = await newPage(t);
+    const fx = procedureFixture(village.code, village.name);
+    await routeProcedures(page, fx, village.code);
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    const rows = page.getByTestId('subsidies').locator('tbody tr');
+    await rows.first().waitFor(TIMEOUT);
+    // Confirmed, with its date and the payment-list line it was paid on.
+    const first = rows.nth(0);
+    assert.equal(await first.getByTestId('payment-date').textContent(), '2019-03-15 发放');
+    assert.equal(await first.getByTestId('confirmation-status').textContent(), '已确认');
+    assert.match(await first.textContent(), /2019-03-20 · 明白卡签字/);
+    assert.match(await first.textContent(), new RegExp(`发放公示 N-${village.code}-2019-03-PAY 第 1 行`));
+    assert.equal(await first.getByTestId('payment-warnings').count(), 0);
+    // Pending, with its deadline.
+    const third = rows.nth(2);
+    assert.equal(await third.getByTestId('confirmation-status').textContent(), '待确认');
+    assert.match(await third.textContent(), /期限 2021-01-29/);
+    // A payment with a warning: ⚠ and the Chinese message, flagged on the amount; no ✔ anywhere in the row.
+    const warned = rows.nth(1);
+    assert.equal(await warned.getAttribute('class'), 'has-warnings');
+    assert.equal(await warned.getByTestId('confirmation-status').textContent(), '逾期未确认');
+    const w = warned.getByTestId('payment-warnings');
+    assert.ok(await w.isVisible());
+    assert.equal(await w.locator('li').textContent(), '⚠ 未经发放公示即发放（规则施行前的历史数据）');
+    assert.equal(await warned.getByTestId('warning-tag').textContent(), '⚠ 有警示');
+    assert.doesNotMatch(await warned.textContent(), /✔/);
+    // The notice link opens the notice.
+    await first.locator('a', { hasText: '第 1 行' }).click();
+    await page.getByTestId('notice-title').waitFor(TIMEOUT);
+    // Phone width: the new sections fit.
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await rows.first().waitFor(TIMEOUT);
+    await page.getByTestId('objections').getByTestId('objection').first().waitFor(TIMEOUT);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('a notice: its window and each line\'s status', async (t) => {
+    const { page, problems } = await newPage(t);
+    const fx = procedureFixture(village.code, village.name);
+    await routeProcedures(page, fx, village.code);
+    await page.goto(`${node.url}/#/n/${encodeURIComponent(fx.notice.notice)}`);
+    await page.getByTestId('notice-title').waitFor(TIMEOUT);
+    assert.match(await page.getByTestId('notice-title').textContent(), /2019年3月低保金发放公示/);
+    assert.equal(await page.getByTestId('notice-title').getByTestId('notice-status').textContent(), '已结束');
+    assert.match(await page.getByTestId('notice-window').textContent(), /公示期：2019-03-01 至 2019-03-07（7 天）/);
+    const lines = page.getByTestId('notice-lines').locator('tbody tr');
+    assert.equal(await lines.count(), 4);
+    const statuses = await lines.evaluateAll((trs) => trs.map((tr) => tr.querySelector('[data-testid="line-status"]').textContent));
+    assert.deepEqual(statuses, ['已发放', '未发放', '有异议', '已撤回']);
+    assert.match(await lines.nth(0).textContent(), /张\*.*最低生活保障.*2019年3月.*350\.00 元.*第 4150 条记录/);
+    assert.match(await lines.nth(2).textContent(), /异议 YY-2019-0012/);
+    assert.match(await lines.nth(3).textContent(), /已撤回/);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('check my household: a payment with a warning shows ⚠, never a plain green tick; date and confirmation shown', async (t) => {
+    const { page, problems } = await newPage(t);
+    const fx = procedureFixture(village.code, village.name);
+    let first = null;
+    await page.route('**/v1/households/**', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      const e = json.entries.find((x) => x.body.HouseholdSubsidy);
+      first = e.seq;
+      Object.assign(e, { warnings: fx.warned.warnings, confirmation: fx.warned.confirmation });
+      await route.fulfill({ response, json });
+    });
+    const summary = await openHousehold(page);
+    assert.equal(await summary.getAttribute('data-status'), 'ok', await summary.textContent());
+    assert.match(await summary.textContent(), /⚠ 其中 1 笔款项有警示/);
+    const card = page.locator(`article.entry[data-seq="${first}"]`);
+    assert.equal(await card.getAttribute('data-verify'), 'ok');
+    const badge = card.getByTestId('entry-status');
+    assert.equal(await badge.textContent(), '⚠ 已验证 · 有警示');
+    assert.match(await badge.getAttribute('class'), /badge-warn/);
+    assert.equal(await card.getByTestId('payment-warnings').locator('li').textContent(), '⚠ 未经发放公示即发放（规则施行前的历史数据）');
+    assert.match(await card.getByTestId('payment-date').textContent(), /^20\d\d-\d\d-\d\d$/, 'the business date, from the signed bytes');
+    assert.equal(await card.getByTestId('confirmation-status').textContent(), '逾期未确认');
+    // The other payments of the household keep their plain tick.
+    const others = page.locator(`article.entry[data-verify="ok"]:not([data-seq="${first}"])`);
+    if (await others.count()) assert.equal(await others.first().getByTestId('entry-status').textContent(), '✔ 已验证');
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('an entry in format version 1 is refused, naming the version', async (t) => {
+    const { page } = await newPage(t);
+    await page.route('**/v1/households/**', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      const raw = base64ToBytes(json.entries[0].raw);
+      assert.equal(raw[0], 2);
+      raw[0] = 1;
+      json.entries[0].raw = bytesToBase64(raw);
+      await route.fulfill({ response, json });
+    });
+    const summary = await openHousehold(page);
+    assert.equal(await summary.getAttribute('data-status'), 'fail');
+    const failed = page.locator('article.entry[data-verify="fail"]').first();
+    const step = failed.locator('.steps li.fail').first();
+    assert.equal(await step.getAttribute('data-step'), 'decode');
+    assert.match(await step.textContent(), /账本格式版本1（早于业务日期和公示制度），本页面读取版本2/);
+    assert.match(await summary.textContent(), /账本格式版本1/);
+  });
+
+  test('the demo node: notices, objections and confirmations of its own data', async (t) => {
+    // The demo's own procedure data (i12-demo12 on the read API of i12-node12).
+    const probe = await fetch(`${node.url}/v1/regions/${village.code}/notices`);
+    if (probe.status === 404) {
+      t.skip('this node has no /v1/regions/{code}/notices yet');
+      return;
+    }
+    assert.equal(probe.status, 200);
+    const { notices } = await (await fetch(`${node.url}/v1/regions/${village.code}/notices`)).json();
+    const { objections } = await (await fetch(`${node.url}/v1/regions/${village.code}/objections`)).json();
+    const { page, problems } = await newPage(t);
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    await page.getByTestId('notices').locator('ul, .empty').first().waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('notices').getByTestId('notice').count(), notices.length);
+    assert.ok(notices.length > 0, 'the demo village has notices');
+    const n = notices[0];
+    const item = page.locator(`[data-testid="notice"][data-notice="${n.notice}"]`);
+    assert.equal(await item.getByTestId('notice-status').textContent(), n.status_zh);
+    await page.getByTestId('objections').locator('ul, .empty').first().waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('objections').getByTestId('objection').count(), objections.length);
+    // Payments carry their business date and confirmation status.
+    const row = page.getByTestId('subsidies').locator('tbody tr').first();
+    assert.match(await row.getByTestId('payment-date').textContent(), /^20\d\d-\d\d-\d\d 发放$/);
+    assert.match(await row.getByTestId('confirmation-status').textContent(), /已确认|待确认|逾期未确认|无需确认/);
+    // Its first notice's page lists its lines.
+    await item.locator('a').first().click();
+    await page.getByTestId('notice-title').waitFor(TIMEOUT);
+    assert.ok((await page.getByTestId('notice-lines').locator('tbody tr').count()) >= 1);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+});
