@@ -78,7 +78,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
                     name: "村".into(),
                 },
             ],
-            cosign_rules: Vec::new(),
+            policy: ledger_core::policy::Policy::default(),
             pseudonym_commitment: Bytes([0; 32]),
             log_vkey: "t.example/log+00000000+AA".into(),
         }),
@@ -91,6 +91,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
             fiscal_year: 2019,
             to: Account::Treasury(district),
             amount: ledger_core::Fen::new(1_000_000)?,
+            date: Date::new(20190110)?,
         }),
         EntryBody::ProjectRegister(ProjectRegister {
             project: project.clone(),
@@ -114,6 +115,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
             fiscal_year: 2020,
             to: Account::Treasury(town),
             amount,
+            date: Date::new(20190110)?,
         }),
         EntryBody::Transfer(Transfer {
             fund: fund.clone(),
@@ -121,6 +123,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
             to: Account::Treasury(village),
             amount,
             memo: t("拨付")?,
+            date: Date::new(20190120)?,
         }),
         EntryBody::Transfer(Transfer {
             fund: fund.clone(),
@@ -128,6 +131,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
             to: Account::Project(project.clone()),
             amount,
             memo: t("拨付")?,
+            date: Date::new(20190120)?,
         }),
         EntryBody::ProjectDisbursement(ProjectDisbursement {
             fund: fund.clone(),
@@ -140,6 +144,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
             amount,
             contract_ref: t("合同")?,
             milestone: t("预付款")?,
+            date: Date::new(20190120)?,
         }),
         EntryBody::HouseholdSubsidy(HouseholdSubsidy {
             fund: fund.clone(),
@@ -150,6 +155,8 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
             category: SubsidyCategory::MinimumLiving,
             period: Period::new(2019, 3)?,
             amount,
+            date: Date::new(20190320)?,
+            notice: None,
         }),
     ];
     let effects = Effects::default();
@@ -168,6 +175,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
                     to: Account::Treasury(town),
                     amount: ledger_core::Fen::new(10_000)?,
                     memo: t("拨付")?,
+                    date: Date::new(20190115)?,
                 }),
             ),
             &effects,
@@ -182,6 +190,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
                 EntryBody::Reversal(Reversal {
                     target_seq: 4,
                     reason: t("冲正")?,
+                    date: Date::new(20190401)?,
                 }),
             ),
             &effects,
@@ -236,7 +245,7 @@ fn scale_one_million_subsidies() -> R {
         title: Text::new("测试")?,
         grants: Vec::new(),
         regions,
-        cosign_rules: Vec::new(),
+        policy: ledger_core::policy::Policy::default(),
         pseudonym_commitment: Bytes([0; 32]),
         log_vkey: "t.example/log+00000000+AA".into(),
     };
@@ -251,6 +260,7 @@ fn scale_one_million_subsidies() -> R {
             fiscal_year: 2019,
             to: Account::Treasury(district),
             amount: ledger_core::Fen::new(10_000_000_000_000)?,
+            date: Date::new(20190110)?,
         };
         q.record(&entry(1 + f, EntryBody::FundIssue(issue)), &effects);
     }
@@ -259,6 +269,7 @@ fn scale_one_million_subsidies() -> R {
         EntryBody::Reversal(Reversal {
             target_seq: 0,
             reason: Text::new("x")?,
+            date: Date::new(20190110)?,
         }),
     );
     let started = std::time::Instant::now();
@@ -277,6 +288,8 @@ fn scale_one_million_subsidies() -> R {
             category: SubsidyCategory::ALL[(i % 8) as usize],
             period: Period::new(2019 + (i % 2) as u16, (i % 12) as u8 + 1)?,
             amount: ledger_core::Fen::new(10_000)?,
+            date: Date::new(20190320)?,
+            notice: None,
         });
         q.record(&template, &effects);
     }

@@ -192,6 +192,7 @@ pub(crate) async fn write_api_error_codes() -> TestResult {
         fiscal_year: 2099,
         to: Account::Treasury(*model.district()),
         amount: Fen::new(200_000_000)?,
+        date: ledger_core::ids::Date::new(20200110)?,
     });
     let s = submission(&origin, nonce(), later, issue, &[&keys.district_op]);
     cases.push((
@@ -257,6 +258,7 @@ pub(crate) async fn write_api_error_codes() -> TestResult {
         amount: Fen::new(1)?,
         contract_ref: Text::new("HT-1")?,
         milestone: Text::new("预付款")?,
+        date: template.date,
     });
     let s = submission(&origin, nonce(), later, disbursement, &[&keys.town_op]);
     cases.push((
