@@ -179,6 +179,35 @@ async function checkReversal(entry, result, log, pinned) {
   result.ok = result.ok && step.ok;
 }
 
+/**
+ * The node says the household confirmed this payment (确认): fetch the
+ * confirmation entry with its proof, verify it the same way, and that it
+ * confirms this very payment on the date the node shows.
+ */
+async function checkConfirmation(entry, result, log, pinned) {
+  const c = entry.confirmation;
+  const title = `核验到户确认记录（第 ${c.seq} 条）`;
+  let step;
+  try {
+    const got = await api.entry(c.seq);
+    const r = checkEntry({ entry: got.entry, proof: got.proof, log, pinned });
+    const d = r.decoded;
+    if (!r.ok) {
+      step = { ok: false, detail: `确认记录未通过验证：${r.steps.find((x) => !x.ok)?.detail}` };
+    } else if (d.kind !== 'PaymentConfirm' || Number(d.body.payment_seq) !== entry.seq) {
+      step = { ok: false, detail: `第 ${c.seq} 条不是对本笔款项的到户确认` };
+    } else if (c.date != null && ymd(c.date) !== ymd(d.body.date)) {
+      step = { ok: false, detail: `节点显示的确认日期 ${ymd(c.date)} 与签名记录中的 ${ymd(d.body.date)} 不符` };
+    } else {
+      step = { ok: true, detail: `确认记录同样在签名账本中：${ymd(d.body.date)}，${CONFIRM_METHOD_ZH[d.body.method] || d.body.method}` };
+    }
+  } catch (e) {
+    step = { ok: false, detail: `无法获取确认记录：${e.message}` };
+  }
+  result.steps.push({ id: 'confirmation', title, ...step });
+  result.ok = result.ok && step.ok;
+}
+
 async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox) {
   const pinned = pinnedKey(log.origin);
   const results = new Array(data.entries.length);
@@ -192,6 +221,7 @@ async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox)
         const proof = await api.inclusion(entry.seq);
         results[i] = checkEntry({ entry, proof, log, pinned });
         if (entry.reversed_by != null) await checkReversal(entry, results[i], log, pinned);
+        if (entry.confirmation && entry.confirmation.seq != null) await checkConfirmation(entry, results[i], log, pinned);
         cards[i].done(results[i]);
       } catch (e) {
         results[i] = { ok: false, error: e };
