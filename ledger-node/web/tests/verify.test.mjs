@@ -465,3 +465,28 @@ test('format 2: the procedure kinds 12-18 decode, strictly', () => {
   assert.equal(decodeEntry(entryWith([...varint(18), ...varint(1), ...varint(0), ...varint(20000229)])).body.date, 20000229);
   assert.throws(() => decodeEntry(entryWith([...varint(19)])), /未知的枚举值 19/);
 });
+
+test('format 2: the worked example of docs/FORMAT.md (fixtures/vectors/worked-example.json) decodes and verifies', () => {
+  const w = JSON.parse(readFileSync(join(here, '..', '..', '..', 'fixtures', 'vectors', 'worked-example.json'), 'utf8'));
+  const kinds = [];
+  for (const e of w.entries) {
+    const raw = hexToBytes(e.entry_hex);
+    const d = decodeEntry(raw);
+    kinds.push(d.kind);
+    assert.equal(d.v, 2);
+    assert.equal(d.seq, e.seq);
+    assert.equal(d.time_ms, e.time_ms);
+    assert.equal(bytesToHex(d.submissionBytes), e.submission_hex);
+    assert.equal(bytesToHex(leafHash(raw)), e.leaf_hash);
+    assert.equal(bytesToHex(d.signatures[0].key), e.signer_public_key);
+    assert.ok(verifyEd25519(d.signatures[0].signature, hexToBytes(e.signing_message_hex), d.signatures[0].key));
+  }
+  assert.deepEqual(kinds, ['Genesis', 'FundIssue', 'HouseholdSubsidy']);
+  const genesis = decodeEntry(hexToBytes(w.entries[0].entry_hex)).body;
+  assert.ok(genesis.policy.categories.length >= 1, 'the genesis carries a policy');
+  assert.ok(genesis.grants.every((g) => typeof g.office === 'string'));
+  const pay = decodeEntry(hexToBytes(w.entries[2].entry_hex)).body;
+  assert.equal(pay.household, w.household.household_ref);
+  assert.equal(pay.masked_name, w.household.masked_name);
+  assert.ok(pay.date >= 20000101);
+});
