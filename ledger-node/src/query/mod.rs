@@ -49,6 +49,7 @@
 //! they share and `memory` the heap estimate. Paths stay `query::Name`.
 
 mod accounts;
+mod controls;
 mod funds;
 mod memory;
 mod payees;
@@ -59,6 +60,7 @@ mod tally;
 mod tests;
 
 pub use accounts::AccountId;
+pub use controls::{Confirmation, HouseholdInfo, LineState, NoticeInfo, ObjectionInfo, RegistrationInfo};
 pub use funds::{FlowNode, FundInfo};
 pub use payees::PayeeInfo;
 pub use projects::ProjectInfo;
@@ -99,13 +101,16 @@ pub struct QueryIndex {
     pub(super) households: HashMap<(HouseholdRef, RegionCode), u32>,
     /// Reversals recorded but not yet folded in: (reversal seq, target seq).
     pub(super) pending: Vec<(u64, u64)>,
+    /// Notices, registrations, objections, confirmations, history warnings.
+    pub(super) controls: controls::Controls,
 }
 
 impl QueryIndex {
     /// Record a durable entry. Entries arrive in sequence order. Nothing here
     /// reads the rule state, which may run ahead of the disk (module docs).
-    pub fn record(&mut self, entry: &SequencedEntry, _effects: &Effects) {
+    pub fn record(&mut self, entry: &SequencedEntry, effects: &Effects) {
         self.recorded = self.recorded.max(entry.seq.saturating_add(1));
+        self.record_controls(entry.seq, &entry.signed.submission.body, effects);
         match &entry.signed.submission.body {
             EntryBody::Genesis(g) => {
                 self.title = g.title.to_string();
@@ -171,6 +176,9 @@ impl QueryIndex {
             return false;
         };
         self.pending.remove(position);
+        if let EntryBody::HouseholdSubsidy(s) = target {
+            self.unmark_line(target_seq, s);
+        }
         if matches!(
             target,
             EntryBody::FundIssue(_)

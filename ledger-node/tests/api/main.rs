@@ -12,6 +12,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod controls;
 mod entries;
 mod errors;
 mod funds;
