@@ -97,6 +97,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod budget;
+mod calendar;
 mod corrections;
 mod credit_codes;
 mod dice;
@@ -117,7 +118,7 @@ mod signing;
 pub use entries::demo_entries;
 pub use error::DemoError;
 pub use generate::generate;
-pub use genesis::{demo_cosign_rules, demo_policy, genesis_submission, GenesisParts};
+pub use genesis::{demo_cosign_rules, demo_policy, genesis_submission, GenesisParts, CONTROLS_FROM};
 pub use log::{DemoConfig, DemoHousehold, DemoLog, DemoOperator};
 pub use regions::{huaian_regions, DIVISIONS};
 
