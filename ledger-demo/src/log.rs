@@ -14,10 +14,11 @@ use ledger_core::submission::SignedSubmission;
 pub struct DemoConfig {
     /// The seed of every random choice (keys included).
     pub seed: u64,
-    /// How many submissions the log should hold, genesis included. The
-    /// generator hits it exactly once it exceeds the fixed structure (funds,
-    /// grants, transfers, projects: a few hundred entries); the rest are
-    /// household subsidies.
+    /// How many submissions the log holds, genesis included: exactly this
+    /// many (the log is cut there). Beyond the fixed structure (grants,
+    /// funds, transfers, projects: a few hundred entries), about one
+    /// village per 150 entries gets households, and the rest are theirs:
+    /// the registration procedure, payment lists, payments, confirmations.
     pub target_entries: u64,
     /// The earliest time (Unix ms) at which the submissions will be
     /// sequenced; each is valid until `now_ms + 24 h`.

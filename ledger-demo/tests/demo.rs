@@ -187,6 +187,26 @@ fn other_seeds_apply_cleanly() {
                 .count(),
             3
         );
+        // The flow's shape holds for every seed (flow() itself checks that
+        // every payment under the controls cites its line and no date is
+        // after the demo's end).
+        let f = flow(&log);
+        assert_eq!(f.objections.get("upheld"), Some(&2), "seed {seed}");
+        assert_eq!(f.objections.get("dismissed"), Some(&1), "seed {seed}");
+        assert_eq!(f.withdrawn_lines, 1, "seed {seed}");
+        assert_eq!(f.returned, 1, "seed {seed}");
+        assert!(f.exits >= 1, "seed {seed}");
+        assert_eq!(f.checks, 2 * f.notice_lines["application"], "seed {seed}");
+        assert_eq!(
+            f.registrations.values().sum::<u64>(),
+            f.notice_lines["objection_review"],
+            "seed {seed}: every line of the procedure ends in a registration"
+        );
+        assert!(f.history_subsidies > 0 && f.warnings["paid_without_notice"] == f.history_subsidies);
+        assert!(
+            f.confirmations * 10 > f.subsidies_citing_a_line * 8,
+            "seed {seed}: most are confirmed"
+        );
     }
 }
 
