@@ -71,8 +71,8 @@ export const api = {
   search: (q) => request(`/v1/search?q=${enc(q)}`),
   // The policy's procedures (issue 12): notices with windows, registered
   // households, objections.
-  notices: (code) => request(`/v1/regions/${enc(code)}/notices`),
+  notices: (code, before) => request(`/v1/regions/${enc(code)}/notices${before != null ? `?before=${enc(before)}` : ''}`),
   notice: (id) => request(`/v1/notices/${enc(id)}`),
-  households: (code) => request(`/v1/regions/${enc(code)}/households`),
-  objections: (code) => request(`/v1/regions/${enc(code)}/objections`),
+  households: (code, after) => request(`/v1/regions/${enc(code)}/households${after != null ? `?after=${enc(after)}` : ''}`),
+  objections: (code, before) => request(`/v1/regions/${enc(code)}/objections${before != null ? `?before=${enc(before)}` : ''}`),
 };

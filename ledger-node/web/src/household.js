@@ -6,9 +6,9 @@ import { api } from './api.js';
 import { checkEntry } from './check.js';
 import { h, link, fill } from './dom.js';
 import {
-  ASSISTANCE_ZH, CHECK_ZH, CONFIRM_METHOD_ZH, KIND_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, dateTime, groupHex, period, yuan, ymd,
+  ASSISTANCE_ZH, CHECK_ZH, CONFIRM_METHOD_ZH, KIND_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, assistanceZh, dateTime, groupHex, period, yuan, ymd,
 } from './format.js';
-import { confirmationCell, hasWarnings, lineRefLink, warningsBlock } from './procedures.js';
+import { confirmationCell, hasWarnings, lineRefLink, registrationPeriod, warningsBlock } from './procedures.js';
 import { card, empty, errorBox, loading } from './ui.js';
 import { checkConsistency, pinKey, pinnedKey, unpinKey } from './trust.js';
 import { nameOf } from './regions.js';
@@ -284,7 +284,7 @@ export async function householdView(main, ref, page) {
     // All pages (a household rarely has more than a few dozen payments).
     while (data.next != null && data.entries.length < 2000) {
       const more = await api.household(ref, data.next);
-      data = { ...data, entries: [...data.entries, ...(more.entries || [])], next: more.next };
+      data = { ...data, entries: [...data.entries, ...(more.entries || [])], payments: [...(data.payments || []), ...(more.payments || [])], next: more.next };
     }
   } catch (e) {
     const msg = e.status === 404 ? new Error('账本中没有这个户号的记录。请核对户号是否抄写正确。') : e;
@@ -292,6 +292,15 @@ export async function householdView(main, ref, page) {
     return;
   }
   const entries = Array.isArray(data.entries) ? data.entries : [];
+  // The node lists each payment's business date, payment-list line,
+  // confirmation and warnings under `payments` (by seq): shown on its card.
+  const controls = new Map((Array.isArray(data.payments) ? data.payments : []).map((p) => [p.seq, p]));
+  for (const e of entries) {
+    const p = controls.get(e.seq);
+    if (!p) continue;
+    for (const k of ['date', 'notice', 'confirmation', 'warnings']) if (e[k] === undefined && p[k] !== undefined) e[k] = p[k];
+  }
+  const registrations = Array.isArray(data.registrations) ? data.registrations : [];
   const summary = h('div', { class: 'alert alert-info verify-summary', 'data-testid': 'verify-summary', 'data-status': 'pending', role: 'status', 'aria-live': 'polite' }, '正在本机验证每条记录的包含证明和检查点签名…');
   const keyBox = h('div');
   const consistencyBox = h('div', { class: 'alert alert-info', 'data-testid': 'consistency', 'data-status': 'pending' }, '正在核对日志是否只增不改…');
@@ -305,7 +314,10 @@ export async function householdView(main, ref, page) {
         h('dt', null, '户主'), h('dd', null, data.masked_name || '—'),
         h('dt', null, '累计收到'), h('dd', { 'data-testid': 'household-total' }, h('strong', { class: 'amount' }, yuan(data.total_fen))),
         h('dt', null, '记录条数'), h('dd', null, String(data.count ?? entries.length)),
-        (data.villages || []).length ? [h('dt', null, '所在村'), h('dd', null, data.villages.map((v, i) => [i ? '、' : '', h('a', { href: `#/r/${v.code}` }, v.name)]))] : null),
+        (data.villages || []).length ? [h('dt', null, '所在村'), h('dd', null, data.villages.map((v, i) => [i ? '、' : '', h('a', { href: `#/r/${v.code}` }, v.name)]))] : null,
+        registrations.length ? [h('dt', null, '建档立卡'), h('dd', { 'data-testid': 'household-registrations' }, h('ul', { class: 'plain' }, registrations.map((g) => h('li', null,
+          h('strong', null, assistanceZh(g.category_zh, g.category)), ' ', registrationPeriod(g),
+          g.procedure === false ? h('span', { class: 'tag tag-warn' }, '⚠ 未经公示程序（规则施行前的历史数据）') : null))))] : null),
       h('p', { class: 'hint' }, '“累计收到”由节点汇总，已扣除被冲正的款项；下面每条记录的金额取自经过验证的原始字节。')),
     summary,
     entries.length ? h('div', { class: 'entries', 'data-testid': 'entries' }, cards.map((c) => c.box)) : empty('没有记录'),

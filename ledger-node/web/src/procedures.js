@@ -27,10 +27,47 @@ export function statusBadge(map, status, zh, testid) {
   return h('span', { class: `badge badge-${tone}`, 'data-status': status ?? '', 'data-testid': testid }, zh || word || status || '—');
 }
 
-/** `2019-03-01 至 2019-03-07（7 天）` */
+/** The day before a `YYYY-MM-DD` (or YYYYMMDD) date, as `YYYY-MM-DD`. */
+export function dayBefore(d) {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(String(d ?? ''));
+  if (!m) return ymd(d);
+  const t = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) - 86400000);
+  return `${t.getUTCFullYear()}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
+}
+
+/**
+ * `2019-03-01 至 2019-03-07（7 天）`. The API's `ends` is the first day after
+ * the window (the day it is over on), so the last day shown is the one before.
+ */
 export function windowText(n) {
   const days = typeof n.window_days === 'number' ? `（${n.window_days} 天）` : '';
-  return `${ymd(n.start)} 至 ${ymd(n.ends)}${days}`;
+  return `${ymd(n.start)} 至 ${dayBefore(n.ends)}${days}`;
+}
+
+/**
+ * A list that pages with a cursor: `load(cursor)` answers `{items, next}`;
+ * the button below appends the next page.
+ */
+function pager(list, next, load, render) {
+  const more = h('div', { class: 'more' });
+  const draw = () => {
+    fill(more);
+    if (next == null) return;
+    more.append(h('button', { class: 'btn btn-ghost', type: 'button', onclick: async (e) => {
+      e.target.disabled = true;
+      e.target.textContent = '正在加载…';
+      try {
+        const r = await load(next);
+        list.append(...r.items.map(render));
+        next = r.next ?? null;
+        draw();
+      } catch (err) {
+        fill(more, errorBox(err, draw));
+      }
+    } }, '加载更多'));
+  };
+  draw();
+  return more;
 }
 
 /** A notice line reference `{notice, line}` as a link to the notice (line numbers shown from 1). */
@@ -90,12 +127,18 @@ export function noticesCard(code) {
     fill(body, loading('正在加载公示…'));
     try {
       const r = await api.notices(code);
-      const notices = arr(r.notices).slice().sort((a, b) => (a.status === 'open') - (b.status === 'open') || (Number(a.seq) - Number(b.seq)))
-        .reverse();
+      // Newest first (the node's order); those still open on top.
+      const notices = arr(r.notices).slice().sort((a, b) => (b.status === 'open') - (a.status === 'open') || (Number(b.seq) - Number(a.seq)));
       const open = notices.filter((n) => n.status === 'open').length;
+      const list = h('ul', { class: 'notice-list' }, notices.map(noticeItem));
       fill(body,
-        h('p', { class: 'muted' }, `共 ${count(notices.length)} 份公告公示，其中 ${count(open)} 份正在公示${r.today ? `（今天 ${ymd(r.today)}）` : ''}。公示期内如有异议，可拨打 12317 扶贫监督举报电话或向村、镇反映。`),
-        notices.length ? h('ul', { class: 'notice-list' }, notices.map(noticeItem)) : empty('暂无公告公示'));
+        h('p', { class: 'muted' }, open
+          ? `${count(open)} 份正在公示${r.today ? `（今天 ${ymd(r.today)}）` : ''}。公示期内如有异议，可拨打 12317 扶贫监督举报电话或向村、镇反映。`
+          : `目前没有正在公示的名单${r.today ? `（今天 ${ymd(r.today)}）` : ''}。以下为已结束的公告公示。`),
+        notices.length ? [list, pager(list, r.next, async (c) => {
+          const more = await api.notices(code, c);
+          return { items: arr(more.notices), next: more.next };
+        }, noticeItem)] : empty('暂无公告公示'));
     } catch (e) {
       fill(body, e.status === 404 ? empty('暂无公告公示') : errorBox(e, load));
     }
@@ -107,7 +150,8 @@ export function noticesCard(code) {
 function lineRows(lines) {
   return lines.map((l) => h('tr', { 'data-testid': 'notice-line', 'data-status': l.status || '' },
     h('td', { 'data-label': '行' }, typeof l.line === 'number' ? String(l.line + 1) : '—'),
-    h('td', { 'data-label': '户主' }, l.household ? link(`#/h/${l.household}`, l.masked_name || shortRef(l.household)) : (l.masked_name || '—')),
+    h('td', { 'data-label': l.project ? '项目' : '户主' }, l.project ? link(`#/p/${enc(l.project)}`, l.project)
+      : l.household ? link(`#/h/${l.household}`, l.masked_name || shortRef(l.household)) : (l.masked_name || '—')),
     h('td', { 'data-label': '村' }, l.village ? (l.village.name || nameOf(l.village.code) || l.village.code) : '—'),
     h('td', { 'data-label': '类别' }, assistanceZh(l.category_zh, l.category)),
     h('td', { 'data-label': '期间' }, l.period != null ? period(l.period) : '—'),
@@ -168,6 +212,19 @@ function categoryCounts(r) {
   return out;
 }
 
+function registrationRow({ hh, g }) {
+  return h('tr', { class: g.until != null || g.ended_seq != null ? 'ended' : null },
+    h('td', { 'data-label': '户主' }, link(`#/h/${hh.household}`, hh.masked_name || shortRef(hh.household))),
+    h('td', { 'data-label': '类别' }, assistanceZh(g.category_zh, g.category)),
+    h('td', { 'data-label': '登记期间' }, registrationPeriod(g)),
+    h('td', { 'data-label': '程序', class: 'wide' }, g.procedure === false
+      ? h('span', { class: 'tag tag-warn' }, '⚠ 未经公示程序（规则施行前的历史数据）')
+      : h('span', { class: 'small muted' }, '经两公告四公示')));
+}
+
+/** `2019-01-10 起，至今` / `2018-06-01 起，2020-12-31 止`. */
+export const registrationPeriod = (g) => `${ymd(g.from)} 起${g.until != null ? `，${ymd(g.until)} 止` : '，至今'}`;
+
 /** Registered households of a village, per category. */
 export function householdsCard(code) {
   const body = h('div', { 'data-testid': 'registered' }, loading('正在加载建档立卡农户…'));
@@ -176,22 +233,18 @@ export function householdsCard(code) {
     try {
       const r = await api.households(code);
       const households = arr(r.households);
-      const counts = categoryCounts(r);
-      const rows = [];
-      for (const hh of households) {
-        for (const g of arr(hh.registrations)) rows.push({ hh, g });
-      }
+      const counts = categoryCounts(r).filter(([, n]) => n > 0);
+      let tbody;
+      const rowsOf = (list) => list.flatMap((hh) => arr(hh.registrations).map((g) => ({ hh, g })));
+      const rows = rowsOf(households);
       fill(body,
         counts.length ? h('ul', { class: 'category-counts', 'data-testid': 'by-category' }, counts.map(([name, n]) => h('li', null, h('span', null, name), h('strong', null, `${count(n)} 户`)))) : null,
         rows.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'compact', 'data-testid': 'registrations' },
           h('thead', null, h('tr', null, ['户主', '类别', '登记期间', '程序'].map((t) => h('th', { scope: 'col' }, t)))),
-          h('tbody', null, rows.map(({ hh, g }) => h('tr', { class: g.until != null || g.ended_seq != null ? 'ended' : null },
-            h('td', { 'data-label': '户主' }, link(`#/h/${hh.household}`, hh.masked_name || shortRef(hh.household))),
-            h('td', { 'data-label': '类别' }, assistanceZh(g.category_zh, g.category)),
-            h('td', { 'data-label': '登记期间' }, `${ymd(g.from)} 起${g.until != null ? `，${ymd(g.until)} 止` : '，至今'}`),
-            h('td', { 'data-label': '程序', class: 'wide' }, g.procedure === false
-              ? h('span', { class: 'tag tag-warn' }, '⚠ 未经公示程序（规则施行前的历史数据）')
-              : h('span', { class: 'small muted' }, '经两公告四公示')))))))
+          tbody = h('tbody', null, rows.map(registrationRow))), pager(tbody, r.next, async (c) => {
+          const more = await api.households(code, c);
+          return { items: rowsOf(arr(more.households)), next: more.next };
+        }, registrationRow))
           : empty('本村暂无建档立卡农户'),
         h('p', { class: 'hint' }, '农户经申报公告、部门比对和入户核对、村镇区三级公示及异议审核公示后登记（两公告两比对四公示）。'));
     } catch (e) {
@@ -218,18 +271,13 @@ export function objectionsCard(code) {
   const load = async () => {
     try {
       const r = await api.objections(code);
-      const list = arr(r.objections);
+      const items = arr(r.objections);
+      const list = h('ul', { class: 'objection-list' }, items.map(objectionItem));
       fill(body,
-        list.length ? h('ul', { class: 'objection-list' }, list.map((o) => h('li', { class: 'objection', 'data-testid': 'objection', 'data-case': o.case_no },
-          h('div', { class: 'notice-head' }, h('strong', null, `案号 ${o.case_no}`), ' ', statusBadge(OBJECTION_STATUS, o.status, o.status_zh, 'objection-status')),
-          h('p', null, o.summary || ''),
-          h('dl', { class: 'facts small' },
-            h('dt', null, '针对'), h('dd', null, targetCell(o.target)),
-            h('dt', null, '渠道'), h('dd', null, channelZh(o.channel_zh, o.channel)),
-            h('dt', null, '收到日期'), h('dd', { 'data-testid': 'objection-received' }, ymd(o.received)),
-            o.decided_date != null ? [h('dt', null, '处理日期'), h('dd', { 'data-testid': 'objection-decided' }, ymd(o.decided_date))] : null,
-            o.reason ? [h('dt', null, '处理理由'), h('dd', null, o.reason)] : null))))
-          : empty('暂无异议'),
+        items.length ? [list, pager(list, r.next, async (c) => {
+          const more = await api.objections(code, c);
+          return { items: arr(more.objections), next: more.next };
+        }, objectionItem)] : empty('暂无异议'),
         h('p', { class: 'hint' }, '异议记录不含反映人的任何个人信息。扶贫监督举报电话：12317。'));
     } catch (e) {
       fill(body, e.status === 404 ? empty('暂无异议记录') : errorBox(e, load));
@@ -238,3 +286,16 @@ export function objectionsCard(code) {
   load();
   return box;
 }
+
+function objectionItem(o) {
+  return h('li', { class: 'objection', 'data-testid': 'objection', 'data-case': o.case_no },
+    h('div', { class: 'notice-head' }, h('strong', null, `案号 ${o.case_no}`), ' ', statusBadge(OBJECTION_STATUS, o.status, o.status_zh, 'objection-status')),
+    h('p', null, o.summary || ''),
+    h('dl', { class: 'facts small' },
+      h('dt', null, '针对'), h('dd', null, targetCell(o.target)),
+      h('dt', null, '渠道'), h('dd', null, channelZh(o.channel_zh, o.channel)),
+      h('dt', null, '收到日期'), h('dd', { 'data-testid': 'objection-received' }, ymd(o.received)),
+      o.decided_date != null ? [h('dt', null, '处理日期'), h('dd', { 'data-testid': 'objection-decided' }, ymd(o.decided_date))] : null,
+      o.reason ? [h('dt', null, '处理理由'), h('dd', null, o.reason)] : null));
+}
+

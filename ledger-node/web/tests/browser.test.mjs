@@ -278,7 +278,8 @@ describe('the citizens page against a demo node', () => {
     await page.route('**/v1/households/**', async (route) => {
       const response = await route.fetch();
       const json = await response.json();
-      json.entries[0].body.HouseholdSubsidy.amount += 100000;
+      // The first payment (a household's entries also list its registration).
+      json.entries.find((e) => e.body.HouseholdSubsidy).body.HouseholdSubsidy.amount += 100000;
       await route.fulfill({ response, json });
     });
     await openHousehold(page);
@@ -438,7 +439,7 @@ describe('the policy\'s procedures on the page', () => {
     assert.equal(await warned.getByTestId('confirmation-status').textContent(), '逾期未确认');
     const w = warned.getByTestId('payment-warnings');
     assert.ok(await w.isVisible());
-    assert.equal(await w.locator('li').textContent(), '⚠ 未经发放公示即发放（规则施行前的历史数据）');
+    assert.equal(await w.locator('li').textContent(), '⚠ 发放前未经发放公示（规则施行前的历史记录）');
     assert.equal(await warned.getByTestId('warning-tag').textContent(), '⚠ 有警示');
     assert.doesNotMatch(await warned.textContent(), /✔/);
     // The notice link opens the notice.
@@ -482,24 +483,27 @@ describe('the policy\'s procedures on the page', () => {
     await page.route('**/v1/households/**', async (route) => {
       const response = await route.fetch();
       const json = await response.json();
+      // The node lists each payment's controls under `payments`, by seq.
       const e = json.entries.find((x) => x.body.HouseholdSubsidy);
       first = e.seq;
-      Object.assign(e, { warnings: fx.warned.warnings, confirmation: fx.warned.confirmation });
+      let p = (json.payments || []).find((x) => x.seq === e.seq);
+      if (!p) (json.payments ||= []).push((p = { seq: e.seq }));
+      Object.assign(p, { warnings: fx.warned.warnings, confirmation: fx.warned.confirmation });
       await route.fulfill({ response, json });
     });
     const summary = await openHousehold(page);
     assert.equal(await summary.getAttribute('data-status'), 'ok', await summary.textContent());
-    assert.match(await summary.textContent(), /⚠ 其中 1 笔款项有警示/);
+    assert.match(await summary.textContent(), /⚠ 其中 [1-9]\d* 笔款项有警示/);
     const card = page.locator(`article.entry[data-seq="${first}"]`);
     assert.equal(await card.getAttribute('data-verify'), 'ok');
     const badge = card.getByTestId('entry-status');
     assert.equal(await badge.textContent(), '⚠ 已验证 · 有警示');
     assert.match(await badge.getAttribute('class'), /badge-warn/);
-    assert.equal(await card.getByTestId('payment-warnings').locator('li').textContent(), '⚠ 未经发放公示即发放（规则施行前的历史数据）');
+    assert.equal(await card.getByTestId('payment-warnings').locator('li').textContent(), '⚠ 发放前未经发放公示（规则施行前的历史记录）');
     assert.match(await card.getByTestId('payment-date').textContent(), /^20\d\d-\d\d-\d\d$/, 'the business date, from the signed bytes');
     assert.equal(await card.getByTestId('confirmation-status').textContent(), '逾期未确认');
-    // The other payments of the household keep their plain tick.
-    const others = page.locator(`article.entry[data-verify="ok"]:not([data-seq="${first}"])`);
+    // The other payments of the household without warnings keep their plain tick.
+    const others = page.locator(`article.entry[data-verify="ok"]:not([data-seq="${first}"]):not([data-warnings])`);
     if (await others.count()) assert.equal(await others.first().getByTestId('entry-status').textContent(), '✔ 已验证');
     await assertCleanText(page);
     assert.deepEqual(problems, []);

@@ -8,11 +8,11 @@ export function procedureFixture(code, name) {
   const hh = (c) => c.repeat(64);
   const paymentList = {
     notice: `N-${code}-2019-03-PAY`, seq: 4101, stage: 'payment_list', stage_zh: '发放公示', region,
-    title: '2019年3月低保金发放公示', start: '2019-03-01', ends: '2019-03-07', window_days: 7, status: 'ended', status_zh: '已结束',
+    title: '2019年3月低保金发放公示', start: '2019-03-01', ends: '2019-03-08', window_days: 7, status: 'ended', status_zh: '已结束',
   };
   const application = {
     notice: `N-${code}-2020-12-APP`, seq: 5202, stage: 'application', stage_zh: '申报公告', region,
-    title: '2020年12月建档立卡申报公告', start: '2020-12-28', ends: '2021-01-03', window_days: 7, status: 'open', status_zh: '公示中',
+    title: '2020年12月建档立卡申报公告', start: '2020-12-28', ends: '2021-01-04', window_days: 7, status: 'open', status_zh: '公示中',
   };
   const line = (i, status, status_zh, extra = {}) => ({
     line: i, household: hh('abcd'[i]), masked_name: ['张*', '李*华', '王*', '赵*'][i], village: region, category: 'minimum_living',
@@ -52,7 +52,7 @@ export function procedureFixture(code, name) {
     warned: {
       date: '2018-11-15', notice: null,
       confirmation: { status: 'overdue', status_zh: '逾期未确认', seq: null, date: null, method: null, deadline: '2018-12-15' },
-      warnings: [{ code: 'paid_without_notice', message_zh: '未经发放公示即发放（规则施行前的历史数据）', message: 'paid without a payment-list line (发放公示)' }],
+      warnings: [{ code: 'paid_without_notice', message_zh: '发放前未经发放公示（规则施行前的历史记录）', message: 'paid without a payment-list line (发放公示)' }],
     },
     pending: {
       date: '2020-12-30', notice: { notice: paymentList.notice, line: 1 },
