@@ -537,37 +537,102 @@ describe('the policy\'s procedures on the page', () => {
       return;
     }
     assert.equal(probe.status, 200);
-    const { notices } = await (await fetch(`${node.url}/v1/regions/${village.code}/notices`)).json();
-    const { objections } = await (await fetch(`${node.url}/v1/regions/${village.code}/objections`)).json();
+    const get = async (path) => (await fetch(node.url + path)).json();
+    // A village whose payment list drew objections (one upheld, one dismissed in the demo).
+    const district = (await get('/v1/regions')).regions.find((r) => r.level === 'district');
+    const all = (await get(`/v1/regions/${district.code}/objections`)).objections;
+    const onLine = all.find((o) => o.target && o.target.notice != null);
+    assert.ok(onLine, 'the demo has an objection against a notice line');
+    const noticeJson = await get(`/v1/notices/${encodeURIComponent(onLine.target.notice)}`);
+    const code = noticeJson.region.code;
+    const { notices } = await get(`/v1/regions/${code}/notices`);
+    const { objections } = await get(`/v1/regions/${code}/objections`);
+    assert.ok(objections.some((o) => o.status === 'upheld') && objections.some((o) => o.status === 'dismissed'), 'an upheld and a dismissed objection');
     const { page, problems } = await newPage(t);
-    await page.goto(`${node.url}/#/r/${village.code}`);
-    await page.getByTestId('notices').locator('ul, .empty').first().waitFor(TIMEOUT);
+    await page.goto(`${node.url}/#/r/${code}`);
+    await page.getByTestId('notices').getByTestId('notice').first().waitFor(TIMEOUT);
     assert.equal(await page.getByTestId('notices').getByTestId('notice').count(), notices.length);
-    assert.ok(notices.length > 0, 'the demo village has notices');
-    const n = notices[0];
-    const item = page.locator(`[data-testid="notice"][data-notice="${n.notice}"]`);
-    assert.equal(await item.getByTestId('notice-status').textContent(), n.status_zh);
-    await page.getByTestId('objections').locator('ul, .empty').first().waitFor(TIMEOUT);
+    const item = page.locator(`[data-testid="notice"][data-notice="${noticeJson.notice}"]`);
+    assert.equal(await item.getByTestId('notice-status').textContent(), noticeJson.status_zh);
+    // The window's last day is the day before `ends` (the first day it is over).
+    const last = new Date(Date.parse(`${noticeJson.ends}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    assert.equal(await item.getByTestId('notice-window').textContent(), `公示期 ${noticeJson.start} 至 ${last}（${noticeJson.window_days} 天）`);
+    // Registered households per category, as the node counts them.
+    const registered = await get(`/v1/regions/${code}/households`);
+    const counted = Object.values(registered.by_category).filter((n) => n > 0).length;
+    if (counted) {
+      await page.getByTestId('by-category').waitFor(TIMEOUT);
+      assert.equal(await page.getByTestId('by-category').locator('li').count(), counted);
+      assert.ok((await page.getByTestId('registrations').locator('tbody tr').count()) >= registered.households.length);
+    }
+    // Every objection with its status and dates.
+    await page.getByTestId('objections').getByTestId('objection').first().waitFor(TIMEOUT);
     assert.equal(await page.getByTestId('objections').getByTestId('objection').count(), objections.length);
-    // Payments carry their business date and confirmation status.
-    const row = page.getByTestId('subsidies').locator('tbody tr').first();
-    assert.match(await row.getByTestId('payment-date').textContent(), /^20\d\d-\d\d-\d\d 发放$/);
-    assert.match(await row.getByTestId('confirmation-status').textContent(), /已确认|待确认|逾期未确认|无需确认/);
-    // Its first notice's page lists its lines.
+    for (const o of objections) {
+      const box = page.locator(`[data-testid="objection"][data-case="${o.case_no}"]`);
+      assert.equal(await box.getByTestId('objection-status').textContent(), o.status_zh);
+      assert.equal(await box.getByTestId('objection-received').textContent(), o.received);
+      if (o.decided_date) assert.equal(await box.getByTestId('objection-decided').textContent(), o.decided_date);
+    }
+    // The notice's page: each line's status as the node says (a withdrawn line, a paid one).
     await item.locator('a').first().click();
     await page.getByTestId('notice-title').waitFor(TIMEOUT);
-    assert.ok((await page.getByTestId('notice-lines').locator('tbody tr').count()) >= 1);
+    const statuses = await page.getByTestId('notice-lines').locator('[data-testid="line-status"]').allTextContents();
+    assert.deepEqual(statuses, noticeJson.lines.map((l) => l.status_zh));
+    assert.ok(statuses.includes('已撤回') && statuses.includes('已发放'), statuses.join(','));
     await assertCleanText(page);
-    // A confirmed payment: the household page verifies the confirmation entry too.
-    const flows = await (await fetch(`${node.url}/v1/regions/${village.code}/flows`)).json();
-    const confirmed = flows.subsidies.items.find((s) => s.confirmation && s.confirmation.seq != null);
-    assert.ok(confirmed, 'the demo village has a confirmed payment');
+    assert.deepEqual(problems, []);
+  });
+
+  test('the demo node: payments with business date and confirmation; history with warnings shows ⚠, never a plain tick', async (t) => {
+    const get = async (path) => (await fetch(node.url + path)).json();
+    const { regions } = await get('/v1/regions');
+    let warned = null;
+    let confirmed = null;
+    let code = null;
+    for (const r of regions.filter((x) => x.level === 'village' && x.totals.households > 0)) {
+      const f = await get(`/v1/regions/${r.code}/flows`);
+      const items = f.subsidies?.items || [];
+      if (!items.length || items[0].confirmation === undefined) {
+        t.skip('this node\'s payments carry no confirmation yet');
+        return;
+      }
+      const w = items.find((s) => s.warnings.length && s.reversed_by == null);
+      const c = items.find((s) => s.confirmation.status === 'confirmed' && s.notice);
+      if (w && c) {
+        [warned, confirmed, code] = [w, c, r.code];
+        break;
+      }
+    }
+    assert.ok(warned && confirmed, 'the demo has a village with a confirmed payment and a pre-rule payment with warnings');
+    const { page, problems } = await newPage(t);
+    await page.goto(`${node.url}/#/r/${code}`);
+    const table = page.getByTestId('subsidies');
+    await table.locator('tbody tr').first().waitFor(TIMEOUT);
+    const ok = table.locator(`tbody tr[data-seq="${confirmed.seq}"]`);
+    assert.equal(await ok.getByTestId('payment-date').textContent(), `${confirmed.date} 发放`);
+    assert.equal(await ok.getByTestId('confirmation-status').textContent(), '已确认');
+    assert.match(await ok.textContent(), new RegExp(`${confirmed.notice.notice} 第 ${confirmed.notice.line + 1} 行`));
+    const bad = table.locator(`tbody tr[data-seq="${warned.seq}"]`);
+    assert.equal(await bad.getByTestId('payment-date').textContent(), `${warned.date} 发放`);
+    assert.deepEqual(await bad.getByTestId('payment-warnings').locator('li').allTextContents(), warned.warnings.map((w) => `⚠ ${w.message_zh}`));
+    assert.doesNotMatch(await bad.textContent(), /✔/);
+    // The same payment on its household's page: verified, but flagged, not a plain tick;
+    // a confirmed payment there has its confirmation entry verified as well.
+    await page.goto(`${node.url}/#/h/${warned.household}`);
+    await page.getByTestId('verify-summary').and(page.locator('[data-status="ok"], [data-status="fail"]')).waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('verify-summary').getAttribute('data-status'), 'ok');
+    const card = page.locator(`article.entry[data-seq="${warned.seq}"]`);
+    assert.equal(await card.getAttribute('data-verify'), 'ok');
+    assert.equal(await card.getByTestId('entry-status').textContent(), '⚠ 已验证 · 有警示');
+    assert.equal(await card.getByTestId('payment-warnings').locator('li').count(), warned.warnings.length);
     await page.goto(`${node.url}/#/h/${confirmed.household}`);
     await page.getByTestId('verify-summary').and(page.locator('[data-status="ok"], [data-status="fail"]')).waitFor(TIMEOUT);
     assert.equal(await page.getByTestId('verify-summary').getAttribute('data-status'), 'ok');
-    const card = page.locator(`article.entry[data-seq="${confirmed.seq}"]`);
-    assert.equal(await card.locator('.steps li[data-step="confirmation"]').getAttribute('class'), 'ok');
-    assert.equal(await card.getByTestId('confirmation-status').textContent(), confirmed.confirmation.status_zh);
+    const cc = page.locator(`article.entry[data-seq="${confirmed.seq}"]`);
+    assert.equal(await cc.locator('.steps li[data-step="confirmation"]').getAttribute('class'), 'ok');
+    assert.equal(await cc.getByTestId('confirmation-status').textContent(), '已确认');
+    await assertCleanText(page);
     assert.deepEqual(problems, []);
   });
 });
