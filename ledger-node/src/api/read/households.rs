@@ -34,8 +34,8 @@ pub struct HouseholdAnswer {
     pub villages: Vec<RegionRef>,
     /// Its registrations (建档立卡), oldest first, ended ones included.
     pub registrations: Vec<super::controls::RegistrationJson>,
-    /// One page of its entries (payments, registrations, exits), oldest
-    /// first, each with `raw` bytes so the page can check its inclusion proof.
+    /// One page of its payments, oldest first, each with `raw` bytes so the
+    /// page can check its inclusion proof.
     pub entries: Vec<EntryJson>,
     /// The payments of this page, with business date, payment-list line,
     /// confirmation and warnings.
@@ -134,8 +134,11 @@ async fn household(
             .registered_household(&reference)
             .map(|h| super::controls::registrations_json(h, visible))
             .unwrap_or_default();
+        // The page lists payments only (registrations and exits, in the
+        // same index, are in `registrations`).
         let page: Vec<&super::Loaded> = loaded
             .iter()
+            .filter(|l| matches!(l.body(), EntryBody::HouseholdSubsidy(_)))
             .filter(|l| after.is_none_or(|a| l.seq > a))
             .take(limit + 1)
             .collect();
