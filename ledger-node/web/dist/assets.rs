@@ -2,9 +2,9 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"1f0e268b9420\"";
+pub(crate) const INDEX_ETAG: &str = "\"4cbee3881fca\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.8ba87327e94f.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.8ba87327e94f.js")),
-    ("/assets/app.e23ef016f73c.css", "text/css; charset=utf-8", include_bytes!("assets/app.e23ef016f73c.css")),
+    ("/assets/app.29fdb235bff4.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.29fdb235bff4.js")),
+    ("/assets/app.9656054ea0f2.css", "text/css; charset=utf-8", include_bytes!("assets/app.9656054ea0f2.css")),
 ];

@@ -45,6 +45,21 @@ export function windowText(n) {
 }
 
 /**
+ * Long lists on a phone: the first `keep` children of `list` stay, the rest
+ * are hidden behind one button ("显示其余 N …").
+ */
+function collapse(list, keep, noun) {
+  const extra = [...list.children].slice(keep);
+  if (!extra.length) return null;
+  for (const e of extra) e.hidden = true;
+  const button = h('button', { class: 'btn btn-ghost btn-small', type: 'button', 'data-testid': 'show-all', onclick: () => {
+    for (const e of extra) e.hidden = false;
+    button.remove();
+  } }, `显示其余 ${extra.length} ${noun}`);
+  return h('div', { class: 'more' }, button);
+}
+
+/**
  * A list that pages with a cursor: `load(cursor)` answers `{items, next}`;
  * the button below appends the next page.
  */
@@ -135,7 +150,7 @@ export function noticesCard(code) {
         h('p', { class: 'muted' }, open
           ? `${count(open)} 份正在公示${r.today ? `（今天 ${ymd(r.today)}）` : ''}。公示期内如有异议，可拨打 12317 扶贫监督举报电话或向村、镇反映。`
           : `目前没有正在公示的名单${r.today ? `（今天 ${ymd(r.today)}）` : ''}。以下为已结束的公告公示。`),
-        notices.length ? [list, pager(list, r.next, async (c) => {
+        notices.length ? [list, collapse(list, 6, '份公告公示'), pager(list, r.next, async (c) => {
           const more = await api.notices(code, c);
           return { items: arr(more.notices), next: more.next };
         }, noticeItem)] : empty('暂无公告公示'));
@@ -241,7 +256,7 @@ export function householdsCard(code) {
         counts.length ? h('ul', { class: 'category-counts', 'data-testid': 'by-category' }, counts.map(([name, n]) => h('li', null, h('span', null, name), h('strong', null, `${count(n)} 户`)))) : null,
         rows.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'compact', 'data-testid': 'registrations' },
           h('thead', null, h('tr', null, ['户主', '类别', '登记期间', '程序'].map((t) => h('th', { scope: 'col' }, t)))),
-          tbody = h('tbody', null, rows.map(registrationRow))), pager(tbody, r.next, async (c) => {
+          tbody = h('tbody', null, rows.map(registrationRow))), collapse(tbody, 10, '条登记'), pager(tbody, r.next, async (c) => {
           const more = await api.households(code, c);
           return { items: rowsOf(arr(more.households)), next: more.next };
         }, registrationRow))

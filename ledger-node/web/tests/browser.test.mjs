@@ -554,6 +554,13 @@ describe('the policy\'s procedures on the page', () => {
     await page.goto(`${node.url}/#/r/${code}`);
     await page.getByTestId('notices').getByTestId('notice').first().waitFor(TIMEOUT);
     assert.equal(await page.getByTestId('notices').getByTestId('notice').count(), notices.length);
+    // A long list shows its first notices; the rest behind one button.
+    const showAll = page.getByTestId('notices').getByTestId('show-all');
+    if (notices.length > 6) {
+      assert.equal(await page.getByTestId('notices').locator('[data-testid="notice"]:visible').count(), 6);
+      await showAll.click();
+    }
+    assert.equal(await page.getByTestId('notices').locator('[data-testid="notice"]:visible').count(), notices.length);
     const item = page.locator(`[data-testid="notice"][data-notice="${noticeJson.notice}"]`);
     assert.equal(await item.getByTestId('notice-status').textContent(), noticeJson.status_zh);
     // The window's last day is the day before `ends` (the first day it is over).
