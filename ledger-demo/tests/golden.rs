@@ -26,13 +26,13 @@ const NOW_MS: u64 = 1_610_672_400_000;
 // make a refactor pass.
 
 /// The default demo (seed 320803, 3,000 entries): entry bytes.
-const DEFAULT_ENTRIES_GOLDEN: &str = "48a3b05b1803929c77537d807504266bca3505818d65033062e8939ab92a1401";
+const DEFAULT_ENTRIES_GOLDEN: &str = "9269df7b981e1ff8ea3b16aee1ff04ff9f96a6d66235e6358fad55c65d947383";
 /// The default demo: keys, names, households.
-const DEFAULT_SIDE_DATA_GOLDEN: &str = "0d594657811910c47be9187eb7d6431e2242b08b27faab9cd18c88ec1533ab9e";
+const DEFAULT_SIDE_DATA_GOLDEN: &str = "53f1a2ff8cf347d44a152add2ecd2fc6a4ffaef1a0650e39dcb207392c9be295";
 /// Seed 7, 800 entries: entry bytes.
-const SMALL_ENTRIES_GOLDEN: &str = "338504f63dba829358660d6e0890af95c3f468c3d3f6e5606f34944b386af04f";
+const SMALL_ENTRIES_GOLDEN: &str = "e37d7c16f91282f808df24c430ff769a060ae2e1a42767a71a16eabfbe9e33e3";
 /// Seed 7, 800 entries: keys, names, households.
-const SMALL_SIDE_DATA_GOLDEN: &str = "b91c47137c73850cefc69efa0de55881fc82b3787e88cb64a4bb9a16085b22ba";
+const SMALL_SIDE_DATA_GOLDEN: &str = "2c9de26baa82f8ddfe56ffe2e5c2087075e64eeae5b8507cacf851b5b471a64f";
 
 fn log_of(seed: u64, target_entries: u64) -> DemoLog {
     let config = DemoConfig {
