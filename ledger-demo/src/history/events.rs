@@ -33,6 +33,8 @@ pub(super) enum Event {
     Check(usize, usize),
     /// A cohort's registrations.
     Register(usize),
+    /// The 特困 registrations imported from before the ledger.
+    Imports,
     /// The exit announcements (脱贫公告).
     ExitNotices,
     /// The exits.
@@ -89,6 +91,9 @@ impl History<'_> {
                     Event::ProjectPay(i, m),
                 );
             }
+        }
+        if plan.plans.iter().any(|h| h.extreme_poverty) {
+            at(ymd(FIRST_YEAR, 1, 15)?, 10, 0, Event::Imports);
         }
         let cohorts = if plan.plans.iter().any(|h| h.returns) { 2 } else { 1 };
         for c in 0..cohorts {
@@ -162,6 +167,7 @@ impl History<'_> {
                 Event::Stage(c, s) => self.post_stage(c, s)?,
                 Event::Check(c, k) => self.post_checks(c, k)?,
                 Event::Register(c) => self.register(c)?,
+                Event::Imports => self.import_registrations()?,
                 Event::ExitNotices => self.post_exit_notices()?,
                 Event::Exits => self.post_exits()?,
                 Event::Lists(r) => self.post_payment_lists(r)?,
