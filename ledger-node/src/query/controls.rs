@@ -194,20 +194,19 @@ impl QueryIndex {
         }
     }
 
-    /// A subsidy used its line (`seq`), or its reversal freed it (`NO_SEQ`).
+    /// Subsidy `seq` used its line (the rule engine refuses a second
+    /// payment on a line already paid).
     pub(super) fn mark_line(&mut self, s: &HouseholdSubsidy, seq: u64) {
         let Some(index) = s.notice.as_ref().and_then(|r| self.line_index(r)) else {
             return;
         };
         if let Some(slot) = self.controls.line_paid.get_mut(index as usize) {
-            // A reversal frees the line only if it is its payment's.
-            if seq != NO_SEQ || *slot != NO_SEQ {
-                *slot = seq;
-            }
+            *slot = seq;
         }
     }
 
-    /// A subsidy's reversal was folded in: its line is free again.
+    /// A subsidy's reversal was folded in: its line is free again (if no
+    /// later payment took it, which the rule engine does not allow anyway).
     pub(super) fn unmark_line(&mut self, target_seq: u64, s: &HouseholdSubsidy) {
         let Some(index) = s.notice.as_ref().and_then(|r| self.line_index(r)) else {
             return;
