@@ -20,11 +20,12 @@
 //! * for the policy's controls (`controls`): per notice its id, title and
 //!   window; per payment-list line the 8-byte sequence number of the payment
 //!   that used it; per confirmed payment one (payment, confirmation) pair
-//!   (≈ 17-34 B in the hash map); per registered household its
+//!   of 32-bit numbers in a hash map; per registered household its
 //!   registrations; objections, withdrawn lines and history warnings (rare).
-//!   Lines and confirmations are the only tables that grow with the entries
-//!   (a million subsidies: ≈ 8 MiB of lines, ≈ 32 MiB of confirmations at
-//!   most); masked names, amounts, summaries and reasons stay in the entries.
+//!   Lines and confirmations are the only tables that grow with the entries:
+//!   a million payments, each listed and confirmed, take ≈ 24 MiB
+//!   (`controls_scale_one_million_listed_and_confirmed_payments`); masked
+//!   names, amounts, summaries and reasons stay in the entries.
 //!
 //! Lists (a village's subsidies, a fund's movements, an account's entries)
 //! are never held here: the read API pages them from the store's secondary

@@ -509,3 +509,75 @@ fn a_line_is_paid_freed_objected_and_withdrawn() -> R {
     assert_eq!(q.line_state(&notice, 1), LineState::Paid(5));
     Ok(())
 }
+
+/// The controls' memory at a million payments: 2,000 payment lists of 500
+/// lines, every line paid and every payment confirmed. Run with
+/// `cargo test -p ledger-node --lib -- --ignored --nocapture controls_scale`.
+#[test]
+#[ignore = "a million records: a measurement, not a check"]
+fn controls_scale_one_million_listed_and_confirmed_payments() -> R {
+    use ledger_core::procedure::{ConfirmMethod, Notice, NoticeLines, NoticeStage, PaymentConfirm, PaymentLine};
+    let village = code(320_803_101_201)?;
+    let mut q = QueryIndex::default();
+    let effects = Effects::default();
+    let masked = ledger_core::household::MaskedName::parse_masked("张*三")?;
+    let started = std::time::Instant::now();
+    let mut seq = 1u64;
+    let mut template = entry(
+        0,
+        EntryBody::Reversal(Reversal {
+            target_seq: 0,
+            reason: Text::new("x")?,
+            date: Date::new(20190110)?,
+        }),
+    );
+    for n in 0..2_000u64 {
+        let id = Ident::new(&format!("N-{n}"))?;
+        let lines = (0..500u64)
+            .map(|l| -> R<PaymentLine> {
+                let mut href = [0u8; 32];
+                href[..8].copy_from_slice(&(n * 500 + l).to_le_bytes());
+                Ok(PaymentLine {
+                    household: HouseholdRef(Bytes(href)),
+                    masked_name: masked.clone(),
+                    category: SubsidyCategory::MinimumLiving,
+                    period: Period::new(2019, 3)?,
+                    amount: ledger_core::Fen::new(30_000)?,
+                })
+            })
+            .collect::<R<Vec<_>>>()?;
+        template.seq = seq;
+        template.signed.submission.body = EntryBody::Notice(Notice {
+            notice: id.clone(),
+            stage: NoticeStage::PaymentList,
+            region: village,
+            start: Date::new(20190301)?,
+            title: Text::new("2019年3月低保金发放公示")?,
+            lines: NoticeLines::Payments(lines),
+        });
+        q.record(&template, &effects);
+        seq += 1;
+        let first = q.notice(&id).map(|x| x.first_line).unwrap_or(0);
+        for l in 0..500u32 {
+            // What recording a subsidy adds to the controls: its line's slot
+            // (the money aggregates are measured by the test above).
+            q.controls.line_paid[(first + l) as usize] = seq;
+            template.seq = seq + 1;
+            template.signed.submission.body = EntryBody::PaymentConfirm(PaymentConfirm {
+                payment_seq: seq,
+                method: ConfirmMethod::BankStatement,
+                date: Date::new(20190320)?,
+            });
+            q.record(&template, &effects);
+            seq += 2;
+        }
+    }
+    let bytes = q.controls_heap_bytes();
+    println!(
+        "2,000 notices, 1,000,000 lines paid and confirmed: controls ≈ {:.1} MiB, {:.1} s",
+        bytes as f64 / 1_048_576.0,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(bytes < 64 * 1024 * 1024);
+    Ok(())
+}
