@@ -30,8 +30,9 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use ed25519_dalek::SigningKey;
 use ledger_core::encoding::{self, Bytes};
-use ledger_core::entry::{Account, EntryBody, HouseholdSubsidy, Payee, ProjectDisbursement};
+use ledger_core::entry::{Account, EntryBody, HouseholdSubsidy, NoticeLineRef, Payee, ProjectDisbursement};
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
+use ledger_core::ids::Date;
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::SignedSubmission;
 use serde::{Deserialize, Serialize};
@@ -50,9 +51,9 @@ const MAX_ERRORS_SHOWN: usize = 20;
 /// What the CSV holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CsvType {
-    /// 到户补贴: resident_id, name, village, category, amount, period [, fund, from].
+    /// 到户补贴: resident_id, name, village, category, amount, period [, date, notice, line, fund, from].
     Subsidies,
-    /// 项目支出: project, payee_id, payee_name, amount, contract, milestone [, fund, from].
+    /// 项目支出: project, payee_id, payee_name, amount, contract, milestone [, date, fund, from].
     Disbursements,
 }
 
@@ -75,6 +76,11 @@ pub struct CsvArgs {
     /// The pseudonym key file (subsidies; checked against the log's genesis).
     #[arg(long, value_name = "FILE")]
     pub pseudonym_key: Option<PathBuf>,
+    /// 发放日期: business date for rows without a `date` column, YYYY-MM-DD.
+    /// There is no "today" default here: a rerun on another day would build
+    /// different entries and post the batch twice.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
     /// Batch id, part of every row's nonce (default: the file name).
     #[arg(long)]
     pub batch_id: Option<String>,
@@ -144,14 +150,20 @@ fn aliases(field: &str) -> &'static [&'static str] {
         "payee_name" => &["payee_name", "payee", "收款方", "收款单位"],
         "contract" => &["contract", "contract_ref", "合同编号", "合同"],
         "milestone" => &["milestone", "支付节点", "节点"],
+        "date" => &["date", "business_date", "日期", "拨付日期", "发放日期", "支付日期"],
+        "notice" => &["notice", "notice_id", "公示编号", "公示"],
+        "line" => &["line", "notice_line", "公示行号", "行号"],
+        "household" => &["household", "household_ref", "户编号", "家庭编号"],
+        "masked_name" => &["masked_name", "姓名", "户主姓名", "户主", "name"],
+        "project_id" => &["project", "project_id", "项目编号"],
         _ => &[],
     }
 }
 
-struct Columns(HashMap<&'static str, usize>);
+pub(crate) struct Columns(HashMap<&'static str, usize>);
 
 impl Columns {
-    fn find(
+    pub(crate) fn find(
         headers: &csv::StringRecord,
         required: &[&'static str],
         optional: &[&'static str],
@@ -187,14 +199,14 @@ impl Columns {
         }
         Ok(Columns(map))
     }
-    fn get<'r>(&self, record: &'r csv::StringRecord, field: &str) -> Option<&'r str> {
+    pub(crate) fn get<'r>(&self, record: &'r csv::StringRecord, field: &str) -> Option<&'r str> {
         self.0
             .get(field)
             .and_then(|i| record.get(*i))
             .map(str::trim)
             .filter(|s| !s.is_empty())
     }
-    fn need<'r>(&self, record: &'r csv::StringRecord, field: &str) -> Result<&'r str, String> {
+    pub(crate) fn need<'r>(&self, record: &'r csv::StringRecord, field: &str) -> Result<&'r str, String> {
         self.get(record, field).ok_or_else(|| format!("{field} is empty"))
     }
 }
@@ -209,6 +221,8 @@ pub struct Context<'a> {
     pub fund: Option<&'a str>,
     /// Default paying account.
     pub from: Option<&'a str>,
+    /// Default business date (rows without a `date` column).
+    pub date: Option<Date>,
 }
 
 /// Parse and check every row. Never fails on a row: bad rows are returned.
@@ -226,12 +240,12 @@ pub fn parse_rows(bytes: &[u8], kind: CsvType, ctx: &Context<'_>) -> Result<(Vec
         CsvType::Subsidies => Columns::find(
             &headers,
             &["resident_id", "name", "village", "category", "amount", "period"],
-            &["fund", "from"],
+            &["date", "notice", "line", "fund", "from"],
         ),
         CsvType::Disbursements => Columns::find(
             &headers,
             &["project", "payee_id", "payee_name", "amount", "contract", "milestone"],
-            &["fund", "from"],
+            &["date", "fund", "from"],
         ),
     }
     .map_err(input)?;
@@ -341,6 +355,31 @@ fn check_village(code: RegionCode, ctx: &Context<'_>) -> Result<(), String> {
     Ok(())
 }
 
+/// A row's business date: its `date` column, else `--date`.
+fn row_date(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Result<Date, String> {
+    match c.get(r, "date") {
+        Some(d) => parse::date(d, "date"),
+        None => ctx
+            .date
+            .ok_or_else(|| "no date (give a date/发放日期 column or --date)".to_string()),
+    }
+}
+
+/// A row's payment-list line: `notice` and `line` columns, both or neither.
+fn row_notice(c: &Columns, r: &csv::StringRecord) -> Result<Option<NoticeLineRef>, String> {
+    match (c.get(r, "notice"), c.get(r, "line")) {
+        (None, None) => Ok(None),
+        (Some(n), Some(l)) => Ok(Some(NoticeLineRef {
+            notice: parse::ident(n, "notice")?,
+            line: l
+                .parse()
+                .map_err(|_| format!("line: {l:?} is not a line number (0, 1, 2, …)"))?,
+        })),
+        (Some(_), None) => Err("notice given without its line".into()),
+        (None, Some(_)) => Err("line given without its notice".into()),
+    }
+}
+
 fn subsidy_row(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Result<EntryBody, String> {
     let id = ResidentId::parse(c.need(r, "resident_id")?).map_err(|e| format!("resident ID: {e}"))?;
     let masked_name = MaskedName::mask(c.need(r, "name")?).map_err(|e| format!("name: {e}"))?;
@@ -369,6 +408,8 @@ fn subsidy_row(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Result<
         category,
         period,
         amount,
+        date: row_date(c, r, ctx)?,
+        notice: row_notice(c, r)?,
     }))
 }
 
@@ -393,6 +434,7 @@ fn disbursement_row(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Re
         amount: parse::yuan(c.need(r, "amount")?, "amount")?,
         contract_ref: parse::text(c.need(r, "contract")?, "contract")?,
         milestone: parse::text(c.need(r, "milestone")?, "milestone")?,
+        date: row_date(c, r, ctx)?,
     }))
 }
 
@@ -507,6 +549,10 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         pseudonym: pseudonym.as_ref(),
         fund: args.fund.as_deref(),
         from: args.from.as_deref(),
+        date: match &args.date {
+            Some(d) => Some(parse::date(d, "--date").map_err(usage)?),
+            None => None,
+        },
     };
     let (rows, errors) = parse_rows(&bytes, args.kind, &ctx)?;
     let name = args.file.display();
@@ -710,6 +756,7 @@ mod tests {
             pseudonym: Some(&key),
             fund: Some("F2019-SCS-031"),
             from: None,
+            date: Some(Date::new(20190615).unwrap()),
         };
         parse_rows(csv.as_bytes(), CsvType::Subsidies, &ctx)
     }

@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use ledger_core::amount::Fen;
 use ledger_core::entry::{
-    Account, EntryBody, FundCategory, FundIssue, FundSource, HouseholdSubsidy, Payee, ProjectCategory,
+    Account, EntryBody, FundCategory, FundIssue, FundSource, HouseholdSubsidy, NoticeLineRef, Payee, ProjectCategory,
     ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Transfer,
 };
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
@@ -103,6 +103,10 @@ pub struct FundIssueArgs {
     /// Amount in yuan, e.g. 1,200,000.00.
     #[arg(long)]
     pub amount: String,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// `post transfer`.
@@ -123,6 +127,10 @@ pub struct TransferArgs {
     /// Memo or approval reference.
     #[arg(long)]
     pub memo: String,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// `post project`.
@@ -181,6 +189,10 @@ pub struct DisbursementArgs {
     /// Milestone, e.g. 竣工验收款.
     #[arg(long)]
     pub milestone: String,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// `post subsidy`.
@@ -213,6 +225,17 @@ pub struct SubsidyArgs {
     /// The pseudonym key file (checked against the log's genesis commitment).
     #[arg(long, value_name = "FILE")]
     pub pseudonym_key: PathBuf,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// 发放公示: the payment-list notice that publicised this payment
+    /// (required for payments dated from the policy's enforcement date on).
+    #[arg(long, value_name = "ID", requires = "line")]
+    pub notice: Option<String>,
+    /// The line on that notice, from 0 (the first data row of the notice's CSV is line 0).
+    #[arg(long, value_name = "N", requires = "notice")]
+    pub line: Option<u32>,
 }
 
 /// `post reversal`.
@@ -224,6 +247,10 @@ pub struct ReversalArgs {
     /// Why.
     #[arg(long)]
     pub reason: String,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// Parse helpers shared with the CSV importer.
@@ -278,6 +305,16 @@ pub mod parse {
                     .join(", ")
             )
         })
+    }
+    /// A business date from a flag, or today in China (UTC+8) when absent:
+    /// an office dates a payment by its own calendar day, and the node
+    /// refuses a date after its own China-time day.
+    pub fn business_date(text: Option<&str>, what: &str) -> Result<Date, String> {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => date(t, what),
+            None => Date::in_china_at(crate::time::now_ms())
+                .ok_or_else(|| format!("{what}: the clock is outside 2000-2099; give the date")),
+        }
     }
     /// A period.
     pub fn period(text: &str) -> Result<Period, String> {
@@ -338,6 +375,7 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             fiscal_year: a.year,
             to: u(parse::account(&a.to, "--to"))?,
             amount: u(parse::yuan(&a.amount, "--amount"))?,
+            date: u(parse::business_date(a.date.as_deref(), "--date"))?,
         }),
         PostWhat::Transfer(a) => EntryBody::Transfer(Transfer {
             fund: u(parse::ident(&a.fund, "--fund"))?,
@@ -345,6 +383,7 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             to: u(parse::account(&a.to, "--to"))?,
             amount: u(parse::yuan(&a.amount, "--amount"))?,
             memo: u(parse::text(&a.memo, "--memo"))?,
+            date: u(parse::business_date(a.date.as_deref(), "--date"))?,
         }),
         PostWhat::Project(a) => EntryBody::ProjectRegister(ProjectRegister {
             project: u(parse::ident(&a.id, "--id"))?,
@@ -374,6 +413,7 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 amount: u(parse::yuan(&a.amount, "--amount"))?,
                 contract_ref: u(parse::text(&a.contract, "--contract"))?,
                 milestone: u(parse::text(&a.milestone, "--milestone"))?,
+                date: u(parse::business_date(a.date.as_deref(), "--date"))?,
             })
         }
         PostWhat::Subsidy(a) => {
@@ -394,11 +434,20 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 category: u(parse::subsidy_category(&a.category))?,
                 period: u(parse::period(&a.period))?,
                 amount: u(parse::yuan(&a.amount, "--amount"))?,
+                date: u(parse::business_date(a.date.as_deref(), "--date"))?,
+                notice: match (&a.notice, a.line) {
+                    (Some(n), Some(line)) => Some(NoticeLineRef {
+                        notice: u(parse::ident(n, "--notice"))?,
+                        line,
+                    }),
+                    _ => None,
+                },
             })
         }
         PostWhat::Reversal(a) => EntryBody::Reversal(Reversal {
             target_seq: a.seq,
             reason: u(parse::text(&a.reason, "--reason"))?,
+            date: u(parse::business_date(a.date.as_deref(), "--date"))?,
         }),
     };
     post_body(&args.sign, body, timeout_s, quiet)
