@@ -6,6 +6,7 @@ mod admin;
 mod audit_cmd;
 mod batch;
 mod cli;
+mod controls_cmd;
 mod exit;
 mod export;
 #[cfg(test)]
