@@ -22,13 +22,15 @@ use ledger_core::amount::Fen;
 use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::{Account, EntryBody, FundCategory, HouseholdSubsidy, ProjectCategory, SubsidyCategory};
 use ledger_core::household::HouseholdRef;
-use ledger_core::ids::{Ident, Period};
+use ledger_core::ids::{Date, Ident, Period};
 use ledger_core::keys::{PublicKey, Role};
 use ledger_core::money::{self, Direction, Movement};
 use ledger_core::region::{RegionCode, RegionLevel};
-use ledger_core::rules::LedgerState;
+use ledger_core::rules::{HistoryWarning, LedgerState};
+use ledger_core::submission::VerifiedSubmission;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod controls;
 mod whole_ledger;
 
 use crate::report::*;
@@ -36,6 +38,8 @@ use crate::report::*;
 /// A money entry as the rules need it.
 #[derive(Debug, Clone)]
 struct Move {
+    /// Its business date as ms (start of the day): the age-based rules
+    /// count days between business dates, never sequencing times.
     time_ms: u64,
     fund: u32,
     from: Option<u32>,
@@ -140,6 +144,28 @@ pub struct Auditor {
     /// Per key: entries whose signature by it is ZIP-215-valid but not strict.
     non_strict: BTreeMap<u32, Vec<u64>>,
     findings: Vec<Finding>,
+    /// The latest business date seen: "now" for the age-based rules.
+    last_date: Option<Date>,
+    /// The rule state replayed alongside (issue 12): what a payment broke
+    /// before the policy's controls were enforced is what the rule engine
+    /// itself reports (`Effects::history_warnings`), so the audit and the
+    /// node cannot disagree about registration, notices or objections.
+    replay: LedgerState,
+    /// Set if an entry did not replay (never for a verified ledger): the
+    /// control rules stop rather than report from a wrong state.
+    replay_failed: bool,
+    /// Household subsidies, for the confirmation deadline.
+    payments: BTreeMap<u64, controls::Payment>,
+    /// Confirmed payments: seq → (confirmation date, confirming entry).
+    confirmations: HashMap<u64, (Date, u64)>,
+}
+
+/// Start of `date` as ms since the epoch: business dates and sequencing
+/// times share the rules' arithmetic this way (day granularity).
+pub(crate) fn date_ms(date: Date) -> u64 {
+    u64::try_from(date.days_since_epoch())
+        .unwrap_or(0)
+        .saturating_mul(DAY_MS)
 }
 
 /// The keys whose signature on `entry` strict verification refuses
@@ -361,7 +387,8 @@ impl Auditor {
         let pot = self.pots.entry((account, fund)).or_default();
         let before = pot.balance;
         pot.balance = pot.balance.saturating_sub(amount);
-        pot.still_since_ms = time_ms;
+        // Business dates need not rise in log order: keep the latest outflow.
+        pot.still_since_ms = pot.still_since_ms.max(time_ms);
         if pot.balance == 0 {
             pot.recent_credits.clear();
         }
@@ -424,6 +451,22 @@ impl Auditor {
     /// [`Auditor::observe`] with [`non_strict_signers`] of the entry already
     /// computed (the expensive part, which `ledger audit` runs in parallel).
     pub fn observe_checked(&mut self, entry: &SequencedEntry, non_strict: &[PublicKey]) {
+        let verified = entry.signed.clone().verify().ok();
+        self.observe_verified(entry, verified.as_ref(), non_strict);
+    }
+
+    /// [`Auditor::observe_checked`] with the entry's signatures already
+    /// verified too (`ledger audit` verifies in parallel): the control rules
+    /// replay it through the rule engine, which takes only verified
+    /// submissions. `None` (signatures that do not verify: impossible in a
+    /// verified ledger) stops the control rules.
+    pub fn observe_verified(
+        &mut self,
+        entry: &SequencedEntry,
+        verified: Option<&VerifiedSubmission>,
+        non_strict: &[PublicKey],
+    ) {
+        self.replay_controls(entry, verified);
         for key in non_strict {
             let k = self.key(key);
             self.non_strict.entry(k).or_default().push(entry.seq);
@@ -431,7 +474,15 @@ impl Auditor {
         self.entries = self.entries.max(entry.seq + 1);
         self.last_time_ms = self.last_time_ms.max(entry.time_ms);
         let seq = entry.seq;
-        let time_ms = entry.time_ms;
+        // Age-based rules run on business dates (the day the money moved),
+        // not on sequencing times: history imported in one sitting carries
+        // one sequencing minute but years of business dates (issue 12).
+        // Entries without one (admin kinds) move no money.
+        let business = entry.signed.submission.body.business_date();
+        if business.is_some() {
+            self.last_date = self.last_date.max(business);
+        }
+        let time_ms = business.map(date_ms).unwrap_or(entry.time_ms);
         let mut signers: Vec<u32> = Vec::with_capacity(entry.signed.signatures.len());
         for s in &entry.signed.signatures {
             signers.push(self.key(&s.key));
@@ -801,7 +852,9 @@ impl Auditor {
         if code.level() == RegionLevel::Village {
             let flow = self.villages.entry(code).or_default();
             flow.received = flow.received.saturating_add(amount);
-            flow.first_received_ms.get_or_insert(time_ms);
+            // The earliest business date, whatever order the entries came in.
+            let first = flow.first_received_ms.get_or_insert(time_ms);
+            *first = (*first).min(time_ms);
             if flow.credits.len() < MAX_ENTRIES_PER_FINDING {
                 flow.credits.push(seq);
             }
@@ -895,13 +948,15 @@ impl Auditor {
     /// Finish: run the whole-ledger rules and return the report. `state` is
     /// the verified final ledger state (for reversals, keys and names).
     pub fn finish(mut self, state: &LedgerState) -> AuditReport {
-        let now = self.last_time_ms;
+        let (as_of, _) = self.as_of();
+        let now = as_of.map(date_ms).unwrap_or(self.last_time_ms);
         self.finish_duplicates_and_yearly(state);
         self.finish_idle(now);
         self.finish_villages(state, now);
         self.finish_signers(state);
         self.finish_shared(state);
         self.finish_non_strict();
+        self.finish_confirmations(state);
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by(|a, b| {
             b.severity
@@ -912,7 +967,8 @@ impl Auditor {
         let regions = self.summaries(state, &findings);
         AuditReport {
             entries: self.entries,
-            as_of_ms: now,
+            as_of_ms: self.last_time_ms,
+            as_of_date: as_of,
             findings,
             regions,
         }
