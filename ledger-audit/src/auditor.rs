@@ -31,7 +31,10 @@ use ledger_core::submission::VerifiedSubmission;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod controls;
+mod intern;
 mod whole_ledger;
+
+use intern::Interner;
 
 use crate::report::*;
 
@@ -120,12 +123,9 @@ pub struct Auditor {
     entries: u64,
     last_time_ms: u64,
     // interning
-    accounts: Vec<Account>,
-    account_index: HashMap<Account, u32>,
-    funds: Vec<Ident>,
-    fund_index: HashMap<Ident, u32>,
-    keys: Vec<PublicKey>,
-    key_index: HashMap<PublicKey, u32>,
+    accounts: Interner<Account>,
+    funds: Interner<Ident>,
+    keys: Interner<PublicKey>,
     // facts
     fund_category: HashMap<u32, FundCategory>,
     projects: HashMap<Ident, (RegionCode, ProjectCategory)>,
@@ -263,52 +263,19 @@ impl Auditor {
         }
     }
 
-    fn account(&mut self, account: &Account) -> u32 {
-        if let Some(i) = self.account_index.get(account) {
-            return *i;
-        }
-        let i = self.accounts.len() as u32;
-        self.accounts.push(account.clone());
-        self.account_index.insert(account.clone(), i);
-        i
-    }
-
-    fn fund(&mut self, fund: &Ident) -> u32 {
-        if let Some(i) = self.fund_index.get(fund) {
-            return *i;
-        }
-        let i = self.funds.len() as u32;
-        self.funds.push(fund.clone());
-        self.fund_index.insert(fund.clone(), i);
-        i
-    }
-
-    fn key(&mut self, key: &PublicKey) -> u32 {
-        if let Some(i) = self.key_index.get(key) {
-            return *i;
-        }
-        let i = self.keys.len() as u32;
-        self.keys.push(*key);
-        self.key_index.insert(*key, i);
-        i
-    }
-
     fn account_region(&self, account: u32) -> Option<RegionCode> {
-        match self.accounts.get(account as usize)? {
+        match self.accounts.get(account)? {
             Account::Treasury(code) => Some(*code),
             Account::Project(id) => self.projects.get(id).map(|p| p.0),
         }
     }
 
     fn account_name(&self, account: u32) -> String {
-        self.accounts
-            .get(account as usize)
-            .map(Account::key)
-            .unwrap_or_default()
+        self.accounts.get(account).map(Account::key).unwrap_or_default()
     }
 
     fn fund_name(&self, fund: u32) -> String {
-        self.funds.get(fund as usize).map(|f| f.to_string()).unwrap_or_default()
+        self.funds.get(fund).map(|f| f.to_string()).unwrap_or_default()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -362,10 +329,10 @@ impl Auditor {
     /// The balance the audit tracks for `account` in `fund` (zero if it
     /// never saw them): equal to the rule state's by construction.
     pub fn balance(&self, account: &Account, fund: &Ident) -> Fen {
-        let (Some(a), Some(f)) = (self.account_index.get(account), self.fund_index.get(fund)) else {
+        let (Some(a), Some(f)) = (self.accounts.index_of(account), self.funds.index_of(fund)) else {
             return Fen::ZERO;
         };
-        Fen::from_raw(self.pots.get(&(*a, *f)).map(|p| p.balance).unwrap_or(0))
+        Fen::from_raw(self.pots.get(&(a, f)).map(|p| p.balance).unwrap_or(0))
     }
 
     /// Credit a pot (money arrives).
@@ -468,7 +435,7 @@ impl Auditor {
     ) {
         self.replay_controls(entry, verified);
         for key in non_strict {
-            let k = self.key(key);
+            let k = self.keys.intern(key);
             self.non_strict.entry(k).or_default().push(entry.seq);
         }
         self.entries = self.entries.max(entry.seq + 1);
@@ -485,7 +452,7 @@ impl Auditor {
         let time_ms = business.map(date_ms).unwrap_or(entry.time_ms);
         let mut signers: Vec<u32> = Vec::with_capacity(entry.signed.signatures.len());
         for s in &entry.signed.signatures {
-            signers.push(self.key(&s.key));
+            signers.push(self.keys.intern(&s.key));
         }
         let body = &entry.signed.submission.body;
         if !body.kind().is_admin() {
@@ -494,14 +461,14 @@ impl Auditor {
         // Pots follow the one money model; the arms below add what only the
         // audit tracks (flows per village, watchers, sinks).
         if let Some(m) = money::movement(body) {
-            let f = self.fund(m.fund);
-            let m = m.map(|a| self.account(a), |_| f);
+            let f = self.funds.intern(m.fund);
+            let m = m.map(|a| self.accounts.intern(a), |_| f);
             self.apply_movement(m, seq, time_ms);
         }
         match body {
             EntryBody::Genesis(g) => {
                 for grant in &g.grants {
-                    let k = self.key(&grant.key);
+                    let k = self.keys.intern(&grant.key);
                     self.grants.insert(
                         k,
                         GrantInfo {
@@ -514,7 +481,7 @@ impl Auditor {
                 }
             }
             EntryBody::KeyGrant(grant) => {
-                let k = self.key(&grant.key);
+                let k = self.keys.intern(&grant.key);
                 let holder = normalize_holder(grant.holder.as_str());
                 // A person granting themselves a key.
                 let self_granted: Vec<u32> = signers
@@ -544,9 +511,9 @@ impl Auditor {
                 );
             }
             EntryBody::FundIssue(issue) => {
-                let f = self.fund(&issue.fund);
+                let f = self.funds.intern(&issue.fund);
                 self.fund_category.insert(f, issue.category);
-                let to = self.account(&issue.to);
+                let to = self.accounts.intern(&issue.to);
                 self.moves.insert(
                     seq,
                     Move {
@@ -563,9 +530,9 @@ impl Auditor {
                 self.on_credit_region(to, None, issue.amount.get(), seq, time_ms);
             }
             EntryBody::Transfer(t) => {
-                let f = self.fund(&t.fund);
-                let from = self.account(&t.from);
-                let to = self.account(&t.to);
+                let f = self.funds.intern(&t.fund);
+                let from = self.accounts.intern(&t.from);
+                let to = self.accounts.intern(&t.to);
                 let amount = t.amount.get();
                 if let Account::Project(p) = &t.to {
                     self.project_funds.insert((p.clone(), f));
@@ -590,8 +557,8 @@ impl Auditor {
                 self.projects.insert(p.project.clone(), (p.village, p.category));
             }
             EntryBody::ProjectDisbursement(d) => {
-                let f = self.fund(&d.fund);
-                let from = self.account(&d.from);
+                let f = self.funds.intern(&d.fund);
+                let from = self.accounts.intern(&d.from);
                 let amount = d.amount.get();
                 let project = self.projects.get(&d.project).copied();
                 let village = project.map(|p| p.0);
@@ -666,8 +633,8 @@ impl Auditor {
                 );
             }
             EntryBody::HouseholdSubsidy(s) => {
-                let f = self.fund(&s.fund);
-                let from = self.account(&s.from);
+                let f = self.funds.intern(&s.fund);
+                let from = self.accounts.intern(&s.from);
                 let amount = s.amount.get();
                 self.add_money(s.village, |m| m.households += i128::from(amount));
                 let village_payout = self.on_debit_village(from, amount, &Account::Treasury(s.village));
@@ -820,7 +787,7 @@ impl Auditor {
     }
 
     fn village_of(&self, account: u32) -> Option<RegionCode> {
-        match self.accounts.get(account as usize)? {
+        match self.accounts.get(account)? {
             Account::Treasury(code) if code.level() == RegionLevel::Village => Some(*code),
             _ => None,
         }
@@ -830,7 +797,7 @@ impl Auditor {
     /// does not also hold the paying account (a move inside a town is not
     /// money the town received).
     fn add_received(&mut self, to: u32, from: Option<u32>, delta: i128) {
-        let Some(Account::Treasury(code)) = self.accounts.get(to as usize) else {
+        let Some(Account::Treasury(code)) = self.accounts.get(to) else {
             return;
         };
         let from_region = from.and_then(|f| self.account_region(f));
@@ -844,7 +811,7 @@ impl Auditor {
     }
 
     fn on_credit_region(&mut self, to: u32, from: Option<u32>, amount: u64, seq: u64, time_ms: u64) {
-        let Some(Account::Treasury(code)) = self.accounts.get(to as usize) else {
+        let Some(Account::Treasury(code)) = self.accounts.get(to) else {
             return;
         };
         let code = *code;

@@ -65,6 +65,18 @@ struct File {
     expected: Vec<EntryBody>,
 }
 
+/// The optional columns both kinds of file may carry, `fund` and `from`,
+/// when the generated file has them (one place, so the two generators
+/// cannot drift apart).
+fn push_optional(cells: &mut Vec<Cell>, fund: Option<String>, from: Option<String>) {
+    if let Some(text) = fund {
+        cells.push(Cell { field: "fund", text });
+    }
+    if let Some(text) = from {
+        cells.push(Cell { field: "from", text });
+    }
+}
+
 fn aliases(field: &str) -> &'static [&'static str] {
     match field {
         "resident_id" => &["resident_id", "id_number", "身份证号", "身份证号码", "公民身份号码"],
@@ -218,18 +230,11 @@ fn gen_subsidies(rng: &mut Rng, key: &PseudonymKey, fund_default: &str) -> File 
                 },
             },
         ];
-        if with_fund {
-            cells.push(Cell {
-                field: "fund",
-                text: fund.to_string(),
-            });
-        }
-        if with_from {
-            cells.push(Cell {
-                field: "from",
-                text: from_text,
-            });
-        }
+        push_optional(
+            &mut cells,
+            with_fund.then(|| fund.to_string()),
+            with_from.then_some(from_text),
+        );
         expected.push(EntryBody::HouseholdSubsidy(HouseholdSubsidy {
             fund: if with_fund {
                 fund
@@ -331,18 +336,11 @@ fn gen_disbursements(rng: &mut Rng, fund_default: &str) -> File {
                 text: milestone,
             },
         ];
-        if with_fund {
-            cells.push(Cell {
-                field: "fund",
-                text: fund.to_string(),
-            });
-        }
-        if with_from {
-            cells.push(Cell {
-                field: "from",
-                text: from_text,
-            });
-        }
+        push_optional(
+            &mut cells,
+            with_fund.then(|| fund.to_string()),
+            with_from.then_some(from_text),
+        );
         expected.push(body);
         rows.push(cells);
     }

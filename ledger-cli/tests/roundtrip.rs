@@ -10,12 +10,8 @@ use ledger_core::region::{RegionCode, RegionLevel};
 
 const DAY_MS: u64 = 24 * 3600 * 1000;
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64
-}
+// The one wall clock of every binary (ledger-datadir), not a copy of it.
+use ledger_datadir::clock::now_ms;
 
 /// A town with at least two rural villages, and two of them.
 fn town_and_villages() -> (RegionCode, RegionCode, RegionCode) {

@@ -1085,23 +1085,39 @@ fn an_exit_ends_the_categories_that_end_with_it_and_a_return_re_enters() {
         &[&k.village],
     );
     l.refused(exit(20190726), &[&k.town_poverty], "publicity_not_ended");
-    // Household 1 holds only 低保, which does not end with an exit.
-    let mut only_db = l.clone();
-    only_db.ok(
-        household_notice("X-2", NoticeStage::ExitAnnouncement, VILLAGE, 20190720, &[(1, DB)]),
+    // Household 1 holds only 低保: an announcement of a poverty exit (建档立卡)
+    // for it names a category it is not registered in.
+    let mut db = l.clone();
+    db.ok(
+        household_notice(
+            "X-2",
+            NoticeStage::ExitAnnouncement,
+            VILLAGE,
+            20190720,
+            &[(1, LI), (1, DB)],
+        ),
         &[&k.village],
     );
-    only_db.refused(
+    let exit_1 = |line_no, on| {
         EntryBody::HouseholdExit(HouseholdExit {
             household: household(1),
             village: code(VILLAGE),
-            date: date(20190801),
-            announcement: line("X-2", 0),
+            date: date(on),
+            announcement: line("X-2", line_no),
             reason: text("收入超标"),
-        }),
-        &[&k.town_poverty],
-        "not_registered",
+        })
+    };
+    db.refused(exit_1(0, 20190801), &[&k.town_poverty], "not_registered");
+    // 低保 ends by its own review, announced the same way (line 1), not
+    // before the registration began.
+    db.refused(exit_1(1, 20190507), &[&k.town_poverty], "date_out_of_order");
+    db.ok(exit_1(1, 20190801), &[&k.town_poverty]);
+    assert_eq!(
+        db.state.household(&household(1)).unwrap().registrations[0].until,
+        Some(date(20190801))
     );
+    // Household 2's 低保-free exit leaves household 1 alone, and vice versa.
+    assert_eq!(db.state.household(&household(2)).unwrap().registrations[0].until, None);
     l.ok(exit(20190801), &[&k.town_poverty]);
     let h = l.state.household(&household(2)).unwrap();
     assert_eq!(h.registrations[0].until, Some(date(20190801)));

@@ -23,9 +23,11 @@ use ledger_core::entry::{
     SubsidyCategory,
 };
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
-use ledger_core::ids::{Ident, Period, Text};
-use ledger_core::keys::{KeyGrant, Role, Scope};
+use ledger_core::ids::{Date, Ident, Period, Text};
+use ledger_core::keys::{KeyGrant, Office, Role, Scope};
 use ledger_core::merkle::{leaf_hash, MemoryTree};
+use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::procedure::AssistanceCategory;
 use ledger_core::receipt::{Receipt, ReceiptBatchHead, RECEIPT_VERSION};
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
@@ -89,10 +91,11 @@ fn build() -> Example {
     let log_vkey = signer.verifier_key();
     let district = region(320_803_000_000);
     let village = region(320_803_106_203);
-    let grant = |key: &SigningKey, holder: &str, role: Role, kinds: Vec<EntryKind>| KeyGrant {
+    let grant = |key: &SigningKey, holder: &str, role: Role, office: Office, kinds: Vec<EntryKind>| KeyGrant {
         key: Bytes(key.verifying_key().to_bytes()),
         holder: text(holder),
         role,
+        office,
         scope: Scope {
             regions: vec![district],
             kinds,
@@ -107,12 +110,14 @@ fn build() -> Example {
                 &admin,
                 "淮安区财政局 管理员",
                 Role::Admin,
+                Office::Admin,
                 vec![EntryKind::KeyGrant, EntryKind::KeyRevoke, EntryKind::LogKeyRotate],
             ),
             grant(
                 &operator,
                 "淮安区财政局农业科 经办人",
                 Role::Operator,
+                Office::DistrictFinance,
                 vec![
                     EntryKind::FundIssue,
                     EntryKind::Transfer,
@@ -135,11 +140,29 @@ fn build() -> Example {
                 name: "施庄村委会".into(),
             },
         ],
-        cosign_rules: vec![CosignRule {
-            kind: EntryKind::FundIssue,
-            min_amount: must(Fen::new(100_000_000)),
-            signatures: 2,
-        }],
+        // The controls are enforced from 2019-07-01: the example's
+        // subsidy (March 2019) is history, paid without a payment list.
+        policy: Policy {
+            cosign_rules: vec![CosignRule {
+                kind: EntryKind::FundIssue,
+                min_amount: must(Fen::new(100_000_000)),
+                signatures: 2,
+                roles: vec![Office::DistrictFinance, Office::DistrictLeader],
+            }],
+            publicity_days: PublicityDays::DEFAULT,
+            categories: vec![CategoryRule {
+                category: AssistanceCategory::MinimumLiving,
+                subsidies: vec![SubsidyCategory::MinimumLiving],
+                ends_with_exit: false,
+            }],
+            confirmation_days: 30,
+            enforced_from: ControlDates {
+                registration: must(Date::new(20190701)),
+                payment_list: must(Date::new(20190701)),
+                roles: must(Date::new(20190701)),
+                confirmation: must(Date::new(20190701)),
+            },
+        },
         pseudonym_commitment: pseudonym.commitment(),
         log_vkey: log_vkey.clone(),
     });
@@ -153,6 +176,7 @@ fn build() -> Example {
         fiscal_year: 2019,
         to: Account::Treasury(district),
         amount: must(Fen::new(10_000_000)),
+        date: must(Date::new(20190325)),
     });
     let id = resident_id();
     let household = pseudonym.household_ref(&must(ResidentId::parse(&id)));
@@ -166,6 +190,8 @@ fn build() -> Example {
         category: SubsidyCategory::MinimumLiving,
         period: must(Period::new(2019, 3)),
         amount: must(Fen::new(48_000)),
+        date: must(Date::new(20190329)),
+        notice: None,
     });
 
     let mut head = ChainHead::EMPTY;
@@ -312,7 +338,7 @@ fn build() -> Example {
 fn annotate_entry(entry: &SequencedEntry) -> Dump {
     let s = &entry.signed.submission;
     let mut out: Vec<(Vec<u8>, String)> = vec![
-        (encoding::encode(&entry.v), "SequencedEntry.v = 1".into()),
+        (encoding::encode(&entry.v), format!("SequencedEntry.v = {}", entry.v)),
         (encoding::encode(&entry.seq), format!("seq = {} (varint)", entry.seq)),
         (
             encoding::encode(&entry.time_ms),
@@ -322,7 +348,7 @@ fn annotate_entry(entry: &SequencedEntry) -> Dump {
             encoding::encode(&entry.prev_hash),
             "prev_hash (32 raw bytes: blake3 entry hash of entry 1)".into(),
         ),
-        (encoding::encode(&s.v), "signed.submission.v = 1".into()),
+        (encoding::encode(&s.v), format!("signed.submission.v = {}", s.v)),
         (
             encoding::encode(&s.origin),
             format!("origin: varint length {} + UTF-8", s.origin.len()),
@@ -367,6 +393,14 @@ fn annotate_entry(entry: &SequencedEntry) -> Dump {
         out.push((
             encoding::encode(&h.amount),
             format!("amount = {} fen (varint)", h.amount.get()),
+        ));
+        out.push((
+            encoding::encode(&h.date),
+            format!("date = {} (varint of YYYYMMDD)", h.date.get()),
+        ));
+        out.push((
+            encoding::encode(&h.notice),
+            "notice: Option none (history before enforced_from.payment_list)".into(),
         ));
     }
     let sigs = &entry.signed.signatures;
@@ -631,42 +665,124 @@ fn worked_example_follows_the_specification() {
     assert!(bundle_bytes.starts_with(b"SUNSHINE-LEDGER-BUNDLE/v1\n"));
 }
 
+/// The rows of the enumeration table of §6 introduced by the paragraph
+/// that starts with `` `name` `` (the data rows, without the header and the
+/// separator), each trimmed.
+fn enum_table(doc: &str, name: &str) -> Vec<String> {
+    let section = doc
+        .find("\n## 6. ")
+        .and_then(|at| doc[at..].find("\n## 7. ").map(|len| &doc[at..at + len]))
+        .unwrap_or_else(|| panic!("FORMAT.md has sections 6 and 7"));
+    let intro = format!("\n`{name}`");
+    let at = section
+        .find(&intro)
+        .unwrap_or_else(|| panic!("§6 of FORMAT.md has a paragraph starting with `{name}`"));
+    let rows: Vec<String> = section[at + intro.len()..]
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert!(rows.len() > 2, "the `{name}` table of §6 has rows");
+    rows[2..].to_vec()
+}
+
 /// §6 and §7 of FORMAT.md: the enum index tables and the domain prefixes are
-/// the code's.
+/// the code's. Each table of §6 must list exactly the code's values, in
+/// format order, as `| index | Value | snake_name | 中文 |`.
 #[test]
 fn enum_tables_and_domains_match_the_code() {
     use ledger_core::entry::{FundCategory, ProjectCategory};
+    use ledger_core::procedure::{CheckKind, ConfirmMethod, NoticeStage, ObjectionChannel, ObjectionOutcome};
     let doc = must(std::fs::read_to_string(path("docs/FORMAT.md")));
+    let mut kinds = Vec::new();
     for (i, kind) in EntryKind::ALL.iter().enumerate() {
         assert_eq!(encoding::encode(kind), vec![i as u8]);
-        let row = format!("| {i} | {kind:?} | {} |", kind.name());
-        assert!(doc.contains(&row), "FORMAT.md lacks the row {row}");
+        kinds.push(format!("| {i} | {kind:?} | {} | {} |", kind.name(), kind.label_zh()));
     }
+    assert_eq!(
+        enum_table(&doc, "EntryKind"),
+        kinds,
+        "the EntryKind table of FORMAT.md §6"
+    );
     fn labelled<T: serde::Serialize + std::fmt::Debug + Copy>(
         doc: &str,
+        table: &str,
         all: &[T],
         name: fn(T) -> &'static str,
         zh: fn(T) -> &'static str,
     ) {
+        let mut rows = Vec::new();
         for (i, v) in all.iter().enumerate() {
             assert_eq!(encoding::encode(v), vec![i as u8]);
-            let row = format!("| {i} | {v:?} | {} | {} |", name(*v), zh(*v));
-            assert!(doc.contains(&row), "FORMAT.md lacks the row {row}");
+            rows.push(format!("| {i} | {v:?} | {} | {} |", name(*v), zh(*v)));
         }
+        assert_eq!(enum_table(doc, table), rows, "the {table} table of FORMAT.md §6");
     }
-    labelled(&doc, FundSource::ALL, FundSource::name, FundSource::label_zh);
-    labelled(&doc, FundCategory::ALL, FundCategory::name, FundCategory::label_zh);
+    labelled(&doc, "Office", Office::ALL, Office::name, Office::label_zh);
     labelled(
         &doc,
+        "FundSource",
+        FundSource::ALL,
+        FundSource::name,
+        FundSource::label_zh,
+    );
+    labelled(
+        &doc,
+        "FundCategory",
+        FundCategory::ALL,
+        FundCategory::name,
+        FundCategory::label_zh,
+    );
+    labelled(
+        &doc,
+        "ProjectCategory",
         ProjectCategory::ALL,
         ProjectCategory::name,
         ProjectCategory::label_zh,
     );
     labelled(
         &doc,
+        "SubsidyCategory",
         SubsidyCategory::ALL,
         SubsidyCategory::name,
         SubsidyCategory::label_zh,
+    );
+    labelled(
+        &doc,
+        "AssistanceCategory",
+        AssistanceCategory::ALL,
+        AssistanceCategory::name,
+        AssistanceCategory::label_zh,
+    );
+    labelled(
+        &doc,
+        "NoticeStage",
+        NoticeStage::ALL,
+        NoticeStage::name,
+        NoticeStage::label_zh,
+    );
+    labelled(&doc, "CheckKind", CheckKind::ALL, CheckKind::name, CheckKind::label_zh);
+    labelled(
+        &doc,
+        "ObjectionChannel",
+        ObjectionChannel::ALL,
+        ObjectionChannel::name,
+        ObjectionChannel::label_zh,
+    );
+    labelled(
+        &doc,
+        "ObjectionOutcome",
+        ObjectionOutcome::ALL,
+        ObjectionOutcome::name,
+        ObjectionOutcome::label_zh,
+    );
+    labelled(
+        &doc,
+        "ConfirmMethod",
+        ConfirmMethod::ALL,
+        ConfirmMethod::name,
+        ConfirmMethod::label_zh,
     );
     for (i, role) in [Role::Admin, Role::Operator, Role::Auditor].iter().enumerate() {
         assert_eq!(encoding::encode(role), vec![i as u8]);
@@ -675,6 +791,20 @@ fn enum_tables_and_domains_match_the_code() {
     // Account and EntryBody variant indexes, from real values.
     assert_eq!(encoding::encode(&Account::Treasury(region(320_803_000_000)))[0], 0);
     assert_eq!(encoding::encode(&Account::Project(must(Ident::new("P1"))))[0], 1);
+    // NoticeLines and ObjectionTarget (§5.9), likewise.
+    use ledger_core::procedure::{NoticeLineRef, NoticeLines, ObjectionTarget};
+    assert_eq!(encoding::encode(&NoticeLines::Households(Vec::new())), vec![0, 0]);
+    assert_eq!(encoding::encode(&NoticeLines::Payments(Vec::new())), vec![1, 0]);
+    assert_eq!(encoding::encode(&NoticeLines::Projects(Vec::new())), vec![2, 0]);
+    let line = NoticeLineRef {
+        notice: must(Ident::new("N")),
+        line: 3,
+    };
+    assert_eq!(
+        encoding::encode(&ObjectionTarget::NoticeLine(line)),
+        vec![0, 1, b'N', 3]
+    );
+    assert_eq!(encoding::encode(&ObjectionTarget::Entry(300)), vec![1, 0xac, 0x02]);
     for domain in [
         DOMAIN_SUBMISSION,
         ledger_core::encoding::DOMAIN_SUBMISSION_ID,

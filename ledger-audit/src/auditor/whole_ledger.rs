@@ -263,12 +263,12 @@ impl Auditor {
                 }
                 let revoked = self
                     .keys
-                    .get(*old_key as usize)
+                    .get(*old_key)
                     .and_then(|k| state.key(k))
                     .and_then(|r| r.revoked_seq);
                 let key_hex: String = self
                     .keys
-                    .get(*old_key as usize)
+                    .get(*old_key)
                     .map(|k| k.to_hex().chars().take(16).collect())
                     .unwrap_or_default();
                 let mut seqs = vec![newer.seq];
@@ -361,7 +361,7 @@ impl Auditor {
 
     pub(super) fn finish_non_strict(&mut self) {
         for (k, seqs) in std::mem::take(&mut self.non_strict) {
-            let key = self.keys.get(k as usize).map(|k| k.to_hex()).unwrap_or_default();
+            let key = self.keys.get(k).map(|k| k.to_hex()).unwrap_or_default();
             let holder = self.grants.get(&k).map(|g| g.holder.clone()).unwrap_or_default();
             let (shown, count) = entries_list(seqs.clone());
             let list = seq_text(&shown, count);

@@ -102,6 +102,7 @@ impl LedgerState {
                         budget: p.budget,
                         paid: Fen::ZERO,
                         register_seq: seq,
+                        start: p.start,
                     },
                 );
                 effects.project = Some(p.project.clone());

@@ -70,6 +70,8 @@ pub struct ProjectRecord {
     pub paid: Fen,
     /// Registering entry.
     pub register_seq: u64,
+    /// Planned start.
+    pub start: Date,
 }
 
 /// What applying an entry touched: used by the node for secondary indexes.
