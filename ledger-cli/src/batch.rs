@@ -77,8 +77,9 @@ pub struct CsvArgs {
     #[arg(long, value_name = "FILE")]
     pub pseudonym_key: Option<PathBuf>,
     /// 发放日期: business date for rows without a `date` column, YYYY-MM-DD.
-    /// There is no "today" default here: a rerun on another day would build
-    /// different entries and post the batch twice.
+    /// Default: the date this batch used before (kept in its receipts file),
+    /// else today in China; recorded, so a rerun on a later day builds the
+    /// same entries and posts nothing twice.
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
     /// Batch id, part of every row's nonce (default: the file name).
@@ -109,6 +110,10 @@ pub struct BatchHeader {
     pub not_after_ms: u64,
     /// When the window was opened.
     pub opened_ms: u64,
+    /// The business date of rows without a date column (absent in receipts
+    /// files written before business dates existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -439,7 +444,20 @@ fn disbursement_row(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Re
 }
 
 /// The deterministic nonce of a row (also its key in the receipts file).
+///
+/// The business date is left out: the same row of the same batch is the
+/// same payment whatever day it is dated, so a rerun that dates it
+/// differently (another `--date`, or "today" moved on and the receipts file
+/// that recorded the first date was lost) reuses the nonce and is refused
+/// by the node as a replay instead of paying the household twice.
 pub fn row_nonce(key: &SigningKey, origin: &str, batch_id: &str, body: &EntryBody) -> Bytes<16> {
+    let mut body = body.clone();
+    match &mut body {
+        EntryBody::HouseholdSubsidy(s) => s.date = Date::LAST,
+        EntryBody::ProjectDisbursement(d) => d.date = Date::LAST,
+        _ => {}
+    }
+    let body = &body;
     let secret = blake3::derive_key(
         "SunshineLedger/v1/cli-row-nonce",
         &[key.as_bytes().as_slice(), origin.as_bytes()].concat(),
@@ -544,15 +562,34 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         check_pseudonym(p, target.node.as_ref(), quiet)?;
     }
     let regions = load_regions(target.node.as_ref())?;
+    let batch_id = args.batch_id.clone().unwrap_or_else(|| {
+        args.file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let receipts = sign.receipts.clone().unwrap_or_else(|| {
+        let mut p = args.file.clone().into_os_string();
+        p.push(".receipts.jsonl");
+        PathBuf::from(p)
+    });
+    let done = read_done(&receipts)?;
+    // The date of rows without one: --date, else the one this batch used
+    // before, else today. A "today" that moved between two runs would give
+    // the same rows new bodies and new nonces, and post them twice.
+    let default_date = match (&args.date, done.header.as_ref().and_then(|h| h.date)) {
+        (Some(d), _) => parse::date(d, "--date").map_err(usage)?,
+        (None, Some(d)) => d,
+        (None, None) => {
+            Date::in_china_at(time::now_ms()).ok_or_else(|| usage("the clock is outside 2000-2099; give --date"))?
+        }
+    };
     let ctx = Context {
         regions: &regions,
         pseudonym: pseudonym.as_ref(),
         fund: args.fund.as_deref(),
         from: args.from.as_deref(),
-        date: match &args.date {
-            Some(d) => Some(parse::date(d, "--date").map_err(usage)?),
-            None => None,
-        },
+        date: Some(default_date),
     };
     let (rows, errors) = parse_rows(&bytes, args.kind, &ctx)?;
     let name = args.file.display();
@@ -588,18 +625,6 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         }
         return Ok(());
     }
-    let batch_id = args.batch_id.clone().unwrap_or_else(|| {
-        args.file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
-    let receipts = sign.receipts.clone().unwrap_or_else(|| {
-        let mut p = args.file.clone().into_os_string();
-        p.push(".receipts.jsonl");
-        PathBuf::from(p)
-    });
-    let done = read_done(&receipts)?;
     let now = time::now_ms();
     let header = match (&done.header, &sign.valid_until) {
         (Some(h), _) if h.id != batch_id || h.origin != target.origin => {
@@ -610,7 +635,10 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                 h.origin
             )))
         }
-        (Some(h), None) if !args.new_window => h.clone(),
+        (Some(h), None) if !args.new_window => BatchHeader {
+            date: Some(default_date),
+            ..h.clone()
+        },
         _ => {
             let not_after_ms = submit::not_after(sign.valid_until.as_deref(), DEFAULT_WINDOW_MS, now)?;
             BatchHeader {
@@ -618,6 +646,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                 origin: target.origin.clone(),
                 not_after_ms,
                 opened_ms: now,
+                date: Some(default_date),
             }
         }
     };
@@ -668,7 +697,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         .node
         .as_ref()
         .ok_or_else(|| usage("--node is required to post"))?;
-    if done.header.as_ref().map(|h| h.not_after_ms) != Some(header.not_after_ms) {
+    if done.header.as_ref().map(|h| (h.not_after_ms, h.date)) != Some((header.not_after_ms, header.date)) {
         let line = serde_json::to_string(&HeaderLine { batch: header.clone() }).input_err("encoding")?;
         submit::append_lines(&receipts, &[line])?;
     }

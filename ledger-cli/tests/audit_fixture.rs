@@ -370,7 +370,10 @@ fn audit_finds_what_was_planted() {
     let unregistered = find("paid_unregistered", &[dup1]);
     assert_eq!(unregistered["severity"], "high");
     assert!(
-        unregistered["explanation_zh"].as_str().unwrap_or("").contains("建档立卡控制实施日2030-01-01"),
+        unregistered["explanation_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("建档立卡控制实施日2030-01-01"),
         "{unregistered}"
     );
     find("paid_without_notice", &[dup2]);
