@@ -31,7 +31,7 @@ pub struct PostArgs {
 /// What to post.
 #[derive(Debug, Clone, Subcommand)]
 pub enum PostWhat {
-    /// An entry body from a JSON file (the EntryBody JSON form, e.g. {"Transfer": {…}}).
+    /// JSON 条目: an entry body from a JSON file (the EntryBody JSON form, e.g. {"Transfer": {…}}).
     #[command(
         after_help = "Example:\n  ledger post --node URL --key op.key entry --json transfer.json\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
@@ -105,7 +105,7 @@ pub enum PostWhat {
         after_help = "Example:\n  ledger post --node URL --key village.key confirm --seq 1234 --method 明白卡签字 --date 2019-06-20\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
     )]
     Confirm(crate::controls_cmd::ConfirmArgs),
-    /// A CSV batch of subsidies or project payments (idempotent, resumable).
+    /// 批量导入: a CSV batch of subsidies or project payments (idempotent, resumable).
     #[command(
         after_help = "Example:\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --date 2019-06-20\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --dry-run\n\nColumns: resident_id,name,village,category,amount,period and optional date (发放日期/拨付日期; else --date,\nelse the date this batch used before, else today in China: recorded in the receipts file so that a rerun\nbuilds the same entries), notice,line (公示编号,公示行号), fund, from.\n\nRerunning the same command after an interruption is safe (see docs/CLI.md).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
