@@ -318,7 +318,7 @@ pub fn parse_rows(bytes: &[u8], kind: CsvType, ctx: &Context<'_>) -> Result<(Vec
 /// "CSV UTF-8" writes) `Position::line` named the line above each row (fuzz
 /// target `fuzz_csv_rows`). Here a line ends at `\n`, `\r\n` or a lone `\r`,
 /// and a record's line is that of its first character.
-struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     bytes: &'a [u8],
     /// Bytes before this offset are counted…
     at: usize,
@@ -327,12 +327,12 @@ struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Lines<'a> {
         Lines { bytes, at: 0, line: 1 }
     }
 
     /// The line of the record that starts at `byte` (records come in order).
-    fn line_of(&mut self, byte: u64) -> u64 {
+    pub(crate) fn line_of(&mut self, byte: u64) -> u64 {
         let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
         while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
             start += 1;
@@ -807,6 +807,56 @@ mod tests {
             // The bad ID on line 4, the two-line row on 5, the repeated row on 7.
             assert_eq!(error_lines, vec![4, 5, 7], "{nl:?}: {errors:?}");
         }
+    }
+
+    /// The business date and the payment-list line: columns with English
+    /// or Chinese names, `--date` for rows without one, and each bad value
+    /// named on its own line.
+    #[test]
+    fn date_notice_and_line_columns() {
+        let id = "11010519491231002X";
+        let csv = format!(
+            "身份证号,姓名,村代码,类别,金额,期间,发放日期,公示编号,公示行号\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-06,2019-06-20,N-PAY-1,4\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-07,,,\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-08,2019-02-30,,\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-09,,N-PAY-1,\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-10,,,3\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-11,,N-PAY-1,x\n"
+        );
+        let (rows, errors) = read(&csv).unwrap();
+        let EntryBody::HouseholdSubsidy(first) = &rows[0].body else {
+            panic!("subsidy")
+        };
+        assert_eq!(first.date, Date::new(20190620).unwrap());
+        assert_eq!(
+            first.notice,
+            Some(NoticeLineRef {
+                notice: ledger_core::ids::Ident::new("N-PAY-1").unwrap(),
+                line: 4
+            })
+        );
+        let EntryBody::HouseholdSubsidy(second) = &rows[1].body else {
+            panic!("subsidy")
+        };
+        assert_eq!(second.date, Date::new(20190615).unwrap(), "the --date default");
+        assert_eq!(second.notice, None);
+        let errors: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(
+            errors,
+            vec![
+                (4, "date: not a date YYYYMMDD: 20190230"),
+                (5, "notice given without its line"),
+                (6, "line given without its notice"),
+                (7, "line: \"x\" is not a line number (0, 1, 2, …)"),
+            ]
+        );
+        // Two date columns is a guess refused, as for every field.
+        let e = read("resident_id,name,village,category,amount,period,date,拨付日期\n")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 columns for \"date\" (date, 拨付日期)"), "{e}");
     }
 
     /// Regression (fuzz target `fuzz_csv_rows`, case 0x8c2f4bb7058046a1 of

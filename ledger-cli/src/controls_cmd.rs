@@ -7,7 +7,7 @@
 //! the flag (exit 2) or an input error naming the file and line (exit 4),
 //! not a refusal by the node; the node still checks every rule.
 
-use crate::batch::Columns;
+use crate::batch::{Columns, Lines};
 use crate::exit::{input, usage, Tag as _};
 use crate::keys;
 use crate::post::parse;
@@ -297,14 +297,17 @@ pub fn notice_lines(bytes: &[u8], stage: NoticeStage, key: Option<&PseudonymKey>
     let mut projects = Vec::new();
     let mut record = csv::StringRecord::new();
     let mut count = 0usize;
+    // Line numbers from byte offsets: the csv crate's own count is one off
+    // with Windows line ends (see `batch::Lines`).
+    let mut file_lines = Lines::new(bytes);
     loop {
         let read = reader.read_record(&mut record);
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| file_lines.line_of(p.byte()));
         match read {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let at = e.position().map_or(line, |p| p.line());
+                let at = e.position().map_or(line, |p| file_lines.line_of(p.byte()));
                 return Err(match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => format!("line {at}: not UTF-8 text (save as \"CSV UTF-8\")"),
                     _ => format!("line {at}: {e}"),
@@ -631,6 +634,24 @@ mod tests {
             e.contains("line 2 (notice line 0): village: 320803101000 is not a village-level code"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn lines_are_named_whatever_the_line_ends() {
+        for nl in ["\n", "\r\n"] {
+            let csv = [
+                "household,masked_name,category,period,amount",
+                &format!("{H1},张*三,最低生活保障,2019-06,560"),
+                "",
+                &format!("{H2},李*,最低生活保障,2019-06,5x0"),
+            ]
+            .join(nl)
+                + nl;
+            let e = notice_lines(csv.as_bytes(), NoticeStage::PaymentList, None)
+                .map(|_| ())
+                .unwrap_err();
+            assert!(e.starts_with("line 4 (notice line 1): amount:"), "{nl:?}: {e}");
+        }
     }
 
     #[test]
