@@ -8,7 +8,8 @@
 //! those patterns. It is pure: entries go in through [`Auditor::observe`] in
 //! log order (streaming, so memory is bounded by the indexes, not by the
 //! ledger), and [`Auditor::finish`] returns the findings and a summary per
-//! town and village. No I/O, no clock: "now" is the ledger's last entry time.
+//! town and village. No I/O, no clock: the age-based rules count business
+//! dates, and "now" is the ledger's last business date.
 //!
 //! The rules, their ids and what they mean are documented in docs/CLI.md
 //! (section "Audit rules"); each [`Finding`] explains itself in Chinese and
