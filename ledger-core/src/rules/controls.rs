@@ -565,25 +565,28 @@ impl LedgerState {
         Ok(vec![e.village])
     }
 
+    /// Is the household registered in `s.village`, on the payment's date, in
+    /// a category that entitles it to the payment's category?
+    pub(super) fn entitled(&self, s: &HouseholdSubsidy) -> bool {
+        self.household(&s.household).is_some_and(|h| {
+            h.village == s.village
+                && self
+                    .policy
+                    .entitling(s.category)
+                    .any(|c| h.registered_on(c, s.date).is_some())
+        })
+    }
+
     /// The payment-list and registration controls of a household subsidy
     /// (the money rules are in `content`). Returns the line it uses.
     pub(super) fn check_subsidy_controls(&self, s: &HouseholdSubsidy) -> Result<Option<u32>, RuleError> {
         let enforced = &self.policy.enforced_from;
-        if s.date >= enforced.registration {
-            let registered = self.household(&s.household).is_some_and(|h| {
-                h.village == s.village
-                    && self
-                        .policy
-                        .entitling(s.category)
-                        .any(|c| h.registered_on(c, s.date).is_some())
+        if s.date >= enforced.registration && !self.entitled(s) {
+            return Err(RuleError::NotRegistered {
+                household: s.household.to_string(),
+                category: s.category.name(),
+                date: s.date,
             });
-            if !registered {
-                return Err(RuleError::NotRegistered {
-                    household: s.household.to_string(),
-                    category: s.category.name(),
-                    date: s.date,
-                });
-            }
         }
         let Some(r) = &s.notice else {
             if s.date >= enforced.payment_list {
@@ -676,7 +679,7 @@ impl LedgerState {
                         let account = m
                             .from
                             .or(m.to)
-                            .and_then(|a| self.accounts.get(a as usize))
+                            .and_then(|a| self.accounts.get(a))
                             .ok_or_else(|| RuleError::UnknownTarget(format!("money entry {seq}")))?;
                         self.account_region(account)?
                     }
@@ -783,7 +786,7 @@ impl LedgerState {
             None => {
                 let account = m
                     .from
-                    .and_then(|a| self.accounts.get(a as usize))
+                    .and_then(|a| self.accounts.get(a))
                     .ok_or(RuleError::NotAPayment(c.payment_seq))?;
                 self.account_region(account)?
             }
