@@ -27,8 +27,8 @@ use ledger_core::keys::{KeyGrant, Office, Role, Scope};
 use ledger_core::policy::{CategoryRule, ControlDates, CosignRule, Policy, PublicityDays};
 use ledger_core::procedure::{
     AssistanceCategory, CheckKind, ConfirmMethod, HouseholdCheck, HouseholdLine, HouseholdRegister, Notice,
-    NoticeLineRef, NoticeLines, NoticeStage, Objection, ObjectionChannel, ObjectionTarget, PaymentConfirm, PaymentLine,
-    RegistrationNotices,
+    NoticeLineRef, NoticeLines, NoticeStage, Objection, ObjectionChannel, ObjectionOutcome, ObjectionResolve,
+    ObjectionTarget, PaymentConfirm, PaymentLine, RegistrationNotices,
 };
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::rules::{Effects, LedgerState, RuleError};
@@ -815,4 +815,62 @@ fn age_based_rules_count_business_dates_not_sequencing_times() {
         "{}",
         district.explanation_zh
     );
+}
+
+/// A line withdrawn after an upheld objection, then paid anyway (history):
+/// reported under `paid_under_objection`, naming the withdrawal.
+#[test]
+fn paying_a_withdrawn_line_is_reported() {
+    use SubsidyCategory::MinimumLiving as ML;
+    let (mut l, k) = base();
+    l.ok(
+        register(1, AssistanceCategory::MinimumLiving, 20190315, None),
+        &[&k.town_poverty],
+    );
+    l.ok(
+        payment_list("P-W", 20190401, &[(1, ML, period(2019, 4), 300)]),
+        &[&k.village, &k.town_poverty],
+    );
+    l.ok(
+        EntryBody::Objection(Objection {
+            case_no: ident("YY-2019-0002"),
+            target: ObjectionTarget::NoticeLine(line("P-W", 0)),
+            channel: ObjectionChannel::Letter,
+            received: date(20190403),
+            summary: text("反映该户已迁出本村"),
+        }),
+        &[&k.inspector],
+    );
+    l.ok(
+        EntryBody::ObjectionResolve(ObjectionResolve {
+            case_no: ident("YY-2019-0002"),
+            outcome: ObjectionOutcome::Upheld,
+            date: date(20190406),
+            reason: text("经核实属实，撤回该行"),
+        }),
+        &[&k.inspector],
+    );
+    let paid = l.state.size();
+    let effects = l.ok(
+        subsidy(1, ML, period(2019, 4), 300, 20190410, Some(line("P-W", 0))),
+        &[&k.town_poverty, &k.town_finance],
+    );
+    assert_eq!(
+        effects.history_warnings.iter().map(|w| w.code).collect::<Vec<_>>(),
+        ["paid_on_withdrawn_line"]
+    );
+    l.ok(confirm(paid, 20190412), &[&k.village]);
+    let report = audit(&l);
+    assert_eq!(
+        summary(&report),
+        vec![
+            ("paid_under_objection", "high", vec![paid]),
+            ("registered_without_procedure", "medium", vec![3]),
+        ],
+        "{:#?}",
+        report.findings
+    );
+    let f = finding(&report, Rule::PaidUnderObjection, paid);
+    assert!(f.explanation_zh.contains("已因异议属实而撤回"), "{}", f.explanation_zh);
+    assert!(f.explanation_en.contains("YY-2019-0002"), "{}", f.explanation_en);
 }

@@ -83,7 +83,7 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
         &town_vkey,
         "town_poverty_office",
         &town,
-        "notice,household_check,household_register,household_exit,objection,objection_resolve",
+        "notice,household_check,household_register,household_exit,objection,objection_resolve,household_subsidy",
     );
     // An operator needs its office; a wrong office name is a usage error.
     let (code, _, err) = run(&[
@@ -491,6 +491,68 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--date: not a date"), "{err}");
+
+    // A subsidy citing a payment-list line that does not exist (the demo
+    // enforces no control yet, but a cited line is always checked), and
+    // --notice without --line.
+    ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &district_op,
+        "transfer",
+        "--fund",
+        "F-TEST-DATES",
+        "--from",
+        "treasury:320803000000",
+        "--to",
+        &format!("treasury:{town}"),
+        "--amount",
+        "1,000",
+        "--memo",
+        "拨付",
+        "--date",
+        "2020-12-15",
+    ]);
+    let pseudonym = node.key("pseudonym.key");
+    let subsidy = |extra: &[&str]| -> (i32, String, String) {
+        let mut args = vec![
+            "post",
+            "--node",
+            &url,
+            "--key",
+            &town_key,
+            "subsidy",
+            "--pseudonym-key",
+            &pseudonym,
+            "--fund",
+            "F-TEST-DATES",
+            "--resident-id",
+            "11010519491231002X",
+            "--name",
+            "张小三",
+            "--village",
+            &village,
+            "--category",
+            "最低生活保障",
+            "--period",
+            "2020-12",
+            "--amount",
+            "300",
+            "--date",
+            "2020-12-20",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let before = node.size();
+    let (code, _, err) = subsidy(&["--notice", "N-TEST-NONE", "--line", "0"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("not_publicized") && err.contains("N-TEST-NONE"), "{err}");
+    let (code, _, err) = subsidy(&["--notice", "N-TEST-NONE"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(node.size(), before);
 
     // Notice files: a bad row is named by file and line (exit 4), nothing sent.
     let before = node.size();
