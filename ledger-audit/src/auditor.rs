@@ -157,6 +157,10 @@ pub struct Auditor {
     replay_failed: bool,
     /// Household subsidies, for the confirmation deadline.
     payments: BTreeMap<u64, controls::Payment>,
+    /// Pre-rule history, grouped by rule and region: one finding each, so
+    /// a ledger of a million imported payments gives a few findings per
+    /// village, not millions.
+    history: BTreeMap<(Rule, Option<RegionCode>), controls::Group>,
     /// Confirmed payments: seq → (confirmation date, confirming entry).
     confirmations: HashMap<u64, (Date, u64)>,
 }
@@ -924,6 +928,7 @@ impl Auditor {
         self.finish_signers(state);
         self.finish_shared(state);
         self.finish_non_strict();
+        self.finish_history(state);
         self.finish_confirmations(state);
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by(|a, b| {

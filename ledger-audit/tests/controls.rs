@@ -596,7 +596,7 @@ fn compliant_history_produces_no_finding() {
 /// Every control broken by history accepted before it was enforced, one
 /// finding each with the entry as evidence, and the confirmation deadline.
 #[test]
-fn pre_rule_history_is_reported_entry_by_entry() {
+fn pre_rule_history_is_reported_with_its_entries() {
     use SubsidyCategory::MinimumLiving as ML;
     let (mut l, k) = base();
     // #3: registered without 两公告四公示 (accepted: dated before the
@@ -676,8 +676,7 @@ fn pre_rule_history_is_reported_entry_by_entry() {
             // #8 confirmed late (#11); #4 (73 days) and #9 (37 days)
             // without a confirmation.
             ("unconfirmed_payment", "low", vec![objected, late]),
-            ("unconfirmed_payment", "medium", vec![unregistered]),
-            ("unconfirmed_payment", "medium", vec![above]),
+            ("unconfirmed_payment", "medium", vec![unregistered, above]),
         ],
         "{:#?}",
         report.findings
@@ -698,6 +697,14 @@ fn pre_rule_history_is_reported_entry_by_entry() {
     assert!(f.explanation_zh.contains("2019-07-01"), "{}", f.explanation_zh);
     let f = finding(&report, Rule::PaidUnregistered, unregistered);
     assert_eq!(f.region, Some(code(VILLAGE)));
+    assert_eq!(f.entry_count, 1);
+    assert!(
+        f.explanation_zh.starts_with(&format!(
+            "一村（{VILLAGE}）：1个条目向发放日未在有权类别中建档立卡的户发放补贴（#{unregistered}）"
+        )),
+        "{}",
+        f.explanation_zh
+    );
     assert_eq!(f.amount, Some(fen(300)));
     assert!(
         f.explanation_zh.contains("未在有权享受此项补贴的类别中建档立卡"),
@@ -715,8 +722,9 @@ fn pre_rule_history_is_reported_entry_by_entry() {
     );
     let f = finding(&report, Rule::UnconfirmedPayment, unregistered);
     assert!(
-        f.explanation_zh
-            .contains("截至账本最后业务日期2019-06-01已73天，仍无到户确认（期限30天）"),
+        f.explanation_zh.contains(&format!(
+            "2笔到户补贴发放后超过30天仍无到户确认（#{unregistered}, #{above}），合计700.00元，最久73天，截至账本最后业务日期2019-06-01"
+        )),
         "{}",
         f.explanation_zh
     );
@@ -728,10 +736,11 @@ fn pre_rule_history_is_reported_entry_by_entry() {
     );
     let f = finding(&report, Rule::UnconfirmedPayment, objected);
     assert!(
-        f.explanation_zh.contains("用时42天，超过期限30天"),
+        f.explanation_zh.contains("晚于期限30天") && f.explanation_zh.contains("最晚一笔用时42天"),
         "{}",
         f.explanation_zh
     );
+    assert_eq!(f.entry_count, 2);
 }
 
 /// Reversing an unconfirmed payment takes it out of the confirmation rule.
@@ -873,4 +882,46 @@ fn paying_a_withdrawn_line_is_reported() {
     let f = finding(&report, Rule::PaidUnderObjection, paid);
     assert!(f.explanation_zh.contains("已因异议属实而撤回"), "{}", f.explanation_zh);
     assert!(f.explanation_en.contains("YY-2019-0002"), "{}", f.explanation_en);
+}
+
+/// Many history payments in one village make one finding per rule, with
+/// the full count and the first entries as evidence.
+#[test]
+fn history_is_grouped_per_rule_and_village() {
+    use SubsidyCategory::MinimumLiving as ML;
+    let (mut l, k) = base();
+    let mut seqs = Vec::new();
+    for h in 0..60u8 {
+        seqs.push(l.state.size());
+        l.ok(
+            subsidy(100 + h, ML, period(2019, 4), 10, 20190401, None),
+            &[&k.town_poverty, &k.town_finance],
+        );
+    }
+    let report = audit(&l);
+    let rows: Vec<(&str, usize, usize, Option<u64>)> = report
+        .findings
+        .iter()
+        .map(|f| (f.rule.id(), f.entries.len(), f.entry_count, f.amount.map(Fen::get)))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("paid_unregistered", 50, 60, Some(fen(600).get())),
+            ("paid_without_notice", 50, 60, Some(fen(600).get())),
+        ],
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(report.findings[0].entries, seqs[..50].to_vec());
+    assert!(
+        report.findings[0].explanation_zh.contains("60个条目"),
+        "{}",
+        report.findings[0].explanation_zh
+    );
+    assert!(
+        report.findings[0].explanation_en.contains("… (60)"),
+        "{}",
+        report.findings[0].explanation_en
+    );
 }
