@@ -757,7 +757,12 @@ impl Auditor {
         // (a) One person paid and un-paid alone.
         if let [only] = signers {
             if m.signers.contains(only) {
-                let hours = time_ms.saturating_sub(m.time_ms) / 3_600_000;
+                // Business dates have day granularity: say "the same day"
+                // or how many days, never hours.
+                let (when_zh, when_en) = match days(time_ms.saturating_sub(m.time_ms)) {
+                    0 => ("在同一业务日".to_string(), "on the same business day".to_string()),
+                    d => (format!("在{d}天后"), format!("{d} day(s) later")),
+                };
                 let region = m
                     .from
                     .and_then(|a| self.account_region(a))
@@ -769,11 +774,11 @@ impl Auditor {
                     region,
                     Some(m.amount),
                     format!(
-                        "第{target}号（{}元）在{hours}小时内被第{seq}号冲正，且冲正仅由原经办人一人签署，无他人复核。",
+                        "第{target}号（{}元）{when_zh}即被第{seq}号冲正，且冲正仅由原经办人一人签署，无他人复核。",
                         Fen::from_raw(m.amount).to_yuan_string()
                     ),
                     format!(
-                        "Entry #{target} ({} yuan) was reversed by #{seq} within {hours} h, and the reversal was signed only by the key that made the payment: no second person confirmed it.",
+                        "Entry #{target} ({} yuan) was reversed by #{seq} {when_en}, and the reversal was signed only by the key that made the payment: no second person confirmed it.",
                         Fen::from_raw(m.amount).to_yuan_string()
                     ),
                 );

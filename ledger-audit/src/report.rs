@@ -241,7 +241,9 @@ pub struct AuditConfig {
     pub standards: Standards,
     /// Money untouched this long is idle (default 365 days).
     pub idle_after_ms: u64,
-    /// A reversal this soon after its entry is examined (default 24 h).
+    /// A reversal this soon after its entry is examined (default 24 h),
+    /// counted between business dates (day granularity: the same or the
+    /// next day).
     pub reversal_window_ms: u64,
     /// A village allocation older than this is expected to have reached
     /// households or projects (default 180 days).
