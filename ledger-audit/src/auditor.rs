@@ -152,9 +152,12 @@ pub struct Auditor {
     /// itself reports (`Effects::history_warnings`), so the audit and the
     /// node cannot disagree about registration, notices or objections.
     replay: LedgerState,
-    /// Set if an entry did not replay (never for a verified ledger): the
-    /// control rules stop rather than report from a wrong state.
+    /// Set if an entry did not replay (never for a verified ledger fed from
+    /// genesis): the control rules stop rather than report from a wrong
+    /// state, and the report says so.
     replay_failed: bool,
+    /// The entry that did not replay, and why.
+    replay_failure: Option<(u64, String)>,
     /// Household subsidies, for the confirmation deadline.
     payments: BTreeMap<u64, controls::Payment>,
     /// Pre-rule history, grouped by rule and region: one finding each, so

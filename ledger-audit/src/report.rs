@@ -97,11 +97,15 @@ pub enum Rule {
     /// 规则实施前历史: another control that history from before its start
     /// broke (a warning code this audit does not know yet).
     PreRuleHistory,
+    /// 控制未核查: the audit could not replay an entry through the rule
+    /// engine (a ledger not fed from genesis), so the control rules above
+    /// did not run from there on.
+    ControlsNotChecked,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 18] = [
+    pub const ALL: [Rule; 19] = [
         Rule::DuplicatePayment,
         Rule::AboveStandard,
         Rule::FundMismatch,
@@ -120,6 +124,7 @@ impl Rule {
         Rule::RegisteredWithoutProcedure,
         Rule::UnconfirmedPayment,
         Rule::PreRuleHistory,
+        Rule::ControlsNotChecked,
     ];
     /// Stable id (reports, scripts).
     pub fn id(self) -> &'static str {
@@ -142,6 +147,7 @@ impl Rule {
             Rule::RegisteredWithoutProcedure => "registered_without_procedure",
             Rule::UnconfirmedPayment => "unconfirmed_payment",
             Rule::PreRuleHistory => "pre_rule_history",
+            Rule::ControlsNotChecked => "controls_not_checked",
         }
     }
     /// Chinese name.
@@ -165,6 +171,7 @@ impl Rule {
             Rule::RegisteredWithoutProcedure => "未经程序建档",
             Rule::UnconfirmedPayment => "未按期确认",
             Rule::PreRuleHistory => "规则实施前历史",
+            Rule::ControlsNotChecked => "控制未核查",
         }
     }
 }

@@ -925,3 +925,23 @@ fn history_is_grouped_per_rule_and_village() {
         report.findings[0].explanation_en
     );
 }
+
+/// Entries fed without their start (the replay cannot apply them) are not
+/// silently skipped: the report says the control rules did not run.
+#[test]
+fn a_replay_that_cannot_start_is_reported() {
+    let (l, _) = base();
+    let report = audit_entries(&l.sequenced[1..], &l.state, AuditConfig::default());
+    let rows: Vec<(&str, &str, Vec<u64>)> = summary(&report);
+    assert_eq!(
+        rows,
+        vec![("controls_not_checked", "high", vec![1])],
+        "{:#?}",
+        report.findings
+    );
+    assert!(
+        report.findings[0].explanation_en.contains("[malformed]"),
+        "{}",
+        report.findings[0].explanation_en
+    );
+}

@@ -146,14 +146,16 @@ impl Auditor {
         }
         let Some(verified) = verified else {
             self.replay_failed = true;
+            self.replay_failure = Some((entry.seq, "its signatures do not verify".into()));
             return;
         };
         let effects = match self.replay.apply(entry.seq, entry.time_ms, verified) {
             Ok(effects) => effects,
-            Err(_) => {
-                // A verified ledger always replays; if not, report nothing
-                // from a state that no longer matches the log.
+            Err(e) => {
+                // A verified ledger fed from genesis always replays; if not,
+                // report nothing from a state that no longer matches the log.
                 self.replay_failed = true;
+                self.replay_failure = Some((entry.seq, format!("[{}] {e}", e.code())));
                 return;
             }
         };
@@ -307,7 +309,22 @@ impl Auditor {
     /// and kind: unconfirmed (medium), unconfirmed but paid before the
     /// confirmation control (low), confirmed late (low).
     pub(super) fn finish_confirmations(&mut self, state: &LedgerState) {
-        if self.replay_failed {
+        if let Some((seq, why)) = self.replay_failure.take() {
+            // Say what was not checked rather than report a clean ledger.
+            self.findings.push(Finding {
+                rule: Rule::ControlsNotChecked,
+                severity: Severity::High,
+                entries: vec![seq],
+                entry_count: 1,
+                region: None,
+                amount: None,
+                explanation_zh: format!(
+                    "审计无法用规则引擎重放第{seq}号（{why}）：自该条目起，规则实施前历史和到户确认均未检查。请用 ledger verify 核验账本后从创世条目起重新审计。"
+                ),
+                explanation_en: format!(
+                    "The audit could not replay entry #{seq} through the rule engine ({why}): from there on, pre-rule history and confirmations were not checked. Verify the ledger and audit it again from genesis."
+                ),
+            });
             return;
         }
         let (Some(as_of), business) = self.as_of() else { return };
