@@ -259,6 +259,27 @@ pub fn revoke(args: &RevokeArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     post_body(&args.sign, body, timeout_s, quiet)
 }
 
+/// `ledger policy-update`.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyUpdateArgs {
+    /// Signing and posting (the admins the policy's rule for policy_update needs).
+    #[command(flatten)]
+    pub sign: SignArgs,
+    /// The new policy, whole, as JSON (the form `genesis --policy` takes).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+}
+
+/// Build and send a `PolicyUpdate`: the policy replaced whole. Checked
+/// here first, so a malformed one is a usage error naming the problem.
+pub fn policy_update(args: &PolicyUpdateArgs, timeout_s: u64, quiet: bool) -> Result<()> {
+    let text = keys::read_small(&args.policy, 1024 * 1024)?;
+    let policy = serde_json::from_str::<Policy>(&text)
+        .input_err(format!("{} is not a policy in JSON", args.policy.display()))?;
+    policy.check().usage_err("the policy")?;
+    post_body(&args.sign, EntryBody::PolicyUpdate { policy }, timeout_s, quiet)
+}
+
 /// `ledger rotate-log-key`.
 #[derive(Debug, Clone, Args)]
 pub struct RotateArgs {

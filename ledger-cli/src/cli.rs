@@ -39,6 +39,11 @@ pub enum Command {
         after_help = "Example:\n  ledger revoke --node http://127.0.0.1:8080 --key admin-1.key --revoked old-op.key --reason \"工作调动\"\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Revoke(crate::admin::RevokeArgs),
+    /// 政策更新: replace the policy (co-signature rules and offices, windows, categories, deadlines, enforcement dates; admin entry, PolicyUpdate).
+    #[command(
+        after_help = "Example:\n  ledger policy-update --node http://127.0.0.1:8080 --key admin-1.key --key admin-2.key --policy policy-2020.json\n\nThe file is the whole policy in JSON, as `ledger genesis --policy` takes it (see docs/CLI.md).\nExit codes: 0 ok, 2 usage (incl. a malformed policy), 3 network or node error, 4 input file error."
+    )]
+    PolicyUpdate(crate::admin::PolicyUpdateArgs),
     /// Rotate the log's checkpoint key (admin entry, LogKeyRotate).
     #[command(
         after_help = "Example:\n  ledger-node prepare-rotation --data /srv/ledger > rotation.txt   # line 1: new key, line 2: endorsement\n  ledger rotate-log-key --node http://127.0.0.1:8080 --key admin-1.key --vkey \"$(sed -n 1p rotation.txt)\" \\\n    --endorsement \"$(sed -n 2p rotation.txt)\" --reason \"年度轮换\"\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."

@@ -42,6 +42,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Grant(a) => admin::grant(a, t, q),
         Command::Revoke(a) => admin::revoke(a, t, q),
         Command::RotateLogKey(a) => admin::rotate(a, t, q),
+        Command::PolicyUpdate(a) => admin::policy_update(a, t, q),
         Command::Genesis(a) => admin::genesis(a, t, q),
         Command::Post(a) => post::run(a, t, q),
         Command::Cosign(a) => admin::cosign(a, q),

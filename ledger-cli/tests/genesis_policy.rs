@@ -123,6 +123,24 @@ fn default_policy_with_offices_and_enforcement_date() {
     let (code, _, err) = genesis(&s, &out2, &["--policy", &file.display().to_string()]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(policy_of(&out2), policy);
+
+    // The same file as a policy update, signed offline.
+    let out3 = s.path.join("update.json").display().to_string();
+    let file = file.display().to_string();
+    ok(&[
+        "policy-update",
+        "--origin",
+        ORIGIN,
+        "--key",
+        &s.admin,
+        "--out",
+        &out3,
+        "--policy",
+        &file,
+    ]);
+    let text = std::fs::read_to_string(&out3).expect("update file");
+    let signed: serde_json::Value = serde_json::from_str(text.lines().next().expect("a line")).expect("json");
+    assert_eq!(signed["submission"]["body"]["PolicyUpdate"]["policy"], policy);
 }
 
 #[test]
@@ -168,6 +186,22 @@ fn bad_rules_and_policies_are_refused_before_signing() {
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("the policy: the policy lists 1 or more assistance categories"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "policy-update",
+        "--origin",
+        ORIGIN,
+        "--key",
+        &s.admin,
+        "--out",
+        &out,
+        "--policy",
+        &file.display().to_string(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the policy lists 1 or more assistance categories"),
         "{err}"
     );
     // --policy and --cosign-rule together.

@@ -538,6 +538,7 @@ fn network_and_usage_errors_have_their_exit_codes() {
         &["grant"],
         &["revoke"],
         &["rotate-log-key"],
+        &["policy-update"],
         &["genesis"],
         &["post"],
         &["post", "csv"],
