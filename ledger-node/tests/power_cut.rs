@@ -184,12 +184,8 @@ fn power_cuts_under_load_lose_no_acknowledged_entry() -> TestResult {
         Ok(text) => text
             .parse()
             .map_err(|_| format!("LEDGER_POWER_CUT_SEED={text:?} is not a number"))?,
-        Err(_) => {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)?
-                .as_nanos() as u64
-                | 1
-        }
+        // A new seed each run (printed below, to replay a failure).
+        Err(_) => ledger_datadir::clock::now_ms() | 1,
     };
     eprintln!("power-cut test: {cycles} cycles, LEDGER_POWER_CUT_SEED={seed}");
     let mut rng = Rng(seed);
