@@ -16,8 +16,10 @@ use ledger_core::rules::LedgerState;
 use ledger_core::submission::{verify_batch_each, SignedSubmission, VerifiedSubmission};
 use ledger_demo::{demo_entries, generate, DemoConfig, DemoLog};
 
-/// Demo time base: 2020-06-01 (any fixed time works; the log is valid from it).
-const NOW_MS: u64 = 1_590_969_600_000;
+/// Demo time base: 2021-01-15 09:00 China time, after the demo's last
+/// business date (the rule engine refuses a business date after the
+/// sequencing day, and the generator dates nothing after its `now_ms`).
+const NOW_MS: u64 = 1_610_672_400_000;
 /// Entries in the workload the benches draw from.
 const ENTRIES: u64 = 6_000;
 

@@ -55,6 +55,9 @@ pub(crate) struct History<'a> {
     exit_lines: HashMap<u32, (u32, u32)>,
     /// The payments confirmed: (payment, confirmation) sequence numbers.
     confirmed: Vec<(u64, u64)>,
+    /// The village whose February 2019 payments (history) cite a payment
+    /// list posted only the day before: paid before its window ended.
+    history_list: Option<(u16, u16)>,
     /// Objection case numbers posted, for their decisions.
     cases: HashMap<&'static str, Ident>,
 }
@@ -70,6 +73,11 @@ impl<'a> History<'a> {
     /// An empty history, posting submissions valid until `now_ms + 24 h`.
     pub(crate) fn new(dice: &'a mut Dice, plan: &'a Plan, now_ms: u64) -> Result<History<'a>, DemoError> {
         let offices = plan.ring.holders.iter().map(|h| h.grant.office).collect();
+        let history_list = plan
+            .items
+            .iter()
+            .find(|i| i.history)
+            .map(|i| plan.plans[i.household as usize].place);
         Ok(History {
             plan,
             emitter: Emitter {
@@ -88,6 +96,7 @@ impl<'a> History<'a> {
             item_seq: vec![None; plan.items.len()],
             registrations: [Vec::new(), Vec::new()],
             exit_lines: HashMap::new(),
+            history_list,
             confirmed: Vec::new(),
             cases: HashMap::new(),
         })

@@ -53,6 +53,9 @@ pub(crate) struct HouseholdPlan {
     pub(crate) place: (u16, u16),
     /// Registered in 低保.
     pub(crate) minimum_living: bool,
+    /// Registered in 特困供养 in January 2019, imported from before the
+    /// ledger without the procedure (history the audit reports).
+    pub(crate) extreme_poverty: bool,
     /// Registered in 建档立卡低收入户.
     pub(crate) low_income: bool,
     /// Leaves poverty (脱贫) in June 2020.
@@ -185,9 +188,13 @@ pub(crate) fn plan_households(
             Payer::Town(t)
         };
         let mut mine = plan_payments(dice, index, (t, v), town_payer)?;
-        let minimum_living = mine.iter().any(|i| i.category == SubsidyCategory::MinimumLiving);
-        let low_income = !minimum_living || mine.iter().any(|i| !covered_by_minimum_living(i.category));
-        let needs_low_income = |i: &SubsidyItem| !(minimum_living && covered_by_minimum_living(i.category));
+        // The allowance comes with 低保, or for a few (elderly, alone) with
+        // 特困供养, registered before the ledger (imported history).
+        let allowance = mine.iter().any(|i| i.category == SubsidyCategory::MinimumLiving);
+        let extreme_poverty = allowance && dice.chance(80);
+        let minimum_living = allowance && !extreme_poverty;
+        let low_income = !allowance || mine.iter().any(|i| !covered_by_minimum_living(i.category));
+        let needs_low_income = |i: &SubsidyItem| !(allowance && covered_by_minimum_living(i.category));
         // 脱贫: a few registered low-income households leave poverty in
         // June 2020; the first of them returns to poverty and is registered
         // again in the autumn (临时救助 after an illness).
@@ -243,6 +250,9 @@ pub(crate) fn plan_households(
                 estimate.line((3, vkey, u32::from(round)), 1);
             }
         }
+        if extreme_poverty {
+            estimate.entries += 1;
+        }
         if exit {
             estimate.entries += 1;
             estimate.line((4, vkey, 0), 1);
@@ -254,6 +264,7 @@ pub(crate) fn plan_households(
         out.plans.push(HouseholdPlan {
             place: (t, v),
             minimum_living,
+            extreme_poverty,
             low_income,
             exits: exit,
             returns,

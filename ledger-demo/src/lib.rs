@@ -32,9 +32,12 @@
 //!      weak villages in March; projects registered, funded and paid by
 //!      milestone (预付款 / 进度款 / 竣工验收款);
 //!    - history from before the ledger: the February 2019 低保 payments,
-//!      without registration, payment list or the town poverty office's
-//!      signature (accepted with history warnings, flagged by the audit),
-//!      one of them posted twice and reversed in March;
+//!      without registration or the town poverty office's signature, and
+//!      without a payment list (in one village: citing a list posted the day
+//!      before, so paid before its window ended), accepted with history
+//!      warnings and flagged by the audit; one of them posted twice and
+//!      reversed in March; a few 特困供养 registrations of January 2019
+//!      imported without the procedure (also flagged);
 //!    - from 1 March 2019 the registration procedure (两公告两比对四公示) of
 //!      every household: the **Notice**s 申报公告 (per village), the
 //!      **HouseholdCheck**s 部门数据比对 and 入户核对, the 村级, 镇级 and 区级

@@ -5,7 +5,8 @@
 
 use super::History;
 use crate::calendar::{
-    cohort_start, exit_date, exit_notice_date, plus, registration_date, round_start, ymd, CHECK_OFFSETS, STAGE_OFFSETS,
+    cohort_start, exit_date, exit_notice_date, history_day, plus, registration_date, round_start, ymd, CHECK_OFFSETS,
+    STAGE_OFFSETS,
 };
 use crate::corrections::OBJECTION_ROUND;
 use crate::error::DemoError;
@@ -32,12 +33,16 @@ pub(super) enum Event {
     Check(usize, usize),
     /// A cohort's registrations.
     Register(usize),
+    /// The 特困 registrations imported from before the ledger.
+    Imports,
     /// The exit announcements (脱贫公告).
     ExitNotices,
     /// The exits.
     Exits,
     /// A round's payment lists (发放公示).
     Lists(u8),
+    /// The February 2019 payment list of one village (history).
+    HistoryList,
     /// An objection against a payment-list line (upheld later or not).
     LineObjection(bool),
     /// Its decision.
@@ -87,6 +92,9 @@ impl History<'_> {
                 );
             }
         }
+        if plan.plans.iter().any(|h| h.extreme_poverty) {
+            at(ymd(FIRST_YEAR, 1, 15)?, 10, 0, Event::Imports);
+        }
         let cohorts = if plan.plans.iter().any(|h| h.returns) { 2 } else { 1 };
         for c in 0..cohorts {
             let start = cohort_start(c)?;
@@ -104,6 +112,9 @@ impl History<'_> {
         }
         for r in 0..(YEARS.len() * 4) as u8 {
             at(round_start(r)?, 6, 10 + usize::from(r), Event::Lists(r));
+        }
+        if let Some((_, v)) = self.history_list {
+            at(ymd(FIRST_YEAR, 2, history_day(v) - 1)?, 6, 9, Event::HistoryList);
         }
         let c = &plan.corrections;
         let objected = round_start(OBJECTION_ROUND)?;
@@ -156,9 +167,11 @@ impl History<'_> {
                 Event::Stage(c, s) => self.post_stage(c, s)?,
                 Event::Check(c, k) => self.post_checks(c, k)?,
                 Event::Register(c) => self.register(c)?,
+                Event::Imports => self.import_registrations()?,
                 Event::ExitNotices => self.post_exit_notices()?,
                 Event::Exits => self.post_exits()?,
                 Event::Lists(r) => self.post_payment_lists(r)?,
+                Event::HistoryList => self.post_history_list()?,
                 Event::LineObjection(upheld) => self.object_to_line(upheld)?,
                 Event::LineResolve(upheld) => self.decide_line(upheld)?,
                 Event::Subsidy(k) => self.pay_household(k)?,

@@ -6,7 +6,7 @@
 
 use super::procedure::{Batch, Board};
 use super::History;
-use crate::calendar::{plus, round_start, ymd};
+use crate::calendar::{history_day, plus, round_start, ymd};
 use crate::corrections::OBJECTION_ROUND;
 use crate::error::{fen, ident, text, DemoError};
 use crate::funds::subsidy_fund;
@@ -34,12 +34,58 @@ impl History<'_> {
                     .push(k);
             }
         }
+        let year = FIRST_YEAR + u16::from(r / 4);
+        let quarter = r % 4 + 1;
+        let batch = Batch {
+            stage: NoticeStage::PaymentList,
+            start: round_start(r)?,
+            tag: &format!("{year}Q{quarter}-PAY"),
+            title: &format!("{year}年第{quarter}季度到户补贴发放公示"),
+        };
+        self.post_lists(&batch, &by_village)
+    }
+
+    /// History: one village's February 2019 payments cite a list posted the
+    /// day before they were paid (before the controls, accepted and
+    /// reported: paid before the window ended). The duplicate cites none.
+    pub(super) fn post_history_list(&mut self) -> Result<(), DemoError> {
+        let plan = self.plan;
+        let Some(place) = self.history_list else {
+            return Ok(());
+        };
+        let ks: Vec<usize> = (0..plan.items.len()).filter(|k| self.cites_history_list(*k)).collect();
+        let start = ymd(FIRST_YEAR, 2, history_day(place.1) - 1)?;
+        let batch = Batch {
+            stage: NoticeStage::PaymentList,
+            start,
+            tag: "2019-02-PAY",
+            title: "2019年1-2月最低生活保障金发放公示",
+        };
+        self.post_lists(&batch, &BTreeMap::from([(place, ks)]))
+    }
+
+    /// Does payment `k` cite the history list?
+    fn cites_history_list(&self, k: usize) -> bool {
+        let plan = self.plan;
+        let item = &plan.items[k];
+        item.history
+            && Some(plan.plans[item.household as usize].place) == self.history_list
+            && !plan.corrections.reversal_reasons.contains_key(&k)
+    }
+
+    /// Post the payment lists of `by_village`, and note each payment's line.
+    fn post_lists(
+        &mut self,
+        batch: &Batch<'_>,
+        by_village: &BTreeMap<(u16, u16), Vec<usize>>,
+    ) -> Result<(), DemoError> {
+        let plan = self.plan;
         if by_village.is_empty() {
             return Ok(());
         }
         let mut groups: Vec<(Board, Vec<PaymentLine>)> = Vec::new();
         let mut order: Vec<usize> = Vec::new();
-        for (&(t, v), ks) in &by_village {
+        for (&(t, v), ks) in by_village {
             let mut lines = Vec::with_capacity(ks.len());
             for &k in ks {
                 let item = &plan.items[k];
@@ -55,15 +101,7 @@ impl History<'_> {
             }
             groups.push((Board::Village(t, v), lines));
         }
-        let year = FIRST_YEAR + u16::from(r / 4);
-        let quarter = r % 4 + 1;
-        let batch = Batch {
-            stage: NoticeStage::PaymentList,
-            start: round_start(r)?,
-            tag: &format!("{year}Q{quarter}-PAY"),
-            title: &format!("{year}年第{quarter}季度到户补贴发放公示"),
-        };
-        let refs = self.post_notices(&batch, &groups, NoticeLines::Payments, |h, board| match board {
+        let refs = self.post_notices(batch, &groups, NoticeLines::Payments, |h, board| match board {
             Board::Village(t, _) | Board::Town(t) => h.plan.ring.town_poverty(t),
             Board::District => COSIGN_POVERTY,
         })?;
@@ -97,7 +135,12 @@ impl History<'_> {
         let t = self.town_of(k);
         let finance = self.town_finance(t, item.date);
         let (notice, signers) = if item.history {
-            (None, [finance, COSIGN_POVERTY])
+            let line = if self.cites_history_list(k) {
+                Some(self.line_ref(self.item_line[k])?)
+            } else {
+                None
+            };
+            (line, [finance, COSIGN_POVERTY])
         } else {
             (
                 Some(self.line_ref(self.item_line[k])?),

@@ -6,11 +6,13 @@
 //! in June 2020, the exit announcements (脱贫公告) and the exits.
 
 use super::{History, Registration};
+use crate::calendar::ymd;
 use crate::calendar::{
     cohort_start, exit_date, exit_notice_date, plus, registration_date, CHECK_OFFSETS, STAGE_OFFSETS,
 };
 use crate::error::{ident, text, DemoError};
 use crate::keys::COSIGN_POVERTY;
+use crate::FIRST_YEAR;
 use ledger_core::entry::EntryBody;
 use ledger_core::ids::Date;
 use ledger_core::procedure::{
@@ -248,6 +250,33 @@ impl History<'_> {
             });
             let signer = self.plan.ring.town_poverty(t);
             self.emitter.emit(body, &[signer])?;
+        }
+        Ok(())
+    }
+
+    /// History: the 特困供养 registrations of January 2019, imported from
+    /// before the ledger without the notices of the procedure.
+    pub(super) fn import_registrations(&mut self) -> Result<(), DemoError> {
+        let plan = self.plan;
+        let mut order: Vec<u32> = (0..plan.plans.len() as u32)
+            .filter(|h| plan.plans[*h as usize].extreme_poverty)
+            .collect();
+        order.sort_by_key(|h| (plan.plans[*h as usize].place, *h));
+        let date = ymd(FIRST_YEAR, 1, 15)?;
+        for h in order {
+            let household = &plan.households[h as usize];
+            let (t, _) = plan.plans[h as usize].place;
+            self.emitter.emit(
+                EntryBody::HouseholdRegister(HouseholdRegister {
+                    household: household.reference,
+                    masked_name: household.masked_name.clone(),
+                    village: household.village,
+                    category: AssistanceCategory::ExtremePoverty,
+                    date,
+                    notices: None,
+                }),
+                &[plan.ring.town_poverty(t)],
+            )?;
         }
         Ok(())
     }
