@@ -127,7 +127,7 @@ fn rules(c: &mut Criterion, f: &Fixture) {
     // and other entries between them are applied too, in log order, but
     // outside the measured time.
     let all: Vec<VerifiedSubmission> = f.log.submissions.iter().map(verified).collect();
-    let start = f.subsidy.saturating_sub(600);
+    let start = f.subsidy.saturating_sub(1_200);
     let mut state = LedgerState::new();
     for (seq, v) in all.iter().enumerate().take(start) {
         if let Err(e) = state.apply(seq as u64, NOW_MS + seq as u64, v) {
