@@ -8,7 +8,8 @@
 //! those patterns. It is pure: entries go in through [`Auditor::observe`] in
 //! log order (streaming, so memory is bounded by the indexes, not by the
 //! ledger), and [`Auditor::finish`] returns the findings and a summary per
-//! town and village. No I/O, no clock: "now" is the ledger's last entry time.
+//! town and village. No I/O, no clock: the age-based rules count business
+//! dates, and "now" is the ledger's last business date.
 //!
 //! The rules, their ids and what they mean are documented in docs/CLI.md
 //! (section "Audit rules"); each [`Finding`] explains itself in Chinese and
@@ -22,20 +23,27 @@ use ledger_core::amount::Fen;
 use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::{Account, EntryBody, FundCategory, HouseholdSubsidy, ProjectCategory, SubsidyCategory};
 use ledger_core::household::HouseholdRef;
-use ledger_core::ids::{Ident, Period};
+use ledger_core::ids::{Date, Ident, Period};
 use ledger_core::keys::{PublicKey, Role};
 use ledger_core::money::{self, Direction, Movement};
 use ledger_core::region::{RegionCode, RegionLevel};
-use ledger_core::rules::LedgerState;
+use ledger_core::rules::{HistoryWarning, LedgerState};
+use ledger_core::submission::VerifiedSubmission;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod controls;
+mod intern;
 mod whole_ledger;
+
+use intern::Interner;
 
 use crate::report::*;
 
 /// A money entry as the rules need it.
 #[derive(Debug, Clone)]
 struct Move {
+    /// Its business date as ms (start of the day): the age-based rules
+    /// count days between business dates, never sequencing times.
     time_ms: u64,
     fund: u32,
     from: Option<u32>,
@@ -116,12 +124,9 @@ pub struct Auditor {
     entries: u64,
     last_time_ms: u64,
     // interning
-    accounts: Vec<Account>,
-    account_index: HashMap<Account, u32>,
-    funds: Vec<Ident>,
-    fund_index: HashMap<Ident, u32>,
-    keys: Vec<PublicKey>,
-    key_index: HashMap<PublicKey, u32>,
+    accounts: Interner<Account>,
+    funds: Interner<Ident>,
+    keys: Interner<PublicKey>,
     // facts
     fund_category: HashMap<u32, FundCategory>,
     projects: HashMap<Ident, (RegionCode, ProjectCategory)>,
@@ -140,6 +145,35 @@ pub struct Auditor {
     /// Per key: entries whose signature by it is ZIP-215-valid but not strict.
     non_strict: BTreeMap<u32, Vec<u64>>,
     findings: Vec<Finding>,
+    /// The latest business date seen: "now" for the age-based rules.
+    last_date: Option<Date>,
+    /// The rule state replayed alongside (issue 12): what a payment broke
+    /// before the policy's controls were enforced is what the rule engine
+    /// itself reports (`Effects::history_warnings`), so the audit and the
+    /// node cannot disagree about registration, notices or objections.
+    replay: LedgerState,
+    /// Set if an entry did not replay (never for a verified ledger fed from
+    /// genesis): the control rules stop rather than report from a wrong
+    /// state, and the report says so.
+    replay_failed: bool,
+    /// The entry that did not replay, and why.
+    replay_failure: Option<(u64, String)>,
+    /// Household subsidies, for the confirmation deadline.
+    payments: BTreeMap<u64, controls::Payment>,
+    /// Pre-rule history, grouped by rule and region: one finding each, so
+    /// a ledger of a million imported payments gives a few findings per
+    /// village, not millions.
+    history: BTreeMap<(Rule, Option<RegionCode>), controls::Group>,
+    /// Confirmed payments: seq → (confirmation date, confirming entry).
+    confirmations: HashMap<u64, (Date, u64)>,
+}
+
+/// Start of `date` as ms since the epoch: business dates and sequencing
+/// times share the rules' arithmetic this way (day granularity).
+pub(crate) fn date_ms(date: Date) -> u64 {
+    u64::try_from(date.days_since_epoch())
+        .unwrap_or(0)
+        .saturating_mul(DAY_MS)
 }
 
 /// The keys whose signature on `entry` strict verification refuses
@@ -237,52 +271,19 @@ impl Auditor {
         }
     }
 
-    fn account(&mut self, account: &Account) -> u32 {
-        if let Some(i) = self.account_index.get(account) {
-            return *i;
-        }
-        let i = self.accounts.len() as u32;
-        self.accounts.push(account.clone());
-        self.account_index.insert(account.clone(), i);
-        i
-    }
-
-    fn fund(&mut self, fund: &Ident) -> u32 {
-        if let Some(i) = self.fund_index.get(fund) {
-            return *i;
-        }
-        let i = self.funds.len() as u32;
-        self.funds.push(fund.clone());
-        self.fund_index.insert(fund.clone(), i);
-        i
-    }
-
-    fn key(&mut self, key: &PublicKey) -> u32 {
-        if let Some(i) = self.key_index.get(key) {
-            return *i;
-        }
-        let i = self.keys.len() as u32;
-        self.keys.push(*key);
-        self.key_index.insert(*key, i);
-        i
-    }
-
     fn account_region(&self, account: u32) -> Option<RegionCode> {
-        match self.accounts.get(account as usize)? {
+        match self.accounts.get(account)? {
             Account::Treasury(code) => Some(*code),
             Account::Project(id) => self.projects.get(id).map(|p| p.0),
         }
     }
 
     fn account_name(&self, account: u32) -> String {
-        self.accounts
-            .get(account as usize)
-            .map(Account::key)
-            .unwrap_or_default()
+        self.accounts.get(account).map(Account::key).unwrap_or_default()
     }
 
     fn fund_name(&self, fund: u32) -> String {
-        self.funds.get(fund as usize).map(|f| f.to_string()).unwrap_or_default()
+        self.funds.get(fund).map(|f| f.to_string()).unwrap_or_default()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -336,10 +337,10 @@ impl Auditor {
     /// The balance the audit tracks for `account` in `fund` (zero if it
     /// never saw them): equal to the rule state's by construction.
     pub fn balance(&self, account: &Account, fund: &Ident) -> Fen {
-        let (Some(a), Some(f)) = (self.account_index.get(account), self.fund_index.get(fund)) else {
+        let (Some(a), Some(f)) = (self.accounts.index_of(account), self.funds.index_of(fund)) else {
             return Fen::ZERO;
         };
-        Fen::from_raw(self.pots.get(&(*a, *f)).map(|p| p.balance).unwrap_or(0))
+        Fen::from_raw(self.pots.get(&(a, f)).map(|p| p.balance).unwrap_or(0))
     }
 
     /// Credit a pot (money arrives).
@@ -361,7 +362,8 @@ impl Auditor {
         let pot = self.pots.entry((account, fund)).or_default();
         let before = pot.balance;
         pot.balance = pot.balance.saturating_sub(amount);
-        pot.still_since_ms = time_ms;
+        // Business dates need not rise in log order: keep the latest outflow.
+        pot.still_since_ms = pot.still_since_ms.max(time_ms);
         if pot.balance == 0 {
             pot.recent_credits.clear();
         }
@@ -424,17 +426,41 @@ impl Auditor {
     /// [`Auditor::observe`] with [`non_strict_signers`] of the entry already
     /// computed (the expensive part, which `ledger audit` runs in parallel).
     pub fn observe_checked(&mut self, entry: &SequencedEntry, non_strict: &[PublicKey]) {
+        let verified = entry.signed.clone().verify().ok();
+        self.observe_verified(entry, verified.as_ref(), non_strict);
+    }
+
+    /// [`Auditor::observe_checked`] with the entry's signatures already
+    /// verified too (`ledger audit` verifies in parallel): the control rules
+    /// replay it through the rule engine, which takes only verified
+    /// submissions. `None` (signatures that do not verify: impossible in a
+    /// verified ledger) stops the control rules.
+    pub fn observe_verified(
+        &mut self,
+        entry: &SequencedEntry,
+        verified: Option<&VerifiedSubmission>,
+        non_strict: &[PublicKey],
+    ) {
+        self.replay_controls(entry, verified);
         for key in non_strict {
-            let k = self.key(key);
+            let k = self.keys.intern(key);
             self.non_strict.entry(k).or_default().push(entry.seq);
         }
         self.entries = self.entries.max(entry.seq + 1);
         self.last_time_ms = self.last_time_ms.max(entry.time_ms);
         let seq = entry.seq;
-        let time_ms = entry.time_ms;
+        // Age-based rules run on business dates (the day the money moved),
+        // not on sequencing times: history imported in one sitting carries
+        // one sequencing minute but years of business dates (issue 12).
+        // Entries without one (admin kinds) move no money.
+        let business = entry.signed.submission.body.business_date();
+        if business.is_some() {
+            self.last_date = self.last_date.max(business);
+        }
+        let time_ms = business.map(date_ms).unwrap_or(entry.time_ms);
         let mut signers: Vec<u32> = Vec::with_capacity(entry.signed.signatures.len());
         for s in &entry.signed.signatures {
-            signers.push(self.key(&s.key));
+            signers.push(self.keys.intern(&s.key));
         }
         let body = &entry.signed.submission.body;
         if !body.kind().is_admin() {
@@ -443,14 +469,14 @@ impl Auditor {
         // Pots follow the one money model; the arms below add what only the
         // audit tracks (flows per village, watchers, sinks).
         if let Some(m) = money::movement(body) {
-            let f = self.fund(m.fund);
-            let m = m.map(|a| self.account(a), |_| f);
+            let f = self.funds.intern(m.fund);
+            let m = m.map(|a| self.accounts.intern(a), |_| f);
             self.apply_movement(m, seq, time_ms);
         }
         match body {
             EntryBody::Genesis(g) => {
                 for grant in &g.grants {
-                    let k = self.key(&grant.key);
+                    let k = self.keys.intern(&grant.key);
                     self.grants.insert(
                         k,
                         GrantInfo {
@@ -463,7 +489,7 @@ impl Auditor {
                 }
             }
             EntryBody::KeyGrant(grant) => {
-                let k = self.key(&grant.key);
+                let k = self.keys.intern(&grant.key);
                 let holder = normalize_holder(grant.holder.as_str());
                 // A person granting themselves a key.
                 let self_granted: Vec<u32> = signers
@@ -493,9 +519,9 @@ impl Auditor {
                 );
             }
             EntryBody::FundIssue(issue) => {
-                let f = self.fund(&issue.fund);
+                let f = self.funds.intern(&issue.fund);
                 self.fund_category.insert(f, issue.category);
-                let to = self.account(&issue.to);
+                let to = self.accounts.intern(&issue.to);
                 self.moves.insert(
                     seq,
                     Move {
@@ -512,9 +538,9 @@ impl Auditor {
                 self.on_credit_region(to, None, issue.amount.get(), seq, time_ms);
             }
             EntryBody::Transfer(t) => {
-                let f = self.fund(&t.fund);
-                let from = self.account(&t.from);
-                let to = self.account(&t.to);
+                let f = self.funds.intern(&t.fund);
+                let from = self.accounts.intern(&t.from);
+                let to = self.accounts.intern(&t.to);
                 let amount = t.amount.get();
                 if let Account::Project(p) = &t.to {
                     self.project_funds.insert((p.clone(), f));
@@ -539,8 +565,8 @@ impl Auditor {
                 self.projects.insert(p.project.clone(), (p.village, p.category));
             }
             EntryBody::ProjectDisbursement(d) => {
-                let f = self.fund(&d.fund);
-                let from = self.account(&d.from);
+                let f = self.funds.intern(&d.fund);
+                let from = self.accounts.intern(&d.from);
                 let amount = d.amount.get();
                 let project = self.projects.get(&d.project).copied();
                 let village = project.map(|p| p.0);
@@ -615,8 +641,8 @@ impl Auditor {
                 );
             }
             EntryBody::HouseholdSubsidy(s) => {
-                let f = self.fund(&s.fund);
-                let from = self.account(&s.from);
+                let f = self.funds.intern(&s.fund);
+                let from = self.accounts.intern(&s.from);
                 let amount = s.amount.get();
                 self.add_money(s.village, |m| m.households += i128::from(amount));
                 let village_payout = self.on_debit_village(from, amount, &Account::Treasury(s.village));
@@ -734,7 +760,12 @@ impl Auditor {
         // (a) One person paid and un-paid alone.
         if let [only] = signers {
             if m.signers.contains(only) {
-                let hours = time_ms.saturating_sub(m.time_ms) / 3_600_000;
+                // Business dates have day granularity: say "the same day"
+                // or how many days, never hours.
+                let (when_zh, when_en) = match days(time_ms.saturating_sub(m.time_ms)) {
+                    0 => ("在同一业务日".to_string(), "on the same business day".to_string()),
+                    d => (format!("在{d}天后"), format!("{d} day(s) later")),
+                };
                 let region = m
                     .from
                     .and_then(|a| self.account_region(a))
@@ -746,11 +777,11 @@ impl Auditor {
                     region,
                     Some(m.amount),
                     format!(
-                        "第{target}号（{}元）在{hours}小时内被第{seq}号冲正，且冲正仅由原经办人一人签署，无他人复核。",
+                        "第{target}号（{}元）{when_zh}即被第{seq}号冲正，且冲正仅由原经办人一人签署，无他人复核。",
                         Fen::from_raw(m.amount).to_yuan_string()
                     ),
                     format!(
-                        "Entry #{target} ({} yuan) was reversed by #{seq} within {hours} h, and the reversal was signed only by the key that made the payment: no second person confirmed it.",
+                        "Entry #{target} ({} yuan) was reversed by #{seq} {when_en}, and the reversal was signed only by the key that made the payment: no second person confirmed it.",
                         Fen::from_raw(m.amount).to_yuan_string()
                     ),
                 );
@@ -769,7 +800,7 @@ impl Auditor {
     }
 
     fn village_of(&self, account: u32) -> Option<RegionCode> {
-        match self.accounts.get(account as usize)? {
+        match self.accounts.get(account)? {
             Account::Treasury(code) if code.level() == RegionLevel::Village => Some(*code),
             _ => None,
         }
@@ -779,7 +810,7 @@ impl Auditor {
     /// does not also hold the paying account (a move inside a town is not
     /// money the town received).
     fn add_received(&mut self, to: u32, from: Option<u32>, delta: i128) {
-        let Some(Account::Treasury(code)) = self.accounts.get(to as usize) else {
+        let Some(Account::Treasury(code)) = self.accounts.get(to) else {
             return;
         };
         let from_region = from.and_then(|f| self.account_region(f));
@@ -793,7 +824,7 @@ impl Auditor {
     }
 
     fn on_credit_region(&mut self, to: u32, from: Option<u32>, amount: u64, seq: u64, time_ms: u64) {
-        let Some(Account::Treasury(code)) = self.accounts.get(to as usize) else {
+        let Some(Account::Treasury(code)) = self.accounts.get(to) else {
             return;
         };
         let code = *code;
@@ -801,7 +832,9 @@ impl Auditor {
         if code.level() == RegionLevel::Village {
             let flow = self.villages.entry(code).or_default();
             flow.received = flow.received.saturating_add(amount);
-            flow.first_received_ms.get_or_insert(time_ms);
+            // The earliest business date, whatever order the entries came in.
+            let first = flow.first_received_ms.get_or_insert(time_ms);
+            *first = (*first).min(time_ms);
             if flow.credits.len() < MAX_ENTRIES_PER_FINDING {
                 flow.credits.push(seq);
             }
@@ -895,13 +928,16 @@ impl Auditor {
     /// Finish: run the whole-ledger rules and return the report. `state` is
     /// the verified final ledger state (for reversals, keys and names).
     pub fn finish(mut self, state: &LedgerState) -> AuditReport {
-        let now = self.last_time_ms;
+        let (as_of, _) = self.as_of();
+        let now = as_of.map(date_ms).unwrap_or(self.last_time_ms);
         self.finish_duplicates_and_yearly(state);
         self.finish_idle(now);
         self.finish_villages(state, now);
         self.finish_signers(state);
         self.finish_shared(state);
         self.finish_non_strict();
+        self.finish_history(state);
+        self.finish_confirmations(state);
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by(|a, b| {
             b.severity
@@ -912,7 +948,8 @@ impl Auditor {
         let regions = self.summaries(state, &findings);
         AuditReport {
             entries: self.entries,
-            as_of_ms: now,
+            as_of_ms: self.last_time_ms,
+            as_of_date: as_of,
             findings,
             regions,
         }

@@ -65,6 +65,18 @@ struct File {
     expected: Vec<EntryBody>,
 }
 
+/// The optional columns both kinds of file may carry, `fund` and `from`,
+/// when the generated file has them (one place, so the two generators
+/// cannot drift apart).
+fn push_optional(cells: &mut Vec<Cell>, fund: Option<String>, from: Option<String>) {
+    if let Some(text) = fund {
+        cells.push(Cell { field: "fund", text });
+    }
+    if let Some(text) = from {
+        cells.push(Cell { field: "from", text });
+    }
+}
+
 fn aliases(field: &str) -> &'static [&'static str] {
     match field {
         "resident_id" => &["resident_id", "id_number", "身份证号", "身份证号码", "公民身份号码"],
@@ -218,18 +230,11 @@ fn gen_subsidies(rng: &mut Rng, key: &PseudonymKey, fund_default: &str) -> File 
                 },
             },
         ];
-        if with_fund {
-            cells.push(Cell {
-                field: "fund",
-                text: fund.to_string(),
-            });
-        }
-        if with_from {
-            cells.push(Cell {
-                field: "from",
-                text: from_text,
-            });
-        }
+        push_optional(
+            &mut cells,
+            with_fund.then(|| fund.to_string()),
+            with_from.then_some(from_text),
+        );
         expected.push(EntryBody::HouseholdSubsidy(HouseholdSubsidy {
             fund: if with_fund {
                 fund
@@ -243,6 +248,8 @@ fn gen_subsidies(rng: &mut Rng, key: &PseudonymKey, fund_default: &str) -> File 
             category,
             period,
             amount: Fen::from_raw(fen),
+            date: fuzz_date(),
+            notice: None,
         }));
         rows.push(cells);
     }
@@ -251,6 +258,12 @@ fn gen_subsidies(rng: &mut Rng, key: &PseudonymKey, fund_default: &str) -> File 
         rows,
         expected,
     }
+}
+
+/// The business date every generated row gets from `--date` (the
+/// generated files have no date column).
+fn fuzz_date() -> ledger_core::ids::Date {
+    ledger_core::ids::Date::new(20190615).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn gen_disbursements(rng: &mut Rng, fund_default: &str) -> File {
@@ -292,6 +305,7 @@ fn gen_disbursements(rng: &mut Rng, fund_default: &str) -> File {
             amount: Fen::from_raw(fen),
             contract_ref: Text::new(&contract).unwrap_or_else(|e| panic!("{e}")),
             milestone: Text::new(&milestone).unwrap_or_else(|e| panic!("{e}")),
+            date: fuzz_date(),
         });
         if !seen.insert(encoding::encode(&body)) {
             continue;
@@ -322,18 +336,11 @@ fn gen_disbursements(rng: &mut Rng, fund_default: &str) -> File {
                 text: milestone,
             },
         ];
-        if with_fund {
-            cells.push(Cell {
-                field: "fund",
-                text: fund.to_string(),
-            });
-        }
-        if with_from {
-            cells.push(Cell {
-                field: "from",
-                text: from_text,
-            });
-        }
+        push_optional(
+            &mut cells,
+            with_fund.then(|| fund.to_string()),
+            with_from.then_some(from_text),
+        );
         expected.push(body);
         rows.push(cells);
     }
@@ -651,6 +658,7 @@ fn fuzz_csv_rows() {
             pseudonym: Some(&key),
             fund: Some(fund_default),
             from: None,
+            date: Some(fuzz_date()),
         };
         match parse_rows(&bytes, file.kind, &ctx) {
             Ok((rows, errors)) => {

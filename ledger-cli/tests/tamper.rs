@@ -15,10 +15,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64;
+    let now = ledger_datadir::clock::now_ms();
     let log = generate(&DemoConfig {
         seed: 7,
         target_entries: 400,

@@ -519,12 +519,12 @@ impl EntryBody {
 
     /// The business date: the day the fact happened (money moved, a notice
     /// went up, a check was done), as opposed to the sequencing time. Every
-    /// entry but the admin kinds has one; every age-based rule uses it.
+    /// entry but the admin kinds and project registration has one; every
+    /// age-based rule uses it.
     pub fn business_date(&self) -> Option<Date> {
         match self {
             EntryBody::FundIssue(e) => Some(e.date),
             EntryBody::Transfer(e) => Some(e.date),
-            EntryBody::ProjectRegister(e) => Some(e.start),
             EntryBody::ProjectDisbursement(e) => Some(e.date),
             EntryBody::HouseholdSubsidy(e) => Some(e.date),
             EntryBody::Reversal(e) => Some(e.date),
@@ -535,7 +535,10 @@ impl EntryBody {
             EntryBody::Objection(e) => Some(e.received),
             EntryBody::ObjectionResolve(e) => Some(e.date),
             EntryBody::PaymentConfirm(e) => Some(e.date),
-            EntryBody::Genesis(_)
+            // A project's registration is dated by its planned start, which
+            // may lie ahead: it is not a fact that happened on that day.
+            EntryBody::ProjectRegister(_)
+            | EntryBody::Genesis(_)
             | EntryBody::KeyGrant(_)
             | EntryBody::KeyRevoke { .. }
             | EntryBody::RegionRegister { .. }

@@ -27,6 +27,7 @@ pub mod encoding;
 pub mod entry;
 pub mod household;
 pub mod ids;
+pub mod intern;
 pub mod keys;
 pub mod merkle;
 pub mod money;

@@ -16,7 +16,7 @@ const NONE: u32 = u32::MAX;
 
 /// Most accounts, funds or projects a ledger may intern: every index must fit
 /// a packed slot and stay distinct from [`NONE`].
-pub(crate) const MAX_INTERNED: u32 = NONE - 1;
+pub(crate) const MAX_INTERNED: u32 = crate::intern::MAX_INTERNED;
 
 /// One money movement, unpacked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

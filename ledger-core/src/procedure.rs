@@ -1,4 +1,4 @@
-//! The policy's public procedures as entries (docs/FORMAT.md §4.3):
+//! The policy's public procedures as entries (docs/FORMAT.md §5.9, rules §6.4):
 //! notices with publicity windows (两公告四公示, payment lists), the
 //! comparisons and home checks (两比对), household registration and exit
 //! (建档立卡, 脱贫), objections and their resolution (异议), and the

@@ -416,6 +416,40 @@ fn check(application: NoticeLineRef, kind: CheckKind, on: u32, passed: bool) -> 
 /// The whole 两公告两比对四公示 of households 1 (低保) and 2 (建档立卡) in
 /// the village, April 2019, up to (not including) registration: windows of
 /// 7 days back to back; the objection review ends on 2019-05-08.
+/// The publicity stages after the checks (village, town, district,
+/// objection review) of procedure `n` (notices V-n, T-n, D-n, R-n) for
+/// `households`, starting on the given days.
+fn publicise(l: &mut Ledger, k: &Keys, n: u32, starts: [u32; 4], households: &[(u8, AssistanceCategory)]) {
+    let stages = [
+        (NoticeStage::VillagePublicity, "V", VILLAGE, &k.village),
+        (NoticeStage::TownPublicity, "T", TOWN, &k.town_poverty),
+        (NoticeStage::DistrictPublicity, "D", DISTRICT, &k.district_poverty),
+        (NoticeStage::ObjectionReview, "R", VILLAGE, &k.village),
+    ];
+    for ((stage, prefix, region, signer), start) in stages.into_iter().zip(starts) {
+        l.ok(
+            household_notice(&format!("{prefix}-{n}"), stage, region, start, households),
+            &[signer],
+        );
+    }
+}
+
+/// Both checks of line `i` of application A-`n`, passed on `on`.
+fn checked(l: &mut Ledger, k: &Keys, n: u32, i: u32, on: u32) {
+    let application = || line(&format!("A-{n}"), i);
+    l.ok(
+        check(application(), CheckKind::DataComparison, on, true),
+        &[&k.town_poverty],
+    );
+    l.ok(
+        check(application(), CheckKind::HomeVerification, on, true),
+        &[&k.village],
+    );
+}
+
+/// The whole 两公告两比对四公示 of households 1 (低保) and 2 (建档立卡) in
+/// the village, April 2019, up to (not including) registration: windows of
+/// 7 days back to back; the objection review ends on 2019-05-08.
 fn publicised(l: &mut Ledger, k: &Keys) {
     use AssistanceCategory::{MinimumLiving as DB, RegisteredLowIncome as LI};
     let both = [(1, DB), (2, LI)];
@@ -423,42 +457,25 @@ fn publicised(l: &mut Ledger, k: &Keys) {
         household_notice("A-1", NoticeStage::Application, VILLAGE, 20190401, &both),
         &[&k.village, &k.town_poverty],
     );
-    for (i, _) in both.iter().enumerate() {
-        l.ok(
-            check(line("A-1", i as u32), CheckKind::DataComparison, 20190405, true),
-            &[&k.town_poverty],
-        );
-        l.ok(
-            check(line("A-1", i as u32), CheckKind::HomeVerification, 20190409, true),
-            &[&k.village],
-        );
+    checked(l, k, 1, 0, 20190409);
+    checked(l, k, 1, 1, 20190409);
+    publicise(l, k, 1, [20190410, 20190417, 20190424, 20190501], &both);
+}
+
+/// The lines of household line `i` in procedure `n`'s notices.
+fn procedure_n(n: u32, i: u32) -> RegistrationNotices {
+    let at = |prefix: &str| line(&format!("{prefix}-{n}"), i);
+    RegistrationNotices {
+        application: at("A"),
+        village: at("V"),
+        town: at("T"),
+        district: at("D"),
+        objection_review: at("R"),
     }
-    l.ok(
-        household_notice("V-1", NoticeStage::VillagePublicity, VILLAGE, 20190410, &both),
-        &[&k.village, &k.town_poverty],
-    );
-    l.ok(
-        household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &both),
-        &[&k.town_poverty],
-    );
-    l.ok(
-        household_notice("D-1", NoticeStage::DistrictPublicity, DISTRICT, 20190424, &both),
-        &[&k.district_poverty],
-    );
-    l.ok(
-        household_notice("R-1", NoticeStage::ObjectionReview, VILLAGE, 20190501, &both),
-        &[&k.village, &k.town_poverty],
-    );
 }
 
 fn procedure(i: u32) -> RegistrationNotices {
-    RegistrationNotices {
-        application: line("A-1", i),
-        village: line("V-1", i),
-        town: line("T-1", i),
-        district: line("D-1", i),
-        objection_review: line("R-1", i),
-    }
+    procedure_n(1, i)
 }
 
 fn register(h: u8, category: AssistanceCategory, on: u32, notices: Option<RegistrationNotices>) -> EntryBody {
@@ -901,22 +918,7 @@ fn registration_needs_every_step_of_the_procedure() {
         &[&k.town_poverty],
     );
     // The home verification is missing when the village publicity goes up.
-    l.ok(
-        household_notice("V-1", NoticeStage::VillagePublicity, VILLAGE, 20190410, &[(1, DB)]),
-        &[&k.village],
-    );
-    l.ok(
-        household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &[(1, DB)]),
-        &[&k.town_poverty],
-    );
-    l.ok(
-        household_notice("D-1", NoticeStage::DistrictPublicity, DISTRICT, 20190424, &[(1, DB)]),
-        &[&k.district_poverty],
-    );
-    l.ok(
-        household_notice("R-1", NoticeStage::ObjectionReview, VILLAGE, 20190501, &[(1, DB)]),
-        &[&k.village],
-    );
+    publicise(&mut l, &k, 1, [20190410, 20190417, 20190424, 20190501], &[(1, DB)]);
     let e = l.refused(
         register(1, DB, 20190508, Some(procedure(0))),
         &[&k.town_poverty],
@@ -1005,22 +1007,7 @@ fn a_stage_that_starts_before_the_previous_window_ended_is_refused() {
         &[&k.village],
     );
     // The village publicity starts on day 5 of the application's 7 days.
-    l.ok(
-        household_notice("V-1", NoticeStage::VillagePublicity, VILLAGE, 20190405, &[(1, DB)]),
-        &[&k.village],
-    );
-    l.ok(
-        household_notice("T-1", NoticeStage::TownPublicity, TOWN, 20190417, &[(1, DB)]),
-        &[&k.town_poverty],
-    );
-    l.ok(
-        household_notice("D-1", NoticeStage::DistrictPublicity, DISTRICT, 20190424, &[(1, DB)]),
-        &[&k.district_poverty],
-    );
-    l.ok(
-        household_notice("R-1", NoticeStage::ObjectionReview, VILLAGE, 20190501, &[(1, DB)]),
-        &[&k.village],
-    );
+    publicise(&mut l, &k, 1, [20190405, 20190417, 20190424, 20190501], &[(1, DB)]);
     let e = l.refused(
         register(1, DB, 20190508, Some(procedure(0))),
         &[&k.town_poverty],
@@ -1085,23 +1072,39 @@ fn an_exit_ends_the_categories_that_end_with_it_and_a_return_re_enters() {
         &[&k.village],
     );
     l.refused(exit(20190726), &[&k.town_poverty], "publicity_not_ended");
-    // Household 1 holds only 低保, which does not end with an exit.
-    let mut only_db = l.clone();
-    only_db.ok(
-        household_notice("X-2", NoticeStage::ExitAnnouncement, VILLAGE, 20190720, &[(1, DB)]),
+    // Household 1 holds only 低保: an announcement of a poverty exit (建档立卡)
+    // for it names a category it is not registered in.
+    let mut db = l.clone();
+    db.ok(
+        household_notice(
+            "X-2",
+            NoticeStage::ExitAnnouncement,
+            VILLAGE,
+            20190720,
+            &[(1, LI), (1, DB)],
+        ),
         &[&k.village],
     );
-    only_db.refused(
+    let exit_1 = |line_no, on| {
         EntryBody::HouseholdExit(HouseholdExit {
             household: household(1),
             village: code(VILLAGE),
-            date: date(20190801),
-            announcement: line("X-2", 0),
+            date: date(on),
+            announcement: line("X-2", line_no),
             reason: text("收入超标"),
-        }),
-        &[&k.town_poverty],
-        "not_registered",
+        })
+    };
+    db.refused(exit_1(0, 20190801), &[&k.town_poverty], "not_registered");
+    // 低保 ends by its own review, announced the same way (line 1), not
+    // before the registration began.
+    db.refused(exit_1(1, 20190507), &[&k.town_poverty], "date_out_of_order");
+    db.ok(exit_1(1, 20190801), &[&k.town_poverty]);
+    assert_eq!(
+        db.state.household(&household(1)).unwrap().registrations[0].until,
+        Some(date(20190801))
     );
+    // Household 2's 低保-free exit leaves household 1 alone, and vice versa.
+    assert_eq!(db.state.household(&household(2)).unwrap().registrations[0].until, None);
     l.ok(exit(20190801), &[&k.town_poverty]);
     let h = l.state.household(&household(2)).unwrap();
     assert_eq!(h.registrations[0].until, Some(date(20190801)));
@@ -1122,45 +1125,9 @@ fn an_exit_ends_the_categories_that_end_with_it_and_a_return_re_enters() {
         household_notice("A-2", NoticeStage::Application, VILLAGE, 20190901, &[(2, LI)]),
         &[&k2.village],
     );
-    again.ok(
-        check(line("A-2", 0), CheckKind::DataComparison, 20190905, true),
-        &[&k2.town_poverty],
-    );
-    again.ok(
-        check(line("A-2", 0), CheckKind::HomeVerification, 20190905, true),
-        &[&k2.village],
-    );
-    again.ok(
-        household_notice("V-2", NoticeStage::VillagePublicity, VILLAGE, 20190910, &[(2, LI)]),
-        &[&k2.village],
-    );
-    again.ok(
-        household_notice("T-2", NoticeStage::TownPublicity, TOWN, 20190917, &[(2, LI)]),
-        &[&k2.town_poverty],
-    );
-    again.ok(
-        household_notice("D-2", NoticeStage::DistrictPublicity, DISTRICT, 20190924, &[(2, LI)]),
-        &[&k2.district_poverty],
-    );
-    again.ok(
-        household_notice("R-2", NoticeStage::ObjectionReview, VILLAGE, 20191001, &[(2, LI)]),
-        &[&k2.village],
-    );
-    again.ok(
-        register(
-            2,
-            LI,
-            20191008,
-            Some(RegistrationNotices {
-                application: line("A-2", 0),
-                village: line("V-2", 0),
-                town: line("T-2", 0),
-                district: line("D-2", 0),
-                objection_review: line("R-2", 0),
-            }),
-        ),
-        &[&k2.town_poverty],
-    );
+    checked(&mut again, &k2, 2, 0, 20190905);
+    publicise(&mut again, &k2, 2, [20190910, 20190917, 20190924, 20191001], &[(2, LI)]);
+    again.ok(register(2, LI, 20191008, Some(procedure_n(2, 0))), &[&k2.town_poverty]);
     assert_eq!(again.state.household(&household(2)).unwrap().registrations.len(), 2);
 }
 

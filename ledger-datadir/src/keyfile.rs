@@ -23,6 +23,15 @@ pub fn next_log_key_path(data_dir: &Path) -> PathBuf {
     keys_dir(data_dir).join("log-next.key")
 }
 
+/// Where a log key retired by a rotation is kept (so that idempotent retries
+/// of its entries still get their receipts): named after the key itself, so
+/// that finishing an interrupted promotion twice writes the same file, not
+/// a second copy.
+pub fn retired_log_key_path(data_dir: &Path, key: &ed25519_dalek::VerifyingKey) -> PathBuf {
+    let id: String = key.as_bytes()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    keys_dir(data_dir).join(format!("log-retired-{id}.key"))
+}
+
 /// Largest key file read (a signed-note key is under 200 bytes): a key path
 /// pointing at a large file is a mistake, not something to load.
 pub const MAX_KEY_FILE_BYTES: u64 = 16 * 1024;
@@ -157,6 +166,45 @@ pub fn create_signing_key(path: &Path, name: &str) -> Result<ed25519_dalek::Sign
     Ok(key)
 }
 
+/// Make `log-next.key` the log key in force on disk once the chain has
+/// rotated to it (`vkey_in_force`): the outgoing `log.key` is kept as
+/// [`retired_log_key_path`], then `log-next.key` is renamed over `log.key`.
+/// Returns whether it promoted anything; nothing is done when no key is
+/// prepared or the prepared key is not the one in force (a rotation not yet
+/// posted).
+///
+/// Crash-safe at every step, so a restart can simply call it again: the
+/// retired copy is written to a temporary file, synced and renamed
+/// (a leftover temporary file is overwritten); the one rename that changes
+/// `log.key` is atomic, so `log.key` always exists and holds either the old
+/// or the new key; the folder is synced last so that the new names survive a
+/// power cut. (The node's earlier code renamed `log.key` away first; a folder
+/// it left without `log.key` is finished here too.)
+pub fn promote_next_log_key(data_dir: &Path, vkey_in_force: &str) -> Result<bool, SecretFileError> {
+    let next = next_log_key_path(data_dir);
+    if !next.exists() {
+        return Ok(false);
+    }
+    let (origin, next_key) = read_signing_key(&next)?;
+    if ledger_core::keys::verifier_key_string(&origin, &next_key.verifying_key()) != vkey_in_force {
+        return Ok(false);
+    }
+    let current = log_key_path(data_dir);
+    if current.exists() {
+        let text = read_secret(&current)?;
+        let (_, outgoing) = parse_signing_key(&text).map_err(|e| SecretFileError::Parse {
+            path: current.clone(),
+            message: e.to_string(),
+        })?;
+        let retired = retired_log_key_path(data_dir, &outgoing.verifying_key());
+        ledger_store::durable::replace_file(&retired, text.as_bytes(), 0o600).map_err(io("writing", &retired))?;
+    }
+    fs::rename(&next, &current).map_err(io("renaming log-next.key to", &current))?;
+    let dir = keys_dir(data_dir);
+    ledger_store::durable::sync_dir(&dir).map_err(io("syncing", &dir))?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +227,40 @@ mod tests {
             let err = read_signing_key(&path).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(err.contains("chmod 600"), "{err}");
         }
+        Ok(())
+    }
+
+    #[test]
+    fn promotion_keeps_a_log_key_at_every_step_and_can_be_repeated() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let old = create_signing_key(&log_key_path(dir.path()), "example.org/log")?;
+        let new = create_signing_key(&next_log_key_path(dir.path()), "example.org/log")?;
+        let new_vkey = ledger_core::keys::verifier_key_string("example.org/log", &new.verifying_key());
+        let old_vkey = ledger_core::keys::verifier_key_string("example.org/log", &old.verifying_key());
+        // The chain has not rotated to the prepared key: nothing moves.
+        assert!(!promote_next_log_key(dir.path(), &old_vkey)?);
+        assert!(next_log_key_path(dir.path()).exists());
+        // A crash while writing the retired copy left a partial temporary
+        // file (mode 0644 here: the umask's, not a key file's).
+        let retired = retired_log_key_path(dir.path(), &old.verifying_key());
+        let name = retired
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        fs::write(keys_dir(dir.path()).join(format!(".{name}.tmp")), "partial")?;
+        assert!(promote_next_log_key(dir.path(), &new_vkey)?);
+        assert_eq!(
+            read_signing_key(&log_key_path(dir.path()))?.1.to_bytes(),
+            new.to_bytes()
+        );
+        // Read back through `read_signing_key`, which refuses a key file
+        // others may read: the leftover file's mode must not carry over.
+        assert_eq!(read_signing_key(&retired)?.1.to_bytes(), old.to_bytes());
+        assert!(!next_log_key_path(dir.path()).exists());
+        // Done already: a second call changes nothing.
+        assert!(!promote_next_log_key(dir.path(), &new_vkey)?);
+        let names = fs::read_dir(keys_dir(dir.path()))?.count();
+        assert_eq!(names, 2, "log.key and one retired key");
         Ok(())
     }
 }

@@ -86,13 +86,21 @@ fn all_money_kinds() -> Vec<EntryKind> {
     ]
 }
 
-fn cosign_kinds() -> Vec<EntryKind> {
+/// 区分管领导: co-signs large fund issues and transfers, and the district's
+/// corrections.
+fn leader_kinds() -> Vec<EntryKind> {
+    vec![EntryKind::FundIssue, EntryKind::Transfer, EntryKind::Reversal]
+}
+
+/// 区扶贫办: co-signs large project payments and (before the policy named
+/// the town poverty office) household subsidies, and corrections; posts the
+/// district publicity (区级公示).
+fn district_poverty_kinds() -> Vec<EntryKind> {
     vec![
-        EntryKind::FundIssue,
-        EntryKind::Transfer,
         EntryKind::ProjectDisbursement,
         EntryKind::HouseholdSubsidy,
         EntryKind::Reversal,
+        EntryKind::Notice,
     ]
 }
 
@@ -182,18 +190,15 @@ impl KeyRing {
             Role::Operator,
             Office::DistrictLeader,
             code,
-            cosign_kinds(),
+            leader_kinds(),
         )?;
-        let mut district_poverty_kinds = cosign_kinds();
-        // 区级公示: the district publicity of the registration procedure.
-        district_poverty_kinds.push(EntryKind::Notice);
         ring.add(
             dice,
             "淮安区扶贫开发领导小组办公室主任",
             Role::Operator,
             Office::DistrictPovertyOffice,
             code,
-            district_poverty_kinds,
+            district_poverty_kinds(),
         )?;
         for town in towns {
             ring.add(

@@ -26,13 +26,13 @@ const NOW_MS: u64 = 1_610_672_400_000;
 // make a refactor pass.
 
 /// The default demo (seed 320803, 3,000 entries): entry bytes.
-const DEFAULT_ENTRIES_GOLDEN: &str = "af52b12b19bf7681f76be0c94daf5e81e1911a93383d90a75ad837fbda2d6487";
+const DEFAULT_ENTRIES_GOLDEN: &str = "c7d3385768a63f441a6601f2c460d75cc63c9933f061582983f64339e606fb47";
 /// The default demo: keys, names, households.
-const DEFAULT_SIDE_DATA_GOLDEN: &str = "cb71a80e3e615786d0e7d713c323d526bd11ea5a97f95c4955b9e429613e9cc0";
+const DEFAULT_SIDE_DATA_GOLDEN: &str = "5e57970219121d93d7dcecf2c33604bab2bf3fb5457b36d41762a4aff1e62946";
 /// Seed 7, 800 entries: entry bytes.
-const SMALL_ENTRIES_GOLDEN: &str = "ddca05d4e42fb8b9fb43adacd1f3e8b12981d9033a54e9a526df5e75ceb6296a";
+const SMALL_ENTRIES_GOLDEN: &str = "27e4fb8e15155a821d19ceae029ebaecbe857486dcacbc07244f781d399b6e85";
 /// Seed 7, 800 entries: keys, names, households.
-const SMALL_SIDE_DATA_GOLDEN: &str = "bf5caa45929d1800ec550f495d21a5e1ccc321fea10ee42b152740360925bbc4";
+const SMALL_SIDE_DATA_GOLDEN: &str = "02b40901c7ce331781affd0d57787e4a3f9db29dfd419051e000c5119dad05c2";
 
 fn log_of(seed: u64, target_entries: u64) -> DemoLog {
     let config = DemoConfig {

@@ -102,7 +102,10 @@ pub fn start(config: &NodeConfig) -> Result<Started> {
 pub fn start_with_clock(config: &NodeConfig, clock: Arc<dyn Clock>) -> Result<Started> {
     let data_dir = &config.data_dir;
     let log_path = keyfile::log_key_path(data_dir);
-    if !log_path.exists() {
+    // Without log.key but with log-next.key: a rotation's renames were cut
+    // short by a stop (the node's earlier code renamed log.key away first);
+    // finished below, once the replay names the key in force.
+    if !log_path.exists() && !keyfile::next_log_key_path(data_dir).exists() {
         bail!(
             "no log key at {}: a new log starts with `ledger-node --data {} init --origin NAME` (NAME, e.g. huaian.example.gov.cn/ledger, is the log's origin); an existing one needs its keys/ folder back from the key backup",
             log_path.display(),
@@ -145,6 +148,21 @@ pub fn start_with_clock(config: &NodeConfig, clock: Arc<dyn Clock>) -> Result<St
         "store verified"
     );
     if let Some(vkey) = ledger.state.log_vkey() {
+        // A rotation durable in the chain whose key files were not yet
+        // renamed when the node stopped (the committer leaves that work to
+        // a thread, `sequencer::key_files`): finish it before serving, so
+        // that log.key is the key in force for `prepare-rotation`.
+        if keyfile::promote_next_log_key(data_dir, vkey).with_context(|| {
+            format!(
+                "finishing the rotation to {vkey} in {}",
+                keyfile::keys_dir(data_dir).display()
+            )
+        })? {
+            tracing::warn!(
+                vkey,
+                "finished renaming the key files of a log-key rotation interrupted by a stop"
+            );
+        }
         if !signers.has(vkey) {
             bail!(
                 "the log key in force ({vkey}) is not in {}",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{demo_folder, free_port, start_node, TestResult};
+use common::{demo_folder, free_port, post_to_process as post, start_node, TestResult};
 use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::EntryBody;
 use ledger_core::receipt::SignedReceipt;
@@ -15,18 +15,6 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn post(
-    client: &reqwest::blocking::Client,
-    port: u16,
-    batch: &[SignedSubmission],
-) -> Result<serde_json::Value, reqwest::Error> {
-    client
-        .post(format!("http://127.0.0.1:{port}/v1/submissions"))
-        .json(&serde_json::json!({ "submissions": batch }))
-        .send()?
-        .json::<serde_json::Value>()
-}
 
 #[test]
 fn sigkill_mid_load_loses_no_acknowledged_entry() -> TestResult {

@@ -34,8 +34,14 @@ pub fn replace_file(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
     temporary_name.push(name);
     temporary_name.push(".tmp");
     let temporary = dir.join(temporary_name);
+    // A temporary file left by a crash is removed, not reused: opening it
+    // would keep its old permissions, and `mode` matters (key files: 0600).
+    match fs::remove_file(&temporary) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;

@@ -163,12 +163,12 @@ impl Auditor {
                 region,
                 Some(pot.balance),
                 format!(
-                    "{who}持有资金{fund_name}共{}元，已{}天无任何支出（截至账本最后时间）。",
+                    "{who}持有资金{fund_name}共{}元，已{}天无任何支出（按业务日期，截至账本最后业务日期）。",
                     Fen::from_raw(pot.balance).to_yuan_string(),
                     days(idle)
                 ),
                 format!(
-                    "{who} has held {} yuan of fund {fund_name} for {} days with no outflow (as of the ledger's last entry).",
+                    "{who} has held {} yuan of fund {fund_name} for {} days with no outflow (by business dates, as of the ledger's last business date).",
                     Fen::from_raw(pot.balance).to_yuan_string(),
                     days(idle)
                 ),
@@ -263,12 +263,12 @@ impl Auditor {
                 }
                 let revoked = self
                     .keys
-                    .get(*old_key as usize)
+                    .get(*old_key)
                     .and_then(|k| state.key(k))
                     .and_then(|r| r.revoked_seq);
                 let key_hex: String = self
                     .keys
-                    .get(*old_key as usize)
+                    .get(*old_key)
                     .map(|k| k.to_hex().chars().take(16).collect())
                     .unwrap_or_default();
                 let mut seqs = vec![newer.seq];
@@ -361,7 +361,7 @@ impl Auditor {
 
     pub(super) fn finish_non_strict(&mut self) {
         for (k, seqs) in std::mem::take(&mut self.non_strict) {
-            let key = self.keys.get(k as usize).map(|k| k.to_hex()).unwrap_or_default();
+            let key = self.keys.get(k).map(|k| k.to_hex()).unwrap_or_default();
             let holder = self.grants.get(&k).map(|g| g.holder.clone()).unwrap_or_default();
             let (shown, count) = entries_list(seqs.clone());
             let list = seq_text(&shown, count);

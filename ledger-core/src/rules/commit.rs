@@ -2,8 +2,7 @@
 //! the effects the node indexes.
 
 use crate::amount::{Fen, MAX_ENTRY_FEN};
-use crate::entry::{Account, EntryBody};
-use crate::ids::Ident;
+use crate::entry::EntryBody;
 use crate::moves::{MoneyMove, MAX_INTERNED};
 use crate::region::RegionCode;
 
@@ -12,34 +11,6 @@ use super::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
 use crate::money::{apply_leg, Direction};
 
 impl LedgerState {
-    pub(super) fn intern_account(&mut self, account: &Account) -> u32 {
-        if let Some(i) = self.account_index.get(account) {
-            return *i;
-        }
-        // Indexes must fit a packed movement slot (`moves::MAX_INTERNED`).
-        let i = u32::try_from(self.accounts.len())
-            .unwrap_or(MAX_INTERNED)
-            .min(MAX_INTERNED);
-        debug_assert!(i < MAX_INTERNED);
-        self.accounts.push(account.clone());
-        self.account_index.insert(account.clone(), i);
-        i
-    }
-
-    pub(super) fn intern_fund(&mut self, fund: &Ident) -> u32 {
-        if let Some(i) = self.fund_index.get(fund) {
-            return *i;
-        }
-        // Indexes must fit a packed movement slot (`moves::MAX_INTERNED`).
-        let i = u32::try_from(self.fund_ids.len())
-            .unwrap_or(MAX_INTERNED)
-            .min(MAX_INTERNED);
-        debug_assert!(i < MAX_INTERNED);
-        self.fund_ids.push(fund.clone());
-        self.fund_index.insert(fund.clone(), i);
-        i
-    }
-
     /// Apply a checked entry. Infallible: every check was done before.
     pub(super) fn commit(&mut self, seq: u64, body: &EntryBody, regions: Vec<RegionCode>, staged: Staged) -> Effects {
         let mut effects = Effects {
@@ -102,6 +73,7 @@ impl LedgerState {
                         budget: p.budget,
                         paid: Fen::ZERO,
                         register_seq: seq,
+                        start: p.start,
                     },
                 );
                 effects.project = Some(p.project.clone());
@@ -158,7 +130,7 @@ impl LedgerState {
                             p.paid = Fen::from_raw(p.paid.get().saturating_sub(amount));
                         }
                     }
-                    if let Some(id) = self.fund_ids.get(fund as usize).cloned() {
+                    if let Some(id) = self.fund_ids.get(fund).cloned() {
                         if let Some(f) = self.funds.get_mut(&id) {
                             if f.issue_seq == r.target_seq {
                                 f.issued = Fen::ZERO;
@@ -171,10 +143,10 @@ impl LedgerState {
             EntryBody::Genesis(_) | EntryBody::Transfer(_) => {}
         }
         if let Some(movement) = staged {
-            let f = self.intern_fund(&movement.fund);
+            let f = self.fund_ids.intern(&movement.fund);
             let (mut from, mut to) = (None, None);
             for (account, direction) in movement.clone().legs() {
-                let ai = self.intern_account(&account);
+                let ai = self.accounts.intern(&account);
                 let b = self.balances.entry((ai, f)).or_insert(0);
                 // Bounded: every credit is at most MAX_ENTRY_FEN and sums of
                 // fund money never exceed what was issued into the fund.

@@ -210,6 +210,17 @@ impl LedgerState {
                         to: format!("payee for project:{}", d.project),
                     });
                 }
+                // The approved budget is a hard limit (项目库): what was paid,
+                // net of reversals, plus this payment may not exceed it.
+                let paid = project.paid.get();
+                if paid.saturating_add(d.amount.get()) > project.budget.get() {
+                    return Err(RuleError::BudgetExceeded {
+                        project: d.project.clone(),
+                        budget: project.budget.get(),
+                        paid,
+                        amount: d.amount.get(),
+                    });
+                }
                 self.require_balance(&d.from, &d.fund, d.amount.get())?;
                 Ok((vec![from_region, project.village], staged(body)))
             }
@@ -256,11 +267,11 @@ impl LedgerState {
                         });
                     }
                 }
-                let from = target.from.and_then(|i| self.accounts.get(i as usize).cloned());
-                let to = target.to.and_then(|i| self.accounts.get(i as usize).cloned());
+                let from = target.from.and_then(|i| self.accounts.get(i).cloned());
+                let to = target.to.and_then(|i| self.accounts.get(i).cloned());
                 let fund = self
                     .fund_ids
-                    .get(target.fund as usize)
+                    .get(target.fund)
                     .cloned()
                     .ok_or(RuleError::NotReversible(r.target_seq))?;
                 // Undo: what was credited is debited back (and must still be there).

@@ -520,24 +520,12 @@ impl LedgerState {
         Ok(vec![r.village])
     }
 
+    /// An exit ends the category named on its announcement line (低保 ends
+    /// by its own review, announced the same way); if that category ends
+    /// with a poverty exit (脱贫), every other current category that does
+    /// ends with it.
     pub(super) fn check_exit(&self, e: &HouseholdExit) -> Result<Vec<RegionCode>, RuleError> {
         self.require_village(e.village)?;
-        let ending = self
-            .household(&e.household)
-            .filter(|h| h.village == e.village)
-            .map(|h| {
-                h.registrations
-                    .iter()
-                    .any(|r| r.until.is_none() && self.policy.ends_with_exit(r.category))
-            })
-            .unwrap_or(false);
-        if !ending {
-            return Err(RuleError::NotRegistered {
-                household: e.household.to_string(),
-                category: "a category that ends with a poverty exit",
-                date: e.date,
-            });
-        }
         let (notice, index, line) = self.resolve_line(&e.announcement)?;
         if notice.stage != NoticeStage::ExitAnnouncement || self.household_index(&e.household) != Some(line.household) {
             return Err(RuleError::ProcedureIncomplete(format!(
@@ -545,6 +533,25 @@ impl LedgerState {
                 line_name(&e.announcement),
                 e.household
             )));
+        }
+        let category = assistance_category(line.category);
+        let current = self
+            .household(&e.household)
+            .filter(|h| h.village == e.village)
+            .and_then(|h| category.and_then(|c| h.current(c)));
+        let Some(current) = current else {
+            return Err(RuleError::NotRegistered {
+                household: e.household.to_string(),
+                category: category.map_or("the announced category", |c| c.name()),
+                date: e.date,
+            });
+        };
+        if e.date < current.from {
+            return Err(RuleError::DateOutOfOrder {
+                date: e.date,
+                what: format!("the registration at entry {}", current.seq),
+                earlier: current.from,
+            });
         }
         self.line_standing(&e.announcement, index, line)?;
         if e.date < notice.ends {
@@ -558,25 +565,28 @@ impl LedgerState {
         Ok(vec![e.village])
     }
 
+    /// Is the household registered in `s.village`, on the payment's date, in
+    /// a category that entitles it to the payment's category?
+    pub(super) fn entitled(&self, s: &HouseholdSubsidy) -> bool {
+        self.household(&s.household).is_some_and(|h| {
+            h.village == s.village
+                && self
+                    .policy
+                    .entitling(s.category)
+                    .any(|c| h.registered_on(c, s.date).is_some())
+        })
+    }
+
     /// The payment-list and registration controls of a household subsidy
     /// (the money rules are in `content`). Returns the line it uses.
     pub(super) fn check_subsidy_controls(&self, s: &HouseholdSubsidy) -> Result<Option<u32>, RuleError> {
         let enforced = &self.policy.enforced_from;
-        if s.date >= enforced.registration {
-            let registered = self.household(&s.household).is_some_and(|h| {
-                h.village == s.village
-                    && self
-                        .policy
-                        .entitling(s.category)
-                        .any(|c| h.registered_on(c, s.date).is_some())
+        if s.date >= enforced.registration && !self.entitled(s) {
+            return Err(RuleError::NotRegistered {
+                household: s.household.to_string(),
+                category: s.category.name(),
+                date: s.date,
             });
-            if !registered {
-                return Err(RuleError::NotRegistered {
-                    household: s.household.to_string(),
-                    category: s.category.name(),
-                    date: s.date,
-                });
-            }
         }
         let Some(r) = &s.notice else {
             if s.date >= enforced.payment_list {
@@ -651,10 +661,14 @@ impl LedgerState {
                 Ok((notice.region, notice.start))
             }
             ObjectionTarget::Entry(seq) => {
-                let m = self
-                    .moves
-                    .get(*seq)
-                    .ok_or_else(|| RuleError::UnknownTarget(format!("money entry {seq}")))?;
+                let Some(m) = self.moves.get(*seq) else {
+                    // A project registration (项目入库) may be objected to as
+                    // well; a scan, on this rare path only.
+                    let project = self.projects.values().find(|p| p.register_seq == *seq).ok_or_else(|| {
+                        RuleError::UnknownTarget(format!("entry {seq} (a money entry or project registration)"))
+                    })?;
+                    return Ok((project.village, project.start));
+                };
                 let region = match m.project.and_then(|p| self.project_ids.get(p as usize)) {
                     Some(id) => self.projects.get(id).map(|p| p.village),
                     None => None,
@@ -665,7 +679,7 @@ impl LedgerState {
                         let account = m
                             .from
                             .or(m.to)
-                            .and_then(|a| self.accounts.get(a as usize))
+                            .and_then(|a| self.accounts.get(a))
                             .ok_or_else(|| RuleError::UnknownTarget(format!("money entry {seq}")))?;
                         self.account_region(account)?
                     }
@@ -758,8 +772,10 @@ impl LedgerState {
                 earlier: paid,
             });
         }
-        // The household's village: its payment-list line's notice, or for
-        // history without one, the paying treasury.
+        // The household's village: its payment-list line's notice. History
+        // paid without a line (before payment lists were enforced, when
+        // confirmations are not required either) has only the paying
+        // treasury to go by, so a key of that treasury's region confirms it.
         let region = match m.line.and_then(|l| self.controls.lines.get(l as usize)) {
             Some(line) => self
                 .controls
@@ -770,7 +786,7 @@ impl LedgerState {
             None => {
                 let account = m
                     .from
-                    .and_then(|a| self.accounts.get(a as usize))
+                    .and_then(|a| self.accounts.get(a))
                     .ok_or(RuleError::NotAPayment(c.payment_seq))?;
                 self.account_region(account)?
             }
@@ -879,10 +895,17 @@ impl LedgerState {
         let Some(i) = self.household_index(&e.household) else {
             return;
         };
+        let announced = self
+            .notice(&e.announcement.notice)
+            .and_then(|n| self.controls.lines.get((n.first_line + e.announcement.line) as usize))
+            .and_then(|l| assistance_category(l.category));
+        let Some(announced) = announced else { return };
+        let poverty_exit = self.policy.ends_with_exit(announced);
         let policy = &self.policy;
         if let Some(h) = self.controls.household_records.get_mut(i as usize) {
             for r in h.registrations.iter_mut() {
-                if r.until.is_none() && policy.ends_with_exit(r.category) {
+                let ends = r.category == announced || (poverty_exit && policy.ends_with_exit(r.category));
+                if r.until.is_none() && ends {
                     r.until = Some(e.date);
                     r.ended_seq = Some(seq);
                 }
@@ -991,6 +1014,11 @@ fn category_index(c: AssistanceCategory) -> usize {
         .iter()
         .position(|x| *x == c)
         .unwrap_or(usize::MAX)
+}
+
+/// The assistance category stored on a household line.
+fn assistance_category(index: u8) -> Option<AssistanceCategory> {
+    AssistanceCategory::ALL.get(usize::from(index)).copied()
 }
 
 fn subsidy_index(c: SubsidyCategory) -> usize {

@@ -269,6 +269,18 @@ pub enum RuleError {
     /// A confirmation of something that is not a standing household subsidy.
     #[error("entry {0} is not a household subsidy that can be confirmed")]
     NotAPayment(u64),
+    /// A project payment beyond the project's approved budget.
+    #[error("project {project} has an approved budget of {budget} fen and has been paid {paid} fen; {amount} fen more would exceed it")]
+    BudgetExceeded {
+        /// The project.
+        project: Ident,
+        /// Its budget.
+        budget: u64,
+        /// Paid so far, net of reversals.
+        paid: u64,
+        /// The payment refused.
+        amount: u64,
+    },
     /// A payment confirmed twice.
     #[error("payment entry {0} was already confirmed")]
     AlreadyConfirmed(u64),
@@ -321,6 +333,7 @@ impl RuleError {
             RuleError::PaymentNotReversed(_) => "payment_not_reversed",
             RuleError::NotAPayment(_) => "not_a_payment",
             RuleError::AlreadyConfirmed(_) => "already_confirmed",
+            RuleError::BudgetExceeded { .. } => "budget_exceeded",
         }
     }
 }

@@ -53,24 +53,15 @@ impl LedgerState {
 
     fn subsidy_history(&self, s: &HouseholdSubsidy, warnings: &mut Vec<HistoryWarning>) {
         let enforced = self.policy.enforced_from;
-        if s.date < enforced.registration {
-            let registered = self.household(&s.household).is_some_and(|h| {
-                h.village == s.village
-                    && self
-                        .policy
-                        .entitling(s.category)
-                        .any(|c| h.registered_on(c, s.date).is_some())
+        if s.date < enforced.registration && !self.entitled(s) {
+            warnings.push(HistoryWarning {
+                code: "paid_unregistered",
+                message: format!(
+                    "household not registered in a category entitling it to {} on {}",
+                    s.category.name(),
+                    s.date
+                ),
             });
-            if !registered {
-                warnings.push(HistoryWarning {
-                    code: "paid_unregistered",
-                    message: format!(
-                        "household not registered in a category entitling it to {} on {}",
-                        s.category.name(),
-                        s.date
-                    ),
-                });
-            }
         }
         if s.date < enforced.payment_list && s.notice.is_none() {
             warnings.push(HistoryWarning {
@@ -81,11 +72,14 @@ impl LedgerState {
         if s.date < enforced.payment_list {
             if let Some(r) = &s.notice {
                 if let Err(e) = self.line_allows(s, r) {
+                    // `line_allows` fails only in these four ways here: the
+                    // line was resolved and matched by the content rules.
                     let code = match e {
                         RuleError::AmountAboveNotice { .. } => "paid_above_notice",
                         RuleError::LineWithdrawn { .. } => "paid_on_withdrawn_line",
                         RuleError::ObjectionOpen { .. } => "paid_under_open_objection",
-                        _ => "paid_before_window_end",
+                        RuleError::PublicityNotEnded { .. } => "paid_before_window_end",
+                        _ => "paid_without_notice",
                     };
                     warnings.push(HistoryWarning {
                         code,

@@ -8,6 +8,7 @@ use crate::entry::{Account, CosignRule, EntryBody, FundCategory, FundSource, Pol
 use crate::household::HouseholdRef;
 use crate::ids::Date;
 use crate::ids::Ident;
+use crate::intern::Interner;
 use crate::keys::{KeyGrant, PublicKey};
 use crate::moves::MoveTable;
 use crate::nonces::NonceIndex;
@@ -70,6 +71,8 @@ pub struct ProjectRecord {
     pub paid: Fen,
     /// Registering entry.
     pub register_seq: u64,
+    /// Planned start.
+    pub start: Date,
 }
 
 /// What applying an entry touched: used by the node for secondary indexes.
@@ -116,13 +119,11 @@ pub struct LedgerState {
     /// Notices, households, objections, confirmations.
     pub(super) controls: super::controls::Controls,
     pub(super) funds: HashMap<Ident, FundRecord>,
-    pub(super) fund_ids: Vec<Ident>,
-    pub(super) fund_index: HashMap<Ident, u32>,
+    pub(super) fund_ids: Interner<Ident>,
     pub(super) projects: HashMap<Ident, ProjectRecord>,
     pub(super) project_ids: Vec<Ident>,
     pub(super) project_index: HashMap<Ident, u32>,
-    pub(super) accounts: Vec<Account>,
-    pub(super) account_index: HashMap<Account, u32>,
+    pub(super) accounts: Interner<Account>,
     pub(super) balances: HashMap<(u32, u32), u64>,
     /// Where each money entry moved money: the inverse is applied on reversal.
     pub(super) moves: MoveTable,
@@ -212,21 +213,21 @@ impl LedgerState {
     }
     /// Balance of `fund` held by `account`.
     pub fn balance(&self, account: &Account, fund: &Ident) -> Fen {
-        let (Some(a), Some(f)) = (self.account_index.get(account), self.fund_index.get(fund)) else {
+        let (Some(a), Some(f)) = (self.accounts.index_of(account), self.fund_ids.index_of(fund)) else {
             return Fen::ZERO;
         };
-        Fen::from_raw(self.balances.get(&(*a, *f)).copied().unwrap_or(0))
+        Fen::from_raw(self.balances.get(&(a, f)).copied().unwrap_or(0))
     }
     /// Every (fund, balance) held by an account, non-zero only.
     pub fn balances_of(&self, account: &Account) -> Vec<(Ident, Fen)> {
-        let Some(a) = self.account_index.get(account) else {
+        let Some(a) = self.accounts.index_of(account) else {
             return Vec::new();
         };
         let mut out: Vec<(Ident, Fen)> = self
             .balances
             .iter()
-            .filter(|((acc, _), v)| acc == a && **v > 0)
-            .filter_map(|((_, f), v)| self.fund_ids.get(*f as usize).map(|id| (id.clone(), Fen::from_raw(*v))))
+            .filter(|((acc, _), v)| *acc == a && **v > 0)
+            .filter_map(|((_, f), v)| self.fund_ids.get(*f).map(|id| (id.clone(), Fen::from_raw(*v))))
             .collect();
         out.sort();
         out

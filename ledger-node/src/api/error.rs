@@ -1,6 +1,7 @@
 //! API errors: an HTTP status, a stable machine-readable code and a human
 //! message, as JSON `{"error": {"code": "...", "message": "..."}}`.
 
+use crate::sequencer::SequenceError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -174,6 +175,23 @@ impl ApiError {
     }
 }
 
+/// The sequencer's refusals, answered exactly as they were when the
+/// sequencer built `ApiError`s itself (the tests in `tests/api/` match the
+/// status, the code and the message).
+impl From<SequenceError> for ApiError {
+    fn from(e: SequenceError) -> ApiError {
+        match e {
+            SequenceError::StorageFull => ApiError::storage_full(),
+            SequenceError::StorageFailed => ApiError::storage_failed(),
+            SequenceError::ReceiptUnavailable { seq } => ApiError::receipt_unavailable(seq),
+            SequenceError::UnknownLogKey { vkey } => ApiError::unknown_log_key(&vkey),
+            SequenceError::TooLarge { .. } => ApiError::too_large(e.to_string()),
+            SequenceError::Rule(rule) => ApiError::from_rule(&rule),
+            SequenceError::IndexDamaged { .. } => ApiError::internal(e.to_string()),
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({}): {}", self.status.as_u16(), self.code, self.message)
@@ -191,5 +209,52 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sequencer's refusals keep the exact answers they had when the
+    /// sequencer built `ApiError`s itself (before issue 18).
+    #[test]
+    fn sequence_errors_keep_their_http_answers() {
+        let too_large = ApiError::from(SequenceError::TooLarge {
+            bytes: 70_000,
+            max: 65_535,
+        });
+        assert_eq!(
+            too_large,
+            ApiError::too_large("the sequenced entry would be 70000 bytes, over 65535")
+        );
+        assert_eq!(
+            ApiError::from(SequenceError::IndexDamaged { seq: 7 }),
+            ApiError::internal("the store's idempotency index is damaged at entry 7")
+        );
+        let unknown = ApiError::from(SequenceError::UnknownLogKey { vkey: "k".into() });
+        assert_eq!(
+            (unknown.status, unknown.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "unknown_log_key")
+        );
+        assert_eq!(
+            unknown.message,
+            "this node does not hold the private key of k; run `ledger-node prepare-rotation` first"
+        );
+        let unavailable = ApiError::from(SequenceError::ReceiptUnavailable { seq: 3 });
+        assert_eq!(
+            (unavailable.status, unavailable.code),
+            (StatusCode::CONFLICT, "receipt_unavailable")
+        );
+        assert_eq!(ApiError::from(SequenceError::StorageFull).code, "storage_full");
+        assert_eq!(
+            ApiError::from(SequenceError::StorageFailed).status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let rule = RuleError::Malformed("x".into());
+        assert_eq!(
+            ApiError::from(SequenceError::Rule(rule.clone())),
+            ApiError::from_rule(&rule)
+        );
     }
 }

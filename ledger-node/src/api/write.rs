@@ -437,7 +437,8 @@ pub async fn submit_parsed(
             .map_err(|_| ApiError::unavailable("the node stopped before answering; retry the same submissions"))?;
         for (position, answer) in job_positions.into_iter().zip(answers) {
             if let Some(slot) = results.get_mut(position) {
-                *slot = Some(answer);
+                // The sequencer's refusals become HTTP answers here, and only here.
+                *slot = Some(answer.map_err(ApiError::from));
             }
         }
     }

@@ -58,11 +58,53 @@ fn expected(
     if s.date < enforced.payment_list && s.notice.is_none() {
         codes.push("paid_without_notice");
     }
+    if s.date < enforced.payment_list {
+        if let Some(code) = s.notice.as_ref().and_then(|r| line_history(controls, r, s, seq)) {
+            codes.push(code);
+        }
+    }
     serde_json::json!({
         "seq": seq, "date": s.date.to_string(),
         "notice": s.notice.as_ref().map(|r| serde_json::json!({"notice": r.notice.to_string(), "line": r.line})),
         "confirmation": confirmation, "warnings": codes
     })
+}
+
+/// What the cited line did not allow when history payment `seq` was made:
+/// the first of amount, withdrawal, open objection, window (the rule
+/// engine's order).
+fn line_history(
+    controls: &ControlsModel,
+    r: &ledger_core::procedure::NoticeLineRef,
+    s: &HouseholdSubsidy,
+    seq: u64,
+) -> Option<&'static str> {
+    let (_, notice, ends) = controls.notices.iter().find(|(_, n, _)| n.notice == r.notice)?;
+    let allowed = match &notice.lines {
+        ledger_core::procedure::NoticeLines::Payments(l) => l.get(r.line as usize)?.amount,
+        _ => return None,
+    };
+    if s.amount > allowed {
+        return Some("paid_above_notice");
+    }
+    let before: Vec<_> = controls
+        .line_objections(r)
+        .into_iter()
+        .filter(|(o, _, _)| *o < seq)
+        .collect();
+    let decided_before = |d: &Option<(u64, ledger_core::procedure::ObjectionResolve)>| {
+        d.as_ref().filter(|(by, _)| *by < seq).map(|(_, x)| x.outcome)
+    };
+    if before
+        .iter()
+        .any(|(_, _, d)| decided_before(d) == Some(ledger_core::procedure::ObjectionOutcome::Upheld))
+    {
+        return Some("paid_on_withdrawn_line");
+    }
+    if before.iter().any(|(_, _, d)| decided_before(d).is_none()) {
+        return Some("paid_under_open_objection");
+    }
+    (s.date < *ends).then_some("paid_before_window_end")
 }
 
 /// Was the household registered, before entry `seq`, in a category

@@ -17,7 +17,6 @@ use ledger_node::store::StoreOptions;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 use tower::ServiceExt as _;
 
 pub mod mounts;
@@ -36,12 +35,8 @@ pub struct TestNode {
     pub sequencer: Option<std::thread::JoinHandle<()>>,
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+/// The one wall clock of every binary (ledger-datadir), not a copy of it.
+pub use ledger_datadir::clock::now_ms;
 
 /// A fresh, empty folder under cargo's per-target temporary directory.
 pub fn fresh_dir(name: &str) -> TestResult<PathBuf> {
@@ -385,6 +380,19 @@ pub fn project_valid_until(origin: &str, i: u8, not_after_ms: u64) -> TestResult
 /// A port free at the time of asking.
 pub fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// POST submissions as JSON to a node process on `port`; its JSON answer.
+pub fn post_to_process(
+    client: &reqwest::blocking::Client,
+    port: u16,
+    batch: &[SignedSubmission],
+) -> Result<serde_json::Value, reqwest::Error> {
+    client
+        .post(format!("http://127.0.0.1:{port}/v1/submissions"))
+        .json(&serde_json::json!({ "submissions": batch }))
+        .send()?
+        .json::<serde_json::Value>()
 }
 
 /// Spawn `ledger-node --data DIR --listen 127.0.0.1:PORT` with these extra

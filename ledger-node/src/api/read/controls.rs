@@ -592,7 +592,7 @@ async fn region_objections(
                 return Err(unknown_region(code));
             }
             let mut candidates: Vec<(ObjectionInfo, bool)> = Vec::new();
-            let mut maybe = 0usize;
+            let (mut maybe, mut certain_count) = (0usize, 0usize);
             for o in q.objections().iter().rev() {
                 if o.seq >= visible || before.is_some_and(|b| o.seq >= b) {
                     continue;
@@ -601,12 +601,13 @@ async fn region_objections(
                 let entry_above =
                     matches!(o.target, ObjectionTarget::Entry(_)) && o.region.covers(code) && o.region != code;
                 if certain {
+                    certain_count += 1;
                     candidates.push((o.clone(), true));
                 } else if entry_above && maybe < MAX_TARGET_READS {
                     maybe += 1;
                     candidates.push((o.clone(), false));
                 }
-                if candidates.iter().filter(|(_, c)| *c).count() > limit {
+                if certain_count > limit {
                     break;
                 }
             }
