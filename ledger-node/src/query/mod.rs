@@ -43,7 +43,12 @@
 //! and folds them in with [`QueryIndex::resolve_reversal`] in the same write
 //! that records the batch (`ledger::load_reversal_targets`). Read handlers
 //! only take read locks. Reversals are rare (a correction), so this costs
-//! nothing in the common case and keeps `record` free of I/O.
+//! nothing in the common case and keeps `record` free of I/O. Because the
+//! fold comes after the rest of its batch (at start-up, after the whole
+//! replay), the money a reversal returns may already have been spent again
+//! when it is folded: every sum is kept modulo 2^64 (`tally::signed`), so
+//! the order does not matter and the folded result is exact
+//! (`a_reversal_folded_after_the_money_was_spent_again_is_exact`).
 //!
 //! # Durability
 //!

@@ -581,3 +581,76 @@ fn controls_scale_one_million_listed_and_confirmed_payments() -> R {
     assert!(bytes < 64 * 1024 * 1024);
     Ok(())
 }
+
+/// A transfer reversed and the money then sent on in full, folded in only
+/// after that (as the committer folds a batch, and the start-up replay the
+/// whole log): every balance and total is exact, not stuck at zero.
+#[test]
+fn a_reversal_folded_after_the_money_was_spent_again_is_exact() -> R {
+    let (district, town, town2) = (code(320_803_000_000)?, code(320_803_101_000)?, code(320_803_102_000)?);
+    let fund = Ident::new("F1")?;
+    let t = |s: &str| Text::new(s);
+    let region = |code, name: &str| RegionDef {
+        code,
+        name: name.into(),
+    };
+    let mut q = QueryIndex::default();
+    let effects = Effects::default();
+    let transfer = |to, amount| -> R<EntryBody> {
+        Ok(EntryBody::Transfer(Transfer {
+            fund: Ident::new("F1")?,
+            from: Account::Treasury(district),
+            to: Account::Treasury(to),
+            amount: ledger_core::Fen::new(amount)?,
+            memo: Text::new("拨付")?,
+            date: Date::new(20190120)?,
+        }))
+    };
+    let wrong = transfer(town, 100)?;
+    let bodies = [
+        EntryBody::Genesis(Genesis {
+            title: t("测试")?,
+            grants: Vec::new(),
+            regions: vec![region(district, "区"), region(town, "镇"), region(town2, "镇二")],
+            policy: ledger_core::policy::Policy::default(),
+            pseudonym_commitment: Bytes([0; 32]),
+            log_vkey: "t.example/log+00000000+AA".into(),
+        }),
+        EntryBody::FundIssue(FundIssue {
+            fund: fund.clone(),
+            title: t("资金")?,
+            document_no: t("文号")?,
+            source: FundSource::Provincial,
+            category: FundCategory::SocialSecurity,
+            fiscal_year: 2019,
+            to: Account::Treasury(district),
+            amount: ledger_core::Fen::new(1_000)?,
+            date: Date::new(20190110)?,
+        }),
+        wrong.clone(),
+        EntryBody::Reversal(Reversal {
+            target_seq: 2,
+            reason: t("拨付对象错误")?,
+            date: Date::new(20190120)?,
+        }),
+        transfer(town2, 1_000)?,
+    ];
+    for (seq, body) in bodies.iter().enumerate() {
+        q.record(&entry(seq as u64, body.clone()), &effects);
+    }
+    assert!(q.resolve_reversal(3, 2, &wrong));
+    let balance = |code| -> u64 {
+        let id = q.account_id(&Account::Treasury(code));
+        let f = q.fund(&fund);
+        match (id, f) {
+            (Some(id), Some(f)) => f.balances.get(&id).copied().unwrap_or(0),
+            _ => u64::MAX,
+        }
+    };
+    assert_eq!((balance(district), balance(town), balance(town2)), (0, 0, 1_000));
+    let agg = |code| q.region(code).map(|r| (r.agg.received.amount, r.agg.balance()));
+    assert_eq!(agg(district), Some((1_000, 1_000)));
+    assert_eq!(agg(town), Some((0, 0)));
+    assert_eq!(agg(town2), Some((1_000, 1_000)));
+    Ok(())
+}
