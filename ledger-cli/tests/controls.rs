@@ -50,6 +50,11 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
     let cadre_vkey = ok(&["keygen", "--out", &cadre, "--name", "cadre"]).trim().to_string();
     let town_key = node.path("town.key");
     let town_vkey = ok(&["keygen", "--out", &town_key, "--name", "town"]).trim().to_string();
+    // The demo's policy names the discipline inspector for objection decisions.
+    let inspector_key = node.path("inspector.key");
+    let inspector_vkey = ok(&["keygen", "--out", &inspector_key, "--name", "inspector"])
+        .trim()
+        .to_string();
     let grant = |vkey: &str, office: &str, region: &str, kinds: &str| {
         ok(&[
             "grant",
@@ -85,6 +90,7 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
         &town,
         "notice,household_check,household_register,household_exit,objection,objection_resolve,household_subsidy",
     );
+    grant(&inspector_vkey, "纪检监察", &town, "objection,objection_resolve");
     // An operator needs its office; a wrong office name is a usage error.
     let (code, _, err) = run(&[
         "grant",
@@ -313,7 +319,7 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
             "--node",
             &url,
             "--key",
-            &town_key,
+            &inspector_key,
             "resolve",
             "--case",
             "YY-NONE",
@@ -331,7 +337,7 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
         "--node",
         &url,
         "--key",
-        &town_key,
+        &inspector_key,
         "resolve",
         "--case",
         "YY-TEST-1",
@@ -492,9 +498,10 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--date: not a date"), "{err}");
 
-    // A subsidy citing a payment-list line that does not exist (the demo
-    // enforces no control yet, but a cited line is always checked), and
-    // --notice without --line.
+    // A subsidy to a household never registered, citing a payment-list line
+    // that does not exist: the demo enforces its controls (from 2019-03-01),
+    // so the registration is what the node names first; and --notice
+    // without --line is a usage error.
     ok(&[
         "post",
         "--node",
@@ -549,7 +556,7 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
     let before = node.size();
     let (code, _, err) = subsidy(&["--notice", "N-TEST-NONE", "--line", "0"]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("not_publicized") && err.contains("N-TEST-NONE"), "{err}");
+    assert!(err.contains("not_registered") && err.contains("2020-12-20"), "{err}");
     let (code, _, err) = subsidy(&["--notice", "N-TEST-NONE"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(node.size(), before);

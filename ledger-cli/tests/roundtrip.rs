@@ -9,8 +9,10 @@ use common::{ok, resident_id, run, TestNode};
 use ledger_core::region::{RegionCode, RegionLevel};
 
 const DAY_MS: u64 = 24 * 3600 * 1000;
-/// The business date of what this test posts: the end of the demo's history.
-const DEMO_DATE: &str = "2020-12-31";
+/// The business date of what this test posts: February 2019, before the
+/// demo's controls start (2019-03-01), so its subsidies load as history
+/// without registration or payment list (and the audit reports them).
+const DEMO_DATE: &str = "2019-02-20";
 
 // The one wall clock of every binary (ledger-datadir), not a copy of it.
 use ledger_datadir::clock::now_ms;
@@ -105,6 +107,33 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "household_subsidy,reversal",
     ]);
     assert!(receipt.contains("\"kind\":\"key_grant\""), "{receipt}");
+    // The demo's policy has a household payment co-signed by the town's
+    // poverty-alleviation office (五签字): a second key, granted the same way.
+    let poverty_key = node.path("new-poverty.key");
+    let poverty_vkey = ok(&["keygen", "--out", &poverty_key, "--name", "new-poverty"])
+        .trim()
+        .to_string();
+    ok(&[
+        "grant",
+        "--node",
+        &url,
+        "--key",
+        &admin1,
+        "--key",
+        &admin2,
+        "--grantee",
+        &poverty_vkey,
+        "--holder",
+        "测试镇扶贫办 李*华",
+        "--role",
+        "operator",
+        "--office",
+        "镇扶贫办",
+        "--region",
+        &town,
+        "--kinds",
+        "household_subsidy",
+    ]);
 
     // A fund and a transfer from flags, by the district operator.
     let district_op = node.key("operator-1.key");
@@ -116,17 +145,17 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &district_op,
         "fund-issue",
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
         "--title",
         "测试救助资金",
         "--document-no",
-        "淮区财社〔2020〕99号",
+        "淮区财社〔2019〕99号",
         "--source",
         "区级财政",
         "--category",
         "social_security",
         "--year",
-        "2020",
+        "2019",
         "--to",
         "treasury:320803000000",
         "--amount",
@@ -144,7 +173,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &district_op,
         "transfer",
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
         "--from",
         "treasury:320803000000",
         "--to",
@@ -158,9 +187,9 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     ]);
 
     // A CSV batch: three households, Chinese headers.
-    let csv = node.path("2020-05-低保.csv");
+    let csv = node.path("2019-02-低保.csv");
     let rows = format!(
-        "身份证号,姓名,村代码,类别,金额,期间\n{},张小三,{v1},最低生活保障,500,2020-05\n{},李四,{v1},minimum_living,\"1,200.50\",2020-05\n{},欧阳建华,{v2},最低生活保障,660,2020-05\n",
+        "身份证号,姓名,村代码,类别,金额,期间\n{},张小三,{v1},最低生活保障,500,2019-02\n{},李四,{v1},minimum_living,\"1,200.50\",2019-02\n{},欧阳建华,{v2},最低生活保障,660,2019-02\n",
         resident_id("19800101", 101),
         resident_id("19750615", 102),
         resident_id("19621230", 103),
@@ -175,6 +204,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &url,
         "--key",
         &op_key,
+        "--key",
+        &poverty_key,
         "--valid-until",
         &until,
         "csv",
@@ -182,7 +213,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--pseudonym-key",
         &pseudonym,
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
         "--date",
         DEMO_DATE,
     ]);
@@ -206,12 +237,14 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &url,
         "--key",
         &op_key,
+        "--key",
+        &poverty_key,
         "csv",
         &csv,
         "--pseudonym-key",
         &pseudonym,
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
     ]);
     assert!(out.contains("nothing to post"), "{out}");
     // Rerun without the receipts file but with the same window: the node returns the original receipts.
@@ -222,6 +255,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &url,
         "--key",
         &op_key,
+        "--key",
+        &poverty_key,
         "--valid-until",
         &until,
         "--receipts",
@@ -231,7 +266,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--pseudonym-key",
         &pseudonym,
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
         "--date",
         DEMO_DATE,
     ]);
@@ -254,6 +289,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &url,
         "--key",
         &op_key,
+        "--key",
+        &poverty_key,
         "--receipts",
         &receipts3,
         "csv",
@@ -261,7 +298,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--pseudonym-key",
         &pseudonym,
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
     ]);
     assert!(out.contains("3 already posted in an earlier window"), "{out}");
     assert_eq!(node.size(), before + 3);
@@ -275,6 +312,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &url,
         "--key",
         &op_key,
+        "--key",
+        &poverty_key,
         "--valid-until",
         &until,
         "--receipts",
@@ -284,7 +323,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--pseudonym-key",
         &pseudonym,
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
     ]);
     assert!(out.contains("0 row(s) posted"), "{out}");
     assert_eq!(node.size(), before + 3, "a different date does not post twice");
@@ -294,7 +333,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     std::fs::write(
         &bad,
         format!(
-            "resident_id,name,village,category,amount,period\n{},王五,{v1},最低生活保障,300,2020-06\n110105194912310021,赵六,{v1},最低生活保障,300,2020-06\n",
+            "resident_id,name,village,category,amount,period\n{},王五,{v1},最低生活保障,300,2019-02\n110105194912310021,赵六,{v1},最低生活保障,300,2019-02\n",
             resident_id("19900101", 104)
         ),
     )
@@ -305,12 +344,14 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &url,
         "--key",
         &op_key,
+        "--key",
+        &poverty_key,
         "csv",
         &bad,
         "--pseudonym-key",
         &pseudonym,
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
     ]);
     assert_eq!(code, 4, "{err}");
     assert!(
@@ -328,12 +369,14 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &url,
         "--key",
         &op_key,
+        "--key",
+        &poverty_key,
         "csv",
         &csv,
         "--pseudonym-key",
         &wrong,
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
     ]);
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("not this log's key"), "{err}");
@@ -375,13 +418,16 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "the clean demo has findings: {}",
         serde_json::to_string_pretty(&abuse).unwrap_or_default()
     );
+    // The test's own entries are February 2019 history: the latest business
+    // date is the demo's own last (a deliberate demo change moves it, as it
+    // moves ledger-demo's golden values).
     assert_eq!(
-        report["report"]["as_of_date"], 20201231,
-        "the test's own entries are the last dated"
+        report["report"]["as_of_date"], 20201219,
+        "the demo's last business date"
     );
     let table = ok(&["audit", &bundle]);
     assert!(
-        table.contains("时限类规则按业务日期计，截至 2020-12-31"),
+        table.contains("时限类规则按业务日期计，截至 2020-12-19"),
         "{}",
         table.lines().next().unwrap_or("")
     );
@@ -455,7 +501,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &district_op,
         "transfer",
         "--fund",
-        "F2020-TEST-001",
+        "F2019-TEST-001",
         "--from",
         "treasury:320803000000",
         "--to",
