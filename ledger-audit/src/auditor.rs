@@ -8,7 +8,8 @@
 //! those patterns. It is pure: entries go in through [`Auditor::observe`] in
 //! log order (streaming, so memory is bounded by the indexes, not by the
 //! ledger), and [`Auditor::finish`] returns the findings and a summary per
-//! town and village. No I/O, no clock: "now" is the ledger's last entry time.
+//! town and village. No I/O, no clock: the age-based rules count business
+//! dates, and "now" is the ledger's last business date.
 //!
 //! The rules, their ids and what they mean are documented in docs/CLI.md
 //! (section "Audit rules"); each [`Finding`] explains itself in Chinese and
@@ -22,13 +23,15 @@ use ledger_core::amount::Fen;
 use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::{Account, EntryBody, FundCategory, HouseholdSubsidy, ProjectCategory, SubsidyCategory};
 use ledger_core::household::HouseholdRef;
-use ledger_core::ids::{Ident, Period};
+use ledger_core::ids::{Date, Ident, Period};
 use ledger_core::keys::{PublicKey, Role};
 use ledger_core::money::{self, Direction, Movement};
 use ledger_core::region::{RegionCode, RegionLevel};
-use ledger_core::rules::LedgerState;
+use ledger_core::rules::{HistoryWarning, LedgerState};
+use ledger_core::submission::VerifiedSubmission;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod controls;
 mod intern;
 mod whole_ledger;
 
@@ -39,6 +42,8 @@ use crate::report::*;
 /// A money entry as the rules need it.
 #[derive(Debug, Clone)]
 struct Move {
+    /// Its business date as ms (start of the day): the age-based rules
+    /// count days between business dates, never sequencing times.
     time_ms: u64,
     fund: u32,
     from: Option<u32>,
@@ -140,6 +145,35 @@ pub struct Auditor {
     /// Per key: entries whose signature by it is ZIP-215-valid but not strict.
     non_strict: BTreeMap<u32, Vec<u64>>,
     findings: Vec<Finding>,
+    /// The latest business date seen: "now" for the age-based rules.
+    last_date: Option<Date>,
+    /// The rule state replayed alongside (issue 12): what a payment broke
+    /// before the policy's controls were enforced is what the rule engine
+    /// itself reports (`Effects::history_warnings`), so the audit and the
+    /// node cannot disagree about registration, notices or objections.
+    replay: LedgerState,
+    /// Set if an entry did not replay (never for a verified ledger fed from
+    /// genesis): the control rules stop rather than report from a wrong
+    /// state, and the report says so.
+    replay_failed: bool,
+    /// The entry that did not replay, and why.
+    replay_failure: Option<(u64, String)>,
+    /// Household subsidies, for the confirmation deadline.
+    payments: BTreeMap<u64, controls::Payment>,
+    /// Pre-rule history, grouped by rule and region: one finding each, so
+    /// a ledger of a million imported payments gives a few findings per
+    /// village, not millions.
+    history: BTreeMap<(Rule, Option<RegionCode>), controls::Group>,
+    /// Confirmed payments: seq → (confirmation date, confirming entry).
+    confirmations: HashMap<u64, (Date, u64)>,
+}
+
+/// Start of `date` as ms since the epoch: business dates and sequencing
+/// times share the rules' arithmetic this way (day granularity).
+pub(crate) fn date_ms(date: Date) -> u64 {
+    u64::try_from(date.days_since_epoch())
+        .unwrap_or(0)
+        .saturating_mul(DAY_MS)
 }
 
 /// The keys whose signature on `entry` strict verification refuses
@@ -328,7 +362,8 @@ impl Auditor {
         let pot = self.pots.entry((account, fund)).or_default();
         let before = pot.balance;
         pot.balance = pot.balance.saturating_sub(amount);
-        pot.still_since_ms = time_ms;
+        // Business dates need not rise in log order: keep the latest outflow.
+        pot.still_since_ms = pot.still_since_ms.max(time_ms);
         if pot.balance == 0 {
             pot.recent_credits.clear();
         }
@@ -391,6 +426,22 @@ impl Auditor {
     /// [`Auditor::observe`] with [`non_strict_signers`] of the entry already
     /// computed (the expensive part, which `ledger audit` runs in parallel).
     pub fn observe_checked(&mut self, entry: &SequencedEntry, non_strict: &[PublicKey]) {
+        let verified = entry.signed.clone().verify().ok();
+        self.observe_verified(entry, verified.as_ref(), non_strict);
+    }
+
+    /// [`Auditor::observe_checked`] with the entry's signatures already
+    /// verified too (`ledger audit` verifies in parallel): the control rules
+    /// replay it through the rule engine, which takes only verified
+    /// submissions. `None` (signatures that do not verify: impossible in a
+    /// verified ledger) stops the control rules.
+    pub fn observe_verified(
+        &mut self,
+        entry: &SequencedEntry,
+        verified: Option<&VerifiedSubmission>,
+        non_strict: &[PublicKey],
+    ) {
+        self.replay_controls(entry, verified);
         for key in non_strict {
             let k = self.keys.intern(key);
             self.non_strict.entry(k).or_default().push(entry.seq);
@@ -398,7 +449,15 @@ impl Auditor {
         self.entries = self.entries.max(entry.seq + 1);
         self.last_time_ms = self.last_time_ms.max(entry.time_ms);
         let seq = entry.seq;
-        let time_ms = entry.time_ms;
+        // Age-based rules run on business dates (the day the money moved),
+        // not on sequencing times: history imported in one sitting carries
+        // one sequencing minute but years of business dates (issue 12).
+        // Entries without one (admin kinds) move no money.
+        let business = entry.signed.submission.body.business_date();
+        if business.is_some() {
+            self.last_date = self.last_date.max(business);
+        }
+        let time_ms = business.map(date_ms).unwrap_or(entry.time_ms);
         let mut signers: Vec<u32> = Vec::with_capacity(entry.signed.signatures.len());
         for s in &entry.signed.signatures {
             signers.push(self.keys.intern(&s.key));
@@ -701,7 +760,12 @@ impl Auditor {
         // (a) One person paid and un-paid alone.
         if let [only] = signers {
             if m.signers.contains(only) {
-                let hours = time_ms.saturating_sub(m.time_ms) / 3_600_000;
+                // Business dates have day granularity: say "the same day"
+                // or how many days, never hours.
+                let (when_zh, when_en) = match days(time_ms.saturating_sub(m.time_ms)) {
+                    0 => ("在同一业务日".to_string(), "on the same business day".to_string()),
+                    d => (format!("在{d}天后"), format!("{d} day(s) later")),
+                };
                 let region = m
                     .from
                     .and_then(|a| self.account_region(a))
@@ -713,11 +777,11 @@ impl Auditor {
                     region,
                     Some(m.amount),
                     format!(
-                        "第{target}号（{}元）在{hours}小时内被第{seq}号冲正，且冲正仅由原经办人一人签署，无他人复核。",
+                        "第{target}号（{}元）{when_zh}即被第{seq}号冲正，且冲正仅由原经办人一人签署，无他人复核。",
                         Fen::from_raw(m.amount).to_yuan_string()
                     ),
                     format!(
-                        "Entry #{target} ({} yuan) was reversed by #{seq} within {hours} h, and the reversal was signed only by the key that made the payment: no second person confirmed it.",
+                        "Entry #{target} ({} yuan) was reversed by #{seq} {when_en}, and the reversal was signed only by the key that made the payment: no second person confirmed it.",
                         Fen::from_raw(m.amount).to_yuan_string()
                     ),
                 );
@@ -768,7 +832,9 @@ impl Auditor {
         if code.level() == RegionLevel::Village {
             let flow = self.villages.entry(code).or_default();
             flow.received = flow.received.saturating_add(amount);
-            flow.first_received_ms.get_or_insert(time_ms);
+            // The earliest business date, whatever order the entries came in.
+            let first = flow.first_received_ms.get_or_insert(time_ms);
+            *first = (*first).min(time_ms);
             if flow.credits.len() < MAX_ENTRIES_PER_FINDING {
                 flow.credits.push(seq);
             }
@@ -862,13 +928,16 @@ impl Auditor {
     /// Finish: run the whole-ledger rules and return the report. `state` is
     /// the verified final ledger state (for reversals, keys and names).
     pub fn finish(mut self, state: &LedgerState) -> AuditReport {
-        let now = self.last_time_ms;
+        let (as_of, _) = self.as_of();
+        let now = as_of.map(date_ms).unwrap_or(self.last_time_ms);
         self.finish_duplicates_and_yearly(state);
         self.finish_idle(now);
         self.finish_villages(state, now);
         self.finish_signers(state);
         self.finish_shared(state);
         self.finish_non_strict();
+        self.finish_history(state);
+        self.finish_confirmations(state);
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by(|a, b| {
             b.severity
@@ -879,7 +948,8 @@ impl Auditor {
         let regions = self.summaries(state, &findings);
         AuditReport {
             entries: self.entries,
-            as_of_ms: now,
+            as_of_ms: self.last_time_ms,
+            as_of_date: as_of,
             findings,
             regions,
         }

@@ -6,8 +6,9 @@
 //! is advice for a human auditor, never a reason to accept or refuse an
 //! entry, so a bug in these rules cannot make a forged ledger pass.
 //!
-//! Like ledger-core this crate does no I/O and reads no clock ("now" is the
-//! ledger's last entry time); `ledger audit` (ledger-cli) feeds it.
+//! Like ledger-core this crate does no I/O and reads no clock: "now" for the
+//! age-based rules is the ledger's last business date (the day the money
+//! moved, not the sequencing time); `ledger audit` (ledger-cli) feeds it.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auditor;

@@ -73,11 +73,39 @@ pub enum Rule {
     /// 签名不规范: a signature valid under ZIP-215 (the ledger's rule) that
     /// strict RFC 8032 verification refuses — a crafted signature.
     NonStrictSignature,
+    /// 未建档发放: history from before the registration control: a household
+    /// paid while not registered in a category entitling it on the payment date.
+    PaidUnregistered,
+    /// 未公示发放: history from before the payment-list control: paid without
+    /// a payment-list line (发放公示).
+    PaidWithoutNotice,
+    /// 公示期未满发放: history: paid before its payment list's window ended.
+    PaidBeforeWindowEnd,
+    /// 异议未决发放: history: paid while an objection against its line was
+    /// open, or on a line withdrawn after an upheld objection.
+    PaidUnderObjection,
+    /// 超公示金额发放: history: paid more than its payment-list line allows.
+    PaidAboveNotice,
+    /// 缺少岗位签字: history from before the role control: not signed by an
+    /// office the policy names (五签字).
+    MissingRole,
+    /// 未经程序建档: history: a registration without the notices of 两公告四公示.
+    RegisteredWithoutProcedure,
+    /// 未按期确认: a household payment not confirmed (确认) within the
+    /// policy's deadline.
+    UnconfirmedPayment,
+    /// 规则实施前历史: another control that history from before its start
+    /// broke (a warning code this audit does not know yet).
+    PreRuleHistory,
+    /// 控制未核查: the audit could not replay an entry through the rule
+    /// engine (a ledger not fed from genesis), so the control rules above
+    /// did not run from there on.
+    ControlsNotChecked,
 }
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 19] = [
         Rule::DuplicatePayment,
         Rule::AboveStandard,
         Rule::FundMismatch,
@@ -87,6 +115,16 @@ impl Rule {
         Rule::ReversedSoon,
         Rule::SharedPayee,
         Rule::NonStrictSignature,
+        Rule::PaidUnregistered,
+        Rule::PaidWithoutNotice,
+        Rule::PaidBeforeWindowEnd,
+        Rule::PaidUnderObjection,
+        Rule::PaidAboveNotice,
+        Rule::MissingRole,
+        Rule::RegisteredWithoutProcedure,
+        Rule::UnconfirmedPayment,
+        Rule::PreRuleHistory,
+        Rule::ControlsNotChecked,
     ];
     /// Stable id (reports, scripts).
     pub fn id(self) -> &'static str {
@@ -100,6 +138,16 @@ impl Rule {
             Rule::ReversedSoon => "reversed_soon",
             Rule::SharedPayee => "shared_payee",
             Rule::NonStrictSignature => "non_strict_signature",
+            Rule::PaidUnregistered => "paid_unregistered",
+            Rule::PaidWithoutNotice => "paid_without_notice",
+            Rule::PaidBeforeWindowEnd => "paid_before_window_end",
+            Rule::PaidUnderObjection => "paid_under_objection",
+            Rule::PaidAboveNotice => "paid_above_notice",
+            Rule::MissingRole => "missing_role",
+            Rule::RegisteredWithoutProcedure => "registered_without_procedure",
+            Rule::UnconfirmedPayment => "unconfirmed_payment",
+            Rule::PreRuleHistory => "pre_rule_history",
+            Rule::ControlsNotChecked => "controls_not_checked",
         }
     }
     /// Chinese name.
@@ -114,6 +162,16 @@ impl Rule {
             Rule::ReversedSoon => "冲正异常",
             Rule::SharedPayee => "身份共用",
             Rule::NonStrictSignature => "签名不规范",
+            Rule::PaidUnregistered => "未建档发放",
+            Rule::PaidWithoutNotice => "未公示发放",
+            Rule::PaidBeforeWindowEnd => "公示期未满发放",
+            Rule::PaidUnderObjection => "异议未决发放",
+            Rule::PaidAboveNotice => "超公示金额发放",
+            Rule::MissingRole => "缺少岗位签字",
+            Rule::RegisteredWithoutProcedure => "未经程序建档",
+            Rule::UnconfirmedPayment => "未按期确认",
+            Rule::PreRuleHistory => "规则实施前历史",
+            Rule::ControlsNotChecked => "控制未核查",
         }
     }
 }
@@ -190,7 +248,9 @@ pub struct AuditConfig {
     pub standards: Standards,
     /// Money untouched this long is idle (default 365 days).
     pub idle_after_ms: u64,
-    /// A reversal this soon after its entry is examined (default 24 h).
+    /// A reversal this soon after its entry is examined (default 24 h),
+    /// counted between business dates (day granularity: the same or the
+    /// next day).
     pub reversal_window_ms: u64,
     /// A village allocation older than this is expected to have reached
     /// households or projects (default 180 days).
@@ -261,8 +321,13 @@ pub struct RegionSummary {
 pub struct AuditReport {
     /// Entries examined.
     pub entries: u64,
-    /// The ledger's last entry time (Unix ms): "now" for the time rules.
+    /// The ledger's last entry time (Unix ms, sequencing).
     pub as_of_ms: u64,
+    /// "Now" for the age-based rules (idle funds, village retention,
+    /// reversals, confirmation deadlines): the ledger's last business date
+    /// (`YYYYMMDD`), or its last sequencing day in China when no entry
+    /// carries a business date.
+    pub as_of_date: Option<ledger_core::ids::Date>,
     /// Findings, most severe first, then by rule and first entry.
     pub findings: Vec<Finding>,
     /// Per town and village with money or findings, by code.

@@ -11,10 +11,12 @@ use clap::Args;
 use ed25519_dalek::{Signer as _, SigningKey};
 use ledger_core::amount::Fen;
 use ledger_core::encoding::Bytes;
-use ledger_core::entry::{CosignRule, EntryBody, EntryKind, Genesis};
+use ledger_core::entry::{CosignRule, EntryBody, EntryKind, Genesis, SubsidyCategory};
 use ledger_core::household::PseudonymKey;
-use ledger_core::ids::Text;
-use ledger_core::keys::{format_signing_key, parse_verifier_key, verifier_key_string, KeyGrant, Role, Scope};
+use ledger_core::ids::{Date, Text};
+use ledger_core::keys::{format_signing_key, parse_verifier_key, verifier_key_string, KeyGrant, Office, Role, Scope};
+use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::procedure::AssistanceCategory;
 use ledger_core::region::{parse_division_list, RegionCode, RegionLevel};
 use ledger_core::submission::EntrySignature;
 use std::path::PathBuf;
@@ -119,6 +121,44 @@ fn parse_role(text: &str) -> Result<Role> {
     }
 }
 
+/// An office by snake_case name or Chinese label (`town_finance`, `镇财政所`).
+pub fn parse_office(text: &str, what: &str) -> Result<Office> {
+    Office::parse(text).ok_or_else(|| {
+        usage(format!(
+            "{what} {text:?} is not an office; one of {}",
+            Office::ALL
+                .iter()
+                .map(|o| format!("{}/{}", o.name(), o.label_zh()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+/// The office of a grant: `--office`, or for admin and auditor keys the
+/// one office their role allows (an operator's office must be named: it
+/// decides which co-signature roles the key fills).
+fn grant_office(office: Option<&str>, role: Role) -> Result<Office> {
+    let office = match (office, role) {
+        (Some(text), _) => parse_office(text, "--office")?,
+        (None, Role::Admin) => Office::Admin,
+        (None, Role::Auditor) => Office::Auditor,
+        (None, Role::Operator) => {
+            return Err(usage(
+                "an operator key needs --office (e.g. village_committee/村委会, town_poverty_office/镇扶贫办, town_finance/镇财政所)",
+            ))
+        }
+    };
+    if !office.fits_role(role) {
+        return Err(usage(format!(
+            "--office {} ({}) cannot hold a key of role {role:?}",
+            office.name(),
+            office.label_zh()
+        )));
+    }
+    Ok(office)
+}
+
 /// The kinds a role gets when `--kinds` is not given.
 fn default_kinds(role: Role) -> Vec<EntryKind> {
     EntryKind::ALL
@@ -142,6 +182,10 @@ pub struct GrantArgs {
     /// admin, operator or auditor.
     #[arg(long)]
     pub role: String,
+    /// 岗位: the office holding the key (五签字), e.g. town_finance or 镇财政所
+    /// (required for operators; admin and auditor keys default to admin/auditor).
+    #[arg(long)]
+    pub office: Option<String>,
     /// Region code the key may act for (covers its subtree); repeat.
     #[arg(long = "region", required = true, value_name = "CODE")]
     pub regions: Vec<String>,
@@ -160,6 +204,7 @@ pub struct GrantArgs {
 pub fn grant(args: &GrantArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     let key = parse_public_key(&args.grantee)?;
     let role = parse_role(&args.role)?;
+    let office = grant_office(args.office.as_deref(), role)?;
     let regions: Vec<RegionCode> = args
         .regions
         .iter()
@@ -183,6 +228,7 @@ pub fn grant(args: &GrantArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         key,
         holder: Text::new(&args.holder).usage_err("--holder")?,
         role,
+        office,
         scope: Scope { regions, kinds },
         valid_from_ms: valid_from,
         valid_until_ms: valid_until,
@@ -211,6 +257,27 @@ pub fn revoke(args: &RevokeArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         reason: Text::new(&args.reason).usage_err("--reason")?,
     };
     post_body(&args.sign, body, timeout_s, quiet)
+}
+
+/// `ledger policy-update`.
+#[derive(Debug, Clone, Args)]
+pub struct PolicyUpdateArgs {
+    /// Signing and posting (the admins the policy's rule for policy_update needs).
+    #[command(flatten)]
+    pub sign: SignArgs,
+    /// The new policy, whole, as JSON (the form `genesis --policy` takes).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+}
+
+/// Build and send a `PolicyUpdate`: the policy replaced whole. Checked
+/// here first, so a malformed one is a usage error naming the problem.
+pub fn policy_update(args: &PolicyUpdateArgs, timeout_s: u64, quiet: bool) -> Result<()> {
+    let text = keys::read_small(&args.policy, 1024 * 1024)?;
+    let policy = serde_json::from_str::<Policy>(&text)
+        .input_err(format!("{} is not a policy in JSON", args.policy.display()))?;
+    policy.check().usage_err("the policy")?;
+    post_body(&args.sign, EntryBody::PolicyUpdate { policy }, timeout_s, quiet)
 }
 
 /// `ledger rotate-log-key`.
@@ -299,9 +366,22 @@ pub struct GenesisArgs {
     /// The pseudonym key file (see `ledger keygen --pseudonym`); only its commitment goes in.
     #[arg(long, value_name = "FILE")]
     pub pseudonym_key: PathBuf,
-    /// Co-signature rule KIND:MIN_YUAN:SIGNATURES, e.g. transfer:5000000:2; repeat.
-    #[arg(long = "cosign-rule", value_name = "RULE")]
+    /// Co-signature rule KIND:MIN_YUAN:SIGNATURES[:OFFICE+OFFICE…], e.g.
+    /// transfer:5000000:2:district_finance+district_leader or
+    /// household_subsidy:0:2:镇扶贫办+镇财政所; repeat.
+    #[arg(long = "cosign-rule", value_name = "RULE", conflicts_with = "policy")]
     pub cosign_rules: Vec<String>,
+    /// The whole policy as JSON (ledger_core::policy::Policy: cosign_rules,
+    /// publicity_days, categories, confirmation_days, enforced_from), instead
+    /// of --cosign-rule and the defaults.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Business date from which every control (registration, payment list,
+    /// roles, confirmation) is enforced, YYYY-MM-DD; earlier entries load as
+    /// history and `ledger audit` reports them. Default: the genesis day
+    /// (China time). Ignored with --policy (the file states its dates).
+    #[arg(long, value_name = "DATE", conflicts_with = "policy")]
+    pub enforced_from: Option<String>,
     /// Admin keys' last valid time (default 10 years from now).
     #[arg(long, value_name = "TIME")]
     pub key_valid_until: Option<String>,
@@ -315,10 +395,14 @@ pub struct GenesisArgs {
 
 fn parse_cosign_rule(text: &str) -> Result<CosignRule> {
     let parts: Vec<&str> = text.split(':').collect();
-    let [kind, min, n] = parts.as_slice() else {
-        return Err(usage(format!(
-            "--cosign-rule {text:?}: expected KIND:MIN_YUAN:SIGNATURES"
-        )));
+    let (kind, min, n, roles) = match parts.as_slice() {
+        [kind, min, n] => (kind, min, n, None),
+        [kind, min, n, roles] => (kind, min, n, Some(*roles)),
+        _ => {
+            return Err(usage(format!(
+                "--cosign-rule {text:?}: expected KIND:MIN_YUAN:SIGNATURES[:OFFICE+OFFICE…]"
+            )))
+        }
     };
     let kind =
         EntryKind::from_name(kind.trim()).ok_or_else(|| usage(format!("--cosign-rule: unknown kind {kind:?}")))?;
@@ -331,11 +415,105 @@ fn parse_cosign_rule(text: &str) -> Result<CosignRule> {
     if !(1..=8).contains(&signatures) {
         return Err(usage("--cosign-rule: 1-8 signatures"));
     }
+    let mut offices = Vec::new();
+    for name in roles.into_iter().flat_map(|r| r.split('+')).map(str::trim) {
+        if name.is_empty() {
+            continue;
+        }
+        let office = parse_office(name, "--cosign-rule office")?;
+        if offices.contains(&office) {
+            return Err(usage(format!("--cosign-rule {text:?} names {} twice", office.name())));
+        }
+        offices.push(office);
+    }
+    if offices.len() > usize::from(signatures) {
+        return Err(usage(format!(
+            "--cosign-rule {text:?} names {} offices but needs only {signatures} signatures",
+            offices.len()
+        )));
+    }
     Ok(CosignRule {
         kind,
         min_amount,
         signatures,
+        roles: offices,
     })
+}
+
+/// The policy's default assistance categories (the 2019 Huai'an policy):
+/// 低保 pays the minimum living allowance; 建档立卡低收入户 pays the
+/// targeted subsidies and ends with a poverty exit; 特困供养 pays the
+/// living allowance, medical insurance and other support.
+pub fn default_categories() -> Vec<CategoryRule> {
+    use SubsidyCategory as S;
+    vec![
+        CategoryRule {
+            category: AssistanceCategory::MinimumLiving,
+            subsidies: vec![S::MinimumLiving],
+            ends_with_exit: false,
+        },
+        CategoryRule {
+            category: AssistanceCategory::RegisteredLowIncome,
+            subsidies: vec![
+                S::Education,
+                S::HousingRenovation,
+                S::MedicalInsurance,
+                S::Employment,
+                S::IndustrySupport,
+                S::Pension,
+                S::Other,
+            ],
+            ends_with_exit: true,
+        },
+        CategoryRule {
+            category: AssistanceCategory::ExtremePoverty,
+            subsidies: vec![S::MinimumLiving, S::MedicalInsurance, S::Other],
+            ends_with_exit: false,
+        },
+    ]
+}
+
+/// The default policy: the given co-signature rules, 7-day windows, the
+/// default categories, 30 days to confirm, every control from `enforced`.
+pub fn default_policy(cosign_rules: Vec<CosignRule>, enforced: Date) -> Policy {
+    Policy {
+        cosign_rules,
+        publicity_days: PublicityDays::DEFAULT,
+        categories: default_categories(),
+        confirmation_days: 30,
+        enforced_from: ControlDates {
+            registration: enforced,
+            payment_list: enforced,
+            roles: enforced,
+            confirmation: enforced,
+        },
+    }
+}
+
+/// The genesis policy: the `--policy` file, or the defaults with
+/// `--cosign-rule` and `--enforced-from`. Checked here so a bad policy is
+/// a usage error naming the problem rather than a refusal by the node.
+fn genesis_policy(args: &GenesisArgs, now_ms: u64) -> Result<Policy> {
+    let policy = match &args.policy {
+        Some(path) => {
+            let text = keys::read_small(path, 1024 * 1024)?;
+            serde_json::from_str::<Policy>(&text).input_err(format!("{} is not a policy in JSON", path.display()))?
+        }
+        None => {
+            let rules = args
+                .cosign_rules
+                .iter()
+                .map(|r| parse_cosign_rule(r))
+                .collect::<Result<Vec<_>>>()?;
+            let enforced = match &args.enforced_from {
+                Some(d) => crate::post::parse::date(d, "--enforced-from").map_err(usage)?,
+                None => Date::in_china_at(now_ms).ok_or_else(|| usage("the clock is outside 2000-2099"))?,
+            };
+            default_policy(rules, enforced)
+        }
+    };
+    policy.check().usage_err("the policy")?;
+    Ok(policy)
 }
 
 /// Build a genesis entry and post or write it.
@@ -378,6 +556,7 @@ pub fn genesis(args: &GenesisArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             key,
             holder: Text::new(holder).usage_err("admin holder")?,
             role: Role::Admin,
+            office: Office::Admin,
             scope: Scope {
                 regions: vec![district],
                 kinds: admin_kinds.clone(),
@@ -397,16 +576,12 @@ pub fn genesis(args: &GenesisArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             .unwrap_or_else(|_| format!("admin {}", &key.to_hex()[..8]));
         add(key, &holder)?;
     }
-    let cosign_rules = args
-        .cosign_rules
-        .iter()
-        .map(|r| parse_cosign_rule(r))
-        .collect::<Result<Vec<_>>>()?;
+    let policy = genesis_policy(args, now)?;
     let body = EntryBody::Genesis(Genesis {
         title: Text::new(&args.title).usage_err("--title")?,
         grants,
         regions,
-        cosign_rules,
+        policy,
         pseudonym_commitment: pseudonym.commitment(),
         log_vkey,
     });

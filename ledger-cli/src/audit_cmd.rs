@@ -13,6 +13,7 @@ use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::SubsidyCategory;
 use ledger_core::keys::PublicKey;
 use ledger_core::region::RegionLevel;
+use ledger_core::submission::VerifiedSubmission;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -140,18 +141,21 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
     for chunk in view.entries.chunks(16_384) {
         // Decoding and the strict signature check (a full verification per
         // signature) run in parallel; the rules then see entries in order.
-        let decoded: Vec<(SequencedEntry, Vec<PublicKey>)> = chunk
+        // The control rules replay each entry through the rule engine, which
+        // takes verified submissions: the ZIP-215 check runs here too.
+        let decoded: Vec<(SequencedEntry, Vec<PublicKey>, Option<VerifiedSubmission>)> = chunk
             .par_iter()
             .map(|b| {
                 SequencedEntry::decode(b).map(|d| {
                     let non_strict = non_strict_signers(&d.entry);
-                    (d.entry, non_strict)
+                    let verified = d.entry.signed.clone().verify().ok();
+                    (d.entry, non_strict, verified)
                 })
             })
             .collect::<Result<_, _>>()
             .map_err(|e| verify(format!("an entry does not decode: {e}")))?;
-        for (entry, non_strict) in &decoded {
-            auditor.observe_checked(entry, non_strict);
+        for (entry, non_strict, verified) in &decoded {
+            auditor.observe_verified(entry, verified.as_ref(), non_strict);
         }
         bar.inc(chunk.len() as u64);
     }
@@ -226,6 +230,11 @@ fn findings_table(report: &AuditReport, lang: Lang, state: &ledger_core::rules::
     t
 }
 
+/// The date the age-based rules count to, or a dash for an empty ledger.
+fn as_of_date(report: &AuditReport) -> String {
+    report.as_of_date.map_or_else(|| "-".to_string(), |d| d.to_string())
+}
+
 fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify::VerifyReport) -> String {
     let state = &verified.state;
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
@@ -233,17 +242,19 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
     let (high, medium, low) = (count(Severity::High), count(Severity::Medium), count(Severity::Low));
     match lang {
         Lang::Zh => out.push_str(&format!(
-            "审计 {}：{} 条目已验证，截至 {}；发现 {} 项（高 {high} / 中 {medium} / 低 {low}）\n\n",
+            "审计 {}：{} 条目已验证，截至 {}（时限类规则按业务日期计，截至 {}）；发现 {} 项（高 {high} / 中 {medium} / 低 {low}）\n\n",
             verified.origin,
             report.entries,
             crate::time::format_ms(report.as_of_ms),
+            as_of_date(report),
             report.findings.len()
         )),
         Lang::En => out.push_str(&format!(
-            "Audit of {}: {} verified entries, as of {}; {} finding(s) (high {high} / medium {medium} / low {low})\n\n",
+            "Audit of {}: {} verified entries, as of {} (age-based rules by business date, as of {}); {} finding(s) (high {high} / medium {medium} / low {low})\n\n",
             verified.origin,
             report.entries,
             crate::time::format_ms(report.as_of_ms),
+            as_of_date(report),
             report.findings.len()
         )),
     }

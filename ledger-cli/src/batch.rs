@@ -30,8 +30,9 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use ed25519_dalek::SigningKey;
 use ledger_core::encoding::{self, Bytes};
-use ledger_core::entry::{Account, EntryBody, HouseholdSubsidy, Payee, ProjectDisbursement};
+use ledger_core::entry::{Account, EntryBody, HouseholdSubsidy, NoticeLineRef, Payee, ProjectDisbursement};
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
+use ledger_core::ids::Date;
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::SignedSubmission;
 use serde::{Deserialize, Serialize};
@@ -50,9 +51,9 @@ const MAX_ERRORS_SHOWN: usize = 20;
 /// What the CSV holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CsvType {
-    /// 到户补贴: resident_id, name, village, category, amount, period [, fund, from].
+    /// 到户补贴: resident_id, name, village, category, amount, period [, date, notice, line, fund, from].
     Subsidies,
-    /// 项目支出: project, payee_id, payee_name, amount, contract, milestone [, fund, from].
+    /// 项目支出: project, payee_id, payee_name, amount, contract, milestone [, date, fund, from].
     Disbursements,
 }
 
@@ -75,6 +76,12 @@ pub struct CsvArgs {
     /// The pseudonym key file (subsidies; checked against the log's genesis).
     #[arg(long, value_name = "FILE")]
     pub pseudonym_key: Option<PathBuf>,
+    /// 发放日期: business date for rows without a `date` column, YYYY-MM-DD.
+    /// Default: the date this batch used before (kept in its receipts file),
+    /// else today in China; recorded, so a rerun on a later day builds the
+    /// same entries and posts nothing twice.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
     /// Batch id, part of every row's nonce (default: the file name).
     #[arg(long)]
     pub batch_id: Option<String>,
@@ -103,6 +110,10 @@ pub struct BatchHeader {
     pub not_after_ms: u64,
     /// When the window was opened.
     pub opened_ms: u64,
+    /// The business date of rows without a date column (absent in receipts
+    /// files written before business dates existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -144,14 +155,20 @@ fn aliases(field: &str) -> &'static [&'static str] {
         "payee_name" => &["payee_name", "payee", "收款方", "收款单位"],
         "contract" => &["contract", "contract_ref", "合同编号", "合同"],
         "milestone" => &["milestone", "支付节点", "节点"],
+        "date" => &["date", "business_date", "日期", "拨付日期", "发放日期", "支付日期"],
+        "notice" => &["notice", "notice_id", "公示编号", "公示"],
+        "line" => &["line", "notice_line", "公示行号", "行号"],
+        "household" => &["household", "household_ref", "户编号", "家庭编号"],
+        "masked_name" => &["masked_name", "姓名", "户主姓名", "户主", "name"],
+        "project_id" => &["project", "project_id", "项目编号"],
         _ => &[],
     }
 }
 
-struct Columns(HashMap<&'static str, usize>);
+pub(crate) struct Columns(HashMap<&'static str, usize>);
 
 impl Columns {
-    fn find(
+    pub(crate) fn find(
         headers: &csv::StringRecord,
         required: &[&'static str],
         optional: &[&'static str],
@@ -187,14 +204,14 @@ impl Columns {
         }
         Ok(Columns(map))
     }
-    fn get<'r>(&self, record: &'r csv::StringRecord, field: &str) -> Option<&'r str> {
+    pub(crate) fn get<'r>(&self, record: &'r csv::StringRecord, field: &str) -> Option<&'r str> {
         self.0
             .get(field)
             .and_then(|i| record.get(*i))
             .map(str::trim)
             .filter(|s| !s.is_empty())
     }
-    fn need<'r>(&self, record: &'r csv::StringRecord, field: &str) -> Result<&'r str, String> {
+    pub(crate) fn need<'r>(&self, record: &'r csv::StringRecord, field: &str) -> Result<&'r str, String> {
         self.get(record, field).ok_or_else(|| format!("{field} is empty"))
     }
 }
@@ -209,6 +226,8 @@ pub struct Context<'a> {
     pub fund: Option<&'a str>,
     /// Default paying account.
     pub from: Option<&'a str>,
+    /// Default business date (rows without a `date` column).
+    pub date: Option<Date>,
 }
 
 /// Parse and check every row. Never fails on a row: bad rows are returned.
@@ -226,12 +245,12 @@ pub fn parse_rows(bytes: &[u8], kind: CsvType, ctx: &Context<'_>) -> Result<(Vec
         CsvType::Subsidies => Columns::find(
             &headers,
             &["resident_id", "name", "village", "category", "amount", "period"],
-            &["fund", "from"],
+            &["date", "notice", "line", "fund", "from"],
         ),
         CsvType::Disbursements => Columns::find(
             &headers,
             &["project", "payee_id", "payee_name", "amount", "contract", "milestone"],
-            &["fund", "from"],
+            &["date", "fund", "from"],
         ),
     }
     .map_err(input)?;
@@ -299,7 +318,7 @@ pub fn parse_rows(bytes: &[u8], kind: CsvType, ctx: &Context<'_>) -> Result<(Vec
 /// "CSV UTF-8" writes) `Position::line` named the line above each row (fuzz
 /// target `fuzz_csv_rows`). Here a line ends at `\n`, `\r\n` or a lone `\r`,
 /// and a record's line is that of its first character.
-struct Lines<'a> {
+pub(crate) struct Lines<'a> {
     bytes: &'a [u8],
     /// Bytes before this offset are counted…
     at: usize,
@@ -308,12 +327,12 @@ struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Lines<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Lines<'a> {
         Lines { bytes, at: 0, line: 1 }
     }
 
     /// The line of the record that starts at `byte` (records come in order).
-    fn line_of(&mut self, byte: u64) -> u64 {
+    pub(crate) fn line_of(&mut self, byte: u64) -> u64 {
         let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
         while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
             start += 1;
@@ -339,6 +358,31 @@ fn check_village(code: RegionCode, ctx: &Context<'_>) -> Result<(), String> {
         return Err(format!("village {code} is not registered in this log"));
     }
     Ok(())
+}
+
+/// A row's business date: its `date` column, else `--date`.
+fn row_date(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Result<Date, String> {
+    match c.get(r, "date") {
+        Some(d) => parse::date(d, "date"),
+        None => ctx
+            .date
+            .ok_or_else(|| "no date (give a date/发放日期 column or --date)".to_string()),
+    }
+}
+
+/// A row's payment-list line: `notice` and `line` columns, both or neither.
+fn row_notice(c: &Columns, r: &csv::StringRecord) -> Result<Option<NoticeLineRef>, String> {
+    match (c.get(r, "notice"), c.get(r, "line")) {
+        (None, None) => Ok(None),
+        (Some(n), Some(l)) => Ok(Some(NoticeLineRef {
+            notice: parse::ident(n, "notice")?,
+            line: l
+                .parse()
+                .map_err(|_| format!("line: {l:?} is not a line number (0, 1, 2, …)"))?,
+        })),
+        (Some(_), None) => Err("notice given without its line".into()),
+        (None, Some(_)) => Err("line given without its notice".into()),
+    }
 }
 
 fn subsidy_row(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Result<EntryBody, String> {
@@ -369,6 +413,8 @@ fn subsidy_row(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Result<
         category,
         period,
         amount,
+        date: row_date(c, r, ctx)?,
+        notice: row_notice(c, r)?,
     }))
 }
 
@@ -393,11 +439,25 @@ fn disbursement_row(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Re
         amount: parse::yuan(c.need(r, "amount")?, "amount")?,
         contract_ref: parse::text(c.need(r, "contract")?, "contract")?,
         milestone: parse::text(c.need(r, "milestone")?, "milestone")?,
+        date: row_date(c, r, ctx)?,
     }))
 }
 
 /// The deterministic nonce of a row (also its key in the receipts file).
+///
+/// The business date is left out: the same row of the same batch is the
+/// same payment whatever day it is dated, so a rerun that dates it
+/// differently (another `--date`, or "today" moved on and the receipts file
+/// that recorded the first date was lost) reuses the nonce and is refused
+/// by the node as a replay instead of paying the household twice.
 pub fn row_nonce(key: &SigningKey, origin: &str, batch_id: &str, body: &EntryBody) -> Bytes<16> {
+    let mut body = body.clone();
+    match &mut body {
+        EntryBody::HouseholdSubsidy(s) => s.date = Date::LAST,
+        EntryBody::ProjectDisbursement(d) => d.date = Date::LAST,
+        _ => {}
+    }
+    let body = &body;
     let secret = blake3::derive_key(
         "SunshineLedger/v1/cli-row-nonce",
         &[key.as_bytes().as_slice(), origin.as_bytes()].concat(),
@@ -502,11 +562,34 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         check_pseudonym(p, target.node.as_ref(), quiet)?;
     }
     let regions = load_regions(target.node.as_ref())?;
+    let batch_id = args.batch_id.clone().unwrap_or_else(|| {
+        args.file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let receipts = sign.receipts.clone().unwrap_or_else(|| {
+        let mut p = args.file.clone().into_os_string();
+        p.push(".receipts.jsonl");
+        PathBuf::from(p)
+    });
+    let done = read_done(&receipts)?;
+    // The date of rows without one: --date, else the one this batch used
+    // before, else today. A "today" that moved between two runs would give
+    // the same rows new bodies and new nonces, and post them twice.
+    let default_date = match (&args.date, done.header.as_ref().and_then(|h| h.date)) {
+        (Some(d), _) => parse::date(d, "--date").map_err(usage)?,
+        (None, Some(d)) => d,
+        (None, None) => {
+            Date::in_china_at(time::now_ms()).ok_or_else(|| usage("the clock is outside 2000-2099; give --date"))?
+        }
+    };
     let ctx = Context {
         regions: &regions,
         pseudonym: pseudonym.as_ref(),
         fund: args.fund.as_deref(),
         from: args.from.as_deref(),
+        date: Some(default_date),
     };
     let (rows, errors) = parse_rows(&bytes, args.kind, &ctx)?;
     let name = args.file.display();
@@ -542,18 +625,6 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         }
         return Ok(());
     }
-    let batch_id = args.batch_id.clone().unwrap_or_else(|| {
-        args.file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
-    let receipts = sign.receipts.clone().unwrap_or_else(|| {
-        let mut p = args.file.clone().into_os_string();
-        p.push(".receipts.jsonl");
-        PathBuf::from(p)
-    });
-    let done = read_done(&receipts)?;
     let now = time::now_ms();
     let header = match (&done.header, &sign.valid_until) {
         (Some(h), _) if h.id != batch_id || h.origin != target.origin => {
@@ -564,7 +635,10 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                 h.origin
             )))
         }
-        (Some(h), None) if !args.new_window => h.clone(),
+        (Some(h), None) if !args.new_window => BatchHeader {
+            date: Some(default_date),
+            ..h.clone()
+        },
         _ => {
             let not_after_ms = submit::not_after(sign.valid_until.as_deref(), DEFAULT_WINDOW_MS, now)?;
             BatchHeader {
@@ -572,6 +646,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                 origin: target.origin.clone(),
                 not_after_ms,
                 opened_ms: now,
+                date: Some(default_date),
             }
         }
     };
@@ -622,7 +697,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         .node
         .as_ref()
         .ok_or_else(|| usage("--node is required to post"))?;
-    if done.header.as_ref().map(|h| h.not_after_ms) != Some(header.not_after_ms) {
+    if done.header.as_ref().map(|h| (h.not_after_ms, h.date)) != Some((header.not_after_ms, header.date)) {
         let line = serde_json::to_string(&HeaderLine { batch: header.clone() }).input_err("encoding")?;
         submit::append_lines(&receipts, &[line])?;
     }
@@ -710,6 +785,7 @@ mod tests {
             pseudonym: Some(&key),
             fund: Some("F2019-SCS-031"),
             from: None,
+            date: Some(Date::new(20190615).unwrap()),
         };
         parse_rows(csv.as_bytes(), CsvType::Subsidies, &ctx)
     }
@@ -731,6 +807,56 @@ mod tests {
             // The bad ID on line 4, the two-line row on 5, the repeated row on 7.
             assert_eq!(error_lines, vec![4, 5, 7], "{nl:?}: {errors:?}");
         }
+    }
+
+    /// The business date and the payment-list line: columns with English
+    /// or Chinese names, `--date` for rows without one, and each bad value
+    /// named on its own line.
+    #[test]
+    fn date_notice_and_line_columns() {
+        let id = "11010519491231002X";
+        let csv = format!(
+            "身份证号,姓名,村代码,类别,金额,期间,发放日期,公示编号,公示行号\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-06,2019-06-20,N-PAY-1,4\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-07,,,\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-08,2019-02-30,,\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-09,,N-PAY-1,\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-10,,,3\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-11,,N-PAY-1,x\n"
+        );
+        let (rows, errors) = read(&csv).unwrap();
+        let EntryBody::HouseholdSubsidy(first) = &rows[0].body else {
+            panic!("subsidy")
+        };
+        assert_eq!(first.date, Date::new(20190620).unwrap());
+        assert_eq!(
+            first.notice,
+            Some(NoticeLineRef {
+                notice: ledger_core::ids::Ident::new("N-PAY-1").unwrap(),
+                line: 4
+            })
+        );
+        let EntryBody::HouseholdSubsidy(second) = &rows[1].body else {
+            panic!("subsidy")
+        };
+        assert_eq!(second.date, Date::new(20190615).unwrap(), "the --date default");
+        assert_eq!(second.notice, None);
+        let errors: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(
+            errors,
+            vec![
+                (4, "date: not a date YYYYMMDD: 20190230"),
+                (5, "notice given without its line"),
+                (6, "line given without its notice"),
+                (7, "line: \"x\" is not a line number (0, 1, 2, …)"),
+            ]
+        );
+        // Two date columns is a guess refused, as for every field.
+        let e = read("resident_id,name,village,category,amount,period,date,拨付日期\n")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 columns for \"date\" (date, 拨付日期)"), "{e}");
     }
 
     /// Regression (fuzz target `fuzz_csv_rows`, case 0x8c2f4bb7058046a1 of

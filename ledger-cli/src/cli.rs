@@ -31,7 +31,7 @@ pub enum Command {
     Keygen(crate::admin::KeygenArgs),
     /// Grant a key signing rights (admin entry, KeyGrant).
     #[command(
-        after_help = "Example:\n  ledger grant --node http://127.0.0.1:8080 --key admin-1.key --key admin-2.key \\\n    --grantee \"$(cat op.vkey)\" --holder \"施河镇财政所 张*华\" --role operator --region 320803101000 \\\n    --kinds transfer,household_subsidy,reversal\n\nExit codes: 0 ok, 2 usage, 3 network or node error (e.g. the node refused the grant), 4 input file error."
+        after_help = "Example:\n  ledger grant --node http://127.0.0.1:8080 --key admin-1.key --key admin-2.key \\\n    --grantee \"$(cat op.vkey)\" --holder \"施河镇财政所 张*华\" --role operator --office 镇财政所 \\\n    --region 320803101000 --kinds transfer,household_subsidy,reversal\n\nOffices (岗位): admin/系统管理员, village_committee/村委会, town_poverty_office/镇扶贫办, town_finance/镇财政所,\ndistrict_poverty_office/区扶贫办, district_finance/区财政局, district_department/区行业主管部门,\ndistrict_leader/区分管领导, discipline_inspector/纪检监察, auditor/审计. Operators need one.\n\nExit codes: 0 ok, 2 usage, 3 network or node error (e.g. the node refused the grant), 4 input file error."
     )]
     Grant(crate::admin::GrantArgs),
     /// Revoke a key (admin entry, KeyRevoke).
@@ -39,6 +39,11 @@ pub enum Command {
         after_help = "Example:\n  ledger revoke --node http://127.0.0.1:8080 --key admin-1.key --revoked old-op.key --reason \"工作调动\"\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Revoke(crate::admin::RevokeArgs),
+    /// 政策更新: replace the policy (co-signature rules and offices, windows, categories, deadlines, enforcement dates; admin entry, PolicyUpdate).
+    #[command(
+        after_help = "Example:\n  ledger policy-update --node http://127.0.0.1:8080 --key admin-1.key --key admin-2.key --policy policy-2020.json\n\nThe file is the whole policy in JSON, as `ledger genesis --policy` takes it (see docs/CLI.md).\nExit codes: 0 ok, 2 usage (incl. a malformed policy), 3 network or node error, 4 input file error."
+    )]
+    PolicyUpdate(crate::admin::PolicyUpdateArgs),
     /// Rotate the log's checkpoint key (admin entry, LogKeyRotate).
     #[command(
         after_help = "Example:\n  ledger-node prepare-rotation --data /srv/ledger > rotation.txt   # line 1: new key, line 2: endorsement\n  ledger rotate-log-key --node http://127.0.0.1:8080 --key admin-1.key --vkey \"$(sed -n 1p rotation.txt)\" \\\n    --endorsement \"$(sed -n 2p rotation.txt)\" --reason \"年度轮换\"\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
@@ -46,12 +51,12 @@ pub enum Command {
     RotateLogKey(crate::admin::RotateArgs),
     /// Build (and post or write) a genesis entry.
     #[command(
-        after_help = "Example:\n  ledger genesis --origin huaian.example.gov.cn/ledger --title 淮安区阳光扶贫资金账本 \\\n    --regions huaian-district-2019-divisions.txt --key admin-1.key --key admin-2.key \\\n    --log-vkey \"$LOG_VKEY\" --pseudonym-key pseudonym.key --cosign-rule reversal:0:2 \\\n    --node http://127.0.0.1:8080\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger genesis --origin huaian.example.gov.cn/ledger --title 淮安区阳光扶贫资金账本 \\\n    --regions huaian-district-2019-divisions.txt --key admin-1.key --key admin-2.key \\\n    --log-vkey \"$LOG_VKEY\" --pseudonym-key pseudonym.key --cosign-rule reversal:0:2 \\\n    --cosign-rule household_subsidy:0:2:镇扶贫办+镇财政所 --enforced-from 2019-07-01 \\\n    --node http://127.0.0.1:8080\n  ledger genesis … --policy policy.json --node http://127.0.0.1:8080     # the whole policy as JSON\n\nDefault policy: 7-day publicity windows, 30 days to confirm, categories 低保, 建档立卡低收入户 (ends with exit),\n特困供养; every control enforced from --enforced-from (default the genesis day).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Genesis(crate::admin::GenesisArgs),
-    /// Post an entry (from flags or JSON) or a CSV batch.
+    /// 记账: post an entry (money, notices, checks, registration, objections, confirmations; flags or JSON) or a CSV batch.
     #[command(
-        after_help = "Examples:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo \"拨付施河镇专项资金\"\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560\n  ledger post --node URL --key op.key reversal --seq 1234 --reason \"重复发放，予以冲正\"\n  ledger post --node URL --key op.key csv 2019-06.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n\nA CSV batch is safe to rerun after an interruption: nothing is posted twice (see docs/CLI.md).\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. rows the node refused), 4 input file error (incl. invalid rows)."
+        after_help = "Examples:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo \"拨付施河镇专项资金\"\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560\n  ledger post --node URL --key op.key reversal --seq 1234 --reason \"重复发放，予以冲正\" --date 2019-07-02\n  ledger post --node URL --key village.key notice --id N-APP-1 --stage 申报公告 --region 320803101201 \\\n    --start 2019-03-01 --title 2019年3月低保申报公告 --lines 申报.csv\n  ledger post --node URL --key village.key confirm --seq 1234 --method 明白卡签字 --date 2019-06-25\n  ledger post --node URL --key op.key csv 2019-06.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n\nA CSV batch is safe to rerun after an interruption: nothing is posted twice (see docs/CLI.md).\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. rows the node refused), 4 input file error (incl. invalid rows)."
     )]
     Post(crate::post::PostArgs),
     /// Add signatures to signed submissions written with --out (co-signing).

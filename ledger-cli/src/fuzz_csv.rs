@@ -248,6 +248,8 @@ fn gen_subsidies(rng: &mut Rng, key: &PseudonymKey, fund_default: &str) -> File 
             category,
             period,
             amount: Fen::from_raw(fen),
+            date: fuzz_date(),
+            notice: None,
         }));
         rows.push(cells);
     }
@@ -256,6 +258,12 @@ fn gen_subsidies(rng: &mut Rng, key: &PseudonymKey, fund_default: &str) -> File 
         rows,
         expected,
     }
+}
+
+/// The business date every generated row gets from `--date` (the
+/// generated files have no date column).
+fn fuzz_date() -> ledger_core::ids::Date {
+    ledger_core::ids::Date::new(20190615).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn gen_disbursements(rng: &mut Rng, fund_default: &str) -> File {
@@ -297,6 +305,7 @@ fn gen_disbursements(rng: &mut Rng, fund_default: &str) -> File {
             amount: Fen::from_raw(fen),
             contract_ref: Text::new(&contract).unwrap_or_else(|e| panic!("{e}")),
             milestone: Text::new(&milestone).unwrap_or_else(|e| panic!("{e}")),
+            date: fuzz_date(),
         });
         if !seen.insert(encoding::encode(&body)) {
             continue;
@@ -649,6 +658,7 @@ fn fuzz_csv_rows() {
             pseudonym: Some(&key),
             fund: Some(fund_default),
             from: None,
+            date: Some(fuzz_date()),
         };
         match parse_rows(&bytes, file.kind, &ctx) {
             Ok((rows, errors)) => {

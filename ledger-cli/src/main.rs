@@ -6,6 +6,7 @@ mod admin;
 mod audit_cmd;
 mod batch;
 mod cli;
+mod controls_cmd;
 mod exit;
 mod export;
 #[cfg(test)]
@@ -41,6 +42,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Grant(a) => admin::grant(a, t, q),
         Command::Revoke(a) => admin::revoke(a, t, q),
         Command::RotateLogKey(a) => admin::rotate(a, t, q),
+        Command::PolicyUpdate(a) => admin::policy_update(a, t, q),
         Command::Genesis(a) => admin::genesis(a, t, q),
         Command::Post(a) => post::run(a, t, q),
         Command::Cosign(a) => admin::cosign(a, q),

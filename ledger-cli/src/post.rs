@@ -1,6 +1,7 @@
 //! `ledger post`: one entry from flags or a JSON file, or a CSV batch.
 
 use crate::admin::post_body;
+use crate::controls_cmd::ControlPost;
 use crate::exit::{input, usage, Tag as _};
 use crate::keys;
 use crate::submit::SignArgs;
@@ -8,7 +9,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand};
 use ledger_core::amount::Fen;
 use ledger_core::entry::{
-    Account, EntryBody, FundCategory, FundIssue, FundSource, HouseholdSubsidy, Payee, ProjectCategory,
+    Account, EntryBody, FundCategory, FundIssue, FundSource, HouseholdSubsidy, NoticeLineRef, Payee, ProjectCategory,
     ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Transfer,
 };
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
@@ -30,7 +31,7 @@ pub struct PostArgs {
 /// What to post.
 #[derive(Debug, Clone, Subcommand)]
 pub enum PostWhat {
-    /// An entry body from a JSON file (the EntryBody JSON form, e.g. {"Transfer": {…}}).
+    /// JSON 条目: an entry body from a JSON file (the EntryBody JSON form, e.g. {"Transfer": {…}}).
     #[command(
         after_help = "Example:\n  ledger post --node URL --key op.key entry --json transfer.json\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
@@ -41,12 +42,12 @@ pub enum PostWhat {
     },
     /// 资金下达: a fund enters the ledger.
     #[command(
-        after_help = "Example:\n  ledger post --node URL --key op.key fund-issue --fund F2019-SCN-012 --title 2019年省级财政专项扶贫资金 \\\n    --document-no 苏财农〔2019〕12号 --source provincial --category special_poverty --year 2019 \\\n    --to treasury:320803000000 --amount 12,000,000\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger post --node URL --key op.key fund-issue --fund F2019-SCN-012 --title 2019年省级财政专项扶贫资金 \\\n    --document-no 苏财农〔2019〕12号 --source provincial --category special_poverty --year 2019 \\\n    --to treasury:320803000000 --amount 12,000,000 --date 2019-03-01\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     FundIssue(FundIssueArgs),
     /// 拨付: money moves down the hierarchy.
     #[command(
-        after_help = "Example:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo 拨付施河镇专项资金\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo 拨付施河镇专项资金 --date 2019-03-15\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Transfer(TransferArgs),
     /// 项目入库: register a project.
@@ -56,22 +57,57 @@ pub enum PostWhat {
     Project(ProjectArgs),
     /// 项目支出: pay a payee for a project.
     #[command(
-        after_help = "Example:\n  ledger post --node URL --key op.key disbursement --fund F2019-SCN-012 --project P2019-101201-01 \\\n    --payee-id 91320803MA1XXXXXXX --payee-name 淮安市瑞丰建设工程有限公司 --amount 240,000 \\\n    --contract HAFP-2019-001 --milestone 预付款\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger post --node URL --key op.key disbursement --fund F2019-SCN-012 --project P2019-101201-01 \\\n    --payee-id 91320803MA1XXXXXXX --payee-name 淮安市瑞丰建设工程有限公司 --amount 240,000 \\\n    --contract HAFP-2019-001 --milestone 预付款 --date 2019-05-10\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Disbursement(DisbursementArgs),
     /// 到户补贴: pay one household (the resident ID is hashed here, never sent).
     #[command(
-        after_help = "Example:\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560 --date 2019-06-20 \\\n    --notice N-320803101201-2019-06-PAY --line 4\n\n--date defaults to today (China time); --notice/--line are required for payments dated from the policy's\nenforcement date on.\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Subsidy(SubsidyArgs),
     /// 冲正: undo an earlier money entry.
     #[command(
-        after_help = "Example:\n  ledger post --node URL --key op.key --key deputy.key reversal --seq 1234 --reason 同一户同期重复发放，予以冲正\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger post --node URL --key op.key --key deputy.key reversal --seq 1234 --reason 同一户同期重复发放，予以冲正 --date 2019-07-02\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Reversal(ReversalArgs),
-    /// A CSV batch of subsidies or project payments (idempotent, resumable).
+    /// 公告/公示: post a notice with its publicity window; the lines come from a CSV file.
     #[command(
-        after_help = "Example:\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --dry-run\n\nRerunning the same command after an interruption is safe (see docs/CLI.md).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger post --node URL --key village.key --key town.key notice --id N-320803101201-2019-06-PAY \\\n    --stage 发放公示 --region 320803101201 --start 2019-06-01 --title 2019年6月低保金发放公示 \\\n    --lines 2019-06-发放公示.csv\n\nCSV columns: household,masked_name,village,category (registration and exit notices) or\nhousehold,masked_name,category,period,amount (payment lists); Chinese headers 户编号,姓名,村代码,类别,期间,金额.\nAt most 500 rows; the first data row is line 0.\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Notice(crate::controls_cmd::NoticeArgs),
+    /// 比对/核对: record a data comparison or home verification of an applying household.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key town.key check --notice N-320803101201-2019-APP --line 3 \\\n    --check 入户核对 --date 2019-03-12 --result 通过 --note 住房、收入情况与申报一致\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Check(crate::controls_cmd::CheckArgs),
+    /// 建档立卡: register a household in an assistance category after 两公告四公示.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key town.key register --household 3f2a…e9 --name 张*三 \\\n    --village 320803101201 --category 低保 --date 2019-04-20 --application N-APP:3 \\\n    --village-publicity N-VIL:3 --town-publicity N-TOWN:7 --district-publicity N-DIST:12 --objection-review N-REV:12\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Register(crate::controls_cmd::RegisterArgs),
+    /// 脱贫退出: a household leaves the categories that end with a poverty exit.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key town.key exit --household 3f2a…e9 --village 320803101201 \\\n    --date 2020-11-20 --notice N-320803101201-2020-EXIT --line 0 --reason 人均纯收入稳定超过标准\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Exit(crate::controls_cmd::ExitArgs),
+    /// 异议: record an objection against a notice line or an entry.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key inspector.key objection --case YY-2019-0012 \\\n    --notice N-320803101201-2019-06-PAY --line 4 --channel 12317热线 --received 2019-06-03 \\\n    --summary 反映该户已有财政供养人员\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Objection(crate::controls_cmd::ObjectionArgs),
+    /// 异议处理: decide an objection (upheld/属实 or dismissed/不属实).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key inspector.key resolve --case YY-2019-0012 --outcome 不属实 \\\n    --date 2019-06-06 --reason 经核查该户无财政供养人员\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Resolve(crate::controls_cmd::ResolveArgs),
+    /// 到户确认: a household confirmed it received a payment (witnessed by the signing village cadre).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key village.key confirm --seq 1234 --method 明白卡签字 --date 2019-06-20\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Confirm(crate::controls_cmd::ConfirmArgs),
+    /// 批量导入: a CSV batch of subsidies or project payments (idempotent, resumable).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --date 2019-06-20\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --dry-run\n\nColumns: resident_id,name,village,category,amount,period and optional date (发放日期/拨付日期; else --date,\nelse the date this batch used before, else today in China: recorded in the receipts file so that a rerun\nbuilds the same entries), notice,line (公示编号,公示行号), fund, from.\n\nRerunning the same command after an interruption is safe (see docs/CLI.md).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Csv(crate::batch::CsvArgs),
 }
@@ -103,6 +139,10 @@ pub struct FundIssueArgs {
     /// Amount in yuan, e.g. 1,200,000.00.
     #[arg(long)]
     pub amount: String,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// `post transfer`.
@@ -123,6 +163,10 @@ pub struct TransferArgs {
     /// Memo or approval reference.
     #[arg(long)]
     pub memo: String,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// `post project`.
@@ -181,6 +225,10 @@ pub struct DisbursementArgs {
     /// Milestone, e.g. 竣工验收款.
     #[arg(long)]
     pub milestone: String,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// `post subsidy`.
@@ -213,6 +261,17 @@ pub struct SubsidyArgs {
     /// The pseudonym key file (checked against the log's genesis commitment).
     #[arg(long, value_name = "FILE")]
     pub pseudonym_key: PathBuf,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// 发放公示: the payment-list notice that publicised this payment
+    /// (required for payments dated from the policy's enforcement date on).
+    #[arg(long, value_name = "ID", requires = "line")]
+    pub notice: Option<String>,
+    /// The line on that notice, from 0 (the first data row of the notice's CSV is line 0).
+    #[arg(long, value_name = "N", requires = "notice")]
+    pub line: Option<u32>,
 }
 
 /// `post reversal`.
@@ -224,6 +283,10 @@ pub struct ReversalArgs {
     /// Why.
     #[arg(long)]
     pub reason: String,
+    /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
+    /// (default: today, China time).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
 }
 
 /// Parse helpers shared with the CSV importer.
@@ -278,6 +341,16 @@ pub mod parse {
                     .join(", ")
             )
         })
+    }
+    /// A business date from a flag, or today in China (UTC+8) when absent:
+    /// an office dates a payment by its own calendar day, and the node
+    /// refuses a date after its own China-time day.
+    pub fn business_date(text: Option<&str>, what: &str) -> Result<Date, String> {
+        match text.map(str::trim).filter(|t| !t.is_empty()) {
+            Some(t) => date(t, what),
+            None => Date::in_china_at(crate::time::now_ms())
+                .ok_or_else(|| format!("{what}: the clock is outside 2000-2099; give the date")),
+        }
     }
     /// A period.
     pub fn period(text: &str) -> Result<Period, String> {
@@ -338,6 +411,7 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             fiscal_year: a.year,
             to: u(parse::account(&a.to, "--to"))?,
             amount: u(parse::yuan(&a.amount, "--amount"))?,
+            date: u(parse::business_date(a.date.as_deref(), "--date"))?,
         }),
         PostWhat::Transfer(a) => EntryBody::Transfer(Transfer {
             fund: u(parse::ident(&a.fund, "--fund"))?,
@@ -345,6 +419,7 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             to: u(parse::account(&a.to, "--to"))?,
             amount: u(parse::yuan(&a.amount, "--amount"))?,
             memo: u(parse::text(&a.memo, "--memo"))?,
+            date: u(parse::business_date(a.date.as_deref(), "--date"))?,
         }),
         PostWhat::Project(a) => EntryBody::ProjectRegister(ProjectRegister {
             project: u(parse::ident(&a.id, "--id"))?,
@@ -374,6 +449,7 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 amount: u(parse::yuan(&a.amount, "--amount"))?,
                 contract_ref: u(parse::text(&a.contract, "--contract"))?,
                 milestone: u(parse::text(&a.milestone, "--milestone"))?,
+                date: u(parse::business_date(a.date.as_deref(), "--date"))?,
             })
         }
         PostWhat::Subsidy(a) => {
@@ -394,12 +470,28 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 category: u(parse::subsidy_category(&a.category))?,
                 period: u(parse::period(&a.period))?,
                 amount: u(parse::yuan(&a.amount, "--amount"))?,
+                date: u(parse::business_date(a.date.as_deref(), "--date"))?,
+                notice: match (&a.notice, a.line) {
+                    (Some(n), Some(line)) => Some(NoticeLineRef {
+                        notice: u(parse::ident(n, "--notice"))?,
+                        line,
+                    }),
+                    _ => None,
+                },
             })
         }
         PostWhat::Reversal(a) => EntryBody::Reversal(Reversal {
             target_seq: a.seq,
             reason: u(parse::text(&a.reason, "--reason"))?,
+            date: u(parse::business_date(a.date.as_deref(), "--date"))?,
         }),
+        PostWhat::Notice(a) => crate::controls_cmd::body(ControlPost::Notice(a))?,
+        PostWhat::Check(a) => crate::controls_cmd::body(ControlPost::Check(a))?,
+        PostWhat::Register(a) => crate::controls_cmd::body(ControlPost::Register(a))?,
+        PostWhat::Exit(a) => crate::controls_cmd::body(ControlPost::Exit(a))?,
+        PostWhat::Objection(a) => crate::controls_cmd::body(ControlPost::Objection(a))?,
+        PostWhat::Resolve(a) => crate::controls_cmd::body(ControlPost::Resolve(a))?,
+        PostWhat::Confirm(a) => crate::controls_cmd::body(ControlPost::Confirm(a))?,
     };
     post_body(&args.sign, body, timeout_s, quiet)
 }

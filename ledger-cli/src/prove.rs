@@ -235,9 +235,17 @@ fn describe(entry: &SequencedEntry) -> String {
         EntryBody::ProjectDisbursement(d) => format!(" {} {} → {}", d.project, d.from.key(), d.payee.name),
         EntryBody::FundIssue(f) => format!(" {} {}", f.fund, f.document_no),
         EntryBody::Reversal(r) => format!(" of entry {}", r.target_seq),
+        EntryBody::Notice(n) => format!(" {} {} {}", n.notice, n.stage.label_zh(), n.region),
+        EntryBody::HouseholdRegister(r) => format!(" {} {} {}", r.masked_name, r.category.label_zh(), r.village),
+        EntryBody::PaymentConfirm(c) => format!(" of entry {} {}", c.payment_seq, c.method.label_zh()),
+        EntryBody::Objection(o) => format!(" {}", o.case_no),
+        EntryBody::ObjectionResolve(r) => format!(" {} {}", r.case_no, r.outcome.label_zh()),
         _ => String::new(),
     };
-    format!("{}{detail}{amount}", body.kind().label_zh())
+    // The business date (the day the money moved or the step was taken),
+    // which the sequencing time shown beside it is not.
+    let date = body.business_date().map(|d| format!(" {d}")).unwrap_or_default();
+    format!("{}{detail}{amount}{date}", body.kind().label_zh())
 }
 
 fn print_checked(c: &Checked, cosigned: usize) {

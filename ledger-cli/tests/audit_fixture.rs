@@ -2,7 +2,9 @@
 //! overdraft covered by a reversal, idle funds, a payment above the standard,
 //! one person holding admin and money keys, a superseded key still signing,
 //! and a crafted (ZIP-215-valid, not strict) signature. Every planted
-//! finding is found, with the right entries.
+//! finding is found, with the right entries. Business dates are the
+//! sequencing days, and every control of the policy starts after the last
+//! of them: the subsidies are pre-rule history, which the audit reports.
 
 mod common;
 
@@ -15,8 +17,10 @@ use ledger_core::entry::{
     SubsidyCategory, Transfer,
 };
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
-use ledger_core::ids::{Ident, Period, Text};
-use ledger_core::keys::{verifier_key_string, KeyGrant, Role, Scope};
+use ledger_core::ids::{Date, Ident, Period, Text};
+use ledger_core::keys::{verifier_key_string, KeyGrant, Office, Role, Scope};
+use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::procedure::AssistanceCategory;
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
 
@@ -62,6 +66,11 @@ fn grant(k: &SigningKey, holder: &str, role: Role, region: &str) -> KeyGrant {
         key: public(k),
         holder: text(holder),
         role,
+        office: match role {
+            Role::Admin => Office::Admin,
+            Role::Auditor => Office::Auditor,
+            Role::Operator => Office::TownFinance,
+        },
         scope: Scope {
             regions: vec![code(region)],
             kinds,
@@ -77,7 +86,16 @@ struct Builder {
 }
 
 impl Builder {
-    fn add(&mut self, time: u64, body: EntryBody, signers: &[&SigningKey]) -> u64 {
+    fn add(&mut self, time: u64, mut body: EntryBody, signers: &[&SigningKey]) -> u64 {
+        // The business date is the sequencing day (China time).
+        let day = Date::in_china_at(time).expect("date");
+        match &mut body {
+            EntryBody::FundIssue(e) => e.date = day,
+            EntryBody::Transfer(e) => e.date = day,
+            EntryBody::HouseholdSubsidy(e) => e.date = day,
+            EntryBody::Reversal(e) => e.date = day,
+            _ => {}
+        }
         let n = self.subs.len() as u64;
         let mut nonce = [0u8; 16];
         nonce[..8].copy_from_slice(&n.to_le_bytes());
@@ -102,7 +120,30 @@ impl Builder {
             category: SubsidyCategory::MinimumLiving,
             period: Period::new(2019, month).expect("period"),
             amount: fen(yuan),
+            date: Date::LAST, // set by `add`
+            notice: None,
         })
+    }
+}
+
+/// No co-signatures; every control starts after the ledger's last date.
+fn policy() -> Policy {
+    let later = Date::new(20300101).expect("date");
+    Policy {
+        cosign_rules: Vec::new(),
+        publicity_days: PublicityDays::DEFAULT,
+        categories: vec![CategoryRule {
+            category: AssistanceCategory::MinimumLiving,
+            subsidies: vec![SubsidyCategory::MinimumLiving],
+            ends_with_exit: false,
+        }],
+        confirmation_days: 30,
+        enforced_from: ControlDates {
+            registration: later,
+            payment_list: later,
+            roles: later,
+            confirmation: later,
+        },
     }
 }
 
@@ -113,6 +154,7 @@ fn transfer(from: &str, to: &str, yuan: u64) -> EntryBody {
         to: Account::Treasury(code(to)),
         amount: fen(yuan),
         memo: text("拨付"),
+        date: Date::LAST, // set by `add`
     })
 }
 
@@ -161,7 +203,7 @@ fn audit_finds_what_was_planted() {
             grant(&admin2, "区纪委监委 周*", Role::Admin, district),
         ],
         regions,
-        cosign_rules: Vec::new(),
+        policy: policy(),
         pseudonym_commitment: pseudonym.commitment(),
         log_vkey: verifier_key_string(ORIGIN, &log_key.verifying_key()),
     });
@@ -193,6 +235,7 @@ fn audit_finds_what_was_planted() {
             fiscal_year: 2019,
             to: Account::Treasury(code(district)),
             amount: fen(100_000),
+            date: Date::LAST, // set by `add`
         }),
         &[&op_district],
     );
@@ -210,6 +253,7 @@ fn audit_finds_what_was_planted() {
         EntryBody::Reversal(Reversal {
             target_seq: paid,
             reason: text("录入错误"),
+            date: Date::LAST, // set by `add`
         }),
         &[&op_town, &op_district],
     );
@@ -321,6 +365,21 @@ fn audit_finds_what_was_planted() {
             && zh.contains(&format!("#{crafted}")),
         "{zh}"
     );
+    // Pre-rule history: the households were never registered, the payments
+    // never publicised nor confirmed (the controls start in 2030).
+    let unregistered = find("paid_unregistered", &[dup1]);
+    assert_eq!(unregistered["severity"], "high");
+    assert!(
+        unregistered["explanation_zh"]
+            .as_str()
+            .unwrap_or("")
+            .contains("建档立卡控制实施日2030-01-01"),
+        "{unregistered}"
+    );
+    find("paid_without_notice", &[dup2]);
+    let unconfirmed = find("unconfirmed_payment", &[dup1]);
+    assert_eq!(unconfirmed["severity"], "low", "{unconfirmed}");
+    assert_eq!(doc["report"]["as_of_date"], 20200205);
     let std_finding = find("above_standard", &[above]);
     assert_eq!(std_finding["severity"], "medium");
     // Nothing else: the village that received 1,000 and paid 800 is not retaining money.

@@ -105,10 +105,12 @@ fn fen(f: u64) -> Fen {
     Fen::new(f).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// A town finance office with money: its operator, the town, one of its
-/// villages, a fund it holds and the balance.
+/// A town finance office with money: its operator, the town's poverty
+/// office (the co-signer of household subsidies), the town, one of its
+/// villages, a 2019 fund it holds and the balance.
 struct TownMoney {
     op: &'static DemoOperator,
+    cosigner: &'static DemoOperator,
     town: RegionCode,
     village: RegionCode,
     fund: Ident,
@@ -120,20 +122,26 @@ fn town_money(skip: usize) -> TownMoney {
     f.log
         .operators
         .iter()
-        .filter(|o| o.revoked_at_seq.is_none())
+        .filter(|o| o.revoked_at_seq.is_none() && o.grant.office == ledger_core::keys::Office::TownFinance)
         .filter_map(|op| {
             let town = *op.grant.scope.regions.first()?;
             if town.level() != RegionLevel::Town {
                 return None;
             }
+            let cosigner = f.log.town_poverty_office(town)?;
             let village = *f.state.regions().children(town).first()?;
+            // A 2019 fund: the test subsidies are history from February
+            // 2019, before the demo policy's controls (registration,
+            // payment list, roles) apply; only the signature count does.
             let (fund, balance) = f
                 .state
                 .balances_of(&Account::Treasury(town))
                 .into_iter()
+                .filter(|(fund, _)| f.state.fund(fund).is_some_and(|r| r.fiscal_year == 2019))
                 .max_by_key(|(_, b)| *b)?;
             Some(TownMoney {
                 op,
+                cosigner,
                 town,
                 village,
                 fund,
@@ -153,9 +161,10 @@ fn subsidy(from: RegionCode, village: RegionCode, fund: &Ident, amount: u64) -> 
         masked_name: household.masked_name.clone(),
         village,
         category: SubsidyCategory::Other,
-        period: Period { year: 2020, month: 7 },
+        period: Period { year: 2019, month: 2 },
         amount: fen(amount),
-        date: day(20201201),
+        // Before the demo policy's controls (2019-03-01): history.
+        date: day(20190225),
         notice: None,
     })
 }
@@ -354,7 +363,11 @@ fn key_never_granted_is_unknown() {
 fn replayed_nonce_is_refused() {
     let m = town_money(0);
     let mut state = fx().state.clone();
-    let first = sign(subsidy(m.town, m.village, &m.fund, 10_000), 3, &[&m.op.key]);
+    let first = sign(
+        subsidy(m.town, m.village, &m.fund, 10_000),
+        3,
+        &[&m.op.key, &m.cosigner.key],
+    );
     ok(apply(&mut state, &first));
     // The very same submission again, and another body under the same nonce.
     assert_rule(
@@ -417,7 +430,7 @@ fn expired_and_too_long_lived_submissions_are_refused() {
     );
     // Exactly at the limit is fine.
     long.submission.not_after_ms = T_MS;
-    let at_limit = long.submission.clone().sign(&[&m.op.key]);
+    let at_limit = long.submission.clone().sign(&[&m.op.key, &m.cosigner.key]);
     ok(apply(&mut state, &at_limit));
 }
 
@@ -544,7 +557,15 @@ fn the_demo_rotated_operator_is_revoked() {
         },
         "revoked_key",
     );
-    let by_new = sign(subsidy(town, village, &fund, 100), 13, &[&successor.key]);
+    let poverty_office = f
+        .log
+        .town_poverty_office(town)
+        .unwrap_or_else(|| panic!("a town poverty office"));
+    let by_new = sign(
+        subsidy(town, village, &fund, 100),
+        13,
+        &[&successor.key, &poverty_office.key],
+    );
     ok(apply(&mut state, &by_new));
 }
 
@@ -640,7 +661,11 @@ fn overdraft_is_refused_and_changes_nothing() {
     assert_eq!(state.size(), size);
     assert!(!state.nonce_used(&Bytes([20; 16])));
     // Exactly the balance is fine, and empties the account for that fund.
-    let exact = sign(subsidy(m.town, m.village, &m.fund, m.balance.get()), 20, &[&m.op.key]);
+    let exact = sign(
+        subsidy(m.town, m.village, &m.fund, m.balance.get()),
+        20,
+        &[&m.op.key, &m.cosigner.key],
+    );
     ok(apply(&mut state, &exact));
     assert_eq!(state.balance(&account, &m.fund), Fen::ZERO);
 }
@@ -743,7 +768,11 @@ fn reversal_returns_the_money_exactly_once() {
     let mut state = fx().state.clone();
     let account = Account::Treasury(m.town);
     let before = state.balance(&account, &m.fund);
-    let pay = sign(subsidy(m.town, m.village, &m.fund, 12_345), 30, &[&m.op.key]);
+    let pay = sign(
+        subsidy(m.town, m.village, &m.fund, 12_345),
+        30,
+        &[&m.op.key, &m.cosigner.key],
+    );
     let paid_seq = state.size();
     ok(apply(&mut state, &pay));
     assert_eq!(state.balance(&account, &m.fund).get(), before.get() - 12_345);
@@ -831,7 +860,8 @@ fn a_spent_transfer_cannot_be_reversed() {
             fiscal_year: 2020,
             to: Account::Treasury(code(demo::DISTRICT_CODE)),
             amount: fen(50_000),
-            date: day(20201201),
+            // February 2019, before the test subsidy (history).
+            date: day(20190215),
         }),
         40,
         &[&district(0).key],
@@ -845,7 +875,8 @@ fn a_spent_transfer_cannot_be_reversed() {
             to: Account::Treasury(m.town),
             amount: fen(50_000),
             memo: text("测试拨付"),
-            date: day(20201201),
+            // February 2019, before the test subsidy (history).
+            date: day(20190215),
         }),
         41,
         &[&district(0).key],
@@ -856,7 +887,7 @@ fn a_spent_transfer_cannot_be_reversed() {
         &sign(
             subsidy(m.town, m.village, &ident("F2020-TEST-002"), 1),
             42,
-            &[&m.op.key],
+            &[&m.op.key, &m.cosigner.key],
         ),
     ));
     let reverse = sign(
@@ -1143,10 +1174,22 @@ fn auditor_keys_are_granted_without_kinds_and_sign_nothing() -> Result<(), Box<d
         .verify()?;
     state.apply(seq, 1_800_000_000_000, &good)?;
     seq += 1;
-    // And it may not sign a money entry.
+    // And it may not sign a money entry (the reversal of the demo's last
+    // payment, which its content rules allow).
+    let last_payment = log
+        .submissions
+        .iter()
+        .rposition(|s| {
+            matches!(
+                s.submission.body,
+                ledger_core::entry::EntryBody::HouseholdSubsidy(_)
+                    | ledger_core::entry::EntryBody::ProjectDisbursement(_)
+            )
+        })
+        .ok_or("the demo pays someone")?;
     let reversal = submit(
         ledger_core::entry::EntryBody::Reversal(ledger_core::entry::Reversal {
-            target_seq: seq - 2,
+            target_seq: last_payment as u64,
             reason: ledger_core::ids::Text::new("审计发现")?,
             date: day(20210110),
         }),

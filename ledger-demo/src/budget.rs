@@ -34,7 +34,6 @@ pub(crate) struct Budget {
 /// What each payer pays out, by fund.
 #[derive(Default)]
 struct Needs {
-    district: BTreeMap<usize, u64>,
     town: BTreeMap<(usize, u16), u64>,
     village: BTreeMap<(usize, u16, u16), u64>,
 }
@@ -80,9 +79,6 @@ impl Budget {
         for (&(f, _), &a) in &town {
             issue[f] += a;
         }
-        for (&f, &a) in &needs.district {
-            issue[f] += a;
-        }
         for amount in issue.iter_mut() {
             // A small reserve stays at the district, as budgets do.
             let reserve = dice.range(0, 3);
@@ -99,7 +95,6 @@ impl Needs {
         for item in items {
             let f = funds.position(item.year, subsidy_fund(item.category));
             match item.payer {
-                Payer::District => *needs.district.entry(f).or_insert(0) += item.amount,
                 Payer::Town(t) => *needs.town.entry((f, t)).or_insert(0) += item.amount,
                 Payer::Village(t, v) => *needs.village.entry((f, t, v)).or_insert(0) += item.amount,
             }

@@ -1,33 +1,76 @@
-//! Corrections: the household payments that will be reversed, chosen among
-//! the planned ones: a first-year 低保 payment posted twice (the duplicate is
-//! inserted here), and a second-year payment to a household later found
-//! ineligible.
+//! Corrections and objections, chosen among the planned payments:
+//! - a February 2019 低保 payment (history, before the ledger's controls)
+//!   posted twice: the duplicate is inserted here and reversed in March;
+//! - a 2020 payment to a household later found ineligible: a villager
+//!   objects to the payment (异议), it is reversed, then the objection is
+//!   upheld;
+//! - two objections against lines of a 2019 third-quarter payment list
+//!   (发放公示): one upheld (the line is withdrawn and that household is not
+//!   paid that month), one dismissed (the household is paid after the
+//!   decision).
 
 use crate::households::{Payer, SubsidyItem};
 use crate::YEARS;
 use ledger_core::entry::SubsidyCategory;
 use std::collections::HashMap;
 
-/// Insert the duplicate payment into `items` and return the reversal
-/// reason of each payment to reverse, by its index in `items`.
-pub(crate) fn plan_corrections(items: &mut Vec<SubsidyItem>) -> HashMap<usize, &'static str> {
+/// The round (quarter) whose payment list draws the two line objections:
+/// the third quarter of 2019.
+pub(crate) const OBJECTION_ROUND: u8 = 2;
+
+/// What the corrections and objections touch, by index in the payments.
+#[derive(Debug, Default)]
+pub(crate) struct Corrections {
+    /// The payments to reverse, with the reason.
+    pub(crate) reversal_reasons: HashMap<usize, &'static str>,
+    /// The payment objected to after it was made: reversed, then upheld.
+    pub(crate) payment_upheld: Option<usize>,
+    /// The payment-list line objected to and withdrawn: never paid.
+    pub(crate) line_upheld: Option<usize>,
+    /// The payment-list line objected to in vain: paid after the decision.
+    pub(crate) line_dismissed: Option<usize>,
+}
+
+/// Insert the duplicate payment into `items` and choose what is reversed
+/// and objected to.
+pub(crate) fn plan_corrections(items: &mut Vec<SubsidyItem>) -> Corrections {
+    let mut c = Corrections::default();
     let town_paid = |i: &SubsidyItem| matches!(i.payer, Payer::Town(_));
-    let duplicate_of = items
+    if let Some(d) = items
         .iter()
-        .position(|i| {
-            i.year == YEARS[0] && i.month >= 6 && i.category == SubsidyCategory::MinimumLiving && town_paid(i)
-        })
-        .or_else(|| items.iter().position(|i| i.year == YEARS[0] && town_paid(i)));
-    let mut reversal_reasons: HashMap<usize, &'static str> = HashMap::new();
-    if let Some(d) = duplicate_of {
+        .position(|i| i.history && i.category == SubsidyCategory::MinimumLiving && town_paid(i))
+    {
         let copy = items[d];
         items.insert(d + 1, copy);
-        reversal_reasons.insert(d + 1, "同一户同期重复发放，经核查予以冲正");
+        c.reversal_reasons.insert(d + 1, "同一户同期重复发放，经核查予以冲正");
     }
-    if let Some(r) = items.iter().enumerate().position(|(k, i)| {
-        i.year == YEARS[1] && i.month <= 11 && town_paid(i) && Some(k) != duplicate_of.map(|d| d + 1)
-    }) {
-        reversal_reasons.insert(r, "经村级评议和乡镇审核，该户不符合补助条件，予以冲正");
+    let one_off = |i: &SubsidyItem| {
+        matches!(
+            i.category,
+            SubsidyCategory::Employment | SubsidyCategory::IndustrySupport | SubsidyCategory::HousingRenovation
+        )
+    };
+    let eligible_target = |i: &SubsidyItem| i.year == YEARS[1] && i.date_month() <= 11 && town_paid(i) && !i.history;
+    let ineligible = items
+        .iter()
+        .position(|i| eligible_target(i) && one_off(i))
+        .or_else(|| items.iter().position(eligible_target));
+    if let Some(r) = ineligible {
+        items[r].confirm_after = None;
+        c.reversal_reasons
+            .insert(r, "经村级评议和乡镇审核，该户不符合补助条件，予以冲正");
+        c.payment_upheld = Some(r);
     }
-    reversal_reasons
+    let in_round = |i: &SubsidyItem| !i.history && i.round() == OBJECTION_ROUND;
+    c.line_upheld = items
+        .iter()
+        .position(|i| in_round(i) && i.category == SubsidyCategory::MinimumLiving);
+    if let Some(u) = c.line_upheld {
+        items[u].confirm_after = None;
+        let household = items[u].household;
+        c.line_dismissed = items.iter().position(|i| {
+            in_round(i) && i.household != household && Some(i.household) != ineligible.map(|r| items[r].household)
+        });
+    }
+    c
 }

@@ -17,6 +17,16 @@ impl Dice {
     pub(crate) fn seeded(seed: u64) -> Dice {
         Dice(ChaCha20Rng::seed_from_u64(seed))
     }
+    /// Independent dice for one village: `master` with the village code
+    /// mixed in, so a village's key depends on the seed and the village
+    /// only, not on how many others the demo uses.
+    pub(crate) fn derived(master: [u8; 32], salt: u64) -> Dice {
+        let mut seed = master;
+        for (b, s) in seed.iter_mut().zip(salt.to_le_bytes()) {
+            *b ^= s;
+        }
+        Dice(ChaCha20Rng::from_seed(seed))
+    }
     pub(crate) fn below(&mut self, n: u64) -> u64 {
         ((u128::from(self.0.next_u64()) * u128::from(n)) >> 64) as u64
     }

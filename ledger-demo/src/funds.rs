@@ -23,13 +23,18 @@ pub(crate) enum FundKey {
     Donation,
 }
 
-/// Funds that pay subsidies through the town finance offices: every town
-/// with residents receives an allocation of each, every year.
-pub(crate) const TOWN_SUBSIDY_FUNDS: [FundKey; 5] = [
+/// Funds that pay household subsidies, all through the town finance
+/// offices (a subsidy is co-signed by the town's poverty office and finance
+/// station): every town with households receives an allocation of each,
+/// every year.
+pub(crate) const TOWN_SUBSIDY_FUNDS: [FundKey; 8] = [
     FundKey::Provincial,
     FundKey::Municipal,
     FundKey::MinLiving,
     FundKey::Housing,
+    FundKey::Education,
+    FundKey::Medical,
+    FundKey::Pension,
     FundKey::Donation,
 ];
 
@@ -179,16 +184,6 @@ pub(crate) fn subsidy_fund(category: SubsidyCategory) -> FundKey {
     }
 }
 
-/// Premiums and student aid are paid centrally by the district; the rest
-/// through the town finance offices (and, for weak villages' industry
-/// support, the village collective).
-pub(crate) fn paid_by_district(category: SubsidyCategory) -> bool {
-    matches!(
-        category,
-        SubsidyCategory::MedicalInsurance | SubsidyCategory::Pension | SubsidyCategory::Education
-    )
-}
-
 /// The funds of both years, in issue order (the first year's ten, then the
 /// second's), with an index by (year, fund).
 pub(crate) struct Funds {
@@ -211,10 +206,5 @@ impl Funds {
     /// cannot happen: every year has every fund).
     pub(crate) fn position(&self, year: u16, key: FundKey) -> usize {
         self.index.get(&(year, key)).copied().unwrap_or(0)
-    }
-
-    /// The positions of `year`'s funds, in issue order.
-    pub(crate) fn of_year(&self, year: u16) -> Vec<usize> {
-        (0..self.defs.len()).filter(|f| self.defs[*f].year == year).collect()
     }
 }

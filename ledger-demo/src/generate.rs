@@ -3,12 +3,12 @@
 //! keys, the plan, then the nonces as the entries are posted.
 
 use crate::budget::Budget;
-use crate::corrections::plan_corrections;
+use crate::corrections::{plan_corrections, Corrections};
 use crate::dice::Dice;
 use crate::error::DemoError;
 use crate::funds::{FundKey, Funds, TOWN_SUBSIDY_FUNDS};
-use crate::history::History;
-use crate::households::{plan_households, SubsidyItem};
+use crate::history::{Finished, History};
+use crate::households::{choose_places, plan_households, HouseholdPlan, SubsidyItem};
 use crate::keys::{KeyRing, ADMIN_DISCIPLINE, ADMIN_FINANCE, DISTRICT_FUNDS};
 use crate::log::{DemoConfig, DemoHousehold, DemoLog, DemoOperator};
 use crate::projects::{plan_projects, ProjectPlan};
@@ -17,8 +17,16 @@ use crate::signing::sign_all;
 use crate::{DEMO_ORIGIN, YEARS};
 use ed25519_dalek::SigningKey;
 use ledger_core::household::PseudonymKey;
+use ledger_core::ids::Date;
 use ledger_core::submission::SignedSubmission;
 use std::collections::{HashMap, HashSet};
+
+/// The demo's last business date: `now_ms` must be on or after it.
+const LAST_BUSINESS_DATE: u32 = 20201231;
+
+/// Entries planned beyond the target, then cut off the end of the log, so
+/// that the log reaches the target although the plan only estimates it.
+const MARGIN: u64 = 6;
 
 /// Everything decided before the first entry is posted: the shared context
 /// of the posting steps ([`History`]).
@@ -27,13 +35,13 @@ pub(crate) struct Plan {
     pub(crate) ring: KeyRing,
     pub(crate) funds: Funds,
     pub(crate) projects: Vec<ProjectPlan>,
-    /// The economically weak villages, (town, village), sorted.
-    pub(crate) weak_villages: Vec<(u16, u16)>,
     pub(crate) households: Vec<DemoHousehold>,
+    /// What the procedure does with each household.
+    pub(crate) plans: Vec<HouseholdPlan>,
     /// The household payments, in payment order.
     pub(crate) items: Vec<SubsidyItem>,
-    /// The payments to reverse (by index in `items`), with the reason.
-    pub(crate) reversal_reasons: HashMap<usize, &'static str>,
+    /// The reversals and objections.
+    pub(crate) corrections: Corrections,
     pub(crate) budget: Budget,
 }
 
@@ -45,24 +53,43 @@ struct LogSecrets {
 
 /// Generate the demo log described in the crate documentation.
 pub fn generate(config: &DemoConfig) -> Result<DemoLog, DemoError> {
+    let today = Date::in_china_at(config.now_ms)
+        .filter(|d| d.get() >= LAST_BUSINESS_DATE)
+        .ok_or_else(|| DemoError("now_ms must be after the demo's last business date, 2020-12-31".into()))?;
     let mut dice = Dice::seeded(config.seed);
-    // Step 1. Keys first, so that they depend on the seed only, not on the size.
+    // Step 1. Keys first, so that they depend on the seed only, not on the
+    // size (the village committees' keys are derived per village).
     let secrets = draw_log_secrets(&mut dice);
     let district = District::huaian()?;
     let ring = KeyRing::set_up(&mut dice, &district)?;
     // Step 2. Plan everything: projects, funds, households, corrections, budget.
-    let plan = plan_ledger(&mut dice, config, district, ring, &secrets.pseudonym_key)?;
+    let plan = plan_ledger(&mut dice, config, district, ring, &secrets.pseudonym_key, today)?;
     // Step 3. Post the entries in log order.
     let mut history = History::new(&mut dice, &plan, config.now_ms)?;
     history.post_genesis(&secrets.log_key, &secrets.pseudonym_key)?;
-    history.grant_operator_keys();
-    for year in YEARS {
-        history.post_fiscal_year(year)?;
-    }
-    let (planned, revoked_at_seq) = history.finish();
+    history.grant_operator_keys()?;
+    history.post_events()?;
+    let mut finished = history.finish();
+    // The plan estimates its size: cut the end of the log at the target
+    // (any prefix of a valid log is valid).
+    let target = config.target_entries as usize;
+    finished.planned.truncate(target);
+    finished.revoked_at_seq.retain(|_, seq| (*seq as usize) < target);
+    let mut confirmed: Vec<u64> = finished
+        .confirmed
+        .iter()
+        .filter(|(_, by)| (*by as usize) < target)
+        .map(|(payment, _)| *payment)
+        .collect();
+    confirmed.sort_unstable();
     // Step 4. Sign in parallel: the expensive part, and deterministic.
+    let Finished {
+        planned,
+        revoked_at_seq,
+        ..
+    } = finished;
     let submissions = sign_all(planned, &plan.ring);
-    Ok(assemble_log(plan, secrets, &revoked_at_seq, submissions))
+    Ok(assemble_log(plan, secrets, &revoked_at_seq, confirmed, submissions))
 }
 
 /// Step 1: the log's checkpoint key and the pseudonym key.
@@ -72,42 +99,60 @@ fn draw_log_secrets(dice: &mut Dice) -> LogSecrets {
     LogSecrets { log_key, pseudonym_key }
 }
 
-/// Step 2: plan the projects, weak villages, funds and just enough
-/// household payments to reach the target size, then the corrections and
-/// the budget that covers it all.
+/// Step 2: plan the projects, weak villages, funds, the villages with
+/// households (and their committees' keys) and just enough households to
+/// reach the target size, then the corrections and the budget that covers
+/// it all.
 fn plan_ledger(
     dice: &mut Dice,
     config: &DemoConfig,
     district: District,
-    ring: KeyRing,
+    mut ring: KeyRing,
     pseudonym_key: &PseudonymKey,
+    today: Date,
 ) -> Result<Plan, DemoError> {
     let n_projects = (config.target_entries / 75).clamp(4, 600) as usize;
     let projects = plan_projects(dice, &district, n_projects)?;
     let weak_villages = district.choose_weak_villages(dice);
-    let subsidy_towns = district.subsidy_towns();
     let funds = Funds::define(dice)?;
+    // Households live in about one village per 150 entries (all of them
+    // at benchmark sizes), so that notices batch many lines.
+    let n_places = (config.target_entries / 150).max(4) as usize;
+    let places = choose_places(dice, &district.towns, n_places);
+    ring.add_village_committees(&district, &places)?;
+    let mut subsidy_towns: Vec<u16> = places.iter().map(|(t, _)| *t).collect();
+    subsidy_towns.dedup();
     let fixed = fixed_entries(&ring, &funds, &projects, &weak_villages, &subsidy_towns);
-    let needed = config.target_entries.saturating_sub(fixed);
-    let (households, mut items) = plan_households(dice, &district.towns, &weak_villages, pseudonym_key, needed)?;
-    let reversal_reasons = plan_corrections(&mut items);
+    let needed = config.target_entries.saturating_sub(fixed) + MARGIN;
+    let planned = plan_households(
+        dice,
+        &district.towns,
+        &places,
+        &weak_villages,
+        pseudonym_key,
+        needed,
+        today,
+    )?;
+    let mut items = planned.items;
+    let corrections = plan_corrections(&mut items);
     let budget = Budget::allocate(dice, &funds, &items, &projects, &weak_villages, &subsidy_towns);
     Ok(Plan {
         district,
         ring,
         funds,
         projects,
-        weak_villages,
-        households,
+        households: planned.households,
+        plans: planned.plans,
         items,
-        reversal_reasons,
+        corrections,
         budget,
     })
 }
 
-/// The number of entries other than household payments: genesis, grants,
-/// rotation, funds, transfers, projects, the misdirected transfer and its
-/// reversal, the corrections.
+/// The number of entries other than the households': genesis, grants,
+/// rotation, funds, transfers (one per fund and town that needs it, the
+/// misdirected one and its reversal, the weak villages'), projects, the
+/// corrections and the objections.
 fn fixed_entries(
     ring: &KeyRing,
     funds: &Funds,
@@ -115,21 +160,29 @@ fn fixed_entries(
     weak_villages: &[(u16, u16)],
     subsidy_towns: &[u16],
 ) -> u64 {
-    let mut project_fund_towns: HashSet<(u16, FundKey, u16)> = HashSet::new();
-    for p in projects {
-        if !TOWN_SUBSIDY_FUNDS.contains(&p.fund) {
-            project_fund_towns.insert((p.year, p.fund, p.town));
+    let mut fund_towns: HashSet<(u16, FundKey, u16)> = HashSet::new();
+    for year in YEARS {
+        for t in subsidy_towns {
+            for key in TOWN_SUBSIDY_FUNDS {
+                fund_towns.insert((year, key, *t));
+            }
         }
+        for (t, _) in weak_villages {
+            fund_towns.insert((year, FundKey::Provincial, *t));
+        }
+    }
+    for p in projects {
+        fund_towns.insert((p.year, p.fund, p.town));
     }
     1 + (ring.holders.len() as u64 - 3) // grants after genesis, except the replacement
         + 2 // rotation: revoke + grant
         + funds.defs.len() as u64
-        + (YEARS.len() * TOWN_SUBSIDY_FUNDS.len() * subsidy_towns.len()) as u64
-        + project_fund_towns.len() as u64
+        + fund_towns.len() as u64
         + 2 // misdirected transfer + its reversal
         + (YEARS.len() * weak_villages.len()) as u64
         + projects.iter().map(|p| 2 + p.milestones.len() as u64).sum::<u64>()
         + 3 // duplicate payment + its reversal + reversal of an ineligible payment
+        + 6 // three objections and their decisions
 }
 
 /// Step 5: the [`DemoLog`]: keys, households and signed submissions.
@@ -137,6 +190,7 @@ fn assemble_log(
     plan: Plan,
     secrets: LogSecrets,
     revoked_at_seq: &HashMap<usize, u64>,
+    confirmed: Vec<u64>,
     submissions: Vec<SignedSubmission>,
 ) -> DemoLog {
     let holders = &plan.ring.holders;
@@ -153,6 +207,7 @@ fn assemble_log(
         operators: (DISTRICT_FUNDS..holders.len()).map(operator).collect(),
         pseudonym_key: secrets.pseudonym_key,
         households: plan.households,
+        confirmed_payments: confirmed,
         submissions,
     }
 }

@@ -1,6 +1,9 @@
 //! Keys: the key ring of the demo log (two admins, district operators,
-//! co-signers, one 财政所 operator per town, and the successor of the town
-//! operator who is rotated out), with what each is granted.
+//! co-signers, one 财政所 operator per town, the successor of the town
+//! operator who is rotated out, one 镇扶贫办 key per town, the district's
+//! discipline inspector (纪检监察), and one 村委会 key per village with
+//! households), with what each is granted: its office and a scope that
+//! allows exactly what it signs.
 
 use crate::dice::Dice;
 use crate::error::{text, DemoError};
@@ -20,8 +23,8 @@ pub(crate) const ADMIN_FINANCE: usize = 0;
 pub(crate) const ADMIN_DISCIPLINE: usize = 1;
 /// 区财政局农业科: issues funds, passes them down.
 pub(crate) const DISTRICT_FUNDS: usize = 2;
-/// 区财政局社会保障科: pays premiums and student aid.
-pub(crate) const DISTRICT_SOCIAL: usize = 3;
+// Position 3: 区财政局社会保障科 (district-wide money kinds; since every
+// household subsidy goes through a town, it signs none in the demo).
 /// 分管副局长: co-signs the district's entries.
 pub(crate) const COSIGN_FINANCE: usize = 4;
 /// 区扶贫办主任: co-signs the towns' entries.
@@ -40,12 +43,22 @@ pub(crate) struct KeyHolder {
     pub(crate) grant: KeyGrant,
 }
 
-/// Every key of the demo log, in ring order (see the position constants);
-/// the successor of the rotated town operator is last.
+/// Every key of the demo log, in ring order (see the position constants):
+/// the successor of the rotated town operator follows the town operators,
+/// then the towns' poverty-alleviation offices, the discipline inspector and
+/// the village committees.
 pub(crate) struct KeyRing {
     pub(crate) holders: Vec<KeyHolder>,
     /// The position of the successor.
     pub(crate) replacement: usize,
+    /// The position of the first town's 镇扶贫办 (town `t`'s is this plus `t`).
+    pub(crate) town_poverty_base: usize,
+    /// The position of the discipline inspector (纪检监察).
+    pub(crate) inspector: usize,
+    /// The village committees' positions, by (town, village) index.
+    pub(crate) villages: std::collections::HashMap<(u16, u16), usize>,
+    /// The secret the village committees' keys are derived from.
+    village_master: [u8; 32],
     /// The index of the town whose operator is rotated.
     pub(crate) rotated_town: usize,
     /// That town's finance office.
@@ -73,13 +86,21 @@ fn all_money_kinds() -> Vec<EntryKind> {
     ]
 }
 
-fn cosign_kinds() -> Vec<EntryKind> {
+/// 区分管领导: co-signs large fund issues and transfers, and the district's
+/// corrections.
+fn leader_kinds() -> Vec<EntryKind> {
+    vec![EntryKind::FundIssue, EntryKind::Transfer, EntryKind::Reversal]
+}
+
+/// 区扶贫办: co-signs large project payments and (before the policy named
+/// the town poverty office) household subsidies, and corrections; posts the
+/// district publicity (区级公示).
+fn district_poverty_kinds() -> Vec<EntryKind> {
     vec![
-        EntryKind::FundIssue,
-        EntryKind::Transfer,
         EntryKind::ProjectDisbursement,
         EntryKind::HouseholdSubsidy,
         EntryKind::Reversal,
+        EntryKind::Notice,
     ]
 }
 
@@ -88,6 +109,20 @@ fn town_kinds() -> Vec<EntryKind> {
         EntryKind::Transfer,
         EntryKind::ProjectRegister,
         EntryKind::ProjectDisbursement,
+        EntryKind::HouseholdSubsidy,
+        EntryKind::Reversal,
+    ]
+}
+
+/// 镇扶贫办: posts the town's notices and payment lists, records the data
+/// comparison, registers households and their exits, co-signs household
+/// subsidies and their reversals.
+fn town_poverty_kinds() -> Vec<EntryKind> {
+    vec![
+        EntryKind::Notice,
+        EntryKind::HouseholdCheck,
+        EntryKind::HouseholdRegister,
+        EntryKind::HouseholdExit,
         EntryKind::HouseholdSubsidy,
         EntryKind::Reversal,
     ]
@@ -121,6 +156,10 @@ impl KeyRing {
         let mut ring = KeyRing {
             holders: Vec::new(),
             replacement: 0,
+            town_poverty_base: 0,
+            inspector: 0,
+            villages: std::collections::HashMap::new(),
+            village_master: [0; 32],
             rotated_town,
             rotated_office: towns
                 .get(rotated_town)
@@ -151,7 +190,7 @@ impl KeyRing {
             Role::Operator,
             Office::DistrictLeader,
             code,
-            cosign_kinds(),
+            leader_kinds(),
         )?;
         ring.add(
             dice,
@@ -159,7 +198,7 @@ impl KeyRing {
             Role::Operator,
             Office::DistrictPovertyOffice,
             code,
-            cosign_kinds(),
+            district_poverty_kinds(),
         )?;
         for town in towns {
             ring.add(
@@ -182,7 +221,63 @@ impl KeyRing {
             rotated_code,
             town_kinds(),
         )?;
+        ring.town_poverty_base = ring.holders.len();
+        for town in towns {
+            ring.add(
+                dice,
+                &format!("{}扶贫办", town.name),
+                Role::Operator,
+                Office::TownPovertyOffice,
+                town.code,
+                town_poverty_kinds(),
+            )?;
+        }
+        ring.inspector = ring.holders.len();
+        ring.add(
+            dice,
+            "淮安区纪委监委派驻纪检监察组",
+            Role::Operator,
+            Office::DisciplineInspector,
+            code,
+            vec![EntryKind::Objection, EntryKind::ObjectionResolve],
+        )?;
+        ring.village_master = dice.bytes();
         Ok(ring)
+    }
+
+    /// Add a 村委会 key for each of `places` (town, village), in order. Each
+    /// key and name is drawn from dice derived from the village's code, so
+    /// it does not depend on which other villages the demo uses.
+    pub(crate) fn add_village_committees(
+        &mut self,
+        district: &District,
+        places: &[(u16, u16)],
+    ) -> Result<(), DemoError> {
+        for &(t, v) in places {
+            let village = &district.towns[t as usize].villages[v as usize];
+            let mut dice = Dice::derived(self.village_master, village.code.get());
+            self.villages.insert((t, v), self.holders.len());
+            self.add(
+                &mut dice,
+                &format!("{}委会", village.short),
+                Role::Operator,
+                Office::VillageCommittee,
+                village.code,
+                vec![EntryKind::Notice, EntryKind::HouseholdCheck, EntryKind::PaymentConfirm],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The 镇扶贫办 of town `t`.
+    pub(crate) fn town_poverty(&self, t: u16) -> usize {
+        self.town_poverty_base + t as usize
+    }
+
+    /// The 村委会 of village (t, v) (the town's poverty office if it has none,
+    /// which cannot happen for a village with households).
+    pub(crate) fn village(&self, t: u16, v: u16) -> usize {
+        self.villages.get(&(t, v)).copied().unwrap_or(self.town_poverty(t))
     }
 
     /// Add a holder from `office`, with a drawn official's name and key.

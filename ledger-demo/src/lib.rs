@@ -12,25 +12,55 @@
 //! What the log holds, in order:
 //!
 //! 1. **Genesis** (seq 0): title 淮安区阳光扶贫资金账本, the 361 regions of the
-//!    district, two admin keys (区财政局, 区纪委监委), the co-signature policy
-//!    ([`demo_cosign_rules`]), the pseudonym-key commitment and the log key.
-//! 2. **KeyGrant**s, each co-signed by both admins: two district finance
-//!    bureau operators, two co-signers (分管副局长, 区扶贫办主任), one 财政所
-//!    operator per town or street, scoped to it.
-//! 3. For each fiscal year 2019 and 2020: the **FundIssue**s of ten funds
-//!    (central, provincial, municipal, district budgets and social
-//!    donations, with 文号 in the real style) into `treasury:320803000000`;
-//!    **Transfer**s district → towns (including, in 2019, one transfer sent
-//!    to the wrong town, reversed, and re-sent) and towns → a few
-//!    economically weak villages; then month by month **ProjectRegister**s,
-//!    transfers into the project accounts, **ProjectDisbursement**s to
-//!    contractors (预付款 / 进度款 / 竣工验收款) and **HouseholdSubsidy**
-//!    payments (低保 monthly, medical and pension premiums, education, 危房改造,
-//!    employment, industry support, 临时救助).
-//! 4. At the start of 2020 one town's operator is rotated (**KeyRevoke** then
-//!    a new **KeyGrant**).
-//! 5. Corrections: a 低保 payment posted twice and reversed, and a 2020
-//!    payment to a household found ineligible, reversed.
+//!    district, two admin keys (区财政局, 区纪委监委), the policy
+//!    ([`demo_policy`]: co-signature rules with the offices that must sign
+//!    ([`demo_cosign_rules`]), 7-day publicity windows, the assistance
+//!    categories, a 30-day confirmation deadline, every control enforced
+//!    from [`CONTROLS_FROM`], 2019-03-01), the pseudonym-key commitment and
+//!    the log key.
+//! 2. **KeyGrant**s, each co-signed by both admins, each with its office and
+//!    a scope allowing exactly what it signs: two district finance bureau
+//!    operators (区财政局), the district leader (区分管领导) and the district
+//!    poverty office (区扶贫办, also the district publicity), one 财政所 and
+//!    one 镇扶贫办 per town, the discipline inspector (纪检监察: objections),
+//!    one 村委会 per village with households (application and village
+//!    notices, home verification, confirmations).
+//! 3. Then every dated event of 2019-2020 in business-date order:
+//!    - **FundIssue**s in January (ten funds a year, 文号 in the real style),
+//!      **Transfer**s to the towns on 10 February (in 2019 one 低保 transfer
+//!      sent to the wrong town, reversed, re-sent) and to the economically
+//!      weak villages in March; projects registered, funded and paid by
+//!      milestone (预付款 / 进度款 / 竣工验收款);
+//!    - history from before the ledger: the February 2019 低保 payments,
+//!      without registration or the town poverty office's signature, and
+//!      without a payment list (in one village: citing a list posted the day
+//!      before, so paid before its window ended), accepted with history
+//!      warnings and flagged by the audit; one of them posted twice and
+//!      reversed in March; a few 特困供养 registrations of January 2019
+//!      imported without the procedure (also flagged);
+//!    - from 1 March 2019 the registration procedure (两公告两比对四公示) of
+//!      every household: the **Notice**s 申报公告 (per village), the
+//!      **HouseholdCheck**s 部门数据比对 and 入户核对, the 村级, 镇级 and 区级
+//!      公示, the 异议审核公示 (per village), then **HouseholdRegister** in
+//!      低保 and/or 建档立卡低收入户 (whichever entitles it to its subsidies);
+//!    - every quarter, one payment list (发放公示) per village; the
+//!      **HouseholdSubsidy** payments (低保 monthly, premiums, education,
+//!      危房改造, employment, industry support, 临时救助) on the 15th-24th,
+//!      each citing its line, co-signed by the 镇扶贫办 and the 财政所; most
+//!      confirmed by the household (**PaymentConfirm**, witnessed by the
+//!      村委会) within 30 days, some never;
+//!    - **Objection**s and their decisions (**ObjectionResolve**): against a
+//!      2019 third-quarter list line, upheld (the line withdrawn, that
+//!      household not paid that month) and another dismissed (paid after
+//!      the decision); against a 2020 payment, reversed and then upheld;
+//!    - in June 2020 the 脱贫公告 and **HouseholdExit** of a few 建档立卡
+//!      households; one of them returns to poverty and goes through the
+//!      whole procedure again in September;
+//!    - on 1 January 2020 one town's operator is rotated (**KeyRevoke**,
+//!      then a new **KeyGrant**).
+//!
+//! The log is cut at exactly `target_entries` (any prefix of a valid log
+//! is valid): the plan estimates its size, a little over.
 //!
 //! Money never overdraws: every allocation is computed from the payments it
 //! must cover (rounded up), and the tests replay the whole log through
@@ -43,8 +73,9 @@
 //!
 //! This crate sits outside ledger-core on purpose: a verifier must trust
 //! ledger-core and nothing more, and a generator of test data is not part of
-//! what it checks. The co-signature requirement it signs for is ledger-core's
-//! own (`ledger_core::entry::required_signatures`), not a copy.
+//! what it checks. The signatures and offices it signs for are ledger-core's
+//! own (`ledger_core::policy::required_signatures` and `required_roles`),
+//! not a copy.
 //!
 //! # Modules, one subject each
 //!
@@ -57,18 +88,23 @@
 //! - `credit_codes`: synthetic enterprises' unified social credit codes.
 //! - `regions`: the district's divisions ([`DIVISIONS`],
 //!   [`huaian_regions`]), towns and villages, weak villages.
-//! - `keys`: the key ring and what each key is granted.
+//! - `keys`: the key ring, each key's office and what it is granted.
+//! - `calendar`: every business date: the procedure's stages, payment
+//!   rounds and days, exits.
 //! - `funds`: the ten funds of each year; which fund pays which subsidy.
 //! - `projects`: contractors and village projects.
-//! - `households`: households and their planned payments.
-//! - `corrections`: the payments to reverse.
+//! - `households`: the villages with households, the households, their
+//!   categories, exits and planned payments (with dates and confirmations).
+//! - `corrections`: the payments to reverse and the objections.
 //! - `budget`: what each fund issues and each town and village receives.
-//! - `genesis`: genesis entries ([`genesis_submission`]) and the
-//!   co-signature policy ([`demo_cosign_rules`]).
-//! - `signing`: submissions under construction, signed in parallel.
-//! - `history`: the entries posted in log order, step by step;
-//!   `history::months`, a fiscal year's month-by-month payments and
-//!   reversals.
+//! - `genesis`: genesis entries ([`genesis_submission`]) and the policy
+//!   ([`demo_policy`], [`demo_cosign_rules`]).
+//! - `signing`: submissions under construction, their signers chosen by the
+//!   offices the policy requires, signed in parallel.
+//! - `history`: the entries posted in log order: `events` (the dated
+//!   events, sorted), `money` (funds, transfers, projects), `procedure`
+//!   (registration notices, checks, registrations, exits), `payments`
+//!   (payment lists, payments, objections, reversals, confirmations).
 //! - `generate`: [`generate()`], which runs the steps below.
 //! - `entries`: [`demo_entries`], sequencing without a node.
 //!
@@ -80,15 +116,14 @@
 //!    key ring (`KeyRing::set_up`).
 //! 2. Plan (`plan_ledger`): projects with their contractors
 //!    (`plan_projects`), weak villages, the funds of both years
-//!    (`Funds::define`), household payments up to the target size
-//!    (`plan_households`), corrections (`plan_corrections`), then the budget
+//!    (`Funds::define`), the villages with households (`choose_places`,
+//!    about one per 150 entries) and their committees' keys, households
+//!    and their payments up to the target size (`plan_households`),
+//!    corrections and objections (`plan_corrections`), then the budget
 //!    (`Budget::allocate`, which draws each fund's reserve).
-//! 3. Post (`History`): genesis (`post_genesis`), operator grants
-//!    (`grant_operator_keys`), then for each fiscal year
-//!    (`post_fiscal_year`): rotate a town operator (2020 only), issue funds,
-//!    pass funds to the towns (with the misdirected transfer in 2019) and to
-//!    the weak villages, then month by month register and pay projects, pay
-//!    households and reverse payments (`post_months`).
+//! 3. Post (`History`): genesis (`post_genesis`), key grants
+//!    (`grant_operator_keys`), then every dated event in order
+//!    (`post_events`); cut at the target size.
 //! 4. Sign every submission in parallel (`sign_all`).
 //! 5. Assemble the [`DemoLog`] (`assemble_log`).
 //!
@@ -97,6 +132,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod budget;
+mod calendar;
 mod corrections;
 mod credit_codes;
 mod dice;
@@ -117,7 +153,7 @@ mod signing;
 pub use entries::demo_entries;
 pub use error::DemoError;
 pub use generate::generate;
-pub use genesis::{demo_cosign_rules, demo_policy, genesis_submission, GenesisParts};
+pub use genesis::{demo_cosign_rules, demo_policy, genesis_submission, GenesisParts, CONTROLS_FROM};
 pub use log::{DemoConfig, DemoHousehold, DemoLog, DemoOperator};
 pub use regions::{huaian_regions, DIVISIONS};
 

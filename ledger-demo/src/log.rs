@@ -5,7 +5,7 @@ use crate::{DEFAULT_SEED, DEFAULT_TARGET_ENTRIES, DISTRICT_CODE};
 use ed25519_dalek::SigningKey;
 use ledger_core::entry::EntryBody;
 use ledger_core::household::{HouseholdRef, MaskedName, PseudonymKey};
-use ledger_core::keys::KeyGrant;
+use ledger_core::keys::{KeyGrant, Office};
 use ledger_core::region::RegionCode;
 use ledger_core::submission::SignedSubmission;
 
@@ -14,10 +14,11 @@ use ledger_core::submission::SignedSubmission;
 pub struct DemoConfig {
     /// The seed of every random choice (keys included).
     pub seed: u64,
-    /// How many submissions the log should hold, genesis included. The
-    /// generator hits it exactly once it exceeds the fixed structure (funds,
-    /// grants, transfers, projects: a few hundred entries); the rest are
-    /// household subsidies.
+    /// How many submissions the log holds, genesis included: exactly this
+    /// many (the log is cut there). Beyond the fixed structure (grants,
+    /// funds, transfers, projects: a few hundred entries), about one
+    /// village per 150 entries gets households, and the rest are theirs:
+    /// the registration procedure, payment lists, payments, confirmations.
     pub target_entries: u64,
     /// The earliest time (Unix ms) at which the submissions will be
     /// sequenced; each is valid until `now_ms + 24 h`.
@@ -76,13 +77,19 @@ pub struct DemoLog {
     pub log_key: SigningKey,
     /// The two admin keys granted in genesis (区财政局, 区纪委监委).
     pub admins: Vec<DemoOperator>,
-    /// Every operator key: district operators, co-signers, one per town,
-    /// and the replacement of the rotated town operator (last).
+    /// Every operator key: district operators, co-signers, one 财政所 per
+    /// town, the replacement of the rotated town operator, one 镇扶贫办 per
+    /// town, the discipline inspector (纪检监察), one 村委会 per village with
+    /// households.
     pub operators: Vec<DemoOperator>,
     /// The secret key of household references.
     pub pseudonym_key: PseudonymKey,
-    /// The households paid.
+    /// The households registered and paid.
     pub households: Vec<DemoHousehold>,
+    /// The sequence numbers of the household payments the households
+    /// confirmed (确认), ascending. The others were not confirmed: history
+    /// from before the controls, the reversed ones, and the overdue.
+    pub confirmed_payments: Vec<u64>,
     /// The submissions in log order; entry 0 is genesis.
     pub submissions: Vec<SignedSubmission>,
 }
@@ -96,21 +103,51 @@ impl DemoLog {
         }
     }
 
-    /// The unrevoked operator whose scope is exactly the town of `region`
-    /// (the town's 财政所), if any.
+    /// The unrevoked 财政所 operator whose scope is exactly the town of
+    /// `region`, if any.
     pub fn town_operator(&self, region: RegionCode) -> Option<&DemoOperator> {
-        let town = region.town()?;
-        self.operators
-            .iter()
-            .find(|o| o.revoked_at_seq.is_none() && o.grant.scope.regions.as_slice() == [town])
+        self.town_key(region, Office::TownFinance)
     }
 
-    /// The unrevoked operators whose scope is the whole district, in order:
-    /// the two finance bureau operators, then the two co-signers.
+    /// The 镇扶贫办 key of the town of `region`, if any.
+    pub fn town_poverty_office(&self, region: RegionCode) -> Option<&DemoOperator> {
+        self.town_key(region, Office::TownPovertyOffice)
+    }
+
+    /// The 村委会 key of `village`, if the demo has one.
+    pub fn village_committee(&self, village: RegionCode) -> Option<&DemoOperator> {
+        self.operators.iter().find(|o| {
+            o.revoked_at_seq.is_none()
+                && o.grant.office == Office::VillageCommittee
+                && o.grant.scope.regions.as_slice() == [village]
+        })
+    }
+
+    /// The discipline inspector (纪检监察), who records and decides objections.
+    pub fn discipline_inspector(&self) -> Option<&DemoOperator> {
+        self.operators
+            .iter()
+            .find(|o| o.revoked_at_seq.is_none() && o.grant.office == Office::DisciplineInspector)
+    }
+
+    fn town_key(&self, region: RegionCode, office: Office) -> Option<&DemoOperator> {
+        let town = region.town()?;
+        self.operators.iter().find(|o| {
+            o.revoked_at_seq.is_none() && o.grant.office == office && o.grant.scope.regions.as_slice() == [town]
+        })
+    }
+
+    /// The unrevoked money operators whose scope is the whole district, in
+    /// order: the two finance bureau operators, then the two co-signers
+    /// (the district leader, the district poverty office).
     pub fn district_operators(&self) -> Vec<&DemoOperator> {
         self.operators
             .iter()
-            .filter(|o| o.revoked_at_seq.is_none() && o.grant.scope.regions.iter().any(|r| r.get() == DISTRICT_CODE))
+            .filter(|o| {
+                o.revoked_at_seq.is_none()
+                    && o.grant.office != Office::DisciplineInspector
+                    && o.grant.scope.regions.iter().any(|r| r.get() == DISTRICT_CODE)
+            })
             .collect()
     }
 }

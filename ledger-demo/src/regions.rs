@@ -133,14 +133,4 @@ impl District {
         weak.sort_unstable();
         weak
     }
-
-    /// The towns with residents (indices): they pay household subsidies.
-    pub(crate) fn subsidy_towns(&self) -> Vec<u16> {
-        self.towns
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.villages.is_empty())
-            .map(|(i, _)| i as u16)
-            .collect()
-    }
 }

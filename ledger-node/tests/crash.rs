@@ -19,19 +19,40 @@ use std::time::{Duration, Instant};
 #[test]
 fn sigkill_mid_load_loses_no_acknowledged_entry() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let log = demo_folder(dir.path(), 77, 4_000)?;
+    let log = demo_folder(dir.path(), 77, 5_000)?;
     let port = free_port()?;
     let mut node = start_node(dir.path(), port, &[])?;
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;
 
-    // Set-up entries (genesis, grants, funds, transfers, projects) in order;
-    // household subsidies are independent of each other once funded, so they
-    // go concurrently.
+    // Set-up entries (genesis, grants, funds, transfers, projects, notices,
+    // registrations) in order; household subsidies are independent of each
+    // other once funded, registered and listed (each cites its own line),
+    // so they go concurrently. Entries that name a payment by sequence
+    // number (confirmations, reversals, objections against an entry and
+    // their decisions) are left out: without the subsidies before them
+    // their numbers would name other entries.
+    let names_a_seq = |body: &EntryBody| match body {
+        EntryBody::PaymentConfirm(_) | EntryBody::Reversal(_) => true,
+        EntryBody::Objection(o) => matches!(o.target, ledger_core::procedure::ObjectionTarget::Entry(_)),
+        _ => false,
+    };
+    let against_entries: Vec<ledger_core::ids::Ident> = log
+        .submissions
+        .iter()
+        .filter_map(|s| match &s.submission.body {
+            EntryBody::Objection(o) if names_a_seq(&s.submission.body) => Some(o.case_no.clone()),
+            _ => None,
+        })
+        .collect();
     let (subsidies, setup): (Vec<SignedSubmission>, Vec<SignedSubmission>) = log
         .submissions
         .iter()
+        .filter(|s| !names_a_seq(&s.submission.body))
+        .filter(
+            |s| !matches!(&s.submission.body, EntryBody::ObjectionResolve(r) if against_entries.contains(&r.case_no)),
+        )
         .cloned()
         .partition(|s| matches!(s.submission.body, EntryBody::HouseholdSubsidy(_)));
     for batch in setup.chunks(500) {

@@ -197,15 +197,32 @@ fn power_cuts_under_load_lose_no_acknowledged_entry() -> TestResult {
     let log = demo_folder(&data, 91, 30_000)?;
     let log_key = log.log_key.verifying_key();
     // Household subsidies are independent of each other once their funds
-    // are there: they are the concurrent load. Reversals name subsidies, so
-    // they are left out; everything else is set-up, posted in order.
+    // are there, the households registered and their lines listed: they are
+    // the concurrent load. Entries that name a payment by sequence number
+    // (reversals, confirmations, objections against an entry and their
+    // decisions) are left out; everything else is set-up, posted in order.
+    let names_a_seq = |body: &EntryBody| match body {
+        EntryBody::PaymentConfirm(_) | EntryBody::Reversal(_) => true,
+        EntryBody::Objection(o) => matches!(o.target, ledger_core::procedure::ObjectionTarget::Entry(_)),
+        _ => false,
+    };
+    let against_entries: Vec<ledger_core::ids::Ident> = log
+        .submissions
+        .iter()
+        .filter_map(|s| match &s.submission.body {
+            EntryBody::Objection(o) if names_a_seq(&s.submission.body) => Some(o.case_no.clone()),
+            _ => None,
+        })
+        .collect();
     let (subsidies, setup): (Vec<SignedSubmission>, Vec<SignedSubmission>) = log
         .submissions
         .iter()
-        .filter(|s| !matches!(s.submission.body, EntryBody::Reversal(_)))
+        .filter(|s| !names_a_seq(&s.submission.body))
+        .filter(
+            |s| !matches!(&s.submission.body, EntryBody::ObjectionResolve(r) if against_entries.contains(&r.case_no)),
+        )
         .cloned()
         .partition(|s| matches!(s.submission.body, EntryBody::HouseholdSubsidy(_)));
-
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;

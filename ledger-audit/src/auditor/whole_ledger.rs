@@ -163,12 +163,12 @@ impl Auditor {
                 region,
                 Some(pot.balance),
                 format!(
-                    "{who}持有资金{fund_name}共{}元，已{}天无任何支出（截至账本最后时间）。",
+                    "{who}持有资金{fund_name}共{}元，已{}天无任何支出（按业务日期，截至账本最后业务日期）。",
                     Fen::from_raw(pot.balance).to_yuan_string(),
                     days(idle)
                 ),
                 format!(
-                    "{who} has held {} yuan of fund {fund_name} for {} days with no outflow (as of the ledger's last entry).",
+                    "{who} has held {} yuan of fund {fund_name} for {} days with no outflow (by business dates, as of the ledger's last business date).",
                     Fen::from_raw(pot.balance).to_yuan_string(),
                     days(idle)
                 ),

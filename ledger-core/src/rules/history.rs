@@ -77,11 +77,14 @@ impl LedgerState {
         if s.date < enforced.payment_list {
             if let Some(r) = &s.notice {
                 if let Err(e) = self.line_allows(s, r) {
+                    // `line_allows` fails only in these four ways here: the
+                    // line was resolved and matched by the content rules.
                     let code = match e {
                         RuleError::AmountAboveNotice { .. } => "paid_above_notice",
                         RuleError::LineWithdrawn { .. } => "paid_on_withdrawn_line",
                         RuleError::ObjectionOpen { .. } => "paid_under_open_objection",
-                        _ => "paid_before_window_end",
+                        RuleError::PublicityNotEnded { .. } => "paid_before_window_end",
+                        _ => "paid_without_notice",
                     };
                     warnings.push(HistoryWarning {
                         code,

@@ -143,11 +143,21 @@ impl ApiError {
             RuleError::UnknownKey(_) | RuleError::RevokedKey { .. } | RuleError::KeyNotValid(_) => {
                 StatusCode::FORBIDDEN
             }
-            RuleError::OutOfScope { .. } | RuleError::MissingCosignature { .. } => StatusCode::FORBIDDEN,
+            RuleError::OutOfScope { .. } | RuleError::MissingCosignature { .. } | RuleError::MissingRole { .. } => {
+                StatusCode::FORBIDDEN
+            }
             RuleError::ReplayedNonce(_) | RuleError::DuplicateFund(_) | RuleError::DuplicateProject(_) => {
                 StatusCode::CONFLICT
             }
             RuleError::AlreadyReversed { .. } | RuleError::DuplicateKey(_) => StatusCode::CONFLICT,
+            // The same thing a second time: a notice, a case number, a
+            // registration in force, a line already paid, a decision, a confirmation.
+            RuleError::DuplicateNotice(_)
+            | RuleError::DuplicateObjection(_)
+            | RuleError::AlreadyRegistered { .. }
+            | RuleError::LinePaid { .. }
+            | RuleError::ObjectionClosed { .. }
+            | RuleError::AlreadyConfirmed(_) => StatusCode::CONFLICT,
             RuleError::Malformed(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

@@ -2,7 +2,7 @@
 
 use ledger_core::entry::{Account, EntryBody, FundCategory, FundSource};
 use ledger_core::ids::Ident;
-use ledger_core::money::{self, apply_leg, Movement, Sign};
+use ledger_core::money::{self, Movement, Sign};
 use ledger_core::region::RegionCode;
 use std::collections::BTreeMap;
 
@@ -97,7 +97,11 @@ impl QueryIndex {
         .signed(sign);
         for (account, direction) in m.legs() {
             let balance = f.balances.entry(account).or_insert(0);
-            *balance = apply_leg(*balance, m.amount, direction);
+            // Modulo 2^64, as every aggregate (`tally::signed`).
+            *balance = match direction {
+                ledger_core::money::Direction::Debit => balance.wrapping_sub(m.amount),
+                ledger_core::money::Direction::Credit => balance.wrapping_add(m.amount),
+            };
             if *balance == 0 {
                 f.balances.remove(&account);
             }

@@ -55,6 +55,13 @@ impl QueryIndex {
             self.households.capacity(),
             size_of::<((HouseholdRef, RegionCode), u32)>(),
         );
-        regions + funds + projects + payees + ids + households + self.pending.capacity() * 16
+        regions
+            + funds
+            + projects
+            + payees
+            + ids
+            + households
+            + self.pending.capacity() * 16
+            + self.controls_heap_bytes()
     }
 }

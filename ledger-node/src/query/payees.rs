@@ -63,10 +63,7 @@ impl QueryIndex {
         // at least one live payment.
         let key = (s.household, s.village);
         let live = self.households.get(&key).copied().unwrap_or(0);
-        let now = match sign {
-            Sign::Add => live.saturating_add(1),
-            Sign::Sub => live.saturating_sub(1),
-        };
+        let now = super::tally::signed32(live, 1, sign);
         let households_delta = match (live, now) {
             (0, n) if n > 0 => Some(Sign::Add),
             (l, 0) if l > 0 => Some(Sign::Sub),

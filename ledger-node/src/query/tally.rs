@@ -4,13 +4,27 @@
 use ledger_core::money::Sign;
 use std::collections::BTreeMap;
 
-/// `value ± amount`, saturating. A reversal only ever takes back what its
-/// target added, so saturation never actually happens; it only rules out a
-/// panic (debug builds) or a wrap on a bug.
+/// `value ± amount`, modulo 2^64. A reversal is folded in after the entries
+/// of its batch (at start-up: after the whole replay), so its target's
+/// contribution may be taken back after later entries spent the money it
+/// returns: a transfer reversed and the fund then paid out in full leaves
+/// the payer "below zero" until the fold. Wrapping arithmetic makes every
+/// sum independent of that order, so the folded result is exact (saturating
+/// arithmetic lost the difference: `money_model` with a reversed transfer);
+/// readers never see the intermediate value, which lives only inside one
+/// write of the committer or before the node serves.
 pub(super) fn signed(value: u64, amount: u64, sign: Sign) -> u64 {
     match sign {
-        Sign::Add => value.saturating_add(amount),
-        Sign::Sub => value.saturating_sub(amount),
+        Sign::Add => value.wrapping_add(amount),
+        Sign::Sub => value.wrapping_sub(amount),
+    }
+}
+
+/// [`signed`] for 32-bit counters.
+pub(super) fn signed32(value: u32, amount: u32, sign: Sign) -> u32 {
+    match sign {
+        Sign::Add => value.wrapping_add(amount),
+        Sign::Sub => value.wrapping_sub(amount),
     }
 }
 
@@ -26,9 +40,8 @@ pub(super) fn apply_at<K: Ord>(map: &mut BTreeMap<K, Tally>, key: K, amount: u64
             }
         }
         std::collections::btree_map::Entry::Vacant(e) => {
-            if sign == Sign::Add {
-                e.insert(Tally::default()).apply(amount, sign);
-            }
+            // A take-back before its addition (see `signed`) is kept too.
+            e.insert(Tally::default()).apply(amount, sign);
         }
     }
 }

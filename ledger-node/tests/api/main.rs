@@ -12,10 +12,14 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod controls;
 mod entries;
 mod errors;
 mod funds;
 mod http;
+mod notices;
+mod objections;
+mod payments;
 mod proofs;
 mod regions;
 mod schemas;
@@ -26,7 +30,7 @@ mod write;
 // API's keys and submissions): each module's `pub(crate)` items, in scope
 // here and so, through `super::*`, in every module.
 #[allow(unused_imports)]
-use {entries::*, errors::*, funds::*, http::*, proofs::*, regions::*, schemas::*, tiles::*, write::*};
+use {entries::*, errors::*, funds::*, http::*, notices::*, proofs::*, regions::*, schemas::*, tiles::*, write::*};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

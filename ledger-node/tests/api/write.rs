@@ -88,20 +88,39 @@ pub(crate) async fn write_api_error_codes() -> TestResult {
     let size_before = u(&get_json(app, "/v1/log").await?["size"]);
     let origin = node.log.origin.clone();
     let later = now_ms() + 3_600_000;
-    // A town-paid subsidy of the demo: its fund, town and village are real,
+    // A town-paid subsidy of the demo dated before its controls (history:
+    // no registration or payment-list line needed, so each case below fails
+    // only in the way it means to): its fund, town and village are real,
     // and the town still holds money of that fund.
+    let controls_from = match &node.log.submissions[0].submission.body {
+        EntryBody::Genesis(g) => g
+            .policy
+            .enforced_from
+            .payment_list
+            .min(g.policy.enforced_from.registration),
+        _ => return Err("genesis".into()),
+    };
     let (template, template_nonce) = node
         .log
         .submissions
         .iter()
         .rev()
         .find_map(|s| match &s.submission.body {
-            EntryBody::HouseholdSubsidy(x) if matches!(x.from, Account::Treasury(c) if c.level() == ledger_core::region::RegionLevel::Town) => {
+            EntryBody::HouseholdSubsidy(x)
+                if matches!(x.from, Account::Treasury(c) if c.level() == ledger_core::region::RegionLevel::Town)
+                    && x.date < controls_from
+                    && model
+                        .fund_balances(x.fund.as_str())
+                        .get(&x.from.key())
+                        .copied()
+                        .unwrap_or(0)
+                        > 1 =>
+            {
                 Some((x.clone(), s.submission.nonce.0))
             }
             _ => None,
         })
-        .ok_or("a town-paid subsidy")?;
+        .ok_or("a town-paid history subsidy whose town still holds money of its fund")?;
     let Account::Treasury(town) = template.from else {
         return Err("town".into());
     };
@@ -192,6 +211,7 @@ pub(crate) async fn write_api_error_codes() -> TestResult {
         fiscal_year: 2099,
         to: Account::Treasury(*model.district()),
         amount: Fen::new(200_000_000)?,
+        date: ledger_core::ids::Date::new(20200110)?,
     });
     let s = submission(&origin, nonce(), later, issue, &[&keys.district_op]);
     cases.push((
@@ -257,6 +277,7 @@ pub(crate) async fn write_api_error_codes() -> TestResult {
         amount: Fen::new(1)?,
         contract_ref: Text::new("HT-1")?,
         milestone: Text::new("预付款")?,
+        date: template.date,
     });
     let s = submission(&origin, nonce(), later, disbursement, &[&keys.town_op]);
     cases.push((

@@ -113,18 +113,41 @@ pub fn demo_chunks(submissions: &[SignedSubmission]) -> Vec<&[SignedSubmission]>
     chunks
 }
 
-/// Post the demo log of an empty node, in order, except its trailing run of
-/// household subsidies (at most `keep` of them), which is returned: those
-/// subsidies depend only on what came before, not on each other, so a test
-/// may post them in any order or grouping.
+/// Post the demo log of an empty node, in order, up to a run of household
+/// subsidies, and return (at most `keep` of) that run: the last run of at
+/// least `keep` consecutive subsidies, or the longest one. Those subsidies
+/// depend only on what came before (each cites its own payment-list line),
+/// not on each other, so a test may post them in any order or grouping.
+/// What follows the run (confirmations naming payments by sequence number,
+/// …) is never posted.
 pub async fn post_all_but_trailing_subsidies(node: &TestNode, keep: usize) -> TestResult<&[SignedSubmission]> {
     let subs = &node.log.submissions;
-    let first_of_run = subs
+    let is_subsidy =
+        |s: &SignedSubmission| matches!(s.submission.body, ledger_core::entry::EntryBody::HouseholdSubsidy(_));
+    // Runs of consecutive subsidies: (start, end).
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < subs.len() {
+        if is_subsidy(&subs[i]) {
+            let start = i;
+            while i < subs.len() && is_subsidy(&subs[i]) {
+                i += 1;
+            }
+            runs.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    let (start, end) = runs
         .iter()
-        .rposition(|s| !matches!(s.submission.body, ledger_core::entry::EntryBody::HouseholdSubsidy(_)))
-        .map(|i| i + 1)
-        .ok_or("a non-subsidy entry")?;
-    let (setup, rest) = subs.split_at(first_of_run.max(subs.len().saturating_sub(keep)));
+        .rev()
+        .find(|(a, b)| b - a >= keep)
+        .or_else(|| runs.iter().max_by_key(|(a, b)| b - a))
+        .copied()
+        .ok_or("a run of subsidies")?;
+    let first_kept = start.max(end.saturating_sub(keep));
+    let setup = &subs[..first_kept];
+    let rest = &subs[first_kept..end];
     for chunk in demo_chunks(setup) {
         let results =
             ledger_node::api::write::submit_parsed(&node.app, chunk.iter().cloned().map(Ok).collect()).await?;

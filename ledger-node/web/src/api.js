@@ -69,4 +69,10 @@ export const api = {
   entry: (seq) => request(`/v1/entries/${enc(seq)}?proof=true`),
   consistency: (from) => request(`/v1/proof/consistency?from=${enc(from)}`),
   search: (q) => request(`/v1/search?q=${enc(q)}`),
+  // The policy's procedures (issue 12): notices with windows, registered
+  // households, objections.
+  notices: (code, before) => request(`/v1/regions/${enc(code)}/notices${before != null ? `?before=${enc(before)}` : ''}`),
+  notice: (id) => request(`/v1/notices/${enc(id)}`),
+  households: (code, after) => request(`/v1/regions/${enc(code)}/households${after != null ? `?after=${enc(after)}` : ''}`),
+  objections: (code, before) => request(`/v1/regions/${enc(code)}/objections${before != null ? `?before=${enc(before)}` : ''}`),
 };

@@ -93,6 +93,56 @@ export const KIND_ZH = {
   Genesis: '创世', KeyGrant: '授权', KeyRevoke: '撤销授权', RegionRegister: '登记区划', PolicyUpdate: '会签规则',
   FundIssue: '资金下达', Transfer: '资金拨付', ProjectRegister: '项目入库', ProjectDisbursement: '项目支出',
   HouseholdSubsidy: '到户补贴', Reversal: '冲正', LogKeyRotate: '日志密钥轮换',
+  Notice: '公告公示', HouseholdCheck: '比对核对', HouseholdRegister: '建档立卡', HouseholdExit: '脱贫退出',
+  Objection: '异议', ObjectionResolve: '异议处理', PaymentConfirm: '到户确认',
+};
+// The Chinese labels of ledger-core's labelled_enum! lists (keys.rs, procedure.rs).
+export const OFFICE_ZH = {
+  Admin: '系统管理员', VillageCommittee: '村委会', TownPovertyOffice: '镇扶贫办', TownFinance: '镇财政所',
+  DistrictPovertyOffice: '区扶贫办', DistrictFinance: '区财政局', DistrictDepartment: '区行业主管部门',
+  DistrictLeader: '区分管领导', DisciplineInspector: '纪检监察', Auditor: '审计',
+};
+export const ASSISTANCE_ZH = {
+  MinimumLiving: '低保', ExtremePoverty: '特困供养', RegisteredLowIncome: '建档立卡低收入户', ChildInDifficulty: '困境儿童',
+  SevereDisability: '重度残疾人', FamilyPlanningHardship: '计划生育特殊困难家庭',
+};
+export const NOTICE_STAGE_ZH = {
+  Application: '申报公告', VillagePublicity: '村级公示', TownPublicity: '镇级公示', DistrictPublicity: '区级公示',
+  ObjectionReview: '异议审核公示', ExitAnnouncement: '脱贫公告', PaymentList: '发放公示', ProjectPlan: '项目公示',
+};
+export const CHECK_ZH = { DataComparison: '部门数据比对', HomeVerification: '入户核对' };
+export const CHANNEL_ZH = { Hotline12317: '12317热线', InPerson: '当面反映', Letter: '来信', Web: '网上反映' };
+export const OUTCOME_ZH = { Upheld: '属实', Dismissed: '不属实' };
+export const CONFIRM_METHOD_ZH = { BankStatement: '银行流水', CardSignature: '明白卡签字', InPerson: '当面确认' };
+
+/** snake_case API names → the same labels (the read API names enums in snake_case). */
+const snake = (map) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k.replace(/(?<=[a-z0-9])([A-Z])/g, '_$1').toLowerCase(), v]));
+const ASSISTANCE_SNAKE = snake(ASSISTANCE_ZH);
+const SUBSIDY_SNAKE = snake(SUBSIDY_CATEGORY_ZH);
+const STAGE_SNAKE = snake(NOTICE_STAGE_ZH);
+const CHANNEL_SNAKE = { ...snake(CHANNEL_ZH), hotline_12317: '12317热线' };
+const METHOD_SNAKE = snake(CONFIRM_METHOD_ZH);
+
+/** A label from the API's `*_zh` field, else from the code (either spelling), else the code. */
+export function label(zh, code, ...maps) {
+  if (zh) return zh;
+  for (const m of maps) if (code != null && m[code]) return m[code];
+  return code == null ? '—' : String(code);
+}
+export const assistanceZh = (zh, code) => label(zh, code, ASSISTANCE_ZH, ASSISTANCE_SNAKE, SUBSIDY_CATEGORY_ZH, SUBSIDY_SNAKE);
+export const stageZh = (zh, code) => label(zh, code, NOTICE_STAGE_ZH, STAGE_SNAKE);
+export const channelZh = (zh, code) => label(zh, code, CHANNEL_ZH, CHANNEL_SNAKE);
+export const methodZh = (zh, code) => label(zh, code, CONFIRM_METHOD_ZH, METHOD_SNAKE);
+
+/** Statuses of the read API, with their Chinese words and a badge tone. */
+export const NOTICE_STATUS = { open: ['公示中', 'open'], ended: ['已结束', 'muted'] };
+export const LINE_STATUS = {
+  open: ['未发放', 'info'], unpaid: ['未发放', 'info'], covered: ['未发放', 'info'], paid: ['已发放', 'ok'],
+  objected: ['有异议', 'warn'], withdrawn: ['已撤回', 'fail'],
+};
+export const OBJECTION_STATUS = { open: ['处理中', 'warn'], upheld: ['属实', 'fail'], dismissed: ['不属实', 'muted'] };
+export const CONFIRMATION_STATUS = {
+  confirmed: ['已确认', 'ok'], pending: ['待确认', 'info'], overdue: ['逾期未确认', 'warn'], not_required: ['无需确认', 'muted'],
 };
 
 /** `{Treasury: "320803001000"}` / `treasury:…` / `{Project: "P1"}` → a readable label. */

@@ -5,7 +5,10 @@
 import { api } from './api.js';
 import { checkEntry } from './check.js';
 import { h, link, fill } from './dom.js';
-import { KIND_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, dateTime, groupHex, period, yuan } from './format.js';
+import {
+  ASSISTANCE_ZH, CHECK_ZH, CONFIRM_METHOD_ZH, KIND_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, assistanceZh, dateTime, groupHex, period, yuan, ymd,
+} from './format.js';
+import { confirmationCell, hasWarnings, lineRefLink, registrationPeriod, warningsBlock } from './procedures.js';
 import { card, empty, errorBox, loading } from './ui.js';
 import { checkConsistency, pinKey, pinnedKey, unpinKey } from './trust.js';
 import { nameOf } from './regions.js';
@@ -46,13 +49,36 @@ function entryFacts(entry, decoded) {
     rows.push(['金额', h('strong', { class: 'amount' }, yuan(b.amount))]);
     rows.push(['类别', SUBSIDY_CATEGORY_ZH[b.category] || b.category]);
     rows.push(['期间', period(b.period)]);
+    rows.push(['发放日期', h('span', { 'data-testid': 'payment-date' }, ymd(b.date ?? entry.date))]);
     rows.push(['户主', b.masked_name]);
     rows.push(['所在村', nameOf(b.village) || b.village]);
+    rows.push(['发放公示', b.notice ? lineRefLink(b.notice) : h('span', { class: 'muted' }, '无（规则施行前的历史数据）')]);
     rows.push(['资金', link(`#/f/${encodeURIComponent(b.fund)}`, b.fund)]);
     rows.push(['付款账户', accountLabel(b.from, nameOf)]);
+    if (entry.confirmation) rows.push(['农户确认', confirmationCell(entry.confirmation)]);
   } else if (kind === 'Reversal') {
     rows.push(['冲正对象', `第 ${b.target_seq} 条记录`]);
     rows.push(['原因', b.reason]);
+    if (b.date != null) rows.push(['冲正日期', ymd(b.date)]);
+  } else if (kind === 'HouseholdRegister') {
+    rows.push(['类别', ASSISTANCE_ZH[b.category] || b.category]);
+    rows.push(['登记日期', ymd(b.date)]);
+    rows.push(['户主', b.masked_name]);
+    rows.push(['所在村', nameOf(b.village) || b.village]);
+    rows.push(['公示程序', b.notices ? h('span', null, '两公告四公示：', lineRefLink(b.notices.objection_review), ' 等') : h('span', { class: 'tag tag-warn' }, '⚠ 未经公示程序（规则施行前的历史数据）')]);
+  } else if (kind === 'HouseholdExit') {
+    rows.push(['退出日期', ymd(b.date)]);
+    rows.push(['脱贫公告', lineRefLink(b.announcement)]);
+    rows.push(['原因', b.reason]);
+  } else if (kind === 'PaymentConfirm') {
+    rows.push(['确认的款项', `第 ${b.payment_seq} 条记录`]);
+    rows.push(['确认方式', CONFIRM_METHOD_ZH[b.method] || b.method]);
+    rows.push(['确认日期', ymd(b.date)]);
+  } else if (kind === 'HouseholdCheck') {
+    rows.push(['核对', CHECK_ZH[b.check] || b.check]);
+    rows.push(['日期', ymd(b.date)]);
+    rows.push(['结果', b.passed ? '通过' : '未通过']);
+    rows.push(['说明', b.note]);
   } else {
     rows.push(['内容', entry.summary_zh || KIND_ZH[kind] || kind]);
   }
@@ -73,8 +99,11 @@ function entryCard(entry) {
   const facts = h('dl', { class: 'facts' });
   const details = h('details', { class: 'verify-details' }, h('summary', null, '验证详情'), h('p', { class: 'muted' }, '正在获取包含证明…'));
   const title = h('h4', null, entry.kind_zh || KIND_ZH[Object.keys(entry.body || {})[0]] || entry.kind || '记录');
-  const box = h('article', { class: 'entry', 'data-seq': entry.seq, 'data-verify': 'pending' },
-    h('div', { class: 'entry-head' }, title, status), facts, details);
+  // A payment that broke a control on history shows its warnings, and its
+  // badge is never a plain green tick (issue 12, item 7).
+  const warned = hasWarnings(entry);
+  const box = h('article', { class: `entry${warned ? ' entry-warn' : ''}`, 'data-seq': entry.seq, 'data-verify': 'pending', 'data-warnings': warned ? entry.warnings.length : null },
+    h('div', { class: 'entry-head' }, title, status), warningsBlock(entry.warnings), facts, details);
   const show = (decoded) => {
     const f = entryFacts(entry, decoded);
     fill(facts, ...f.rows.flatMap(([k, v]) => [h('dt', null, k), h('dd', null, v)]));
@@ -94,8 +123,8 @@ function entryCard(entry) {
       }
       if (result.decoded) show(result.decoded);
       if (result.reversal) facts.append(h('dt', null, '冲正原因'), h('dd', null, result.reversal.reason));
-      status.className = `badge ${result.ok ? 'badge-ok' : 'badge-fail'}`;
-      status.textContent = result.ok ? '✔ 已验证' : '✘ 验证失败';
+      status.className = `badge ${result.ok ? (warned ? 'badge-warn' : 'badge-ok') : 'badge-fail'}`;
+      status.textContent = result.ok ? (warned ? '⚠ 已验证 · 有警示' : '✔ 已验证') : '✘ 验证失败';
       box.dataset.verify = result.ok ? 'ok' : 'fail';
       fill(details, h('summary', null, result.ok ? '验证详情（全部通过）' : '验证详情（有未通过的步骤）'), stepsList(result));
       if (!result.ok) details.open = true;
@@ -150,6 +179,35 @@ async function checkReversal(entry, result, log, pinned) {
   result.ok = result.ok && step.ok;
 }
 
+/**
+ * The node says the household confirmed this payment (确认): fetch the
+ * confirmation entry with its proof, verify it the same way, and that it
+ * confirms this very payment on the date the node shows.
+ */
+async function checkConfirmation(entry, result, log, pinned) {
+  const c = entry.confirmation;
+  const title = `核验到户确认记录（第 ${c.seq} 条）`;
+  let step;
+  try {
+    const got = await api.entry(c.seq);
+    const r = checkEntry({ entry: got.entry, proof: got.proof, log, pinned });
+    const d = r.decoded;
+    if (!r.ok) {
+      step = { ok: false, detail: `确认记录未通过验证：${r.steps.find((x) => !x.ok)?.detail}` };
+    } else if (d.kind !== 'PaymentConfirm' || Number(d.body.payment_seq) !== entry.seq) {
+      step = { ok: false, detail: `第 ${c.seq} 条不是对本笔款项的到户确认` };
+    } else if (c.date != null && ymd(c.date) !== ymd(d.body.date)) {
+      step = { ok: false, detail: `节点显示的确认日期 ${ymd(c.date)} 与签名记录中的 ${ymd(d.body.date)} 不符` };
+    } else {
+      step = { ok: true, detail: `确认记录同样在签名账本中：${ymd(d.body.date)}，${CONFIRM_METHOD_ZH[d.body.method] || d.body.method}` };
+    }
+  } catch (e) {
+    step = { ok: false, detail: `无法获取确认记录：${e.message}` };
+  }
+  result.steps.push({ id: 'confirmation', title, ...step });
+  result.ok = result.ok && step.ok;
+}
+
 async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox) {
   const pinned = pinnedKey(log.origin);
   const results = new Array(data.entries.length);
@@ -163,6 +221,7 @@ async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox)
         const proof = await api.inclusion(entry.seq);
         results[i] = checkEntry({ entry, proof, log, pinned });
         if (entry.reversed_by != null) await checkReversal(entry, results[i], log, pinned);
+        if (entry.confirmation && entry.confirmation.seq != null) await checkConfirmation(entry, results[i], log, pinned);
         cards[i].done(results[i]);
       } catch (e) {
         results[i] = { ok: false, error: e };
@@ -175,10 +234,12 @@ async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox)
   const failed = results.length - ok;
   const key = results.find((r) => r.key)?.key;
   const cp = results.find((r) => r.checkpoint)?.checkpoint;
+  const warned = data.entries.filter(hasWarnings).length;
   if (failed === 0) {
-    summary.className = 'alert alert-ok verify-summary';
+    summary.className = `alert ${warned ? 'alert-warn' : 'alert-ok'} verify-summary`;
     summary.dataset.status = 'ok';
     fill(summary, h('strong', null, `✔ 已验证：这 ${ok} 条记录都在签名账本中，内容未被改动。`),
+      warned ? h('p', { class: 'warn-line' }, `⚠ 其中 ${warned} 笔款项有警示：它们在规则施行前发放，未满足现行的某项控制（见各条记录的说明）。`) : null,
       h('p', null, `本机重算了每条记录的哈希，按 RFC 9162 逐条验证了包含证明，并用日志公钥（编号 ${key ? key.idHex : '—'}）验证了检查点的 Ed25519 签名${pinned ? '，与本机固定的公钥一致' : ''}。`),
       cp ? h('p', { class: 'small' }, `检查点：${cp.origin} · 共 ${cp.size} 条 · 根哈希 ${cp.rootB64}`) : null);
   } else {
@@ -223,7 +284,7 @@ export async function householdView(main, ref, page) {
     // All pages (a household rarely has more than a few dozen payments).
     while (data.next != null && data.entries.length < 2000) {
       const more = await api.household(ref, data.next);
-      data = { ...data, entries: [...data.entries, ...(more.entries || [])], next: more.next };
+      data = { ...data, entries: [...data.entries, ...(more.entries || [])], payments: [...(data.payments || []), ...(more.payments || [])], next: more.next };
     }
   } catch (e) {
     const msg = e.status === 404 ? new Error('账本中没有这个户号的记录。请核对户号是否抄写正确。') : e;
@@ -231,6 +292,15 @@ export async function householdView(main, ref, page) {
     return;
   }
   const entries = Array.isArray(data.entries) ? data.entries : [];
+  // The node lists each payment's business date, payment-list line,
+  // confirmation and warnings under `payments` (by seq): shown on its card.
+  const controls = new Map((Array.isArray(data.payments) ? data.payments : []).map((p) => [p.seq, p]));
+  for (const e of entries) {
+    const p = controls.get(e.seq);
+    if (!p) continue;
+    for (const k of ['date', 'notice', 'confirmation', 'warnings']) if (e[k] === undefined && p[k] !== undefined) e[k] = p[k];
+  }
+  const registrations = Array.isArray(data.registrations) ? data.registrations : [];
   const summary = h('div', { class: 'alert alert-info verify-summary', 'data-testid': 'verify-summary', 'data-status': 'pending', role: 'status', 'aria-live': 'polite' }, '正在本机验证每条记录的包含证明和检查点签名…');
   const keyBox = h('div');
   const consistencyBox = h('div', { class: 'alert alert-info', 'data-testid': 'consistency', 'data-status': 'pending' }, '正在核对日志是否只增不改…');
@@ -244,7 +314,10 @@ export async function householdView(main, ref, page) {
         h('dt', null, '户主'), h('dd', null, data.masked_name || '—'),
         h('dt', null, '累计收到'), h('dd', { 'data-testid': 'household-total' }, h('strong', { class: 'amount' }, yuan(data.total_fen))),
         h('dt', null, '记录条数'), h('dd', null, String(data.count ?? entries.length)),
-        (data.villages || []).length ? [h('dt', null, '所在村'), h('dd', null, data.villages.map((v, i) => [i ? '、' : '', h('a', { href: `#/r/${v.code}` }, v.name)]))] : null),
+        (data.villages || []).length ? [h('dt', null, '所在村'), h('dd', null, data.villages.map((v, i) => [i ? '、' : '', h('a', { href: `#/r/${v.code}` }, v.name)]))] : null,
+        registrations.length ? [h('dt', null, '建档立卡'), h('dd', { 'data-testid': 'household-registrations' }, h('ul', { class: 'plain' }, registrations.map((g) => h('li', null,
+          h('strong', null, assistanceZh(g.category_zh, g.category)), ' ', registrationPeriod(g),
+          g.procedure === false ? h('span', { class: 'tag tag-warn' }, '⚠ 未经公示程序（规则施行前的历史数据）') : null))))] : null),
       h('p', { class: 'hint' }, '“累计收到”由节点汇总，已扣除被冲正的款项；下面每条记录的金额取自经过验证的原始字节。')),
     summary,
     entries.length ? h('div', { class: 'entries', 'data-testid': 'entries' }, cards.map((c) => c.box)) : empty('没有记录'),

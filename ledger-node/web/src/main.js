@@ -3,6 +3,7 @@
 //   #/r/<code>      a town or village: totals, flow diagram, projects, subsidies
 //   #/f/<fund>      trace one fund from its document to the final payees
 //   #/p/<project>   one project: budget against paid, disbursements
+//   #/n/<notice>    one notice (公示): its window, its lines and their status
 //   #/h[/<ref>]     查询我家: a household's entries, verified in the browser
 //   #/key           how the page verifies; the log key; pin it
 
@@ -14,6 +15,9 @@ import {
 } from './format.js';
 import { bars, card, empty, errorBox, flowChart, loading, progress, stat, table } from './ui.js';
 import { householdView } from './household.js';
+import {
+  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock,
+} from './procedures.js';
 import { keyView } from './keypage.js';
 import { nameOf, regions } from './regions.js';
 
@@ -132,12 +136,19 @@ function noneReceived(f) {
 }
 
 function subsidyRows(items) {
-  return items.map((s) => h('tr', { class: s.reversed_by != null ? 'reversed' : null },
-    h('td', { 'data-label': '户主' }, s.masked_name || '—'),
+  return items.map((s) => h('tr', { class: [s.reversed_by != null ? 'reversed' : null, hasWarnings(s) ? 'has-warnings' : null].filter(Boolean).join(' ') || null, 'data-seq': s.seq },
+    h('td', { 'data-label': '户主', class: 'nowrap' }, s.masked_name || '—'),
     h('td', { 'data-label': '类别' }, s.category_zh || SUBSIDY_CATEGORY_ZH[s.category] || s.category || '—'),
-    h('td', { 'data-label': '期间' }, period(s.period)),
-    h('td', { class: 'num', 'data-label': '金额' }, yuan(s.amount_fen), s.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${s.reversed_by}`) : null),
-    h('td', { 'data-label': '户号', class: 'wide' }, '户号 ', link(`#/h/${s.household}`, h('code', null, shortRef(s.household))), ' ', link(`#/h/${s.household}`, h('span', { class: 'verify-link' }, '核验')))));
+    h('td', { 'data-label': '期间', class: 'nowrap' }, period(s.period)),
+    h('td', { 'data-label': '发放日期', 'data-testid': 'payment-date', class: 'nowrap' }, s.date != null ? `${ymd(s.date)} 发放` : '—'),
+    h('td', { class: 'num', 'data-label': '金额' }, yuan(s.amount_fen),
+      s.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${s.reversed_by}`) : null,
+      hasWarnings(s) ? h('span', { class: 'tag tag-warn', 'data-testid': 'warning-tag' }, '⚠ 有警示') : null),
+    h('td', { 'data-label': '确认' }, confirmationCell(s.confirmation)),
+    h('td', { 'data-label': '公示 · 户号', class: 'wide' },
+      s.notice ? ['发放公示 ', lineRefLink(s.notice), ' · '] : (s.date != null ? [h('span', { class: 'muted' }, '无发放公示'), ' · '] : null),
+      '户号 ', link(`#/h/${s.household}`, h('code', null, shortRef(s.household))), ' ', link(`#/h/${s.household}`, h('span', { class: 'verify-link' }, '核验')),
+      warningsBlock(s.warnings))));
 }
 
 function subsidiesTable(code, subsidies) {
@@ -162,9 +173,9 @@ function subsidiesTable(code, subsidies) {
   };
   renderMore();
   return h('div', null,
-    h('p', { class: 'muted' }, `共 ${count(subsidies.count)} 笔，合计 ${yuan(subsidies.total_fen)}。户主姓名已脱敏；户号是居民身份证号的加密摘要，无法反推身份证号。点击“核验”可在本机验证该户的记录。`),
+    h('p', { class: 'muted' }, `共 ${count(subsidies.count)} 笔，合计 ${yuan(subsidies.total_fen)}。户主姓名已脱敏；户号是居民身份证号的加密摘要，无法反推身份证号。点击“核验”可在本机验证该户的记录。发放日期是钱实际发到户的日期；“确认”是农户确认收到的情况；标有 ⚠ 的款项违反了规则施行前的某项控制，请留意。`),
     h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'subsidies', class: 'compact' },
-      h('thead', null, h('tr', null, ['户主', '类别', '期间', '金额', '户号'].map((t, i) => h('th', { scope: 'col', class: i === 3 ? 'num' : null }, t)))),
+      h('thead', null, h('tr', null, ['户主', '类别', '期间', '发放日期', '金额', '确认', '公示 · 户号'].map((t, i) => h('th', { scope: 'col', class: i === 4 ? 'num' : null }, t)))),
       body)),
     more);
 }
@@ -223,6 +234,9 @@ async function regionView(code) {
         { title: '进度', cell: (x) => progress(x.paid_fen, x.budget_fen) },
         { title: '实施单位', cell: (x) => x.implementer || '—' },
       ], projects, { testid: 'projects' }) : empty('暂无项目')),
+    noticesCard(code),
+    (f.level || me.level) === 'village' ? householdsCard(code) : null,
+    objectionsCard(code),
     card('到户补贴', subsidiesTable(code, f.subsidies || { items: [] })),
   );
 }
@@ -244,7 +258,7 @@ function movementRows(items) {
   return items.map((m) => h('tr', { class: m.reversed_by != null ? 'reversed' : null },
     h('td', { 'data-label': '类型' }, m.kind_zh || m.kind),
     h('td', { 'data-label': '序号', class: 'muted' }, `#${m.seq}`),
-    h('td', { 'data-label': '时间', class: 'muted' }, dateTime(m.time_ms)),
+    h('td', { 'data-label': '日期', class: 'muted' }, m.date != null ? ymd(m.date) : dateTime(m.time_ms)),
     h('td', { 'data-label': '付款 → 收款', class: 'wide flow' }, party(m.from, m.from_name), ' → ', party(m.to, m.to_name)),
     h('td', { class: 'num', 'data-label': '金额' }, yuan(m.amount_fen),
       m.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${m.reversed_by}`) : null,
@@ -273,7 +287,7 @@ function movementsTable(id, t) {
   };
   renderMore();
   return h('div', null, h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'movements', class: 'compact' },
-    h('thead', null, h('tr', null, ['类型', '序号', '时间', '付款 → 收款', '金额'].map((x, i) => h('th', { scope: 'col', class: i === 4 ? 'num' : null }, x)))),
+    h('thead', null, h('tr', null, ['类型', '序号', '日期', '付款 → 收款', '金额'].map((x, i) => h('th', { scope: 'col', class: i === 4 ? 'num' : null }, x)))),
     body)), more);
 }
 
@@ -337,6 +351,7 @@ async function projectView(id) {
     h('div', { class: 'stats' }, stat('预算', yuan(p.budget_fen)), stat('已支付', yuan(p.paid_fen)), h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, '支付进度'), progress(p.paid_fen, p.budget_fen))),
     card('支付记录', (r.disbursements || []).length ? table([
       { title: '序号', cell: (d) => d.seq },
+      { title: '支付日期', cell: (d) => (d.date != null ? ymd(d.date) : '—') },
       { title: '收款单位', cell: (d) => d.payee_name || d.payee_id },
       { title: '阶段', cell: (d) => d.milestone || '—' },
       { title: '合同', cell: (d) => d.contract_ref || '—' },
@@ -359,6 +374,9 @@ async function route() {
       return fundView(arg);
     case 'p':
       return projectView(arg);
+    case 'n':
+      await regions().catch(() => null);
+      return noticeView(arg, page, setTitle);
     case 'h':
       await regions().catch(() => null);
       setTitle('查询我家');

@@ -19,9 +19,9 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class DecodeError extends Error {
-  constructor(message) {
+  constructor(message, code = 'decode') {
     super(`条目字节无法解码：${message}`);
-    this.code = 'decode';
+    this.code = code;
   }
 }
 
@@ -103,18 +103,79 @@ class Reader {
 }
 
 // Variant order is the format (never reordered; new ones go at the end).
+// Format version 2 (issue 12): business dates, offices, the policy, and the
+// public procedures (notices, checks, registration, exit, objections,
+// confirmations) as kinds 12-18. Mirrors ledger-core/src/entry.rs,
+// procedure.rs, policy.rs and the token model of ledger-core/tests/fuzzkit.
 export const ENTRY_KINDS = [
   'Genesis', 'KeyGrant', 'KeyRevoke', 'RegionRegister', 'PolicyUpdate', 'FundIssue', 'Transfer',
   'ProjectRegister', 'ProjectDisbursement', 'HouseholdSubsidy', 'Reversal', 'LogKeyRotate',
+  'Notice', 'HouseholdCheck', 'HouseholdRegister', 'HouseholdExit', 'Objection', 'ObjectionResolve', 'PaymentConfirm',
 ];
 export const FUND_SOURCES = ['Central', 'Provincial', 'Municipal', 'District', 'SocialDonation'];
 export const FUND_CATEGORIES = ['SpecialPoverty', 'Industry', 'Infrastructure', 'Housing', 'Education', 'Medical', 'SocialSecurity', 'Other'];
 export const PROJECT_CATEGORIES = ['VillageRoad', 'HousingRenovation', 'IndustryBase', 'Solar', 'Water', 'Irrigation', 'Other'];
 export const SUBSIDY_CATEGORIES = ['HousingRenovation', 'Education', 'MedicalInsurance', 'Employment', 'Pension', 'MinimumLiving', 'IndustrySupport', 'Other'];
-const ROLES = ['Admin', 'Operator', 'Auditor'];
+export const ROLES = ['Admin', 'Operator', 'Auditor'];
+export const OFFICES = [
+  'Admin', 'VillageCommittee', 'TownPovertyOffice', 'TownFinance', 'DistrictPovertyOffice', 'DistrictFinance',
+  'DistrictDepartment', 'DistrictLeader', 'DisciplineInspector', 'Auditor',
+];
+export const ASSISTANCE_CATEGORIES = [
+  'MinimumLiving', 'ExtremePoverty', 'RegisteredLowIncome', 'ChildInDifficulty', 'SevereDisability', 'FamilyPlanningHardship',
+];
+export const NOTICE_STAGES = [
+  'Application', 'VillagePublicity', 'TownPublicity', 'DistrictPublicity', 'ObjectionReview', 'ExitAnnouncement',
+  'PaymentList', 'ProjectPlan',
+];
+export const NOTICE_LINE_KINDS = ['Households', 'Payments', 'Projects'];
+export const CHECK_KINDS = ['DataComparison', 'HomeVerification'];
+export const OBJECTION_CHANNELS = ['Hotline12317', 'InPerson', 'Letter', 'Web'];
+export const OBJECTION_TARGETS = ['NoticeLine', 'Entry'];
+export const OBJECTION_OUTCOMES = ['Upheld', 'Dismissed'];
+export const CONFIRM_METHODS = ['BankStatement', 'CardSignature', 'InPerson'];
+/** The publicity window fields of a policy, in format order. */
+export const PUBLICITY_FIELDS = ['application', 'village', 'town', 'district', 'objection_review', 'exit', 'payment_list', 'project_plan'];
+/** The control dates of a policy, in format order. */
+export const CONTROL_FIELDS = ['registration', 'payment_list', 'roles', 'confirmation'];
+
+/** The entry and submission format version this page reads. */
+export const FORMAT_VERSION = 2;
+/** What the page says about a version-1 entry (docs/FORMAT.md §1 "Versions"). */
+export const VERSION_1_MESSAGE = '账本格式版本1（早于业务日期和公示制度），本页面读取版本2';
 
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const region = (r) => String(r.u64()).padStart(12, '0');
+
+/** The Rust rule of `ids::Date::new`: YYYYMMDD, years 2000-2099, real month lengths. */
+export function isDate(n) {
+  if (!Number.isInteger(n)) return false;
+  const y = Math.floor(n / 10000);
+  const m = Math.floor(n / 100) % 100;
+  const d = n % 100;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [0, 31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m] || 0;
+  return y >= 2000 && y <= 2099 && d >= 1 && d <= days;
+}
+
+function date(r) {
+  const n = r.u32();
+  if (!isDate(n)) throw new DecodeError(`不是合法的日期（YYYYMMDD）：${n}`);
+  return n;
+}
+
+function bool(r) {
+  const b = r.byte();
+  if (b > 1) throw new DecodeError(`布尔值只能是 0 或 1，不是 ${b}`);
+  return b === 1;
+}
+
+function option(r, value) {
+  const tag = r.byte();
+  if (tag === 0) return null;
+  if (tag === 1) return value();
+  throw new DecodeError(`可选值的标记只能是 0 或 1，不是 ${tag}`);
+}
 
 function account(r) {
   const v = r.variant(['Treasury', 'Project']);
@@ -126,6 +187,7 @@ function grant(r) {
     key: hex(r.bytes(32)),
     holder: r.str(),
     role: r.variant(ROLES),
+    office: r.variant(OFFICES),
     scope: { regions: r.vec(() => region(r)), kinds: r.vec(() => r.variant(ENTRY_KINDS)) },
     valid_from_ms: r.u64(),
     valid_until_ms: r.u64(),
@@ -133,11 +195,45 @@ function grant(r) {
 }
 
 function cosignRule(r) {
-  return { kind: r.variant(ENTRY_KINDS), min_amount: r.u64(), signatures: r.byte() };
+  return { kind: r.variant(ENTRY_KINDS), min_amount: r.u64(), signatures: r.byte(), roles: r.vec(() => r.variant(OFFICES)) };
+}
+
+function policy(r) {
+  const cosign_rules = r.vec(() => cosignRule(r));
+  const publicity_days = {};
+  for (const f of PUBLICITY_FIELDS) publicity_days[f] = r.u16();
+  const categories = r.vec(() => ({
+    category: r.variant(ASSISTANCE_CATEGORIES),
+    subsidies: r.vec(() => r.variant(SUBSIDY_CATEGORIES)),
+    ends_with_exit: bool(r),
+  }));
+  const confirmation_days = r.u16();
+  const enforced_from = {};
+  for (const f of CONTROL_FIELDS) enforced_from[f] = date(r);
+  return { cosign_rules, publicity_days, categories, confirmation_days, enforced_from };
 }
 
 function regionDef(r) {
   return { code: region(r), name: r.str() };
+}
+
+const periodOf = (r) => ({ year: r.u16(), month: r.byte() });
+const lineRef = (r) => ({ notice: r.str(), line: r.u32() });
+
+function noticeLines(r) {
+  const kind = r.variant(NOTICE_LINE_KINDS);
+  switch (kind) {
+    case 'Households':
+      return { Households: r.vec(() => ({
+        household: hex(r.bytes(32)), masked_name: r.str(), village: region(r), category: r.variant(ASSISTANCE_CATEGORIES),
+      })) };
+    case 'Payments':
+      return { Payments: r.vec(() => ({
+        household: hex(r.bytes(32)), masked_name: r.str(), category: r.variant(SUBSIDY_CATEGORIES), period: periodOf(r), amount: r.u64(),
+      })) };
+    default:
+      return { Projects: r.vec(() => r.str()) };
+  }
 }
 
 function body(r) {
@@ -149,7 +245,7 @@ function body(r) {
         title: r.str(),
         grants: r.vec(() => grant(r)),
         regions: r.vec(() => regionDef(r)),
-        cosign_rules: r.vec(() => cosignRule(r)),
+        policy: policy(r),
         pseudonym_commitment: hex(r.bytes(32)),
         log_vkey: r.str(),
       };
@@ -164,7 +260,7 @@ function body(r) {
       data = { regions: r.vec(() => regionDef(r)) };
       break;
     case 'PolicyUpdate':
-      data = { cosign_rules: r.vec(() => cosignRule(r)) };
+      data = { policy: policy(r) };
       break;
     case 'FundIssue':
       data = {
@@ -176,10 +272,11 @@ function body(r) {
         fiscal_year: r.u16(),
         to: account(r),
         amount: r.u64(),
+        date: date(r),
       };
       break;
     case 'Transfer':
-      data = { fund: r.str(), from: account(r), to: account(r), amount: r.u64(), memo: r.str() };
+      data = { fund: r.str(), from: account(r), to: account(r), amount: r.u64(), memo: r.str(), date: date(r) };
       break;
     case 'ProjectRegister':
       data = {
@@ -189,8 +286,8 @@ function body(r) {
         category: r.variant(PROJECT_CATEGORIES),
         budget: r.u64(),
         implementer: r.str(),
-        start: r.u32(),
-        end: r.u32(),
+        start: date(r),
+        end: date(r),
       };
       break;
     case 'ProjectDisbursement':
@@ -202,6 +299,7 @@ function body(r) {
         amount: r.u64(),
         contract_ref: r.str(),
         milestone: r.str(),
+        date: date(r),
       };
       break;
     case 'HouseholdSubsidy':
@@ -212,15 +310,58 @@ function body(r) {
         masked_name: r.str(),
         village: region(r),
         category: r.variant(SUBSIDY_CATEGORIES),
-        period: { year: r.u16(), month: r.byte() },
+        period: periodOf(r),
         amount: r.u64(),
+        date: date(r),
+        notice: option(r, () => lineRef(r)),
       };
       break;
     case 'Reversal':
-      data = { target_seq: r.u64(), reason: r.str() };
+      data = { target_seq: r.u64(), reason: r.str(), date: date(r) };
       break;
     case 'LogKeyRotate':
       data = { log_vkey: r.str(), reason: r.str(), endorsement: hex(r.bytes(64)) };
+      break;
+    case 'Notice':
+      data = {
+        notice: r.str(),
+        stage: r.variant(NOTICE_STAGES),
+        region: region(r),
+        start: date(r),
+        title: r.str(),
+        lines: noticeLines(r),
+      };
+      break;
+    case 'HouseholdCheck':
+      data = { application: lineRef(r), check: r.variant(CHECK_KINDS), date: date(r), passed: bool(r), note: r.str() };
+      break;
+    case 'HouseholdRegister':
+      data = {
+        household: hex(r.bytes(32)),
+        masked_name: r.str(),
+        village: region(r),
+        category: r.variant(ASSISTANCE_CATEGORIES),
+        date: date(r),
+        notices: option(r, () => ({
+          application: lineRef(r), village: lineRef(r), town: lineRef(r), district: lineRef(r), objection_review: lineRef(r),
+        })),
+      };
+      break;
+    case 'HouseholdExit':
+      data = { household: hex(r.bytes(32)), village: region(r), date: date(r), announcement: lineRef(r), reason: r.str() };
+      break;
+    case 'Objection': {
+      const case_no = r.str();
+      const t = r.variant(OBJECTION_TARGETS);
+      const target = t === 'NoticeLine' ? { NoticeLine: lineRef(r) } : { Entry: r.u64() };
+      data = { case_no, target, channel: r.variant(OBJECTION_CHANNELS), received: date(r), summary: r.str() };
+      break;
+    }
+    case 'ObjectionResolve':
+      data = { case_no: r.str(), outcome: r.variant(OBJECTION_OUTCOMES), date: date(r), reason: r.str() };
+      break;
+    case 'PaymentConfirm':
+      data = { payment_seq: r.u64(), method: r.variant(CONFIRM_METHODS), date: date(r) };
       break;
     default:
       throw new DecodeError(`未知的条目类型 ${kind}`);
@@ -235,13 +376,15 @@ function body(r) {
 export function decodeEntry(bytes) {
   const r = new Reader(bytes);
   const v = r.byte();
-  if (v !== 1) throw new DecodeError(`不支持的条目版本 ${v}`);
+  if (v === 1) throw new DecodeError(VERSION_1_MESSAGE, 'version');
+  if (v !== FORMAT_VERSION) throw new DecodeError(`条目格式版本${v}，本页面读取版本${FORMAT_VERSION}`, 'version');
   const seq = r.u64();
   const time_ms = r.u64();
   const prev_hash = hex(r.bytes(32));
   const subStart = r.o;
   const sv = r.byte();
-  if (sv !== 1) throw new DecodeError(`不支持的提交版本 ${sv}`);
+  if (sv === 1) throw new DecodeError(VERSION_1_MESSAGE, 'version');
+  if (sv !== FORMAT_VERSION) throw new DecodeError(`提交格式版本${sv}，本页面读取版本${FORMAT_VERSION}`, 'version');
   const origin = r.str();
   const nonce = hex(r.bytes(16));
   const not_after_ms = r.u64();

@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { startBrowser, startNode } from './harness.mjs';
 import { base64ToBytes, bytesToBase64, keyId, parseNote } from '../src/verify.js';
+import { procedureFixture, routeProcedures } from './procedure-fixture.mjs';
 
 let node;
 let browser;
@@ -187,7 +188,9 @@ describe('the citizens page against a demo node', () => {
     assert.equal(await page.locator('article.entry[data-verify="ok"]').count(), n);
     // Every step listed and passed, with the log key named.
     const steps = await entries.first().locator('.steps li').evaluateAll((lis) => lis.map((li) => [li.dataset.step, li.className]));
-    assert.deepEqual(steps.map((s) => s[0]), ['decode', 'leaf', 'signers', 'inclusion', 'checkpoint', 'signature']);
+    // (then the confirmation entry's own check, for a confirmed payment)
+    assert.deepEqual(steps.map((s) => s[0]).slice(0, 6), ['decode', 'leaf', 'signers', 'inclusion', 'checkpoint', 'signature']);
+    assert.ok(steps.slice(6).every((s) => ['confirmation', 'reversal'].includes(s[0])), steps.join(' '));
     assert.ok(steps.every((s) => s[1] === 'ok'));
     const keyIdHex = log.log_vkey.split('+')[1];
     assert.equal(await page.getByTestId('key-id').textContent(), keyIdHex);
@@ -277,7 +280,8 @@ describe('the citizens page against a demo node', () => {
     await page.route('**/v1/households/**', async (route) => {
       const response = await route.fetch();
       const json = await response.json();
-      json.entries[0].body.HouseholdSubsidy.amount += 100000;
+      // The first payment (a household's entries also list its registration).
+      json.entries.find((e) => e.body.HouseholdSubsidy).body.HouseholdSubsidy.amount += 100000;
       await route.fulfill({ response, json });
     });
     await openHousehold(page);
@@ -358,5 +362,292 @@ describe('the citizens page against a demo node', () => {
     const box = page.getByTestId('consistency').and(page.locator('[data-status="fail"]'));
     await box.waitFor(TIMEOUT);
     assert.match(await box.textContent(), /历史被改写|一致性/);
+  });
+});
+
+// ------------------------------------------------------------------------
+// The policy's procedures on the page (issue 12, item 7): notices with their
+// windows and status, a notice's lines, registered households, objections,
+// payments with business date, notice line, confirmation and warnings.
+//
+// `procedureFixture` (procedure-fixture.mjs) is an answer of the read API as
+// issue 12 specifies it, served with page.route, so that every status (and a
+// warning) is shown whatever the demo data holds; the last test reads the
+// demo node's own answers.
+
+describe('the policy\'s procedures on the page', () => {
+  test('a village shows its notices with windows and status badges, households, objections', async (t) => {
+    const { page, problems } = await newPage(t);
+    const fx = procedureFixture(village.code, village.name);
+    await routeProcedures(page, fx, village.code);
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    const notices = page.getByTestId('notices');
+    await notices.getByTestId('notice').first().waitFor(TIMEOUT);
+    // Open notices first, each with its window and badge.
+    const items = notices.getByTestId('notice');
+    assert.equal(await items.count(), 2);
+    const open = items.first();
+    assert.match(await open.textContent(), /2020年12月建档立卡申报公告/);
+    assert.equal(await open.getByTestId('notice-status').textContent(), '公示中');
+    assert.equal(await open.getByTestId('notice-window').textContent(), '公示期 2020-12-28 至 2021-01-03（7 天）');
+    const ended = items.nth(1);
+    assert.equal(await ended.getByTestId('notice-status').textContent(), '已结束');
+    assert.match(await ended.textContent(), /发放公示.*2019-03-01 至 2019-03-07/);
+    assert.notEqual(await open.getByTestId('notice-status').getAttribute('class'), await ended.getByTestId('notice-status').getAttribute('class'), 'the two badges look different');
+    // Registered households per category; a pre-rule registration is flagged.
+    const reg = page.getByTestId('registered');
+    await reg.getByTestId('by-category').waitFor(TIMEOUT);
+    assert.match(await reg.getByTestId('by-category').textContent(), /低保1 户.*建档立卡低收入户1 户/);
+    assert.match(await reg.textContent(), /2018-06-01 起，2020-12-31 止/);
+    assert.match(await reg.textContent(), /⚠ 未经公示程序/);
+    // Objections with status and dates.
+    const objections = page.getByTestId('objections').getByTestId('objection');
+    await objections.first().waitFor(TIMEOUT);
+    assert.equal(await objections.count(), 3);
+    const upheld = page.locator('[data-testid="objection"][data-case="YY-2019-0007"]');
+    assert.equal(await upheld.getByTestId('objection-status').textContent(), '属实');
+    assert.equal(await upheld.getByTestId('objection-received').textContent(), '2019-03-02');
+    assert.equal(await upheld.getByTestId('objection-decided').textContent(), '2019-03-06');
+    assert.match(await upheld.textContent(), /来信.*经入户核实属实/);
+    const openCase = page.locator('[data-testid="objection"][data-case="YY-2019-0012"]');
+    assert.equal(await openCase.getByTestId('objection-status').textContent(), '处理中');
+    assert.match(await openCase.textContent(), /12317热线/);
+    assert.match(await openCase.textContent(), /第 3 行/);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('payments show the business date, the notice line, the confirmation, and warnings with ⚠ (no plain tick)', async (t) => {
+    const { page, problems } = await newPage(t);
+    const fx = procedureFixture(village.code, village.name);
+    await routeProcedures(page, fx, village.code);
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    const rows = page.getByTestId('subsidies').locator('tbody tr');
+    await rows.first().waitFor(TIMEOUT);
+    // Confirmed, with its date and the payment-list line it was paid on.
+    const first = rows.nth(0);
+    assert.equal(await first.getByTestId('payment-date').textContent(), '2019-03-15 发放');
+    assert.equal(await first.getByTestId('confirmation-status').textContent(), '已确认');
+    assert.match(await first.textContent(), /2019-03-20 · 明白卡签字/);
+    assert.match(await first.textContent(), new RegExp(`发放公示 N-${village.code}-2019-03-PAY 第 1 行`));
+    assert.equal(await first.getByTestId('payment-warnings').count(), 0);
+    // Pending, with its deadline.
+    const third = rows.nth(2);
+    assert.equal(await third.getByTestId('confirmation-status').textContent(), '待确认');
+    assert.match(await third.textContent(), /期限 2021-01-29/);
+    // A payment with a warning: ⚠ and the Chinese message, flagged on the amount; no ✔ anywhere in the row.
+    const warned = rows.nth(1);
+    assert.equal(await warned.getAttribute('class'), 'has-warnings');
+    assert.equal(await warned.getByTestId('confirmation-status').textContent(), '逾期未确认');
+    const w = warned.getByTestId('payment-warnings');
+    assert.ok(await w.isVisible());
+    assert.equal(await w.locator('li').textContent(), '⚠ 发放前未经发放公示（规则施行前的历史记录）');
+    assert.equal(await warned.getByTestId('warning-tag').textContent(), '⚠ 有警示');
+    assert.doesNotMatch(await warned.textContent(), /✔/);
+    // The notice link opens the notice.
+    await first.locator('a', { hasText: '第 1 行' }).click();
+    await page.getByTestId('notice-title').waitFor(TIMEOUT);
+    // Phone width: the new sections fit.
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await rows.first().waitFor(TIMEOUT);
+    await page.getByTestId('objections').getByTestId('objection').first().waitFor(TIMEOUT);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the phone`);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('a notice: its window and each line\'s status', async (t) => {
+    const { page, problems } = await newPage(t);
+    const fx = procedureFixture(village.code, village.name);
+    await routeProcedures(page, fx, village.code);
+    await page.goto(`${node.url}/#/n/${encodeURIComponent(fx.notice.notice)}`);
+    await page.getByTestId('notice-title').waitFor(TIMEOUT);
+    assert.match(await page.getByTestId('notice-title').textContent(), /2019年3月低保金发放公示/);
+    assert.equal(await page.getByTestId('notice-title').getByTestId('notice-status').textContent(), '已结束');
+    assert.match(await page.getByTestId('notice-window').textContent(), /公示期：2019-03-01 至 2019-03-07（7 天）/);
+    const lines = page.getByTestId('notice-lines').locator('tbody tr');
+    assert.equal(await lines.count(), 4);
+    const statuses = await lines.evaluateAll((trs) => trs.map((tr) => tr.querySelector('[data-testid="line-status"]').textContent));
+    assert.deepEqual(statuses, ['已发放', '未发放', '有异议', '已撤回']);
+    assert.match(await lines.nth(0).textContent(), /张\*.*最低生活保障.*2019年3月.*350\.00 元.*第 4150 条记录/);
+    assert.match(await lines.nth(2).textContent(), /异议 YY-2019-0012/);
+    assert.match(await lines.nth(3).textContent(), /已撤回/);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('check my household: a payment with a warning shows ⚠, never a plain green tick; date and confirmation shown', async (t) => {
+    const { page, problems } = await newPage(t);
+    const fx = procedureFixture(village.code, village.name);
+    let first = null;
+    await page.route('**/v1/households/**', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      // The node lists each payment's controls under `payments`, by seq.
+      const e = json.entries.find((x) => x.body.HouseholdSubsidy);
+      first = e.seq;
+      let p = (json.payments || []).find((x) => x.seq === e.seq);
+      if (!p) (json.payments ||= []).push((p = { seq: e.seq }));
+      Object.assign(p, { warnings: fx.warned.warnings, confirmation: fx.warned.confirmation });
+      await route.fulfill({ response, json });
+    });
+    const summary = await openHousehold(page);
+    assert.equal(await summary.getAttribute('data-status'), 'ok', await summary.textContent());
+    assert.match(await summary.textContent(), /⚠ 其中 [1-9]\d* 笔款项有警示/);
+    const card = page.locator(`article.entry[data-seq="${first}"]`);
+    assert.equal(await card.getAttribute('data-verify'), 'ok');
+    const badge = card.getByTestId('entry-status');
+    assert.equal(await badge.textContent(), '⚠ 已验证 · 有警示');
+    assert.match(await badge.getAttribute('class'), /badge-warn/);
+    assert.equal(await card.getByTestId('payment-warnings').locator('li').textContent(), '⚠ 发放前未经发放公示（规则施行前的历史记录）');
+    assert.match(await card.getByTestId('payment-date').textContent(), /^20\d\d-\d\d-\d\d$/, 'the business date, from the signed bytes');
+    assert.equal(await card.getByTestId('confirmation-status').textContent(), '逾期未确认');
+    // The other payments of the household without warnings keep their plain tick.
+    const others = page.locator(`article.entry[data-verify="ok"]:not([data-seq="${first}"]):not([data-warnings])`);
+    if (await others.count()) assert.equal(await others.first().getByTestId('entry-status').textContent(), '✔ 已验证');
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('an entry in format version 1 is refused, naming the version', async (t) => {
+    const { page } = await newPage(t);
+    await page.route('**/v1/households/**', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      const raw = base64ToBytes(json.entries[0].raw);
+      assert.equal(raw[0], 2);
+      raw[0] = 1;
+      json.entries[0].raw = bytesToBase64(raw);
+      await route.fulfill({ response, json });
+    });
+    const summary = await openHousehold(page);
+    assert.equal(await summary.getAttribute('data-status'), 'fail');
+    const failed = page.locator('article.entry[data-verify="fail"]').first();
+    const step = failed.locator('.steps li.fail').first();
+    assert.equal(await step.getAttribute('data-step'), 'decode');
+    assert.match(await step.textContent(), /账本格式版本1（早于业务日期和公示制度），本页面读取版本2/);
+    assert.match(await summary.textContent(), /账本格式版本1/);
+  });
+
+  test('the demo node: notices, objections and confirmations of its own data', async (t) => {
+    // The demo's own procedure data (i12-demo12 on the read API of i12-node12).
+    const probe = await fetch(`${node.url}/v1/regions/${village.code}/notices`);
+    if (probe.status === 404) {
+      t.skip('this node has no /v1/regions/{code}/notices yet');
+      return;
+    }
+    assert.equal(probe.status, 200);
+    const get = async (path) => (await fetch(node.url + path)).json();
+    // A village whose payment list drew objections (one upheld, one dismissed in the demo).
+    const district = (await get('/v1/regions')).regions.find((r) => r.level === 'district');
+    const all = (await get(`/v1/regions/${district.code}/objections`)).objections;
+    assert.ok(all.some((o) => o.status === 'upheld') && all.some((o) => o.status === 'dismissed'), 'an upheld and a dismissed objection');
+    // The village of an upheld objection against a payment-list line (the line is withdrawn).
+    const onLine = all.find((o) => o.target && o.target.notice != null && o.status === 'upheld');
+    assert.ok(onLine, 'the demo has an upheld objection against a notice line');
+    const noticeJson = await get(`/v1/notices/${encodeURIComponent(onLine.target.notice)}`);
+    const code = noticeJson.region.code;
+    const { notices } = await get(`/v1/regions/${code}/notices`);
+    const { objections } = await get(`/v1/regions/${code}/objections`);
+    const { page, problems } = await newPage(t);
+    await page.goto(`${node.url}/#/r/${code}`);
+    await page.getByTestId('notices').getByTestId('notice').first().waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('notices').getByTestId('notice').count(), notices.length);
+    // A long list shows its first notices; the rest behind one button.
+    const showAll = page.getByTestId('notices').getByTestId('show-all');
+    if (notices.length > 6) {
+      assert.equal(await page.getByTestId('notices').locator('[data-testid="notice"]:visible').count(), 6);
+      await showAll.click();
+    }
+    assert.equal(await page.getByTestId('notices').locator('[data-testid="notice"]:visible').count(), notices.length);
+    const item = page.locator(`[data-testid="notice"][data-notice="${noticeJson.notice}"]`);
+    assert.equal(await item.getByTestId('notice-status').textContent(), noticeJson.status_zh);
+    // The window's last day is the day before `ends` (the first day it is over).
+    const last = new Date(Date.parse(`${noticeJson.ends}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    assert.equal(await item.getByTestId('notice-window').textContent(), `公示期 ${noticeJson.start} 至 ${last}（${noticeJson.window_days} 天）`);
+    // Registered households per category, as the node counts them.
+    const registered = await get(`/v1/regions/${code}/households`);
+    const counted = Object.values(registered.by_category).filter((n) => n > 0).length;
+    if (counted) {
+      await page.getByTestId('by-category').waitFor(TIMEOUT);
+      assert.equal(await page.getByTestId('by-category').locator('li').count(), counted);
+      assert.ok((await page.getByTestId('registrations').locator('tbody tr').count()) >= registered.households.length);
+    }
+    // Every objection with its status and dates.
+    await page.getByTestId('objections').getByTestId('objection').first().waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('objections').getByTestId('objection').count(), objections.length);
+    for (const o of objections) {
+      const box = page.locator(`[data-testid="objection"][data-case="${o.case_no}"]`);
+      assert.equal(await box.getByTestId('objection-status').textContent(), o.status_zh);
+      assert.equal(await box.getByTestId('objection-received').textContent(), o.received);
+      if (o.decided_date) assert.equal(await box.getByTestId('objection-decided').textContent(), o.decided_date);
+    }
+    // The notice's page: each line's status as the node says (a withdrawn line, a paid one).
+    await item.locator('a').first().click();
+    await page.getByTestId('notice-title').waitFor(TIMEOUT);
+    const statuses = await page.getByTestId('notice-lines').locator('[data-testid="line-status"]').allTextContents();
+    assert.deepEqual(statuses, noticeJson.lines.map((l) => l.status_zh));
+    assert.ok(statuses.includes('已撤回'), statuses.join(','));
+    await assertCleanText(page);
+    // Every objection of the district, each in its region's view, with the node's status.
+    await page.goto(`${node.url}/#/r/${district.code}`);
+    await page.getByTestId('objections').getByTestId('objection').first().waitFor(TIMEOUT);
+    assert.deepEqual(await page.getByTestId('objections').getByTestId('objection-status').allTextContents(), all.map((o) => o.status_zh));
+    assert.ok((await page.getByTestId('objections').getByTestId('objection-status').allTextContents()).includes('不属实'));
+    assert.deepEqual(problems, []);
+  });
+
+  test('the demo node: payments with business date and confirmation; history with warnings shows ⚠, never a plain tick', async (t) => {
+    const get = async (path) => (await fetch(node.url + path)).json();
+    const { regions } = await get('/v1/regions');
+    let warned = null;
+    let confirmed = null;
+    let code = null;
+    for (const r of regions.filter((x) => x.level === 'village' && x.totals.households > 0)) {
+      const f = await get(`/v1/regions/${r.code}/flows`);
+      const items = f.subsidies?.items || [];
+      if (!items.length || items[0].confirmation === undefined) {
+        t.skip('this node\'s payments carry no confirmation yet');
+        return;
+      }
+      const w = items.find((s) => s.warnings.length && s.reversed_by == null);
+      const c = items.find((s) => s.confirmation.status === 'confirmed' && s.notice);
+      if (w && c) {
+        [warned, confirmed, code] = [w, c, r.code];
+        break;
+      }
+    }
+    assert.ok(warned && confirmed, 'the demo has a village with a confirmed payment and a pre-rule payment with warnings');
+    const { page, problems } = await newPage(t);
+    await page.goto(`${node.url}/#/r/${code}`);
+    const table = page.getByTestId('subsidies');
+    await table.locator('tbody tr').first().waitFor(TIMEOUT);
+    const ok = table.locator(`tbody tr[data-seq="${confirmed.seq}"]`);
+    assert.equal(await ok.getByTestId('payment-date').textContent(), `${confirmed.date} 发放`);
+    assert.equal(await ok.getByTestId('confirmation-status').textContent(), '已确认');
+    assert.match(await ok.textContent(), new RegExp(`${confirmed.notice.notice} 第 ${confirmed.notice.line + 1} 行`));
+    const bad = table.locator(`tbody tr[data-seq="${warned.seq}"]`);
+    assert.equal(await bad.getByTestId('payment-date').textContent(), `${warned.date} 发放`);
+    assert.deepEqual(await bad.getByTestId('payment-warnings').locator('li').allTextContents(), warned.warnings.map((w) => `⚠ ${w.message_zh}`));
+    assert.doesNotMatch(await bad.textContent(), /✔/);
+    // The same payment on its household's page: verified, but flagged, not a plain tick;
+    // a confirmed payment there has its confirmation entry verified as well.
+    await page.goto(`${node.url}/#/h/${warned.household}`);
+    await page.getByTestId('verify-summary').and(page.locator('[data-status="ok"], [data-status="fail"]')).waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('verify-summary').getAttribute('data-status'), 'ok');
+    const card = page.locator(`article.entry[data-seq="${warned.seq}"]`);
+    assert.equal(await card.getAttribute('data-verify'), 'ok');
+    assert.equal(await card.getByTestId('entry-status').textContent(), '⚠ 已验证 · 有警示');
+    assert.equal(await card.getByTestId('payment-warnings').locator('li').count(), warned.warnings.length);
+    await page.goto(`${node.url}/#/h/${confirmed.household}`);
+    await page.getByTestId('verify-summary').and(page.locator('[data-status="ok"], [data-status="fail"]')).waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('verify-summary').getAttribute('data-status'), 'ok');
+    const cc = page.locator(`article.entry[data-seq="${confirmed.seq}"]`);
+    assert.equal(await cc.locator('.steps li[data-step="confirmation"]').getAttribute('class'), 'ok');
+    assert.equal(await cc.getByTestId('confirmation-status').textContent(), '已确认');
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
   });
 });

@@ -30,7 +30,9 @@ import {
   verifyNoteSignature,
 } from '../src/verify.js';
 import {
-  DecodeError, decodeEntry, ENTRY_KINDS, FUND_CATEGORIES, FUND_SOURCES, PROJECT_CATEGORIES, SUBSIDY_CATEGORIES,
+  ASSISTANCE_CATEGORIES, CHECK_KINDS, CONFIRM_METHODS, CONTROL_FIELDS, DecodeError, decodeEntry, ENTRY_KINDS,
+  FUND_CATEGORIES, FUND_SOURCES, NOTICE_STAGES, OBJECTION_CHANNELS, OBJECTION_OUTCOMES, OFFICES, PROJECT_CATEGORIES,
+  PUBLICITY_FIELDS, ROLES, SUBSIDY_CATEGORIES, VERSION_1_MESSAGE,
 } from '../src/postcard.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -290,68 +292,145 @@ const unhex = (h) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16
 const big = (v) => v;
 const regionTok = (r) => num(r.length > 15 ? BigInt(r) : Number(r));
 
+const NK = ENTRY_KINDS.length;
+const dateTok = (d) => num(d, 32);
+const boolTok = (b) => u8(b ? 1 : 0);
+const enumTok = (list, v) => variant(list.indexOf(v), list.length);
 function grantToks(g, out) {
-  out.push(fixed(unhex(g.key)), str(g.holder), variant(['Admin', 'Operator', 'Auditor'].indexOf(g.role), 3));
+  out.push(fixed(unhex(g.key)), str(g.holder), enumTok(ROLES, g.role), enumTok(OFFICES, g.office));
   out.push(len(g.scope.regions.length), ...g.scope.regions.map(regionTok));
-  out.push(len(g.scope.kinds.length), ...g.scope.kinds.map((k) => variant(ENTRY_KINDS.indexOf(k), 12)));
+  out.push(len(g.scope.kinds.length), ...g.scope.kinds.map((k) => variant(ENTRY_KINDS.indexOf(k), NK)));
   out.push(num(big(g.valid_from_ms)), num(big(g.valid_until_ms)));
 }
-const ruleToks = (r, out) => out.push(variant(ENTRY_KINDS.indexOf(r.kind), 12), num(big(r.min_amount)), u8(r.signatures));
+const ruleToks = (r, out) => out.push(variant(ENTRY_KINDS.indexOf(r.kind), NK), num(big(r.min_amount)), u8(r.signatures),
+  len(r.roles.length), ...r.roles.map((o) => enumTok(OFFICES, o)));
+function policyToks(p, out) {
+  out.push(len(p.cosign_rules.length));
+  p.cosign_rules.forEach((r) => ruleToks(r, out));
+  for (const f of PUBLICITY_FIELDS) out.push(num(p.publicity_days[f], 16));
+  out.push(len(p.categories.length));
+  for (const c of p.categories) {
+    out.push(enumTok(ASSISTANCE_CATEGORIES, c.category), len(c.subsidies.length), ...c.subsidies.map((x) => enumTok(SUBSIDY_CATEGORIES, x)),
+      boolTok(c.ends_with_exit));
+  }
+  out.push(num(p.confirmation_days, 16));
+  for (const f of CONTROL_FIELDS) out.push(dateTok(p.enforced_from[f]));
+}
 const regionDefToks = (d, out) => out.push(regionTok(d.code), str(d.name));
 function accountToks(a, out) {
   if ('Treasury' in a) out.push(variant(0, 2), regionTok(a.Treasury));
   else out.push(variant(1, 2), str(a.Project));
 }
+const lineRefToks = (l, out) => out.push(str(l.notice), num(l.line, 32));
+const periodToks = (p, out) => out.push(num(p.year, 16), u8(p.month));
+function optionToks(v, out, f) {
+  if (v === null) out.push(u8(0));
+  else {
+    out.push(u8(1));
+    f(v, out);
+  }
+}
+function noticeLinesToks(l, out) {
+  if ('Households' in l) {
+    out.push(variant(0, 3), len(l.Households.length));
+    for (const x of l.Households) {
+      out.push(fixed(unhex(x.household)), str(x.masked_name), regionTok(x.village), enumTok(ASSISTANCE_CATEGORIES, x.category));
+    }
+  } else if ('Payments' in l) {
+    out.push(variant(1, 3), len(l.Payments.length));
+    for (const x of l.Payments) {
+      out.push(fixed(unhex(x.household)), str(x.masked_name), enumTok(SUBSIDY_CATEGORIES, x.category));
+      periodToks(x.period, out);
+      out.push(num(big(x.amount)));
+    }
+  } else {
+    out.push(variant(2, 3), len(l.Projects.length), ...l.Projects.map((p) => str(p)));
+  }
+}
 
 /** Tokens of an entry as decodeEntry returns it: the inverse of postcard.js. */
 function entryToks(e) {
   const out = [u8(e.v), num(big(e.seq)), num(big(e.time_ms)), fixed(unhex(e.prev_hash))];
-  out.push(u8(1), str(e.origin), fixed(unhex(e.nonce)), num(big(e.not_after_ms)));
+  out.push(u8(e.v), str(e.origin), fixed(unhex(e.nonce)), num(big(e.not_after_ms)));
   const b = e.body;
-  out.push(variant(ENTRY_KINDS.indexOf(e.kind), 12));
+  out.push(variant(ENTRY_KINDS.indexOf(e.kind), NK));
   switch (e.kind) {
     case 'Genesis':
       out.push(str(b.title), len(b.grants.length));
       b.grants.forEach((g) => grantToks(g, out));
       out.push(len(b.regions.length));
       b.regions.forEach((d) => regionDefToks(d, out));
-      out.push(len(b.cosign_rules.length));
-      b.cosign_rules.forEach((r) => ruleToks(r, out));
+      policyToks(b.policy, out);
       out.push(fixed(unhex(b.pseudonym_commitment)), str(b.log_vkey));
       break;
     case 'KeyGrant': grantToks(b, out); break;
     case 'KeyRevoke': out.push(fixed(unhex(b.key)), str(b.reason)); break;
     case 'RegionRegister': out.push(len(b.regions.length)); b.regions.forEach((d) => regionDefToks(d, out)); break;
-    case 'PolicyUpdate': out.push(len(b.cosign_rules.length)); b.cosign_rules.forEach((r) => ruleToks(r, out)); break;
+    case 'PolicyUpdate': policyToks(b.policy, out); break;
     case 'FundIssue':
       out.push(str(b.fund), str(b.title), str(b.document_no), variant(FUND_SOURCES.indexOf(b.source), 5),
         variant(FUND_CATEGORIES.indexOf(b.category), 8), num(b.fiscal_year, 16));
       accountToks(b.to, out);
-      out.push(num(big(b.amount)));
+      out.push(num(big(b.amount)), dateTok(b.date));
       break;
     case 'Transfer':
       out.push(str(b.fund));
       accountToks(b.from, out);
       accountToks(b.to, out);
-      out.push(num(big(b.amount)), str(b.memo));
+      out.push(num(big(b.amount)), str(b.memo), dateTok(b.date));
       break;
     case 'ProjectRegister':
       out.push(str(b.project), str(b.name), regionTok(b.village), variant(PROJECT_CATEGORIES.indexOf(b.category), 7),
-        num(big(b.budget)), str(b.implementer), num(b.start, 32), num(b.end, 32));
+        num(big(b.budget)), str(b.implementer), dateTok(b.start), dateTok(b.end));
       break;
     case 'ProjectDisbursement':
       out.push(str(b.fund), str(b.project));
       accountToks(b.from, out);
-      out.push(str(b.payee.id), str(b.payee.name), num(big(b.amount)), str(b.contract_ref), str(b.milestone));
+      out.push(str(b.payee.id), str(b.payee.name), num(big(b.amount)), str(b.contract_ref), str(b.milestone), dateTok(b.date));
       break;
     case 'HouseholdSubsidy':
       out.push(str(b.fund));
       accountToks(b.from, out);
       out.push(fixed(unhex(b.household)), str(b.masked_name), regionTok(b.village),
-        variant(SUBSIDY_CATEGORIES.indexOf(b.category), 8), num(b.period.year, 16), u8(b.period.month), num(big(b.amount)));
+        variant(SUBSIDY_CATEGORIES.indexOf(b.category), 8));
+      periodToks(b.period, out);
+      out.push(num(big(b.amount)), dateTok(b.date));
+      optionToks(b.notice, out, lineRefToks);
       break;
-    case 'Reversal': out.push(num(big(b.target_seq)), str(b.reason)); break;
+    case 'Reversal': out.push(num(big(b.target_seq)), str(b.reason), dateTok(b.date)); break;
     case 'LogKeyRotate': out.push(str(b.log_vkey), str(b.reason), fixed(unhex(b.endorsement))); break;
+    case 'Notice':
+      out.push(str(b.notice), enumTok(NOTICE_STAGES, b.stage), regionTok(b.region), dateTok(b.start), str(b.title));
+      noticeLinesToks(b.lines, out);
+      break;
+    case 'HouseholdCheck':
+      lineRefToks(b.application, out);
+      out.push(enumTok(CHECK_KINDS, b.check), dateTok(b.date), boolTok(b.passed), str(b.note));
+      break;
+    case 'HouseholdRegister':
+      out.push(fixed(unhex(b.household)), str(b.masked_name), regionTok(b.village), enumTok(ASSISTANCE_CATEGORIES, b.category),
+        dateTok(b.date));
+      optionToks(b.notices, out, (n) => ['application', 'village', 'town', 'district', 'objection_review'].forEach((k) => lineRefToks(n[k], out)));
+      break;
+    case 'HouseholdExit':
+      out.push(fixed(unhex(b.household)), regionTok(b.village), dateTok(b.date));
+      lineRefToks(b.announcement, out);
+      out.push(str(b.reason));
+      break;
+    case 'Objection':
+      out.push(str(b.case_no));
+      if ('NoticeLine' in b.target) {
+        out.push(variant(0, 2));
+        lineRefToks(b.target.NoticeLine, out);
+      } else out.push(variant(1, 2), num(big(b.target.Entry)));
+      out.push(enumTok(OBJECTION_CHANNELS, b.channel), dateTok(b.received), str(b.summary));
+      break;
+    case 'ObjectionResolve':
+      out.push(str(b.case_no), enumTok(OBJECTION_OUTCOMES, b.outcome), dateTok(b.date), str(b.reason));
+      break;
+    case 'PaymentConfirm':
+      out.push(num(big(b.payment_seq)), enumTok(CONFIRM_METHODS, b.method), dateTok(b.date));
+      break;
     default: fail(`unknown kind ${e.kind}`);
   }
   out.push(len(e.signatures.length));
@@ -409,46 +488,108 @@ function genGrant(rng) {
   return {
     key: genHex(rng, 32),
     holder: genText(rng),
-    role: rng.pick(['Admin', 'Operator', 'Auditor']),
+    role: rng.pick(ROLES),
+    office: rng.pick(OFFICES),
     scope: { regions: times(rng.below(4), () => genRegion(rng)), kinds: times(rng.below(4), () => rng.pick(ENTRY_KINDS)) },
     valid_from_ms: genU64(rng),
     valid_until_ms: genU64(rng),
   };
 }
-const genRule = (rng) => ({ kind: rng.pick(ENTRY_KINDS), min_amount: genU64(rng), signatures: rng.below(256) });
+const genRule = (rng) => ({
+  kind: rng.pick(ENTRY_KINDS), min_amount: genU64(rng), signatures: rng.below(256), roles: times(rng.below(4), () => rng.pick(OFFICES)),
+});
 const genRegionDef = (rng) => ({ code: genRegion(rng), name: genString(rng) });
+const genU16 = (rng) => rng.pick([0, 1, 7, 127, 128, 65535, rng.below(65536)]);
+function genPolicy(rng) {
+  const publicity_days = {};
+  for (const f of PUBLICITY_FIELDS) publicity_days[f] = genU16(rng);
+  const enforced_from = {};
+  for (const f of CONTROL_FIELDS) enforced_from[f] = genDate(rng);
+  return {
+    cosign_rules: times(rng.below(4), () => genRule(rng)),
+    publicity_days,
+    categories: times(rng.below(4), () => ({
+      category: rng.pick(ASSISTANCE_CATEGORIES), subsidies: times(rng.below(4), () => rng.pick(SUBSIDY_CATEGORIES)), ends_with_exit: rng.chance(1, 2),
+    })),
+    confirmation_days: genU16(rng),
+    enforced_from,
+  };
+}
+const genLine = (rng) => rng.pick([0, 127, 128, 499, 0xffffffff, rng.below(600)]);
+const genLineRef = (rng) => ({ notice: genIdent(rng), line: genLine(rng) });
+const genPeriod = (rng) => ({ year: rng.range(2000, 2099), month: rng.range(0, 12) });
+function genNoticeLines(rng) {
+  const n = rng.chance(1, 8) ? 0 : 1 + rng.below(5);
+  switch (rng.below(3)) {
+    case 0: return { Households: times(n, () => ({
+      household: genHex(rng, 32), masked_name: genMasked(rng), village: genRegion(rng), category: rng.pick(ASSISTANCE_CATEGORIES),
+    })) };
+    case 1: return { Payments: times(n, () => ({
+      household: genHex(rng, 32), masked_name: genMasked(rng), category: rng.pick(SUBSIDY_CATEGORIES), period: genPeriod(rng), amount: genU64(rng),
+    })) };
+    default: return { Projects: times(n, () => genIdent(rng)) };
+  }
+}
 
 function genBody(rng) {
   const kind = rng.pick(ENTRY_KINDS);
   switch (kind) {
     case 'Genesis': return [kind, {
       title: genText(rng), grants: times(rng.below(3), () => genGrant(rng)), regions: times(rng.below(6), () => genRegionDef(rng)),
-      cosign_rules: times(rng.below(3), () => genRule(rng)), pseudonym_commitment: genHex(rng, 32), log_vkey: genString(rng),
+      policy: genPolicy(rng), pseudonym_commitment: genHex(rng, 32), log_vkey: genString(rng),
     }];
     case 'KeyGrant': return [kind, genGrant(rng)];
     case 'KeyRevoke': return [kind, { key: genHex(rng, 32), reason: genText(rng) }];
     case 'RegionRegister': return [kind, { regions: times(rng.below(5), () => genRegionDef(rng)) }];
-    case 'PolicyUpdate': return [kind, { cosign_rules: times(rng.below(4), () => genRule(rng)) }];
+    case 'PolicyUpdate': return [kind, { policy: genPolicy(rng) }];
     case 'FundIssue': return [kind, {
       fund: genIdent(rng), title: genText(rng), document_no: genText(rng), source: rng.pick(FUND_SOURCES),
       category: rng.pick(FUND_CATEGORIES), fiscal_year: Number(rng.edgyU64() & 0xffffn), to: genAccount(rng), amount: genU64(rng),
+      date: genDate(rng),
     }];
-    case 'Transfer': return [kind, { fund: genIdent(rng), from: genAccount(rng), to: genAccount(rng), amount: genU64(rng), memo: genText(rng) }];
+    case 'Transfer': return [kind, {
+      fund: genIdent(rng), from: genAccount(rng), to: genAccount(rng), amount: genU64(rng), memo: genText(rng), date: genDate(rng),
+    }];
     case 'ProjectRegister': return [kind, {
       project: genIdent(rng), name: genText(rng), village: genRegion(rng), category: rng.pick(PROJECT_CATEGORIES),
       budget: genU64(rng), implementer: genText(rng), start: genDate(rng), end: genDate(rng),
     }];
     case 'ProjectDisbursement': return [kind, {
       fund: genIdent(rng), project: genIdent(rng), from: genAccount(rng), payee: { id: genIdent(rng), name: genText(rng) },
-      amount: genU64(rng), contract_ref: genText(rng), milestone: genText(rng),
+      amount: genU64(rng), contract_ref: genText(rng), milestone: genText(rng), date: genDate(rng),
     }];
     case 'HouseholdSubsidy': return [kind, {
       fund: genIdent(rng), from: genAccount(rng), household: genHex(rng, 32), masked_name: genMasked(rng),
-      village: genRegion(rng), category: rng.pick(SUBSIDY_CATEGORIES),
-      period: { year: rng.range(2000, 2099), month: rng.range(0, 12) }, amount: genU64(rng),
+      village: genRegion(rng), category: rng.pick(SUBSIDY_CATEGORIES), period: genPeriod(rng), amount: genU64(rng),
+      date: genDate(rng), notice: rng.chance(1, 3) ? null : genLineRef(rng),
     }];
-    case 'Reversal': return [kind, { target_seq: genU64(rng), reason: genText(rng) }];
-    default: return [kind, { log_vkey: genString(rng), reason: genText(rng), endorsement: genHex(rng, 64) }];
+    case 'Reversal': return [kind, { target_seq: genU64(rng), reason: genText(rng), date: genDate(rng) }];
+    case 'LogKeyRotate': return [kind, { log_vkey: genString(rng), reason: genText(rng), endorsement: genHex(rng, 64) }];
+    case 'Notice': return [kind, {
+      notice: genIdent(rng), stage: rng.pick(NOTICE_STAGES), region: genRegion(rng), start: genDate(rng), title: genText(rng),
+      lines: genNoticeLines(rng),
+    }];
+    case 'HouseholdCheck': return [kind, {
+      application: genLineRef(rng), check: rng.pick(CHECK_KINDS), date: genDate(rng), passed: rng.chance(1, 2), note: genText(rng),
+    }];
+    case 'HouseholdRegister': return [kind, {
+      household: genHex(rng, 32), masked_name: genMasked(rng), village: genRegion(rng), category: rng.pick(ASSISTANCE_CATEGORIES),
+      date: genDate(rng),
+      notices: rng.chance(1, 4) ? null : {
+        application: genLineRef(rng), village: genLineRef(rng), town: genLineRef(rng), district: genLineRef(rng), objection_review: genLineRef(rng),
+      },
+    }];
+    case 'HouseholdExit': return [kind, {
+      household: genHex(rng, 32), village: genRegion(rng), date: genDate(rng), announcement: genLineRef(rng), reason: genText(rng),
+    }];
+    case 'Objection': return [kind, {
+      case_no: genIdent(rng), target: rng.chance(1, 2) ? { NoticeLine: genLineRef(rng) } : { Entry: genU64(rng) },
+      channel: rng.pick(OBJECTION_CHANNELS), received: genDate(rng), summary: genText(rng),
+    }];
+    case 'ObjectionResolve': return [kind, {
+      case_no: genIdent(rng), outcome: rng.pick(OBJECTION_OUTCOMES), date: genDate(rng), reason: genText(rng),
+    }];
+    default: return [kind, { payment_seq: genU64(rng), method: rng.pick(CONFIRM_METHODS), date: genDate(rng) }];
   }
 }
 
@@ -457,7 +598,7 @@ function genEntry(rng) {
   const [kind, body] = genBody(rng);
   const n = rng.chance(1, 6) ? 8 : 1 + rng.below(3);
   return {
-    v: 1, seq: genU64(rng), time_ms: genU64(rng), prev_hash: genHex(rng, 32), origin: genString(rng),
+    v: 2, seq: genU64(rng), time_ms: genU64(rng), prev_hash: genHex(rng, 32), origin: genString(rng),
     nonce: genHex(rng, 16), not_after_ms: genU64(rng), kind, body,
     signatures: times(n, () => ({ key: rng.bytes(32), signature: rng.bytes(64) })),
   };
@@ -569,6 +710,9 @@ function entryPool() {
   return pool;
 }
 
+/** Offset of the submission (its version byte) in an entry's bytes. */
+const submissionStart = (d) => 1 + (() => { const o = []; varint(big(d.seq), o); varint(big(d.time_ms), o); return o.length; })() + 32;
+
 const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 test('fuzz: the page\'s postcard decoder (decodeEntry)', () => {
@@ -583,7 +727,12 @@ test('fuzz: the page\'s postcard decoder (decodeEntry)', () => {
     let bytes;
     if (mode < 2) bytes = seed.bytes;
     else if (mode === 2) bytes = rng.bytes(rng.below(400));
-    else if (mode <= 10) {
+    else if (mode === 3) {
+      // A format-1 entry (or submission) byte: refused, naming the version.
+      bytes = seed.bytes.slice();
+      if (rng.chance(1, 2)) bytes[0] = 1;
+      else bytes[submissionStart(seed.value)] = rng.pick([1, 3]);
+    } else if (mode <= 10) {
       const toks = seed.toks.slice();
       mutateTokens(rng, toks, other.toks);
       bytes = toBytes(toks);
@@ -596,11 +745,14 @@ test('fuzz: the page\'s postcard decoder (decodeEntry)', () => {
     } catch (e) {
       if (!(e instanceof DecodeError)) fail(`threw ${e?.constructor?.name}, not DecodeError: ${e?.stack ?? e}`);
       if (mode < 2) fail(`a valid entry was refused: ${e.message}`);
+      if (bytes[0] === 1 && !(e.code === 'version' && e.message.includes(VERSION_1_MESSAGE))) {
+        fail(`a version-1 entry was refused without naming the version: ${e.message}`);
+      }
       return 'rejected';
     }
     const again = toBytes(entryToks(d));
     if (!sameBytes(again, bytes)) fail(`accepted a non-canonical encoding; it re-encodes to ${hex(again)}`);
-    const start = 1 + (() => { const o = []; varint(big(d.seq), o); varint(big(d.time_ms), o); return o.length; })() + 32;
+    const start = submissionStart(d);
     if (!sameBytes(d.submissionBytes, bytes.slice(start, start + d.submissionBytes.length))) fail('submissionBytes is not the submission');
     if (mode < 2) {
       const { submissionBytes, ...value } = d;

@@ -18,7 +18,7 @@ import {
   base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, keyId, leafHash, parseCheckpointText, parseNote,
   parseVkey, rootFromInclusionProof, verifyConsistency, verifyEd25519, verifyNoteSignature,
 } from '../src/verify.js';
-import { decodeEntry } from '../src/postcard.js';
+import { decodeEntry, VERSION_1_MESSAGE } from '../src/postcard.js';
 import { bodyMismatches, checkEntry, keyForSize } from '../src/check.js';
 import { yuan, wan, period } from '../src/format.js';
 
@@ -322,10 +322,10 @@ const str = (s) => {
 /** A KeyGrant entry with the given validity bounds (signature bytes are not checked here). */
 function keyGrantEntry(validFrom, validUntil) {
   return Uint8Array.from([
-    1, ...varint(7), ...varint(1_700_000_000_000), ...new Array(32).fill(0), // v, seq, time_ms, prev_hash
-    1, ...str('huaian.example/log'), ...new Array(16).fill(3), ...varint(1_700_000_600_000), // submission head
+    2, ...varint(7), ...varint(1_700_000_000_000), ...new Array(32).fill(0), // v, seq, time_ms, prev_hash
+    2, ...str('huaian.example/log'), ...new Array(16).fill(3), ...varint(1_700_000_600_000), // submission head
     ...varint(1), // KeyGrant
-    ...new Array(32).fill(9), ...str('区财政局 王*明'), ...varint(1), // key, holder, Operator
+    ...new Array(32).fill(9), ...str('区财政局 王*明'), ...varint(1), ...varint(5), // key, holder, Operator, DistrictFinance
     ...varint(1), ...varint(320803000000), ...varint(1), ...varint(9), // regions, kinds
     ...varint(validFrom), ...varint(validUntil),
     ...varint(1), ...new Array(96).fill(0), // one (key, signature)
@@ -362,6 +362,7 @@ test('postcard: u64 values above 2^53 decode exactly (BigInt), smaller ones stay
   const max = 2n ** 64n - 1n;
   const d = decodeEntry(keyGrantEntry(1_600_000_000_000, max));
   assert.equal(d.kind, 'KeyGrant');
+  assert.equal(d.body.office, 'DistrictFinance');
   assert.equal(d.body.valid_until_ms, max);
   assert.equal(typeof d.body.valid_from_ms, 'number');
   assert.equal(d.body.valid_from_ms, 1_600_000_000_000);
@@ -383,4 +384,109 @@ test('postcard: u64 values above 2^53 decode exactly (BigInt), smaller ones stay
   assert.deepEqual(bodyMismatches(d, { KeyGrant: { valid_until_ms: 1 } }), ['valid_until_ms']);
   // Display code takes BigInt money without going through floats.
   assert.equal(yuan(2n ** 60n), '11,529,215,046,068,469.76 元');
+});
+
+/** An entry of format 2 around `body` (the variant index and fields, as bytes). */
+function entryWith(body, { v = 2, sv = 2 } = {}) {
+  return Uint8Array.from([
+    v, ...varint(9), ...varint(1_700_000_000_000), ...new Array(32).fill(0),
+    sv, ...str('huaian.example/log'), ...new Array(16).fill(3), ...varint(1_700_000_600_000),
+    ...body,
+    ...varint(1), ...new Array(96).fill(0),
+  ]);
+}
+const lineRef = (notice, line) => [...str(notice), ...varint(line)];
+
+test('format version 1 is refused with a message naming the version', () => {
+  const payment = vectors.entries.find((x) => x.body.HouseholdSubsidy);
+  const raw = base64ToBytes(payment.raw);
+  assert.equal(raw[0], 2, 'the vectors are format 2');
+  const old = raw.slice();
+  old[0] = 1;
+  assert.throws(() => decodeEntry(old), (e) => e.code === 'version' && e.message.includes(VERSION_1_MESSAGE));
+  assert.match(VERSION_1_MESSAGE, /版本1.*业务日期.*版本2/);
+  // The submission's own version byte too.
+  const body = [...varint(18), ...varint(5), ...varint(2), ...varint(20190320)];
+  assert.throws(() => decodeEntry(entryWith(body, { sv: 1 })), (e) => e.code === 'version' && e.message.includes(VERSION_1_MESSAGE));
+  assert.throws(() => decodeEntry(entryWith(body, { v: 3 })), (e) => e.code === 'version' && /版本3/.test(e.message));
+  // In the whole check, the decode step fails with that message.
+  const r = checkEntry({ ...householdCase(), entry: { ...householdCase().entry, raw: bytesToBase64(old) } });
+  assert.equal(r.ok, false);
+  const step = r.steps.find((s) => s.id === 'decode');
+  assert.equal(step.ok, false);
+  assert.match(step.detail, /账本格式版本1/);
+});
+
+test('format 2: business dates and the notice line of a payment come from the bytes', () => {
+  const payment = vectors.entries.find((x) => x.body.HouseholdSubsidy);
+  const d = decodeEntry(base64ToBytes(payment.raw));
+  assert.ok(Number.isInteger(d.body.date) && d.body.date >= 20000101, `date ${d.body.date}`);
+  assert.deepEqual(bodyMismatches(d, payment.body), []);
+  assert.deepEqual(bodyMismatches(d, { HouseholdSubsidy: { ...payment.body.HouseholdSubsidy, date: 20991231 } }), ['date']);
+  assert.deepEqual(bodyMismatches(d, { HouseholdSubsidy: { ...payment.body.HouseholdSubsidy, notice: { notice: 'N-X', line: 99999 } } }), ['notice']);
+});
+
+test('format 2: the procedure kinds 12-18 decode, strictly', () => {
+  const hh = new Array(32).fill(0xab);
+  // Notice (12): a payment list with one line.
+  const notice = decodeEntry(entryWith([
+    ...varint(12), ...str('N-1'), ...varint(6), ...varint(320803101201), ...varint(20190301), ...str('2019年3月低保金发放公示'),
+    ...varint(1), ...varint(1), ...hh, ...str('张*'), ...varint(5), ...varint(2019), 3, ...varint(35000),
+  ]));
+  assert.equal(notice.kind, 'Notice');
+  assert.deepEqual(notice.body, {
+    notice: 'N-1', stage: 'PaymentList', region: '320803101201', start: 20190301, title: '2019年3月低保金发放公示',
+    lines: { Payments: [{ household: 'ab'.repeat(32), masked_name: '张*', category: 'MinimumLiving', period: { year: 2019, month: 3 }, amount: 35000 }] },
+  });
+  // HouseholdCheck (13), HouseholdRegister (14) without and with its five notices, HouseholdExit (15).
+  assert.deepEqual(decodeEntry(entryWith([...varint(13), ...lineRef('N-A', 0), ...varint(1), ...varint(20190305), 1, ...str('无车辆')])).body,
+    { application: { notice: 'N-A', line: 0 }, check: 'HomeVerification', date: 20190305, passed: true, note: '无车辆' });
+  const reg = [...varint(14), ...hh, ...str('李*'), ...varint(320803101201), ...varint(2), ...varint(20190401)];
+  assert.equal(decodeEntry(entryWith([...reg, 0])).body.notices, null);
+  const five = ['N-A', 'N-V', 'N-T', 'N-D', 'N-O'].flatMap((n, i) => lineRef(n, i));
+  assert.deepEqual(decodeEntry(entryWith([...reg, 1, ...five])).body.notices.objection_review, { notice: 'N-O', line: 4 });
+  assert.equal(decodeEntry(entryWith([...reg, 1, ...five])).body.category, 'RegisteredLowIncome');
+  assert.throws(() => decodeEntry(entryWith([...reg, 2, ...five])), /可选值/);
+  assert.deepEqual(decodeEntry(entryWith([...varint(15), ...hh, ...varint(320803101201), ...varint(20201231), ...lineRef('N-E', 2), ...str('收入稳定')])).body.announcement,
+    { notice: 'N-E', line: 2 });
+  // Objection (16) against a line and against an entry; ObjectionResolve (17); PaymentConfirm (18).
+  const obj = decodeEntry(entryWith([...varint(16), ...str('YY-2019-0012'), ...varint(0), ...lineRef('N-1', 0), ...varint(0), ...varint(20190303), ...str('家中有车')]));
+  assert.deepEqual(obj.body, { case_no: 'YY-2019-0012', target: { NoticeLine: { notice: 'N-1', line: 0 } }, channel: 'Hotline12317', received: 20190303, summary: '家中有车' });
+  assert.deepEqual(decodeEntry(entryWith([...varint(16), ...str('YY-1'), ...varint(1), ...varint(300), ...varint(3), ...varint(20190303), ...str('x')])).body.target, { Entry: 300 });
+  assert.deepEqual(decodeEntry(entryWith([...varint(17), ...str('YY-1'), ...varint(1), ...varint(20190310), ...str('经核实不属实')])).body.outcome, 'Dismissed');
+  assert.deepEqual(decodeEntry(entryWith([...varint(18), ...varint(123), ...varint(1), ...varint(20190320)])).body,
+    { payment_seq: 123, method: 'CardSignature', date: 20190320 });
+  // Strict: unknown variants, bad booleans, impossible dates, kind 19.
+  assert.throws(() => decodeEntry(entryWith([...varint(18), ...varint(123), ...varint(3), ...varint(20190320)])), /未知的枚举值/);
+  assert.throws(() => decodeEntry(entryWith([...varint(13), ...lineRef('N-A', 0), ...varint(1), ...varint(20190305), 2, ...str('x')])), /布尔值/);
+  for (const bad of [20190229, 20191301, 19991231, 21000101, 20190431, 0]) {
+    assert.throws(() => decodeEntry(entryWith([...varint(18), ...varint(1), ...varint(0), ...varint(bad)])), /日期/, String(bad));
+  }
+  assert.equal(decodeEntry(entryWith([...varint(18), ...varint(1), ...varint(0), ...varint(20000229)])).body.date, 20000229);
+  assert.throws(() => decodeEntry(entryWith([...varint(19)])), /未知的枚举值 19/);
+});
+
+test('format 2: the worked example of docs/FORMAT.md (fixtures/vectors/worked-example.json) decodes and verifies', () => {
+  const w = JSON.parse(readFileSync(join(here, '..', '..', '..', 'fixtures', 'vectors', 'worked-example.json'), 'utf8'));
+  const kinds = [];
+  for (const e of w.entries) {
+    const raw = hexToBytes(e.entry_hex);
+    const d = decodeEntry(raw);
+    kinds.push(d.kind);
+    assert.equal(d.v, 2);
+    assert.equal(d.seq, e.seq);
+    assert.equal(d.time_ms, e.time_ms);
+    assert.equal(bytesToHex(d.submissionBytes), e.submission_hex);
+    assert.equal(bytesToHex(leafHash(raw)), e.leaf_hash);
+    assert.equal(bytesToHex(d.signatures[0].key), e.signer_public_key);
+    assert.ok(verifyEd25519(d.signatures[0].signature, hexToBytes(e.signing_message_hex), d.signatures[0].key));
+  }
+  assert.deepEqual(kinds, ['Genesis', 'FundIssue', 'HouseholdSubsidy']);
+  const genesis = decodeEntry(hexToBytes(w.entries[0].entry_hex)).body;
+  assert.ok(genesis.policy.categories.length >= 1, 'the genesis carries a policy');
+  assert.ok(genesis.grants.every((g) => typeof g.office === 'string'));
+  const pay = decodeEntry(hexToBytes(w.entries[2].entry_hex)).body;
+  assert.equal(pay.household, w.household.household_ref);
+  assert.equal(pay.masked_name, w.household.masked_name);
+  assert.ok(pay.date >= 20000101);
 });

@@ -32,9 +32,14 @@ pub struct HouseholdAnswer {
     pub count: u64,
     /// The villages it was paid in.
     pub villages: Vec<RegionRef>,
+    /// Its registrations (建档立卡), oldest first, ended ones included.
+    pub registrations: Vec<super::controls::RegistrationJson>,
     /// One page of its payments, oldest first, each with `raw` bytes so the
     /// page can check its inclusion proof.
     pub entries: Vec<EntryJson>,
+    /// The payments of this page, with business date, payment-list line,
+    /// confirmation and warnings.
+    pub payments: Vec<super::regions::SubsidyItem>,
     /// `after` cursor of the next page, or null.
     pub next: Option<u64>,
 }
@@ -69,7 +74,7 @@ async fn household(
             .map_err(super::storage)?;
         if seqs.is_empty() {
             return Err(ApiError::not_found(format!(
-                "no payment to household {reference} is in the log"
+                "no payment to or registration of household {reference} is in the log"
             )));
         }
         let loaded = fetch(&app, &seqs)?;
@@ -99,9 +104,41 @@ async fn household(
                     count += 1;
                 }
             }
+            let other = match l.body() {
+                EntryBody::HouseholdRegister(r) => {
+                    if masked_name.is_empty() {
+                        masked_name = r.masked_name.to_string();
+                    }
+                    Some((r.household, r.village))
+                }
+                EntryBody::HouseholdExit(e) => Some((e.household, e.village)),
+                _ => None,
+            };
+            if let Some((household, village)) = other {
+                if household != reference {
+                    return Err(super::corrupt_entry(
+                        l.seq,
+                        "the household index lists another household's entry",
+                    ));
+                }
+                if !villages.iter().any(|v| v.code == village.to_string()) {
+                    villages.push(RegionRef {
+                        code: village.to_string(),
+                        name: ledger.query.region_name(village),
+                    });
+                }
+            }
         }
+        let registrations = ledger
+            .query
+            .registered_household(&reference)
+            .map(|h| super::controls::registrations_json(h, visible))
+            .unwrap_or_default();
+        // The page lists payments only (registrations and exits, in the
+        // same index, are in `registrations`).
         let page: Vec<&super::Loaded> = loaded
             .iter()
+            .filter(|l| matches!(l.body(), EntryBody::HouseholdSubsidy(_)))
             .filter(|l| after.is_none_or(|a| l.seq > a))
             .take(limit + 1)
             .collect();
@@ -115,13 +152,41 @@ async fn household(
             .take(limit)
             .map(|l| entry_json(&ledger, l, visible))
             .collect();
+        let items: Vec<super::regions::SubsidyItem> = page
+            .iter()
+            .take(limit)
+            .filter_map(|l| match l.body() {
+                EntryBody::HouseholdSubsidy(s) => Some(super::regions::subsidy_item(&ledger, l, s, visible)),
+                _ => None,
+            })
+            .collect();
+        drop(ledger);
+        let payments: Vec<(u64, &ledger_core::entry::HouseholdSubsidy)> = page
+            .iter()
+            .take(limit)
+            .filter_map(|l| match l.body() {
+                EntryBody::HouseholdSubsidy(s) => Some((l.seq, s)),
+                _ => None,
+            })
+            .collect();
+        let controls = super::controls::payment_controls(&app, &payments, visible)?;
+        let payments = items
+            .into_iter()
+            .zip(controls)
+            .map(|(mut item, controls)| {
+                item.controls = controls;
+                item
+            })
+            .collect();
         Ok(Json(HouseholdAnswer {
             household: reference.to_string(),
             masked_name,
             total_fen: total,
             count,
             villages,
+            registrations,
             entries,
+            payments,
             next,
         }))
     })

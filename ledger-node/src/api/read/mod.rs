@@ -19,6 +19,7 @@
 //!   run on the blocking pool, so a slow disk never stalls the async workers.
 
 mod accounts;
+mod controls;
 mod entries;
 mod funds;
 mod households;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(entries::router())
         .merge(regions::router())
+        .merge(controls::router())
         .merge(funds::router())
         .merge(projects::router())
         .merge(households::router())

@@ -209,6 +209,34 @@ pub struct SubsidyItem {
     pub amount_fen: u64,
     /// The reversing entry, if reversed.
     pub reversed_by: Option<u64>,
+    /// Business date, payment-list line, confirmation, warnings.
+    #[serde(flatten)]
+    pub controls: super::controls::PaymentControls,
+}
+
+/// A payment's item with its controls still blank (`date` only): the
+/// caller fills them from [`super::controls::payment_controls`], which
+/// reads the store and so runs outside the read lock.
+pub(crate) fn subsidy_item(
+    ledger: &crate::ledger::Ledger,
+    l: &Loaded,
+    s: &ledger_core::entry::HouseholdSubsidy,
+    visible: u64,
+) -> SubsidyItem {
+    SubsidyItem {
+        seq: l.seq,
+        time_ms: l.decoded.entry.time_ms,
+        household: s.household.to_string(),
+        masked_name: s.masked_name.to_string(),
+        village: s.village.to_string(),
+        fund: s.fund.to_string(),
+        category: s.category.name(),
+        category_zh: s.category.label_zh(),
+        period: s.period.to_string(),
+        amount_fen: s.amount.get(),
+        reversed_by: super::reversed_by(ledger, l.seq, visible),
+        controls: super::controls::PaymentControls::blank(s),
+    }
 }
 
 /// The region's household payments.
@@ -272,6 +300,14 @@ async fn flows(
         let View { visible, .. } = view(&app)?;
         // Subsidy page first (store reads, no lock), then aggregates.
         let (page, next) = subsidy_page(&app, code, after, limit, visible)?;
+        let payments: Vec<(u64, &ledger_core::entry::HouseholdSubsidy)> = page
+            .iter()
+            .filter_map(|l| match l.body() {
+                EntryBody::HouseholdSubsidy(s) => Some((l.seq, s)),
+                _ => None,
+            })
+            .collect();
+        let mut controls = super::controls::payment_controls(&app, &payments, visible)?.into_iter();
         let ledger = ledger(&app)?;
         check_leaves(&ledger, &page)?;
         let q = &ledger.query;
@@ -281,18 +317,9 @@ async fn flows(
         let items = page
             .iter()
             .filter_map(|l| match l.body() {
-                EntryBody::HouseholdSubsidy(s) => Some(SubsidyItem {
-                    seq: l.seq,
-                    time_ms: l.decoded.entry.time_ms,
-                    household: s.household.to_string(),
-                    masked_name: s.masked_name.to_string(),
-                    village: s.village.to_string(),
-                    fund: s.fund.to_string(),
-                    category: s.category.name(),
-                    category_zh: s.category.label_zh(),
-                    period: s.period.to_string(),
-                    amount_fen: s.amount.get(),
-                    reversed_by: super::reversed_by(&ledger, l.seq, visible),
+                EntryBody::HouseholdSubsidy(s) => controls.next().map(|controls| SubsidyItem {
+                    controls,
+                    ..subsidy_item(&ledger, l, s, visible)
                 }),
                 _ => None,
             })

@@ -1,0 +1,167 @@
+//! The money that arrives and moves down: fund issues, transfers to the
+//! towns (with, in the first year, one 低保 transfer sent to the wrong town,
+//! reversed and re-sent) and the weak villages, projects and their
+//! milestone payments.
+
+use super::History;
+use crate::calendar::ymd;
+use crate::error::{fen, text, DemoError};
+use crate::funds::FundKey;
+use crate::keys::{COSIGN_FINANCE, COSIGN_POVERTY, DISTRICT_FUNDS};
+use crate::FIRST_YEAR;
+use ledger_core::entry::{Account, EntryBody, FundIssue, ProjectDisbursement, Reversal, Transfer};
+use ledger_core::region::RegionCode;
+
+impl History<'_> {
+    /// The FundIssue of fund `f` into the district treasury.
+    pub(super) fn issue_fund(&mut self, f: usize) -> Result<(), DemoError> {
+        let def = &self.plan.funds.defs[f];
+        self.emitter.emit(
+            EntryBody::FundIssue(FundIssue {
+                fund: def.id.clone(),
+                title: def.title.clone(),
+                document_no: text(&def.document_no)?,
+                source: def.source,
+                category: def.category,
+                fiscal_year: def.year,
+                to: self.treasury.clone(),
+                amount: fen(self.plan.budget.issue[f])?,
+                // 下达: in January, a few days apart.
+                date: ymd(def.year, 1, 5 + (f % 20) as u8)?,
+            }),
+            &[DISTRICT_FUNDS, COSIGN_FINANCE],
+        )?;
+        Ok(())
+    }
+
+    /// Transfers district → towns of fund `f`, in February. In the first
+    /// year, the 低保 transfer to the first town is sent to the wrong town
+    /// first, reversed, and re-sent.
+    pub(super) fn pass_fund_to_towns(&mut self, f: usize) -> Result<(), DemoError> {
+        let plan = self.plan;
+        let towns = &plan.district.towns;
+        let def = &plan.funds.defs[f];
+        let date = ymd(def.year, 2, 10)?;
+        let mut misdirected = def.year == FIRST_YEAR && def.key == FundKey::MinLiving;
+        for (t, town) in towns.iter().enumerate() {
+            let Some(&amount) = plan.budget.town.get(&(f, t as u16)) else {
+                continue;
+            };
+            if amount == 0 {
+                continue;
+            }
+            let memo = text(&format!("拨付{}{}（{}）", town.name, def.title, def.document_no))?;
+            let treasury = &self.treasury;
+            let transfer = |to: RegionCode| -> Result<EntryBody, DemoError> {
+                Ok(EntryBody::Transfer(Transfer {
+                    fund: def.id.clone(),
+                    from: treasury.clone(),
+                    to: Account::Treasury(to),
+                    amount: fen(amount)?,
+                    memo: memo.clone(),
+                    date,
+                }))
+            };
+            if misdirected {
+                // 误拨: sent to the neighbouring town, reversed, re-sent.
+                misdirected = false;
+                let wrong = &towns[(t + 1) % towns.len()];
+                let seq = self
+                    .emitter
+                    .emit(transfer(wrong.code)?, &[DISTRICT_FUNDS, COSIGN_FINANCE])?;
+                let reason = format!(
+                    "拨付对象错误（应拨{}，误拨{}），予以冲正后重新拨付",
+                    town.name, wrong.name
+                );
+                self.emitter.emit_for(
+                    EntryBody::Reversal(Reversal {
+                        target_seq: seq,
+                        reason: text(&reason)?,
+                        date,
+                    }),
+                    Some(fen(amount)?),
+                    &[DISTRICT_FUNDS, COSIGN_FINANCE],
+                )?;
+            }
+            self.emitter
+                .emit(transfer(town.code)?, &[DISTRICT_FUNDS, COSIGN_FINANCE])?;
+        }
+        Ok(())
+    }
+
+    /// Transfer town → weak village collective (industry support), in March.
+    pub(super) fn pass_fund_to_village(&mut self, f: usize, t: u16, v: u16) -> Result<(), DemoError> {
+        let plan = self.plan;
+        let def = &plan.funds.defs[f];
+        let Some(&amount) = plan.budget.village.get(&(f, t, v)) else {
+            return Ok(());
+        };
+        let town = &plan.district.towns[t as usize];
+        let village = &town.villages[v as usize];
+        let date = ymd(def.year, 3, 1 + (v % 20) as u8)?;
+        let op = self.town_finance(t, date);
+        self.emitter.emit(
+            EntryBody::Transfer(Transfer {
+                fund: def.id.clone(),
+                from: Account::Treasury(town.code),
+                to: Account::Treasury(village.code),
+                amount: fen(amount)?,
+                memo: text(&format!(
+                    "拨付{}{}年到户产业扶持资金（集体经济薄弱村）",
+                    village.short, def.year
+                ))?,
+                date,
+            }),
+            &[op, COSIGN_POVERTY],
+        )?;
+        Ok(())
+    }
+
+    /// ProjectRegister, then the transfer of its budget into the project
+    /// account.
+    pub(super) fn register_project(&mut self, i: usize) -> Result<(), DemoError> {
+        let plan = self.plan;
+        let p = &plan.projects[i];
+        let date = ymd(p.year, p.month.max(3), 12)?;
+        let op = self.town_finance(p.town, date);
+        self.emitter
+            .emit(EntryBody::ProjectRegister(p.body.clone()), &[op, COSIGN_POVERTY])?;
+        let f = plan.funds.position(p.year, p.fund);
+        self.emitter.emit(
+            EntryBody::Transfer(Transfer {
+                fund: plan.funds.defs[f].id.clone(),
+                from: Account::Treasury(plan.district.towns[p.town as usize].code),
+                to: Account::Project(p.id.clone()),
+                amount: p.body.budget,
+                memo: text(&format!("拨付项目资金：{}", p.body.name))?,
+                date,
+            }),
+            &[op, COSIGN_POVERTY],
+        )?;
+        Ok(())
+    }
+
+    /// ProjectDisbursement of milestone `m` to the contractor.
+    pub(super) fn pay_project(&mut self, i: usize, m: usize) -> Result<(), DemoError> {
+        let plan = self.plan;
+        let p = &plan.projects[i];
+        let (month, percent, milestone) = p.milestones[m];
+        let f = plan.funds.position(p.year, p.fund);
+        let date = ymd(p.year, month.max(p.month.max(3)), 18)?;
+        let op = self.town_finance(p.town, date);
+        self.emitter.emit(
+            EntryBody::ProjectDisbursement(ProjectDisbursement {
+                fund: plan.funds.defs[f].id.clone(),
+                project: p.id.clone(),
+                from: Account::Project(p.id.clone()),
+                payee: p.payee.clone(),
+                amount: fen(p.body.budget.get() * percent / 100)?,
+                contract_ref: p.contract.clone(),
+                milestone: text(milestone)?,
+                date,
+            }),
+            &[op, COSIGN_POVERTY],
+        )?;
+        Ok(())
+    }
+}
