@@ -32,10 +32,9 @@ use ledger_core::submission::VerifiedSubmission;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod controls;
-mod intern;
 mod whole_ledger;
 
-use intern::Interner;
+use ledger_core::intern::Interner;
 
 use crate::report::*;
 

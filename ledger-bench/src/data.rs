@@ -6,11 +6,12 @@
 //! reversal names its target by sequence number. The generator's log is valid
 //! in its own order, so the load generator keeps that order wherever it
 //! matters. Every entry that is not a household subsidy, and every subsidy
-//! that a later reversal targets, is a *barrier*: everything before it is
+//! that a later entry names by sequence number (a reversal, a confirmation,
+//! an objection against it), is a *barrier*: everything before it is
 //! acknowledged before it is sent, and it is acknowledged before anything
 //! after it is sent. Between two barriers the entries are subsidies paid from
 //! balances allocated before the first barrier; they only debit, so they
-//! succeed in any order, and their sequence numbers are named by no reversal.
+//! succeed in any order, and their sequence numbers are named by no entry.
 //! Those stretches are sent with several requests in flight.
 
 use anyhow::{bail, Result};
@@ -95,7 +96,14 @@ pub fn prepare(entries: u64, seed: u64) -> Result<Workload> {
         .submissions
         .iter()
         .filter_map(|s| match &s.submission.body {
+            // Entries that name another by sequence number: the named one
+            // must be sequenced exactly where the generator put it.
             EntryBody::Reversal(r) => Some(r.target_seq),
+            EntryBody::PaymentConfirm(c) => Some(c.payment_seq),
+            EntryBody::Objection(o) => match o.target {
+                ledger_core::procedure::ObjectionTarget::Entry(seq) => Some(seq),
+                ledger_core::procedure::ObjectionTarget::NoticeLine(_) => None,
+            },
             _ => None,
         })
         .collect();

@@ -25,8 +25,8 @@ use ledger_core::household::HouseholdRef;
 use ledger_core::ids::{Date, Ident};
 use ledger_core::policy::Policy;
 use ledger_core::procedure::{
-    AssistanceCategory, HouseholdExit, HouseholdRegister, Notice, NoticeLineRef, NoticeLines, NoticeStage, Objection,
-    ObjectionChannel, ObjectionOutcome, ObjectionResolve, ObjectionTarget, PaymentConfirm,
+    AssistanceCategory, ConfirmMethod, HouseholdExit, HouseholdRegister, Notice, NoticeLineRef, NoticeLines,
+    NoticeStage, Objection, ObjectionChannel, ObjectionOutcome, ObjectionResolve, ObjectionTarget, PaymentConfirm,
 };
 use ledger_core::region::{RegionCode, RegionLevel};
 use ledger_core::rules::{Effects, HistoryWarning};
@@ -156,11 +156,15 @@ pub struct Controls {
     pub(super) village_households: HashMap<RegionCode, Vec<u32>>,
     pub(super) objections: Vec<ObjectionInfo>,
     pub(super) objection_ids: HashMap<Ident, u32>,
-    /// Payment → the entry confirming it, both below 2^32 (every real log:
-    /// half the memory of 64-bit pairs, ≈ 16 MiB at a million).
-    pub(super) confirmations: HashMap<u32, u32>,
+    /// Payment → the entry confirming it and its date and method packed
+    /// ([`pack_confirmed`]), all below 2^32 (every real log: ≈ 24 MiB at a
+    /// million). Kept here so a village's payments are answered without
+    /// reading every confirming entry back from the store (the read path's
+    /// cost doubled with those reads; the entries were verified when
+    /// recorded, like every aggregate of this index).
+    pub(super) confirmations: HashMap<u32, (u32, u32)>,
     /// The same beyond 2^32 entries.
-    pub(super) confirmations_wide: HashMap<u64, u64>,
+    pub(super) confirmations_wide: HashMap<u64, (u64, u32)>,
     /// Entry → the controls it broke before they were enforced.
     pub(super) warnings: HashMap<u64, Vec<HistoryWarning>>,
 }
@@ -170,12 +174,32 @@ pub struct Controls {
 pub enum Confirmation {
     /// Dated before confirmations were required.
     NotRequired,
-    /// Confirmed by this entry.
-    Confirmed(u64),
+    /// Confirmed by entry `by`, on `date`, by `method`.
+    Confirmed {
+        /// The confirming entry.
+        by: u64,
+        /// Its business date.
+        date: Date,
+        /// How.
+        method: ConfirmMethod,
+    },
     /// Not confirmed; the deadline (last day) is not past.
     Pending(Date),
     /// Not confirmed and the deadline (last day) is past.
     Overdue(Date),
+}
+
+/// A confirmation's date (`YYYYMMDD` < 2^25) and method (index < 8) in one
+/// `u32`: the method in the top 4 bits.
+fn pack_confirmed(date: Date, method: ConfirmMethod) -> u32 {
+    let index = ConfirmMethod::ALL.iter().position(|m| *m == method).unwrap_or(0) as u32;
+    date.get() | (index << 28)
+}
+
+fn unpack_confirmed(packed: u32) -> Option<(Date, ConfirmMethod)> {
+    let date = Date::new(packed & 0x0fff_ffff).ok()?;
+    let method = *ConfirmMethod::ALL.get((packed >> 28) as usize)?;
+    Some((date, method))
 }
 
 impl QueryIndex {
@@ -367,12 +391,16 @@ impl QueryIndex {
     }
 
     fn record_confirm(&mut self, seq: u64, c: &PaymentConfirm) {
+        let packed = pack_confirmed(c.date, c.method);
         match (u32::try_from(c.payment_seq), u32::try_from(seq)) {
             (Ok(payment), Ok(by)) => {
-                self.controls.confirmations.entry(payment).or_insert(by);
+                self.controls.confirmations.entry(payment).or_insert((by, packed));
             }
             _ => {
-                self.controls.confirmations_wide.entry(c.payment_seq).or_insert(seq);
+                self.controls
+                    .confirmations_wide
+                    .entry(c.payment_seq)
+                    .or_insert((seq, packed));
             }
         }
     }
@@ -466,13 +494,19 @@ impl QueryIndex {
 
     /// The confirmation status of household payment `seq` dated `date`, on `today`.
     pub fn confirmation(&self, seq: u64, date: Date, today: Date) -> Confirmation {
-        let by = match u32::try_from(seq) {
-            Ok(narrow) => self.controls.confirmations.get(&narrow).map(|by| u64::from(*by)),
+        let found = match u32::try_from(seq) {
+            Ok(narrow) => self
+                .controls
+                .confirmations
+                .get(&narrow)
+                .map(|(by, packed)| (u64::from(*by), *packed)),
             Err(_) => None,
         }
         .or_else(|| self.controls.confirmations_wide.get(&seq).copied());
-        if let Some(by) = by {
-            return Confirmation::Confirmed(by);
+        if let Some((by, packed)) = found {
+            if let Some((date, method)) = unpack_confirmed(packed) {
+                return Confirmation::Confirmed { by, date, method };
+            }
         }
         if date < self.controls.policy.enforced_from.confirmation {
             return Confirmation::NotRequired;
@@ -521,8 +555,8 @@ impl QueryIndex {
                 .sum::<usize>()
             + c.objections.capacity() * size_of::<ObjectionInfo>()
             + hash_map(c.objection_ids.capacity(), size_of::<(Ident, u32)>())
-            + hash_map(c.confirmations.capacity(), 8)
-            + hash_map(c.confirmations_wide.capacity(), 16)
+            + hash_map(c.confirmations.capacity(), 12)
+            + hash_map(c.confirmations_wide.capacity(), 20)
             + c.warnings
                 .values()
                 .map(|v| {

@@ -463,7 +463,11 @@ fn a_line_is_paid_freed_objected_and_withdrawn() -> R {
     );
     assert_eq!(
         q.confirmation(5, Date::new(20190410)?, today),
-        Confirmation::Confirmed(6)
+        Confirmation::Confirmed {
+            by: 6,
+            date: Date::new(20190415)?,
+            method: ledger_core::procedure::ConfirmMethod::InPerson
+        }
     );
     // An objection against line 0: objected; upheld: withdrawn.
     let objected = Effects {

@@ -814,57 +814,35 @@ impl PaymentControls {
 }
 
 /// The controls of each payment in `payments` (subsidies read and checked
-/// by the caller), reading the confirming entries from the store. Takes
-/// the read lock itself, briefly, twice; the caller must not hold it.
+/// by the caller): date, line, confirmation and warnings, all from the
+/// query index (the confirming entries are not read back: the index keeps
+/// their date and method). Takes the read lock itself, briefly; the caller
+/// must not hold it.
 pub(crate) fn payment_controls(
     app: &AppState,
     payments: &[(u64, &HouseholdSubsidy)],
     visible: u64,
 ) -> Result<Vec<PaymentControls>, ApiError> {
     let today = today();
-    let statuses: Vec<(Confirmation, Vec<WarningJson>)> = {
-        let ledger = ledger(app)?;
-        payments
-            .iter()
-            .map(|(seq, s)| {
-                let mut c = ledger.query.confirmation(*seq, s.date, today);
-                if let Confirmation::Confirmed(by) = c {
-                    if by >= visible {
-                        // Not durable yet: as if unconfirmed.
-                        c = unconfirmed(&ledger, s.date, today);
-                    }
-                }
-                (c, warnings_json(ledger.query.warnings(*seq)))
-            })
-            .collect()
-    };
-    let confirming: Vec<u64> = statuses
-        .iter()
-        .filter_map(|(c, _)| match c {
-            Confirmation::Confirmed(by) => Some(*by),
-            _ => None,
-        })
-        .collect();
-    let loaded = fetch(app, &confirming)?;
-    {
-        let ledger = ledger(app)?;
-        check_leaves(&ledger, &loaded)?;
-    }
-    let bodies: HashMap<u64, &EntryBody> = loaded.iter().map(|l| (l.seq, l.body())).collect();
+    let ledger = ledger(app)?;
     let mut out = Vec::with_capacity(payments.len());
-    for ((seq, s), (c, warnings)) in payments.iter().zip(statuses) {
+    for (seq, s) in payments {
+        let mut c = ledger.query.confirmation(*seq, s.date, today);
+        if let Confirmation::Confirmed { by, .. } = c {
+            if by >= visible {
+                // Not durable yet: as if unconfirmed.
+                c = unconfirmed(&ledger, s.date, today);
+            }
+        }
         let confirmation = match c {
-            Confirmation::Confirmed(by) => match bodies.get(&by) {
-                Some(EntryBody::PaymentConfirm(x)) if x.payment_seq == *seq => ConfirmationJson {
-                    status: "confirmed",
-                    status_zh: "已确认",
-                    seq: Some(by),
-                    date: Some(x.date.to_string()),
-                    method: Some(x.method.name()),
-                    method_zh: Some(x.method.label_zh()),
-                    deadline: None,
-                },
-                _ => return Err(super::corrupt_entry(by, "the confirmation index names another entry")),
+            Confirmation::Confirmed { by, date, method } => ConfirmationJson {
+                status: "confirmed",
+                status_zh: "已确认",
+                seq: Some(by),
+                date: Some(date.to_string()),
+                method: Some(method.name()),
+                method_zh: Some(method.label_zh()),
+                deadline: None,
             },
             Confirmation::NotRequired => ConfirmationJson {
                 status: "not_required",
@@ -895,7 +873,7 @@ pub(crate) fn payment_controls(
                 line: r.line,
             }),
             confirmation,
-            warnings,
+            warnings: warnings_json(ledger.query.warnings(*seq)),
         });
     }
     Ok(out)
@@ -905,7 +883,7 @@ pub(crate) fn payment_controls(
 fn unconfirmed(ledger: &Ledger, date: Date, today: Date) -> Confirmation {
     // `u64::MAX` is never a confirmed payment: the index answers by date.
     match ledger.query.confirmation(u64::MAX, date, today) {
-        Confirmation::Confirmed(_) => Confirmation::NotRequired,
+        Confirmation::Confirmed { .. } => Confirmation::NotRequired,
         other => other,
     }
 }
