@@ -717,6 +717,14 @@ impl Auditor {
             | EntryBody::HouseholdExit(_)
             | EntryBody::Objection(_)
             | EntryBody::ObjectionResolve(_)
+            | EntryBody::ProjectReview(_)
+            | EntryBody::ProjectApprove(_)
+            | EntryBody::ProjectStart(_)
+            | EntryBody::ProjectAccept(_)
+            | EntryBody::ProjectHandover(_)
+            | EntryBody::ProjectEvaluate(_)
+            | EntryBody::ProjectAdjust(_)
+            | EntryBody::ProjectCancel(_)
             | EntryBody::PaymentConfirm(_) => {}
         }
     }

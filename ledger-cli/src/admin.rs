@@ -15,7 +15,7 @@ use ledger_core::entry::{CosignRule, EntryBody, EntryKind, Genesis, SubsidyCateg
 use ledger_core::household::PseudonymKey;
 use ledger_core::ids::{Date, Text};
 use ledger_core::keys::{format_signing_key, parse_verifier_key, verifier_key_string, KeyGrant, Office, Role, Scope};
-use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::policy::{CategoryRule, ControlDates, FundLimits, Policy, PublicityDays};
 use ledger_core::procedure::AssistanceCategory;
 use ledger_core::region::{parse_division_list, RegionCode, RegionLevel};
 use ledger_core::submission::EntrySignature;
@@ -486,7 +486,10 @@ pub fn default_policy(cosign_rules: Vec<CosignRule>, enforced: Date) -> Policy {
             payment_list: enforced,
             roles: enforced,
             confirmation: enforced,
+            projects: Date::LAST,
         },
+        retention_bp: 0,
+        fund_limits: FundLimits::DEFAULT,
     }
 }
 

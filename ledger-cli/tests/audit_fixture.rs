@@ -19,7 +19,7 @@ use ledger_core::entry::{
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
 use ledger_core::ids::{Date, Ident, Period, Text};
 use ledger_core::keys::{verifier_key_string, KeyGrant, Office, Role, Scope};
-use ledger_core::policy::{CategoryRule, ControlDates, Policy, PublicityDays};
+use ledger_core::policy::{CategoryRule, ControlDates, FundLimits, Policy, PublicityDays};
 use ledger_core::procedure::AssistanceCategory;
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::{SignedSubmission, Submission, SUBMISSION_VERSION};
@@ -143,7 +143,10 @@ fn policy() -> Policy {
             payment_list: later,
             roles: later,
             confirmation: later,
+            projects: Date::LAST,
         },
+        retention_bp: 0,
+        fund_limits: FundLimits::DEFAULT,
     }
 }
 

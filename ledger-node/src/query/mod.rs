@@ -172,6 +172,14 @@ impl QueryIndex {
             | EntryBody::HouseholdExit(_)
             | EntryBody::Objection(_)
             | EntryBody::ObjectionResolve(_)
+            | EntryBody::ProjectReview(_)
+            | EntryBody::ProjectApprove(_)
+            | EntryBody::ProjectStart(_)
+            | EntryBody::ProjectAccept(_)
+            | EntryBody::ProjectHandover(_)
+            | EntryBody::ProjectEvaluate(_)
+            | EntryBody::ProjectAdjust(_)
+            | EntryBody::ProjectCancel(_)
             | EntryBody::PaymentConfirm(_) => {}
         }
     }

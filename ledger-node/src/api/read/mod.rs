@@ -464,6 +464,29 @@ pub(crate) fn summary_zh(ledger: &Ledger, body: &EntryBody) -> String {
             c.method.label_zh(),
             c.date
         ),
+        EntryBody::ProjectReview(r) => format!(
+            "审核论证：项目{}，{}，{}，{}",
+            r.project,
+            if r.passed { "通过" } else { "未通过" },
+            r.document_no,
+            r.date
+        ),
+        EntryBody::ProjectApprove(a) => format!(
+            "批复入库：项目{}，{}，{}，实施单位{}（合同{}）",
+            a.project, a.document_no, a.date, a.contract.contractor.name, a.contract.contract_no
+        ),
+        EntryBody::ProjectStart(m) => format!("项目实施：项目{}，{}，{}", m.project, m.document_no, m.date),
+        EntryBody::ProjectAccept(m) => format!("竣工验收：项目{}，{}，{}", m.project, m.document_no, m.date),
+        EntryBody::ProjectHandover(m) => format!("资产移交：项目{}，{}，{}", m.project, m.document_no, m.date),
+        EntryBody::ProjectEvaluate(e) => format!(
+            "绩效评价：项目{}，{}分，{}，{}",
+            e.project, e.score, e.document_no, e.date
+        ),
+        EntryBody::ProjectAdjust(a) => format!(
+            "项目调整：项目{}，{}，{}，{}",
+            a.project, a.document_no, a.date, a.reason
+        ),
+        EntryBody::ProjectCancel(c) => format!("项目终止：项目{}，{}，{}", c.project, c.date, c.reason),
     }
 }
 
