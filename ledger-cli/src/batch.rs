@@ -742,7 +742,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                 }
                 ItemAnswer::Rejected { error } if error.code == "replayed_nonce" => already += 1,
                 ItemAnswer::Rejected { error } => {
-                    rejected.push((row.line, format!("{} ({})", error.message, error.code)))
+                    rejected.push((row.line, format!("{} ({})", error.human(), error.code)))
                 }
             }
         }

@@ -139,8 +139,21 @@ struct ErrorAnswer {
 pub struct ErrorDetail {
     /// Stable code.
     pub code: String,
-    /// Message.
+    /// Message (English).
     pub message: String,
+    /// The same in Chinese, where the node has it (rule refusals).
+    #[serde(default)]
+    pub message_zh: Option<String>,
+}
+
+impl ErrorDetail {
+    /// For people: the Chinese first, the English after it.
+    pub fn human(&self) -> String {
+        match &self.message_zh {
+            Some(zh) if !zh.is_empty() => format!("{zh}（{}）", self.message),
+            _ => self.message.clone(),
+        }
+    }
 }
 
 /// A client for one node.
@@ -237,7 +250,9 @@ impl Node {
             return Err(match answer.error() {
                 Some(e) => network(format!(
                     "{url}: the node answered {} {}: {}",
-                    answer.status, e.code, e.message
+                    answer.status,
+                    e.code,
+                    e.human()
                 )),
                 None => network(format!("{url}: the node answered HTTP {}", answer.status)),
             });

@@ -213,7 +213,9 @@ pub fn post_batch(node: &Node, batch: &[SignedSubmission]) -> Result<Vec<ItemAns
         }
         Some(e) => Err(network(format!(
             "the node refused the request ({} {}): {}",
-            answer.status, e.code, e.message
+            answer.status,
+            e.code,
+            e.human()
         ))),
         None => Err(network(format!(
             "the node answered HTTP {} to the submission",
@@ -338,7 +340,7 @@ pub fn send_one(args: &SignArgs, target: &Target, signed: SignedSubmission, quie
         Some(ItemAnswer::Rejected { error }) => Err(network(format!(
             "the node refused the {} entry: {} ({})",
             kind.name(),
-            error.message,
+            error.human(),
             error.code
         ))),
         None => Err(network("the node gave no answer for the submission")),

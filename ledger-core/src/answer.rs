@@ -15,13 +15,17 @@ pub const ANSWER_ACCEPTED: u8 = 0;
 /// Binary answer: the submission was refused; a canonical [`RejectedRecord`] follows.
 pub const ANSWER_REJECTED: u8 = 1;
 
-/// A refusal in the binary answer: the same code and message as the JSON one.
+/// A refusal in the binary answer: the same code and messages as the JSON one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RejectedRecord {
     /// Stable code.
     pub code: String,
-    /// Human message.
+    /// Human message (English).
     pub message: String,
+    /// The same in Chinese; empty where the node has none (errors outside
+    /// the rule engine's, which are software errors a client's own checks
+    /// prevent).
+    pub message_zh: String,
 }
 
 /// One result of a binary answer, decoded.

@@ -420,7 +420,11 @@ fn before_the_roles_control_only_the_count_applies() {
     // the missing office reported.
     let effects = l.ok(pay_p1(20190517), &[&k.town_finance, &k.town_finance_2]);
     assert_eq!(codes(&effects), ["missing_role"]);
-    assert!(effects.history_warnings[0].message.contains("town_poverty_office"));
+    let w = &effects.history_warnings[0];
+    assert!(w.message.contains("town_poverty_office"));
+    // The office is a field: readers need not parse the message.
+    assert_eq!(w.office, Some(ledger_core::keys::Office::TownPovertyOffice));
+    assert_eq!(w.message_zh, "缺少政策规定的镇扶贫办签字");
 }
 
 fn codes(effects: &Effects) -> Vec<&'static str> {
@@ -919,9 +923,10 @@ fn an_open_objection_blocks_the_payment_until_it_is_dismissed() {
         e,
         RuleError::ObjectionOpen {
             case_no: ident("YY-1"),
-            target: "line 0 of notice P-1".into()
+            target: ledger_core::rules::Detail::new("公告 P-1 第 0 行", "line 0 of notice P-1")
         }
     );
+    assert_eq!(e.message_zh(), "针对公告 P-1 第 0 行的异议 YY-1 尚未处理完毕");
     let notice = l.state.notice(&ident("P-1")).unwrap().clone();
     assert_eq!(l.state.line_status(&notice, 0), Some(LineStatus::Objected));
     // Only the discipline inspector may decide (the policy's role).

@@ -174,7 +174,8 @@ fn stages_follow_their_order() {
         RuleError::StageOrder {
             project: ident(P),
             stage: "proposed",
-            why: "an approval follows a passed review"
+            why: "an approval follows a passed review",
+            why_zh: "批复入库须在审核论证通过之后"
         }
     );
     l.refused(start(20190605), &[&k.town_poverty], "stage_order");

@@ -58,10 +58,15 @@ async fn binary_answer_carries_the_same_results_as_json() -> TestResult {
                 assert_eq!(receipt.receipt.submission_id, submission.id(), "result {i}");
                 next_seq += 1;
             }
-            BinaryResult::Rejected(RejectedRecord { code, message }) => {
+            BinaryResult::Rejected(RejectedRecord {
+                code,
+                message,
+                message_zh,
+            }) => {
                 assert_eq!(i, 3, "result {i} rejected: {code}: {message}");
                 assert_eq!(code, "bad_signature");
                 assert!(message.contains("does not verify"), "{message}");
+                assert_eq!(message_zh, "签名无效：提交内容与签名不符，或公钥无效");
             }
         }
     }
@@ -118,6 +123,7 @@ fn a_damaged_binary_answer_is_refused_naming_the_result() -> TestResult {
         BinaryResult::Rejected(RejectedRecord {
             code: "malformed".into(),
             message: message.into(),
+            message_zh: String::new(),
         })
     };
     assert_eq!(decoded, vec![malformed("first"), malformed("second")]);

@@ -698,6 +698,7 @@ fn fuzz_binary_answer() {
                             Err(e) => BinaryResult::Rejected(RejectedRecord {
                                 code: e.code.to_owned(),
                                 message: e.message.clone(),
+                                message_zh: e.message_zh.clone().unwrap_or_default(),
                             }),
                         })
                         .collect();

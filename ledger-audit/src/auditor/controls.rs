@@ -15,7 +15,6 @@
 //! memory kept per entry is a few words.
 
 use super::*;
-use ledger_core::keys::Office;
 
 /// A household subsidy, for the confirmation deadline.
 #[derive(Debug, Clone)]
@@ -254,16 +253,10 @@ impl Auditor {
             "paid_under_open_objection" => "所依据的公示行尚有未处理的异议".to_string(),
             "paid_on_withdrawn_line" => "所依据的公示行已因异议属实而撤回".to_string(),
             "paid_above_notice" => "发放金额超过公示行金额".to_string(),
-            "missing_role" => {
-                // The engine names the office by its code in its message.
-                let office = Office::ALL
-                    .iter()
-                    .find(|o| w.message.contains(&format!("the {} the policy", o.name())));
-                match office {
-                    Some(o) => format!("缺少政策规定的{}签字", o.label_zh()),
-                    None => "缺少政策规定的岗位签字".to_string(),
-                }
-            }
+            "missing_role" => match w.office {
+                Some(o) => format!("缺少政策规定的{}签字", o.label_zh()),
+                None => "缺少政策规定的岗位签字".to_string(),
+            },
             "registered_without_procedure" => "未经两公告四公示程序".to_string(),
             other => format!("违反了尚未实施的控制（{other}）"),
         };

@@ -266,7 +266,10 @@ impl LedgerState {
                     if r.date < paid {
                         return Err(RuleError::DateOutOfOrder {
                             date: r.date,
-                            what: format!("entry {}", r.target_seq),
+                            what: super::error::Detail::new(
+                                format!("被冲正的第 {} 号条目", r.target_seq),
+                                format!("entry {}", r.target_seq),
+                            ),
                             earlier: paid,
                         });
                     }

@@ -5,6 +5,7 @@ use crate::encoding::Bytes;
 use crate::ids::{Date, Ident};
 use crate::keys::PublicKey;
 use crate::region::{RegionCode, RegionError};
+pub use super::message_zh::Detail;
 
 /// A rule an entry breaks. [`RuleError::code`] is the stable machine code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -153,7 +154,7 @@ pub enum RuleError {
         /// The entry's date.
         date: Date,
         /// What it follows.
-        what: String,
+        what: Detail,
         /// That fact's date.
         earlier: Date,
     },
@@ -189,7 +190,7 @@ pub enum RuleError {
     },
     /// A payment or step without the notice line that must publicise it.
     #[error("not publicised: {0}")]
-    NotPublicized(String),
+    NotPublicized(Detail),
     /// The notice's window has not ended by the date.
     #[error("the publicity window of notice {notice} ends on {ends} (first day after it); {what} is dated {date}")]
     PublicityNotEnded {
@@ -204,14 +205,14 @@ pub enum RuleError {
     },
     /// A registration without every step of 两公告两比对四公示.
     #[error("procedure incomplete: {0}")]
-    ProcedureIncomplete(String),
+    ProcedureIncomplete(Detail),
     /// An objection against the line or entry is still open.
     #[error("objection {case_no} against {target} is not resolved")]
     ObjectionOpen {
         /// The open objection.
         case_no: Ident,
         /// Its target.
-        target: String,
+        target: Detail,
     },
     /// The line was withdrawn after an upheld objection.
     #[error("line {line} of notice {notice} was withdrawn (objection {case_no} upheld)")]
@@ -262,7 +263,7 @@ pub enum RuleError {
     },
     /// An objection's target that does not exist.
     #[error("objection target {0} does not exist")]
-    UnknownTarget(String),
+    UnknownTarget(Detail),
     /// An upheld objection against a payment that was not reversed first.
     #[error("payment entry {0} must be reversed before the objection against it is upheld")]
     PaymentNotReversed(u64),
@@ -290,6 +291,8 @@ pub enum RuleError {
         stage: &'static str,
         /// The order broken.
         why: &'static str,
+        /// The same, in Chinese.
+        why_zh: &'static str,
     },
     /// Anything for a cancelled project.
     #[error("project {project} was cancelled at entry {seq}")]

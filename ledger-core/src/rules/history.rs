@@ -37,20 +37,23 @@ impl LedgerState {
         let mut warnings = Vec::new();
         if date < enforced.roles {
             // The same check as the enforced one, with roles always applied.
-            if let Err(RuleError::MissingRole { office, .. }) = self.roles_signed(kind, policy_amount, signers) {
-                warnings.push(HistoryWarning {
-                    code: "missing_role",
-                    message: format!("not signed by the {office} the policy names (before roles were enforced)"),
-                });
+            if let Err(e @ RuleError::MissingRole { office_zh, .. }) = self.roles_signed(kind, policy_amount, signers) {
+                let mut w = HistoryWarning::from_rule("missing_role", &e);
+                if let RuleError::MissingRole { office, .. } = e {
+                    w.message = format!("not signed by the {office} the policy names (before roles were enforced)");
+                }
+                w.message_zh = format!("缺少政策规定的{office_zh}签字");
+                warnings.push(w);
             }
         }
         match body {
             EntryBody::HouseholdSubsidy(s) => self.subsidy_history(s, &mut warnings),
             EntryBody::ProjectDisbursement(d) => self.project_history(d, &mut warnings),
-            EntryBody::HouseholdRegister(r) if r.notices.is_none() => warnings.push(HistoryWarning {
-                code: "registered_without_procedure",
-                message: "registered without the notices of 两公告四公示 (before the control)".into(),
-            }),
+            EntryBody::HouseholdRegister(r) if r.notices.is_none() => warnings.push(HistoryWarning::text(
+                "registered_without_procedure",
+                "未经两公告四公示程序建档立卡".into(),
+                "registered without the notices of 两公告四公示 (before the control)".into(),
+            )),
             _ => {}
         }
         warnings
@@ -59,20 +62,26 @@ impl LedgerState {
     fn subsidy_history(&self, s: &HouseholdSubsidy, warnings: &mut Vec<HistoryWarning>) {
         let enforced = self.policy.enforced_from;
         if s.date < enforced.registration && !self.entitled(s) {
-            warnings.push(HistoryWarning {
-                code: "paid_unregistered",
-                message: format!(
+            warnings.push(HistoryWarning::text(
+                "paid_unregistered",
+                format!(
+                    "发放日 {} 该户未在有权享受“{}”的类别中建档立卡",
+                    s.date,
+                    s.category.label_zh()
+                ),
+                format!(
                     "household not registered in a category entitling it to {} on {}",
                     s.category.name(),
                     s.date
                 ),
-            });
+            ));
         }
         if s.date < enforced.payment_list && s.notice.is_none() {
-            warnings.push(HistoryWarning {
-                code: "paid_without_notice",
-                message: "paid without a payment-list line (发放公示)".into(),
-            });
+            warnings.push(HistoryWarning::text(
+                "paid_without_notice",
+                "发放前未经发放公示".into(),
+                "paid without a payment-list line (发放公示)".into(),
+            ));
         }
         if s.date < enforced.payment_list {
             if let Some(r) = &s.notice {
@@ -86,10 +95,7 @@ impl LedgerState {
                         RuleError::PublicityNotEnded { .. } => "paid_before_window_end",
                         _ => "paid_without_notice",
                     };
-                    warnings.push(HistoryWarning {
-                        code,
-                        message: e.to_string(),
-                    });
+                    warnings.push(HistoryWarning::from_rule(code, &e));
                 }
             }
         }

@@ -18,6 +18,7 @@ mod commit;
 mod content;
 mod controls;
 mod error;
+mod message_zh;
 mod genesis;
 mod history;
 mod idle;
@@ -25,7 +26,7 @@ mod projects;
 mod state;
 
 pub use controls::{HouseholdRecord, LineStatus, NoticeRecord, ObjectionRecord, Registration};
-pub use error::RuleError;
+pub use error::{Detail, RuleError};
 pub use idle::IdleFinding;
 pub use projects::Approval;
 pub use state::{Effects, FundRecord, HistoryWarning, KeyRecord, LedgerState, ProjectRecord};

@@ -11,6 +11,7 @@ use crate::procedure::NoticeStage;
 use crate::project::{Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectStage, MAX_PROJECT_FUNDS};
 use crate::region::RegionCode;
 
+use super::error::Detail;
 use super::state::HistoryWarning;
 use super::{LedgerState, ProjectRecord, RuleError};
 
@@ -56,25 +57,26 @@ pub(super) enum StageStep {
 
 impl StageStep {
     /// The stage a project must be at for this step, and the stage it moves to.
-    fn transition(self, at: ProjectStage) -> Result<ProjectStage, &'static str> {
+    /// The next stage, or why not (in English and Chinese).
+    fn transition(self, at: ProjectStage) -> Result<ProjectStage, (&'static str, &'static str)> {
         use ProjectStage as S;
         match (self, at) {
             (StageStep::Review { passed: true }, S::Proposed) => Ok(S::Reviewed),
             (StageStep::Review { passed: false }, S::Proposed) => Ok(S::Proposed),
-            (StageStep::Review { .. }, _) => Err("a review follows the proposal"),
+            (StageStep::Review { .. }, _) => Err(("a review follows the proposal", "审核论证须在申报之后")),
             (StageStep::Approve, S::Reviewed) => Ok(S::Approved),
-            (StageStep::Approve, _) => Err("an approval follows a passed review"),
+            (StageStep::Approve, _) => Err(("an approval follows a passed review", "批复入库须在审核论证通过之后")),
             (StageStep::Start, S::Approved) => Ok(S::Started),
-            (StageStep::Start, _) => Err("work starts after the approval"),
+            (StageStep::Start, _) => Err(("work starts after the approval", "批复入库之后才能开工实施")),
             (StageStep::Accept, S::Started) => Ok(S::Accepted),
-            (StageStep::Accept, _) => Err("an acceptance follows the start of work"),
+            (StageStep::Accept, _) => Err(("an acceptance follows the start of work", "开工实施之后才能竣工验收")),
             (StageStep::Handover, S::Accepted) => Ok(S::HandedOver),
-            (StageStep::Handover, _) => Err("a hand-over follows the acceptance"),
+            (StageStep::Handover, _) => Err(("a hand-over follows the acceptance", "竣工验收之后才能资产移交")),
             (StageStep::Evaluate, S::HandedOver) => Ok(S::Evaluated),
-            (StageStep::Evaluate, _) => Err("an evaluation follows the hand-over"),
+            (StageStep::Evaluate, _) => Err(("an evaluation follows the hand-over", "资产移交之后才能绩效评价")),
             (StageStep::Adjust, S::Approved | S::Started) => Ok(at),
-            (StageStep::Adjust, _) => Err("a project is adjusted between its approval and its acceptance"),
-            (StageStep::Cancel, S::HandedOver | S::Evaluated) => Err("a handed-over project cannot be cancelled"),
+            (StageStep::Adjust, _) => Err(("a project is adjusted between its approval and its acceptance", "项目调整只能在批复入库之后、竣工验收之前")),
+            (StageStep::Cancel, S::HandedOver | S::Evaluated) => Err(("a handed-over project cannot be cancelled", "已移交的项目不能终止")),
             (StageStep::Cancel, _) => Ok(at),
         }
     }
@@ -134,16 +136,20 @@ impl LedgerState {
         step: StageStep,
     ) -> Result<(RegionCode, ProjectStage), RuleError> {
         let p = self.live_project(project)?;
-        let next = step.transition(p.stage).map_err(|why| RuleError::StageOrder {
+        let next = step.transition(p.stage).map_err(|(why, why_zh)| RuleError::StageOrder {
             project: project.clone(),
             stage: p.stage.name(),
             why,
+            why_zh,
         })?;
         if let Some(&(_, last, _)) = p.timeline.last() {
             if date < last {
                 return Err(RuleError::DateOutOfOrder {
                     date,
-                    what: format!("project {project}'s last stage"),
+                    what: Detail::new(
+                        format!("项目 {project} 上一阶段的日期"),
+                        format!("project {project}'s last stage"),
+                    ),
                     earlier: last,
                 });
             }
@@ -158,13 +164,24 @@ impl LedgerState {
         // 公示: the plan was publicised and its window is over.
         let notice = self
             .notice(&a.plan.notice)
-            .ok_or_else(|| RuleError::NotPublicized(format!("notice {} does not exist", a.plan.notice)))?;
+            .ok_or_else(|| {
+                RuleError::NotPublicized(Detail::new(
+                    format!("公告 {} 不存在", a.plan.notice),
+                    format!("notice {} does not exist", a.plan.notice),
+                ))
+            })?;
         let subject = self.plan_line_project(notice.stage, notice.first_line, notice.lines, a.plan.line);
         let this = self.project_index.get(&a.project).copied();
         if notice.stage != NoticeStage::ProjectPlan || subject.is_none() || subject != this {
-            return Err(RuleError::NotPublicized(format!(
-                "line {} of notice {} is not project {} on a project plan (项目公示)",
-                a.plan.line, a.plan.notice, a.project
+            return Err(RuleError::NotPublicized(Detail::new(
+                format!(
+                    "公告 {} 第 {} 行不是项目公示上的项目 {}",
+                    a.plan.notice, a.plan.line, a.project
+                ),
+                format!(
+                    "line {} of notice {} is not project {} on a project plan (项目公示)",
+                    a.plan.line, a.plan.notice, a.project
+                ),
             )));
         }
         self.plan_line_standing(&a.plan)?;
@@ -271,10 +288,7 @@ impl LedgerState {
                 RuleError::ProjectCancelled { .. } => "project_paid_after_cancel",
                 _ => "project_rule",
             };
-            warnings.push(HistoryWarning {
-                code,
-                message: e.to_string(),
-            });
+            warnings.push(HistoryWarning::from_rule(code, &e));
         }
     }
 

@@ -115,8 +115,38 @@ pub struct HistoryWarning {
     /// `paid_on_withdrawn_line`, `paid_above_notice`, `missing_role`,
     /// `registered_without_procedure`.
     pub code: &'static str,
-    /// What was wrong (English; the readers add the Chinese).
+    /// What was wrong, in English.
     pub message: String,
+    /// The same, in Chinese.
+    pub message_zh: String,
+    /// For `missing_role`: the office that did not sign (so a reader needs
+    /// no parsing of the message to know which).
+    pub office: Option<crate::keys::Office>,
+}
+
+impl HistoryWarning {
+    /// A warning whose facts are a rule the entry would break today.
+    pub fn from_rule(code: &'static str, e: &RuleError) -> HistoryWarning {
+        HistoryWarning {
+            code,
+            message: e.to_string(),
+            message_zh: e.message_zh(),
+            office: match e {
+                RuleError::MissingRole { office, .. } => crate::keys::Office::parse(office),
+                _ => None,
+            },
+        }
+    }
+
+    /// A warning with its own words.
+    pub(super) fn text(code: &'static str, message_zh: String, message: String) -> HistoryWarning {
+        HistoryWarning {
+            code,
+            message,
+            message_zh,
+            office: None,
+        }
+    }
 }
 
 /// The ledger's state after applying a prefix of the chain.

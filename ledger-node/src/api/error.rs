@@ -16,8 +16,11 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Stable code.
     pub code: &'static str,
-    /// What is wrong, for a person.
+    /// What is wrong, for a person (English, or both languages).
     pub message: String,
+    /// The same in Chinese, for the refusals an operator meets in a day's
+    /// work (the rule engine's, the signatures'); `None` for the rest.
+    pub message_zh: Option<String>,
 }
 
 /// The JSON body of an error.
@@ -34,6 +37,9 @@ pub struct ErrorDetail<'a> {
     pub code: &'a str,
     /// Human message.
     pub message: &'a str,
+    /// The same in Chinese, where the node has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_zh: Option<&'a str>,
 }
 
 impl ApiError {
@@ -43,7 +49,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            message_zh: None,
         }
+    }
+
+    /// The same error with its Chinese message.
+    pub fn with_zh(mut self, message_zh: impl Into<String>) -> ApiError {
+        self.message_zh = Some(message_zh.into());
+        self
     }
     /// 400 `malformed`.
     pub fn malformed(message: impl Into<String>) -> ApiError {
@@ -123,9 +136,12 @@ impl ApiError {
     /// Map a signature/structure error.
     pub fn from_submission(e: &SubmissionError) -> ApiError {
         match e {
-            SubmissionError::Decode(_) | SubmissionError::SignatureCount => ApiError::malformed(e.to_string()),
+            SubmissionError::Decode(_) | SubmissionError::SignatureCount => {
+                ApiError::malformed(e.to_string()).with_zh(format!("提交无法解码或签名个数不对：{e}"))
+            }
             SubmissionError::BadKey(_) | SubmissionError::BadSignature(_) => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string())
+                    .with_zh("签名无效：提交内容与签名不符，或公钥无效")
             }
             // Valid under ZIP-215 (replay would accept it) but refused for new
             // entries because common RFC 8032 verifiers refuse it
@@ -133,6 +149,7 @@ impl ApiError {
             // re-signing with a standard Ed25519 library fixes it.
             SubmissionError::NonCanonicalSignature { .. } => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "non_canonical_signature", e.to_string())
+                    .with_zh("签名不是标准编码（请用标准 Ed25519 库重新签名）")
             }
         }
     }
@@ -161,7 +178,7 @@ impl ApiError {
             RuleError::Malformed(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        ApiError::new(status, e.code(), e.to_string())
+        ApiError::new(status, e.code(), e.to_string()).with_zh(e.message_zh())
     }
 
     /// The JSON body.
@@ -170,6 +187,7 @@ impl ApiError {
             error: ErrorDetail {
                 code: self.code,
                 message: &self.message,
+                message_zh: self.message_zh.as_deref(),
             },
         }
     }

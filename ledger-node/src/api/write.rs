@@ -76,6 +76,9 @@ pub struct ErrorJson {
     pub code: &'static str,
     /// Human message.
     pub message: String,
+    /// The same in Chinese, where the node has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_zh: Option<String>,
 }
 
 /// The answer to a submission request.
@@ -108,6 +111,7 @@ pub fn encode_binary_answer(results: &[Result<SignedReceipt, ApiError>]) -> Vec<
                 let record = RejectedRecord {
                     code: e.code.to_string(),
                     message: e.message.clone(),
+                    message_zh: e.message_zh.clone().unwrap_or_default(),
                 };
                 push_framed(&mut out, ANSWER_REJECTED, &encoding::encode(&record));
             }
@@ -275,6 +279,7 @@ async fn submit_inner(
                     error: ErrorJson {
                         code: e.code,
                         message: e.message,
+                        message_zh: e.message_zh,
                     },
                 },
             })

@@ -412,6 +412,8 @@ fn a_line_is_paid_freed_objected_and_withdrawn() -> R {
         history_warnings: vec![HistoryWarning {
             code: "missing_role",
             message: "x".into(),
+            message_zh: "甲".into(),
+            office: None,
         }],
         ..Effects::default()
     };

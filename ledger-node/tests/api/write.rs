@@ -367,6 +367,20 @@ pub(crate) async fn write_api_error_codes() -> TestResult {
         )
     );
 
+    // A rule refusal carries the same facts in Chinese for the operator.
+    let cosign = cases
+        .iter()
+        .find(|(c, _, _)| *c == "missing_cosignature")
+        .ok_or("case")?;
+    assert_eq!(
+        cosign.2.json()?["error"]["message_zh"],
+        "“资金下达”需要 2 个不同授权密钥签名，现有 1 个"
+    );
+    assert_eq!(
+        refused.2.json()?["error"]["message_zh"],
+        "签名不是标准编码（请用标准 Ed25519 库重新签名）"
+    );
+
     // In a batch, a rejected item is reported in place and the batch answer is 200.
     let batch = vec![
         submission(

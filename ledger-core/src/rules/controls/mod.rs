@@ -24,6 +24,7 @@ use crate::procedure::{
 };
 use crate::region::{RegionCode, RegionLevel};
 
+use super::error::Detail;
 use super::{LedgerState, RuleError};
 
 /// What the ledger knows about a notice.
@@ -190,6 +191,14 @@ impl LineRecord {
     }
 }
 
+fn line_name_zh(r: &NoticeLineRef) -> String {
+    format!("公告 {} 第 {} 行", r.notice, r.line)
+}
+
+fn line_detail(r: &NoticeLineRef) -> Detail {
+    Detail::new(line_name_zh(r), line_name(r))
+}
+
 fn line_name(r: &NoticeLineRef) -> String {
     format!("line {} of notice {}", r.line, r.notice)
 }
@@ -258,11 +267,16 @@ impl LedgerState {
     fn resolve_line(&self, r: &NoticeLineRef) -> Result<(&NoticeRecord, u32, &LineRecord), RuleError> {
         let notice = self
             .notice(&r.notice)
-            .ok_or_else(|| RuleError::NotPublicized(format!("notice {} does not exist", r.notice)))?;
+            .ok_or_else(|| {
+                RuleError::NotPublicized(Detail::new(
+                    format!("公告 {} 不存在", r.notice),
+                    format!("notice {} does not exist", r.notice),
+                ))
+            })?;
         if r.line >= notice.lines {
-            return Err(RuleError::NotPublicized(format!(
-                "notice {} has {} lines, there is no line {}",
-                r.notice, notice.lines, r.line
+            return Err(RuleError::NotPublicized(Detail::new(
+                format!("公告 {} 共 {} 行，没有第 {} 行", r.notice, notice.lines, r.line),
+                format!("notice {} has {} lines, there is no line {}", r.notice, notice.lines, r.line),
             )));
         }
         let index = notice.first_line + r.line;
@@ -270,7 +284,7 @@ impl LedgerState {
             .controls
             .lines
             .get(index as usize)
-            .ok_or_else(|| RuleError::NotPublicized(line_name(r)))?;
+            .ok_or_else(|| RuleError::NotPublicized(line_detail(r)))?;
         Ok((notice, index, line))
     }
 
@@ -292,7 +306,7 @@ impl LedgerState {
         if let Some(case_no) = self.controls.open_on_line.get(&index).and_then(|v| v.first()) {
             return Err(RuleError::ObjectionOpen {
                 case_no: case_no.clone(),
-                target: line_name(r),
+                target: line_detail(r),
             });
         }
         Ok(())

@@ -2,13 +2,17 @@
 
 use super::*;
 
+fn money_entry(seq: u64) -> Detail {
+    Detail::new(format!("第 {seq} 号资金条目"), format!("money entry {seq}"))
+}
+
 impl LedgerState {
     fn target_region_and_date(&self, target: &ObjectionTarget) -> Result<(RegionCode, Date), RuleError> {
         match target {
             ObjectionTarget::NoticeLine(r) => {
                 let (notice, _, _) = self
                     .resolve_line(r)
-                    .map_err(|_| RuleError::UnknownTarget(line_name(r)))?;
+                    .map_err(|_| RuleError::UnknownTarget(line_detail(r)))?;
                 Ok((notice.region, notice.start))
             }
             ObjectionTarget::Entry(seq) => {
@@ -16,7 +20,10 @@ impl LedgerState {
                     // A project registration (项目入库) may be objected to as
                     // well; a scan, on this rare path only.
                     let project = self.projects.values().find(|p| p.register_seq == *seq).ok_or_else(|| {
-                        RuleError::UnknownTarget(format!("entry {seq} (a money entry or project registration)"))
+                        RuleError::UnknownTarget(Detail::new(
+                            format!("第 {seq} 号条目（资金条目或项目入库）"),
+                            format!("entry {seq} (a money entry or project registration)"),
+                        ))
                     })?;
                     return Ok((project.village, project.start));
                 };
@@ -31,11 +38,11 @@ impl LedgerState {
                             .from
                             .or(m.to)
                             .and_then(|a| self.accounts.get(a))
-                            .ok_or_else(|| RuleError::UnknownTarget(format!("money entry {seq}")))?;
+                            .ok_or_else(|| RuleError::UnknownTarget(money_entry(*seq)))?;
                         self.account_region(account)?
                     }
                 };
-                let date = Date::new(m.date).map_err(|_| RuleError::UnknownTarget(format!("money entry {seq}")))?;
+                let date = Date::new(m.date).map_err(|_| RuleError::UnknownTarget(money_entry(*seq)))?;
                 Ok((region, date))
             }
         }
@@ -49,7 +56,7 @@ impl LedgerState {
         if o.received < date {
             return Err(RuleError::DateOutOfOrder {
                 date: o.received,
-                what: "the notice or entry objected to".into(),
+                what: Detail::new("被提出异议的公告或条目", "the notice or entry objected to"),
                 earlier: date,
             });
         }
@@ -71,7 +78,10 @@ impl LedgerState {
         if r.date < rec.received {
             return Err(RuleError::DateOutOfOrder {
                 date: r.date,
-                what: format!("objection {}", r.case_no),
+                what: Detail::new(
+                    format!("异议 {} 的受理日期", r.case_no),
+                    format!("objection {}", r.case_no),
+                ),
                 earlier: rec.received,
             });
         }

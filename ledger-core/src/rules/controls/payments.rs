@@ -29,9 +29,12 @@ impl LedgerState {
         }
         let Some(r) = &s.notice else {
             if s.date >= enforced.payment_list {
-                return Err(RuleError::NotPublicized(format!(
-                    "payments dated from {} on must cite their payment-list line (发放公示)",
-                    enforced.payment_list
+                return Err(RuleError::NotPublicized(Detail::new(
+                    format!("{} 起的发放须注明其发放公示的行", enforced.payment_list),
+                    format!(
+                        "payments dated from {} on must cite their payment-list line (发放公示)",
+                        enforced.payment_list
+                    ),
                 )));
             }
             return Ok(None);
@@ -43,13 +46,23 @@ impl LedgerState {
             && usize::from(line.category) == subsidy_index(s.category)
             && line.period == s.period;
         if !matches {
-            return Err(RuleError::NotPublicized(format!(
-                "{} is not a payment-list line for household {} in {}, {} {}",
-                line_name(r),
-                s.household,
-                s.village,
-                s.category.name(),
-                s.period
+            return Err(RuleError::NotPublicized(Detail::new(
+                format!(
+                    "{}不是村 {} 农户 {} 的“{}”{} 发放公示行",
+                    line_name_zh(r),
+                    s.village,
+                    s.household,
+                    s.category.label_zh(),
+                    s.period
+                ),
+                format!(
+                    "{} is not a payment-list line for household {} in {}, {} {}",
+                    line_name(r),
+                    s.household,
+                    s.village,
+                    s.category.name(),
+                    s.period
+                ),
             )));
         }
         // Paying a line twice is refused whatever the date.
@@ -107,7 +120,10 @@ impl LedgerState {
         if c.date < paid {
             return Err(RuleError::DateOutOfOrder {
                 date: c.date,
-                what: format!("payment entry {}", c.payment_seq),
+                what: Detail::new(
+                    format!("第 {} 号发放", c.payment_seq),
+                    format!("payment entry {}", c.payment_seq),
+                ),
                 earlier: paid,
             });
         }

@@ -7,16 +7,26 @@ impl LedgerState {
     pub(in crate::rules) fn check_household_check(&self, c: &HouseholdCheck) -> Result<Vec<RegionCode>, RuleError> {
         let (notice, _, _) = self.resolve_line(&c.application)?;
         if notice.stage != NoticeStage::Application {
-            return Err(RuleError::ProcedureIncomplete(format!(
-                "{} is on a {}, not an application announcement",
-                line_name(&c.application),
-                notice.stage.name()
+            return Err(RuleError::ProcedureIncomplete(Detail::new(
+                format!(
+                    "{}是{}，不是申请公告",
+                    line_name_zh(&c.application),
+                    notice.stage.label_zh()
+                ),
+                format!(
+                    "{} is on a {}, not an application announcement",
+                    line_name(&c.application),
+                    notice.stage.name()
+                ),
             )));
         }
         if c.date < notice.start {
             return Err(RuleError::DateOutOfOrder {
                 date: c.date,
-                what: format!("application notice {}", notice.id),
+                what: Detail::new(
+                    format!("申请公告 {} 的开始日期", notice.id),
+                    format!("application notice {}", notice.id),
+                ),
                 earlier: notice.start,
             });
         }
@@ -49,9 +59,15 @@ impl LedgerState {
         let Some(notices) = &r.notices else {
             // History from before the control: accepted, reported by the audit.
             if r.date >= self.policy.enforced_from.registration {
-                return Err(RuleError::ProcedureIncomplete(format!(
-                    "registrations dated from {} on must cite the notices of 两公告四公示",
-                    self.policy.enforced_from.registration
+                return Err(RuleError::ProcedureIncomplete(Detail::new(
+                    format!(
+                        "{} 起的建档立卡登记须注明两公告四公示的各份公告",
+                        self.policy.enforced_from.registration
+                    ),
+                    format!(
+                        "registrations dated from {} on must cite the notices of 两公告四公示",
+                        self.policy.enforced_from.registration
+                    ),
                 )));
             }
             return Ok(vec![r.village]);
@@ -60,28 +76,43 @@ impl LedgerState {
         let mut application_index = 0;
         for (stage, line_ref) in notices.in_order() {
             let (notice, index, line) = self.resolve_line(line_ref).map_err(|_| {
-                RuleError::ProcedureIncomplete(format!(
-                    "the {} ({}) does not exist",
-                    stage.label_zh(),
-                    line_name(line_ref)
+                RuleError::ProcedureIncomplete(Detail::new(
+                    format!("{}（{}）不存在", stage.label_zh(), line_name_zh(line_ref)),
+                    format!("the {} ({}) does not exist", stage.label_zh(), line_name(line_ref)),
                 ))
             })?;
             if notice.stage != stage {
-                return Err(RuleError::ProcedureIncomplete(format!(
-                    "{} is on a {}, where the {} was expected",
-                    line_name(line_ref),
-                    notice.stage.name(),
-                    stage.name()
+                return Err(RuleError::ProcedureIncomplete(Detail::new(
+                    format!(
+                        "{}是{}，此处应是{}",
+                        line_name_zh(line_ref),
+                        notice.stage.label_zh(),
+                        stage.label_zh()
+                    ),
+                    format!(
+                        "{} is on a {}, where the {} was expected",
+                        line_name(line_ref),
+                        notice.stage.name(),
+                        stage.name()
+                    ),
                 )));
             }
             let household_ok = self.household_index(&r.household) == Some(line.household)
                 && usize::from(line.category) == category_index(r.category);
             if !household_ok {
-                return Err(RuleError::ProcedureIncomplete(format!(
-                    "{} is not household {} applying for {}",
-                    line_name(line_ref),
-                    r.household,
-                    r.category.name()
+                return Err(RuleError::ProcedureIncomplete(Detail::new(
+                    format!(
+                        "{}不是农户 {} 申请“{}”的那一行",
+                        line_name_zh(line_ref),
+                        r.household,
+                        r.category.label_zh()
+                    ),
+                    format!(
+                        "{} is not household {} applying for {}",
+                        line_name(line_ref),
+                        r.household,
+                        r.category.name()
+                    ),
                 )));
             }
             self.line_standing(line_ref, index, line)?;
@@ -106,18 +137,25 @@ impl LedgerState {
                     match checks.and_then(|c| c[check_index(*kind)]) {
                         Some((date, true)) if date <= notice.start => {}
                         Some((_, false)) => {
-                            return Err(RuleError::ProcedureIncomplete(format!(
-                                "household {} did not pass the {}",
-                                r.household,
-                                kind.label_zh()
+                            return Err(RuleError::ProcedureIncomplete(Detail::new(
+                                format!("农户 {} 未通过{}", r.household, kind.label_zh()),
+                                format!("household {} did not pass the {}", r.household, kind.label_zh()),
                             )))
                         }
                         _ => {
-                            return Err(RuleError::ProcedureIncomplete(format!(
-                                "no {} of household {} before the village publicity {}",
-                                kind.label_zh(),
-                                r.household,
-                                notice.id
+                            return Err(RuleError::ProcedureIncomplete(Detail::new(
+                                format!(
+                                    "村级公示 {} 之前没有农户 {} 的{}",
+                                    notice.id,
+                                    r.household,
+                                    kind.label_zh()
+                                ),
+                                format!(
+                                    "no {} of household {} before the village publicity {}",
+                                    kind.label_zh(),
+                                    r.household,
+                                    notice.id
+                                ),
                             )))
                         }
                     }
@@ -146,10 +184,17 @@ impl LedgerState {
         self.require_village(e.village)?;
         let (notice, index, line) = self.resolve_line(&e.announcement)?;
         if notice.stage != NoticeStage::ExitAnnouncement || self.household_index(&e.household) != Some(line.household) {
-            return Err(RuleError::ProcedureIncomplete(format!(
-                "{} is not household {} on an exit announcement",
-                line_name(&e.announcement),
-                e.household
+            return Err(RuleError::ProcedureIncomplete(Detail::new(
+                format!(
+                    "{}不是退出公告上农户 {} 的那一行",
+                    line_name_zh(&e.announcement),
+                    e.household
+                ),
+                format!(
+                    "{} is not household {} on an exit announcement",
+                    line_name(&e.announcement),
+                    e.household
+                ),
             )));
         }
         let category = assistance_category(line.category);
@@ -167,7 +212,10 @@ impl LedgerState {
         if e.date < current.from {
             return Err(RuleError::DateOutOfOrder {
                 date: e.date,
-                what: format!("the registration at entry {}", current.seq),
+                what: Detail::new(
+                    format!("第 {} 号条目的登记", current.seq),
+                    format!("the registration at entry {}", current.seq),
+                ),
                 earlier: current.from,
             });
         }
