@@ -1,11 +1,11 @@
 //! The rules an entry can break, with their stable machine codes.
 
+pub use super::message_zh::Detail;
 use crate::amount::AmountError;
 use crate::encoding::Bytes;
 use crate::ids::{Date, Ident};
 use crate::keys::PublicKey;
 use crate::region::{RegionCode, RegionError};
-pub use super::message_zh::Detail;
 
 /// A rule an entry breaks. [`RuleError::code`] is the stable machine code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

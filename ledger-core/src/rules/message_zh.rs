@@ -90,10 +90,9 @@ impl RuleError {
             E::OutOfScope { key, kind, region } => {
                 format!("密钥 {key} 无权在区划 {region} 签署“{}”", kind_zh(kind))
             }
-            E::MissingCosignature { kind, required, found } => format!(
-                "“{}”需要 {required} 个不同授权密钥签名，现有 {found} 个",
-                kind_zh(kind)
-            ),
+            E::MissingCosignature { kind, required, found } => {
+                format!("“{}”需要 {required} 个不同授权密钥签名，现有 {found} 个", kind_zh(kind))
+            }
             E::UnknownRegion(detail) => format!("区划不存在或级别不对：{detail}"),
             E::UnknownFund(fund) => format!("资金 {fund} 尚未下达"),
             E::DuplicateFund(fund) => format!("资金 {fund} 已经下达过"),
@@ -133,7 +132,11 @@ impl RuleError {
                 "农户 {household} 在 {date} 没有可享受“{}”的建档立卡登记",
                 category_zh(category)
             ),
-            E::AlreadyRegistered { household, category, seq } => format!(
+            E::AlreadyRegistered {
+                household,
+                category,
+                seq,
+            } => format!(
                 "农户 {household} 已登记为“{}”（第 {seq} 号条目）",
                 category_zh(category)
             ),
@@ -185,10 +188,7 @@ impl RuleError {
                 yuan(*amount)
             ),
             E::StageOrder {
-                project,
-                stage,
-                why_zh,
-                ..
+                project, stage, why_zh, ..
             } => format!("项目 {project} 处于“{}”阶段：{why_zh}", stage_zh(stage)),
             E::ProjectCancelled { project, seq } => format!("项目 {project} 已于第 {seq} 号条目终止"),
             E::NotApproved { project, stage } => {
@@ -219,18 +219,14 @@ mod tests {
     use super::*;
     use crate::ids::{Date, Ident};
 
-    fn ident(s: &str) -> Ident {
-        Ident::new(s).expect("test id")
-    }
-
-    fn date(d: u32) -> Date {
-        Date::new(d).expect("test date")
-    }
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
 
     #[test]
-    fn refusals_read_in_chinese_with_amounts_in_yuan() {
+    fn refusals_read_in_chinese_with_amounts_in_yuan() -> TestResult {
+        let ident = |s: &str| Ident::new(s);
+        let date = |d: u32| Date::new(d);
         let budget = RuleError::BudgetExceeded {
-            project: ident("P-2019-001"),
+            project: ident("P-2019-001")?,
             budget: 145_100_000,
             paid: 145_000_000,
             amount: 100_001,
@@ -244,19 +240,25 @@ mod tests {
             office: "town_civil_affairs",
             office_zh: "镇民政办",
         };
-        assert_eq!(role.message_zh(), "“到户补贴”须由镇民政办签字确认，签名者中没有该部门的授权人");
+        assert_eq!(
+            role.message_zh(),
+            "“到户补贴”须由镇民政办签字确认，签名者中没有该部门的授权人"
+        );
         let order = RuleError::StageOrder {
-            project: ident("P-1"),
+            project: ident("P-1")?,
             stage: "proposed",
             why: "an approval follows a passed review",
             why_zh: "批复入库须在审核论证通过之后",
         };
-        assert_eq!(order.message_zh(), "项目 P-1 处于“申报”阶段：批复入库须在审核论证通过之后");
+        assert_eq!(
+            order.message_zh(),
+            "项目 P-1 处于“申报”阶段：批复入库须在审核论证通过之后"
+        );
         let window = RuleError::PublicityNotEnded {
-            notice: ident("N-1"),
-            ends: date(20190310),
+            notice: ident("N-1")?,
+            ends: date(20190310)?,
             what: "village_publicity",
-            date: date(20190305),
+            date: date(20190305)?,
         };
         assert_eq!(
             window.message_zh(),
@@ -266,5 +268,6 @@ mod tests {
         assert_eq!(detail.message_zh(), "未经公示：公告 N-9 不存在");
         // The English stays the Display, for logs and English readers.
         assert_eq!(detail.to_string(), "not publicised: notice N-9 does not exist");
+        Ok(())
     }
 }

@@ -18,10 +18,10 @@ mod commit;
 mod content;
 mod controls;
 mod error;
-mod message_zh;
 mod genesis;
 mod history;
 mod idle;
+mod message_zh;
 mod projects;
 mod state;
 

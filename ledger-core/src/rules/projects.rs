@@ -75,8 +75,13 @@ impl StageStep {
             (StageStep::Evaluate, S::HandedOver) => Ok(S::Evaluated),
             (StageStep::Evaluate, _) => Err(("an evaluation follows the hand-over", "资产移交之后才能绩效评价")),
             (StageStep::Adjust, S::Approved | S::Started) => Ok(at),
-            (StageStep::Adjust, _) => Err(("a project is adjusted between its approval and its acceptance", "项目调整只能在批复入库之后、竣工验收之前")),
-            (StageStep::Cancel, S::HandedOver | S::Evaluated) => Err(("a handed-over project cannot be cancelled", "已移交的项目不能终止")),
+            (StageStep::Adjust, _) => Err((
+                "a project is adjusted between its approval and its acceptance",
+                "项目调整只能在批复入库之后、竣工验收之前",
+            )),
+            (StageStep::Cancel, S::HandedOver | S::Evaluated) => {
+                Err(("a handed-over project cannot be cancelled", "已移交的项目不能终止"))
+            }
             (StageStep::Cancel, _) => Ok(at),
         }
     }
@@ -136,12 +141,14 @@ impl LedgerState {
         step: StageStep,
     ) -> Result<(RegionCode, ProjectStage), RuleError> {
         let p = self.live_project(project)?;
-        let next = step.transition(p.stage).map_err(|(why, why_zh)| RuleError::StageOrder {
-            project: project.clone(),
-            stage: p.stage.name(),
-            why,
-            why_zh,
-        })?;
+        let next = step
+            .transition(p.stage)
+            .map_err(|(why, why_zh)| RuleError::StageOrder {
+                project: project.clone(),
+                stage: p.stage.name(),
+                why,
+                why_zh,
+            })?;
         if let Some(&(_, last, _)) = p.timeline.last() {
             if date < last {
                 return Err(RuleError::DateOutOfOrder {
@@ -162,14 +169,12 @@ impl LedgerState {
         check_budgets(&a.budgets, self)?;
         check_contractor(&a.contract.contractor)?;
         // 公示: the plan was publicised and its window is over.
-        let notice = self
-            .notice(&a.plan.notice)
-            .ok_or_else(|| {
-                RuleError::NotPublicized(Detail::new(
-                    format!("公告 {} 不存在", a.plan.notice),
-                    format!("notice {} does not exist", a.plan.notice),
-                ))
-            })?;
+        let notice = self.notice(&a.plan.notice).ok_or_else(|| {
+            RuleError::NotPublicized(Detail::new(
+                format!("公告 {} 不存在", a.plan.notice),
+                format!("notice {} does not exist", a.plan.notice),
+            ))
+        })?;
         let subject = self.plan_line_project(notice.stage, notice.first_line, notice.lines, a.plan.line);
         let this = self.project_index.get(&a.project).copied();
         if notice.stage != NoticeStage::ProjectPlan || subject.is_none() || subject != this {

@@ -265,18 +265,19 @@ impl LedgerState {
     // ---- lookups shared by the checks ----------------------------------
 
     fn resolve_line(&self, r: &NoticeLineRef) -> Result<(&NoticeRecord, u32, &LineRecord), RuleError> {
-        let notice = self
-            .notice(&r.notice)
-            .ok_or_else(|| {
-                RuleError::NotPublicized(Detail::new(
-                    format!("公告 {} 不存在", r.notice),
-                    format!("notice {} does not exist", r.notice),
-                ))
-            })?;
+        let notice = self.notice(&r.notice).ok_or_else(|| {
+            RuleError::NotPublicized(Detail::new(
+                format!("公告 {} 不存在", r.notice),
+                format!("notice {} does not exist", r.notice),
+            ))
+        })?;
         if r.line >= notice.lines {
             return Err(RuleError::NotPublicized(Detail::new(
                 format!("公告 {} 共 {} 行，没有第 {} 行", r.notice, notice.lines, r.line),
-                format!("notice {} has {} lines, there is no line {}", r.notice, notice.lines, r.line),
+                format!(
+                    "notice {} has {} lines, there is no line {}",
+                    r.notice, notice.lines, r.line
+                ),
             )));
         }
         let index = notice.first_line + r.line;
