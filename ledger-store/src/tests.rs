@@ -1,6 +1,7 @@
 //! The log's contract: what is committed reads back, survives a reopen,
 //! and damage is named; what was never committed is cut off.
 
+use super::segment::segment_name;
 use super::*;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
