@@ -24,7 +24,7 @@ use ledger_core::entry::{
 use ledger_core::household::{HouseholdRef, MaskedName, PseudonymKey};
 use ledger_core::ids::{Date, Ident, Period, Text};
 use ledger_core::keys::{KeyGrant, Office, Role, Scope};
-use ledger_core::policy::{CategoryRule, ControlDates, FundLimits, CosignRule, Policy, PublicityDays};
+use ledger_core::policy::{CategoryRule, ControlDates, CosignRule, FundLimits, Policy, PublicityDays};
 use ledger_core::procedure::{
     AssistanceCategory, CheckKind, ConfirmMethod, HouseholdCheck, HouseholdLine, HouseholdRegister, Notice,
     NoticeLineRef, NoticeLines, NoticeStage, Objection, ObjectionChannel, ObjectionOutcome, ObjectionResolve,
