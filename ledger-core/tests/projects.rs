@@ -8,15 +8,13 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-mod kit;
-
-use kit::*;
 use ledger_core::entry::{Payee, ProjectCategory, ProjectDisbursement, ProjectRegister};
 use ledger_core::project::{
     Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectCancel, ProjectEvaluate, ProjectMilestone,
     ProjectReview, ProjectStage,
 };
 use ledger_core::rules::IdleFinding;
+use ledger_core::testkit::*;
 
 const P: &str = "P2019-001";
 const CONTRACTOR: &str = "91320803MA1XXXXXX0";
