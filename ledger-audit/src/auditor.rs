@@ -35,8 +35,11 @@ use ledger_core::submission::VerifiedSubmission;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod controls;
+mod fund_year;
+mod idle_money;
 mod observe;
 mod pots;
+mod projects;
 mod purpose;
 mod whole_ledger;
 
@@ -173,6 +176,13 @@ pub struct Auditor {
     history: BTreeMap<(Rule, Option<RegionCode>), controls::Group>,
     /// Confirmed payments: seq → (confirmation date, confirming entry).
     confirmations: HashMap<u64, (Date, u64)>,
+    /// Project payments with their business dates, per project (issue 13).
+    project_payments: HashMap<Ident, Vec<projects::ProjectPayment>>,
+    /// What project payments broke, per rule and project (and fund).
+    project_groups: projects::ProjectGroups,
+    /// Payments from a fund for another year, per fund, village and
+    /// direction (later: true).
+    fund_years: BTreeMap<(Ident, RegionCode, bool), fund_year::YearGroup>,
 }
 
 /// Start of `date` as ms since the epoch: business dates and sequencing
@@ -297,6 +307,9 @@ impl Auditor {
         self.finish_non_strict();
         self.finish_history(state);
         self.finish_confirmations(state);
+        self.finish_projects(state);
+        self.finish_fund_years(state);
+        let idle_money = self.finish_idle_money(state, as_of);
         let mut findings = std::mem::take(&mut self.findings);
         findings.sort_by(|a, b| {
             b.severity
@@ -304,13 +317,14 @@ impl Auditor {
                 .then(a.rule.cmp(&b.rule))
                 .then(a.entries.first().cmp(&b.entries.first()))
         });
-        let regions = self.summaries(state, &findings);
+        let regions = self.summaries(state, &findings, &idle_money);
         AuditReport {
             entries: self.entries,
             as_of_ms: self.last_time_ms,
             as_of_date: as_of,
             findings,
             regions,
+            idle_money,
         }
     }
 }

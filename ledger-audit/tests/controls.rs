@@ -16,12 +16,20 @@ use ledger_core::testkit::*;
 
 /// The kit's policy, with the confirmation control starting earlier than
 /// the others (history payments are held to the confirmation deadline:
-/// medium findings, not low) and the project controls never enforced.
+/// medium findings, not low), the project controls never enforced, and
+/// the longest fund time limits (the kit's district keeps most of its fund
+/// for months: idle money has its own tests, tests/projects.rs).
 fn audit_policy() -> Policy {
     let mut p = policy();
     p.enforced_from.confirmation = date(20190101);
     p.enforced_from.projects = Date::LAST;
     p.retention_bp = 0;
+    p.fund_limits = FundLimits {
+        district_days: 365,
+        town_days: 365,
+        village_days: 365,
+        project_days: 365,
+    };
     p
 }
 
