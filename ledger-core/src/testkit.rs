@@ -417,3 +417,171 @@ pub fn transfer(yuan: u64, on: u32) -> EntryBody {
         date: date(on),
     })
 }
+
+/// Project P of the project-library tests (issue 13): a 100,000 元 road in
+/// the village with its review, plan, approval, contractor and stages, for
+/// ledger-core's tests/projects.rs and ledger-audit's tests.
+pub mod project {
+    use super::*;
+    pub use crate::entry::{Payee, ProjectCategory, ProjectDisbursement, ProjectRegister};
+    pub use crate::project::{
+        Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectCancel, ProjectEvaluate, ProjectMilestone,
+        ProjectReview, ProjectStage,
+    };
+
+    pub const P: &str = "P2019-001";
+    pub const CONTRACTOR: &str = "91320803MA1XXXXXX0";
+    pub const OTHER_COMPANY: &str = "91320803MA2YYYYYY1";
+
+    pub fn payee(id: &str) -> Payee {
+        Payee {
+            id: ident(id),
+            name: text("淮安市某建设工程有限公司"),
+        }
+    }
+
+    pub fn contract(id: &str) -> Contract {
+        Contract {
+            contractor: payee(id),
+            contract_no: text("淮区建〔2019〕HT-031"),
+        }
+    }
+
+    pub fn budget(yuan: u64) -> Vec<FundBudget> {
+        vec![FundBudget {
+            fund: ident("F2019-01"),
+            amount: fen(yuan),
+        }]
+    }
+
+    pub fn review(on: u32, passed: bool) -> EntryBody {
+        EntryBody::ProjectReview(ProjectReview {
+            project: ident(P),
+            date: date(on),
+            document_no: text("淮区扶贫论〔2019〕3号"),
+            passed,
+            note: text("选址合理，效益可行"),
+        })
+    }
+
+    pub fn plan(id: &str, start: u32) -> EntryBody {
+        EntryBody::Notice(Notice {
+            notice: ident(id),
+            stage: NoticeStage::ProjectPlan,
+            region: code(VILLAGE),
+            start: date(start),
+            title: text("2019年扶贫项目公示"),
+            lines: NoticeLines::Projects(vec![ident(P)]),
+        })
+    }
+
+    pub fn approve(on: u32, plan_id: &str) -> EntryBody {
+        EntryBody::ProjectApprove(ProjectApprove {
+            project: ident(P),
+            date: date(on),
+            document_no: text("淮区扶贫〔2019〕12号"),
+            plan: line(plan_id, 0),
+            budgets: budget(100_000),
+            contract: contract(CONTRACTOR),
+        })
+    }
+
+    pub fn milestone(kind: fn(ProjectMilestone) -> EntryBody, on: u32, doc: &str) -> EntryBody {
+        kind(ProjectMilestone {
+            project: ident(P),
+            date: date(on),
+            document_no: text(doc),
+            note: text("施河镇一村村委会"),
+        })
+    }
+
+    pub fn start(on: u32) -> EntryBody {
+        milestone(EntryBody::ProjectStart, on, "开工令〔2019〕7号")
+    }
+
+    pub fn accept(on: u32) -> EntryBody {
+        milestone(EntryBody::ProjectAccept, on, "验收〔2019〕21号")
+    }
+
+    pub fn handover(on: u32) -> EntryBody {
+        milestone(EntryBody::ProjectHandover, on, "移交〔2019〕5号")
+    }
+
+    pub fn evaluate(on: u32) -> EntryBody {
+        EntryBody::ProjectEvaluate(ProjectEvaluate {
+            project: ident(P),
+            date: date(on),
+            document_no: text("绩效〔2020〕2号"),
+            score: 92,
+            note: text("村集体年增收4.2万元"),
+        })
+    }
+
+    pub fn pay(fen_amount: u64, to: &str, on: u32) -> EntryBody {
+        EntryBody::ProjectDisbursement(ProjectDisbursement {
+            fund: ident("F2019-01"),
+            project: ident(P),
+            from: Account::Project(ident(P)),
+            payee: payee(to),
+            amount: Fen::new(fen_amount).unwrap(),
+            contract_ref: text("淮区建〔2019〕HT-031"),
+            milestone: text("进度款"),
+            date: date(on),
+        })
+    }
+
+    /// The base ledger plus project P (a 100,000 元 road in the village,
+    /// proposed), funded into its account on 2019-05-20.
+    pub fn proposed() -> (Ledger, Keys) {
+        proposed_in(base())
+    }
+
+    /// [`proposed`] on another base ledger (e.g. [`base_with`] another policy).
+    pub fn proposed_in((mut l, k): (Ledger, Keys)) -> (Ledger, Keys) {
+        l.ok(
+            EntryBody::ProjectRegister(ProjectRegister {
+                project: ident(P),
+                name: text("一村组道路硬化"),
+                village: code(VILLAGE),
+                category: ProjectCategory::VillageRoad,
+                budget: fen(100_000),
+                implementer: text("施河镇人民政府"),
+                start: date(20190601),
+                end: date(20191231),
+            }),
+            &[&k.town_poverty],
+        );
+        l.ok(
+            EntryBody::Transfer(Transfer {
+                fund: ident("F2019-01"),
+                from: Account::Treasury(code(TOWN)),
+                to: Account::Project(ident(P)),
+                amount: fen(100_000),
+                memo: text("拨付项目资金"),
+                date: date(20190520),
+            }),
+            &[&k.district_finance, &k.leader],
+        );
+        (l, k)
+    }
+
+    /// P reviewed (05-05), its plan publicised (05-10, ends 05-17), approved
+    /// (05-20) with a budget of 100,000 元 and its contractor, work started (06-05).
+    pub fn started() -> (Ledger, Keys) {
+        started_in(base())
+    }
+
+    /// [`started`] on another base ledger.
+    pub fn started_in(base: (Ledger, Keys)) -> (Ledger, Keys) {
+        let (mut l, k) = proposed_in(base);
+        l.ok(review(20190505, true), &[&k.town_poverty]);
+        l.ok(plan("PP-1", 20190510), &[&k.village]);
+        l.ok(approve(20190520, "PP-1"), &[&k.district_poverty]);
+        l.ok(start(20190605), &[&k.town_poverty]);
+        (l, k)
+    }
+
+    pub fn signers_of(k: &Keys) -> [&SigningKey; 2] {
+        [&k.town_poverty, &k.town_finance]
+    }
+}
