@@ -310,7 +310,10 @@ impl Auditor {
                     None => true,
                     Some((adate, _)) => d.date < adate,
                 };
-                if early && paid_all > payable {
+                // Only the retained share itself counts here: what goes past
+                // the whole budget is an overrun (reported above), and with
+                // no retention nothing is held back.
+                if early && paid_all.min(total) > payable {
                     let (when_zh, when_en) = match accepted {
                         None => (
                             "项目尚未竣工验收".to_string(),
