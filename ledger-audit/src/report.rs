@@ -4,6 +4,7 @@
 
 use ledger_core::amount::Fen;
 use ledger_core::entry::SubsidyCategory;
+use ledger_core::ids::{Date, Ident};
 use ledger_core::region::{RegionCode, RegionLevel};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -94,6 +95,28 @@ pub enum Rule {
     /// 未按期确认: a household payment not confirmed (确认) within the
     /// policy's deadline.
     UnconfirmedPayment,
+    /// 未批复先支付: a project paid before its approval (入库批复): with no
+    /// approval at all (history), or dated before the approval's date.
+    ProjectPaidBeforeApproval,
+    /// 非合同单位收款: a project paid to someone other than the contracted
+    /// implementer, with no contract change recorded by an adjustment (history).
+    ProjectPayeeNotContracted,
+    /// 超预算支付: a project's payments from a fund above its approved
+    /// (adjusted) budget for that fund (history).
+    ProjectOverrun,
+    /// 验收前付尾款: a project paid beyond its budget less the retention
+    /// (尾款/质保金) before its acceptance (验收), by log order (history) or
+    /// by business date.
+    ProjectFinalBeforeAcceptance,
+    /// 项目阶段倒置: a project's stages out of order, e.g. paid after its
+    /// cancellation (终止).
+    ProjectStageOrder,
+    /// 资金年度不符: a payment from a fund of one fiscal year for another
+    /// year (a subsidy's period, a project payment's business date).
+    FundYearMismatch,
+    /// 资金滞留: money at an account longer than the policy's time limit for
+    /// its level (the same figures as the node's 资金滞留预警).
+    IdleMoney,
     /// 规则实施前历史: another control that history from before its start
     /// broke (a warning code this audit does not know yet).
     PreRuleHistory,
@@ -105,7 +128,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 26] = [
         Rule::DuplicatePayment,
         Rule::AboveStandard,
         Rule::FundMismatch,
@@ -123,6 +146,13 @@ impl Rule {
         Rule::MissingRole,
         Rule::RegisteredWithoutProcedure,
         Rule::UnconfirmedPayment,
+        Rule::ProjectPaidBeforeApproval,
+        Rule::ProjectPayeeNotContracted,
+        Rule::ProjectOverrun,
+        Rule::ProjectFinalBeforeAcceptance,
+        Rule::ProjectStageOrder,
+        Rule::FundYearMismatch,
+        Rule::IdleMoney,
         Rule::PreRuleHistory,
         Rule::ControlsNotChecked,
     ];
@@ -146,6 +176,13 @@ impl Rule {
             Rule::MissingRole => "missing_role",
             Rule::RegisteredWithoutProcedure => "registered_without_procedure",
             Rule::UnconfirmedPayment => "unconfirmed_payment",
+            Rule::ProjectPaidBeforeApproval => "project_paid_before_approval",
+            Rule::ProjectPayeeNotContracted => "project_payee_not_contracted",
+            Rule::ProjectOverrun => "project_overrun",
+            Rule::ProjectFinalBeforeAcceptance => "project_final_before_acceptance",
+            Rule::ProjectStageOrder => "project_stage_order",
+            Rule::FundYearMismatch => "fund_year_mismatch",
+            Rule::IdleMoney => "idle_money",
             Rule::PreRuleHistory => "pre_rule_history",
             Rule::ControlsNotChecked => "controls_not_checked",
         }
@@ -170,6 +207,13 @@ impl Rule {
             Rule::MissingRole => "缺少岗位签字",
             Rule::RegisteredWithoutProcedure => "未经程序建档",
             Rule::UnconfirmedPayment => "未按期确认",
+            Rule::ProjectPaidBeforeApproval => "未批复先支付",
+            Rule::ProjectPayeeNotContracted => "非合同单位收款",
+            Rule::ProjectOverrun => "超预算支付",
+            Rule::ProjectFinalBeforeAcceptance => "验收前付尾款",
+            Rule::ProjectStageOrder => "项目阶段倒置",
+            Rule::FundYearMismatch => "资金年度不符",
+            Rule::IdleMoney => "资金滞留",
             Rule::PreRuleHistory => "规则实施前历史",
             Rule::ControlsNotChecked => "控制未核查",
         }
@@ -258,6 +302,9 @@ pub struct AuditConfig {
     /// Share (percent) of a village's allocation that must have been paid
     /// out once it is older than `retention_after_ms` (default 50).
     pub retention_min_paid_percent: u64,
+    /// "Now" for the age-based rules (`ledger audit --as-of`); `None`: the
+    /// ledger's last business date. Entries after it are still examined.
+    pub as_of: Option<Date>,
 }
 
 impl Default for AuditConfig {
@@ -268,6 +315,7 @@ impl Default for AuditConfig {
             reversal_window_ms: DAY_MS,
             retention_after_ms: 180 * DAY_MS,
             retention_min_paid_percent: 50,
+            as_of: None,
         }
     }
 }
@@ -308,6 +356,10 @@ pub struct RegionSummary {
     pub households_paid: Fen,
     /// Project payments for its projects, net of reversals.
     pub projects_paid: Fen,
+    /// 资金滞留: money over the policy's time limit at its treasury and
+    /// (for a town) its villages' and at its projects' accounts, on the
+    /// report's `as_of_date` (the sum of [`AuditReport::idle_money`]).
+    pub idle_money: Fen,
     /// Findings concerning it (a town counts its villages' findings).
     pub high: usize,
     /// Medium findings.
@@ -323,13 +375,36 @@ pub struct AuditReport {
     pub entries: u64,
     /// The ledger's last entry time (Unix ms, sequencing).
     pub as_of_ms: u64,
-    /// "Now" for the age-based rules (idle funds, village retention,
-    /// reversals, confirmation deadlines): the ledger's last business date
-    /// (`YYYYMMDD`), or its last sequencing day in China when no entry
-    /// carries a business date.
+    /// "Now" for the age-based rules (idle funds, idle money, village
+    /// retention, reversals, confirmation deadlines): `AuditConfig::as_of`
+    /// if given, else the ledger's last business date (`YYYYMMDD`), or its
+    /// last sequencing day in China when no entry carries a business date.
     pub as_of_date: Option<ledger_core::ids::Date>,
     /// Findings, most severe first, then by rule and first entry.
     pub findings: Vec<Finding>,
     /// Per town and village with money or findings, by code.
     pub regions: Vec<RegionSummary>,
+    /// 资金滞留 on `as_of_date`: per account and fund, the money over the
+    /// policy's time limit for the account's level, by account then fund
+    /// (`LedgerState::idle_money`: the node's figures).
+    pub idle_money: Vec<IdleMoney>,
+}
+
+/// Money over its time limit at one account, in one fund (资金滞留).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdleMoney {
+    /// The account, e.g. `treasury:320803101000` or `project:P2019-001`.
+    pub account: String,
+    /// Its region: the treasury's, or the project's village.
+    pub region: Option<RegionCode>,
+    /// The fund.
+    pub fund: Ident,
+    /// Money that arrived more than `limit_days` before `as_of_date`.
+    pub amount: Fen,
+    /// When the oldest of it arrived (business date).
+    pub since: Date,
+    /// Days from `since` to `as_of_date`.
+    pub days: i64,
+    /// The policy's limit for the account's level (`fund_limits`).
+    pub limit_days: u16,
 }

@@ -59,6 +59,11 @@ pub struct AuditArgs {
     /// Hours within which a reversal is examined.
     #[arg(long, default_value_t = 24)]
     pub reversal_hours: u64,
+    /// "Now" for the age-based rules (idle money, idle funds, village
+    /// retention, confirmation deadlines), YYYY-MM-DD (default: the
+    /// ledger's last business date).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -123,6 +128,10 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
         Some(s) => Some(Severity::parse(s).ok_or_else(|| usage(format!("--fail-on {s:?}: low, medium or high")))?),
         None => None,
     };
+    let as_of = match &args.as_of {
+        Some(text) => Some(crate::post::parse::date(text, "--as-of").map_err(usage)?),
+        None => None,
+    };
     let standards = match &args.standards {
         Some(p) => load_standards(p)?,
         None => Standards::jiangsu_2019(),
@@ -131,6 +140,7 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
         standards,
         idle_after_ms: args.idle_days.saturating_mul(DAY_MS),
         reversal_window_ms: args.reversal_hours.saturating_mul(3_600_000),
+        as_of,
         ..AuditConfig::default()
     };
     let bytes = verify_cmd::read_bundle(&args.file)?;
@@ -296,8 +306,8 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
     }
     if !report.regions.is_empty() {
         out.push_str(match lang {
-            Lang::Zh => "\n乡镇、村汇总（到达资金、到户、项目，均扣除冲正）\n",
-            Lang::En => "\nPer town and village (money received, to households, to projects, net of reversals)\n",
+            Lang::Zh => "\n乡镇、村汇总（到达资金、到户、项目，均扣除冲正；滞留：超过政策时限未拨付的资金）\n",
+            Lang::En => "\nPer town and village (money received, to households, to projects, net of reversals; idle: money held beyond the policy's time limit)\n",
         });
         let mut t = Table::new(&[
             "区划代码",
@@ -306,11 +316,12 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
             "到达资金(元)",
             "到户(元)",
             "项目(元)",
+            "滞留(元)",
             "高",
             "中",
             "低",
         ])
-        .right_align(&[3, 4, 5, 6, 7, 8]);
+        .right_align(&[3, 4, 5, 6, 7, 8, 9]);
         for r in &report.regions {
             let level = match r.level {
                 RegionLevel::Town => "镇/街道",
@@ -329,6 +340,7 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
                 r.received.to_yuan_string(),
                 r.households_paid.to_yuan_string(),
                 r.projects_paid.to_yuan_string(),
+                r.idle_money.to_yuan_string(),
                 r.high.to_string(),
                 r.medium.to_string(),
                 r.low.to_string(),

@@ -424,4 +424,37 @@ fn audit_finds_what_was_planted() {
         &standards.display().to_string(),
     ]);
     assert!(!json.contains("above_standard"), "{json}");
+
+    // 资金滞留 per account and fund, on the last business date or on
+    // `--as-of`: each row's age counts to that day.
+    let idle_rows = doc["report"]["idle_money"].as_array().expect("idle_money");
+    assert!(!idle_rows.is_empty(), "{doc}");
+    let as_of_json = ok(&["audit", &bundle, "--format", "json", "--as-of", "2020-06-30"]);
+    let later: serde_json::Value = serde_json::from_str(&as_of_json).expect("json");
+    assert_eq!(later["report"]["as_of_date"], 20200630);
+    assert_eq!(later["config"]["as_of"], 20200630);
+    for row in later["report"]["idle_money"].as_array().expect("idle_money") {
+        let since = Date::new(row["since"].as_u64().expect("since") as u32).expect("date");
+        let as_of = Date::new(20200630).expect("date");
+        assert_eq!(row["days"].as_i64(), Some(since.days_until(as_of)), "{row}");
+        assert!(row["days"].as_i64() > row["limit_days"].as_i64(), "{row}");
+    }
+    let idle_findings = later["report"]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "idle_money")
+        .count();
+    assert_eq!(
+        idle_findings,
+        later["report"]["idle_money"].as_array().map_or(0, Vec::len)
+    );
+    // A bad date: one line naming the flag, exit 2 (usage), no report.
+    for bad in ["2020-02-30", "yesterday", "2020-6-1"] {
+        let (code, out, err) = common::run(&["audit", &bundle, "--as-of", bad]);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("--as-of"), "{err}");
+    }
 }

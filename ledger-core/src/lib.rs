@@ -42,6 +42,8 @@ pub mod region;
 pub mod rules;
 pub mod signature_rule;
 pub mod submission;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod verify;
 
 pub use amount::Fen;

@@ -9,9 +9,7 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-mod kit;
-
-use kit::*;
+use ledger_core::testkit::*;
 
 fn household_notice(
     id: &str,

@@ -8,158 +8,10 @@
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-mod kit;
-
-use kit::*;
-use ledger_core::entry::{Payee, ProjectCategory, ProjectDisbursement, ProjectRegister};
-use ledger_core::project::{
-    Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectCancel, ProjectEvaluate, ProjectMilestone,
-    ProjectReview, ProjectStage,
-};
+use ledger_core::project::{ProjectAdjust, ProjectCancel, ProjectStage};
 use ledger_core::rules::IdleFinding;
-
-const P: &str = "P2019-001";
-const CONTRACTOR: &str = "91320803MA1XXXXXX0";
-const OTHER_COMPANY: &str = "91320803MA2YYYYYY1";
-
-fn payee(id: &str) -> Payee {
-    Payee {
-        id: ident(id),
-        name: text("淮安市某建设工程有限公司"),
-    }
-}
-
-fn contract(id: &str) -> Contract {
-    Contract {
-        contractor: payee(id),
-        contract_no: text("淮区建〔2019〕HT-031"),
-    }
-}
-
-fn budget(yuan: u64) -> Vec<FundBudget> {
-    vec![FundBudget {
-        fund: ident("F2019-01"),
-        amount: fen(yuan),
-    }]
-}
-
-fn review(on: u32, passed: bool) -> EntryBody {
-    EntryBody::ProjectReview(ProjectReview {
-        project: ident(P),
-        date: date(on),
-        document_no: text("淮区扶贫论〔2019〕3号"),
-        passed,
-        note: text("选址合理，效益可行"),
-    })
-}
-
-fn plan(id: &str, start: u32) -> EntryBody {
-    EntryBody::Notice(Notice {
-        notice: ident(id),
-        stage: NoticeStage::ProjectPlan,
-        region: code(VILLAGE),
-        start: date(start),
-        title: text("2019年扶贫项目公示"),
-        lines: NoticeLines::Projects(vec![ident(P)]),
-    })
-}
-
-fn approve(on: u32, plan_id: &str) -> EntryBody {
-    EntryBody::ProjectApprove(ProjectApprove {
-        project: ident(P),
-        date: date(on),
-        document_no: text("淮区扶贫〔2019〕12号"),
-        plan: line(plan_id, 0),
-        budgets: budget(100_000),
-        contract: contract(CONTRACTOR),
-    })
-}
-
-fn milestone(kind: fn(ProjectMilestone) -> EntryBody, on: u32, doc: &str) -> EntryBody {
-    kind(ProjectMilestone {
-        project: ident(P),
-        date: date(on),
-        document_no: text(doc),
-        note: text("施河镇一村村委会"),
-    })
-}
-
-fn start(on: u32) -> EntryBody {
-    milestone(EntryBody::ProjectStart, on, "开工令〔2019〕7号")
-}
-
-fn accept(on: u32) -> EntryBody {
-    milestone(EntryBody::ProjectAccept, on, "验收〔2019〕21号")
-}
-
-fn handover(on: u32) -> EntryBody {
-    milestone(EntryBody::ProjectHandover, on, "移交〔2019〕5号")
-}
-
-fn evaluate(on: u32) -> EntryBody {
-    EntryBody::ProjectEvaluate(ProjectEvaluate {
-        project: ident(P),
-        date: date(on),
-        document_no: text("绩效〔2020〕2号"),
-        score: 92,
-        note: text("村集体年增收4.2万元"),
-    })
-}
-
-fn pay(fen_amount: u64, to: &str, on: u32) -> EntryBody {
-    EntryBody::ProjectDisbursement(ProjectDisbursement {
-        fund: ident("F2019-01"),
-        project: ident(P),
-        from: Account::Project(ident(P)),
-        payee: payee(to),
-        amount: Fen::new(fen_amount).unwrap(),
-        contract_ref: text("淮区建〔2019〕HT-031"),
-        milestone: text("进度款"),
-        date: date(on),
-    })
-}
-
-/// The base ledger plus project P (a 100,000 元 road in the village,
-/// proposed), funded into its account on 2019-05-20.
-fn proposed() -> (Ledger, Keys) {
-    let (mut l, k) = base();
-    l.ok(
-        EntryBody::ProjectRegister(ProjectRegister {
-            project: ident(P),
-            name: text("一村组道路硬化"),
-            village: code(VILLAGE),
-            category: ProjectCategory::VillageRoad,
-            budget: fen(100_000),
-            implementer: text("施河镇人民政府"),
-            start: date(20190601),
-            end: date(20191231),
-        }),
-        &[&k.town_poverty],
-    );
-    l.ok(
-        EntryBody::Transfer(Transfer {
-            fund: ident("F2019-01"),
-            from: Account::Treasury(code(TOWN)),
-            to: Account::Project(ident(P)),
-            amount: fen(100_000),
-            memo: text("拨付项目资金"),
-            date: date(20190520),
-        }),
-        &[&k.district_finance, &k.leader],
-    );
-    (l, k)
-}
-
-/// P reviewed (05-05), its plan publicised (05-10, ends 05-17), approved
-/// (05-20) with a budget of 100,000 元 and its contractor, work started (06-05).
-fn started() -> (Ledger, Keys) {
-    let (mut l, k) = proposed();
-    l.ok(review(20190505, true), &[&k.town_poverty]);
-    l.ok(plan("PP-1", 20190510), &[&k.village]);
-    l.ok(approve(20190520, "PP-1"), &[&k.district_poverty]);
-    l.ok(start(20190605), &[&k.town_poverty]);
-    (l, k)
-}
+use ledger_core::testkit::project::*;
+use ledger_core::testkit::*;
 
 fn stage_of(l: &Ledger) -> ProjectStage {
     l.state.project(&ident(P)).unwrap().stage
@@ -290,10 +142,6 @@ fn payments_need_the_approval_and_go_to_the_contractor_only() {
         }
     );
     l.ok(pay(100, CONTRACTOR, 20190610), &signers_of(&k));
-}
-
-fn signers_of(k: &Keys) -> [&SigningKey; 2] {
-    [&k.town_poverty, &k.town_finance]
 }
 
 #[test]

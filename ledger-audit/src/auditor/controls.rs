@@ -107,7 +107,7 @@ fn rule_text(rule: Rule) -> (&'static str, &'static str) {
     }
 }
 
-fn place(state: &LedgerState, region: Option<RegionCode>) -> (String, String) {
+pub(super) fn place(state: &LedgerState, region: Option<RegionCode>) -> (String, String) {
     match region {
         Some(code) => {
             let name = state.regions().name(code).unwrap_or("");
@@ -127,13 +127,36 @@ fn money_text(amount: u64) -> (String, String) {
 
 impl Auditor {
     /// "Now" for the age-based rules and whether it is a business date:
-    /// the ledger's last business date, else its last sequencing day in
-    /// China (a ledger of admin entries only).
+    /// the date given (`AuditConfig::as_of`), else the ledger's last
+    /// business date, else its last sequencing day in China (a ledger of
+    /// admin entries only).
     pub(super) fn as_of(&self) -> (Option<Date>, bool) {
-        match self.last_date {
-            Some(d) => (Some(d), true),
-            None if self.entries > 0 => (Date::in_china_at(self.last_time_ms), false),
-            None => (None, false),
+        match (self.config.as_of, self.last_date) {
+            (Some(d), _) => (Some(d), true),
+            (None, Some(d)) => (Some(d), true),
+            (None, None) if self.entries > 0 => (Date::in_china_at(self.last_time_ms), false),
+            (None, None) => (None, false),
+        }
+    }
+
+    /// "As of …" for the findings of the age-based rules (Chinese, English).
+    pub(super) fn as_of_text(&self) -> (String, String) {
+        match self.as_of() {
+            (Some(d), _) if self.config.as_of.is_some() => {
+                (format!("审计指定日期{d}"), format!("the audit date given, {d}"))
+            }
+            (Some(d), true) => (
+                format!("账本最后业务日期{d}"),
+                format!("the ledger's last business date, {d}"),
+            ),
+            (Some(d), false) => (
+                format!("账本最后记账日{d}"),
+                format!("the ledger's last sequencing day, {d}"),
+            ),
+            (None, _) => (
+                "账本最后业务日期".to_string(),
+                "the ledger's last business date".to_string(),
+            ),
         }
     }
 
@@ -179,7 +202,11 @@ impl Auditor {
             }
             _ => {}
         }
+        self.replay_projects(seq, body, &effects.history_warnings);
         for warning in &effects.history_warnings {
+            if projects::project_rule(warning.code).is_some() {
+                continue; // reported per project (`replay_projects`)
+            }
             self.history_warning(seq, body, warning);
         }
     }
@@ -320,18 +347,8 @@ impl Auditor {
             });
             return;
         }
-        let (Some(as_of), business) = self.as_of() else { return };
-        let (now_zh, now_en) = if business {
-            (
-                format!("账本最后业务日期{as_of}"),
-                format!("the ledger's last business date, {as_of}"),
-            )
-        } else {
-            (
-                format!("账本最后记账日{as_of}"),
-                format!("the ledger's last sequencing day, {as_of}"),
-            )
-        };
+        let (Some(as_of), _) = self.as_of() else { return };
+        let (now_zh, now_en) = self.as_of_text();
         const UNCONFIRMED: u8 = 0;
         const UNCONFIRMED_HISTORY: u8 = 1;
         const LATE: u8 = 2;

@@ -138,6 +138,7 @@ impl Auditor {
     }
 
     pub(super) fn finish_idle(&mut self, now: u64) {
+        let (now_zh, now_en) = self.as_of_text();
         let mut pots: Vec<((u32, u32), Pot)> = self.pots.iter().map(|(k, v)| (*k, v.clone())).collect();
         pots.sort_by_key(|(k, _)| *k);
         for ((account, fund), pot) in pots {
@@ -163,12 +164,12 @@ impl Auditor {
                 region,
                 Some(pot.balance),
                 format!(
-                    "{who}持有资金{fund_name}共{}元，已{}天无任何支出（按业务日期，截至账本最后业务日期）。",
+                    "{who}持有资金{fund_name}共{}元，已{}天无任何支出（按业务日期，截至{now_zh}）。",
                     Fen::from_raw(pot.balance).to_yuan_string(),
                     days(idle)
                 ),
                 format!(
-                    "{who} has held {} yuan of fund {fund_name} for {} days with no outflow (by business dates, as of the ledger's last business date).",
+                    "{who} has held {} yuan of fund {fund_name} for {} days with no outflow (by business dates, as of {now_en}).",
                     Fen::from_raw(pot.balance).to_yuan_string(),
                     days(idle)
                 ),
@@ -381,7 +382,12 @@ impl Auditor {
         }
     }
 
-    pub(super) fn summaries(&self, state: &LedgerState, findings: &[Finding]) -> Vec<RegionSummary> {
+    pub(super) fn summaries(
+        &self,
+        state: &LedgerState,
+        findings: &[Finding],
+        idle: &[IdleMoney],
+    ) -> Vec<RegionSummary> {
         let mut rows: BTreeMap<RegionCode, RegionSummary> = BTreeMap::new();
         let blank = |code: RegionCode| RegionSummary {
             code,
@@ -390,6 +396,7 @@ impl Auditor {
             received: Fen::ZERO,
             households_paid: Fen::ZERO,
             projects_paid: Fen::ZERO,
+            idle_money: Fen::ZERO,
             high: 0,
             medium: 0,
             low: 0,
@@ -403,6 +410,18 @@ impl Auditor {
             row.received = clamp(m.received);
             row.households_paid = clamp(m.households);
             row.projects_paid = clamp(m.projects);
+        }
+        // Idle money counts for its region and each ancestor (a town's
+        // figure includes its villages' and their projects').
+        for row in idle {
+            let mut cursor = row.region;
+            while let Some(code) = cursor {
+                if code.level() != RegionLevel::District {
+                    let r = rows.entry(code).or_insert_with(|| blank(code));
+                    r.idle_money = Fen::from_raw(r.idle_money.get().saturating_add(row.amount.get()));
+                }
+                cursor = code.parent();
+            }
         }
         for f in findings {
             let Some(region) = f.region else { continue };
