@@ -2,9 +2,9 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"57629ba6fbf6\"";
+pub(crate) const INDEX_ETAG: &str = "\"2b2824545729\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.ef93bd09db75.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.ef93bd09db75.js")),
-    ("/assets/app.9656054ea0f2.css", "text/css; charset=utf-8", include_bytes!("assets/app.9656054ea0f2.css")),
+    ("/assets/app.b68b0a0806ef.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.b68b0a0806ef.js")),
+    ("/assets/app.8b86ee8a52db.css", "text/css; charset=utf-8", include_bytes!("assets/app.8b86ee8a52db.css")),
 ];
