@@ -76,5 +76,6 @@ export const api = {
   households: (code, after) => request(`/v1/regions/${enc(code)}/households${after != null ? `?after=${enc(after)}` : ''}`),
   objections: (code, before) => request(`/v1/regions/${enc(code)}/objections${before != null ? `?before=${enc(before)}` : ''}`),
   // The project library and idle money (issue 13).
-  idle: (code) => request(`/v1/regions/${enc(code)}/idle`),
+  projects: (code, after) => request(`/v1/regions/${enc(code)}/projects${after != null ? `?after=${enc(after)}` : ''}`),
+  idle: (code, after) => request(`/v1/regions/${enc(code)}/idle${after != null ? `?after=${enc(after)}` : ''}`),
 };
