@@ -1,20 +1,22 @@
 //! The budget: what each payer must pay out of each fund, and so how much
 //! each fund issues and how much each town and weak village receives.
 //!
-//! Every allocation is computed from the payments it must cover, rounded
-//! up, so money never overdraws.
+//! Every allocation is exactly what its payer pays out within the demo
+//! (核定: the district passes down what the towns' payment plans need), so
+//! money never overdraws and, at the end, almost nothing is left over: the
+//! idle money (资金滞留) the page and the audit show is the few places
+//! where money stays, each for a reason the log tells (a cancelled project's
+//! budget, a budget cut after the money arrived, reversed payments, the
+//! payments of late December cut off the end of the log).
 
-use crate::dice::Dice;
-use crate::funds::{subsidy_fund, FundKey, Funds, TOWN_SUBSIDY_FUNDS};
+use crate::funds::{subsidy_fund, Funds};
 use crate::households::{Payer, SubsidyItem};
 use crate::projects::ProjectPlan;
-use crate::{YEARS, YUAN};
+use crate::YUAN;
 use std::collections::BTreeMap;
 
-/// Town allocations are rounded up to 10,000 元, as budget documents are.
-const TOWN_ROUNDING_FEN: u64 = 10_000 * YUAN;
-/// Village allocations are rounded up to 1,000 元.
-const VILLAGE_ROUNDING_FEN: u64 = 1_000 * YUAN;
+/// What a fund that pays nothing in the demo (a small one) still issues.
+const MIN_ISSUE_FEN: u64 = 100_000 * YUAN;
 
 /// `value` rounded up to a multiple of `step`.
 pub(crate) fn round_up(value: u64, step: u64) -> u64 {
@@ -39,52 +41,28 @@ struct Needs {
 }
 
 impl Budget {
-    /// Work out the allocations from the planned payments and projects, then
-    /// draw each fund's small reserve.
-    pub(crate) fn allocate(
-        dice: &mut Dice,
-        funds: &Funds,
-        items: &[SubsidyItem],
-        projects: &[ProjectPlan],
-        weak_villages: &[(u16, u16)],
-        subsidy_towns: &[u16],
-    ) -> Budget {
-        let mut needs = Needs::of(funds, items, projects);
-        // Weak villages receive their industry support allocation every year.
-        let mut village: BTreeMap<(usize, u16, u16), u64> = BTreeMap::new();
-        for year in YEARS {
-            let f = funds.position(year, FundKey::Provincial);
-            for (t, v) in weak_villages {
-                let need = needs.village.get(&(f, *t, *v)).copied().unwrap_or(0);
-                let alloc = round_up(need, VILLAGE_ROUNDING_FEN).max(5 * VILLAGE_ROUNDING_FEN);
-                village.insert((f, *t, *v), alloc);
-                *needs.town.entry((f, *t)).or_insert(0) += alloc;
-            }
+    /// Work out the allocations from the planned payments and projects.
+    pub(crate) fn allocate(funds: &Funds, items: &[SubsidyItem], projects: &[ProjectPlan]) -> Budget {
+        let needs = Needs::of(funds, items, projects);
+        // A weak village's collective receives what it pays out; its town
+        // passes it on.
+        let mut town = needs.town;
+        for (&(f, t, _), &amount) in &needs.village {
+            *town.entry((f, t)).or_insert(0) += amount;
         }
-        // Every town with residents receives each subsidy fund; the others
-        // what their projects need.
-        let mut town: BTreeMap<(usize, u16), u64> = BTreeMap::new();
-        for (f, def) in funds.defs.iter().enumerate() {
-            if TOWN_SUBSIDY_FUNDS.contains(&def.key) {
-                for t in subsidy_towns {
-                    let need = needs.town.get(&(f, *t)).copied().unwrap_or(0);
-                    town.insert((f, *t), round_up(need, TOWN_ROUNDING_FEN).max(TOWN_ROUNDING_FEN));
-                }
-            }
-        }
-        for (&(f, t), &need) in &needs.town {
-            town.entry((f, t)).or_insert_with(|| round_up(need, TOWN_ROUNDING_FEN));
-        }
+        town.retain(|_, amount| *amount > 0);
         let mut issue: Vec<u64> = vec![0; funds.defs.len()];
         for (&(f, _), &a) in &town {
             issue[f] += a;
         }
-        for amount in issue.iter_mut() {
-            // A small reserve stays at the district, as budgets do.
-            let reserve = dice.range(0, 3);
-            *amount = round_up(*amount * (100 + reserve) / 100, 100_000 * YUAN).max(100_000 * YUAN);
+        for amount in issue.iter_mut().filter(|a| **a == 0) {
+            *amount = MIN_ISSUE_FEN;
         }
-        Budget { issue, town, village }
+        Budget {
+            issue,
+            town,
+            village: needs.village,
+        }
     }
 }
 
@@ -101,7 +79,9 @@ impl Needs {
         }
         for p in projects {
             let f = funds.position(p.year, p.fund);
-            *needs.town.entry((f, p.town)).or_insert(0) += p.body.budget.get();
+            if p.allocation > 0 {
+                *needs.town.entry((f, p.town)).or_insert(0) += p.allocation;
+            }
         }
         needs
     }

@@ -23,21 +23,6 @@ pub(crate) enum FundKey {
     Donation,
 }
 
-/// Funds that pay household subsidies, all through the town finance
-/// offices (a subsidy is co-signed by the town's poverty office and finance
-/// station): every town with households receives an allocation of each,
-/// every year.
-pub(crate) const TOWN_SUBSIDY_FUNDS: [FundKey; 8] = [
-    FundKey::Provincial,
-    FundKey::Municipal,
-    FundKey::MinLiving,
-    FundKey::Housing,
-    FundKey::Education,
-    FundKey::Medical,
-    FundKey::Pension,
-    FundKey::Donation,
-];
-
 /// One fund of one year.
 pub(crate) struct FundDef {
     pub(crate) key: FundKey,

@@ -6,15 +6,16 @@ use crate::budget::Budget;
 use crate::corrections::{plan_corrections, Corrections};
 use crate::dice::Dice;
 use crate::error::DemoError;
-use crate::funds::{FundKey, Funds, TOWN_SUBSIDY_FUNDS};
+use crate::funds::{FundKey, Funds};
 use crate::history::{Finished, History};
 use crate::households::{choose_places, plan_households, HouseholdPlan, SubsidyItem};
 use crate::keys::{KeyRing, ADMIN_DISCIPLINE, ADMIN_FINANCE, DISTRICT_FUNDS};
+use crate::library::plan_library;
 use crate::log::{DemoConfig, DemoHousehold, DemoLog, DemoOperator};
-use crate::projects::{plan_projects, ProjectPlan};
+use crate::projects::{contractors, plan_projects, ProjectPlan};
 use crate::regions::District;
 use crate::signing::sign_all;
-use crate::{DEMO_ORIGIN, YEARS};
+use crate::DEMO_ORIGIN;
 use ed25519_dalek::SigningKey;
 use ledger_core::household::PseudonymKey;
 use ledger_core::ids::Date;
@@ -99,8 +100,9 @@ fn draw_log_secrets(dice: &mut Dice) -> LogSecrets {
     LogSecrets { log_key, pseudonym_key }
 }
 
-/// Step 2: plan the projects, weak villages, funds, the villages with
-/// households (and their committees' keys) and just enough households to
+/// Step 2: plan the contractors, the projects and their way through the
+/// library's stages, the funds, the villages with households, the weak
+/// villages among them, the committees' keys, just enough households to
 /// reach the target size, then the corrections and the budget that covers
 /// it all.
 fn plan_ledger(
@@ -112,17 +114,19 @@ fn plan_ledger(
     today: Date,
 ) -> Result<Plan, DemoError> {
     let n_projects = (config.target_entries / 75).clamp(4, 600) as usize;
-    let projects = plan_projects(dice, &district, n_projects)?;
-    let weak_villages = district.choose_weak_villages(dice);
+    let pool = contractors(dice)?;
+    let mut projects = plan_projects(dice, &district, &pool, n_projects)?;
+    plan_library(dice, &district, &pool, &mut projects)?;
     let funds = Funds::define(dice)?;
     // Households live in about one village per 150 entries (all of them
     // at benchmark sizes), so that notices batch many lines.
     let n_places = (config.target_entries / 150).max(4) as usize;
     let places = choose_places(dice, &district.towns, n_places);
+    // The weak villages' collectives pay their households' industry
+    // support: they are among the villages with households.
+    let weak_villages = district.choose_weak_villages(dice, &places);
     ring.add_village_committees(&district, &places)?;
-    let mut subsidy_towns: Vec<u16> = places.iter().map(|(t, _)| *t).collect();
-    subsidy_towns.dedup();
-    let fixed = fixed_entries(&ring, &funds, &projects, &weak_villages, &subsidy_towns);
+    let fixed = fixed_entries(&ring, &funds, &projects);
     let needed = config.target_entries.saturating_sub(fixed) + MARGIN;
     let planned = plan_households(
         dice,
@@ -130,12 +134,12 @@ fn plan_ledger(
         &places,
         &weak_villages,
         pseudonym_key,
-        needed,
+        (needed, &project_transfers(&projects)),
         today,
     )?;
     let mut items = planned.items;
     let corrections = plan_corrections(&mut items);
-    let budget = Budget::allocate(dice, &funds, &items, &projects, &weak_villages, &subsidy_towns);
+    let budget = Budget::allocate(&funds, &items, &projects);
     Ok(Plan {
         district,
         ring,
@@ -149,38 +153,26 @@ fn plan_ledger(
     })
 }
 
-/// The number of entries other than the households': genesis, grants,
-/// rotation, funds, transfers (one per fund and town that needs it, the
-/// misdirected one and its reversal, the weak villages'), projects, the
-/// corrections and the objections.
-fn fixed_entries(
-    ring: &KeyRing,
-    funds: &Funds,
-    projects: &[ProjectPlan],
-    weak_villages: &[(u16, u16)],
-    subsidy_towns: &[u16],
-) -> u64 {
-    let mut fund_towns: HashSet<(u16, FundKey, u16)> = HashSet::new();
-    for year in YEARS {
-        for t in subsidy_towns {
-            for key in TOWN_SUBSIDY_FUNDS {
-                fund_towns.insert((year, key, *t));
-            }
-        }
-        for (t, _) in weak_villages {
-            fund_towns.insert((year, FundKey::Provincial, *t));
-        }
-    }
-    for p in projects {
-        fund_towns.insert((p.year, p.fund, p.town));
-    }
+/// The towns that receive a fund for their projects: (year, fund, town).
+fn project_transfers(projects: &[ProjectPlan]) -> HashSet<(u16, FundKey, u16)> {
+    projects
+        .iter()
+        .filter(|p| p.allocation > 0)
+        .map(|p| (p.year, p.fund, p.town))
+        .collect()
+}
+
+/// The number of entries other than the households' (whose own transfers
+/// the households' plan counts): genesis, grants, rotation, funds, the
+/// transfers for projects, the misdirected one and its reversal, the
+/// projects' steps, the corrections and the objections.
+fn fixed_entries(ring: &KeyRing, funds: &Funds, projects: &[ProjectPlan]) -> u64 {
     1 + (ring.holders.len() as u64 - 3) // grants after genesis, except the replacement
         + 2 // rotation: revoke + grant
         + funds.defs.len() as u64
-        + fund_towns.len() as u64
+        + project_transfers(projects).len() as u64
         + 2 // misdirected transfer + its reversal
-        + (YEARS.len() * weak_villages.len()) as u64
-        + projects.iter().map(|p| 2 + p.milestones.len() as u64).sum::<u64>()
+        + projects.iter().map(|p| p.steps.len() as u64).sum::<u64>()
         + 3 // duplicate payment + its reversal + reversal of an ineligible payment
         + 6 // three objections and their decisions
 }

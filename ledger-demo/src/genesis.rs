@@ -65,9 +65,11 @@ pub fn genesis_submission(parts: &GenesisParts<'_>, signers: &[&SigningKey]) -> 
 
 /// The demo's policy around its co-signature rules: the policy's 7-day
 /// windows and categories, a 30-day confirmation deadline, and every
-/// control enforced from [`CONTROLS_FROM`] (2019-03-01): the demo's January
-/// and February 2019 payments are history imported from before the ledger,
-/// accepted with history warnings.
+/// household control enforced from [`CONTROLS_FROM`] (2019-03-01): the
+/// demo's January and February 2019 payments are history imported from
+/// before the ledger, accepted with history warnings; the project library's
+/// payment rules from [`crate::PROJECTS_FROM`] (2019-07-01) with a 5 %
+/// retention ([`RETENTION_BP`]); the default fund time limits.
 pub fn demo_policy(cosign_rules: Vec<CosignRule>) -> Policy {
     use ledger_core::entry::SubsidyCategory as S;
     use ledger_core::procedure::AssistanceCategory as A;
@@ -106,14 +108,20 @@ pub fn demo_policy(cosign_rules: Vec<CosignRule>) -> Policy {
             payment_list: controls_from(),
             roles: controls_from(),
             confirmation: controls_from(),
-            // Not yet: the demo's projects do not go through the library's
-            // stages (issue 13), so their payments are history.
-            projects: Date::LAST,
+            // The project library's payment rules from 1 July 2019: three
+            // projects' earlier payments broke them (history the audit flags).
+            projects: Date::new(crate::PROJECTS_FROM).unwrap_or(Date::LAST),
         },
-        retention_bp: 0,
+        // 质保金: 5 % of a project's budget waits for its acceptance.
+        retention_bp: RETENTION_BP,
+        // 资金滞留: 30 days at each treasury, 90 in a project account.
         fund_limits: FundLimits::DEFAULT,
     }
 }
+
+/// The demo policy's retention share (质保金): 5 % of a project's approved
+/// budget, paid only after its acceptance.
+pub const RETENTION_BP: u16 = 500;
 
 /// The first business date on which the demo policy's controls apply
 /// (2019-03-01, when the district's implementing opinions took effect).
@@ -133,6 +141,10 @@ fn controls_from() -> Date {
 /// - every household subsidy: two, the town poverty-alleviation office
 ///   (镇扶贫办) and the town finance station;
 /// - every registration (建档立卡) and exit: the town poverty-alleviation office;
+/// - every project approval and adjustment (批复, 调整): two, the district
+///   poverty-alleviation office and the district finance bureau; every
+///   acceptance (竣工验收): two, the town poverty-alleviation office and the
+///   town finance station;
 /// - every objection decision: the discipline inspector (纪检监察);
 /// - every confirmation (确认): the village committee (村委会);
 /// - every reversal: two signatures (a correction is where money is most
@@ -157,6 +169,24 @@ pub fn demo_cosign_rules() -> Result<Vec<CosignRule>, DemoError> {
         ),
         rule(
             EntryKind::HouseholdSubsidy,
+            Fen::ZERO,
+            2,
+            &[Office::TownPovertyOffice, Office::TownFinance],
+        ),
+        rule(
+            EntryKind::ProjectApprove,
+            Fen::ZERO,
+            2,
+            &[Office::DistrictPovertyOffice, Office::DistrictFinance],
+        ),
+        rule(
+            EntryKind::ProjectAdjust,
+            Fen::ZERO,
+            2,
+            &[Office::DistrictPovertyOffice, Office::DistrictFinance],
+        ),
+        rule(
+            EntryKind::ProjectAccept,
             Fen::ZERO,
             2,
             &[Office::TownPovertyOffice, Office::TownFinance],

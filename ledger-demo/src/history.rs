@@ -21,6 +21,7 @@ use ledger_core::procedure::{AssistanceCategory, NoticeLineRef};
 use std::collections::HashMap;
 
 mod events;
+mod library;
 mod money;
 mod payments;
 mod procedure;

@@ -9,6 +9,7 @@ use crate::budget::round_up;
 use crate::calendar::{exit_date, history_day, payment_day, payment_month, plus, registration_date, round_of, ymd};
 use crate::dice::Dice;
 use crate::error::{err, DemoError};
+use crate::funds::{subsidy_fund, FundKey};
 use crate::log::DemoHousehold;
 use crate::names::{person_name, resident_id};
 use crate::regions::TownInfo;
@@ -88,6 +89,9 @@ struct Estimate {
     /// Lines so far per group; a new group of 500 lines is one more notice
     /// (times the notices the group posts).
     groups: HashMap<(u8, u32, u32), u32>,
+    /// The transfers that pay for it all: (year, fund, town, village or
+    /// `u16::MAX` for the district's transfer to the town).
+    transfers: HashSet<(u16, FundKey, u16, u16)>,
 }
 
 impl Estimate {
@@ -98,6 +102,21 @@ impl Estimate {
             self.entries += per_chunk;
         }
         *lines += 1;
+    }
+
+    /// The transfers a payment needs (district → town, and town → village
+    /// for a village collective's), each counted once.
+    fn payment(&mut self, item: &SubsidyItem) {
+        let fund = subsidy_fund(item.category);
+        let (town, village) = match item.payer {
+            Payer::Town(t) => (t, None),
+            Payer::Village(t, v) => (t, Some(v)),
+        };
+        for v in [Some(u16::MAX), village].into_iter().flatten() {
+            if self.transfers.insert((item.year, fund, town, v)) {
+                self.entries += 1;
+            }
+        }
     }
 }
 
@@ -133,15 +152,16 @@ pub(crate) fn choose_places(dice: &mut Dice, towns: &[TownInfo], count: usize) -
 
 /// Generate households in `places` and their payments over both years,
 /// until they need about `needed` entries (registration procedure, payment
-/// lists, payments, confirmations, exits). `today` is the demo's last day:
-/// no confirmation is dated after it.
+/// lists, payments, confirmations, exits, the transfers that fund them;
+/// those of `funded`, (year, fund, town) for projects, are counted
+/// already). `today` is the demo's last day: no confirmation is dated after it.
 pub(crate) fn plan_households(
     dice: &mut Dice,
     towns: &[TownInfo],
     places: &[(u16, u16)],
     weak: &[(u16, u16)],
     pseudonym: &PseudonymKey,
-    needed: u64,
+    (needed, funded): (u64, &HashSet<(u16, FundKey, u16)>),
     today: Date,
 ) -> Result<PlannedHouseholds, DemoError> {
     let mut cumulative: Vec<u64> = Vec::new();
@@ -160,7 +180,11 @@ pub(crate) fn plan_households(
         items: Vec::new(),
     };
     let mut seen_ids: HashSet<String> = HashSet::new();
-    let mut estimate = Estimate::default();
+    // The towns' transfers for projects are counted already.
+    let mut estimate = Estimate {
+        transfers: funded.iter().map(|&(y, f, t)| (y, f, t, u16::MAX)).collect(),
+        ..Estimate::default()
+    };
     let mut exits = 0u32;
     if total == 0 {
         return Ok(out);
@@ -244,6 +268,7 @@ pub(crate) fn plan_households(
             estimate.line((2, 0, 0), 1);
         }
         for item in &mine {
+            estimate.payment(item);
             estimate.entries += 1 + u64::from(item.confirm_after.is_some());
             if !item.history {
                 let round = round_of(item.date_year(), item.date_month());

@@ -86,6 +86,14 @@ fn all_money_kinds() -> Vec<EntryKind> {
     ]
 }
 
+/// 区财政局农业科: every money kind, and co-signs project approvals and
+/// adjustments (批复, 调整).
+fn district_funds_kinds() -> Vec<EntryKind> {
+    let mut kinds = all_money_kinds();
+    kinds.extend([EntryKind::ProjectApprove, EntryKind::ProjectAdjust]);
+    kinds
+}
+
 /// 区分管领导: co-signs large fund issues and transfers, and the district's
 /// corrections.
 fn leader_kinds() -> Vec<EntryKind> {
@@ -94,16 +102,23 @@ fn leader_kinds() -> Vec<EntryKind> {
 
 /// 区扶贫办: co-signs large project payments and (before the policy named
 /// the town poverty office) household subsidies, and corrections; posts the
-/// district publicity (区级公示).
+/// district publicity (区级公示); approves, adjusts, evaluates and cancels
+/// projects (项目库).
 fn district_poverty_kinds() -> Vec<EntryKind> {
     vec![
         EntryKind::ProjectDisbursement,
         EntryKind::HouseholdSubsidy,
         EntryKind::Reversal,
         EntryKind::Notice,
+        EntryKind::ProjectApprove,
+        EntryKind::ProjectAdjust,
+        EntryKind::ProjectEvaluate,
+        EntryKind::ProjectCancel,
     ]
 }
 
+/// 财政所: passes money on, registers and pays projects (and co-signs
+/// their acceptance), pays households, corrects.
 fn town_kinds() -> Vec<EntryKind> {
     vec![
         EntryKind::Transfer,
@@ -111,12 +126,14 @@ fn town_kinds() -> Vec<EntryKind> {
         EntryKind::ProjectDisbursement,
         EntryKind::HouseholdSubsidy,
         EntryKind::Reversal,
+        EntryKind::ProjectAccept,
     ]
 }
 
 /// 镇扶贫办: posts the town's notices and payment lists, records the data
 /// comparison, registers households and their exits, co-signs household
-/// subsidies and their reversals.
+/// subsidies and their reversals; reviews, starts, accepts and hands over
+/// its villages' projects (项目库).
 fn town_poverty_kinds() -> Vec<EntryKind> {
     vec![
         EntryKind::Notice,
@@ -125,6 +142,10 @@ fn town_poverty_kinds() -> Vec<EntryKind> {
         EntryKind::HouseholdExit,
         EntryKind::HouseholdSubsidy,
         EntryKind::Reversal,
+        EntryKind::ProjectReview,
+        EntryKind::ProjectStart,
+        EntryKind::ProjectAccept,
+        EntryKind::ProjectHandover,
     ]
 }
 
@@ -174,7 +195,7 @@ impl KeyRing {
             Role::Operator,
             Office::DistrictFinance,
             code,
-            all_money_kinds(),
+            district_funds_kinds(),
         )?;
         ring.add(
             dice,

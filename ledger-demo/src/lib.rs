@@ -15,9 +15,11 @@
 //!    district, two admin keys (区财政局, 区纪委监委), the policy
 //!    ([`demo_policy`]: co-signature rules with the offices that must sign
 //!    ([`demo_cosign_rules`]), 7-day publicity windows, the assistance
-//!    categories, a 30-day confirmation deadline, every control enforced
-//!    from [`CONTROLS_FROM`], 2019-03-01), the pseudonym-key commitment and
-//!    the log key.
+//!    categories, a 30-day confirmation deadline, every household control
+//!    enforced from [`CONTROLS_FROM`], 2019-03-01, the project library's
+//!    payment rules from [`PROJECTS_FROM`], 2019-07-01, a 5 % retention
+//!    ([`RETENTION_BP`]) and the default fund time limits), the
+//!    pseudonym-key commitment and the log key.
 //! 2. **KeyGrant**s, each co-signed by both admins, each with its office and
 //!    a scope allowing exactly what it signs: two district finance bureau
 //!    operators (区财政局), the district leader (区分管领导) and the district
@@ -27,10 +29,20 @@
 //!    notices, home verification, confirmations).
 //! 3. Then every dated event of 2019-2020 in business-date order:
 //!    - **FundIssue**s in January (ten funds a year, 文号 in the real style),
-//!      **Transfer**s to the towns on 10 February (in 2019 one 低保 transfer
-//!      sent to the wrong town, reversed, re-sent) and to the economically
-//!      weak villages in March; projects registered, funded and paid by
-//!      milestone (预付款 / 进度款 / 竣工验收款);
+//!      each exactly what its towns pay out; **Transfer**s to the towns on
+//!      10 February (in 2019 one 低保 transfer sent to the wrong town,
+//!      reversed, re-sent) and to the economically weak villages in March;
+//!    - the project library (项目库, `library`): each project proposed
+//!      (**ProjectRegister**), reviewed (**ProjectReview**, 审核论证),
+//!      publicised (a `ProjectPlan` **Notice**, 7 days), approved with its
+//!      budget and contractor (**ProjectApprove**, 淮区扶贫〔2019〕12号 and
+//!      on), started, paid from the town treasury by milestone (预付款 /
+//!      进度款 / 竣工验收款, and 质保金 a year after acceptance), accepted,
+//!      handed over and evaluated; adjustments (a contractor replaced, a
+//!      budget raised, a budget cut), one project cancelled, one failed
+//!      review, and three payments of spring 2019 that broke the project
+//!      rules before they were enforced (paid before approval, to another
+//!      company, over the budget), accepted with history warnings;
 //!    - history from before the ledger: the February 2019 低保 payments,
 //!      without registration or the town poverty office's signature, and
 //!      without a payment list (in one village: citing a list posted the day
@@ -93,6 +105,8 @@
 //!   rounds and days, exits.
 //! - `funds`: the ten funds of each year; which fund pays which subsidy.
 //! - `projects`: contractors and village projects.
+//! - `library`: each project's way through the library's stages, with
+//!   its documents (文号) and payments, and [`PROJECTS_FROM`].
 //! - `households`: the villages with households, the households, their
 //!   categories, exits and planned payments (with dates and confirmations).
 //! - `corrections`: the payments to reverse and the objections.
@@ -102,7 +116,8 @@
 //! - `signing`: submissions under construction, their signers chosen by the
 //!   offices the policy requires, signed in parallel.
 //! - `history`: the entries posted in log order: `events` (the dated
-//!   events, sorted), `money` (funds, transfers, projects), `procedure`
+//!   events, sorted), `money` (funds, transfers), `library` (the
+//!   projects' stages and payments), `procedure`
 //!   (registration notices, checks, registrations, exits), `payments`
 //!   (payment lists, payments, objections, reversals, confirmations).
 //! - `generate`: [`generate()`], which runs the steps below.
@@ -114,13 +129,13 @@
 //!
 //! 1. Draw the log key and the pseudonym key; load the district; set up the
 //!    key ring (`KeyRing::set_up`).
-//! 2. Plan (`plan_ledger`): projects with their contractors
-//!    (`plan_projects`), weak villages, the funds of both years
-//!    (`Funds::define`), the villages with households (`choose_places`,
-//!    about one per 150 entries) and their committees' keys, households
-//!    and their payments up to the target size (`plan_households`),
-//!    corrections and objections (`plan_corrections`), then the budget
-//!    (`Budget::allocate`, which draws each fund's reserve).
+//! 2. Plan (`plan_ledger`): the contractors (`contractors`), projects
+//!    (`plan_projects`) and their steps (`plan_library`), the funds of both
+//!    years (`Funds::define`), the villages with households
+//!    (`choose_places`, about one per 150 entries), the weak villages among
+//!    them, the committees' keys, households and their payments up to the
+//!    target size (`plan_households`), corrections and objections
+//!    (`plan_corrections`), then the budget (`Budget::allocate`).
 //! 3. Post (`History`): genesis (`post_genesis`), key grants
 //!    (`grant_operator_keys`), then every dated event in order
 //!    (`post_events`); cut at the target size.
@@ -144,6 +159,7 @@ mod genesis;
 mod history;
 mod households;
 mod keys;
+mod library;
 mod log;
 mod names;
 mod projects;
@@ -153,7 +169,8 @@ mod signing;
 pub use entries::demo_entries;
 pub use error::DemoError;
 pub use generate::generate;
-pub use genesis::{demo_cosign_rules, demo_policy, genesis_submission, GenesisParts, CONTROLS_FROM};
+pub use genesis::{demo_cosign_rules, demo_policy, genesis_submission, GenesisParts, CONTROLS_FROM, RETENTION_BP};
+pub use library::PROJECTS_FROM;
 pub use log::{DemoConfig, DemoHousehold, DemoLog, DemoOperator};
 pub use regions::{huaian_regions, DIVISIONS};
 

@@ -1,40 +1,55 @@
 //! Projects: the contractors, and the village projects (roads, industry
-//! bases, solar plants, water, irrigation, housing) with their budgets,
-//! contracts and payment milestones.
+//! bases, solar plants, water, irrigation, housing) with their budgets and
+//! contracts. Their way through the project library's stages is planned in
+//! `library`.
 
 use crate::credit_codes::uscc;
 use crate::dice::Dice;
 use crate::error::{fen, ident, text, DemoError};
 use crate::funds::FundKey;
+use crate::library::Twist;
 use crate::regions::District;
 use crate::{FIRST_YEAR, YUAN};
 use ledger_core::entry::{Payee, ProjectCategory, ProjectRegister};
 use ledger_core::ids::{Date, Ident, Text};
 use std::collections::{BTreeMap, HashMap};
 
-/// A planned project: registered, funded and paid by its town.
+/// A planned project: proposed, reviewed, publicised, approved, built and
+/// paid by its town's finance station straight from the town treasury
+/// (国库集中支付: no money sits in a project account), accepted, handed
+/// over and evaluated (`library` plans its steps).
 pub(crate) struct ProjectPlan {
     pub(crate) year: u16,
     pub(crate) town: u16,
+    /// Its village's index in the town.
+    pub(crate) village: u16,
     pub(crate) id: Ident,
     pub(crate) body: ProjectRegister,
     pub(crate) fund: FundKey,
+    /// The contractor (施工单位) the approval binds.
     pub(crate) payee: Payee,
     pub(crate) contract: Text,
-    /// Month of registration and of the transfer into the project account.
+    /// What the contractor builds (a replacement is of the same kind).
+    pub(crate) kind: ContractorKind,
+    /// Month of the proposal, review, publicity and approval.
     pub(crate) month: u8,
-    /// (month, percent of budget, milestone).
-    pub(crate) milestones: Vec<(u8, u64, &'static str)>,
+    /// Will the work be finished within the demo's two years?
+    pub(crate) complete: bool,
+    /// Its dated steps in log order (`library::plan_library`).
+    pub(crate) steps: Vec<crate::library::Step>,
+    /// What its town receives for it from the fund: the payments it makes
+    /// within the demo, or more where the money is left over (资金滞留).
+    pub(crate) allocation: u64,
 }
 /// A contractor that projects pay.
-struct Contractor {
-    payee: Payee,
-    kind: ContractorKind,
+pub(crate) struct Contractor {
+    pub(crate) payee: Payee,
+    pub(crate) kind: ContractorKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// What a contractor builds.
-enum ContractorKind {
+pub(crate) enum ContractorKind {
     Construction,
     Water,
     Solar,
@@ -42,7 +57,7 @@ enum ContractorKind {
 }
 
 /// The pool of 24 contractors.
-fn contractors(dice: &mut Dice) -> Result<Vec<Contractor>, DemoError> {
+pub(crate) fn contractors(dice: &mut Dice) -> Result<Vec<Contractor>, DemoError> {
     const WORDS: [&str; 24] = [
         "瑞丰", "恒达", "鑫源", "宏盛", "兴淮", "楚韵", "运河", "华泰", "金鼎", "永盛", "润达", "嘉禾", "汇通", "苏淮",
         "天顺", "广源", "丰泽", "盛世", "淮扬", "新禾", "博远", "安澜", "绿野", "晟阳",
@@ -71,11 +86,14 @@ fn contractors(dice: &mut Dice) -> Result<Vec<Contractor>, DemoError> {
     Ok(out)
 }
 
-/// Draw the contractors, then plan `count` projects, alternating between
-/// the two years, each in a random rural village and paid to a contractor
-/// of the right kind.
-pub(crate) fn plan_projects(dice: &mut Dice, district: &District, count: usize) -> Result<Vec<ProjectPlan>, DemoError> {
-    let pool = contractors(dice)?;
+/// Plan `count` projects, alternating between the two years, each in a
+/// random rural village and contracted to one of `pool` of the right kind.
+pub(crate) fn plan_projects(
+    dice: &mut Dice,
+    district: &District,
+    pool: &[Contractor],
+    count: usize,
+) -> Result<Vec<ProjectPlan>, DemoError> {
     let towns = &district.towns;
     // Projects are built in rural villages (村), not in urban residents' committees.
     let rural = district.rural_villages();
@@ -154,13 +172,14 @@ pub(crate) fn plan_projects(dice: &mut Dice, district: &District, count: usize) 
         let n = per_village.entry((t, v)).or_insert(0);
         *n += 1;
         let id = ident(&format!("P{year}-{:06}-{:02}", village.code.get() % 1_000_000, n))?;
-        let month = dice.range(2, 5) as u8;
+        let drawn = dice.range(2, 4) as u8;
+        // The projects paid against the rules before they were enforced
+        // (history) are proposed in February, so that it happens by June.
+        let month = if Twist::of(i).early() { 2 } else { drawn };
         let complete = year == FIRST_YEAR || dice.chance(700);
-        let mut milestones = vec![(month + 1, 30, "预付款"), (month + 3, 40, "进度款")];
-        if complete {
-            milestones.push((month + 6, 25, "竣工验收款"));
-        }
-        let start_day = dice.range(1, 28) as u32;
+        // Work starts in the first half of the month after the approval,
+        // before the advance is paid on the 18th.
+        let start_day = dice.range(1, 15) as u32;
         let start = Date::new(u32::from(year) * 10_000 + u32::from(month + 1) * 100 + start_day).map_err(DemoError)?;
         let end = Date::new(u32::from(year) * 10_000 + u32::from(month + 7) * 100 + 28).map_err(DemoError)?;
         let candidates: Vec<&Contractor> = pool.iter().filter(|c| c.kind == kind).collect();
@@ -186,11 +205,15 @@ pub(crate) fn plan_projects(dice: &mut Dice, district: &District, count: usize) 
             town: t,
             id,
             body,
+            village: v,
             fund,
             payee,
             contract,
+            kind,
             month,
-            milestones,
+            complete,
+            steps: Vec::new(),
+            allocation: 0,
         });
     }
     Ok(out)

@@ -120,9 +120,14 @@ impl District {
             .collect()
     }
 
-    /// Draw the economically weak villages; sorted.
-    pub(crate) fn choose_weak_villages(&self, dice: &mut Dice) -> Vec<(u16, u16)> {
-        let rural = self.rural_villages();
+    /// Draw the economically weak villages among the rural villages of
+    /// `among`; sorted.
+    pub(crate) fn choose_weak_villages(&self, dice: &mut Dice, among: &[(u16, u16)]) -> Vec<(u16, u16)> {
+        let rural: Vec<(u16, u16)> = self
+            .rural_villages()
+            .into_iter()
+            .filter(|place| among.contains(place))
+            .collect();
         let mut weak: Vec<(u16, u16)> = Vec::new();
         while weak.len() < WEAK_VILLAGES.min(rural.len()) {
             let pick = rural[dice.index(rural.len())];

@@ -1,6 +1,6 @@
 //! The dated events of the two years, in business-date order: the order of
 //! the log. Within a day: the key rotation, fund issues, transfers,
-//! projects, notices, checks, objections, decisions, registrations, exits,
+//! project stages, project payments, notices, checks, objections, decisions, registrations, exits,
 //! payments, reversals, decisions that need a reversal first, confirmations.
 
 use super::History;
@@ -23,10 +23,9 @@ pub(super) enum Event {
     TownTransfers(usize),
     /// A fund is passed to a weak village (fund, town, village).
     VillageTransfer(usize, u16, u16),
-    /// A project is registered and funded (project index).
-    Project(usize),
-    /// A project milestone is paid (project, milestone).
-    ProjectPay(usize, usize),
+    /// A step of a project in the library: a stage, its plan's publicity
+    /// notice or a payment (project, step).
+    ProjectStep(usize, usize),
     /// The notices of one stage of a cohort's registration procedure.
     Stage(usize, usize),
     /// One check (0 data comparison, 1 home verification) of a cohort.
@@ -81,15 +80,15 @@ impl History<'_> {
             at(ymd(year, 3, 1 + (v % 20) as u8)?, 3, i, Event::VillageTransfer(f, t, v));
         }
         for (i, p) in plan.projects.iter().enumerate() {
-            let funded = p.month.max(3);
-            at(ymd(p.year, funded, 12)?, 4, i, Event::Project(i));
-            for (m, (month, _, _)) in p.milestones.iter().enumerate() {
-                at(
-                    ymd(p.year, (*month).max(funded), 18)?,
-                    5,
-                    i * 8 + m,
-                    Event::ProjectPay(i, m),
-                );
+            // A project's steps keep their order within a day (stages in
+            // phase 4, payments in phase 5).
+            for (k, step) in p.steps.iter().enumerate() {
+                let phase = if matches!(step.action, crate::library::Action::Pay { .. }) {
+                    5
+                } else {
+                    4
+                };
+                at(step.date, phase, i * 32 + k, Event::ProjectStep(i, k));
             }
         }
         if plan.plans.iter().any(|h| h.extreme_poverty) {
@@ -162,8 +161,7 @@ impl History<'_> {
                 Event::Issue(f) => self.issue_fund(f)?,
                 Event::TownTransfers(f) => self.pass_fund_to_towns(f)?,
                 Event::VillageTransfer(f, t, v) => self.pass_fund_to_village(f, t, v)?,
-                Event::Project(i) => self.register_project(i)?,
-                Event::ProjectPay(i, m) => self.pay_project(i, m)?,
+                Event::ProjectStep(i, k) => self.post_project_step(i, k)?,
                 Event::Stage(c, s) => self.post_stage(c, s)?,
                 Event::Check(c, k) => self.post_checks(c, k)?,
                 Event::Register(c) => self.register(c)?,

@@ -1,7 +1,7 @@
 //! The money that arrives and moves down: fund issues, transfers to the
 //! towns (with, in the first year, one 低保 transfer sent to the wrong town,
-//! reversed and re-sent) and the weak villages, projects and their
-//! milestone payments.
+//! reversed and re-sent) and the weak villages. (Projects and their
+//! payments: `library`.)
 
 use super::History;
 use crate::calendar::ymd;
@@ -9,7 +9,7 @@ use crate::error::{fen, text, DemoError};
 use crate::funds::FundKey;
 use crate::keys::{COSIGN_FINANCE, COSIGN_POVERTY, DISTRICT_FUNDS};
 use crate::FIRST_YEAR;
-use ledger_core::entry::{Account, EntryBody, FundIssue, ProjectDisbursement, Reversal, Transfer};
+use ledger_core::entry::{Account, EntryBody, FundIssue, Reversal, Transfer};
 use ledger_core::region::RegionCode;
 
 impl History<'_> {
@@ -110,54 +110,6 @@ impl History<'_> {
                     "拨付{}{}年到户产业扶持资金（集体经济薄弱村）",
                     village.short, def.year
                 ))?,
-                date,
-            }),
-            &[op, COSIGN_POVERTY],
-        )?;
-        Ok(())
-    }
-
-    /// ProjectRegister, then the transfer of its budget into the project
-    /// account.
-    pub(super) fn register_project(&mut self, i: usize) -> Result<(), DemoError> {
-        let plan = self.plan;
-        let p = &plan.projects[i];
-        let date = ymd(p.year, p.month.max(3), 12)?;
-        let op = self.town_finance(p.town, date);
-        self.emitter
-            .emit(EntryBody::ProjectRegister(p.body.clone()), &[op, COSIGN_POVERTY])?;
-        let f = plan.funds.position(p.year, p.fund);
-        self.emitter.emit(
-            EntryBody::Transfer(Transfer {
-                fund: plan.funds.defs[f].id.clone(),
-                from: Account::Treasury(plan.district.towns[p.town as usize].code),
-                to: Account::Project(p.id.clone()),
-                amount: p.body.budget,
-                memo: text(&format!("拨付项目资金：{}", p.body.name))?,
-                date,
-            }),
-            &[op, COSIGN_POVERTY],
-        )?;
-        Ok(())
-    }
-
-    /// ProjectDisbursement of milestone `m` to the contractor.
-    pub(super) fn pay_project(&mut self, i: usize, m: usize) -> Result<(), DemoError> {
-        let plan = self.plan;
-        let p = &plan.projects[i];
-        let (month, percent, milestone) = p.milestones[m];
-        let f = plan.funds.position(p.year, p.fund);
-        let date = ymd(p.year, month.max(p.month.max(3)), 18)?;
-        let op = self.town_finance(p.town, date);
-        self.emitter.emit(
-            EntryBody::ProjectDisbursement(ProjectDisbursement {
-                fund: plan.funds.defs[f].id.clone(),
-                project: p.id.clone(),
-                from: Account::Project(p.id.clone()),
-                payee: p.payee.clone(),
-                amount: fen(p.body.budget.get() * percent / 100)?,
-                contract_ref: p.contract.clone(),
-                milestone: text(milestone)?,
                 date,
             }),
             &[op, COSIGN_POVERTY],
