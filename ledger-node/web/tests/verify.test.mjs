@@ -122,6 +122,9 @@ test('postcard decoder reproduces the node JSON body of every entry kind', () =>
     kinds.add(d.kind);
   }
   assert.ok(kinds.size >= 8, [...kinds].join(','));
+  // The project library's kinds 19-26, as the Rust core encoded them in the demo (issue 13).
+  const project = ['ProjectReview', 'ProjectApprove', 'ProjectStart', 'ProjectAccept', 'ProjectHandover', 'ProjectEvaluate', 'ProjectAdjust', 'ProjectCancel'];
+  assert.deepEqual(project.filter((k) => !kinds.has(k)), [], 'vectors.json holds an entry of every project kind');
 });
 
 test('postcard decoder refuses trailing bytes and non-minimal varints', () => {
