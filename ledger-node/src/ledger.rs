@@ -143,6 +143,8 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
     let count = store.entry_count();
     let mut replay = Replay::with_chunk_entries(REPLAY_STEP_ENTRIES);
     let mut query = QueryIndex::default();
+    // Reversal targets folded during the replay: (target, leaf hash read).
+    let mut folded: Vec<(u64, TreeHash)> = Vec::new();
     let mut start = 0u64;
     while start < count {
         let end = (start + REPLAY_CHUNK).min(count);
@@ -169,9 +171,27 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
         // The query aggregates and the secondary indexes are derived from
         // each verified entry as the replay applies it (no copy of the chunk).
         let mut index_error = None;
+        let mut fold_error = None;
         replay
             .push(&refs, &mut |entry, effects, _leaf| {
                 query.record(entry, effects);
+                // A reversal is folded in right away (its target is earlier,
+                // so already in the store): the idle-money lots are order
+                // dependent (`query::idle`). The target's leaf is checked
+                // against the tree once the replay has built it.
+                if let EntryBody::Reversal(r) = &entry.signed.submission.body {
+                    match load_reversal_targets(store, &[(entry.seq, r.target_seq)]) {
+                        Ok(loaded) => {
+                            for (reversal, target, decoded) in loaded {
+                                query.resolve_reversal(reversal, target, &decoded.entry.signed.submission.body);
+                                folded.push((target, decoded.leaf_hash));
+                            }
+                        }
+                        Err(e) => {
+                            fold_error.get_or_insert(e);
+                        }
+                    }
+                }
                 if let Err(e) = store.add_to_indexes(entry.seq, &index_keys(effects)) {
                     index_error.get_or_insert(e);
                 }
@@ -179,6 +199,9 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
             .map_err(OpenError::Damaged)?;
         if let Some(e) = index_error {
             return Err(e.into());
+        }
+        if let Some(e) = fold_error {
+            return Err(OpenError::Checkpoint(e));
         }
         start = end;
         progress(start);
@@ -215,8 +238,17 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
         head,
         query,
     };
-    // The replay recorded reversals as pending; fold them in now, so that
-    // read handlers never have to (they take read locks only).
+    // Verify on read: every target folded during the replay is the entry
+    // the verified tree holds.
+    for (target, leaf) in folded {
+        if ledger.tree.leaf(target) != Some(leaf) {
+            return Err(OpenError::Checkpoint(format!(
+                "entry {target}: its leaf hash differs from the Merkle tree's"
+            )));
+        }
+    }
+    // Any reversal still pending is folded in now, so that read handlers
+    // never have to (they take read locks only).
     let pending = ledger.query.pending_reversals().to_vec();
     let targets = load_reversal_targets(store, &pending).map_err(OpenError::Checkpoint)?;
     fold_reversal_targets(&mut ledger, targets).map_err(OpenError::Checkpoint)?;
@@ -252,6 +284,34 @@ pub fn load_reversal_targets(store: &Store, reversals: &[(u64, u64)]) -> Result<
         out.push((reversal, target, decoded));
     }
     Ok(out)
+}
+
+/// Record a batch made durable, folding each reversal in right after it
+/// when its target was loaded (the idle-money lots are order dependent:
+/// `query::idle`), then any reversal still pending from earlier batches.
+pub fn record_batch(
+    ledger: &mut Ledger,
+    appended: &[(SequencedEntry, Effects)],
+    targets: Vec<(u64, u64, DecodedEntry)>,
+) -> Result<(), String> {
+    let mut targets: Vec<Option<(u64, u64, DecodedEntry)>> = targets.into_iter().map(Some).collect();
+    let mut result = Ok(());
+    for (entry, effects) in appended {
+        ledger.query.record(entry, effects);
+        if !matches!(entry.signed.submission.body, EntryBody::Reversal(_)) {
+            continue;
+        }
+        let mine: Vec<(u64, u64, DecodedEntry)> = targets
+            .iter_mut()
+            .filter(|t| t.as_ref().is_some_and(|(r, _, _)| *r == entry.seq))
+            .filter_map(Option::take)
+            .collect();
+        if let Err(e) = fold_reversal_targets(ledger, mine) {
+            result = Err(e);
+        }
+    }
+    let rest: Vec<(u64, u64, DecodedEntry)> = targets.into_iter().flatten().collect();
+    result.and(fold_reversal_targets(ledger, rest))
 }
 
 /// Fold loaded reversal targets into the aggregates, each checked against

@@ -41,7 +41,7 @@ impl QueryIndex {
         let projects: usize = self
             .projects
             .iter()
-            .map(|p| p.name.capacity() + p.implementer.capacity())
+            .map(|p| p.name.capacity() + p.implementer.capacity() + p.stages.heap_bytes())
             .sum::<usize>()
             + self.projects.capacity() * size_of::<ProjectInfo>();
         let payees: usize = self.payees.iter().map(|p| p.name.capacity()).sum::<usize>()
@@ -63,5 +63,6 @@ impl QueryIndex {
             + households
             + self.pending.capacity() * 16
             + self.controls_heap_bytes()
+            + self.idle.heap_bytes()
     }
 }

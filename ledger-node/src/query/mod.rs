@@ -11,7 +11,11 @@
 //! * per fund (tens per year): its metadata, its flows between accounts and
 //!   to payees (one cell per (from, to) pair, households grouped per
 //!   village), and its balance in each account;
-//! * per project (hundreds): metadata and the amount paid;
+//! * per project (hundreds): metadata, the amount paid per fund, and its
+//!   library record (`stages`): about ten stage marks, the approved budget
+//!   and its contracts;
+//! * for idle money (`idle`): the dated lots of every (account, fund) —
+//!   only credits make lots, so thousands, not one per entry;
 //! * per payee (contractors: tens): id and name;
 //! * per (household, village): the number of live payments (a 32-byte
 //!   reference and a counter, ≈ 50 bytes), so that a region can say how many
@@ -43,7 +47,10 @@
 //! and folds them in with [`QueryIndex::resolve_reversal`] in the same write
 //! that records the batch (`ledger::load_reversal_targets`). Read handlers
 //! only take read locks. Reversals are rare (a correction), so this costs
-//! nothing in the common case and keeps `record` free of I/O. Because the
+//! nothing in the common case and keeps `record` free of I/O. The writers
+//! fold each reversal right after recording it when they can (the target is
+//! read before the write lock is taken): the idle-money lots are the one
+//! aggregate whose result depends on the order (`idle`). Because the
 //! fold comes after the rest of its batch (at start-up, after the whole
 //! replay), the money a reversal returns may already have been spent again
 //! when it is folded: every sum is kept modulo 2^64 (`tally::signed`), so
@@ -59,17 +66,20 @@
 //! built; nothing here reads it.
 
 //!
-//! One module per view: `regions`, `funds`, `projects`, `payees`
-//! (payees and households), `accounts`; `tally` holds the signed updates
-//! they share and `memory` the heap estimate. Paths stay `query::Name`.
+//! One module per view: `regions`, `funds`, `projects`, `stages` (the
+//! project library), `idle` (资金滞留), `payees` (payees and households),
+//! `accounts`; `tally` holds the signed updates they share and `memory` the
+//! heap estimate. Paths stay `query::Name`.
 
 mod accounts;
 mod controls;
 mod funds;
+mod idle;
 mod memory;
 mod payees;
 mod projects;
 mod regions;
+mod stages;
 mod tally;
 #[cfg(test)]
 mod tests;
@@ -77,9 +87,11 @@ mod tests;
 pub use accounts::AccountId;
 pub use controls::{Confirmation, HouseholdInfo, LineState, NoticeInfo, ObjectionInfo, RegistrationInfo};
 pub use funds::{FlowNode, FundInfo};
+pub use idle::IdleMoney;
 pub use payees::PayeeInfo;
 pub use projects::ProjectInfo;
 pub use regions::{RegionAgg, RegionInfo};
+pub use stages::{ApprovalInfo, ContractMark, ProjectStages, StageKind, StageMark};
 pub use tally::Tally;
 
 use ledger_core::chain::SequencedEntry;
@@ -118,6 +130,8 @@ pub struct QueryIndex {
     pub(super) pending: Vec<(u64, u64)>,
     /// Notices, registrations, objections, confirmations, history warnings.
     pub(super) controls: controls::Controls,
+    /// Dated lots per (account, fund) and the latest business date.
+    pub(super) idle: idle::IdleIndex,
 }
 
 impl QueryIndex {
@@ -126,6 +140,8 @@ impl QueryIndex {
     pub fn record(&mut self, entry: &SequencedEntry, effects: &Effects) {
         self.recorded = self.recorded.max(entry.seq.saturating_add(1));
         self.record_controls(entry.seq, &entry.signed.submission.body, effects);
+        self.record_date(entry.seq, &entry.signed.submission.body);
+        let seq = entry.seq;
         match &entry.signed.submission.body {
             EntryBody::Genesis(g) => {
                 self.title = g.title.to_string();
@@ -149,6 +165,7 @@ impl QueryIndex {
                     start: p.start.get(),
                     end: p.end.get(),
                     register_seq: entry.seq,
+                    stages: ProjectStages::default(),
                 });
                 self.project_ids.insert(p.project.clone(), index);
                 for code in self.lineage(p.village) {
@@ -161,7 +178,10 @@ impl QueryIndex {
             body @ (EntryBody::FundIssue(_)
             | EntryBody::Transfer(_)
             | EntryBody::ProjectDisbursement(_)
-            | EntryBody::HouseholdSubsidy(_)) => self.apply_money(entry.seq, body, Sign::Add),
+            | EntryBody::HouseholdSubsidy(_)) => {
+                self.apply_money(entry.seq, body, Sign::Add);
+                self.apply_aging(body, Sign::Add, None);
+            }
             EntryBody::KeyGrant(_)
             | EntryBody::KeyRevoke { .. }
             | EntryBody::PolicyUpdate { .. }
@@ -172,15 +192,21 @@ impl QueryIndex {
             | EntryBody::HouseholdExit(_)
             | EntryBody::Objection(_)
             | EntryBody::ObjectionResolve(_)
-            | EntryBody::ProjectReview(_)
-            | EntryBody::ProjectApprove(_)
-            | EntryBody::ProjectStart(_)
-            | EntryBody::ProjectAccept(_)
-            | EntryBody::ProjectHandover(_)
-            | EntryBody::ProjectEvaluate(_)
-            | EntryBody::ProjectAdjust(_)
-            | EntryBody::ProjectCancel(_)
             | EntryBody::PaymentConfirm(_) => {}
+            EntryBody::ProjectReview(r) => self.record_stage(seq, &r.project, r.date, StageKind::Review, r.passed),
+            EntryBody::ProjectApprove(a) => {
+                self.record_stage(seq, &a.project, a.date, StageKind::Approve, true);
+                self.record_budget(seq, &a.project, a.date, &a.budgets, Some(&a.contract));
+            }
+            EntryBody::ProjectStart(m) => self.record_stage(seq, &m.project, m.date, StageKind::Start, true),
+            EntryBody::ProjectAccept(m) => self.record_stage(seq, &m.project, m.date, StageKind::Accept, true),
+            EntryBody::ProjectHandover(m) => self.record_stage(seq, &m.project, m.date, StageKind::Handover, true),
+            EntryBody::ProjectEvaluate(e) => self.record_stage(seq, &e.project, e.date, StageKind::Evaluate, true),
+            EntryBody::ProjectAdjust(a) => {
+                self.record_stage(seq, &a.project, a.date, StageKind::Adjust, true);
+                self.record_budget(seq, &a.project, a.date, &a.budgets, a.contract.as_ref());
+            }
+            EntryBody::ProjectCancel(c) => self.record_stage(seq, &c.project, c.date, StageKind::Cancel, true),
         }
     }
 
@@ -210,6 +236,7 @@ impl QueryIndex {
                 | EntryBody::HouseholdSubsidy(_)
         ) {
             self.apply_money(target_seq, target, Sign::Sub);
+            self.apply_aging(target, Sign::Sub, Some(reversal_seq));
         }
         true
     }

@@ -6,7 +6,7 @@ use ledger_core::money::Sign;
 use ledger_core::region::RegionCode;
 
 use super::tally::apply_at;
-use super::{FlowNode, QueryIndex, Tally};
+use super::{FlowNode, ProjectStages, QueryIndex, Tally};
 
 /// A registered project.
 #[derive(Debug, Clone)]
@@ -31,6 +31,8 @@ pub struct ProjectInfo {
     pub end: u32,
     /// The registering entry.
     pub register_seq: u64,
+    /// Its stages, approval, contracts and payments per fund (项目库).
+    pub stages: ProjectStages,
 }
 
 impl QueryIndex {
@@ -74,6 +76,7 @@ impl QueryIndex {
             return;
         };
         p.paid.apply(amount, sign);
+        p.stages.apply_payment(fund, amount, sign);
         let (village, category) = (p.village, p.category);
         for code in self.lineage(village) {
             if let Some(r) = self.regions.get_mut(&code) {

@@ -5,7 +5,7 @@
 use super::batch::{Outcome, Sequenced};
 use super::key_files::KeyFiles;
 use super::SequenceError;
-use crate::ledger::{fold_reversal_targets, load_reversal_targets, reversals_in, Latest, Shared};
+use crate::ledger::{load_reversal_targets, record_batch, reversals_in, Latest, Shared};
 use crate::metrics::Metrics;
 use crate::signed_state;
 use ledger_core::chain::SequencedEntry;
@@ -61,12 +61,13 @@ pub(super) fn finish_batch(shared: &Shared, s: Sequenced, key_files: &KeyFiles) 
         // Publish to readers, then answer.
         if let Ok(mut ledger) = shared.ledger.write() {
             let ledger = &mut *ledger;
-            for (entry, effects) in &appended {
-                ledger.query.record(entry, effects);
-            }
-            // On failure the reversal stays pending and is retried after the
+            // On failure a reversal stays pending and is retried after the
             // next commit; the aggregates lag, they are never wrong.
-            if let Err(e) = targets.and_then(|t| fold_reversal_targets(ledger, t)) {
+            let recorded = match targets {
+                Ok(t) => record_batch(ledger, &appended, t),
+                Err(e) => record_batch(ledger, &appended, Vec::new()).and(Err(e)),
+            };
+            if let Err(e) = recorded {
                 tracing::error!(error = %e, "reversal targets could not be folded into the aggregates");
             }
         }

@@ -14,7 +14,7 @@ use ledger_core::entry::{FundCategory, FundSource, Genesis, SubsidyCategory, Tra
 use ledger_core::household::MaskedName;
 use ledger_core::ids::{Date, Period};
 use ledger_core::keys::{KeyGrant, Office, Role, Scope};
-use ledger_core::policy::{CategoryRule, ControlDates, FundLimits, CosignRule, Policy, PublicityDays};
+use ledger_core::policy::{CategoryRule, ControlDates, CosignRule, FundLimits, Policy, PublicityDays};
 use ledger_core::procedure::{
     AssistanceCategory, CheckKind, ConfirmMethod, HouseholdCheck, HouseholdLine, HouseholdRegister, Notice,
     NoticeLineRef, NoticeLines, NoticeStage, Objection, ObjectionChannel, ObjectionOutcome, ObjectionResolve,

@@ -23,6 +23,7 @@ mod controls;
 mod entries;
 mod funds;
 mod households;
+mod idle;
 mod projects;
 mod regions;
 mod search;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(controls::router())
         .merge(funds::router())
         .merge(projects::router())
+        .merge(idle::router())
         .merge(households::router())
         .merge(accounts::router())
         .merge(search::router())

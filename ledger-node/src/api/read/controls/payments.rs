@@ -54,6 +54,11 @@ pub(crate) fn warning_zh(code: &str) -> &'static str {
         "paid_above_notice" => "发放金额超过公示金额",
         "missing_role" => "缺少政策规定岗位的签字",
         "registered_without_procedure" => "未经两公告四公示程序建档立卡",
+        "project_paid_before_approval" => "项目批复前即支付",
+        "project_payee_not_contracted" => "收款人不是合同约定的实施单位",
+        "project_overrun" => "超出批复预算支付",
+        "project_final_before_acceptance" => "竣工验收前支付尾款/质保金",
+        "project_paid_after_cancel" => "项目终止后仍支付",
         _ => "违反了当时尚未施行的管控规定",
     }
 }
