@@ -2,9 +2,9 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"191fd4af7f19\"";
+pub(crate) const INDEX_ETAG: &str = "\"54d5f9366d42\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.e9b7c6ed0cba.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.e9b7c6ed0cba.js")),
-    ("/assets/app.9656054ea0f2.css", "text/css; charset=utf-8", include_bytes!("assets/app.9656054ea0f2.css")),
+    ("/assets/app.aa48c3d33e86.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.aa48c3d33e86.js")),
+    ("/assets/app.15f228ee1601.css", "text/css; charset=utf-8", include_bytes!("assets/app.15f228ee1601.css")),
 ];

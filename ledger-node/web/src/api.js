@@ -75,4 +75,7 @@ export const api = {
   notice: (id) => request(`/v1/notices/${enc(id)}`),
   households: (code, after) => request(`/v1/regions/${enc(code)}/households${after != null ? `?after=${enc(after)}` : ''}`),
   objections: (code, before) => request(`/v1/regions/${enc(code)}/objections${before != null ? `?before=${enc(before)}` : ''}`),
+  // The project library and idle money (issue 13).
+  projects: (code, after) => request(`/v1/regions/${enc(code)}/projects${after != null ? `?after=${enc(after)}` : ''}`),
+  idle: (code, after) => request(`/v1/regions/${enc(code)}/idle${after != null ? `?after=${enc(after)}` : ''}`),
 };

@@ -2,7 +2,7 @@
 //   #/              choose a town and a village, or search
 //   #/r/<code>      a town or village: totals, flow diagram, projects, subsidies
 //   #/f/<fund>      trace one fund from its document to the final payees
-//   #/p/<project>   one project: budget against paid, disbursements
+//   #/p/<project>   one project: stages, budget per fund against paid, contract, warnings
 //   #/n/<notice>    one notice (公示): its window, its lines and their status
 //   #/h[/<ref>]     查询我家: a household's entries, verified in the browser
 //   #/key           how the page verifies; the log key; pin it
@@ -10,15 +10,17 @@
 import { api } from './api.js';
 import { h, clear, link, fill } from './dom.js';
 import {
-  FUND_CATEGORY_ZH, PROJECT_CATEGORY_ZH, SOURCE_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, count, dateTime, period,
+  FUND_CATEGORY_ZH, SOURCE_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, count, dateTime, period,
   shortRef, wan, yuan, ymd,
 } from './format.js';
-import { bars, card, empty, errorBox, flowChart, loading, progress, stat, table } from './ui.js';
+import { bars, card, empty, errorBox, flowChart, loading, stat, table } from './ui.js';
 import { householdView } from './household.js';
 import {
   confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock,
 } from './procedures.js';
 import { keyView } from './keypage.js';
+import { projectView, projectsCard } from './projects.js';
+import { idleCard } from './idle.js';
 import { nameOf, regions } from './regions.js';
 
 const main = document.getElementById('app');
@@ -225,15 +227,8 @@ async function regionView(code) {
         { title: '到达金额', num: true, cell: (x) => yuan(x.amount_fen) },
       ], f.funds_in, { testid: 'funds-in' }) : empty('暂无下达到此的资金'),
       h('p', { class: 'hint' }, '点击文号可追踪这笔资金从下达到最终收款人的全过程。')),
-    card('扶贫项目',
-      projects.length ? table([
-        { title: '项目', cell: (x) => link(`#/p/${encodeURIComponent(x.id)}`, x.name) },
-        { title: '类别', cell: (x) => x.category_zh || PROJECT_CATEGORY_ZH[x.category] || x.category },
-        { title: '预算', num: true, cell: (x) => yuan(x.budget_fen) },
-        { title: '已支付', num: true, cell: (x) => yuan(x.paid_fen) },
-        { title: '进度', cell: (x) => progress(x.paid_fen, x.budget_fen) },
-        { title: '实施单位', cell: (x) => x.implementer || '—' },
-      ], projects, { testid: 'projects' }) : empty('暂无项目')),
+    projectsCard(code, projects),
+    idleCard(code, f.level || me.level),
     noticesCard(code),
     (f.level || me.level) === 'village' ? householdsCard(code) : null,
     objectionsCard(code),
@@ -331,36 +326,6 @@ async function fundView(id) {
   );
 }
 
-// --------------------------------------------------------------- project
-
-async function projectView(id) {
-  page(loading());
-  let r;
-  try {
-    [, r] = await Promise.all([regions(), api.project(id)]);
-  } catch (e) {
-    page(errorBox(e, () => projectView(id)));
-    return;
-  }
-  const p = r.project || {};
-  setTitle(p.name || id);
-  page(
-    h('nav', { class: 'crumbs' }, link('#/', '首页'), p.village ? [' › ', link(`#/r/${p.village}`, p.village_name || regionName(p.village) || p.village)] : null, ' › 项目'),
-    h('header', { class: 'region-head' }, h('h2', null, p.name || id),
-      h('p', { class: 'muted' }, `${p.category_zh || PROJECT_CATEGORY_ZH[p.category] || ''} · 实施单位 ${p.implementer || '—'} · 计划 ${ymd(p.start)} 至 ${ymd(p.end)}`)),
-    h('div', { class: 'stats' }, stat('预算', yuan(p.budget_fen)), stat('已支付', yuan(p.paid_fen)), h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, '支付进度'), progress(p.paid_fen, p.budget_fen))),
-    card('支付记录', (r.disbursements || []).length ? table([
-      { title: '序号', cell: (d) => d.seq },
-      { title: '支付日期', cell: (d) => (d.date != null ? ymd(d.date) : '—') },
-      { title: '收款单位', cell: (d) => d.payee_name || d.payee_id },
-      { title: '阶段', cell: (d) => d.milestone || '—' },
-      { title: '合同', cell: (d) => d.contract_ref || '—' },
-      { title: '资金', cell: (d) => link(`#/f/${encodeURIComponent(d.fund)}`, d.fund) },
-      { title: '金额', num: true, cell: (d) => [yuan(d.amount_fen), d.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${d.reversed_by}`) : null] },
-    ], r.disbursements) : empty('尚无支付')),
-  );
-}
-
 // ---------------------------------------------------------------- router
 
 async function route() {
@@ -373,7 +338,8 @@ async function route() {
     case 'f':
       return fundView(arg);
     case 'p':
-      return projectView(arg);
+      await regions().catch(() => null);
+      return projectView(arg, page, setTitle);
     case 'n':
       await regions().catch(() => null);
       return noticeView(arg, page, setTitle);

@@ -105,13 +105,20 @@ class Reader {
 // Variant order is the format (never reordered; new ones go at the end).
 // Format version 2 (issue 12): business dates, offices, the policy, and the
 // public procedures (notices, checks, registration, exit, objections,
-// confirmations) as kinds 12-18. Mirrors ledger-core/src/entry.rs,
-// procedure.rs, policy.rs and the token model of ledger-core/tests/fuzzkit.
+// confirmations) as kinds 12-18; issue 13 added the project library's
+// stages as kinds 19-26 and the policy's retention and fund time limits
+// (still version 2: new kinds go at the end). Mirrors ledger-core/src/entry.rs,
+// procedure.rs, project.rs, policy.rs and the token model of
+// ledger-core/tests/fuzzkit.
 export const ENTRY_KINDS = [
   'Genesis', 'KeyGrant', 'KeyRevoke', 'RegionRegister', 'PolicyUpdate', 'FundIssue', 'Transfer',
   'ProjectRegister', 'ProjectDisbursement', 'HouseholdSubsidy', 'Reversal', 'LogKeyRotate',
   'Notice', 'HouseholdCheck', 'HouseholdRegister', 'HouseholdExit', 'Objection', 'ObjectionResolve', 'PaymentConfirm',
+  'ProjectReview', 'ProjectApprove', 'ProjectStart', 'ProjectAccept', 'ProjectHandover', 'ProjectEvaluate', 'ProjectAdjust',
+  'ProjectCancel',
 ];
+/** Kinds 21-23 share one structure (`ProjectMilestone`: date, document, note). */
+export const MILESTONE_KINDS = ['ProjectStart', 'ProjectAccept', 'ProjectHandover'];
 export const FUND_SOURCES = ['Central', 'Provincial', 'Municipal', 'District', 'SocialDonation'];
 export const FUND_CATEGORIES = ['SpecialPoverty', 'Industry', 'Infrastructure', 'Housing', 'Education', 'Medical', 'SocialSecurity', 'Other'];
 export const PROJECT_CATEGORIES = ['VillageRoad', 'HousingRenovation', 'IndustryBase', 'Solar', 'Water', 'Irrigation', 'Other'];
@@ -137,7 +144,9 @@ export const CONFIRM_METHODS = ['BankStatement', 'CardSignature', 'InPerson'];
 /** The publicity window fields of a policy, in format order. */
 export const PUBLICITY_FIELDS = ['application', 'village', 'town', 'district', 'objection_review', 'exit', 'payment_list', 'project_plan'];
 /** The control dates of a policy, in format order. */
-export const CONTROL_FIELDS = ['registration', 'payment_list', 'roles', 'confirmation'];
+export const CONTROL_FIELDS = ['registration', 'payment_list', 'roles', 'confirmation', 'projects'];
+/** The fund time limits of a policy (资金滞留), in format order. */
+export const FUND_LIMIT_FIELDS = ['district_days', 'town_days', 'village_days', 'project_days'];
 
 /** The entry and submission format version this page reads. */
 export const FORMAT_VERSION = 2;
@@ -210,7 +219,10 @@ function policy(r) {
   const confirmation_days = r.u16();
   const enforced_from = {};
   for (const f of CONTROL_FIELDS) enforced_from[f] = date(r);
-  return { cosign_rules, publicity_days, categories, confirmation_days, enforced_from };
+  const retention_bp = r.u16();
+  const fund_limits = {};
+  for (const f of FUND_LIMIT_FIELDS) fund_limits[f] = r.u16();
+  return { cosign_rules, publicity_days, categories, confirmation_days, enforced_from, retention_bp, fund_limits };
 }
 
 function regionDef(r) {
@@ -233,6 +245,35 @@ function noticeLines(r) {
       })) };
     default:
       return { Projects: r.vec(() => r.str()) };
+  }
+}
+
+// The project library's structures (docs/FORMAT.md §5.10). Field order is
+// the format; a bound the Rust rules check (score ≤ 100, 1-16 funds) is the
+// node's to refuse, the page reads whatever a valid log may hold.
+const payee = (r) => ({ id: r.str(), name: r.str() });
+const fundBudgets = (r) => r.vec(() => ({ fund: r.str(), amount: r.u64() }));
+const contract = (r) => ({ contractor: payee(r), contract_no: r.str() });
+
+function projectStage(kind, r) {
+  switch (kind) {
+    case 'ProjectReview':
+      return { project: r.str(), date: date(r), document_no: r.str(), passed: bool(r), note: r.str() };
+    case 'ProjectApprove':
+      return {
+        project: r.str(), date: date(r), document_no: r.str(), plan: lineRef(r), budgets: fundBudgets(r), contract: contract(r),
+      };
+    case 'ProjectEvaluate':
+      return { project: r.str(), date: date(r), document_no: r.str(), score: r.byte(), note: r.str() };
+    case 'ProjectAdjust':
+      return {
+        project: r.str(), date: date(r), document_no: r.str(), budgets: fundBudgets(r), contract: option(r, () => contract(r)),
+        reason: r.str(),
+      };
+    case 'ProjectCancel':
+      return { project: r.str(), date: date(r), reason: r.str() };
+    default: // ProjectStart, ProjectAccept, ProjectHandover
+      return { project: r.str(), date: date(r), document_no: r.str(), note: r.str() };
   }
 }
 
@@ -295,7 +336,7 @@ function body(r) {
         fund: r.str(),
         project: r.str(),
         from: account(r),
-        payee: { id: r.str(), name: r.str() },
+        payee: payee(r),
         amount: r.u64(),
         contract_ref: r.str(),
         milestone: r.str(),
@@ -362,6 +403,16 @@ function body(r) {
       break;
     case 'PaymentConfirm':
       data = { payment_seq: r.u64(), method: r.variant(CONFIRM_METHODS), date: date(r) };
+      break;
+    case 'ProjectReview':
+    case 'ProjectApprove':
+    case 'ProjectStart':
+    case 'ProjectAccept':
+    case 'ProjectHandover':
+    case 'ProjectEvaluate':
+    case 'ProjectAdjust':
+    case 'ProjectCancel':
+      data = projectStage(kind, r);
       break;
     default:
       throw new DecodeError(`未知的条目类型 ${kind}`);

@@ -129,7 +129,8 @@ describe('the citizens page against a demo node', () => {
     const labels = await svg.locator('text').allTextContents();
     assert.ok(labels.some((l) => l.includes(village.name)), 'the village is in the picture');
     assert.ok(labels.some((l) => l.includes('财政')), 'a fund source is in the picture');
-    assert.ok((await page.getByTestId('projects').locator('tbody tr').count()) >= 1);
+    // Projects: by stage from /v1/regions/{code}/projects (or the flows' table on a node without it).
+    await page.getByTestId('projects').locator('[data-testid="project-item"], tbody tr').first().waitFor(TIMEOUT);
     assert.ok((await page.getByTestId('subsidies').locator('tbody tr').count()) >= 1);
     const masked = await page.getByTestId('subsidies').locator('tbody tr td').first().textContent();
     assert.match(masked, /\*/, 'names are masked');

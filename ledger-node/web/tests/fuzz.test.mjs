@@ -31,7 +31,7 @@ import {
 } from '../src/verify.js';
 import {
   ASSISTANCE_CATEGORIES, CHECK_KINDS, CONFIRM_METHODS, CONTROL_FIELDS, DecodeError, decodeEntry, ENTRY_KINDS,
-  FUND_CATEGORIES, FUND_SOURCES, NOTICE_STAGES, OBJECTION_CHANNELS, OBJECTION_OUTCOMES, OFFICES, PROJECT_CATEGORIES,
+  FUND_CATEGORIES, FUND_LIMIT_FIELDS, FUND_SOURCES, MILESTONE_KINDS, NOTICE_STAGES, OBJECTION_CHANNELS, OBJECTION_OUTCOMES, OFFICES, PROJECT_CATEGORIES,
   PUBLICITY_FIELDS, ROLES, SUBSIDY_CATEGORIES, VERSION_1_MESSAGE,
 } from '../src/postcard.js';
 
@@ -315,6 +315,8 @@ function policyToks(p, out) {
   }
   out.push(num(p.confirmation_days, 16));
   for (const f of CONTROL_FIELDS) out.push(dateTok(p.enforced_from[f]));
+  out.push(num(p.retention_bp, 16));
+  for (const f of FUND_LIMIT_FIELDS) out.push(num(p.fund_limits[f], 16));
 }
 const regionDefToks = (d, out) => out.push(regionTok(d.code), str(d.name));
 function accountToks(a, out) {
@@ -347,6 +349,16 @@ function noticeLinesToks(l, out) {
     out.push(variant(2, 3), len(l.Projects.length), ...l.Projects.map((p) => str(p)));
   }
 }
+
+const payeeToks = (p, out) => out.push(str(p.id), str(p.name));
+const budgetsToks = (bs, out) => {
+  out.push(len(bs.length));
+  for (const x of bs) out.push(str(x.fund), num(big(x.amount)));
+};
+const contractToks = (c, out) => {
+  payeeToks(c.contractor, out);
+  out.push(str(c.contract_no));
+};
 
 /** Tokens of an entry as decodeEntry returns it: the inverse of postcard.js. */
 function entryToks(e) {
@@ -386,7 +398,8 @@ function entryToks(e) {
     case 'ProjectDisbursement':
       out.push(str(b.fund), str(b.project));
       accountToks(b.from, out);
-      out.push(str(b.payee.id), str(b.payee.name), num(big(b.amount)), str(b.contract_ref), str(b.milestone), dateTok(b.date));
+      payeeToks(b.payee, out);
+      out.push(num(big(b.amount)), str(b.contract_ref), str(b.milestone), dateTok(b.date));
       break;
     case 'HouseholdSubsidy':
       out.push(str(b.fund));
@@ -430,6 +443,30 @@ function entryToks(e) {
       break;
     case 'PaymentConfirm':
       out.push(num(big(b.payment_seq)), enumTok(CONFIRM_METHODS, b.method), dateTok(b.date));
+      break;
+    case 'ProjectReview':
+      out.push(str(b.project), dateTok(b.date), str(b.document_no), boolTok(b.passed), str(b.note));
+      break;
+    case 'ProjectApprove':
+      out.push(str(b.project), dateTok(b.date), str(b.document_no));
+      lineRefToks(b.plan, out);
+      budgetsToks(b.budgets, out);
+      contractToks(b.contract, out);
+      break;
+    case 'ProjectStart': case 'ProjectAccept': case 'ProjectHandover':
+      out.push(str(b.project), dateTok(b.date), str(b.document_no), str(b.note));
+      break;
+    case 'ProjectEvaluate':
+      out.push(str(b.project), dateTok(b.date), str(b.document_no), u8(b.score), str(b.note));
+      break;
+    case 'ProjectAdjust':
+      out.push(str(b.project), dateTok(b.date), str(b.document_no));
+      budgetsToks(b.budgets, out);
+      optionToks(b.contract, out, contractToks);
+      out.push(str(b.reason));
+      break;
+    case 'ProjectCancel':
+      out.push(str(b.project), dateTok(b.date), str(b.reason));
       break;
     default: fail(`unknown kind ${e.kind}`);
   }
@@ -505,6 +542,8 @@ function genPolicy(rng) {
   for (const f of PUBLICITY_FIELDS) publicity_days[f] = genU16(rng);
   const enforced_from = {};
   for (const f of CONTROL_FIELDS) enforced_from[f] = genDate(rng);
+  const fund_limits = {};
+  for (const f of FUND_LIMIT_FIELDS) fund_limits[f] = genU16(rng);
   return {
     cosign_rules: times(rng.below(4), () => genRule(rng)),
     publicity_days,
@@ -513,6 +552,8 @@ function genPolicy(rng) {
     })),
     confirmation_days: genU16(rng),
     enforced_from,
+    retention_bp: genU16(rng),
+    fund_limits,
   };
 }
 const genLine = (rng) => rng.pick([0, 127, 128, 499, 0xffffffff, rng.below(600)]);
@@ -531,8 +572,15 @@ function genNoticeLines(rng) {
   }
 }
 
+const genPayee = (rng) => ({ id: genIdent(rng), name: genText(rng) });
+const genBudgets = (rng) => times(rng.chance(1, 8) ? 0 : 1 + rng.below(4), () => ({ fund: genIdent(rng), amount: genU64(rng) }));
+const genContract = (rng) => ({ contractor: genPayee(rng), contract_no: genText(rng) });
+
 function genBody(rng) {
   const kind = rng.pick(ENTRY_KINDS);
+  if (MILESTONE_KINDS.includes(kind)) {
+    return [kind, { project: genIdent(rng), date: genDate(rng), document_no: genText(rng), note: genText(rng) }];
+  }
   switch (kind) {
     case 'Genesis': return [kind, {
       title: genText(rng), grants: times(rng.below(3), () => genGrant(rng)), regions: times(rng.below(6), () => genRegionDef(rng)),
@@ -558,6 +606,21 @@ function genBody(rng) {
       fund: genIdent(rng), project: genIdent(rng), from: genAccount(rng), payee: { id: genIdent(rng), name: genText(rng) },
       amount: genU64(rng), contract_ref: genText(rng), milestone: genText(rng), date: genDate(rng),
     }];
+    case 'ProjectReview': return [kind, {
+      project: genIdent(rng), date: genDate(rng), document_no: genText(rng), passed: rng.chance(1, 2), note: genText(rng),
+    }];
+    case 'ProjectApprove': return [kind, {
+      project: genIdent(rng), date: genDate(rng), document_no: genText(rng), plan: genLineRef(rng), budgets: genBudgets(rng),
+      contract: genContract(rng),
+    }];
+    case 'ProjectEvaluate': return [kind, {
+      project: genIdent(rng), date: genDate(rng), document_no: genText(rng), score: rng.pick([0, 100, 255, rng.below(101)]), note: genText(rng),
+    }];
+    case 'ProjectAdjust': return [kind, {
+      project: genIdent(rng), date: genDate(rng), document_no: genText(rng), budgets: genBudgets(rng),
+      contract: rng.chance(1, 2) ? null : genContract(rng), reason: genText(rng),
+    }];
+    case 'ProjectCancel': return [kind, { project: genIdent(rng), date: genDate(rng), reason: genText(rng) }];
     case 'HouseholdSubsidy': return [kind, {
       fund: genIdent(rng), from: genAccount(rng), household: genHex(rng, 32), masked_name: genMasked(rng),
       village: genRegion(rng), category: rng.pick(SUBSIDY_CATEGORIES), period: genPeriod(rng), amount: genU64(rng),
@@ -589,7 +652,8 @@ function genBody(rng) {
     case 'ObjectionResolve': return [kind, {
       case_no: genIdent(rng), outcome: rng.pick(OBJECTION_OUTCOMES), date: genDate(rng), reason: genText(rng),
     }];
-    default: return [kind, { payment_seq: genU64(rng), method: rng.pick(CONFIRM_METHODS), date: genDate(rng) }];
+    case 'PaymentConfirm': return [kind, { payment_seq: genU64(rng), method: rng.pick(CONFIRM_METHODS), date: genDate(rng) }];
+    default: return fail(`the generator has no case for ${kind}`);
   }
 }
 

@@ -122,6 +122,9 @@ test('postcard decoder reproduces the node JSON body of every entry kind', () =>
     kinds.add(d.kind);
   }
   assert.ok(kinds.size >= 8, [...kinds].join(','));
+  // The project library's kinds 19-26, as the Rust core encoded them in the demo (issue 13).
+  const project = ['ProjectReview', 'ProjectApprove', 'ProjectStart', 'ProjectAccept', 'ProjectHandover', 'ProjectEvaluate', 'ProjectAdjust', 'ProjectCancel'];
+  assert.deepEqual(project.filter((k) => !kinds.has(k)), [], 'vectors.json holds an entry of every project kind');
 });
 
 test('postcard decoder refuses trailing bytes and non-minimal varints', () => {
@@ -456,14 +459,107 @@ test('format 2: the procedure kinds 12-18 decode, strictly', () => {
   assert.deepEqual(decodeEntry(entryWith([...varint(17), ...str('YY-1'), ...varint(1), ...varint(20190310), ...str('经核实不属实')])).body.outcome, 'Dismissed');
   assert.deepEqual(decodeEntry(entryWith([...varint(18), ...varint(123), ...varint(1), ...varint(20190320)])).body,
     { payment_seq: 123, method: 'CardSignature', date: 20190320 });
-  // Strict: unknown variants, bad booleans, impossible dates, kind 19.
+  // Strict: unknown variants, bad booleans, impossible dates, kind 27 (past the project kinds).
   assert.throws(() => decodeEntry(entryWith([...varint(18), ...varint(123), ...varint(3), ...varint(20190320)])), /未知的枚举值/);
   assert.throws(() => decodeEntry(entryWith([...varint(13), ...lineRef('N-A', 0), ...varint(1), ...varint(20190305), 2, ...str('x')])), /布尔值/);
   for (const bad of [20190229, 20191301, 19991231, 21000101, 20190431, 0]) {
     assert.throws(() => decodeEntry(entryWith([...varint(18), ...varint(1), ...varint(0), ...varint(bad)])), /日期/, String(bad));
   }
   assert.equal(decodeEntry(entryWith([...varint(18), ...varint(1), ...varint(0), ...varint(20000229)])).body.date, 20000229);
-  assert.throws(() => decodeEntry(entryWith([...varint(19)])), /未知的枚举值 19/);
+  assert.throws(() => decodeEntry(entryWith([...varint(27)])), /未知的枚举值 27/);
+});
+
+// The project library (issue 13; docs/FORMAT.md §5.10): kinds 19-26, byte by
+// byte as the format table lists their fields.
+const fundBudget = (fund, amount) => [...str(fund), ...varint(amount)];
+const contractBytes = (id, name, no) => [...str(id), ...str(name), ...str(no)];
+const CONTRACTOR = ['91320803MA1XY2AB3C', '淮安市楚州建设工程有限公司', '淮区建〔2019〕HT-031'];
+
+test('format 2: the project library kinds 19-26 decode to the node JSON shape, strictly', () => {
+  const review = [...varint(19), ...str('P-320803101201-01'), ...varint(20190415), ...str('淮区扶贫审〔2019〕3号'), 1, ...str('方案可行')];
+  assert.deepEqual(decodeEntry(entryWith(review)), {
+    ...decodeEntry(entryWith(review)),
+    kind: 'ProjectReview',
+    body: { project: 'P-320803101201-01', date: 20190415, document_no: '淮区扶贫审〔2019〕3号', passed: true, note: '方案可行' },
+  });
+  // A failed review: passed = false.
+  const failed = [...review];
+  failed[failed.length - 1 - str('方案可行').length] = 0;
+  assert.equal(decodeEntry(entryWith(failed)).body.passed, false);
+
+  // ProjectApprove (20): plan line, two funds, the contract.
+  const approve = decodeEntry(entryWith([
+    ...varint(20), ...str('P-1'), ...varint(20190520), ...str('淮区扶贫〔2019〕12号'), ...lineRef('N-320803101201-2019-PLAN', 2),
+    ...varint(2), ...fundBudget('F2019-SCN-012', 100_000_000), ...fundBudget('F2019-QJ-003', 45_100_000),
+    ...contractBytes(...CONTRACTOR),
+  ]));
+  assert.equal(approve.kind, 'ProjectApprove');
+  assert.deepEqual(approve.body, {
+    project: 'P-1', date: 20190520, document_no: '淮区扶贫〔2019〕12号', plan: { notice: 'N-320803101201-2019-PLAN', line: 2 },
+    budgets: [{ fund: 'F2019-SCN-012', amount: 100_000_000 }, { fund: 'F2019-QJ-003', amount: 45_100_000 }],
+    contract: { contractor: { id: CONTRACTOR[0], name: CONTRACTOR[1] }, contract_no: CONTRACTOR[2] },
+  });
+
+  // ProjectStart (21), ProjectAccept (22), ProjectHandover (23): one structure, three kinds.
+  const milestone = (kind, date, doc, note) => decodeEntry(entryWith([...varint(kind), ...str('P-1'), ...varint(date), ...str(doc), ...str(note)]));
+  assert.deepEqual([21, 22, 23].map((k) => milestone(k, 20190601, '开工令', '').kind), ['ProjectStart', 'ProjectAccept', 'ProjectHandover']);
+  assert.deepEqual(milestone(23, 20191130, '淮区移〔2019〕7号', '移交施庄村村委会管护').body,
+    { project: 'P-1', date: 20191130, document_no: '淮区移〔2019〕7号', note: '移交施庄村村委会管护' });
+
+  // ProjectEvaluate (24): the score is one raw byte (u8), not a varint.
+  const evaluate = decodeEntry(entryWith([...varint(24), ...str('P-1'), ...varint(20200615), ...str('绩评〔2020〕5号'), 92, ...str('带动增收')]));
+  assert.deepEqual(evaluate.body, { project: 'P-1', date: 20200615, document_no: '绩评〔2020〕5号', score: 92, note: '带动增收' });
+  assert.equal(decodeEntry(entryWith([...varint(24), ...str('P-1'), ...varint(20200615), ...str('x'), 200, ...str('y')])).body.score, 200);
+
+  // ProjectAdjust (25) without and with a new contract.
+  const adjust = (contract) => [
+    ...varint(25), ...str('P-1'), ...varint(20190801), ...str('淮区扶贫调〔2019〕2号'), ...varint(1), ...fundBudget('F2019-SCN-012', 146_000_000),
+    ...contract, ...str('增加排水沟'),
+  ];
+  assert.deepEqual(decodeEntry(entryWith(adjust([0]))).body, {
+    project: 'P-1', date: 20190801, document_no: '淮区扶贫调〔2019〕2号', budgets: [{ fund: 'F2019-SCN-012', amount: 146_000_000 }],
+    contract: null, reason: '增加排水沟',
+  });
+  assert.deepEqual(decodeEntry(entryWith(adjust([1, ...contractBytes('91320803MA1ZZ9XY8K', '淮安市某某公司', 'HT-2')]))).body.contract,
+    { contractor: { id: '91320803MA1ZZ9XY8K', name: '淮安市某某公司' }, contract_no: 'HT-2' });
+
+  // ProjectCancel (26).
+  assert.deepEqual(decodeEntry(entryWith([...varint(26), ...str('P-9'), ...varint(20191010), ...str('选址无法落实')])).body,
+    { project: 'P-9', date: 20191010, reason: '选址无法落实' });
+
+  // Negative cases: a bad option tag, a bad boolean, an impossible date, a short budget list, trailing bytes.
+  assert.throws(() => decodeEntry(entryWith(adjust([2]))), /可选值的标记/);
+  assert.throws(() => decodeEntry(entryWith([...review.slice(0, -1 - str('方案可行').length), 2, ...str('方案可行')])), /布尔值/);
+  assert.throws(() => decodeEntry(entryWith([...varint(26), ...str('P-9'), ...varint(20190230), ...str('x')])), /日期/);
+  assert.throws(() => decodeEntry(entryWith([
+    ...varint(20), ...str('P-1'), ...varint(20190520), ...str('d'), ...lineRef('N', 0), ...varint(3), ...fundBudget('F', 1),
+  ])), { code: 'decode' }); // three budgets announced, one given: the rest is read from the signatures and fails
+  const cancel = entryWith([...varint(26), ...str('P-9'), ...varint(20191010), ...str('r')]);
+  assert.throws(() => decodeEntry(Uint8Array.of(...cancel, 0)), /多出 1 字节/);
+});
+
+test('format 2: a policy carries the retention share and the fund time limits (issue 13)', () => {
+  // Exactly the policy bytes of §5.8 after the issue-12 fields.
+  const policyBytes = (retention, limits) => [
+    ...varint(0), // no co-signature rules
+    ...[7, 7, 7, 7, 7, 7, 7, 10].flatMap((d) => varint(d)), // publicity windows, project_plan last
+    ...varint(1), ...varint(0), ...varint(1), ...varint(5), 0, // 低保 → MinimumLiving, not ended by exit
+    ...varint(30), // confirmation days
+    ...[20190701, 20190701, 20190701, 20190701, 20190901].flatMap((d) => varint(d)), // enforced_from, projects last
+    ...varint(retention), ...limits.flatMap((d) => varint(d)),
+  ];
+  const d = decodeEntry(entryWith([...varint(4), ...policyBytes(500, [30, 30, 30, 90])]));
+  assert.equal(d.kind, 'PolicyUpdate');
+  assert.equal(d.body.policy.retention_bp, 500);
+  assert.deepEqual(d.body.policy.fund_limits, { district_days: 30, town_days: 30, village_days: 30, project_days: 90 });
+  assert.equal(d.body.policy.enforced_from.projects, 20190901);
+  assert.equal(d.body.policy.publicity_days.project_plan, 10);
+  // Varints over one byte (300 days) and u16 bounds.
+  assert.equal(decodeEntry(entryWith([...varint(4), ...policyBytes(3000, [300, 1, 65535, 2])])).body.policy.fund_limits.village_days, 65535);
+  assert.throws(() => decodeEntry(entryWith([...varint(4), ...policyBytes(65536, [30, 30, 30, 90])])), /超出范围|过长/);
+  // A policy of issue 12 (without the new fields) is now too short.
+  const old = policyBytes(0, []).slice(0, -1);
+  assert.throws(() => decodeEntry(entryWith([...varint(4), ...old])), { code: 'decode' });
 });
 
 test('format 2: the worked example of docs/FORMAT.md (fixtures/vectors/worked-example.json) decodes and verifies', () => {
@@ -485,6 +581,12 @@ test('format 2: the worked example of docs/FORMAT.md (fixtures/vectors/worked-ex
   const genesis = decodeEntry(hexToBytes(w.entries[0].entry_hex)).body;
   assert.ok(genesis.policy.categories.length >= 1, 'the genesis carries a policy');
   assert.ok(genesis.grants.every((g) => typeof g.office === 'string'));
+  // §12: every control from 2019-07-01, a 5 % retention, the default limits.
+  assert.deepEqual(genesis.policy.enforced_from, {
+    registration: 20190701, payment_list: 20190701, roles: 20190701, confirmation: 20190701, projects: 20190701,
+  });
+  assert.equal(genesis.policy.retention_bp, 500);
+  assert.deepEqual(genesis.policy.fund_limits, { district_days: 30, town_days: 30, village_days: 30, project_days: 90 });
   const pay = decodeEntry(hexToBytes(w.entries[2].entry_hex)).body;
   assert.equal(pay.household, w.household.household_ref);
   assert.equal(pay.masked_name, w.household.masked_name);
