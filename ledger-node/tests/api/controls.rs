@@ -1115,9 +1115,9 @@ fn expected_payments() -> Value {
         {
             "seq": 3, "date": "2019-03-15", "notice": null, "confirmation": none,
             "warnings": [
-                {"code": "missing_role", "message_zh": "缺少政策规定岗位的签字（规则施行前的历史记录）",
+                {"code": "missing_role", "message_zh": "缺少政策规定的镇扶贫办签字（规则施行前的历史记录）", "office": "town_poverty_office",
                  "message": "not signed by the town_poverty_office the policy names (before roles were enforced)"},
-                {"code": "paid_unregistered", "message_zh": "发放时该户未在有权享受此项补贴的类别中建档立卡（规则施行前的历史记录）",
+                {"code": "paid_unregistered", "message_zh": "发放日 2019-03-15 该户未在有权享受“最低生活保障”的类别中建档立卡（规则施行前的历史记录）",
                  "message": "household not registered in a category entitling it to minimum_living on 2019-03-15"},
                 {"code": "paid_without_notice", "message_zh": "发放前未经发放公示（规则施行前的历史记录）",
                  "message": "paid without a payment-list line (发放公示)"}

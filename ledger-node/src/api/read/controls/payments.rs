@@ -37,30 +37,14 @@ pub struct ConfirmationJson {
 pub struct WarningJson {
     /// Stable code (`paid_without_notice`, …).
     pub code: &'static str,
-    /// What it means, in Chinese.
+    /// What it means, in Chinese, with its facts (the rule engine's own
+    /// words, marked as history before the rule).
     pub message_zh: String,
     /// The rule engine's finding, in English.
     pub message: String,
-}
-
-/// The Chinese message of a history warning.
-pub(crate) fn warning_zh(code: &str) -> &'static str {
-    match code {
-        "paid_unregistered" => "发放时该户未在有权享受此项补贴的类别中建档立卡",
-        "paid_without_notice" => "发放前未经发放公示",
-        "paid_before_window_end" => "公示期未满即发放",
-        "paid_under_open_objection" => "异议尚未处理即发放",
-        "paid_on_withdrawn_line" => "公示名单已因异议属实撤回，仍予发放",
-        "paid_above_notice" => "发放金额超过公示金额",
-        "missing_role" => "缺少政策规定岗位的签字",
-        "registered_without_procedure" => "未经两公告四公示程序建档立卡",
-        "project_paid_before_approval" => "项目批复前即支付",
-        "project_payee_not_contracted" => "收款人不是合同约定的实施单位",
-        "project_overrun" => "超出批复预算支付",
-        "project_final_before_acceptance" => "竣工验收前支付尾款/质保金",
-        "project_paid_after_cancel" => "项目终止后仍支付",
-        _ => "违反了当时尚未施行的管控规定",
-    }
+    /// For `missing_role`: the office that did not sign (an `Office` code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<&'static str>,
 }
 
 pub(crate) fn warnings_json(warnings: &[HistoryWarning]) -> Vec<WarningJson> {
@@ -68,8 +52,9 @@ pub(crate) fn warnings_json(warnings: &[HistoryWarning]) -> Vec<WarningJson> {
         .iter()
         .map(|w| WarningJson {
             code: w.code,
-            message_zh: format!("{}（规则施行前的历史记录）", warning_zh(w.code)),
+            message_zh: format!("{}（规则施行前的历史记录）", w.message_zh),
             message: w.message.clone(),
+            office: w.office.map(|o| o.name()),
         })
         .collect()
 }
