@@ -182,30 +182,41 @@ impl RuleError {
                 paid,
                 amount,
             } => format!(
-                "超出预算：项目 {project} 批复预算 {}，已支付 {}，再付 {}将超出",
+                "超出预算：项目 {project} 批复预算 {}，已支付 {}，本次 {}将超出预算，不予支付",
                 yuan(*budget),
                 yuan(*paid),
                 yuan(*amount)
             ),
             E::StageOrder {
-                project, stage, why_zh, ..
-            } => format!("项目 {project} 处于“{}”阶段：{why_zh}", stage_zh(stage)),
-            E::ProjectCancelled { project, seq } => format!("项目 {project} 已于第 {seq} 号条目终止"),
-            E::NotApproved { project, stage } => {
-                format!("项目 {project} 尚未批复入库（处于“{}”阶段），不能支付", stage_zh(stage))
+                project,
+                stage,
+                why_zh,
+                ..
+            } => format!(
+                "项目 {project} 处于“{}”阶段：{why_zh}（项目库程序：申报 → 审核论证 → 公示 → 批复入库 → 实施 → 竣工验收 → 资产移交 → 绩效评价）",
+                stage_zh(stage)
+            ),
+            E::ProjectCancelled { project, seq } => {
+                format!("项目 {project} 已于第 {seq} 号条目终止，不能再支付或办理后续程序")
             }
+            E::NotApproved { project, stage } => format!(
+                "项目 {project} 尚未批复入库（处于“{}”阶段），不能支付项目资金",
+                stage_zh(stage)
+            ),
             E::PayeeNotContracted {
                 project,
                 contractor,
                 payee,
-            } => format!("项目 {project} 的实施单位是 {contractor}，收款方 {payee} 不是（合同变更须先登记项目调整）"),
+            } => format!(
+                "项目 {project} 的合同实施单位是 {contractor}，收款单位 {payee} 不是；如变更施工单位，请先办理项目调整"
+            ),
             E::FinalPaymentBeforeAcceptance {
                 project,
                 payable,
                 paid,
                 amount,
             } => format!(
-                "项目 {project} 验收前最多支付 {}（其余为质保金/尾款），已支付 {}，再付 {}将动用质保金",
+                "项目 {project} 竣工验收前最多支付 {}（其余为尾款/质保金），已支付 {}，本次 {}将动用尾款，须验收后支付",
                 yuan(*payable),
                 yuan(*paid),
                 yuan(*amount)
@@ -233,7 +244,7 @@ mod tests {
         };
         assert_eq!(
             budget.message_zh(),
-            "超出预算：项目 P-2019-001 批复预算 1,451,000.00 元，已支付 1,450,000.00 元，再付 1,000.01 元将超出"
+            "超出预算：项目 P-2019-001 批复预算 1,451,000.00 元，已支付 1,450,000.00 元，本次 1,000.01 元将超出预算，不予支付"
         );
         let role = RuleError::MissingRole {
             kind: "household_subsidy",
@@ -252,7 +263,7 @@ mod tests {
         };
         assert_eq!(
             order.message_zh(),
-            "项目 P-1 处于“申报”阶段：批复入库须在审核论证通过之后"
+            "项目 P-1 处于“申报”阶段：批复入库须在审核论证通过之后（项目库程序：申报 → 审核论证 → 公示 → 批复入库 → 实施 → 竣工验收 → 资产移交 → 绩效评价）"
         );
         let window = RuleError::PublicityNotEnded {
             notice: ident("N-1")?,
