@@ -15,9 +15,9 @@ use ledger_core::ids::{Date, Ident, Text};
 use std::collections::{BTreeMap, HashMap};
 
 /// A planned project: proposed, reviewed, publicised, approved, built and
-/// paid by its town's finance station straight from the town treasury
-/// (国库集中支付: no money sits in a project account), accepted, handed
-/// over and evaluated (`library` plans its steps).
+/// paid by its town's finance station through the project's account (each
+/// milestone's money passed in the day it is paid, so none waits there),
+/// accepted, handed over and evaluated (`library` plans its steps).
 pub(crate) struct ProjectPlan {
     pub(crate) year: u16,
     pub(crate) town: u16,
@@ -41,6 +41,23 @@ pub(crate) struct ProjectPlan {
     /// within the demo, or more where the money is left over (资金滞留).
     pub(crate) allocation: u64,
 }
+impl ProjectPlan {
+    /// The entries its steps post: one each, two for a payment (the
+    /// transfer into the project's account, then the payment).
+    pub(crate) fn entries(&self) -> u64 {
+        self.steps
+            .iter()
+            .map(|s| {
+                if matches!(s.action, crate::library::Action::Pay { .. }) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+}
+
 /// A contractor that projects pay.
 pub(crate) struct Contractor {
     pub(crate) payee: Payee,
@@ -175,13 +192,27 @@ pub(crate) fn plan_projects(
         let drawn = dice.range(2, 4) as u8;
         // The projects paid against the rules before they were enforced
         // (history) are proposed in February, so that it happens by June.
-        let month = if Twist::of(i).early() { 2 } else { drawn };
-        let complete = year == FIRST_YEAR || dice.chance(700);
+        let twist = Twist::of(i, count);
+        let month = twist.month().unwrap_or(drawn);
+        let complete = year == FIRST_YEAR || dice.chance(700) || twist.finishes();
         // Work starts in the first half of the month after the approval,
         // before the advance is paid on the 18th.
         let start_day = dice.range(1, 15) as u32;
-        let start = Date::new(u32::from(year) * 10_000 + u32::from(month + 1) * 100 + start_day).map_err(DemoError)?;
-        let end = Date::new(u32::from(year) * 10_000 + u32::from(month + 7) * 100 + 28).map_err(DemoError)?;
+        // Next year's library (proposed in the autumn) starts next spring.
+        let (start_year, start_month) = if month >= 10 {
+            (u32::from(year) + 1, 3)
+        } else {
+            (u32::from(year), u32::from(month + 1))
+        };
+        let start = Date::new(start_year * 10_000 + start_month * 100 + start_day).map_err(DemoError)?;
+        // Planned to end seven months after the proposal (next October for
+        // next year's library).
+        let (end_year, end_month) = if month >= 10 {
+            (start_year, 10)
+        } else {
+            (u32::from(year), u32::from(month + 7))
+        };
+        let end = Date::new(end_year * 10_000 + end_month * 100 + 28).map_err(DemoError)?;
         let candidates: Vec<&Contractor> = pool.iter().filter(|c| c.kind == kind).collect();
         let payee = candidates
             .get(dice.index(candidates.len().max(1)))
