@@ -77,6 +77,8 @@ async function assertCleanText(page) {
 
 const overflowOf = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 const body = (e) => e.body[Object.keys(e.body)[0]];
+/** Fen → `1,234.56 元`, as the page formats it. */
+const yuan = (fen) => `${Math.floor(fen / 100).toLocaleString('en-US')}.${String(fen % 100).padStart(2, '0')} 元`;
 const dash = (n) => `${String(n).slice(0, 4)}-${String(n).slice(4, 6)}-${String(n).slice(6, 8)}`;
 
 describe('the project library on the page', () => {
@@ -179,7 +181,8 @@ describe('the project library on the page', () => {
     await assertCleanText(page);
     // Phone width: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
-    assert.ok((await overflowOf(page)) <= 0, `page is ${await overflowOf(page)}px wider than the phone`);
+    const wide = await page.evaluate(() => [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(-3).map((e) => `${e.tagName}.${e.className}:${e.textContent.slice(0, 40)}`));
+    assert.ok((await overflowOf(page)) <= 0, `page is ${await overflowOf(page)}px wider than the phone: ${wide.join(' | ')}`);
     assert.deepEqual(problems, []);
   });
 
@@ -203,8 +206,8 @@ describe('the project library on the page', () => {
     assert.equal(await page.getByTestId('project-status').textContent(), '已终止（于审核论证阶段）');
     const stages = page.getByTestId('timeline').getByTestId('stage');
     assert.deepEqual(await stages.evaluateAll((lis) => lis.map((li) => `${li.dataset.stage}:${li.dataset.state}`)),
-      ['proposed:done', 'reviewed:done', 'project_cancel:cancel', 'approved:skipped', 'started:skipped', 'accepted:skipped', 'handed_over:skipped', 'evaluated:skipped']);
-    assert.match(await page.locator('[data-stage="project_cancel"]').textContent(), /项目终止2019-05-02.*原因选址无法落实/);
+      ['proposed:done', 'reviewed:done', 'cancel:cancel', 'approved:skipped', 'started:skipped', 'accepted:skipped', 'handed_over:skipped', 'evaluated:skipped']);
+    assert.match(await page.locator('[data-stage="cancel"]').textContent(), /^项目终止 2019-05-02 原因选址无法落实$/);
     assert.equal(await page.getByTestId('no-budget').textContent(), '申报预算 1,451,000.00 元；尚未批复入库，没有批复预算，不能付款。');
     assert.equal(await page.getByTestId('contract-no').textContent(), '尚未批复，无合同');
     assert.equal(await page.getByTestId('project-warnings').count(), 0);
@@ -257,6 +260,97 @@ describe('the project library on the page', () => {
     await page.reload();
     await page.getByTestId('idle-none').waitFor(TIMEOUT);
     assert.equal(await page.getByTestId('idle-none').textContent(), '✔ 没有超过期限滞留的资金，截至 2020-12-28（账本最新业务日期）。');
+    assert.deepEqual(problems, []);
+  });
+
+  test('the demo node: a project through every stage, verified; its budget and contract as the node says', async (t) => {
+    const get = async (path) => (await fetch(node.url + path)).json();
+    const probe = await fetch(`${node.url}/v1/regions/${village.code}/projects`);
+    if (probe.status === 404) {
+      t.skip('this node has no /v1/regions/{code}/projects yet');
+      return;
+    }
+    // The evaluated project of the full stage entries found in `before`.
+    const id = body(stageSeqs.project_evaluate).project;
+    const r = await get(`/v1/projects/${encodeURIComponent(id)}`);
+    assert.equal(r.project.status, 'evaluated');
+    const { page, problems } = await newPage(t);
+    await page.goto(`${node.url}/#/p/${encodeURIComponent(id)}`);
+    await page.getByTestId('timeline').waitFor(TIMEOUT);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="stage"][data-verify="pending"]'), null, TIMEOUT);
+    assert.equal(await page.getByTestId('project-status').textContent(), r.project.status_zh);
+    const stages = page.getByTestId('timeline').getByTestId('stage');
+    // Every stage done; every stage entry of the timeline checked in the browser.
+    const states = await stages.evaluateAll((lis) => lis.map((li) => [li.dataset.stage, li.dataset.state, li.dataset.verify || '']));
+    assert.deepEqual(states.filter(([, st]) => st === 'done').map(([code]) => code),
+      ['proposed', 'reviewed', 'approved', 'started', 'accepted', 'handed_over', 'evaluated']);
+    assert.equal(states.filter(([, , v]) => v === 'ok').length, r.timeline.length, JSON.stringify(states));
+    for (const item of r.timeline.filter((x) => x.document_no)) {
+      const li = page.locator(`[data-testid="stage"]:has-text("第 ${item.seq} 条")`);
+      assert.equal(await li.getByTestId('stage-document').textContent(), item.document_no);
+      assert.equal(await li.getByTestId('stage-date').textContent(), item.date);
+    }
+    assert.match(await page.locator('[data-stage="evaluated"]').textContent(), new RegExp(`评分${body(stageSeqs.project_evaluate).score} 分`));
+    // Budget per fund, exactly as the node sums it; the retention released after the acceptance.
+    const rows = page.getByTestId('budget-row');
+    assert.equal(await rows.count(), r.budget.funds.length);
+    for (const [i, f] of r.budget.funds.entries()) {
+      assert.equal(await rows.nth(i).getByTestId('budget-approved').textContent(), yuan(f.approved_fen));
+      assert.equal(await rows.nth(i).getByTestId('budget-paid').textContent(), yuan(f.paid_fen));
+    }
+    assert.match(await page.getByTestId('retention').textContent(), new RegExp(`质保金（尾款）${yuan(r.budget.retained_fen)}：项目已竣工验收，可以支付。`));
+    assert.equal(await page.getByTestId('contract-no').textContent(), r.contract.contract_no);
+    assert.equal(await page.getByTestId('contractor').textContent(), r.contract.contractor_name);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('the demo node: projects by stage of a village and the district; the cancelled project; the district\'s idle money', async (t) => {
+    const get = async (path) => (await fetch(node.url + path)).json();
+    const probe = await fetch(`${node.url}/v1/regions/${village.code}/idle`);
+    if (probe.status === 404) {
+      t.skip('this node has no /v1/regions/{code}/idle yet');
+      return;
+    }
+    const { regions } = await get('/v1/regions');
+    const district = regions.find((r) => r.level === 'district');
+    const { page, problems } = await newPage(t);
+    // The district: the count per status and the idle money, as the node says.
+    const list = await get(`/v1/regions/${district.code}/projects`);
+    const idle = await get(`/v1/regions/${district.code}/idle`);
+    await page.goto(`${node.url}/#/r/${district.code}`);
+    const box = page.getByTestId('projects-by-stage');
+    await box.waitFor(TIMEOUT);
+    assert.deepEqual(await box.getByTestId('status-counts').locator('li').allTextContents(),
+      list.by_status.filter((c) => c.count > 0).map((c) => `${c.status_zh}${c.count} 个`));
+    assert.equal(await box.getByTestId('project-item').count(), list.projects.length);
+    const cancelled = list.projects.find((p) => p.status === 'cancelled');
+    if (cancelled) assert.equal(await box.locator(`[data-testid="stage-group"][data-status="cancelled"] [data-project="${cancelled.id}"]`).count(), 1);
+    const card = page.getByTestId('idle-money');
+    await card.getByTestId('idle-total').waitFor(TIMEOUT);
+    assert.match(await card.getByTestId('idle-total').textContent(), new RegExp(`⚠ ${idle.count} 笔资金超过拨付或支出期限，合计 ${yuan(idle.total_fen)}截至 ${idle.as_of}`));
+    const rows = card.getByTestId('idle-row');
+    assert.equal(await rows.count(), idle.items.length);
+    assert.deepEqual(await rows.getByTestId('idle-amount').allTextContents(), idle.items.map((x) => yuan(x.amount_fen)));
+    assert.deepEqual(await rows.getByTestId('idle-since').allTextContents(), idle.items.map((x) => `${x.since} 起`));
+    assert.deepEqual(await rows.getByTestId('idle-days').allTextContents(),
+      idle.items.map((x) => `${x.days.toLocaleString('en-US')} 天（期限 ${x.limit_days} 天，超 ${x.over_days.toLocaleString('en-US')} 天）`));
+    assert.equal(await card.locator('.idle-sums li').count(), idle.by_town.length);
+    // The cancelled project's own page.
+    if (cancelled) {
+      const c = await get(`/v1/projects/${encodeURIComponent(cancelled.id)}`);
+      await page.goto(`${node.url}/#/p/${encodeURIComponent(cancelled.id)}`);
+      await page.getByTestId('timeline').waitFor(TIMEOUT);
+      assert.equal(await page.getByTestId('project-status').textContent(), `已终止（于${c.project.stage_zh}阶段）`);
+      assert.equal(await page.locator('[data-stage="cancel"]').count(), 1);
+    }
+    // A village: its projects grouped by status.
+    const vlist = await get(`/v1/regions/${village.code}/projects`);
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    await page.getByTestId('projects-by-stage').waitFor(TIMEOUT);
+    assert.deepEqual(await page.getByTestId('stage-group').evaluateAll((s) => s.map((x) => x.dataset.status)),
+      [...new Set(vlist.projects.map((p) => p.status))]);
+    await assertCleanText(page);
     assert.deepEqual(problems, []);
   });
 });
