@@ -73,8 +73,8 @@ mod tests {
     use ledger_core::ids::Ident;
 
     #[test]
-    fn a_budget_refusal_names_project_budget_paid_and_amount() {
-        let project = Ident::new("P1").unwrap_or_else(|e| panic!("{e}"));
+    fn a_budget_refusal_names_project_budget_paid_and_amount() -> Result<(), Box<dyn std::error::Error>> {
+        let project = Ident::new("P1")?;
         let e = RuleError::BudgetExceeded {
             project: project.clone(),
             budget: 5_000_000,
@@ -94,5 +94,6 @@ mod tests {
             Some("项目 P1 尚未批复入库（当前“审核论证”阶段），不能支付项目资金。")
         );
         assert_eq!(project_refusal_zh(&RuleError::Malformed("x".into())), None);
+        Ok(())
     }
 }
