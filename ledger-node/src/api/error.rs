@@ -159,9 +159,25 @@ impl ApiError {
             | RuleError::ObjectionClosed { .. }
             | RuleError::AlreadyConfirmed(_) => StatusCode::CONFLICT,
             RuleError::Malformed(_) => StatusCode::BAD_REQUEST,
+            // The project library (issue 13): a submission that is well
+            // formed and authorised but breaks the library's order, budget,
+            // contract or retention — unprocessable as it stands, like the
+            // other business rules; named so that a new variant is a choice.
+            RuleError::BudgetExceeded { .. }
+            | RuleError::StageOrder { .. }
+            | RuleError::ProjectCancelled { .. }
+            | RuleError::NotApproved { .. }
+            | RuleError::PayeeNotContracted { .. }
+            | RuleError::FinalPaymentBeforeAcceptance { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        ApiError::new(status, e.code(), e.to_string())
+        // Chinese first for the offices that read it, then the rule
+        // engine's English.
+        let message = match super::refusal_zh::project_refusal_zh(e) {
+            Some(zh) => format!("{zh} {e}"),
+            None => e.to_string(),
+        };
+        ApiError::new(status, e.code(), message)
     }
 
     /// The JSON body.

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod ops;
 pub mod read;
+mod refusal_zh;
 pub mod tiles;
 pub mod witness;
 pub mod write;

@@ -20,6 +20,7 @@ mod http;
 mod notices;
 mod objections;
 mod payments;
+mod projects;
 mod proofs;
 mod regions;
 mod schemas;
