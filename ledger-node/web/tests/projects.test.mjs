@@ -353,4 +353,70 @@ describe('the project library on the page', () => {
     await assertCleanText(page);
     assert.deepEqual(problems, []);
   });
+
+  // Exact figures of the deterministic demo (ledger-demo on branch i13-int,
+  // commit 05eab40): if the demo changes on purpose, take the new ones from
+  // the node (`curl $B/v1/projects/P2019-109209-01`, `…/regions/320803000000/idle`,
+  // `…/regions/320803121000/projects`).
+  test('the demo node, exact values: 严百村 road project, 漕运镇 projects by stage, the district\'s 资金滞留预警', async (t) => {
+    const probe = await fetch(`${node.url}/v1/regions/320803000000/idle`);
+    if (probe.status === 404) {
+      t.skip('this node has no /v1/regions/{code}/idle yet');
+      return;
+    }
+    const { page, problems } = await newPage(t);
+    // A project through every stage with a budget adjustment (淮区扶贫〔2019〕32号).
+    await page.goto(`${node.url}/#/p/P2019-109209-01`);
+    await page.getByTestId('timeline').waitFor(TIMEOUT);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="stage"][data-verify="pending"]'), null, TIMEOUT);
+    assert.equal(await page.getByTestId('project-name').textContent(), '严百村3组至5组道路硬化工程（3.0公里） 已评价');
+    const stages = page.getByTestId('timeline').getByTestId('stage');
+    assert.deepEqual(await stages.evaluateAll((lis) => lis.map((li) => `${li.dataset.stage}:${li.dataset.verify}`)), [
+      'proposed:ok', 'reviewed:ok', 'approved:ok', 'started:ok', 'adjust:ok', 'accepted:ok', 'handed_over:ok', 'evaluated:ok']);
+    assert.deepEqual(await stages.getByTestId('stage-date').allTextContents(),
+      ['', '2019-02-08', '2019-02-20', '2019-03-14', '2019-07-10', '2019-08-10', '2019-08-25', '2019-12-15']);
+    assert.deepEqual(await stages.getByTestId('stage-document').allTextContents(), [
+      '淮区扶贫论〔2019〕3号', '淮区扶贫〔2019〕13号', '流均镇开工令〔2019〕1号', '淮区扶贫〔2019〕32号', '淮区扶贫验〔2019〕3号',
+      '流均镇资产移交〔2019〕1号', '淮区扶贫绩〔2019〕3号']);
+    assert.match(await page.locator('[data-stage="proposed"]').textContent(), /申报预算1,229,000.00 元计划工期2019-03-14 至 2019-09-28/);
+    assert.match(await page.locator('[data-stage="adjust"]').textContent(), /调整后预算F2019-HQC-008：1,337,600.00 元/);
+    assert.match(await page.locator('[data-stage="evaluated"]').textContent(), /评分95 分/);
+    const row = page.getByTestId('budget-row');
+    assert.deepEqual([await row.getByTestId('budget-approved').textContent(), await row.getByTestId('budget-paid').textContent(), await row.locator('.progress-text').textContent()],
+      ['1,337,600.00 元', '1,337,600.00 元', '100%']);
+    assert.equal(await page.getByTestId('retention').textContent(), '质保金（尾款）66,880.00 元：项目已竣工验收，可以支付。');
+    assert.equal(await page.getByTestId('contract-no').textContent(), '淮区扶贫项目合同 HAFP-2019-003');
+    assert.equal(await page.getByTestId('project-warnings').count(), 0);
+    // 漕运镇: six projects by stage, the cancelled 滕码村 solar plant among them.
+    await page.goto(`${node.url}/#/r/320803121000`);
+    const box = page.getByTestId('projects-by-stage');
+    await box.waitFor(TIMEOUT);
+    assert.deepEqual(await box.getByTestId('status-counts').locator('li').allTextContents(), ['实施中3 个', '已评价2 个', '已终止1 个']);
+    assert.deepEqual(await box.locator('[data-status="started"] [data-testid="warning-tag"]').allTextContents(), ['⚠ 逾期未验收', '⚠ 逾期未验收', '⚠ 逾期未验收']);
+    assert.match(await box.locator('[data-project="P2019-121206-01"]').textContent(), /滕码村村级光伏扶贫电站（200千瓦）/);
+    // Its money sits at the town: 1,346,000.00 元 since 2019-02-10, 694 days.
+    const idle = page.getByTestId('idle-money');
+    await idle.getByTestId('idle-row').first().waitFor(TIMEOUT);
+    assert.match(await idle.getByTestId('idle-total').textContent(), /⚠ 1 笔资金超过拨付或支出期限，合计 1,346,000.00 元截至 2021-01-04/);
+    assert.match(await idle.getByTestId('idle-row').textContent(), /漕运镇财政所 镇级F2019-SCN-012.*2019-02-10 起694 天（期限 30 天，超 664 天）1,346,000.00 元/);
+    // The district: six accounts over their limits.
+    await page.goto(`${node.url}/#/r/320803000000`);
+    const d = page.getByTestId('idle-money');
+    await d.getByTestId('idle-row').first().waitFor(TIMEOUT);
+    assert.match(await d.getByTestId('idle-total').textContent(), /⚠ 6 笔资金超过拨付或支出期限，合计 1,557,770.00 元/);
+    assert.deepEqual(await d.getByTestId('idle-amount').allTextContents(),
+      ['100,000.00 元', '4,500.00 元', '590.00 元', '680.00 元', '106,000.00 元', '1,346,000.00 元']);
+    assert.deepEqual(await d.getByTestId('idle-since').allTextContents(),
+      ['2019-01-14 起', '2020-04-27 起', '2019-03-05 起', '2019-02-10 起', '2020-02-10 起', '2019-02-10 起']);
+    assert.deepEqual(await d.locator('.idle-sums li a').allTextContents(), ['朱桥镇', '施河镇', '车桥镇', '博里镇', '漕运镇']);
+    assert.deepEqual(await page.getByTestId('status-counts').locator('li').allTextContents(), ['实施中6 个', '已评价33 个', '已终止1 个']);
+    // 严百村: one evaluated project, nothing idle.
+    await page.goto(`${node.url}/#/r/320803109209`);
+    await page.getByTestId('idle-none').waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('idle-none').textContent(), '✔ 没有超过期限滞留的资金，截至 2021-01-04（账本最新业务日期）。');
+    assert.deepEqual(await page.getByTestId('status-counts').locator('li').allTextContents(), ['已评价1 个']);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
 });
+
