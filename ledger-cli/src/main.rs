@@ -13,6 +13,7 @@ mod export;
 mod fuzz_csv;
 mod http;
 mod keys;
+mod policy_flags;
 mod post;
 mod progress;
 mod project_cmd;
