@@ -21,6 +21,8 @@ mod notices;
 mod objections;
 mod payments;
 mod projects;
+mod projects_demo;
+mod projects_read;
 mod proofs;
 mod regions;
 mod schemas;
