@@ -176,6 +176,16 @@ impl ApiError {
             | RuleError::ObjectionClosed { .. }
             | RuleError::AlreadyConfirmed(_) => StatusCode::CONFLICT,
             RuleError::Malformed(_) => StatusCode::BAD_REQUEST,
+            // The project library (issue 13): a submission that is well
+            // formed and authorised but breaks the library's order, budget,
+            // contract or retention — unprocessable as it stands, like the
+            // other business rules; named so that a new variant is a choice.
+            RuleError::BudgetExceeded { .. }
+            | RuleError::StageOrder { .. }
+            | RuleError::ProjectCancelled { .. }
+            | RuleError::NotApproved { .. }
+            | RuleError::PayeeNotContracted { .. }
+            | RuleError::FinalPaymentBeforeAcceptance { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         ApiError::new(status, e.code(), e.to_string()).with_zh(e.message_zh())

@@ -2,9 +2,9 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"54d5f9366d42\"";
+pub(crate) const INDEX_ETAG: &str = "\"4707cf26dd01\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.aa48c3d33e86.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.aa48c3d33e86.js")),
-    ("/assets/app.15f228ee1601.css", "text/css; charset=utf-8", include_bytes!("assets/app.15f228ee1601.css")),
+    ("/assets/app.3acad509cfc2.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.3acad509cfc2.js")),
+    ("/assets/app.60d3b3a5f5dd.css", "text/css; charset=utf-8", include_bytes!("assets/app.60d3b3a5f5dd.css")),
 ];

@@ -140,7 +140,8 @@ function noneReceived(f) {
 function subsidyRows(items) {
   return items.map((s) => h('tr', { class: [s.reversed_by != null ? 'reversed' : null, hasWarnings(s) ? 'has-warnings' : null].filter(Boolean).join(' ') || null, 'data-seq': s.seq },
     h('td', { 'data-label': '户主', class: 'nowrap' }, s.masked_name || '—'),
-    h('td', { 'data-label': '类别' }, s.category_zh || SUBSIDY_CATEGORY_ZH[s.category] || s.category || '—'),
+    // A category is at most six characters: kept on one line, the wide last column wraps instead.
+    h('td', { 'data-label': '类别', class: 'nowrap' }, s.category_zh || SUBSIDY_CATEGORY_ZH[s.category] || s.category || '—'),
     h('td', { 'data-label': '期间', class: 'nowrap' }, period(s.period)),
     h('td', { 'data-label': '发放日期', 'data-testid': 'payment-date', class: 'nowrap' }, s.date != null ? `${ymd(s.date)} 发放` : '—'),
     h('td', { class: 'num', 'data-label': '金额' }, yuan(s.amount_fen),

@@ -299,8 +299,10 @@ export async function projectView(id, page, setTitle) {
       { title: '阶段', cell: (d) => d.milestone || '—' },
       { title: '合同', cell: (d) => d.contract_ref || '—' },
       { title: '资金', cell: (d) => link(`#/f/${enc(d.fund)}`, d.fund) },
-      { title: '金额', num: true, cell: (d) => [yuan(d.amount_fen), d.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${d.reversed_by}`) : null, warningsBlock(d.warnings)] },
-    ], r.disbursements, { testid: 'disbursements' }) : empty('尚无支付')),
+      { title: '金额', num: true, cell: (d) => [yuan(d.amount_fen), d.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${d.reversed_by}`) : null] },
+      // History warnings in their own column: a long message must wrap, which an amount cell does not.
+      arr(r.disbursements).some((d) => arr(d.warnings).length) ? { title: '警示', cell: (d) => warningsBlock(d.warnings) || '—' } : null,
+    ].filter(Boolean), r.disbursements, { testid: 'disbursements' }) : empty('尚无支付')),
   );
 }
 

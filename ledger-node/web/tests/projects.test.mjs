@@ -77,6 +77,8 @@ async function assertCleanText(page) {
 
 const overflowOf = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 const body = (e) => e.body[Object.keys(e.body)[0]];
+/** Fen → `1,234.56 元`, as the page formats it. */
+const yuan = (fen) => `${Math.floor(fen / 100).toLocaleString('en-US')}.${String(fen % 100).padStart(2, '0')} 元`;
 const dash = (n) => `${String(n).slice(0, 4)}-${String(n).slice(4, 6)}-${String(n).slice(6, 8)}`;
 
 describe('the project library on the page', () => {
@@ -179,7 +181,8 @@ describe('the project library on the page', () => {
     await assertCleanText(page);
     // Phone width: nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
-    assert.ok((await overflowOf(page)) <= 0, `page is ${await overflowOf(page)}px wider than the phone`);
+    const wide = await page.evaluate(() => [...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(-3).map((e) => `${e.tagName}.${e.className}:${e.textContent.slice(0, 40)}`));
+    assert.ok((await overflowOf(page)) <= 0, `page is ${await overflowOf(page)}px wider than the phone: ${wide.join(' | ')}`);
     assert.deepEqual(problems, []);
   });
 
@@ -203,8 +206,8 @@ describe('the project library on the page', () => {
     assert.equal(await page.getByTestId('project-status').textContent(), '已终止（于审核论证阶段）');
     const stages = page.getByTestId('timeline').getByTestId('stage');
     assert.deepEqual(await stages.evaluateAll((lis) => lis.map((li) => `${li.dataset.stage}:${li.dataset.state}`)),
-      ['proposed:done', 'reviewed:done', 'project_cancel:cancel', 'approved:skipped', 'started:skipped', 'accepted:skipped', 'handed_over:skipped', 'evaluated:skipped']);
-    assert.match(await page.locator('[data-stage="project_cancel"]').textContent(), /项目终止2019-05-02.*原因选址无法落实/);
+      ['proposed:done', 'reviewed:done', 'cancel:cancel', 'approved:skipped', 'started:skipped', 'accepted:skipped', 'handed_over:skipped', 'evaluated:skipped']);
+    assert.match(await page.locator('[data-stage="cancel"]').textContent(), /^项目终止 2019-05-02 原因选址无法落实$/);
     assert.equal(await page.getByTestId('no-budget').textContent(), '申报预算 1,451,000.00 元；尚未批复入库，没有批复预算，不能付款。');
     assert.equal(await page.getByTestId('contract-no').textContent(), '尚未批复，无合同');
     assert.equal(await page.getByTestId('project-warnings').count(), 0);
@@ -259,4 +262,161 @@ describe('the project library on the page', () => {
     assert.equal(await page.getByTestId('idle-none').textContent(), '✔ 没有超过期限滞留的资金，截至 2020-12-28（账本最新业务日期）。');
     assert.deepEqual(problems, []);
   });
+
+  test('the demo node: a project through every stage, verified; its budget and contract as the node says', async (t) => {
+    const get = async (path) => (await fetch(node.url + path)).json();
+    const probe = await fetch(`${node.url}/v1/regions/${village.code}/projects`);
+    if (probe.status === 404) {
+      t.skip('this node has no /v1/regions/{code}/projects yet');
+      return;
+    }
+    // The evaluated project of the full stage entries found in `before`.
+    const id = body(stageSeqs.project_evaluate).project;
+    const r = await get(`/v1/projects/${encodeURIComponent(id)}`);
+    assert.equal(r.project.status, 'evaluated');
+    const { page, problems } = await newPage(t);
+    await page.goto(`${node.url}/#/p/${encodeURIComponent(id)}`);
+    await page.getByTestId('timeline').waitFor(TIMEOUT);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="stage"][data-verify="pending"]'), null, TIMEOUT);
+    assert.equal(await page.getByTestId('project-status').textContent(), r.project.status_zh);
+    const stages = page.getByTestId('timeline').getByTestId('stage');
+    // Every stage done; every stage entry of the timeline checked in the browser.
+    const states = await stages.evaluateAll((lis) => lis.map((li) => [li.dataset.stage, li.dataset.state, li.dataset.verify || '']));
+    assert.deepEqual(states.filter(([, st]) => st === 'done').map(([code]) => code),
+      ['proposed', 'reviewed', 'approved', 'started', 'accepted', 'handed_over', 'evaluated']);
+    assert.equal(states.filter(([, , v]) => v === 'ok').length, r.timeline.length, JSON.stringify(states));
+    for (const item of r.timeline.filter((x) => x.document_no)) {
+      const li = page.locator(`[data-testid="stage"]:has-text("第 ${item.seq} 条")`);
+      assert.equal(await li.getByTestId('stage-document').textContent(), item.document_no);
+      assert.equal(await li.getByTestId('stage-date').textContent(), item.date);
+    }
+    assert.match(await page.locator('[data-stage="evaluated"]').textContent(), new RegExp(`评分${body(stageSeqs.project_evaluate).score} 分`));
+    // Budget per fund, exactly as the node sums it; the retention released after the acceptance.
+    const rows = page.getByTestId('budget-row');
+    assert.equal(await rows.count(), r.budget.funds.length);
+    for (const [i, f] of r.budget.funds.entries()) {
+      assert.equal(await rows.nth(i).getByTestId('budget-approved').textContent(), yuan(f.approved_fen));
+      assert.equal(await rows.nth(i).getByTestId('budget-paid').textContent(), yuan(f.paid_fen));
+    }
+    assert.match(await page.getByTestId('retention').textContent(), new RegExp(`质保金（尾款）${yuan(r.budget.retained_fen)}：项目已竣工验收，可以支付。`));
+    assert.equal(await page.getByTestId('contract-no').textContent(), r.contract.contract_no);
+    assert.equal(await page.getByTestId('contractor').textContent(), r.contract.contractor_name);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  test('the demo node: projects by stage of a village and the district; the cancelled project; the district\'s idle money', async (t) => {
+    const get = async (path) => (await fetch(node.url + path)).json();
+    const probe = await fetch(`${node.url}/v1/regions/${village.code}/idle`);
+    if (probe.status === 404) {
+      t.skip('this node has no /v1/regions/{code}/idle yet');
+      return;
+    }
+    const { regions } = await get('/v1/regions');
+    const district = regions.find((r) => r.level === 'district');
+    const { page, problems } = await newPage(t);
+    // The district: the count per status and the idle money, as the node says.
+    const list = await get(`/v1/regions/${district.code}/projects`);
+    const idle = await get(`/v1/regions/${district.code}/idle`);
+    await page.goto(`${node.url}/#/r/${district.code}`);
+    const box = page.getByTestId('projects-by-stage');
+    await box.waitFor(TIMEOUT);
+    assert.deepEqual(await box.getByTestId('status-counts').locator('li').allTextContents(),
+      list.by_status.filter((c) => c.count > 0).map((c) => `${c.status_zh}${c.count} 个`));
+    assert.equal(await box.getByTestId('project-item').count(), list.projects.length);
+    const cancelled = list.projects.find((p) => p.status === 'cancelled');
+    if (cancelled) assert.equal(await box.locator(`[data-testid="stage-group"][data-status="cancelled"] [data-project="${cancelled.id}"]`).count(), 1);
+    const card = page.getByTestId('idle-money');
+    await card.getByTestId('idle-total').waitFor(TIMEOUT);
+    assert.match(await card.getByTestId('idle-total').textContent(), new RegExp(`⚠ ${idle.count} 笔资金超过拨付或支出期限，合计 ${yuan(idle.total_fen)}截至 ${idle.as_of}`));
+    const rows = card.getByTestId('idle-row');
+    assert.equal(await rows.count(), idle.items.length);
+    assert.deepEqual(await rows.getByTestId('idle-amount').allTextContents(), idle.items.map((x) => yuan(x.amount_fen)));
+    assert.deepEqual(await rows.getByTestId('idle-since').allTextContents(), idle.items.map((x) => `${x.since} 起`));
+    assert.deepEqual(await rows.getByTestId('idle-days').allTextContents(),
+      idle.items.map((x) => `${x.days.toLocaleString('en-US')} 天（期限 ${x.limit_days} 天，超 ${x.over_days.toLocaleString('en-US')} 天）`));
+    assert.equal(await card.locator('.idle-sums li').count(), idle.by_town.length);
+    // The cancelled project's own page.
+    if (cancelled) {
+      const c = await get(`/v1/projects/${encodeURIComponent(cancelled.id)}`);
+      await page.goto(`${node.url}/#/p/${encodeURIComponent(cancelled.id)}`);
+      await page.getByTestId('timeline').waitFor(TIMEOUT);
+      assert.equal(await page.getByTestId('project-status').textContent(), `已终止（于${c.project.stage_zh}阶段）`);
+      assert.equal(await page.locator('[data-stage="cancel"]').count(), 1);
+    }
+    // A village: its projects grouped by status.
+    const vlist = await get(`/v1/regions/${village.code}/projects`);
+    await page.goto(`${node.url}/#/r/${village.code}`);
+    await page.getByTestId('projects-by-stage').waitFor(TIMEOUT);
+    assert.deepEqual(await page.getByTestId('stage-group').evaluateAll((s) => s.map((x) => x.dataset.status)),
+      [...new Set(vlist.projects.map((p) => p.status))]);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
+
+  // Exact figures of the deterministic demo (ledger-demo on branch i13-int,
+  // commit dd16848): if the demo changes on purpose, take the new ones from
+  // the node (`curl $B/v1/projects/P2019-109209-01`, `…/regions/320803000000/idle`,
+  // `…/regions/320803121000/projects`).
+  test('the demo node, exact values: 严百村 road project, 漕运镇 projects by stage, the district\'s 资金滞留预警', async (t) => {
+    const probe = await fetch(`${node.url}/v1/regions/320803000000/idle`);
+    if (probe.status === 404) {
+      t.skip('this node has no /v1/regions/{code}/idle yet');
+      return;
+    }
+    const { page, problems } = await newPage(t);
+    // A project through every stage with a budget adjustment (淮区扶贫〔2019〕32号).
+    await page.goto(`${node.url}/#/p/P2019-109209-01`);
+    await page.getByTestId('timeline').waitFor(TIMEOUT);
+    await page.waitForFunction(() => !document.querySelector('[data-testid="stage"][data-verify="pending"]'), null, TIMEOUT);
+    assert.equal(await page.getByTestId('project-name').textContent(), '严百村3组至5组道路硬化工程（3.0公里） 已评价');
+    const stages = page.getByTestId('timeline').getByTestId('stage');
+    assert.deepEqual(await stages.evaluateAll((lis) => lis.map((li) => `${li.dataset.stage}:${li.dataset.verify}`)), [
+      'proposed:ok', 'reviewed:ok', 'approved:ok', 'started:ok', 'adjust:ok', 'accepted:ok', 'handed_over:ok', 'evaluated:ok']);
+    assert.deepEqual(await stages.getByTestId('stage-date').allTextContents(),
+      ['', '2019-02-08', '2019-02-20', '2019-03-14', '2019-07-10', '2019-08-10', '2019-08-25', '2019-12-15']);
+    assert.deepEqual(await stages.getByTestId('stage-document').allTextContents(), [
+      '淮区扶贫论〔2019〕3号', '淮区扶贫〔2019〕13号', '流均镇开工令〔2019〕1号', '淮区扶贫〔2019〕32号', '淮区扶贫验〔2019〕3号',
+      '流均镇资产移交〔2019〕1号', '淮区扶贫绩〔2019〕3号']);
+    assert.match(await page.locator('[data-stage="proposed"]').textContent(), /申报预算1,229,000.00 元计划工期2019-03-14 至 2019-09-28/);
+    assert.match(await page.locator('[data-stage="adjust"]').textContent(), /调整后预算F2019-HQC-008：1,337,600.00 元/);
+    assert.match(await page.locator('[data-stage="evaluated"]').textContent(), /评分95 分/);
+    const row = page.getByTestId('budget-row');
+    assert.deepEqual([await row.getByTestId('budget-approved').textContent(), await row.getByTestId('budget-paid').textContent(), await row.locator('.progress-text').textContent()],
+      ['1,337,600.00 元', '1,337,600.00 元', '100%']);
+    assert.equal(await page.getByTestId('retention').textContent(), '质保金（尾款）66,880.00 元：项目已竣工验收，可以支付。');
+    assert.equal(await page.getByTestId('contract-no').textContent(), '淮区扶贫项目合同 HAFP-2019-003');
+    assert.equal(await page.getByTestId('project-warnings').count(), 0);
+    // 漕运镇: six projects by stage, the cancelled 滕码村 solar plant among them.
+    await page.goto(`${node.url}/#/r/320803121000`);
+    const box = page.getByTestId('projects-by-stage');
+    await box.waitFor(TIMEOUT);
+    assert.deepEqual(await box.getByTestId('status-counts').locator('li').allTextContents(), ['实施中3 个', '已评价2 个', '已终止1 个']);
+    assert.deepEqual(await box.locator('[data-status="started"] [data-testid="warning-tag"]').allTextContents(), ['⚠ 逾期未验收', '⚠ 逾期未验收', '⚠ 逾期未验收']);
+    assert.match(await box.locator('[data-project="P2019-121206-01"]').textContent(), /滕码村村级光伏扶贫电站（200千瓦）/);
+    // Its money sits at the town: 1,346,000.00 元 since 2019-02-10, 693 days.
+    const idle = page.getByTestId('idle-money');
+    await idle.getByTestId('idle-row').first().waitFor(TIMEOUT);
+    assert.match(await idle.getByTestId('idle-total').textContent(), /⚠ 1 笔资金超过拨付或支出期限，合计 1,346,000.00 元截至 2021-01-03/);
+    assert.match(await idle.getByTestId('idle-row').textContent(), /漕运镇财政所 镇级F2019-SCN-012.*2019-02-10 起693 天（期限 30 天，超 663 天）1,346,000.00 元/);
+    // The district: seven (account, fund) over their limits.
+    await page.goto(`${node.url}/#/r/320803000000`);
+    const d = page.getByTestId('idle-money');
+    await d.getByTestId('idle-row').first().waitFor(TIMEOUT);
+    assert.match(await d.getByTestId('idle-total').textContent(), /⚠ 7 笔资金超过拨付或支出期限，合计 1,597,220.00 元/);
+    assert.deepEqual(await d.getByTestId('idle-amount').allTextContents(),
+      ['39,450.00 元', '100,000.00 元', '4,500.00 元', '590.00 元', '680.00 元', '106,000.00 元', '1,346,000.00 元']);
+    assert.deepEqual(await d.getByTestId('idle-since').allTextContents(),
+      ['2019-01-09 起', '2019-01-14 起', '2020-04-27 起', '2019-03-05 起', '2019-02-10 起', '2020-02-10 起', '2019-02-10 起']);
+    assert.deepEqual(await d.locator('.idle-sums li a').allTextContents(), ['朱桥镇', '施河镇', '车桥镇', '博里镇', '漕运镇']);
+    assert.deepEqual(await page.getByTestId('status-counts').locator('li').allTextContents(), ['实施中6 个', '已评价33 个', '已终止1 个']);
+    // 严百村: one evaluated project, nothing idle.
+    await page.goto(`${node.url}/#/r/320803109209`);
+    await page.getByTestId('idle-none').waitFor(TIMEOUT);
+    assert.equal(await page.getByTestId('idle-none').textContent(), '✔ 没有超过期限滞留的资金，截至 2021-01-03（账本最新业务日期）。');
+    assert.deepEqual(await page.getByTestId('status-counts').locator('li').allTextContents(), ['已评价1 个']);
+    await assertCleanText(page);
+    assert.deepEqual(problems, []);
+  });
 });
+
