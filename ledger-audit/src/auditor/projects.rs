@@ -129,19 +129,29 @@ impl Auditor {
         match body {
             EntryBody::ProjectDisbursement(d) => {
                 self.project_payment(seq, d, warnings);
-                if let Some(village) = self.replay.project(&d.project).map(|p| p.village) {
-                    // A project payment pays for the work of its business date's year.
-                    let year = u16::try_from(d.date.get() / 10_000).unwrap_or(0);
+                let village = self.replay.project(&d.project).map(|p| p.village);
+                if let (Some(village), Some(&years)) = (village, self.project_years.get(&d.project)) {
+                    // A project payment pays the project, whose years are
+                    // its planned start's to its planned end's.
                     let what = (
-                        format!("向项目{}支付{}元（{}）", d.project, d.amount.to_yuan_string(), d.date),
                         format!(
-                            "pays project {} {} yuan on {}",
+                            "向项目{}（计划{}—{}年）支付{}元（{}）",
                             d.project,
+                            years.0,
+                            years.1,
+                            d.amount.to_yuan_string(),
+                            d.date
+                        ),
+                        format!(
+                            "pays project {} (planned {}-{}) {} yuan on {}",
+                            d.project,
+                            years.0,
+                            years.1,
                             d.amount.to_yuan_string(),
                             d.date
                         ),
                     );
-                    self.fund_year(seq, &d.fund, year, village, d.amount.get(), what);
+                    self.fund_year(seq, &d.fund, years, village, d.amount.get(), what);
                 }
             }
             EntryBody::HouseholdSubsidy(s) => {
@@ -163,7 +173,13 @@ impl Auditor {
                         s.period
                     ),
                 );
-                self.fund_year(seq, &s.fund, s.period.year, s.village, s.amount.get(), what);
+                let year = s.period.year;
+                self.fund_year(seq, &s.fund, (year, year), s.village, s.amount.get(), what);
+            }
+            EntryBody::ProjectRegister(p) => {
+                let year = |d: Date| u16::try_from(d.get() / 10_000).unwrap_or(0);
+                self.project_years
+                    .insert(p.project.clone(), (year(p.start), year(p.end)));
             }
             _ => {
                 let Some(project) = stage_project(body) else { return };
