@@ -464,7 +464,8 @@ fn idle_money_is_the_engines_figure() {
     );
     assert_eq!(rows(&report), engine(20190520));
     // One low finding per account and fund, naming amount, since and days.
-    let idle: Vec<(Option<RegionCode>, &str, Vec<u64>, Option<u64>)> = report
+    type Row<'a> = (Option<RegionCode>, &'a str, Vec<u64>, Option<u64>);
+    let idle: Vec<Row> = report
         .findings
         .iter()
         .filter(|f| f.rule == Rule::IdleMoney)
