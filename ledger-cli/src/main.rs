@@ -15,6 +15,7 @@ mod http;
 mod keys;
 mod post;
 mod progress;
+mod project_cmd;
 mod prove;
 mod query;
 mod submit;
