@@ -168,6 +168,9 @@ fn paid_dated_before_the_approval() {
         f.explanation_zh
     );
     assert!(f.explanation_zh.contains("现处实施阶段"), "{}", f.explanation_zh);
+    // Dated before the project rules too, but no rule of the write path
+    // was broken: the dates contradict each other.
+    assert!(f.explanation_zh.contains("均按业务日期判断"), "{}", f.explanation_zh);
 }
 
 /// History: paid to a company that is not the contractor, with no

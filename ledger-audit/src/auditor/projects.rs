@@ -93,6 +93,8 @@ struct Broken {
     /// Other entries that show it (the approval, acceptance, cancellation).
     related: Option<u64>,
     excess: u64,
+    /// Found by business dates, not a rule the write path applies.
+    by_date: bool,
     zh: String,
     en: String,
 }
@@ -237,6 +239,7 @@ impl Auditor {
                 fund: None,
                 related: Some(cseq),
                 excess: 0,
+                by_date: false,
                 zh: format!("{paid_zh}，而项目已于{cdate}由第{cseq}号终止"),
                 en: format!(
                     "{paid_en}, but the project was cancelled on {cdate} by #{cseq}{}",
@@ -250,6 +253,7 @@ impl Auditor {
                 fund: None,
                 related: None,
                 excess: 0,
+                by_date: false,
                 zh: format!("{paid_zh}，支付时项目处于{}阶段，尚未批复入库", p.stage.label_zh()),
                 en: format!(
                     "{paid_en} while the project was at stage {}, not approved{}",
@@ -265,6 +269,7 @@ impl Auditor {
                             fund: None,
                             related: Some(aseq),
                             excess: 0,
+                            by_date: true,
                             zh: format!("{paid_zh}，业务日期早于第{aseq}号批复（{adate}）"),
                             en: format!("{paid_en}, dated before its approval #{aseq} of {adate}"),
                         });
@@ -277,6 +282,7 @@ impl Auditor {
                         fund: None,
                         related: None,
                         excess: 0,
+                        by_date: false,
                         zh: format!(
                             "{paid_zh}，收款人不是合同（{}）约定的实施单位{}（{}），且无调整记录变更合同",
                             a.contract.contract_no, contractor.name, contractor.id
@@ -299,6 +305,7 @@ impl Auditor {
                         fund: Some(d.fund.clone()),
                         related: None,
                         excess: paid - budget,
+                        by_date: false,
                         zh: format!(
                             "{paid_zh}，此前已付{}元，累计{}元，超过该资金批复预算{}元（{}）{}元",
                             yuan(before),
@@ -345,6 +352,7 @@ impl Auditor {
                         fund: None,
                         related: accepted.map(|(_, s)| s),
                         excess: 0,
+                        by_date: accepted.is_some(),
                         zh: format!(
                             "{paid_zh}，累计支付{}元，超过验收前可付的{}元（批复预算合计{}元，预留{}%尾款/质保金），而{when_zh}",
                             yuan(paid_all),
@@ -396,6 +404,7 @@ impl Auditor {
                 fund: None,
                 related: Some(seq),
                 excess: 0,
+                by_date: true,
                 zh: format!(
                     "第{}号支付{}元，业务日期{}晚于第{seq}号终止项目的日期{date}",
                     p.seq,
@@ -425,6 +434,7 @@ impl Auditor {
             fund: None,
             related: None,
             excess: 0,
+            by_date: false,
             zh: format!("第{seq}号：{}", w.message),
             en: format!("entry #{seq}: {}", w.message),
         };
@@ -460,7 +470,9 @@ impl Auditor {
         group.count += 1;
         group.amount = group.amount.saturating_add(amount);
         group.excess = group.excess.max(b.excess);
-        group.history += usize::from(history);
+        // Counted as history only if a rule of the write path was broken
+        // before it applied; a contradiction of business dates is not.
+        group.history += usize::from(history && !b.by_date);
     }
 
     /// One finding per rule and project (and fund), described from the
