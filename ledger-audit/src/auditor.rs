@@ -183,6 +183,8 @@ pub struct Auditor {
     /// Payments from a fund for another year, per fund, village and
     /// direction (later: true).
     fund_years: BTreeMap<(Ident, RegionCode, bool), fund_year::YearGroup>,
+    /// Each project's planned years (start's, end's), for the fund year.
+    project_years: HashMap<Ident, (u16, u16)>,
 }
 
 /// Start of `date` as ms since the epoch: business dates and sequencing

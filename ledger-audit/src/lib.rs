@@ -8,7 +8,9 @@
 //!
 //! Like ledger-core this crate does no I/O and reads no clock: "now" for the
 //! age-based rules is the ledger's last business date (the day the money
-//! moved, not the sequencing time); `ledger audit` (ledger-cli) feeds it.
+//! moved, not the sequencing time), or the day the caller names
+//! (`AuditConfig::as_of`, `ledger audit --as-of`); `ledger audit`
+//! (ledger-cli) feeds it.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auditor;

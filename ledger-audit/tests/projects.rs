@@ -168,6 +168,9 @@ fn paid_dated_before_the_approval() {
         f.explanation_zh
     );
     assert!(f.explanation_zh.contains("现处实施阶段"), "{}", f.explanation_zh);
+    // Dated before the project rules too, but no rule of the write path
+    // was broken: the dates contradict each other.
+    assert!(f.explanation_zh.contains("均按业务日期判断"), "{}", f.explanation_zh);
 }
 
 /// History: paid to a company that is not the contractor, with no
@@ -354,34 +357,59 @@ fn paid_dated_after_the_cancellation() {
     );
 }
 
-/// A fund of 2019 paying a 2018 subsidy (earlier: medium) and a project's
-/// work of 2020 (later, carried over: low).
+fn subsidy(fund: &str, period: Period, yuan: u64, on: u32) -> EntryBody {
+    EntryBody::HouseholdSubsidy(HouseholdSubsidy {
+        fund: ident(fund),
+        from: Account::Treasury(code(TOWN)),
+        household: household(1),
+        masked_name: masked("王*明"),
+        village: code(VILLAGE),
+        category: SubsidyCategory::MinimumLiving,
+        period,
+        amount: fen(yuan),
+        date: date(on),
+        notice: None,
+    })
+}
+
+/// A fund of 2019 paying a 2018 subsidy (a later fund: medium), a fund of
+/// 2018 paying a 2019 subsidy (carried over: low); a 2019 project paid in
+/// 2020 from its 2019 fund (its retention, say) is not a mismatch.
 #[test]
 fn fund_year_mismatch_both_ways() {
     let (mut l, k) = started();
-    let subsidy = post(
-        &mut l,
-        EntryBody::HouseholdSubsidy(HouseholdSubsidy {
-            fund: ident("F2019-01"),
-            from: Account::Treasury(code(TOWN)),
-            household: household(1),
-            masked_name: masked("王*明"),
-            village: code(VILLAGE),
-            category: SubsidyCategory::MinimumLiving,
-            period: Period::new(2018, 12).unwrap(),
-            amount: fen(300),
-            date: date(20190320),
-            notice: None,
+    l.ok(
+        EntryBody::FundIssue(FundIssue {
+            fund: ident("F2018-07"),
+            title: text("2018年结转扶贫资金"),
+            document_no: text("淮区财〔2018〕77号"),
+            source: FundSource::District,
+            category: FundCategory::SpecialPoverty,
+            fiscal_year: 2018,
+            to: Account::Treasury(code(TOWN)),
+            amount: fen(1_000),
+            date: date(20190301),
         }),
-        &[&k.town_poverty, &k.town_finance],
+        &[&k.district_finance],
     );
-    let carried = post(&mut l, pay(yuan(1_000), CONTRACTOR, 20200110), &signers_of(&k));
+    let signers = [&k.town_poverty, &k.town_finance];
+    let arrears = post(
+        &mut l,
+        subsidy("F2019-01", Period::new(2018, 12).unwrap(), 300, 20190320),
+        &signers,
+    );
+    let carried = post(
+        &mut l,
+        subsidy("F2018-07", Period::new(2019, 3).unwrap(), 200, 20190321),
+        &signers,
+    );
+    l.ok(pay(yuan(1_000), CONTRACTOR, 20200110), &signers_of(&k));
     let report = audit(&l);
     assert_eq!(
         project_findings(&report),
         vec![
-            ("fund_year_mismatch", "low", vec![carried], Some(yuan(1_000))),
-            ("fund_year_mismatch", "medium", vec![subsidy], Some(yuan(300))),
+            ("fund_year_mismatch", "low", vec![carried], Some(yuan(200))),
+            ("fund_year_mismatch", "medium", vec![arrears], Some(yuan(300))),
         ],
         "{:#?}",
         report.findings
@@ -392,11 +420,9 @@ fn fund_year_mismatch_both_ways() {
         .find(|f| f.rule == Rule::FundYearMismatch && f.severity.name() == "medium")
         .unwrap();
     assert!(
-        earlier
-            .explanation_zh
-            .starts_with(&format!(
-                "一村（{VILLAGE}）：1笔支付使用2019年度资金F2019-01（2019年财政专项扶贫资金）支付2018年度的补贴或项目（#{subsidy}），合计300.00元"
-            )),
+        earlier.explanation_zh.starts_with(&format!(
+            "一村（{VILLAGE}）：1笔支付使用2019年度资金F2019-01（2019年财政专项扶贫资金）支付2018年度的补贴或项目（#{arrears}），合计300.00元"
+        )),
         "{}",
         earlier.explanation_zh
     );
@@ -441,7 +467,8 @@ fn idle_money_is_the_engines_figure() {
     );
     assert_eq!(rows(&report), engine(20190520));
     // One low finding per account and fund, naming amount, since and days.
-    let idle: Vec<(Option<RegionCode>, &str, Vec<u64>, Option<u64>)> = report
+    type Row<'a> = (Option<RegionCode>, &'a str, Vec<u64>, Option<u64>);
+    let idle: Vec<Row> = report
         .findings
         .iter()
         .filter(|f| f.rule == Rule::IdleMoney)
@@ -498,4 +525,63 @@ fn idle_money_is_the_engines_figure() {
     );
     assert_eq!(early.idle_money, vec![]);
     assert!(early.findings.iter().all(|f| f.rule != Rule::IdleMoney));
+}
+
+/// A treasury paying the contractor directly with a fund the approved
+/// budget names is the project library's way (no `fund_mismatch`); a fund
+/// neither in the budget nor ever moved into the project's account is
+/// still flagged (and, as history, an overrun: its budget is zero).
+#[test]
+fn a_treasury_may_pay_a_fund_the_approval_names() {
+    let (mut l, k) = started();
+    let from_town = |fund: &str, yuan_: u64, on: u32| {
+        EntryBody::ProjectDisbursement(ProjectDisbursement {
+            fund: ident(fund),
+            project: ident(P),
+            from: Account::Treasury(code(TOWN)),
+            payee: payee(CONTRACTOR),
+            amount: fen(yuan_),
+            contract_ref: text("淮区建〔2019〕HT-031"),
+            milestone: text("进度款"),
+            date: date(on),
+        })
+    };
+    l.ok(from_town("F2019-01", 10_000, 20190610), &signers_of(&k));
+    let report = audit(&l);
+    assert!(
+        report.findings.iter().all(|f| f.rule != Rule::FundMismatch),
+        "{:#?}",
+        report.findings
+    );
+    l.ok(
+        EntryBody::FundIssue(FundIssue {
+            fund: ident("F2019-09"),
+            title: text("2019年追加扶贫资金"),
+            document_no: text("淮区财〔2019〕90号"),
+            source: FundSource::District,
+            category: FundCategory::SpecialPoverty,
+            fiscal_year: 2019,
+            to: Account::Treasury(code(TOWN)),
+            amount: fen(1_000),
+            date: date(20190301),
+        }),
+        &[&k.district_finance],
+    );
+    let stray = post(&mut l, from_town("F2019-09", 500, 20190525), &signers_of(&k));
+    let report = audit(&l);
+    let rows: Vec<(&str, Vec<u64>, Option<u64>)> = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.rule, Rule::FundMismatch | Rule::ProjectOverrun))
+        .map(|f| (f.rule.id(), f.entries.clone(), f.amount.map(Fen::get)))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("project_overrun", vec![stray], Some(yuan(500))),
+            ("fund_mismatch", vec![stray], Some(yuan(500))),
+        ],
+        "{:#?}",
+        report.findings
+    );
 }

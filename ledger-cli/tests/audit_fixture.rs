@@ -458,3 +458,90 @@ fn audit_finds_what_was_planted() {
         assert!(err.contains("--as-of"), "{err}");
     }
 }
+
+/// The demo (ledger-demo's default, 3,000 entries): the project history it
+/// plants (what the rule engine warns about as history) is what the audit
+/// reports under the issue-13 rules, each under its rule with the entry as
+/// evidence, and nothing else; its idle money is the engine's. Derived from
+/// the replay rather than pinned, so a deliberate demo change keeps it true.
+#[test]
+fn the_demo_s_planted_project_history_is_found() {
+    use ledger_audit::{audit_entries, AuditConfig};
+    use ledger_core::chain::SequencedEntry;
+    use ledger_core::rules::LedgerState;
+    let now_ms = 1_610_672_400_000; // 2021-01-15, after the demo's last date
+    let log = ledger_demo::generate(&ledger_demo::DemoConfig {
+        seed: ledger_demo::DEFAULT_SEED,
+        target_entries: ledger_demo::DEFAULT_TARGET_ENTRIES,
+        now_ms,
+    })
+    .expect("demo");
+    let entries: Vec<SequencedEntry> = ledger_demo::demo_entries(&log, now_ms)
+        .iter()
+        .map(|b| SequencedEntry::decode(b).expect("decode").entry)
+        .collect();
+    let mut state = LedgerState::new();
+    let mut planted: Vec<(u64, &'static str)> = Vec::new();
+    for e in &entries {
+        let verified = e.signed.clone().verify().expect("verify");
+        let effects = state.apply(e.seq, e.time_ms, &verified).expect("apply");
+        planted.extend(
+            effects
+                .history_warnings
+                .iter()
+                .filter(|w| w.code.starts_with("project_"))
+                .map(|w| (e.seq, w.code)),
+        );
+    }
+    assert!(planted.len() >= 3, "{planted:?}");
+    let report = audit_entries(&entries, &state, AuditConfig::default());
+    let issue13 = [
+        "project_paid_before_approval",
+        "project_payee_not_contracted",
+        "project_overrun",
+        "project_final_before_acceptance",
+        "project_stage_order",
+        "fund_year_mismatch",
+    ];
+    let found: Vec<&ledger_audit::Finding> = report
+        .findings
+        .iter()
+        .filter(|f| issue13.contains(&f.rule.id()))
+        .collect();
+    // The rule ids are the engine's codes (a payment after a cancellation
+    // is a broken stage order).
+    for (seq, code) in &planted {
+        let rule = if *code == "project_paid_after_cancel" {
+            "project_stage_order"
+        } else {
+            code
+        };
+        assert!(
+            found.iter().any(|f| f.rule.id() == rule && f.entries.contains(seq)),
+            "#{seq} {code} not reported: {found:#?}"
+        );
+    }
+    // Nothing but the planted payments: no business date contradicts a
+    // stage and no fund pays another year.
+    for f in &found {
+        assert!(f.entries.iter().all(|s| planted.iter().any(|(p, _)| p == s)), "{f:#?}");
+        assert!(f.explanation_zh.contains("项目库控制实施日"), "{}", f.explanation_zh);
+    }
+    // Idle money: the engine's, on the last business date.
+    let as_of = report.as_of_date.expect("as of");
+    let engine: Vec<(String, u64, u32, i64)> = state
+        .idle_money(as_of)
+        .iter()
+        .map(|m| (m.account.key(), m.amount, m.since.get(), m.days))
+        .collect();
+    let audited: Vec<(String, u64, u32, i64)> = report
+        .idle_money
+        .iter()
+        .map(|m| (m.account.clone(), m.amount.get(), m.since.get(), m.days))
+        .collect();
+    assert_eq!(audited, engine);
+    assert_eq!(
+        report.findings.iter().filter(|f| f.rule.id() == "idle_money").count(),
+        engine.len()
+    );
+}

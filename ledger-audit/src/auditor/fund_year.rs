@@ -4,17 +4,20 @@
 //! What each side carries: a fund has its fiscal year
 //! (`FundIssue.fiscal_year`, the budget year it was appropriated for); a
 //! household subsidy has the period it pays (`HouseholdSubsidy.period`,
-//! year and month, or the whole year); a project payment has only its
-//! business date, the day the work was paid for. So the year a payment
-//! pays is the subsidy's period's year, and a project payment's business
-//! date's year. The rule fires when that year is not the fund's fiscal
-//! year:
+//! year and month, or the whole year); a project payment pays the project,
+//! whose registration plans it from a start to an end date
+//! (`ProjectRegister.start`, `.end`). So the years a payment pays are the
+//! subsidy's period's year, or the project's planned years (start year to
+//! end year: a 2019 project's retention paid in 2020 from its 2019 fund is
+//! still the 2019 project's money). The rule fires when the fund's fiscal
+//! year is outside them:
 //!
-//! - **earlier** (medium): money of a later budget year paying an earlier
-//!   year's subsidies or works — arrears covered with new money, or funds
-//!   issued ahead of their year (提前下达) spent before it;
-//! - **later** (low): a fund carried over past its year (结转), which the
-//!   policy allows with approval but wants explained.
+//! - **a later fund** (medium): money of a later budget year paying an
+//!   earlier year's subsidies or project — arrears covered with new money,
+//!   or funds issued ahead of their year (提前下达) spent on the year before;
+//! - **an earlier fund** (low): a fund carried over past its year (结转)
+//!   into a later year's subsidies or project, which the policy allows with
+//!   approval but wants explained.
 //!
 //! Transfers between treasuries pass a fund on and pay nothing, so they are
 //! not judged. One finding per fund, village and direction.
@@ -33,13 +36,13 @@ pub(super) struct YearGroup {
 }
 
 impl Auditor {
-    /// A payment from `fund` for `year` in `village` (called after the
-    /// replay accepted it, so the fund exists).
+    /// A payment from `fund` for the years `years` (first, last) in
+    /// `village` (called after the replay accepted it, so the fund exists).
     pub(super) fn fund_year(
         &mut self,
         seq: u64,
         fund: &Ident,
-        year: u16,
+        years: (u16, u16),
         village: RegionCode,
         amount: u64,
         what: (String, String),
@@ -47,10 +50,12 @@ impl Auditor {
         let Some(fiscal) = self.replay.fund(fund).map(|f| f.fiscal_year) else {
             return;
         };
-        if fiscal == year {
+        if (years.0..=years.1).contains(&fiscal) {
             return;
         }
-        let later = year > fiscal;
+        // `later`: the payment is for years after the fund's (carried over).
+        let later = fiscal < years.0;
+        let year = if later { years.0 } else { years.1 };
         let g = self.fund_years.entry((fund.clone(), village, later)).or_default();
         if g.seqs.len() < MAX_ENTRIES_PER_FINDING {
             g.seqs.push(seq);

@@ -189,7 +189,18 @@ impl Auditor {
                         }
                     }
                 }
-                if matches!(d.from, Account::Treasury(_)) && !self.project_funds.contains(&(d.project.clone(), f)) {
+                // A fund reaches a project by a transfer into its account or,
+                // in the project library (issue 13), by the approved budget
+                // naming it: a treasury then pays the contractor directly.
+                let approved = self
+                    .replay
+                    .project(&d.project)
+                    .and_then(|p| p.approval.as_ref())
+                    .is_some_and(|a| a.budgets.iter().any(|b| b.fund == d.fund));
+                if matches!(d.from, Account::Treasury(_))
+                    && !approved
+                    && !self.project_funds.contains(&(d.project.clone(), f))
+                {
                     self.push(
                         Rule::FundMismatch,
                         Severity::Medium,

@@ -93,6 +93,8 @@ struct Broken {
     /// Other entries that show it (the approval, acceptance, cancellation).
     related: Option<u64>,
     excess: u64,
+    /// Found by business dates, not a rule the write path applies.
+    by_date: bool,
     zh: String,
     en: String,
 }
@@ -129,19 +131,29 @@ impl Auditor {
         match body {
             EntryBody::ProjectDisbursement(d) => {
                 self.project_payment(seq, d, warnings);
-                if let Some(village) = self.replay.project(&d.project).map(|p| p.village) {
-                    // A project payment pays for the work of its business date's year.
-                    let year = u16::try_from(d.date.get() / 10_000).unwrap_or(0);
+                let village = self.replay.project(&d.project).map(|p| p.village);
+                if let (Some(village), Some(&years)) = (village, self.project_years.get(&d.project)) {
+                    // A project payment pays the project, whose years are
+                    // its planned start's to its planned end's.
                     let what = (
-                        format!("向项目{}支付{}元（{}）", d.project, d.amount.to_yuan_string(), d.date),
                         format!(
-                            "pays project {} {} yuan on {}",
+                            "向项目{}（计划{}—{}年）支付{}元（{}）",
                             d.project,
+                            years.0,
+                            years.1,
+                            d.amount.to_yuan_string(),
+                            d.date
+                        ),
+                        format!(
+                            "pays project {} (planned {}-{}) {} yuan on {}",
+                            d.project,
+                            years.0,
+                            years.1,
                             d.amount.to_yuan_string(),
                             d.date
                         ),
                     );
-                    self.fund_year(seq, &d.fund, year, village, d.amount.get(), what);
+                    self.fund_year(seq, &d.fund, years, village, d.amount.get(), what);
                 }
             }
             EntryBody::HouseholdSubsidy(s) => {
@@ -163,7 +175,13 @@ impl Auditor {
                         s.period
                     ),
                 );
-                self.fund_year(seq, &s.fund, s.period.year, s.village, s.amount.get(), what);
+                let year = s.period.year;
+                self.fund_year(seq, &s.fund, (year, year), s.village, s.amount.get(), what);
+            }
+            EntryBody::ProjectRegister(p) => {
+                let year = |d: Date| u16::try_from(d.get() / 10_000).unwrap_or(0);
+                self.project_years
+                    .insert(p.project.clone(), (year(p.start), year(p.end)));
             }
             _ => {
                 let Some(project) = stage_project(body) else { return };
@@ -221,6 +239,7 @@ impl Auditor {
                 fund: None,
                 related: Some(cseq),
                 excess: 0,
+                by_date: false,
                 zh: format!("{paid_zh}，而项目已于{cdate}由第{cseq}号终止"),
                 en: format!(
                     "{paid_en}, but the project was cancelled on {cdate} by #{cseq}{}",
@@ -234,6 +253,7 @@ impl Auditor {
                 fund: None,
                 related: None,
                 excess: 0,
+                by_date: false,
                 zh: format!("{paid_zh}，支付时项目处于{}阶段，尚未批复入库", p.stage.label_zh()),
                 en: format!(
                     "{paid_en} while the project was at stage {}, not approved{}",
@@ -249,6 +269,7 @@ impl Auditor {
                             fund: None,
                             related: Some(aseq),
                             excess: 0,
+                            by_date: true,
                             zh: format!("{paid_zh}，业务日期早于第{aseq}号批复（{adate}）"),
                             en: format!("{paid_en}, dated before its approval #{aseq} of {adate}"),
                         });
@@ -261,6 +282,7 @@ impl Auditor {
                         fund: None,
                         related: None,
                         excess: 0,
+                        by_date: false,
                         zh: format!(
                             "{paid_zh}，收款人不是合同（{}）约定的实施单位{}（{}），且无调整记录变更合同",
                             a.contract.contract_no, contractor.name, contractor.id
@@ -283,6 +305,7 @@ impl Auditor {
                         fund: Some(d.fund.clone()),
                         related: None,
                         excess: paid - budget,
+                        by_date: false,
                         zh: format!(
                             "{paid_zh}，此前已付{}元，累计{}元，超过该资金批复预算{}元（{}）{}元",
                             yuan(before),
@@ -329,6 +352,7 @@ impl Auditor {
                         fund: None,
                         related: accepted.map(|(_, s)| s),
                         excess: 0,
+                        by_date: accepted.is_some(),
                         zh: format!(
                             "{paid_zh}，累计支付{}元，超过验收前可付的{}元（批复预算合计{}元，预留{}%尾款/质保金），而{when_zh}",
                             yuan(paid_all),
@@ -380,6 +404,7 @@ impl Auditor {
                 fund: None,
                 related: Some(seq),
                 excess: 0,
+                by_date: true,
                 zh: format!(
                     "第{}号支付{}元，业务日期{}晚于第{seq}号终止项目的日期{date}",
                     p.seq,
@@ -409,6 +434,7 @@ impl Auditor {
             fund: None,
             related: None,
             excess: 0,
+            by_date: false,
             zh: format!("第{seq}号：{}", w.message),
             en: format!("entry #{seq}: {}", w.message),
         };
@@ -444,7 +470,9 @@ impl Auditor {
         group.count += 1;
         group.amount = group.amount.saturating_add(amount);
         group.excess = group.excess.max(b.excess);
-        group.history += usize::from(history);
+        // Counted as history only if a rule of the write path was broken
+        // before it applied; a contradiction of business dates is not.
+        group.history += usize::from(history && !b.by_date);
     }
 
     /// One finding per rule and project (and fund), described from the
