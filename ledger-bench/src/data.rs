@@ -13,6 +13,13 @@
 //! balances allocated before the first barrier; they only debit, so they
 //! succeed in any order, and their sequence numbers are named by no entry.
 //! Those stretches are sent with several requests in flight.
+//!
+//! The project library's entries (issue 13: review, approval, start,
+//! acceptance, hand-over, evaluation, adjustment, cancellation) are barriers
+//! like every non-subsidy entry: a project payment is refused before its
+//! approval, over its budget or before its acceptance for the retention
+//! share, so each stage must be sequenced exactly between the payments the
+//! generator put around it ([`is_barrier`]).
 
 use anyhow::{bail, Result};
 use ledger_core::chain::SequencedEntry;
@@ -74,6 +81,14 @@ fn meta_of(body: &EntryBody) -> (Option<u64>, Option<String>, Option<[u8; 32]>) 
     }
 }
 
+/// Must an entry of `kind` be sequenced exactly at its position? Every kind
+/// but a household subsidy (money arriving, project stages and payments,
+/// the procedure's steps), and a subsidy that a later entry names by its
+/// sequence number (`named`).
+pub fn is_barrier(kind: EntryKind, named: bool) -> bool {
+    kind != EntryKind::HouseholdSubsidy || named
+}
+
 /// Generate and sign `entries` submissions (genesis included), deterministic
 /// for a seed.
 pub fn prepare(entries: u64, seed: u64) -> Result<Workload> {
@@ -121,7 +136,7 @@ pub fn prepare(entries: u64, seed: u64) -> Result<Workload> {
             let (region, fund, household) = meta_of(body);
             Meta {
                 kind,
-                barrier: kind != EntryKind::HouseholdSubsidy || targets.contains(&(i as u64)),
+                barrier: is_barrier(kind, targets.contains(&(i as u64))),
                 region,
                 fund,
                 household,
@@ -234,4 +249,38 @@ pub fn check_decodes(entries: &[Vec<u8>]) -> Result<()> {
         SequencedEntry::decode(e).map_err(|err| anyhow::anyhow!("entry {i}: {err}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// In a demo workload, every project-library entry and every project
+    /// payment is a barrier: only household subsidies run between them.
+    #[test]
+    fn project_stages_and_payments_are_barriers() {
+        let w = prepare(1_500, 1).unwrap();
+        let mut stages = 0;
+        for m in &w.meta {
+            if !m.barrier {
+                assert_eq!(m.kind, EntryKind::HouseholdSubsidy);
+            }
+            if m.kind.name().starts_with("project") {
+                assert!(m.barrier, "{}", m.kind.name());
+                stages += 1;
+            }
+        }
+        // 20 projects: their proposals, stages and payments (seed 1).
+        assert_eq!(stages, 196);
+        for kind in EntryKind::ALL.iter().copied() {
+            assert_eq!(
+                is_barrier(kind, false),
+                kind != EntryKind::HouseholdSubsidy,
+                "{}",
+                kind.name()
+            );
+            assert!(is_barrier(kind, true));
+        }
+    }
 }

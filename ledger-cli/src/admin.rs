@@ -268,14 +268,18 @@ pub struct PolicyUpdateArgs {
     /// The new policy, whole, as JSON (the form `genesis --policy` takes).
     #[arg(long, value_name = "FILE")]
     pub policy: PathBuf,
+    /// Project-library settings changed on top of the file.
+    #[command(flatten)]
+    pub projects: crate::policy_flags::ProjectPolicyArgs,
 }
 
 /// Build and send a `PolicyUpdate`: the policy replaced whole. Checked
 /// here first, so a malformed one is a usage error naming the problem.
 pub fn policy_update(args: &PolicyUpdateArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     let text = keys::read_small(&args.policy, 1024 * 1024)?;
-    let policy = serde_json::from_str::<Policy>(&text)
+    let mut policy = serde_json::from_str::<Policy>(&text)
         .input_err(format!("{} is not a policy in JSON", args.policy.display()))?;
+    args.projects.apply(&mut policy)?;
     policy.check().usage_err("the policy")?;
     post_body(&args.sign, EntryBody::PolicyUpdate { policy }, timeout_s, quiet)
 }
@@ -377,11 +381,14 @@ pub struct GenesisArgs {
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// Business date from which every control (registration, payment list,
-    /// roles, confirmation) is enforced, YYYY-MM-DD; earlier entries load as
-    /// history and `ledger audit` reports them. Default: the genesis day
-    /// (China time). Ignored with --policy (the file states its dates).
+    /// roles, confirmation, projects) is enforced, YYYY-MM-DD; earlier entries
+    /// load as history and `ledger audit` reports them. Default: the genesis
+    /// day (China time). Ignored with --policy (the file states its dates).
     #[arg(long, value_name = "DATE", conflicts_with = "policy")]
     pub enforced_from: Option<String>,
+    /// Project-library settings (on top of the defaults or the --policy file).
+    #[command(flatten)]
+    pub projects: crate::policy_flags::ProjectPolicyArgs,
     /// Admin keys' last valid time (default 10 years from now).
     #[arg(long, value_name = "TIME")]
     pub key_valid_until: Option<String>,
@@ -474,7 +481,9 @@ pub fn default_categories() -> Vec<CategoryRule> {
 }
 
 /// The default policy: the given co-signature rules, 7-day windows, the
-/// default categories, 30 days to confirm, every control from `enforced`.
+/// default categories, 30 days to confirm, every control (the project
+/// library's too) from `enforced`, no retention share, the default fund time
+/// limits (30 days at each treasury, 90 in a project account).
 pub fn default_policy(cosign_rules: Vec<CosignRule>, enforced: Date) -> Policy {
     Policy {
         cosign_rules,
@@ -486,7 +495,7 @@ pub fn default_policy(cosign_rules: Vec<CosignRule>, enforced: Date) -> Policy {
             payment_list: enforced,
             roles: enforced,
             confirmation: enforced,
-            projects: Date::LAST,
+            projects: enforced,
         },
         retention_bp: 0,
         fund_limits: FundLimits::DEFAULT,
@@ -497,7 +506,7 @@ pub fn default_policy(cosign_rules: Vec<CosignRule>, enforced: Date) -> Policy {
 /// `--cosign-rule` and `--enforced-from`. Checked here so a bad policy is
 /// a usage error naming the problem rather than a refusal by the node.
 fn genesis_policy(args: &GenesisArgs, now_ms: u64) -> Result<Policy> {
-    let policy = match &args.policy {
+    let mut policy = match &args.policy {
         Some(path) => {
             let text = keys::read_small(path, 1024 * 1024)?;
             serde_json::from_str::<Policy>(&text).input_err(format!("{} is not a policy in JSON", path.display()))?
@@ -515,6 +524,7 @@ fn genesis_policy(args: &GenesisArgs, now_ms: u64) -> Result<Policy> {
             default_policy(rules, enforced)
         }
     };
+    args.projects.apply(&mut policy)?;
     policy.check().usage_err("the policy")?;
     Ok(policy)
 }

@@ -4,6 +4,7 @@ use crate::admin::post_body;
 use crate::controls_cmd::ControlPost;
 use crate::exit::{input, usage, Tag as _};
 use crate::keys;
+use crate::project_cmd::ProjectPost;
 use crate::submit::SignArgs;
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -105,6 +106,46 @@ pub enum PostWhat {
         after_help = "Example:\n  ledger post --node URL --key village.key confirm --seq 1234 --method 明白卡签字 --date 2019-06-20\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
     )]
     Confirm(crate::controls_cmd::ConfirmArgs),
+    /// 审核论证: review a proposed project (pass/通过 or fail/未通过).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key town.key review --project P2019-101201-01 --date 2019-03-08 \\\n    --document-no 淮区扶贫论〔2019〕3号 --result 通过 --note 选址合理、效益可行\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Review(crate::project_cmd::ReviewArgs),
+    /// 批复入库: approve a reviewed project after its plan's publicity, with its budget per fund and contractor.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key poverty.key --key finance.key approve --project P2019-101201-01 \\\n    --date 2019-03-20 --document-no 淮区扶贫〔2019〕12号 --plan N-P2019-101201-01-PLAN:0 \\\n    --budget F2019-SCN-012=1,200,000 --contractor 91320803MA1XXXXXX0 \\\n    --contractor-name 淮安市瑞丰建设工程有限公司 --contract-no 淮区扶贫项目合同HAFP-2019-001\n\n--budget FUND=YUAN is repeated once per fund (1-16).\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Approve(crate::project_cmd::ApproveArgs),
+    /// 项目实施: work on an approved project starts (开工).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key town.key start --project P2019-101201-01 --date 2019-04-05 \\\n    --document-no 施河镇开工令〔2019〕2号 --note 施工单位进场施工\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Start(crate::project_cmd::MilestoneArgs),
+    /// 竣工验收: a started project is accepted (the retention share may be paid after it).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key town.key --key finance.key accept --project P2019-101201-01 \\\n    --date 2019-09-10 --document-no 淮区扶贫验〔2019〕7号 --note 工程质量合格\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Accept(crate::project_cmd::MilestoneArgs),
+    /// 资产移交: an accepted project's asset is handed over.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key town.key handover --project P2019-101201-01 --date 2019-09-25 \\\n    --document-no 施河镇资产移交〔2019〕4号 --note 移交王桥村委会管护\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Handover(crate::project_cmd::MilestoneArgs),
+    /// 绩效评价: evaluate a handed-over project (score 0-100).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key poverty.key evaluate --project P2019-101201-01 --date 2019-12-15 \\\n    --document-no 淮区扶贫绩〔2019〕9号 --score 92 --note 村集体年增收4.2万元\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Evaluate(crate::project_cmd::EvaluateArgs),
+    /// 项目调整: a new budget per fund (whole), and maybe a new contractor, between approval and acceptance.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key poverty.key --key finance.key adjust --project P2019-101201-01 \\\n    --date 2019-06-10 --document-no 淮区扶贫〔2019〕31号 --budget F2019-SCN-012=1,380,000 \\\n    --reason 设计变更，追加项目预算\n\nA contract change adds --contractor, --contractor-name and --contract-no.\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Adjust(crate::project_cmd::AdjustArgs),
+    /// 项目终止: cancel a project before its hand-over (no payment after).
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key poverty.key cancel --project P2019-101201-01 --date 2019-04-05 \\\n    --reason 项目选址与村庄规划冲突，终止实施\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Cancel(crate::project_cmd::CancelArgs),
     /// 批量导入: a CSV batch of subsidies or project payments (idempotent, resumable).
     #[command(
         after_help = "Example:\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --date 2019-06-20\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --dry-run\n\nColumns: resident_id,name,village,category,amount,period and optional date (发放日期/拨付日期; else --date,\nelse the date this batch used before, else today in China: recorded in the receipts file so that a rerun\nbuilds the same entries), notice,line (公示编号,公示行号), fund, from.\n\nRerunning the same command after an interruption is safe (see docs/CLI.md).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
@@ -492,6 +533,14 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         PostWhat::Objection(a) => crate::controls_cmd::body(ControlPost::Objection(a))?,
         PostWhat::Resolve(a) => crate::controls_cmd::body(ControlPost::Resolve(a))?,
         PostWhat::Confirm(a) => crate::controls_cmd::body(ControlPost::Confirm(a))?,
+        PostWhat::Review(a) => crate::project_cmd::body(ProjectPost::Review(a))?,
+        PostWhat::Approve(a) => crate::project_cmd::body(ProjectPost::Approve(a))?,
+        PostWhat::Start(a) => crate::project_cmd::body(ProjectPost::Start(a))?,
+        PostWhat::Accept(a) => crate::project_cmd::body(ProjectPost::Accept(a))?,
+        PostWhat::Handover(a) => crate::project_cmd::body(ProjectPost::Handover(a))?,
+        PostWhat::Evaluate(a) => crate::project_cmd::body(ProjectPost::Evaluate(a))?,
+        PostWhat::Adjust(a) => crate::project_cmd::body(ProjectPost::Adjust(a))?,
+        PostWhat::Cancel(a) => crate::project_cmd::body(ProjectPost::Cancel(a))?,
     };
     post_body(&args.sign, body, timeout_s, quiet)
 }

@@ -223,7 +223,59 @@ fn describe(entry: &SequencedEntry) -> String {
         .amount()
         .map(|a| format!(" {} 元", a.to_yuan_string()))
         .unwrap_or_default();
-    let detail = match body {
+    let detail = detail(body);
+    // The business date (the day the money moved or the step was taken),
+    // which the sequencing time shown beside it is not.
+    let date = body.business_date().map(|d| format!(" {d}")).unwrap_or_default();
+    format!("{}{detail}{amount}{date}", body.kind().label_zh())
+}
+
+/// A budget's total in yuan, e.g. `1,200,000.00`.
+fn budget_total(budgets: &[ledger_core::project::FundBudget]) -> String {
+    let total = budgets.iter().map(|b| b.amount.get()).fold(0u64, u64::saturating_add);
+    ledger_core::Fen::from_raw(total).to_yuan_string()
+}
+
+/// What identifies an entry beside its kind: the project, document and
+/// outcome of a project stage (项目库), the parties of money, the notice
+/// or household of a procedure step.
+fn detail(body: &EntryBody) -> String {
+    match body {
+        EntryBody::ProjectRegister(p) => format!(" {} {}", p.project, p.name),
+        EntryBody::ProjectReview(r) => format!(
+            " {} {} {}",
+            r.project,
+            r.document_no,
+            if r.passed { "通过" } else { "未通过" }
+        ),
+        EntryBody::ProjectApprove(a) => format!(
+            " {} {} 批复预算 {} 元 施工单位 {}",
+            a.project,
+            a.document_no,
+            budget_total(&a.budgets),
+            a.contract.contractor.name
+        ),
+        EntryBody::ProjectStart(m) | EntryBody::ProjectAccept(m) | EntryBody::ProjectHandover(m) => {
+            format!(" {} {}", m.project, m.document_no)
+        }
+        EntryBody::ProjectEvaluate(e) => format!(" {} {} {}分", e.project, e.document_no, e.score),
+        EntryBody::ProjectAdjust(a) => format!(
+            " {} {} 调整后预算 {} 元{}",
+            a.project,
+            a.document_no,
+            budget_total(&a.budgets),
+            a.contract
+                .as_ref()
+                .map(|c| format!(" 变更施工单位 {}", c.contractor.name))
+                .unwrap_or_default()
+        ),
+        EntryBody::ProjectCancel(c) => format!(" {} {}", c.project, c.reason),
+        _ => money_or_procedure_detail(body),
+    }
+}
+
+fn money_or_procedure_detail(body: &EntryBody) -> String {
+    match body {
         EntryBody::HouseholdSubsidy(s) => format!(
             " {} {} {} {}",
             s.masked_name,
@@ -241,11 +293,7 @@ fn describe(entry: &SequencedEntry) -> String {
         EntryBody::Objection(o) => format!(" {}", o.case_no),
         EntryBody::ObjectionResolve(r) => format!(" {} {}", r.case_no, r.outcome.label_zh()),
         _ => String::new(),
-    };
-    // The business date (the day the money moved or the step was taken),
-    // which the sequencing time shown beside it is not.
-    let date = body.business_date().map(|d| format!(" {d}")).unwrap_or_default();
-    format!("{}{detail}{amount}{date}", body.kind().label_zh())
+    }
 }
 
 fn print_checked(c: &Checked, cosigned: usize) {
@@ -377,4 +425,115 @@ pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         if cosigned == usize::MAX { 0 } else { cosigned }
     );
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use ledger_core::entry::Payee;
+    use ledger_core::ids::{Date, Ident, Text};
+    use ledger_core::procedure::NoticeLineRef;
+    use ledger_core::project::{
+        Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectCancel, ProjectEvaluate, ProjectMilestone,
+        ProjectReview,
+    };
+
+    fn t(s: &str) -> Text {
+        Text::new(s).unwrap()
+    }
+    fn i(s: &str) -> Ident {
+        Ident::new(s).unwrap()
+    }
+
+    #[test]
+    fn project_stages_are_described_by_project_document_and_outcome() {
+        let date = Date::new(20190320).unwrap();
+        let p = i("P2019-101201-01");
+        let budgets = vec![
+            FundBudget {
+                fund: i("F2019-SCN-012"),
+                amount: ledger_core::Fen::from_raw(100_000_000),
+            },
+            FundBudget {
+                fund: i("F2019-HQC-008"),
+                amount: ledger_core::Fen::from_raw(20_000_050),
+            },
+        ];
+        let contract = Contract {
+            contractor: Payee {
+                id: i("91320803MA1XXXXXX0"),
+                name: t("淮安市瑞丰建设工程有限公司"),
+            },
+            contract_no: t("HAFP-2019-001"),
+        };
+        let milestone = ProjectMilestone {
+            project: p.clone(),
+            date,
+            document_no: t("施河镇开工令〔2019〕2号"),
+            note: t("进场施工"),
+        };
+        let cases = [
+            (
+                EntryBody::ProjectReview(ProjectReview {
+                    project: p.clone(),
+                    date,
+                    document_no: t("淮区扶贫论〔2019〕3号"),
+                    passed: false,
+                    note: t("需调整选址"),
+                }),
+                " P2019-101201-01 淮区扶贫论〔2019〕3号 未通过",
+            ),
+            (
+                EntryBody::ProjectApprove(ProjectApprove {
+                    project: p.clone(),
+                    date,
+                    document_no: t("淮区扶贫〔2019〕12号"),
+                    plan: NoticeLineRef {
+                        notice: i("N-1"),
+                        line: 0,
+                    },
+                    budgets: budgets.clone(),
+                    contract: contract.clone(),
+                }),
+                " P2019-101201-01 淮区扶贫〔2019〕12号 批复预算 1,200,000.50 元 施工单位 淮安市瑞丰建设工程有限公司",
+            ),
+            (
+                EntryBody::ProjectStart(milestone.clone()),
+                " P2019-101201-01 施河镇开工令〔2019〕2号",
+            ),
+            (
+                EntryBody::ProjectEvaluate(ProjectEvaluate {
+                    project: p.clone(),
+                    date,
+                    document_no: t("淮区扶贫绩〔2019〕9号"),
+                    score: 92,
+                    note: t("群众满意"),
+                }),
+                " P2019-101201-01 淮区扶贫绩〔2019〕9号 92分",
+            ),
+            (
+                EntryBody::ProjectAdjust(ProjectAdjust {
+                    project: p.clone(),
+                    date,
+                    document_no: t("淮区扶贫〔2019〕31号"),
+                    budgets: budgets[..1].to_vec(),
+                    contract: Some(contract),
+                    reason: t("变更施工单位"),
+                }),
+                " P2019-101201-01 淮区扶贫〔2019〕31号 调整后预算 1,000,000.00 元 变更施工单位 淮安市瑞丰建设工程有限公司",
+            ),
+            (
+                EntryBody::ProjectCancel(ProjectCancel {
+                    project: p,
+                    date,
+                    reason: t("选址与规划冲突"),
+                }),
+                " P2019-101201-01 选址与规划冲突",
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(detail(&body), expected);
+        }
+    }
 }

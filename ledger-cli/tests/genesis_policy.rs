@@ -100,6 +100,14 @@ fn default_policy_with_offices_and_enforcement_date() {
     assert_eq!(policy["publicity_days"]["payment_list"], 7);
     assert_eq!(policy["enforced_from"]["registration"], 20190701);
     assert_eq!(policy["enforced_from"]["confirmation"], 20190701);
+    // The project library's rules follow the same date; no retention share,
+    // the default fund time limits.
+    assert_eq!(policy["enforced_from"]["projects"], 20190701);
+    assert_eq!(policy["retention_bp"], 0);
+    assert_eq!(
+        policy["fund_limits"],
+        serde_json::json!({"district_days": 30, "town_days": 30, "village_days": 30, "project_days": 90})
+    );
     let categories: Vec<String> = policy["categories"]
         .as_array()
         .expect("categories")
@@ -179,7 +187,7 @@ fn bad_rules_and_policies_are_refused_before_signing() {
     // Well-formed JSON, but a policy the format refuses (no categories).
     std::fs::write(
         &file,
-        r#"{"cosign_rules":[],"publicity_days":{"application":7,"village":7,"town":7,"district":7,"objection_review":7,"exit":7,"payment_list":7,"project_plan":7},"categories":[],"confirmation_days":30,"enforced_from":{"registration":20190701,"payment_list":20190701,"roles":20190701,"confirmation":20190701}}"#,
+        r#"{"cosign_rules":[],"publicity_days":{"application":7,"village":7,"town":7,"district":7,"objection_review":7,"exit":7,"payment_list":7,"project_plan":7},"categories":[],"confirmation_days":30,"enforced_from":{"registration":20190701,"payment_list":20190701,"roles":20190701,"confirmation":20190701,"projects":20190701},"retention_bp":0,"fund_limits":{"district_days":30,"town_days":30,"village_days":30,"project_days":90}}"#,
     )
     .expect("write");
     let (code, _, err) = genesis(&s, &out, &["--policy", &file.display().to_string()]);
@@ -211,4 +219,91 @@ fn bad_rules_and_policies_are_refused_before_signing() {
         &["--policy", &file.display().to_string(), "--cosign-rule", "transfer:0:2"],
     );
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn project_library_settings_from_flags() {
+    let s = setup();
+    let out = s.path.join("g.json").display().to_string();
+    let (code, _, err) = genesis(
+        &s,
+        &out,
+        &[
+            "--enforced-from",
+            "2019-03-01",
+            "--projects-from",
+            "2019-07-01",
+            "--retention-bp",
+            "500",
+            "--fund-limit",
+            "town=45",
+            "--fund-limit",
+            "项目=120",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let policy = policy_of(&out);
+    assert_eq!(policy["enforced_from"]["registration"], 20190301);
+    assert_eq!(policy["enforced_from"]["projects"], 20190701);
+    assert_eq!(policy["retention_bp"], 500);
+    assert_eq!(
+        policy["fund_limits"],
+        serde_json::json!({"district_days": 30, "town_days": 45, "village_days": 30, "project_days": 120})
+    );
+    // A policy update changes them on top of a file.
+    let file = s.path.join("policy.json");
+    std::fs::write(&file, serde_json::to_string(&policy).expect("json")).expect("write");
+    let file = file.display().to_string();
+    let update = s.path.join("update.json").display().to_string();
+    ok(&[
+        "policy-update",
+        "--origin",
+        ORIGIN,
+        "--key",
+        &s.admin,
+        "--out",
+        &update,
+        "--policy",
+        &file,
+        "--retention-bp",
+        "300",
+        "--fund-limit",
+        "district=20",
+    ]);
+    let text = std::fs::read_to_string(&update).expect("update file");
+    let signed: serde_json::Value = serde_json::from_str(text.lines().next().expect("a line")).expect("json");
+    let updated = &signed["submission"]["body"]["PolicyUpdate"]["policy"];
+    assert_eq!(updated["retention_bp"], 300);
+    assert_eq!(updated["fund_limits"]["district_days"], 20);
+    assert_eq!(updated["fund_limits"]["town_days"], 45);
+    assert_eq!(updated["enforced_from"]["projects"], 20190701);
+
+    // Out of bounds: refused before anything is signed, naming the problem.
+    let bad = s.path.join("bad.json").display().to_string();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--retention-bp", "3001"],
+            "ledger: the policy: the retention share must be 0-3000 basis points",
+        ),
+        (
+            &["--fund-limit", "town=0"],
+            "ledger: the policy: a fund time limit must be 1-",
+        ),
+        (
+            &["--fund-limit", "county=30"],
+            "ledger: --fund-limit: level \"county\" is not district/区, town/镇, village/村 or project/项目",
+        ),
+        (
+            &["--fund-limit", "town"],
+            "ledger: --fund-limit \"town\": expected LEVEL=DAYS, e.g. town=30",
+        ),
+        (&["--projects-from", "2019-02-30"], "ledger: --projects-from: "),
+    ];
+    for (extra, message) in cases {
+        let (code, _, err) = genesis(&s, &bad, extra);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.trim().starts_with(message), "{extra:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!std::path::Path::new(&bad).exists(), "nothing written");
+    }
 }

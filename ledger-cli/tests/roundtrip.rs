@@ -394,9 +394,9 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     // None of the abuse patterns is in the demo. What is reported is its
     // timeline and its history: the age-based rules count business dates
     // (a 600-entry prefix of the demo stops before many allocations were
-    // paid out), and the demo's policy enforces no control yet, so its
-    // payments are pre-rule history (unregistered, unpublicised,
-    // unconfirmed) — ledger-demo will follow the full procedure (issue 12).
+    // paid out), and the payments the demo imports from before its
+    // policy's controls are pre-rule history (unregistered, unpublicised,
+    // unconfirmed; three project payments of spring 2019).
     let timeline_or_history = [
         "idle_funds",
         "village_retention",
@@ -408,6 +408,10 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "missing_role",
         "registered_without_procedure",
         "unconfirmed_payment",
+        // The demo's three project payments of spring 2019, before the
+        // project rules (2019-07-01): paid before approval, to another
+        // company, over the budget (issue 13).
+        "pre_rule_history",
     ];
     let abuse: Vec<&serde_json::Value> = findings
         .iter()
@@ -422,12 +426,12 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     // date is the demo's own last (a deliberate demo change moves it, as it
     // moves ledger-demo's golden values).
     assert_eq!(
-        report["report"]["as_of_date"], 20201219,
+        report["report"]["as_of_date"], 20201217,
         "the demo's last business date"
     );
     let table = ok(&["audit", &bundle]);
     assert!(
-        table.contains("时限类规则按业务日期计，截至 2020-12-19"),
+        table.contains("时限类规则按业务日期计，截至 2020-12-17"),
         "{}",
         table.lines().next().unwrap_or("")
     );

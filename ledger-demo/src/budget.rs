@@ -7,12 +7,13 @@
 //! idle money (资金滞留) the page and the audit show is the few places
 //! where money stays, each for a reason the log tells (a cancelled project's
 //! budget, a budget cut after the money arrived, reversed payments, the
-//! payments of late December cut off the end of the log).
+//! payments of late December cut off the end of the log, the district's
+//! reserve of the first year's 低保 fund).
 
-use crate::funds::{subsidy_fund, Funds};
+use crate::funds::{subsidy_fund, FundKey, Funds};
 use crate::households::{Payer, SubsidyItem};
 use crate::projects::ProjectPlan;
-use crate::YUAN;
+use crate::{FIRST_YEAR, YUAN};
 use std::collections::BTreeMap;
 
 /// What a fund that pays nothing in the demo (a small one) still issues.
@@ -57,6 +58,21 @@ impl Budget {
         }
         for amount in issue.iter_mut().filter(|a| **a == 0) {
             *amount = MIN_ISSUE_FEN;
+        }
+        // The first year's 低保 fund keeps a reserve at the district (to the
+        // next 100,000 元, and at least the smallest town's share): the
+        // transfer sent to the wrong town is re-sent before its reversal's
+        // money is needed, and the reserve then stays (the district's own
+        // 资金滞留).
+        let f = funds.position(FIRST_YEAR, FundKey::MinLiving);
+        let smallest = town
+            .iter()
+            .filter(|((g, _), _)| *g == f)
+            .map(|(_, a)| *a)
+            .min()
+            .unwrap_or(0);
+        if let Some(amount) = issue.get_mut(f) {
+            *amount = round_up(*amount + smallest, MIN_ISSUE_FEN);
         }
         Budget {
             issue,

@@ -165,14 +165,15 @@ fn project_transfers(projects: &[ProjectPlan]) -> HashSet<(u16, FundKey, u16)> {
 /// The number of entries other than the households' (whose own transfers
 /// the households' plan counts): genesis, grants, rotation, funds, the
 /// transfers for projects, the misdirected one and its reversal, the
-/// projects' steps, the corrections and the objections.
+/// projects' steps (a payment is two: the transfer into the project's
+/// account and the payment), the corrections and the objections.
 fn fixed_entries(ring: &KeyRing, funds: &Funds, projects: &[ProjectPlan]) -> u64 {
     1 + (ring.holders.len() as u64 - 3) // grants after genesis, except the replacement
         + 2 // rotation: revoke + grant
         + funds.defs.len() as u64
         + project_transfers(projects).len() as u64
         + 2 // misdirected transfer + its reversal
-        + projects.iter().map(|p| p.steps.len() as u64).sum::<u64>()
+        + projects.iter().map(ProjectPlan::entries).sum::<u64>()
         + 3 // duplicate payment + its reversal + reversal of an ineligible payment
         + 6 // three objections and their decisions
 }

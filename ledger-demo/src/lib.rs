@@ -29,15 +29,17 @@
 //!    notices, home verification, confirmations).
 //! 3. Then every dated event of 2019-2020 in business-date order:
 //!    - **FundIssue**s in January (ten funds a year, 文号 in the real style),
-//!      each exactly what its towns pay out; **Transfer**s to the towns on
+//!      each exactly what its towns pay out (the 2019 低保 fund keeps a
+//!      reserve at the district); **Transfer**s to the towns on
 //!      10 February (in 2019 one 低保 transfer sent to the wrong town,
 //!      reversed, re-sent) and to the economically weak villages in March;
 //!    - the project library (项目库, `library`): each project proposed
 //!      (**ProjectRegister**), reviewed (**ProjectReview**, 审核论证),
 //!      publicised (a `ProjectPlan` **Notice**, 7 days), approved with its
 //!      budget and contractor (**ProjectApprove**, 淮区扶贫〔2019〕12号 and
-//!      on), started, paid from the town treasury by milestone (预付款 /
-//!      进度款 / 竣工验收款, and 质保金 a year after acceptance), accepted,
+//!      on), started, paid by milestone (预付款 / 进度款 / 竣工验收款, and
+//!      质保金 a year after acceptance; each passed from the town into the
+//!      project's account the day it is paid), accepted,
 //!      handed over and evaluated; adjustments (a contractor replaced, a
 //!      budget raised, a budget cut), one project cancelled, one failed
 //!      review, and three payments of spring 2019 that broke the project

@@ -15,9 +15,9 @@ use ledger_core::ids::{Date, Ident, Text};
 use std::collections::{BTreeMap, HashMap};
 
 /// A planned project: proposed, reviewed, publicised, approved, built and
-/// paid by its town's finance station straight from the town treasury
-/// (国库集中支付: no money sits in a project account), accepted, handed
-/// over and evaluated (`library` plans its steps).
+/// paid by its town's finance station through the project's account (each
+/// milestone's money passed in the day it is paid, so none waits there),
+/// accepted, handed over and evaluated (`library` plans its steps).
 pub(crate) struct ProjectPlan {
     pub(crate) year: u16,
     pub(crate) town: u16,
@@ -41,6 +41,23 @@ pub(crate) struct ProjectPlan {
     /// within the demo, or more where the money is left over (资金滞留).
     pub(crate) allocation: u64,
 }
+impl ProjectPlan {
+    /// The entries its steps post: one each, two for a payment (the
+    /// transfer into the project's account, then the payment).
+    pub(crate) fn entries(&self) -> u64 {
+        self.steps
+            .iter()
+            .map(|s| {
+                if matches!(s.action, crate::library::Action::Pay { .. }) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum()
+    }
+}
+
 /// A contractor that projects pay.
 pub(crate) struct Contractor {
     pub(crate) payee: Payee,

@@ -14,7 +14,7 @@ use crate::error::{fen, ident, text, DemoError};
 use crate::keys::{COSIGN_POVERTY, DISTRICT_FUNDS};
 use crate::library::{evaluation_note, handover_note, Action};
 use crate::projects::ProjectPlan;
-use ledger_core::entry::{Account, EntryBody, ProjectDisbursement};
+use ledger_core::entry::{Account, EntryBody, ProjectDisbursement, Transfer};
 use ledger_core::ids::Ident;
 use ledger_core::procedure::{Notice, NoticeLineRef, NoticeLines, NoticeStage};
 use ledger_core::project::{
@@ -108,19 +108,35 @@ impl History<'_> {
                 milestone,
                 payee,
                 contract,
-            } => (
-                EntryBody::ProjectDisbursement(ProjectDisbursement {
-                    fund: fund.clone(),
-                    project: p.id.clone(),
-                    from: Account::Treasury(town.code),
-                    payee: payee.clone(),
-                    amount: fen(*amount)?,
-                    contract_ref: contract.clone(),
-                    milestone: text(milestone)?,
-                    date: step.date,
-                }),
-                vec![finance, COSIGN_POVERTY],
-            ),
+            } => {
+                // 按进度拨付: the town passes the milestone's money into the
+                // project's account, which pays the contractor the same day
+                // (no money waits in the project account).
+                self.emitter.emit(
+                    EntryBody::Transfer(Transfer {
+                        fund: fund.clone(),
+                        from: Account::Treasury(town.code),
+                        to: Account::Project(p.id.clone()),
+                        amount: fen(*amount)?,
+                        memo: text(&format!("按进度拨付项目资金：{}（{milestone}）", p.body.name))?,
+                        date: step.date,
+                    }),
+                    &[finance, COSIGN_POVERTY],
+                )?;
+                (
+                    EntryBody::ProjectDisbursement(ProjectDisbursement {
+                        fund: fund.clone(),
+                        project: p.id.clone(),
+                        from: Account::Project(p.id.clone()),
+                        payee: payee.clone(),
+                        amount: fen(*amount)?,
+                        contract_ref: contract.clone(),
+                        milestone: text(milestone)?,
+                        date: step.date,
+                    }),
+                    vec![finance, COSIGN_POVERTY],
+                )
+            }
             Action::Adjust {
                 budget,
                 contract,

@@ -35,15 +35,29 @@ impl History<'_> {
     }
 
     /// Transfers district → towns of fund `f`, in February. In the first
-    /// year, the 低保 transfer to the first town is sent to the wrong town
-    /// first, reversed, and re-sent.
+    /// year, the 低保 transfer to the town receiving least is sent to the
+    /// wrong town first, reversed, and re-sent.
     pub(super) fn pass_fund_to_towns(&mut self, f: usize) -> Result<(), DemoError> {
         let plan = self.plan;
         let towns = &plan.district.towns;
         let def = &plan.funds.defs[f];
         let date = ymd(def.year, 2, 10)?;
-        let mut misdirected = def.year == FIRST_YEAR && def.key == FundKey::MinLiving;
-        for (t, town) in towns.iter().enumerate() {
+        // The misdirected transfer is the smallest town's, sent first: the
+        // district still holds enough to re-send it without the reversal's
+        // money (the audit's reversed_soon rule looks for a reversal that
+        // covers an overdraft).
+        let smallest = (0..towns.len() as u16)
+            .filter_map(|t| plan.budget.town.get(&(f, t)).map(|a| (*a, t)))
+            .min()
+            .map(|(_, t)| t as usize);
+        let misdirect = def.year == FIRST_YEAR && def.key == FundKey::MinLiving;
+        let mut order: Vec<usize> = (0..towns.len()).collect();
+        if let (true, Some(first)) = (misdirect, smallest) {
+            order.retain(|t| *t != first);
+            order.insert(0, first);
+        }
+        for t in order {
+            let town = &towns[t];
             let Some(&amount) = plan.budget.town.get(&(f, t as u16)) else {
                 continue;
             };
@@ -62,9 +76,8 @@ impl History<'_> {
                     date,
                 }))
             };
-            if misdirected {
+            if misdirect && Some(t) == smallest {
                 // 误拨: sent to the neighbouring town, reversed, re-sent.
-                misdirected = false;
                 let wrong = &towns[(t + 1) % towns.len()];
                 let seq = self
                     .emitter
