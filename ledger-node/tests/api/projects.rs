@@ -438,6 +438,10 @@ async fn refused(node: &ProjectsNode, body: EntryBody, code: &str, project: &str
         message.starts_with(&format!("项目 {project} ")) && message.contains(&format!("project {project}")),
         "{code}: {message}"
     );
+    // The examples in schemas/openapi.json are this log's answers, exactly.
+    let example = &openapi()?["paths"]["/v1/submissions"]["post"]["responses"]["422"]["content"]["application/json"]
+        ["examples"][code]["value"]["error"]["message"];
+    assert_eq!(message, example.as_str().unwrap_or_default(), "{code}");
     assert_eq!(size(&node.app).await?, before, "{code}: nothing written");
     Ok(s)
 }
