@@ -272,7 +272,7 @@ mod tests {
             }
         }
         // 20 projects: their proposals, stages and payments (seed 1).
-        assert_eq!(stages, 196);
+        assert_eq!(stages, 169);
         for kind in EntryKind::ALL.iter().copied() {
             assert_eq!(
                 is_barrier(kind, false),

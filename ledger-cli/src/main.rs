@@ -19,6 +19,7 @@ mod progress;
 mod project_cmd;
 mod prove;
 mod query;
+mod query_projects;
 mod submit;
 mod table;
 mod time;

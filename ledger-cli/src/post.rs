@@ -51,7 +51,7 @@ pub enum PostWhat {
         after_help = "Example:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo 拨付施河镇专项资金 --date 2019-03-15\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Transfer(TransferArgs),
-    /// 项目入库: register a project.
+    /// 项目申报: propose a project to the library (review, publicity and approval follow).
     #[command(
         after_help = "Example:\n  ledger post --node URL --key op.key project --id P2019-101201-01 --name 王桥村道路硬化工程 \\\n    --village 320803101201 --category village_road --budget 800,000 --implementer 施河镇人民政府 \\\n    --start 2019-04-01 --end 2019-10-28\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]

@@ -77,13 +77,21 @@ pub enum QueryWhat {
         /// Fund id.
         id: String,
     },
-    /// A project and its payments.
+    /// A project: its stages, budget per fund, contractor, warnings and payments.
     #[command(
         after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 project P2019-101201-01\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
     )]
     Project {
         /// Project id.
         id: String,
+    },
+    /// 资金滞留预警: money over the policy's time limit in a region (district, town or village).
+    #[command(
+        after_help = "Example:\n  ledger query --node http://127.0.0.1:8080 idle 320803000000\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
+    )]
+    Idle {
+        /// Region code.
+        code: String,
     },
     /// A household's entries.
     #[command(
@@ -188,6 +196,7 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
         QueryWhat::Village { code } => format!("/v1/regions/{}/flows", encode(code)),
         QueryWhat::Fund { id } => format!("/v1/funds/{}/trace", encode(id)),
         QueryWhat::Project { id } => format!("/v1/projects/{}", encode(id)),
+        QueryWhat::Idle { code } => format!("/v1/regions/{}/idle", encode(code)),
         QueryWhat::Household { reference } => format!("/v1/households/{}", encode(reference)),
         QueryWhat::Account { account } => format!("/v1/accounts/{}", encode(account)),
         QueryWhat::Search { q } => format!("/v1/search?q={}", encode(q)),
@@ -284,12 +293,14 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
             }
             text.push_str("资金来源 funds in\n");
             text.push_str(&t.render());
-            let mut t = Table::new(&["项目", "名称", "类别", "预算(元)", "已付(元)", "实施单位"]).right_align(&[3, 4]);
+            let mut t =
+                Table::new(&["项目", "名称", "类别", "阶段", "预算(元)", "已付(元)", "实施单位"]).right_align(&[4, 5]);
             for p in arr(&v, "projects") {
                 t.row(vec![
                     s(p, "id"),
                     s(p, "name"),
                     s(p, "category_zh"),
+                    s(p, "stage_zh"),
                     yuan(p, "budget_fen"),
                     yuan(p, "paid_fen"),
                     s(p, "implementer"),
@@ -361,38 +372,8 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
             text.push_str(&t.render());
             text
         }
-        QueryWhat::Project { .. } => {
-            let p = v.get("project").cloned().unwrap_or(Value::Null);
-            let mut text = format!(
-                "{} {}\n{} {}，{}，预算 {} 元，已付 {} 元，实施单位 {}\n\n",
-                s(&p, "id"),
-                s(&p, "name"),
-                s(&p, "village"),
-                s(&p, "village_name"),
-                s(&p, "category_zh"),
-                yuan(&p, "budget_fen"),
-                yuan(&p, "paid_fen"),
-                s(&p, "implementer")
-            );
-            let mut t =
-                Table::new(&["条目", "资金", "收款方", "金额(元)", "合同", "节点", "冲正"]).right_align(&[0, 3]);
-            for d in arr(&v, "disbursements") {
-                t.row(vec![
-                    format!("#{}", s(d, "seq")),
-                    s(d, "fund"),
-                    s(d, "payee_name"),
-                    yuan(d, "amount_fen"),
-                    s(d, "contract_ref"),
-                    s(d, "milestone"),
-                    d.get("reversed_by")
-                        .and_then(Value::as_u64)
-                        .map(|r| format!("#{r}"))
-                        .unwrap_or_default(),
-                ]);
-            }
-            text.push_str(&t.render());
-            text
-        }
+        QueryWhat::Project { .. } => crate::query_projects::project(&v),
+        QueryWhat::Idle { .. } => crate::query_projects::idle(&v),
         QueryWhat::Household { .. } => {
             format!(
                 "household {} ({})，合计 {} 元\n{}",

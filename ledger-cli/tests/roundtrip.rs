@@ -426,12 +426,12 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     // date is the demo's own last (a deliberate demo change moves it, as it
     // moves ledger-demo's golden values).
     assert_eq!(
-        report["report"]["as_of_date"], 20201217,
+        report["report"]["as_of_date"], 20201215,
         "the demo's last business date"
     );
     let table = ok(&["audit", &bundle]);
     assert!(
-        table.contains("时限类规则按业务日期计，截至 2020-12-17"),
+        table.contains("时限类规则按业务日期计，截至 2020-12-15"),
         "{}",
         table.lines().next().unwrap_or("")
     );

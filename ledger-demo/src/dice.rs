@@ -10,6 +10,7 @@ use rand_chacha::ChaCha20Rng;
 /// Uniform choices read straight from the ChaCha20 stream. `below` uses the
 /// multiply-shift reduction: its bias (< n / 2^64) is irrelevant for demo
 /// data, and unlike `rand::Rng::gen_range` its output is fixed forever.
+#[derive(Clone)]
 pub(crate) struct Dice(ChaCha20Rng);
 
 impl Dice {

@@ -64,8 +64,20 @@ pub fn generate(config: &DemoConfig) -> Result<DemoLog, DemoError> {
     let district = District::huaian()?;
     let ring = KeyRing::set_up(&mut dice, &district)?;
     // Step 2. Plan everything: projects, funds, households, corrections, budget.
-    let plan = plan_ledger(&mut dice, config, district, ring, &secrets.pseudonym_key, today)?;
-    // Step 3. Post the entries in log order.
+    let mut plan = plan_ledger(&mut dice, config, district, ring, &secrets.pseudonym_key, today)?;
+    let target = config.target_entries as usize;
+    // Step 3. Post the entries in log order: first on a copy of the dice, to
+    // learn which payments the cut at the target leaves out, so that the
+    // budget does not send money for them (it would sit at the towns).
+    let cut = {
+        let mut trial = dice.clone();
+        let mut history = History::new(&mut trial, &plan, config.now_ms)?;
+        history.post_genesis(&secrets.log_key, &secrets.pseudonym_key)?;
+        history.grant_operator_keys()?;
+        history.post_events()?;
+        history.items_cut_at(target as u64)
+    };
+    trim_budget(&mut plan, &cut);
     let mut history = History::new(&mut dice, &plan, config.now_ms)?;
     history.post_genesis(&secrets.log_key, &secrets.pseudonym_key)?;
     history.grant_operator_keys()?;
@@ -73,7 +85,6 @@ pub fn generate(config: &DemoConfig) -> Result<DemoLog, DemoError> {
     let mut finished = history.finish();
     // The plan estimates its size: cut the end of the log at the target
     // (any prefix of a valid log is valid).
-    let target = config.target_entries as usize;
     finished.planned.truncate(target);
     finished.revoked_at_seq.retain(|_, seq| (*seq as usize) < target);
     let mut confirmed: Vec<u64> = finished
@@ -91,6 +102,29 @@ pub fn generate(config: &DemoConfig) -> Result<DemoLog, DemoError> {
     } = finished;
     let submissions = sign_all(planned, &plan.ring);
     Ok(assemble_log(plan, secrets, &revoked_at_seq, confirmed, submissions))
+}
+
+/// Allocate only what the payments that stay in the log need, when the
+/// payments `cut` off its end would otherwise have been funded. Only amounts
+/// change, never which transfers there are, so the log keeps its entries and
+/// their order (if a transfer would disappear, the budget stays as it was).
+fn trim_budget(plan: &mut Plan, cut: &HashSet<usize>) {
+    if cut.is_empty() {
+        return;
+    }
+    let kept: Vec<SubsidyItem> = plan
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !cut.contains(k))
+        .map(|(_, item)| *item)
+        .collect();
+    let trimmed = Budget::allocate(&plan.funds, &kept, &plan.projects);
+    let same_transfers =
+        trimmed.town.keys().eq(plan.budget.town.keys()) && trimmed.village.keys().eq(plan.budget.village.keys());
+    if same_transfers {
+        plan.budget = trimmed;
+    }
 }
 
 /// Step 1: the log's checkpoint key and the pseudonym key.

@@ -113,6 +113,18 @@ impl<'a> History<'a> {
         }
     }
 
+    /// The payments (by index in the plan) that were posted at or after
+    /// `target`, or not at all because a later cut would drop them: those
+    /// the log cut at `target` leaves out.
+    pub(crate) fn items_cut_at(&self, target: u64) -> std::collections::HashSet<usize> {
+        self.item_seq
+            .iter()
+            .enumerate()
+            .filter(|(_, seq)| seq.is_some_and(|s| s >= target))
+            .map(|(k, _)| k)
+            .collect()
+    }
+
     /// Genesis (seq 0), co-signed by both admins. It is signed like every
     /// other entry at the end; only its body is built here.
     pub(crate) fn post_genesis(&mut self, log_key: &SigningKey, pseudonym_key: &PseudonymKey) -> Result<(), DemoError> {

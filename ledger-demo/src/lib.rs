@@ -42,7 +42,9 @@
 //!      project's account the day it is paid), accepted,
 //!      handed over and evaluated; adjustments (a contractor replaced, a
 //!      budget raised, a budget cut), one project cancelled, one failed
-//!      review, and three payments of spring 2019 that broke the project
+//!      review, the last 2020 projects at each earlier stage (next year's
+//!      library proposed, reviewed or approved), and three payments of
+//!      spring 2019 that broke the project
 //!      rules before they were enforced (paid before approval, to another
 //!      company, over the budget), accepted with history warnings;
 //!    - history from before the ledger: the February 2019 低保 payments,

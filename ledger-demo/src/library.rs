@@ -13,7 +13,10 @@
 //! ([`PROJECTS_FROM`], 2019-07-01: history the audit flags), one cancelled
 //! (终止), one that failed its first review, and 2020 adjustments (调整): a
 //! contractor replaced, a budget raised, a budget cut after the tender
-//! (the cut stays at the town: 资金滞留).
+//! (the cut stays at the town: 资金滞留). The last 2020 projects stand at
+//! each earlier stage when the demo ends: accepted, handed over, and three
+//! of next year's library, approved, reviewed and publicised, or only
+//! proposed.
 //!
 //! Document numbers (文号) are given per series and year in date order, as
 //! an office numbers its documents: the approvals of 2019 start at
@@ -107,28 +110,71 @@ pub(crate) enum Twist {
     /// 2020: the budget is cut by 12 % after the tender (招标结余); the cut
     /// stays at the town.
     BudgetCut,
+    /// 2020, finished: accepted and paid, the hand-over still to come.
+    AcceptedOnly,
+    /// 2020, finished: handed over, the evaluation still to come.
+    HandedOverOnly,
+    /// Next year's library (2021年度项目库): approved in October 2020, work
+    /// starts next spring.
+    LateApproved,
+    /// Next year's library: reviewed and publicised in November, not yet
+    /// approved.
+    LateReviewed,
+    /// Next year's library: proposed in November (申报), nothing else yet.
+    LateProposed,
 }
 
 impl Twist {
-    /// The twist of the project at position `i`.
-    pub(crate) fn of(i: usize) -> Twist {
+    /// The twist of the project at position `i` of `count`: the first nine
+    /// tell the stories above; the last 2020 projects (odd positions from 7
+    /// on, counted from the end) stand at each earlier stage at the end of
+    /// the demo, so that a village's projects show every stage.
+    pub(crate) fn of(i: usize, count: usize) -> Twist {
         match i {
-            0 => Twist::PaidBeforeApproval,
-            1 => Twist::ContractChange,
-            2 => Twist::PayeeSwitch,
-            3 => Twist::BudgetUp,
-            4 => Twist::Overrun,
-            5 => Twist::BudgetCut,
-            6 => Twist::Cancelled,
-            8 => Twist::FailedReview,
+            0 => return Twist::PaidBeforeApproval,
+            1 => return Twist::ContractChange,
+            2 => return Twist::PayeeSwitch,
+            3 => return Twist::BudgetUp,
+            4 => return Twist::Overrun,
+            5 => return Twist::BudgetCut,
+            6 => return Twist::Cancelled,
+            8 => return Twist::FailedReview,
+            _ => {}
+        }
+        if i < 7 || i % 2 == 0 {
+            return Twist::None;
+        }
+        // Odd positions from the end: the last is proposed only, …
+        let last_odd = if count % 2 == 0 {
+            count - 1
+        } else {
+            count.saturating_sub(2)
+        };
+        match (last_odd.saturating_sub(i)) / 2 {
+            0 => Twist::LateProposed,
+            1 => Twist::LateReviewed,
+            2 => Twist::LateApproved,
+            3 => Twist::HandedOverOnly,
+            4 => Twist::AcceptedOnly,
             _ => Twist::None,
         }
     }
 
-    /// History twists happen before [`PROJECTS_FROM`]: their project is
-    /// proposed in February.
-    pub(crate) fn early(self) -> bool {
-        matches!(self, Twist::PaidBeforeApproval | Twist::PayeeSwitch | Twist::Overrun)
+    /// The month of the proposal a twist needs: history twists happen
+    /// before [`PROJECTS_FROM`] (February); next year's library is
+    /// proposed in the autumn.
+    pub(crate) fn month(self) -> Option<u8> {
+        match self {
+            Twist::PaidBeforeApproval | Twist::PayeeSwitch | Twist::Overrun => Some(2),
+            Twist::LateApproved => Some(10),
+            Twist::LateReviewed | Twist::LateProposed => Some(11),
+            _ => None,
+        }
+    }
+
+    /// Does the project's work finish within the demo?
+    pub(crate) fn finishes(self) -> bool {
+        matches!(self, Twist::AcceptedOnly | Twist::HandedOverOnly)
     }
 }
 
@@ -140,8 +186,9 @@ pub(crate) fn plan_library(
     pool: &[Contractor],
     projects: &mut [ProjectPlan],
 ) -> Result<(), DemoError> {
+    let count = projects.len();
     for (i, p) in projects.iter_mut().enumerate() {
-        plan_steps(dice, pool, p, Twist::of(i))?;
+        plan_steps(dice, pool, p, Twist::of(i, count))?;
     }
     number_documents(district, projects)
 }
@@ -224,8 +271,23 @@ fn plan_steps(dice: &mut Dice, pool: &[Contractor], p: &mut ProjectPlan, twist: 
         );
         (day(m, 10)?, day(m, 20)?)
     };
+    if twist == Twist::LateProposed {
+        // Only the proposal: its review comes next year.
+        s.steps.truncate(1);
+        p.steps = s.steps;
+        return Ok(());
+    }
     s.push(plan_day, Action::Plan);
+    if twist == Twist::LateReviewed {
+        p.steps = s.steps;
+        return Ok(());
+    }
     let contractor = (p.payee.clone(), p.contract.clone());
+    if twist == Twist::LateApproved {
+        s.push(approve_day, Action::Approve { budget: approved });
+        p.steps = s.steps;
+        return Ok(());
+    }
     if twist == Twist::Cancelled {
         s.push(approve_day, Action::Approve { budget: approved });
         s.push(
@@ -329,13 +391,15 @@ fn plan_steps(dice: &mut Dice, pool: &[Contractor], p: &mut ProjectPlan, twist: 
         } else {
             s.pay(day(m + 6, 18)?, 95, "竣工验收款", &current);
         }
-        s.push(day(m + 6, 25)?, Action::Handover);
-        s.push(
-            day(12, 15)?,
-            Action::Evaluate {
-                score: dice.range(82, 97) as u8,
-            },
-        );
+        if twist != Twist::AcceptedOnly {
+            s.push(day(m + 6, 25)?, Action::Handover);
+        }
+        // The evaluation's score is drawn for every finished project, so
+        // that the dice stay in step whichever stops before it.
+        let score = dice.range(82, 97) as u8;
+        if !matches!(twist, Twist::AcceptedOnly | Twist::HandedOverOnly) {
+            s.push(day(12, 15)?, Action::Evaluate { score });
+        }
         // 质保金: a year after the acceptance, within the demo's two years.
         if y == FIRST_YEAR && twist != Twist::Overrun {
             s.pay(ymd(y + 1, m + 6, 18)?, 100, "质保金", &current);

@@ -192,13 +192,27 @@ pub(crate) fn plan_projects(
         let drawn = dice.range(2, 4) as u8;
         // The projects paid against the rules before they were enforced
         // (history) are proposed in February, so that it happens by June.
-        let month = if Twist::of(i).early() { 2 } else { drawn };
-        let complete = year == FIRST_YEAR || dice.chance(700);
+        let twist = Twist::of(i, count);
+        let month = twist.month().unwrap_or(drawn);
+        let complete = year == FIRST_YEAR || dice.chance(700) || twist.finishes();
         // Work starts in the first half of the month after the approval,
         // before the advance is paid on the 18th.
         let start_day = dice.range(1, 15) as u32;
-        let start = Date::new(u32::from(year) * 10_000 + u32::from(month + 1) * 100 + start_day).map_err(DemoError)?;
-        let end = Date::new(u32::from(year) * 10_000 + u32::from(month + 7) * 100 + 28).map_err(DemoError)?;
+        // Next year's library (proposed in the autumn) starts next spring.
+        let (start_year, start_month) = if month >= 10 {
+            (u32::from(year) + 1, 3)
+        } else {
+            (u32::from(year), u32::from(month + 1))
+        };
+        let start = Date::new(start_year * 10_000 + start_month * 100 + start_day).map_err(DemoError)?;
+        // Planned to end seven months after the proposal (next October for
+        // next year's library).
+        let (end_year, end_month) = if month >= 10 {
+            (start_year, 10)
+        } else {
+            (u32::from(year), u32::from(month + 7))
+        };
+        let end = Date::new(end_year * 10_000 + end_month * 100 + 28).map_err(DemoError)?;
         let candidates: Vec<&Contractor> = pool.iter().filter(|c| c.kind == kind).collect();
         let payee = candidates
             .get(dice.index(candidates.len().max(1)))

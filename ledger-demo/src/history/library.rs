@@ -74,9 +74,13 @@ impl History<'_> {
                     stage: NoticeStage::ProjectPlan,
                     region: village.code,
                     start: step.date,
+                    // The plan's year: the year its work starts (next year
+                    // for a project proposed in the autumn).
                     title: text(&format!(
                         "{}年度{}扶贫项目计划公示（{}）",
-                        p.year, village.short, p.body.name
+                        p.body.start.get() / 10_000,
+                        village.short,
+                        p.body.name
                     ))?,
                     lines: NoticeLines::Projects(vec![p.id.clone()]),
                 }),
