@@ -13,6 +13,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod controls;
+mod controls_read;
+mod controls_write;
 mod entries;
 mod errors;
 mod funds;
