@@ -182,7 +182,7 @@ impl RuleError {
                 paid,
                 amount,
             } => format!(
-                "超出预算：项目 {project} 批复预算 {}，已支付 {}，本次 {}将超出预算，不予支付",
+                "超出预算：项目 {project} 批复预算 {}，已支付 {}，本次 {}将超出预算",
                 yuan(*budget),
                 yuan(*paid),
                 yuan(*amount)
@@ -244,7 +244,7 @@ mod tests {
         };
         assert_eq!(
             budget.message_zh(),
-            "超出预算：项目 P-2019-001 批复预算 1,451,000.00 元，已支付 1,450,000.00 元，本次 1,000.01 元将超出预算，不予支付"
+            "超出预算：项目 P-2019-001 批复预算 1,451,000.00 元，已支付 1,450,000.00 元，本次 1,000.01 元将超出预算"
         );
         let role = RuleError::MissingRole {
             kind: "household_subsidy",

@@ -185,7 +185,7 @@ pub(crate) async fn check_other_projects(app: &ledger_node::api::AppState) -> Te
     assert_eq!(p5["disbursements"][0]["warnings"][0]["code"], "project_overrun");
     assert_eq!(
         p5["disbursements"][0]["warnings"][0]["message_zh"],
-        "超出批复预算支付（规则施行前的历史记录）"
+        "超出预算：项目 P5 批复预算 10,000.00 元，已支付 0.00 元，本次 12,000.00 元将超出预算（规则施行前的历史记录）"
     );
     for (uri, status, code) in [
         ("/v1/projects/NO-SUCH", StatusCode::NOT_FOUND, "not_found"),
