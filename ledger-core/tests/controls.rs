@@ -1009,10 +1009,14 @@ fn an_objection_against_a_payment_is_upheld_only_after_its_reversal() {
         &[&k.inspector],
         "date_out_of_order",
     );
-    l.ok(
+    let effects = l.ok(
         objection("YY-4", ObjectionTarget::Entry(paid), 20190520),
         &[&k.inspector],
     );
+    // Paid from the town treasury to a household of the village: the
+    // objection concerns the town and, most specific last, the village
+    // (known from the payment's list line), so the village's readers find it.
+    assert_eq!(effects.regions, vec![code(TOWN), code(VILLAGE)]);
     assert_eq!(l.state.open_objections_on_entry(paid), &[ident("YY-4")]);
     let e = l.refused(
         resolve("YY-4", ObjectionOutcome::Upheld, 20190525),

@@ -357,6 +357,11 @@ impl QueryIndex {
                 .and_then(|n| self.controls.notice_villages.get(&n.first_line))
                 .and_then(|v| v.get(r.line as usize).copied());
         }
+        if let ObjectionTarget::Entry(_) = &o.target {
+            // A household payment's village, when the rule engine knows it
+            // from the payment's list line (most specific region last).
+            village = effects.regions.get(1).copied();
+        }
         let Some(region) = region else {
             return;
         };

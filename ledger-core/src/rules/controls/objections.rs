@@ -60,7 +60,26 @@ impl LedgerState {
                 earlier: date,
             });
         }
-        Ok(vec![region])
+        // A household payment's village, most specific last, from its
+        // payment-list line: a village's readers then find an objection
+        // against a payment made from a town or district treasury without
+        // reading the payment back. It lies inside the paying region, so a
+        // signer whose scope covers that region covers it too.
+        let village = match &o.target {
+            ObjectionTarget::Entry(seq) => self
+                .moves
+                .get(*seq)
+                .and_then(|m| m.line)
+                .and_then(|line| self.controls.lines.get(line as usize))
+                .and_then(|line| self.controls.notice_records.get(line.notice as usize))
+                .map(|notice| notice.region)
+                .filter(|v| *v != region && region.covers(*v)),
+            ObjectionTarget::NoticeLine(_) => None,
+        };
+        Ok(match village {
+            Some(v) => vec![region, v],
+            None => vec![region],
+        })
     }
 
     pub(in crate::rules) fn check_resolve(&self, r: &ObjectionResolve) -> Result<Vec<RegionCode>, RuleError> {

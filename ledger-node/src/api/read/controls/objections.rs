@@ -71,7 +71,9 @@ pub struct RegionObjections {
 }
 
 /// Most objections against money entries paid from above a region whose
-/// target is read to see whether it concerns the region, per request.
+/// target is read to see whether it concerns the region, per request (only
+/// history paid without a list line needs it); past it, the page ends early
+/// and `next` goes on from there.
 const MAX_TARGET_READS: usize = 1_000;
 
 pub(super) async fn region_objections(
@@ -87,7 +89,7 @@ pub(super) async fn region_objections(
         let View { visible, .. } = view(&app)?;
         // Candidates (newest first): certainly the region's, or against a
         // money entry paid from above it (its target is read to decide).
-        let (region, candidates) = {
+        let (region, candidates, stopped_before) = {
             let ledger = ledger(&app)?;
             let q = &ledger.query;
             if q.region(code).is_none() {
@@ -95,25 +97,39 @@ pub(super) async fn region_objections(
             }
             let mut candidates: Vec<(ObjectionInfo, bool)> = Vec::new();
             let (mut maybe, mut certain_count) = (0usize, 0usize);
+            // Where the scan stopped because the target reads ran out: the
+            // next page goes on from there, so nothing is ever skipped.
+            let mut stopped_before: Option<u64> = None;
+            let mut last_examined: Option<u64> = None;
             for o in q.objections().iter().rev() {
                 if o.seq >= visible || before.is_some_and(|b| o.seq >= b) {
                     continue;
                 }
                 let certain = code.covers(o.region) || o.village.is_some_and(|v| code.covers(v));
-                let entry_above =
-                    matches!(o.target, ObjectionTarget::Entry(_)) && o.region.covers(code) && o.region != code;
+                // Against a payment from above the region whose village the
+                // index does not know (history paid without a list line):
+                // its target is read to decide.
+                let entry_above = o.village.is_none()
+                    && matches!(o.target, ObjectionTarget::Entry(_))
+                    && o.region.covers(code)
+                    && o.region != code;
                 if certain {
                     certain_count += 1;
                     candidates.push((o.clone(), true));
-                } else if entry_above && maybe < MAX_TARGET_READS {
+                } else if entry_above {
+                    if maybe == MAX_TARGET_READS {
+                        stopped_before = last_examined;
+                        break;
+                    }
                     maybe += 1;
                     candidates.push((o.clone(), false));
                 }
+                last_examined = Some(o.seq);
                 if certain_count > limit {
                     break;
                 }
             }
-            (region_ref(q, code), candidates)
+            (region_ref(q, code), candidates, stopped_before)
         };
         // Decide the uncertain ones by their target's village.
         let uncertain: Vec<u64> = candidates
@@ -144,7 +160,7 @@ pub(super) async fn region_objections(
             chosen.truncate(limit);
             chosen.last().map(|o| o.seq)
         } else {
-            None
+            stopped_before
         };
         // Summaries and reasons, from the entries.
         let mut seqs = Vec::new();
