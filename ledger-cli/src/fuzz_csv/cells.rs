@@ -2,9 +2,9 @@
 //! region codes) against independent reference implementations of the
 //! rules docs/CLI.md and docs/FORMAT.md state.
 
-use super::fuzzkit::{self, input, mutate_text, Outcome};
+use super::fuzzkit::{self, fail, input, mutate_text, Outcome};
 use super::model::{gen_fen, gen_resident_id, yuan_spelling};
-use super::{fail, SHORT};
+use super::SHORT;
 use ledger_core::amount::MAX_ENTRY_FEN;
 use ledger_core::household::ResidentId;
 use ledger_core::ids::Period;

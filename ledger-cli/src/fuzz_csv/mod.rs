@@ -17,17 +17,10 @@
 //! long run in `fuzz/long-run.sh`.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../../ledger-core/tests/fuzzkit/mod.rs"]
-mod fuzzkit;
+use ledger_core::testkit::fuzz as fuzzkit;
 
 mod cells;
 mod model;
 mod rows;
 
-use fuzzkit::Outcome;
-
 const SHORT: u64 = 2_000;
-
-fn fail(why: impl Into<String>) -> Outcome {
-    Outcome::Fail(why.into())
-}
