@@ -1,6 +1,6 @@
 //! The funds view: each fund's metadata, flows and balances per account.
 
-use ledger_core::entry::{Account, EntryBody, FundCategory, FundSource};
+use ledger_core::entry::{Account, EntryBody, FundFacts};
 use ledger_core::ids::Ident;
 use ledger_core::money::{self, Movement, Sign};
 use ledger_core::region::RegionCode;
@@ -25,18 +25,9 @@ pub enum FlowNode {
 /// A fund and where its money went.
 #[derive(Debug, Clone)]
 pub struct FundInfo {
-    /// Id.
-    pub id: Ident,
-    /// Title.
-    pub title: String,
-    /// 文号.
-    pub document_no: String,
-    /// Source.
-    pub source: FundSource,
-    /// Category.
-    pub category: FundCategory,
-    /// Fiscal year.
-    pub fiscal_year: u16,
+    /// Id, title, 文号, source, category and fiscal year: the core's type,
+    /// shared with the rule state's `FundRecord` (also read through `Deref`).
+    pub facts: FundFacts,
     /// Issued, net of a reversal of the issue.
     pub issued: u64,
     /// The issuing entry.
@@ -49,6 +40,15 @@ pub struct FundInfo {
     pub balances: BTreeMap<AccountId, u64>,
     /// Paid to each payee or village's households.
     pub payees: BTreeMap<FlowNode, Tally>,
+}
+
+/// `fund.title`, `fund.fiscal_year`, … read the facts directly, as they
+/// did when they were fields of this struct (the API's views read them).
+impl std::ops::Deref for FundInfo {
+    type Target = FundFacts;
+    fn deref(&self) -> &FundFacts {
+        &self.facts
+    }
 }
 
 impl QueryIndex {
