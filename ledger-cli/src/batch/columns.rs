@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
-/// Column names accepted per field.
-fn aliases(field: &str) -> &'static [&'static str] {
+/// Column names accepted per field (also the header names the fuzz target
+/// `fuzz_csv_rows` writes).
+pub(crate) fn aliases(field: &str) -> &'static [&'static str] {
     match field {
         "resident_id" => &["resident_id", "id_number", "身份证号", "身份证号码", "公民身份号码"],
         "name" => &["name", "姓名", "户主姓名", "户主"],

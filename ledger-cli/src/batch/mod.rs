@@ -25,6 +25,8 @@ mod resume;
 mod rows;
 mod run;
 
+#[cfg(test)]
+pub(crate) use columns::aliases;
 pub(crate) use columns::{Columns, Lines};
 pub use rows::{parse_rows, Context};
 pub use run::run;

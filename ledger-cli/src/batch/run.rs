@@ -208,10 +208,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         );
         return Ok(());
     }
-    let node = target
-        .node
-        .as_ref()
-        .ok_or_else(|| usage("--node is required to post"))?;
+    let node = target.posting_node()?;
     if done.header.as_ref().map(|h| (h.not_after_ms, h.date)) != Some((header.not_after_ms, header.date)) {
         let line = serde_json::to_string(&HeaderLine { batch: header.clone() }).input_err("encoding")?;
         submit::append_lines(&receipts, &[line])?;

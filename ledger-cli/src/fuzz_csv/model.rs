@@ -52,25 +52,6 @@ pub(super) fn push_optional(cells: &mut Vec<Cell>, fund: Option<String>, from: O
     }
 }
 
-pub(super) fn aliases(field: &str) -> &'static [&'static str] {
-    match field {
-        "resident_id" => &["resident_id", "id_number", "身份证号", "身份证号码", "公民身份号码"],
-        "name" => &["name", "姓名", "户主姓名", "户主"],
-        "village" => &["village", "village_code", "村代码", "村", "行政区划代码", "区划代码"],
-        "category" => &["category", "类别", "补贴类别", "补贴项目"],
-        "amount" => &["amount", "amount_yuan", "金额", "金额（元）", "金额(元)", "补贴金额"],
-        "period" => &["period", "期间", "发放期间", "所属期"],
-        "fund" => &["fund", "fund_id", "资金编号", "资金"],
-        "from" => &["from", "account", "付款账户", "拨付账户"],
-        "project" => &["project", "project_id", "项目编号"],
-        "payee_id" => &["payee_id", "收款方代码", "统一社会信用代码"],
-        "payee_name" => &["payee_name", "payee", "收款方", "收款单位"],
-        "contract" => &["contract", "contract_ref", "合同编号", "合同"],
-        "milestone" => &["milestone", "支付节点", "节点"],
-        _ => &[],
-    }
-}
-
 /// Ways to write `fen` as yuan that mean exactly `fen`.
 pub(super) fn yuan_spelling(rng: &mut Rng, fen: u64) -> String {
     let (whole, frac) = (fen / 100, fen % 100);

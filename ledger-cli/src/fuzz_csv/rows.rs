@@ -3,11 +3,9 @@
 //! expected bodies, refuse an ambiguous header, and never panic.
 
 use super::fuzzkit::{self, fail, input, mutate_bytes, mutate_text, Outcome, Rng};
-use super::model::{
-    aliases, code, fuzz_date, gen_disbursements, gen_fen, gen_subsidies, yuan_spelling, Cell, File, VILLAGES,
-};
+use super::model::{code, fuzz_date, gen_disbursements, gen_fen, gen_subsidies, yuan_spelling, Cell, File, VILLAGES};
 use super::SHORT;
-use crate::batch::{parse_rows, Context};
+use crate::batch::{aliases, parse_rows, Context};
 use ledger_core::amount::MAX_ENTRY_FEN;
 use ledger_core::encoding;
 use ledger_core::entry::{Account, EntryBody};
