@@ -38,8 +38,8 @@ RUST_TARGETS=(
   "fuzz_submissions_json|-p ledger-node --test fuzz_write|fuzz_submissions_json"
   "fuzz_submissions_framed|-p ledger-node --test fuzz_write|fuzz_submissions_framed"
   "fuzz_binary_answer|-p ledger-node --test fuzz_write|fuzz_binary_answer"
-  "fuzz_csv_rows|-p ledger-cli --bin ledger|fuzz_csv::fuzz_csv_rows"
-  "fuzz_csv_cells|-p ledger-cli --bin ledger|fuzz_csv::fuzz_csv_cells"
+  "fuzz_csv_rows|-p ledger-cli --bin ledger|fuzz_csv::rows::fuzz_csv_rows"
+  "fuzz_csv_cells|-p ledger-cli --bin ledger|fuzz_csv::cells::fuzz_csv_cells"
 )
 # target  node:test name pattern
 JS_TARGETS=(

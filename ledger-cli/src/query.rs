@@ -119,7 +119,11 @@ pub enum QueryWhat {
     },
 }
 
-fn s(v: &Value, key: &str) -> String {
+// The readers of a node's JSON answers, shared with `query_projects`: a
+// field the node does not send reads as empty, so an older node still prints.
+
+/// A field as text (empty when absent or null).
+pub(crate) fn s(v: &Value, key: &str) -> String {
     match v.get(key) {
         Some(Value::String(x)) => x.clone(),
         Some(Value::Null) | None => String::new(),
@@ -127,14 +131,16 @@ fn s(v: &Value, key: &str) -> String {
     }
 }
 
-fn yuan(v: &Value, key: &str) -> String {
+/// A fen field as yuan (empty when absent).
+pub(crate) fn yuan(v: &Value, key: &str) -> String {
     v.get(key)
         .and_then(Value::as_u64)
         .map(|f| Fen::from_raw(f).to_yuan_string())
         .unwrap_or_default()
 }
 
-fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
+/// An array field (empty when absent).
+pub(crate) fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
     v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
 }
 

@@ -4,28 +4,9 @@
 //! payments; a region's money over its time limit (资金滞留预警). Sections
 //! the node does not send are left out, so an older node still prints.
 
+use crate::query::{arr, s, yuan};
 use crate::table::Table;
-use ledger_core::amount::Fen;
 use serde_json::Value;
-
-fn s(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(x)) => x.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn yuan(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_u64)
-        .map(|f| Fen::from_raw(f).to_yuan_string())
-        .unwrap_or_default()
-}
-
-fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
-}
 
 /// A share in basis points as a percentage, `95.00%`.
 fn percent(v: &Value, key: &str) -> String {

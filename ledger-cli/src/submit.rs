@@ -68,6 +68,11 @@ pub struct Target {
 }
 
 impl Target {
+    /// The node to post to (absent when signing offline, `--out`).
+    pub fn posting_node(&self) -> Result<&Node> {
+        self.node.as_ref().ok_or_else(|| usage("--node is required to post"))
+    }
+
     /// Resolve the origin and log keys from the node or the flags.
     pub fn resolve(args: &SignArgs, timeout_s: u64) -> Result<Target> {
         let node = match &args.node {
@@ -305,10 +310,7 @@ pub fn send_one(args: &SignArgs, target: &Target, signed: SignedSubmission, quie
         );
         return Ok(());
     }
-    let node = target
-        .node
-        .as_ref()
-        .ok_or_else(|| usage("--node is required to post"))?;
+    let node = target.posting_node()?;
     let answers = post_batch(node, std::slice::from_ref(&signed))?;
     match answers.into_iter().next() {
         Some(ItemAnswer::Accepted { receipt }) => {

@@ -1,5 +1,6 @@
 //! Times: Unix milliseconds in, dates in Beijing time (UTC+8) out. No clock
-//! library: the civil-date arithmetic is Howard Hinnant's `days_from_civil`.
+//! library: the civil-date arithmetic is Howard Hinnant's `days_from_civil`
+//! (`ledger_core::ids`).
 
 /// Beijing time offset.
 const OFFSET_MS: i64 = 8 * 3600 * 1000;
@@ -9,27 +10,8 @@ pub const DAY_MS: u64 = 24 * 3600 * 1000;
 /// Current Unix time in ms (one clock for every binary: ledger-datadir).
 pub use ledger_datadir::clock::now_ms;
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
+// The civil-date arithmetic is ledger-core's, the one copy.
+use ledger_core::ids::{civil_from_days, days_from_civil};
 
 fn month_days(y: i64, m: i64) -> i64 {
     match m {

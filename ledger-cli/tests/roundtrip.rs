@@ -17,6 +17,26 @@ const DEMO_DATE: &str = "2019-02-20";
 // The one wall clock of every binary (ledger-datadir), not a copy of it.
 use ledger_datadir::clock::now_ms;
 
+/// Entries of the demo the node loads.
+const DEMO_ENTRIES: u64 = 600;
+
+/// The last business date of the demo the node loads, from the demo itself
+/// (the same generator, seed and size as `ledger_node::demo`), so a
+/// deliberate change of the demo's timeline does not break this test.
+fn demo_last_date() -> ledger_core::ids::Date {
+    let log = ledger_demo::generate(&ledger_demo::DemoConfig {
+        seed: ledger_node::demo::DEMO_SEED,
+        target_entries: DEMO_ENTRIES,
+        now_ms: now_ms(),
+    })
+    .expect("demo");
+    log.submissions
+        .iter()
+        .filter_map(|s| s.submission.body.business_date())
+        .max()
+        .expect("the demo has dated entries")
+}
+
 /// A town with at least two rural villages, and two of them.
 fn town_and_villages() -> (RegionCode, RegionCode, RegionCode) {
     let regions = ledger_demo::huaian_regions().expect("regions");
@@ -44,7 +64,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     let witness_vkey = ok(&["keygen", "--out", &witness_key, "--name", "jiwei", "--witness"])
         .trim()
         .to_string();
-    let mut node = TestNode::start_demo_with(600, std::slice::from_ref(&witness_vkey));
+    let mut node = TestNode::start_demo_with(DEMO_ENTRIES, std::slice::from_ref(&witness_vkey));
     let url = node.url.clone();
     let vkey = node.log_vkey();
     let (town, v1, v2) = town_and_villages();
@@ -431,15 +451,16 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         serde_json::to_string_pretty(&abuse).unwrap_or_default()
     );
     // The test's own entries are February 2019 history: the latest business
-    // date is the demo's own last (a deliberate demo change moves it, as it
-    // moves ledger-demo's golden values).
+    // date is the demo's own last.
+    let last = demo_last_date();
     assert_eq!(
-        report["report"]["as_of_date"], 20201215,
+        report["report"]["as_of_date"],
+        last.get(),
         "the demo's last business date"
     );
     let table = ok(&["audit", &bundle]);
     assert!(
-        table.contains("时限类规则按业务日期计，截至 2020-12-15"),
+        table.contains(&format!("时限类规则按业务日期计，截至 {last}")),
         "{}",
         table.lines().next().unwrap_or("")
     );

@@ -356,6 +356,39 @@ pub struct FundIssue {
     pub date: Date,
 }
 
+/// A fund's descriptive facts, as its issue states them: what the rule
+/// state ([`crate::rules::FundRecord`]) and the node's query index both keep
+/// of every fund, in one type so that a new fact is added once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FundFacts {
+    /// Id.
+    pub id: Ident,
+    /// Title.
+    pub title: String,
+    /// 文号.
+    pub document_no: String,
+    /// Source.
+    pub source: FundSource,
+    /// Category.
+    pub category: FundCategory,
+    /// Fiscal year.
+    pub fiscal_year: u16,
+}
+
+impl FundIssue {
+    /// The fund's descriptive facts.
+    pub fn facts(&self) -> FundFacts {
+        FundFacts {
+            id: self.fund.clone(),
+            title: self.title.to_string(),
+            document_no: self.document_no.to_string(),
+            source: self.source,
+            category: self.category,
+            fiscal_year: self.fiscal_year,
+        }
+    }
+}
+
 /// 拨付: fund money moves down the hierarchy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transfer {

@@ -44,6 +44,21 @@ pub struct FundBudget {
     pub amount: Fen,
 }
 
+impl FundBudget {
+    /// The budget of `fund` in `budgets` (zero if the fund is not in it):
+    /// the one reading of a budget list, for the rule engine's approval and
+    /// the node's project view.
+    pub fn of(budgets: &[FundBudget], fund: &Ident) -> u64 {
+        budgets.iter().find(|b| b.fund == *fund).map_or(0, |b| b.amount.get())
+    }
+
+    /// The whole of `budgets` (saturating: at most a few funds, each within
+    /// the entry limit, so it never saturates on an accepted chain).
+    pub fn total(budgets: &[FundBudget]) -> u64 {
+        budgets.iter().map(|b| b.amount.get()).fold(0, u64::saturating_add)
+    }
+}
+
 /// The contractor a project pays (施工合同).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contract {

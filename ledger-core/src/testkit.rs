@@ -15,6 +15,9 @@
 // tests share.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
+/// The fuzz targets' shared machinery: PRNG, runner, mutators, generators.
+pub mod fuzz;
+
 pub use crate::amount::Fen;
 pub use crate::chain::{entry_hash, ChainHead, SequencedEntry, ENTRY_VERSION};
 pub use crate::checkpoint::LogSigner;

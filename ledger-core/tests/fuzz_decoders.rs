@@ -21,14 +21,15 @@
 //! (CI); `fuzz/long-run.sh` runs millions of cases in release mode
 //! (`FUZZ_CASES`, `FUZZ_SEED`, `FUZZ_REPLAY`: see `fuzzkit::settings`).
 
-mod fuzzkit;
+use ledger_core::testkit::fuzz as fuzzkit;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use fuzzkit::{
-    input, mutate_bytes, mutate_text, mutate_tokens, show, tokenize, tokens_to_bytes, Outcome, Rng, Tok, Walk,
+    fail, input, mutate_bytes, mutate_text, mutate_tokens, pool_rng, show, tokenize, tokens_to_bytes, Outcome, Rng,
+    Tok, Walk,
 };
 use ledger_core::bundle::{self, BundleHeader, BUNDLE_MAGIC, BUNDLE_VERSION};
 use ledger_core::chain::{self, SequencedEntry};
@@ -46,15 +47,6 @@ use std::sync::OnceLock;
 const SHORT: u64 = 3_000;
 /// Short-run cases of the targets that verify signatures.
 const SHORT_SIGNED: u64 = 1_000;
-
-/// Seeds of the value pools: fixed per run seed.
-fn pool_rng(salt: u64) -> Rng {
-    Rng::new(fuzzkit::settings(0).seed ^ salt)
-}
-
-fn fail(why: impl Into<String>) -> Outcome {
-    Outcome::Fail(why.into())
-}
 
 // ------------------------------------------------------ postcard pools
 

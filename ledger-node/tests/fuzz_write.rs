@@ -15,10 +15,11 @@
 //! exactly the original submissions, and that ambiguous JSON (a key twice)
 //! is refused.
 
-#[path = "../../ledger-core/tests/fuzzkit/mod.rs"]
-mod fuzzkit;
+use ledger_core::testkit::fuzz as fuzzkit;
 
-use fuzzkit::{input, mutate_bytes, mutate_text, mutate_tokens, show, tokenize, tokens_to_bytes, Outcome, Rng, Tok};
+use fuzzkit::{
+    fail, input, mutate_bytes, mutate_text, mutate_tokens, show, tokenize, tokens_to_bytes, Outcome, Rng, Tok,
+};
 use ledger_core::encoding::{self, Bytes};
 use ledger_core::receipt::{Receipt, ReceiptBatchProof, SignedReceipt, RECEIPT_VERSION};
 use ledger_core::submission::SignedSubmission;
@@ -34,10 +35,6 @@ const SHORT: u64 = 2_000;
 /// Most submissions per request in these runs (the node's default is 10,000).
 const MAX_ITEMS: usize = 8;
 
-fn fail(why: impl Into<String>) -> Outcome {
-    Outcome::Fail(why.into())
-}
-
 struct Seed {
     value: SignedSubmission,
     bytes: Vec<u8>,
@@ -48,7 +45,7 @@ struct Seed {
 fn pool() -> &'static Vec<Seed> {
     static POOL: OnceLock<Vec<Seed>> = OnceLock::new();
     POOL.get_or_init(|| {
-        let mut rng = Rng::new(fuzzkit::settings(0).seed ^ 0x150);
+        let mut rng = fuzzkit::pool_rng(0x150);
         let keys = fuzzkit::gen_keys(&mut rng, 10);
         let seed = |value: SignedSubmission| {
             let bytes = value.encode();

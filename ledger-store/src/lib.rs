@@ -91,6 +91,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A damaged record of segment `file` at `offset` (the one place the
+    /// opener and the readers build it).
+    pub(crate) fn damaged(file: &std::path::Path, offset: u64, entry: Option<u64>, what: String) -> StoreError {
+        StoreError::Damaged(Damage {
+            file: file.to_path_buf(),
+            offset,
+            entry,
+            what,
+        })
+    }
+
     fn io(context: impl Into<String>, source: io::Error) -> StoreError {
         let context = context.into();
         // ENOSPC (28) and EDQUOT (122 on Linux): the disk is full.

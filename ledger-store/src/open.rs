@@ -84,12 +84,7 @@ impl EntryLog {
                 .map_err(|e| StoreError::io(format!("opening {}", path.display()), e))?;
             let count = offsets.len() as u64;
             let damaged = |offset: u64, entry: Option<u64>, what: String| {
-                StoreError::Damaged(Damage {
-                    file: path.clone(),
-                    offset,
-                    entry,
-                    what,
-                })
+                StoreError::damaged(path.as_path(), offset, entry, what)
             };
             if first != count {
                 return Err(damaged(

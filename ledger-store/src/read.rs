@@ -36,14 +36,7 @@ impl EntryLog {
         let mut head = [0u8; RECORD_HEADER_BYTES as usize];
         file.read_exact_at(&mut head, offset)
             .map_err(|e| StoreError::io(format!("reading entry {seq} in {}", path.display()), e))?;
-        let damaged = |what: String| {
-            StoreError::Damaged(Damage {
-                file: path.clone(),
-                offset,
-                entry: Some(seq),
-                what,
-            })
-        };
+        let damaged = |what: String| StoreError::damaged(path.as_path(), offset, Some(seq), what);
         let header = record::parse_header(&head).map_err(|bad| damaged(bad.to_string()))?;
         if header.kind != Kind::Entry {
             return Err(damaged("a commit record where the entry was".into()));
@@ -112,14 +105,7 @@ impl EntryLog {
         let mut seq = start;
         while seq < last {
             let offset = first_offset + at as u64;
-            let damaged = |what: String| {
-                StoreError::Damaged(Damage {
-                    file: path.clone(),
-                    offset,
-                    entry: Some(seq),
-                    what,
-                })
-            };
+            let damaged = |what: String| StoreError::damaged(path.as_path(), offset, Some(seq), what);
             let head: [u8; RECORD_HEADER_BYTES as usize] = bytes
                 .get(at..at + RECORD_HEADER_BYTES as usize)
                 .and_then(|h| h.try_into().ok())

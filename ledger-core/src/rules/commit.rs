@@ -45,12 +45,7 @@ impl LedgerState {
                 self.funds.insert(
                     issue.fund.clone(),
                     FundRecord {
-                        id: issue.fund.clone(),
-                        title: issue.title.to_string(),
-                        document_no: issue.document_no.to_string(),
-                        source: issue.source,
-                        category: issue.category,
-                        fiscal_year: issue.fiscal_year,
+                        facts: issue.facts(),
                         issued: issue.amount,
                         issue_seq: seq,
                         issued_to: issue.to.clone(),

@@ -31,14 +31,11 @@ pub struct Approval {
 impl Approval {
     /// The approved budget of `fund` (zero if the fund is not in it).
     pub fn budget_of(&self, fund: &Ident) -> u64 {
-        self.budgets
-            .iter()
-            .find(|b| b.fund == *fund)
-            .map_or(0, |b| b.amount.get())
+        FundBudget::of(&self.budgets, fund)
     }
     /// The whole approved budget.
     pub fn total(&self) -> u64 {
-        self.budgets.iter().map(|b| b.amount.get()).fold(0, u64::saturating_add)
+        FundBudget::total(&self.budgets)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::amount::Fen;
 use crate::encoding::Bytes;
-use crate::entry::{Account, CosignRule, EntryBody, FundCategory, FundSource, Policy, ProjectCategory};
+use crate::entry::{Account, CosignRule, EntryBody, FundFacts, Policy, ProjectCategory};
 use crate::household::HouseholdRef;
 use crate::ids::Date;
 use crate::ids::Ident;
@@ -32,18 +32,9 @@ pub struct KeyRecord {
 /// What the ledger knows about a fund.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundRecord {
-    /// Id.
-    pub id: Ident,
-    /// Title.
-    pub title: String,
-    /// 文号.
-    pub document_no: String,
-    /// Source.
-    pub source: FundSource,
-    /// Category.
-    pub category: FundCategory,
-    /// Fiscal year.
-    pub fiscal_year: u16,
+    /// Id, title, 文号, source, category and fiscal year (also read through
+    /// `Deref`, see below).
+    pub facts: FundFacts,
     /// Issued amount (less reversed issue).
     pub issued: Fen,
     /// The issuing entry.
@@ -52,6 +43,17 @@ pub struct FundRecord {
     pub issued_to: Account,
     /// 下达日期: no money of the fund moves before it.
     pub issue_date: Date,
+}
+
+/// `record.title`, `record.fiscal_year`, … read the facts directly: a fund
+/// record *is* its facts plus the money, and every reader (the rules, the
+/// audit rules, the node) reads them by these names. Deref keeps those
+/// reads unchanged while the facts are stored in one shared type.
+impl std::ops::Deref for FundRecord {
+    type Target = FundFacts;
+    fn deref(&self) -> &FundFacts {
+        &self.facts
+    }
 }
 
 /// What the ledger knows about a project.

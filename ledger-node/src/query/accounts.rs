@@ -1,6 +1,8 @@
 //! Accounts: interned ids, names, regions and balances.
 
 use ledger_core::entry::Account;
+use ledger_core::ids::Ident;
+use ledger_core::money::{Movement, Sign};
 use ledger_core::region::{RegionCode, RegionLevel};
 
 use super::QueryIndex;
@@ -71,5 +73,31 @@ impl QueryIndex {
 
     pub(super) fn intern_account(&self, account: &Account) -> Option<AccountId> {
         self.account_id(account)
+    }
+
+    /// A movement of the one money model in this index's names (fund index,
+    /// account ids), as applied (`Add`) or taken back (`Sub`). None when it
+    /// names a fund or account the index does not know (never on an
+    /// accepted chain): the balances and the aging both skip such a
+    /// movement whole rather than half-apply it, so they resolve it here
+    /// once.
+    pub(super) fn index_movement(&self, m: Movement<&Account, &Ident>, sign: Sign) -> Option<Movement<AccountId, u32>> {
+        let fund = self.fund_ids.get(m.fund).copied()?;
+        let resolve = |a: Option<&Account>| match a {
+            None => Some(None),
+            Some(a) => self.intern_account(a).map(Some),
+        };
+        let (Some(from), Some(to)) = (resolve(m.from), resolve(m.to)) else {
+            return None;
+        };
+        Some(
+            Movement {
+                fund,
+                amount: m.amount,
+                from,
+                to,
+            }
+            .signed(sign),
+        )
     }
 }

@@ -1,8 +1,8 @@
 //! The funds view: each fund's metadata, flows and balances per account.
 
-use ledger_core::entry::{Account, EntryBody, FundCategory, FundSource};
+use ledger_core::entry::{EntryBody, FundFacts};
 use ledger_core::ids::Ident;
-use ledger_core::money::{self, Movement, Sign};
+use ledger_core::money::{self, Sign};
 use ledger_core::region::RegionCode;
 use std::collections::BTreeMap;
 
@@ -25,18 +25,9 @@ pub enum FlowNode {
 /// A fund and where its money went.
 #[derive(Debug, Clone)]
 pub struct FundInfo {
-    /// Id.
-    pub id: Ident,
-    /// Title.
-    pub title: String,
-    /// 文号.
-    pub document_no: String,
-    /// Source.
-    pub source: FundSource,
-    /// Category.
-    pub category: FundCategory,
-    /// Fiscal year.
-    pub fiscal_year: u16,
+    /// Id, title, 文号, source, category and fiscal year: the core's type,
+    /// shared with the rule state's `FundRecord` (also read through `Deref`).
+    pub facts: FundFacts,
     /// Issued, net of a reversal of the issue.
     pub issued: u64,
     /// The issuing entry.
@@ -49,6 +40,15 @@ pub struct FundInfo {
     pub balances: BTreeMap<AccountId, u64>,
     /// Paid to each payee or village's households.
     pub payees: BTreeMap<FlowNode, Tally>,
+}
+
+/// `fund.title`, `fund.fiscal_year`, … read the facts directly, as they
+/// did when they were fields of this struct (the API's views read them).
+impl std::ops::Deref for FundInfo {
+    type Target = FundFacts;
+    fn deref(&self) -> &FundFacts {
+        &self.facts
+    }
 }
 
 impl QueryIndex {
@@ -73,28 +73,12 @@ impl QueryIndex {
         let Some(m) = money::movement(body) else {
             return;
         };
-        let Some(fund) = self.fund_ids.get(m.fund).copied() else {
+        let Some(m) = self.index_movement(m, sign) else {
             return;
         };
-        // An account the index does not know (never on an accepted chain)
-        // leaves the balances untouched rather than half-applied.
-        let resolve = |a: Option<&Account>| match a {
-            None => Some(None),
-            Some(a) => self.intern_account(a).map(Some),
-        };
-        let (Some(from), Some(to)) = (resolve(m.from), resolve(m.to)) else {
+        let Some(f) = self.funds.get_mut(m.fund as usize) else {
             return;
         };
-        let Some(f) = self.funds.get_mut(fund as usize) else {
-            return;
-        };
-        let m = Movement {
-            fund,
-            amount: m.amount,
-            from,
-            to,
-        }
-        .signed(sign);
         for (account, direction) in m.legs() {
             let balance = f.balances.entry(account).or_insert(0);
             // Modulo 2^64, as every aggregate (`tally::signed`).

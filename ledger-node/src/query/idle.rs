@@ -24,7 +24,7 @@
 use ledger_core::aging::{Aging, Idle};
 use ledger_core::entry::EntryBody;
 use ledger_core::ids::Date;
-use ledger_core::money::{self, Direction, Movement, Sign};
+use ledger_core::money::{self, Direction, Sign};
 use ledger_core::region::{RegionCode, RegionLevel};
 use std::collections::HashMap;
 
@@ -102,28 +102,14 @@ impl QueryIndex {
             Some(seq) => self.idle.reversal_dates.remove(&seq),
             None => body.business_date(),
         };
-        let Some(fund) = self.fund_ids.get(m.fund).copied() else {
+        let Some(m) = self.index_movement(m, sign) else {
             return;
         };
-        let resolve = |a: Option<&ledger_core::entry::Account>| match a {
-            None => Some(None),
-            Some(a) => self.intern_account(a).map(Some),
-        };
-        let (Some(from), Some(to)) = (resolve(m.from), resolve(m.to)) else {
-            return;
-        };
-        let m = Movement {
-            fund,
-            amount: m.amount,
-            from,
-            to,
-        }
-        .signed(sign);
         for (account, direction) in m.legs() {
             let a = self.idle.intern(account);
             match (direction, date) {
-                (Direction::Credit, Some(date)) => self.idle.aging.credit(a, fund, date, m.amount),
-                (Direction::Debit, _) => self.idle.aging.debit(a, fund, m.amount),
+                (Direction::Credit, Some(date)) => self.idle.aging.credit(a, m.fund, date, m.amount),
+                (Direction::Debit, _) => self.idle.aging.debit(a, m.fund, m.amount),
                 (Direction::Credit, None) => {}
             }
         }
@@ -157,18 +143,23 @@ impl QueryIndex {
                 if !region.covers(at) {
                     return None;
                 }
-                let limit_days = self.limit_days(account);
-                let idle = self.idle.aging.idle(a, fund, today, limit_days)?;
-                Some(IdleMoney {
-                    account,
-                    fund,
-                    idle,
-                    limit_days,
-                })
+                self.idle_money(a, account, fund, today, self.limit_days(account))
             })
             .collect();
         out.sort_by_key(|m| (m.account, m.fund));
         out
+    }
+
+    /// The money of `fund` over `limit_days` on `today` at `account`
+    /// (interned as `a` by the aging), if any.
+    fn idle_money(&self, a: u32, account: AccountId, fund: u32, today: Date, limit_days: u16) -> Option<IdleMoney> {
+        let idle = self.idle.aging.idle(a, fund, today, limit_days)?;
+        Some(IdleMoney {
+            account,
+            fund,
+            idle,
+            limit_days,
+        })
     }
 
     /// Money over its limit on `today` at one account, by fund.
@@ -178,15 +169,7 @@ impl QueryIndex {
         };
         let limit_days = self.limit_days(account);
         let mut out: Vec<IdleMoney> = (0..self.funds.len() as u32)
-            .filter_map(|fund| {
-                let idle = self.idle.aging.idle(a, fund, today, limit_days)?;
-                Some(IdleMoney {
-                    account,
-                    fund,
-                    idle,
-                    limit_days,
-                })
-            })
+            .filter_map(|fund| self.idle_money(a, account, fund, today, limit_days))
             .collect();
         out.sort_by_key(|m| m.fund);
         out

@@ -269,12 +269,7 @@ impl QueryIndex {
                     None if sign == Sign::Add => {
                         let index = self.funds.len() as u32;
                         self.funds.push(FundInfo {
-                            id: issue.fund.clone(),
-                            title: issue.title.to_string(),
-                            document_no: issue.document_no.to_string(),
-                            source: issue.source,
-                            category: issue.category,
-                            fiscal_year: issue.fiscal_year,
+                            facts: issue.facts(),
                             issued: 0,
                             issue_seq: seq,
                             issued_to: to,

@@ -14,7 +14,7 @@ use ledger_core::ids::{Date, Ident};
 use ledger_core::money::Sign;
 use ledger_core::project::{Contract, FundBudget, ProjectStage};
 
-use super::{QueryIndex, Tally};
+use super::{ProjectInfo, QueryIndex, Tally};
 
 /// What a stage entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,15 +105,12 @@ pub struct ApprovalInfo {
 impl ApprovalInfo {
     /// The approved budget of `fund` (0 if not in it).
     pub fn budget_of(&self, fund: &Ident) -> u64 {
-        self.budgets
-            .iter()
-            .find(|b| b.fund == *fund)
-            .map_or(0, |b| b.amount.get())
+        FundBudget::of(&self.budgets, fund)
     }
 
     /// The whole approved budget.
     pub fn total(&self) -> u64 {
-        self.budgets.iter().map(|b| b.amount.get()).fold(0, u64::saturating_add)
+        FundBudget::total(&self.budgets)
     }
 
     /// The contract in force.
@@ -187,13 +184,16 @@ impl ProjectStages {
 }
 
 impl QueryIndex {
+    /// A project by id, to record into (None for a project the index does
+    /// not know, never on an accepted chain: the entry is then skipped).
+    fn project_mut(&mut self, project: &Ident) -> Option<&mut ProjectInfo> {
+        let i = *self.project_ids.get(project)?;
+        self.projects.get_mut(i as usize)
+    }
+
     /// Record a stage entry of `project`, dated `date`.
     pub(super) fn record_stage(&mut self, seq: u64, project: &Ident, date: Date, kind: StageKind, passed: bool) {
-        let Some(p) = self
-            .project_ids
-            .get(project)
-            .and_then(|i| self.projects.get_mut(*i as usize))
-        else {
+        let Some(p) = self.project_mut(project) else {
             return;
         };
         let s = &mut p.stages;
@@ -223,11 +223,7 @@ impl QueryIndex {
         budgets: &[FundBudget],
         contract: Option<&Contract>,
     ) {
-        let Some(p) = self
-            .project_ids
-            .get(project)
-            .and_then(|i| self.projects.get_mut(*i as usize))
-        else {
+        let Some(p) = self.project_mut(project) else {
             return;
         };
         let approval = p.stages.approval.get_or_insert_with(|| ApprovalInfo {

@@ -10,35 +10,40 @@
 //! long run. Here every case is a pure function of `(FUZZ_SEED, case index)`,
 //! so a failure prints the one number that replays it (`FUZZ_REPLAY`).
 //!
-//! Included with `#[path]` by the fuzz targets of ledger-core, ledger-node
-//! and ledger-cli, so each crate fuzzes its own decoders without a test-only
-//! crate or a feature of ledger-core (which would compile the library twice
-//! in every CI run). Each includer uses a part of it.
-#![allow(dead_code)]
+//! One home for every fuzz target (ledger-core's `tests/fuzz_decoders.rs`,
+//! ledger-node's `tests/fuzz_write.rs`, ledger-cli's `fuzz_csv`), as
+//! `ledger_core::testkit::fuzz`. It sits behind the `testkit` feature, like
+//! the rest of the kit, and not in a separate always-compiled module or a
+//! feature of its own: every includer is test code (ledger-cli's `fuzz_csv`
+//! is `#[cfg(test)]`, not part of the release `ledger` binary), so the
+//! dev-dependency that turns `testkit` on is all it needs, and resolver 2
+//! keeps it out of every release build. It used to be included with
+//! `#[path]` into each crate's tests, which compiled it once per includer
+//! and left each includer to copy the small helpers (`fail`, the pool seed).
 
-use ed25519_dalek::SigningKey;
-use ledger_core::amount::Fen;
-use ledger_core::chain::{SequencedEntry, ENTRY_VERSION};
-use ledger_core::encoding::Bytes;
-use ledger_core::entry::{
+use crate::amount::Fen;
+use crate::chain::{SequencedEntry, ENTRY_VERSION};
+use crate::encoding::Bytes;
+use crate::entry::{
     Account, CosignRule, EntryBody, EntryKind, FundCategory, FundIssue, FundSource, Genesis, HouseholdSubsidy, Payee,
     ProjectCategory, ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Transfer,
 };
-use ledger_core::household::{HouseholdRef, MaskedName};
-use ledger_core::ids::{Date, Ident, Period, Text};
-use ledger_core::keys::{KeyGrant, Office, Role as KeyRole, Scope};
-use ledger_core::policy::{CategoryRule, ControlDates, FundLimits, Policy, PublicityDays};
-use ledger_core::procedure::{
+use crate::household::{HouseholdRef, MaskedName};
+use crate::ids::{Date, Ident, Period, Text};
+use crate::keys::{KeyGrant, Office, Role as KeyRole, Scope};
+use crate::policy::{CategoryRule, ControlDates, FundLimits, Policy, PublicityDays};
+use crate::procedure::{
     AssistanceCategory, CheckKind, ConfirmMethod, HouseholdCheck, HouseholdExit, HouseholdLine, HouseholdRegister,
     Notice, NoticeLineRef, NoticeLines, NoticeStage, Objection, ObjectionChannel, ObjectionOutcome, ObjectionResolve,
     ObjectionTarget, PaymentConfirm, PaymentLine, RegistrationNotices,
 };
-use ledger_core::project::{
+use crate::project::{
     Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectCancel, ProjectEvaluate, ProjectMilestone,
     ProjectReview,
 };
-use ledger_core::region::{RegionCode, RegionDef};
-use ledger_core::submission::{EntrySignature, SignedSubmission, Submission, SUBMISSION_VERSION};
+use crate::region::{RegionCode, RegionDef};
+use crate::submission::{EntrySignature, SignedSubmission, Submission, SUBMISSION_VERSION};
+use ed25519_dalek::SigningKey;
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -255,6 +260,18 @@ pub fn settings(default_cases: u64) -> Settings {
 /// The seed of case `i` of a run seeded `seed`.
 pub fn case_seed(seed: u64, i: u64) -> u64 {
     splitmix(seed ^ splitmix(i.wrapping_add(0x1111)))
+}
+
+/// The generator of a target's pool of valid seed values: fixed per run
+/// seed (so a replayed case sees the same pool), `salt` telling the pools
+/// of one run apart.
+pub fn pool_rng(salt: u64) -> Rng {
+    Rng::new(settings(0).seed ^ salt)
+}
+
+/// A failed property, in words.
+pub fn fail(why: impl Into<String>) -> Outcome {
+    Outcome::Fail(why.into())
 }
 
 /// Printable form of an input: UTF-8 text when it is, hex otherwise.
