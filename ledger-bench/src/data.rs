@@ -197,25 +197,31 @@ impl Workload {
         best.end - take..best.end
     }
 
-    /// Entries `range` as requests: `(barrier, framed body, count)`. Pure
-    /// stretches are cut into requests of at most `batch`; consecutive barriers
-    /// are grouped into their own requests (of at most `batch`).
+    /// Entries `range` as requests of `batch` entries in order (the last one
+    /// shorter). A request holding a barrier is a barrier request: sent
+    /// after everything before it is acknowledged, and acknowledged before
+    /// anything after it is sent, so every entry in it keeps its sequence
+    /// number; requests of subsidies only are sent several at a time.
+    ///
+    /// Why full requests even around barriers: format 2's demo names most of
+    /// its payments by sequence number (a confirmation each), so cutting a
+    /// request at every barrier made tens of thousands of requests of a few
+    /// entries, and the ingest measured the request overhead, not the node
+    /// (docs/PERFORMANCE.md, "Window 8 on format 2").
     pub fn requests(&self, range: std::ops::Range<usize>, batch: usize) -> Vec<Request> {
         let mut out: Vec<Request> = Vec::new();
         let mut current: Option<Request> = None;
         for i in range {
-            let barrier = self.meta[i].barrier;
-            let full = current.as_ref().is_some_and(|c| c.count >= batch);
-            let switch = current.as_ref().is_some_and(|c| c.barrier != barrier);
-            if full || switch {
+            if current.as_ref().is_some_and(|c| c.count >= batch.max(1)) {
                 out.extend(current.take());
             }
             let request = current.get_or_insert_with(|| Request {
-                barrier,
+                barrier: false,
                 body: Vec::new(),
                 count: 0,
                 first: i,
             });
+            request.barrier |= self.meta[i].barrier;
             frame(&mut request.body, &self.records[i]);
             request.count += 1;
         }
@@ -282,5 +288,25 @@ mod tests {
             );
             assert!(is_barrier(kind, true));
         }
+    }
+
+    /// Requests are full (`batch` entries, in order) whatever the barriers;
+    /// a request is a barrier exactly when it holds one.
+    #[test]
+    fn requests_are_full_and_barrier_when_they_hold_one() {
+        let w = prepare(1_500, 1).unwrap();
+        let requests = w.requests(0..1_500, 100);
+        assert_eq!(requests.len(), 15);
+        let mut next = 0;
+        for r in &requests {
+            assert_eq!((r.first, r.count), (next, 100));
+            let holds = w.meta[r.first..r.first + r.count].iter().any(|m| m.barrier);
+            assert_eq!(r.barrier, holds, "request at {}", r.first);
+            next += r.count;
+        }
+        // A stretch of subsidies only is not a barrier.
+        let pure = (0..1_500).find(|&i| w.meta[i..i + 3].iter().all(|m| !m.barrier)).unwrap();
+        let r = w.requests(pure..pure + 3, 100);
+        assert_eq!((r.len(), r[0].barrier), (1, false));
     }
 }
