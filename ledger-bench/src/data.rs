@@ -305,7 +305,9 @@ mod tests {
             next += r.count;
         }
         // A stretch of subsidies only is not a barrier.
-        let pure = (0..1_500).find(|&i| w.meta[i..i + 3].iter().all(|m| !m.barrier)).unwrap();
+        let pure = (0..1_500)
+            .find(|&i| w.meta[i..i + 3].iter().all(|m| !m.barrier))
+            .unwrap();
         let r = w.requests(pure..pure + 3, 100);
         assert_eq!((r.len(), r[0].barrier), (1, false));
     }
