@@ -1,19 +1,24 @@
 //! `ledger audit`: verify the bundle, then run the risk rules
 //! (the `ledger-audit` crate) and print the findings.
 
+use crate::compare::{self, ListSummary};
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::keys;
 use crate::table::Table;
 use crate::verify_cmd::{self, TrustArgs};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use ledger_audit::lists::ExternalLists;
 use ledger_audit::{non_strict_signers, AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS};
 use ledger_core::amount::Fen;
+use ledger_core::bundle::BundleView;
 use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::SubsidyCategory;
+use ledger_core::household::PseudonymKey;
 use ledger_core::keys::PublicKey;
 use ledger_core::region::RegionLevel;
 use ledger_core::submission::VerifiedSubmission;
+use ledger_core::verify::VerifyReport;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -26,8 +31,10 @@ pub enum Format {
     Table,
     /// One JSON document.
     Json,
-    /// CSV of the findings.
+    /// CSV of the findings (UTF-8 with a BOM, for Excel).
     Csv,
+    /// One self-contained HTML report for a committee (Chinese, A4; needs --out).
+    Html,
 }
 
 /// Language of explanations in the table and CSV.
@@ -70,6 +77,35 @@ pub struct AuditArgs {
     /// Exit 1 if there is a finding of this severity or higher (low, medium, high).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
+    /// Cross-check with an external list (两比对), KIND=FILE (CSV UTF-8/GBK
+    /// or .xlsx; kinds: deceased, public_employee, vehicle, business,
+    /// property; layouts in docs/AUDIT.md); repeat. Needs --pseudonym-key.
+    #[arg(long = "compare", value_name = "KIND=FILE")]
+    pub compare: Vec<String>,
+    /// The district's pseudonym key, to hash the lists' IDs as posting does.
+    #[arg(long, value_name = "FILE")]
+    pub pseudonym_key: Option<PathBuf>,
+    /// Skip bad rows of the lists (bad ID, date, duplicate) and say how many, instead of refusing to run.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Report vehicle owners with at least this many cars.
+    #[arg(long, default_value_t = 1)]
+    pub vehicle_min: u32,
+    /// Report business owners with registered capital of at least this many 万元 (0: any).
+    #[arg(long, default_value_t = 0.0)]
+    pub business_min_capital: f64,
+    /// Report property owners with at least this many properties.
+    #[arg(long, default_value_t = 1)]
+    pub property_min_count: u32,
+    /// … and at least this much floor area in all, m² (0: any).
+    #[arg(long, default_value_t = 0.0)]
+    pub property_min_area: f64,
+    /// 事后补记: days between business date and sequencing beyond which an entry is reported.
+    #[arg(long, default_value_t = 90)]
+    pub backdate_days: u32,
+    /// 拆分规避会签: days within which payments to one payee are added up.
+    #[arg(long, default_value_t = 30)]
+    pub split_window_days: u32,
     /// Trust anchors.
     #[command(flatten)]
     pub trust: TrustArgs,
@@ -118,16 +154,48 @@ struct JsonReport<'a> {
     checkpoint_size: u64,
     log_vkey: &'a str,
     config: &'a AuditConfig,
+    /// The lists cross-checked (比对): file, rows, rows skipped.
+    lists: &'a [ListSummary],
+    /// Per finding id: the commands that prove its entries against the log.
+    prove: BTreeMap<&'a str, ProveCommands>,
     report: &'a AuditReport,
 }
 
-/// Run `ledger audit`.
-pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
-    verify_cmd::set_threads(args.trust.threads)?;
-    let fail_on = match &args.fail_on {
-        Some(s) => Some(Severity::parse(s).ok_or_else(|| usage(format!("--fail-on {s:?}: low, medium or high")))?),
-        None => None,
-    };
+#[derive(Serialize)]
+struct ProveCommands {
+    finding: String,
+    entries: Vec<String>,
+}
+
+/// Quote a path or key for a shell command line when it needs it.
+fn shell(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || "-_./:+=@,".contains(c)) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// `ledger prove` for one entry of the bundle, offline.
+pub fn prove_entry_command(bundle: &Path, log_vkey: &str, seq: u64) -> String {
+    format!(
+        "ledger prove --bundle {} --seq {seq} --log-key {}",
+        shell(&bundle.display().to_string()),
+        shell(log_vkey)
+    )
+}
+
+/// `ledger prove` for every entry of a finding, offline.
+pub fn prove_finding_command(bundle: &Path, log_vkey: &str, id: &str) -> String {
+    format!(
+        "ledger prove --bundle {} --finding {id} --log-key {}",
+        shell(&bundle.display().to_string()),
+        shell(log_vkey)
+    )
+}
+
+/// The audit's settings from the command line.
+fn config(args: &AuditArgs) -> Result<AuditConfig> {
     let as_of = match &args.as_of {
         Some(text) => Some(crate::post::parse::date(text, "--as-of").map_err(usage)?),
         None => None,
@@ -136,17 +204,27 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
         Some(p) => load_standards(p)?,
         None => Standards::jiangsu_2019(),
     };
-    let config = AuditConfig {
+    Ok(AuditConfig {
         standards,
         idle_after_ms: args.idle_days.saturating_mul(DAY_MS),
         reversal_window_ms: args.reversal_hours.saturating_mul(3_600_000),
         as_of,
+        backdate_days: args.backdate_days,
+        split_window_days: args.split_window_days,
         ..AuditConfig::default()
-    };
-    let bytes = verify_cmd::read_bundle(&args.file)?;
-    let view = verify_cmd::parse(&args.file, &bytes)?;
-    let verified = verify_cmd::verify_bundle(&args.file, &view, &args.trust, quiet)?;
+    })
+}
+
+/// Run the rules over a verified bundle.
+pub fn audit_view(
+    view: &BundleView<'_>,
+    verified: &VerifyReport,
+    config: &AuditConfig,
+    lists: ExternalLists,
+    quiet: bool,
+) -> Result<AuditReport> {
     let mut auditor = Auditor::new(config.clone());
+    auditor.set_lists(lists);
     let bar = crate::progress::bar(view.entries.len() as u64, "auditing", quiet);
     for chunk in view.entries.chunks(16_384) {
         // Decoding and the strict signature check (a full verification per
@@ -170,27 +248,123 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
-    let report = auditor.finish(&verified.state);
+    Ok(auditor.finish(&verified.state))
+}
+
+fn load_lists(args: &AuditArgs) -> Result<(ExternalLists, Vec<ListSummary>, Option<PseudonymKey>)> {
+    if args.compare.is_empty() {
+        return Ok((ExternalLists::default(), Vec::new(), None));
+    }
+    let path = args.pseudonym_key.as_ref().ok_or_else(|| {
+        usage("--compare needs --pseudonym-key FILE (the lists' IDs are hashed as posting hashes them)")
+    })?;
+    let key = keys::read_pseudonym_key(path)?;
+    for spec in &args.compare {
+        compare::parse_arg(spec).map_err(usage)?;
+    }
+    let thresholds = compare::Thresholds {
+        vehicles: args.vehicle_min,
+        business_capital: args.business_min_capital,
+        properties: args.property_min_count,
+        property_area: args.property_min_area,
+    };
+    let (lists, summaries) = compare::load(&args.compare, &key, &thresholds, args.skip_bad).map_err(input)?;
+    Ok((lists, summaries, Some(key)))
+}
+
+/// Run `ledger audit`.
+pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
+    verify_cmd::set_threads(args.trust.threads)?;
+    let fail_on = match &args.fail_on {
+        Some(s) => Some(Severity::parse(s).ok_or_else(|| usage(format!("--fail-on {s:?}: low, medium or high")))?),
+        None => None,
+    };
+    if args.format == Format::Html && args.out.is_none() {
+        return Err(usage("--format html needs --out FILE"));
+    }
+    let config = config(args)?;
+    // The lists first: a bad list stops the audit before any work.
+    let (lists, summaries, key) = load_lists(args)?;
+    for s in &summaries {
+        if s.skipped > 0 {
+            crate::progress::note(
+                quiet,
+                &format!(
+                    "note: {}: skipped {} bad row(s) of {} (--skip-bad)",
+                    s.file, s.skipped, s.rows
+                ),
+            );
+        }
+    }
+    let bytes = verify_cmd::read_bundle(&args.file)?;
+    let view = verify_cmd::parse(&args.file, &bytes)?;
+    // A bundle that does not verify is never audited: this returns first.
+    let verified = verify_cmd::verify_bundle(&args.file, &view, &args.trust, quiet)?;
+    if let Some(key) = &key {
+        if verified.state.pseudonym_commitment() != Some(key.commitment()) {
+            return Err(input(
+                "the pseudonym key file is not this log's key (its commitment differs from the one in genesis): the lists' IDs would match nothing",
+            ));
+        }
+    }
+    let report = audit_view(&view, &verified, &config, lists, quiet)?;
+    let lang = match args.lang {
+        Lang::Zh => ledger_audit::Lang::Zh,
+        Lang::En => ledger_audit::Lang::En,
+    };
     let text = match args.format {
         Format::Json => {
+            let prove = report
+                .findings
+                .iter()
+                .map(|f| {
+                    (
+                        f.id.as_str(),
+                        ProveCommands {
+                            finding: prove_finding_command(&args.file, &verified.log_vkey, &f.id),
+                            entries: f
+                                .entries
+                                .iter()
+                                .map(|s| prove_entry_command(&args.file, &verified.log_vkey, *s))
+                                .collect(),
+                        },
+                    )
+                })
+                .collect();
             let doc = JsonReport {
                 origin: &verified.origin,
                 checkpoint_size: verified.checkpoint.size(),
                 log_vkey: &verified.log_vkey,
                 config: &config,
+                lists: &summaries,
+                prove,
                 report: &report,
             };
             serde_json::to_string_pretty(&doc).input_err("encoding the report")? + "\n"
         }
-        Format::Csv => findings_table(&report, args.lang, &verified.state).to_csv()?,
-        Format::Table => render_table(&report, args.lang, &verified),
+        Format::Csv => {
+            // A BOM, so that Excel on Chinese Windows reads UTF-8.
+            "\u{feff}".to_string() + &findings_table(&report, lang, &verified, &args.file).to_csv()?
+        }
+        Format::Table => render_table(&report, lang, &verified, &summaries, &args.file),
+        Format::Html => crate::audit::html::render(&crate::audit::html::Input {
+            report: &report,
+            verified: &verified,
+            lists: &summaries,
+            bundle: &args.file,
+            lang,
+        }),
     };
     match &args.out {
         Some(path) => std::fs::write(path, &text).input_err(format!("writing {}", path.display()))?,
         None => print!("{text}"),
     }
     if let Some(threshold) = fail_on {
-        let n = report.findings.iter().filter(|f| f.severity >= threshold).count();
+        let n = report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= threshold && !f.lead)
+            .count();
         if n > 0 {
             return Err(verify(format!(
                 "{n} finding(s) of severity {} or higher",
@@ -208,33 +382,46 @@ fn region_name(state: &ledger_core::rules::LedgerState, code: Option<ledger_core
     }
 }
 
-fn findings_table(report: &AuditReport, lang: Lang, state: &ledger_core::rules::LedgerState) -> Table {
+fn findings_table(report: &AuditReport, lang: ledger_audit::Lang, verified: &VerifyReport, bundle: &Path) -> Table {
+    let state = &verified.state;
     let mut t = Table::new(&[
+        "id",
         "rule",
         "规则",
         "severity",
+        "严重度",
+        "lead",
         "region",
         "region_name",
+        "reference",
         "entries",
         "entry_count",
         "amount_yuan",
+        "list_rows",
         "explanation",
+        "prove",
     ]);
     for f in &report.findings {
         let (code, name) = region_name(state, f.region);
         t.row(vec![
+            f.id.clone(),
             f.rule.id().into(),
-            f.rule.label_zh().into(),
+            f.rule.label(lang).into(),
             f.severity.name().into(),
+            f.severity.label(lang).into(),
+            if f.lead { "线索" } else { "" }.into(),
             code,
             name,
+            f.reference.clone().unwrap_or_default(),
             f.entries.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" "),
             f.entry_count.to_string(),
             f.amount.map(|a| a.to_yuan_string()).unwrap_or_default(),
+            f.list_rows.join(" "),
             match lang {
-                Lang::Zh => f.explanation_zh.clone(),
-                Lang::En => f.explanation_en.clone(),
+                ledger_audit::Lang::Zh => f.explanation_zh.clone(),
+                ledger_audit::Lang::En => f.explanation_en.clone(),
             },
+            prove_finding_command(bundle, &verified.log_vkey, &f.id),
         ]);
     }
     t
@@ -245,7 +432,14 @@ fn as_of_date(report: &AuditReport) -> String {
     report.as_of_date.map_or_else(|| "-".to_string(), |d| d.to_string())
 }
 
-fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify::VerifyReport) -> String {
+fn render_table(
+    report: &AuditReport,
+    lang: ledger_audit::Lang,
+    verified: &VerifyReport,
+    lists: &[ListSummary],
+    bundle: &Path,
+) -> String {
+    use ledger_audit::Lang;
     let state = &verified.state;
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     let mut out = String::new();
@@ -268,14 +462,51 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
             report.findings.len()
         )),
     }
+    for l in lists {
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "比对 {}：{}（{}），{} 行，跳过 {} 行，名单内超过阈值 {} 人\n",
+                l.kind.label_zh(),
+                l.file,
+                l.encoding,
+                l.rows,
+                l.skipped,
+                l.people
+            ),
+            Lang::En => format!(
+                "Compared with {} list {} ({}): {} rows, {} skipped, {} people above the threshold\n",
+                l.kind.name(),
+                l.file,
+                l.encoding,
+                l.rows,
+                l.skipped,
+                l.people
+            ),
+        });
+    }
+    if !lists.is_empty() {
+        out.push('\n');
+    }
     if report.findings.is_empty() {
         out.push_str(match lang {
             Lang::Zh => "未发现风险点。\n",
             Lang::En => "No findings.\n",
         });
     } else {
-        let mut t =
-            Table::new(&["#", "规则 rule", "严重度", "区域", "条目 entries", "金额(元)", "说明"]).right_align(&[0, 5]);
+        let mut t = match lang {
+            Lang::Zh => Table::new(&["#", "编号", "规则", "严重度", "区域", "条目", "金额(元)", "说明"]),
+            Lang::En => Table::new(&[
+                "#",
+                "id",
+                "rule",
+                "severity",
+                "region",
+                "entries",
+                "yuan",
+                "explanation",
+            ]),
+        }
+        .right_align(&[0, 6]);
         for (i, f) in report.findings.iter().enumerate() {
             let (code, name) = region_name(state, f.region);
             let region = if name.is_empty() { code } else { name };
@@ -289,10 +520,16 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
             if f.entry_count > 6 {
                 entries.push_str(&format!(" …({})", f.entry_count));
             }
+            let rule = if f.lead {
+                format!("{}（线索）", f.rule.label(lang))
+            } else {
+                f.rule.label(lang).to_string()
+            };
             t.row(vec![
                 (i + 1).to_string(),
-                format!("{} {}", f.rule.label_zh(), f.rule.id()),
-                f.severity.label_zh().into(),
+                f.id.clone(),
+                rule,
+                f.severity.label(lang).into(),
                 region,
                 entries,
                 f.amount.map(|a| a.to_yuan_string()).unwrap_or_default(),
@@ -303,6 +540,16 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
             ]);
         }
         out.push_str(&t.render());
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "\n逐条核验某项发现涉及的条目（全文见 --format json/csv）：{}\n",
+                prove_finding_command(bundle, &verified.log_vkey, "编号")
+            ),
+            Lang::En => format!(
+                "\nProve a finding's entries against the signed log (full text: --format json/csv): {}\n",
+                prove_finding_command(bundle, &verified.log_vkey, "ID")
+            ),
+        });
     }
     if !report.regions.is_empty() {
         out.push_str(match lang {

@@ -551,6 +551,10 @@ impl Auditor {
                 g.amount
             };
             self.findings.push(Finding {
+                id: String::new(),
+                reference: None,
+                lead: false,
+                list_rows: Vec::new(),
                 rule,
                 severity: severity(rule),
                 entries: g.seqs,
