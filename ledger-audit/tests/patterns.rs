@@ -4,7 +4,7 @@
 //! asserts exactly the findings of these rules; a compliant project gives
 //! none.
 
-#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
 
 use ledger_audit::{audit_entries, AuditConfig, AuditReport, Rule};
 use ledger_core::testkit::project::*;

@@ -50,6 +50,9 @@ struct RoundCount {
     name: String,
 }
 
+/// Payments (seq, fen) per village.
+type PaidByVillage = BTreeMap<RegionCode, Vec<(u64, u64)>>;
+
 #[derive(Debug, Default)]
 pub(super) struct Patterns {
     genesis_day: Option<Date>,
@@ -170,7 +173,7 @@ impl Auditor {
                 }
             }
         }
-        let mut groups: BTreeMap<(HouseholdRef, Period), BTreeMap<RegionCode, Vec<(u64, u64)>>> = BTreeMap::new();
+        let mut groups: BTreeMap<(HouseholdRef, Period), PaidByVillage> = BTreeMap::new();
         for ((h, _, period), paid) in &self.subsidies {
             if !multi.contains(h) {
                 continue;

@@ -195,11 +195,11 @@ fn flows(out: &mut String, i: &Input<'_>) {
     let issued: u64 = sources.iter().map(|n| n.amount).sum();
     let mut towns: Vec<&ledger_audit::RegionSummary> =
         r.regions.iter().filter(|x| x.level == RegionLevel::Town).collect();
-    towns.sort_by(|a, b| b.received.cmp(&a.received));
+    towns.sort_by_key(|t| std::cmp::Reverse(t.received));
     towns.truncate(10);
     let mut villages: Vec<&ledger_audit::RegionSummary> =
         r.regions.iter().filter(|x| x.level == RegionLevel::Village).collect();
-    villages.sort_by(|a, b| b.received.cmp(&a.received));
+    villages.sort_by_key(|v| std::cmp::Reverse(v.received));
     villages.truncate(14);
     villages.sort_by_key(|v| {
         v.code
