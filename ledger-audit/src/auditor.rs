@@ -36,6 +36,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod controls;
 mod external;
+mod favouritism;
 mod flows;
 mod fund_year;
 mod idle_money;
@@ -197,6 +198,8 @@ pub struct Auditor {
     /// The external lists (比对) and what matched them (issue 16).
     lists: crate::lists::ExternalLists,
     list_matches: BTreeMap<(HouseholdRef, usize), external::Matched>,
+    /// The cadres' surnames per village or town (优亲厚友 leads, issue 16).
+    roster: BTreeMap<RegionCode, BTreeSet<char>>,
 }
 
 /// What a household payment or a project payment is for.
@@ -348,6 +351,7 @@ impl Auditor {
         self.finish_fund_years(state);
         self.finish_patterns(state);
         self.finish_lists(state);
+        self.finish_favouritism(state);
         let idle_money = self.finish_idle_money(state, as_of);
         let mut findings = std::mem::take(&mut self.findings);
         for f in &mut findings {

@@ -776,3 +776,62 @@ fn bad_input_is_named_and_nothing_is_audited() {
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
 }
+
+#[test]
+fn favouritism_lead_only_with_a_roster() {
+    let (f, p) = build(true);
+    let roster = path(&f, "roster.csv");
+    std::fs::write(
+        &roster,
+        format!("区划代码,姓名,职务\n{V1},赵大,村支书\n{V1},钱二,村会计\n{TOWN},孙某,镇扶贫办\n"),
+    )
+    .unwrap();
+    let json = ok(&[
+        "audit",
+        &f.bundle,
+        "--format",
+        "json",
+        "--roster",
+        roster.to_str().unwrap(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let leads: Vec<&serde_json::Value> = doc["report"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["rule"] == "favouritism_lead")
+        .collect();
+    assert_eq!(leads.len(), 1, "{leads:?}");
+    let lead = leads[0];
+    assert_eq!(lead["lead"], true);
+    assert_eq!(lead["severity"], "low");
+    assert_eq!(lead["region"], V1);
+    // 东村's cadres are 赵 and 钱, the town's 孙: 赵四 900 + 950, 钱五 300 +
+    // 400 and 孙六 350 (2,900 元, 967 元 a household) against 张一, 李二 and
+    // 王三 (1,000 元, 333 元 a household).
+    let entries: Vec<u64> = lead["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_u64().unwrap())
+        .collect();
+    assert_eq!(entries.len(), 5, "{lead}");
+    for s in p.split.iter().chain([&p.after_death, &p.public_employee]) {
+        assert!(entries.contains(s), "{lead}");
+    }
+    assert_eq!(lead["amount"], 290_000);
+    assert!(
+        lead["explanation_zh"].as_str().unwrap().starts_with("线索（非认定）"),
+        "{lead}"
+    );
+    // Without a roster, no lead; a bad roster is named.
+    let json = ok(&["audit", &f.bundle, "--format", "json"]);
+    assert!(!json.contains("favouritism_lead"));
+    std::fs::write(&roster, "区划代码,姓名\n3208,赵大\n").unwrap();
+    let (code, out, err) = run(&["audit", &f.bundle, "--roster", roster.to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        out.is_empty() && err.contains("roster.csv row 2 column 区划代码"),
+        "{err}"
+    );
+}

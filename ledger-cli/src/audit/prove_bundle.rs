@@ -119,6 +119,7 @@ fn finding_entries(
                 &verified,
                 &ledger_audit::AuditConfig::default(),
                 ledger_audit::lists::ExternalLists::default(),
+                Default::default(),
                 quiet,
             )?;
             report.findings.into_iter().map(|f| (f.id, f.entries)).collect()

@@ -8,6 +8,7 @@
 
 pub mod layout;
 pub mod read;
+pub mod roster;
 
 use ledger_audit::lists::{ExternalLists, ListHit, ListKind};
 use ledger_core::household::{HouseholdRef, PseudonymKey};
