@@ -9,7 +9,7 @@ use crate::verify_cmd::{self, TrustArgs};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use ledger_audit::lists::ExternalLists;
-use ledger_audit::{non_strict_signers, AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS};
+use ledger_audit::{AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS};
 use ledger_core::amount::Fen;
 use ledger_core::bundle::BundleView;
 use ledger_core::chain::SequencedEntry;
@@ -17,7 +17,7 @@ use ledger_core::entry::SubsidyCategory;
 use ledger_core::household::PseudonymKey;
 use ledger_core::keys::PublicKey;
 use ledger_core::region::RegionLevel;
-use ledger_core::submission::VerifiedSubmission;
+use ledger_core::submission::{verify_batch_each_with_messages, VerifiedSubmission};
 use ledger_core::verify::VerifyReport;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -233,21 +233,44 @@ pub fn audit_view(
     auditor.set_roster(roster);
     let bar = crate::progress::bar(view.entries.len() as u64, "auditing", quiet);
     for chunk in view.entries.chunks(16_384) {
-        // Decoding and the strict signature check (a full verification per
-        // signature) run in parallel; the rules then see entries in order.
-        // The control rules replay each entry through the rule engine, which
-        // takes verified submissions: the ZIP-215 check runs here too.
-        let decoded: Vec<(SequencedEntry, Vec<PublicKey>, Option<VerifiedSubmission>)> = chunk
+        // Decoding, the strict signature check (a full verification per
+        // signature) and the ZIP-215 check the rule replay needs (batched,
+        // like `ledger verify`'s) run in parallel, in parts of 256 entries
+        // sharing their signing messages; the rules then see entries in order.
+        let entries: Vec<SequencedEntry> = chunk
             .par_iter()
-            .map(|b| {
-                SequencedEntry::decode(b).map(|d| {
-                    let non_strict = non_strict_signers(&d.entry);
-                    let verified = d.entry.signed.clone().verify().ok();
-                    (d.entry, non_strict, verified)
-                })
-            })
+            .map(|b| SequencedEntry::decode(b).map(|d| d.entry))
             .collect::<Result<_, _>>()
             .map_err(|e| verify(format!("an entry does not decode: {e}")))?;
+        let checked: Vec<(Vec<PublicKey>, Option<VerifiedSubmission>)> = entries
+            .par_chunks(256)
+            .flat_map_iter(|part| {
+                let messages: Vec<Vec<u8>> = part.iter().map(|e| e.signed.submission.signing_message()).collect();
+                let non_strict: Vec<Vec<PublicKey>> = part
+                    .iter()
+                    .zip(&messages)
+                    .map(|(e, m)| {
+                        e.signed
+                            .signatures
+                            .iter()
+                            .filter(|s| !ledger_core::signature_rule::strict_verify(&s.key, &s.signature, m))
+                            .map(|s| s.key)
+                            .collect()
+                    })
+                    .collect();
+                let verified =
+                    verify_batch_each_with_messages(part.iter().map(|e| e.signed.clone()).collect(), messages);
+                non_strict
+                    .into_iter()
+                    .zip(verified.into_iter().map(Result::ok))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let decoded = entries
+            .iter()
+            .zip(checked)
+            .map(|(e, (n, v))| (e, n, v))
+            .collect::<Vec<_>>();
         for (entry, non_strict, verified) in &decoded {
             auditor.observe_verified(entry, verified.as_ref(), non_strict);
         }
