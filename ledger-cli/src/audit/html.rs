@@ -125,51 +125,82 @@ fn cover(out: &mut String, i: &Input<'_>) {
     out.push_str("</section>");
 }
 
+#[derive(Default)]
+struct Count {
+    by: [usize; 3],
+    amount: u64,
+}
+
+impl Count {
+    fn add(&mut self, f: &Finding) {
+        self.by[match f.severity {
+            Severity::High => 0,
+            Severity::Medium => 1,
+            Severity::Low => 2,
+        }] += 1;
+        self.amount = self.amount.saturating_add(f.amount.map_or(0, |a| a.get()));
+    }
+    fn total(&self) -> usize {
+        self.by.iter().sum()
+    }
+    fn row(&self, out: &mut String, label: &str) {
+        let _ = write!(
+            out,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            esc(label),
+            self.by[0],
+            self.by[1],
+            self.by[2],
+            self.total(),
+            ledger_core::amount::Fen::from_raw(self.amount).to_yuan_string()
+        );
+    }
+}
+
+const COUNT_HEADER: &str = r#"<th class="high">高</th><th class="medium">中</th><th class="low">低</th><th>合计</th><th>涉及金额（元）</th></tr>"#;
+
 fn summary(out: &mut String, i: &Input<'_>) {
     let r = i.report;
     let v = i.verified;
-    // Findings by town (columns) and rule (rows).
-    let mut towns: BTreeMap<Option<RegionCode>, usize> = BTreeMap::new();
-    let mut rules: BTreeMap<Rule, BTreeMap<Option<RegionCode>, usize>> = BTreeMap::new();
+    let mut towns: BTreeMap<Option<RegionCode>, Count> = BTreeMap::new();
+    let mut rules: BTreeMap<Rule, Count> = BTreeMap::new();
     for f in &r.findings {
-        let t = town_of(f.region);
-        *towns.entry(t).or_default() += 1;
-        *rules.entry(f.rule).or_default().entry(t).or_default() += 1;
+        towns.entry(town_of(f.region)).or_default().add(f);
+        rules.entry(f.rule).or_default().add(f);
     }
-    out.push_str(r#"<section class="page"><h2>按乡镇、规则汇总</h2><table><tr><th>规则</th>"#);
-    for t in towns.keys() {
-        let _ = write!(out, "<th>{}</th>", esc(&short_region(v, *t)));
-    }
-    out.push_str("<th>合计</th></tr>");
-    for (rule, by_town) in &rules {
-        let _ = write!(out, "<tr><td>{}</td>", esc(rule.label_zh()));
-        for t in towns.keys() {
-            let _ = write!(out, r#"<td class="n">{}</td>"#, by_town.get(t).copied().unwrap_or(0));
-        }
-        let _ = write!(out, r#"<td class="n">{}</td></tr>"#, by_town.values().sum::<usize>());
+    out.push_str(r#"<section class="page"><h2>按规则汇总</h2><table><tr><th>规则</th>"#);
+    out.push_str(COUNT_HEADER);
+    for (rule, c) in &rules {
+        c.row(out, rule.label_zh());
     }
     out.push_str("</table>");
     let by_rule: Vec<(String, u64)> = rules
         .iter()
-        .map(|(rule, m)| (rule.label_zh().to_string(), m.values().sum::<usize>() as u64))
+        .map(|(rule, c)| (rule.label_zh().to_string(), c.total() as u64))
         .collect();
-    let by_town: Vec<(String, u64)> = towns.iter().map(|(t, n)| (short_region(v, *t), *n as u64)).collect();
-    out.push_str(&svg::bars("按规则统计的发现数", &by_rule, 16, "#b22222"));
-    out.push_str(&svg::bars("按乡镇统计的发现数", &by_town, 16, "#1f4e79"));
+    out.push_str(&svg::bars("按规则统计的发现数", &by_rule, 14, "#b22222"));
+    out.push_str(r#"<h2>按乡镇汇总</h2><table><tr><th>乡镇</th>"#);
+    out.push_str(COUNT_HEADER);
+    for (t, c) in &towns {
+        c.row(out, &short_region(v, *t));
+    }
+    out.push_str("</table>");
+    let by_town: Vec<(String, u64)> = towns
+        .iter()
+        .map(|(t, c)| (short_region(v, *t), c.total() as u64))
+        .collect();
+    out.push_str(&svg::bars("按乡镇统计的发现数", &by_town, 14, "#1f4e79"));
     // Money per town.
-    out.push_str("<h3>乡镇资金（元，扣除冲正）</h3><table><tr><th>乡镇</th><th>到达资金</th><th>到户</th><th>项目</th><th>滞留</th><th>高</th><th>中</th><th>低</th></tr>");
+    out.push_str("<h3>乡镇资金（元，扣除冲正）</h3><table><tr><th>乡镇</th><th>到达资金</th><th>到户</th><th>项目</th><th>滞留</th></tr>");
     for t in r.regions.iter().filter(|x| x.level == RegionLevel::Town) {
         let _ = write!(
             out,
-            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
             esc(&t.name),
             t.received.to_yuan_string(),
             t.households_paid.to_yuan_string(),
             t.projects_paid.to_yuan_string(),
             t.idle_money.to_yuan_string(),
-            t.high,
-            t.medium,
-            t.low
         );
     }
     out.push_str("</table></section>");
@@ -199,7 +230,10 @@ fn flows(out: &mut String, i: &Input<'_>) {
     towns.truncate(10);
     let mut villages: Vec<&ledger_audit::RegionSummary> =
         r.regions.iter().filter(|x| x.level == RegionLevel::Village).collect();
-    villages.sort_by_key(|v| std::cmp::Reverse(v.received));
+    // A village's money is what reached its households and projects (paid
+    // from its treasury or, on its behalf, from the town's).
+    let reached = |v: &ledger_audit::RegionSummary| v.households_paid.get().saturating_add(v.projects_paid.get());
+    villages.sort_by_key(|v| std::cmp::Reverse(reached(v)));
     villages.truncate(14);
     villages.sort_by_key(|v| {
         v.code
@@ -217,7 +251,7 @@ fn flows(out: &mut String, i: &Input<'_>) {
     }
     for (k, v) in villages.iter().enumerate() {
         if let Some(t) = v.code.town().and_then(|t| towns.iter().position(|x| x.code == t)) {
-            links.push((2, t, k, v.received.get()));
+            links.push((2, t, k, reached(v)));
         }
         links.push((3, k, 0, v.households_paid.get()));
         links.push((3, k, 1, v.projects_paid.get()));
@@ -242,12 +276,12 @@ fn flows(out: &mut String, i: &Input<'_>) {
                 .collect(),
         ),
         (
-            "村（前14）",
+            "村（到户与项目最多的14个）",
             villages
                 .iter()
                 .map(|v| Node {
                     label: v.name.clone(),
-                    amount: v.received.get(),
+                    amount: reached(v),
                 })
                 .collect(),
         ),
@@ -266,7 +300,7 @@ fn flows(out: &mut String, i: &Input<'_>) {
         ),
     ];
     out.push_str(r#"<section class="page"><h2>资金流向（来源 → 区 → 乡镇 → 村 → 到户/项目）</h2>"#);
-    out.push_str(&svg::flow("资金流向（宽度按金额）", &columns, &links));
+    out.push_str(&svg::flow("资金流向（每列高度按该列金额缩放）", &columns, &links));
     let months: Vec<u32> = r.months.iter().map(|m| m.month).collect();
     let series = vec![
         ("下达", r.months.iter().map(|m| m.issued.get()).collect()),

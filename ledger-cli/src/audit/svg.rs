@@ -144,38 +144,35 @@ pub struct Node {
     pub amount: u64,
 }
 
-/// The fund-flow picture: columns of nodes (heights by money) and links
-/// between them (column, from index, to index, fen).
+/// The fund-flow picture: columns of nodes and ribbons between them
+/// (column, from index, to index, fen). Each column is scaled to its own
+/// total (a village's money is a sliver of the district's), so the
+/// ribbons' ends have the thickness of their share at each column.
 pub fn flow(title: &str, columns: &[(&str, Vec<Node>)], links: &[(usize, usize, usize, u64)]) -> String {
-    let (width, height, node_w) = (690.0, 460.0, 12.0);
+    let (width, height, node_w, gap) = (690.0, 480.0, 12.0, 4.0);
     let top_y = 40.0;
     let avail = height - top_y - 10.0;
     let ncol = columns.len().max(2);
-    let gap_x = (width - 120.0) / (ncol - 1) as f64;
-    // Scale: the fullest column fits.
-    let scale = columns
-        .iter()
-        .map(|(_, nodes)| {
-            let total: u64 = nodes.iter().map(|n| n.amount).sum();
-            let gaps = 6.0 * nodes.len().saturating_sub(1) as f64;
-            if total == 0 {
-                f64::MAX
-            } else {
-                (avail - gaps).max(10.0) / total as f64
-            }
-        })
-        .fold(f64::MAX, f64::min);
-    let scale = if scale == f64::MAX { 0.0 } else { scale };
-    // Node positions.
+    let gap_x = (width - 130.0) / (ncol - 1) as f64;
     let mut pos: Vec<Vec<(f64, f64, f64)>> = Vec::new(); // x, y, h
+    let mut scales = Vec::new();
     for (c, (_, nodes)) in columns.iter().enumerate() {
+        let total: u64 = nodes.iter().map(|n| n.amount).sum();
+        // Each node at least 12 px (its label), the rest by money.
+        let fixed = 12.0 * nodes.len() as f64 + gap * nodes.len().saturating_sub(1) as f64;
+        let scale = if total == 0 {
+            0.0
+        } else {
+            (avail - fixed).max(10.0) / total as f64
+        };
+        scales.push(scale);
         let x = 10.0 + gap_x * c as f64;
         let mut y = top_y;
         let mut col = Vec::new();
         for n in nodes {
-            let h = (n.amount as f64 * scale).max(1.0);
+            let h = 12.0 + n.amount as f64 * scale;
             col.push((x, y, h));
-            y += h + 6.0;
+            y += h + gap;
         }
         pos.push(col);
     }
@@ -193,32 +190,37 @@ pub fn flow(title: &str, columns: &[(&str, Vec<Node>)], links: &[(usize, usize, 
             n = esc(name)
         );
     }
-    // Links, stacked at each end.
     let mut out_used: Vec<Vec<f64>> = pos.iter().map(|c| vec![0.0; c.len()]).collect();
     let mut in_used: Vec<Vec<f64>> = pos.iter().map(|c| vec![0.0; c.len()]).collect();
     for (c, from, to, amount) in links {
+        if *amount == 0 {
+            continue;
+        }
         let (Some(a), Some(b)) = (
             pos.get(*c).and_then(|col| col.get(*from)).copied(),
             pos.get(c + 1).and_then(|col| col.get(*to)).copied(),
         ) else {
             continue;
         };
-        let w = (*amount as f64 * scale).max(0.5);
+        let w1 = (*amount as f64 * scales.get(*c).copied().unwrap_or(0.0)).max(0.5);
+        let w2 = (*amount as f64 * scales.get(c + 1).copied().unwrap_or(0.0)).max(0.5);
         let (Some(ou), Some(iu)) = (
             out_used.get_mut(*c).and_then(|v| v.get_mut(*from)),
             in_used.get_mut(c + 1).and_then(|v| v.get_mut(*to)),
         ) else {
             continue;
         };
-        let y1 = a.1 + *ou + w / 2.0;
-        let y2 = b.1 + *iu + w / 2.0;
-        *ou += w;
-        *iu += w;
+        // Ribbons start below the node's fixed 12 px label band.
+        let (y1, y2) = (a.1 + 6.0 + *ou, b.1 + 6.0 + *iu);
+        *ou += w1;
+        *iu += w2;
         let (x1, x2) = (a.0 + node_w, b.0);
         let mid = (x1 + x2) / 2.0;
         let _ = write!(
             out,
-            r##"<path d="M{x1:.1},{y1:.1} C{mid:.1},{y1:.1} {mid:.1},{y2:.1} {x2:.1},{y2:.1}" stroke="#4682b4" stroke-opacity="0.35" stroke-width="{w:.1}" fill="none"/>"##
+            r##"<path d="M{x1:.1},{y1:.1} C{mid:.1},{y1:.1} {mid:.1},{y2:.1} {x2:.1},{y2:.1} L{x2:.1},{y2b:.1} C{mid:.1},{y2b:.1} {mid:.1},{y1b:.1} {x1:.1},{y1b:.1} Z" fill="#4682b4" fill-opacity="0.3"/>"##,
+            y1b = y1 + w1,
+            y2b = y2 + w2,
         );
     }
     for (c, (_, nodes)) in columns.iter().enumerate() {
