@@ -6,7 +6,9 @@
 //! - smoke (runs with the tests): 2,000 entries, 1,000 rows per list;
 //! - full (ignored; bench/audit.sh runs it in release): 1,000,000 entries,
 //!   100,000 rows per list, or `AUDIT_BENCH_ENTRIES` / `AUDIT_BENCH_ROWS`.
-//!   `AUDIT_BENCH_DIR` keeps the files there.
+//!   `AUDIT_BENCH_DIR` keeps the files there; `AUDIT_BENCH_LEDGER` times
+//!   that `ledger` binary (bench/audit.sh: the release build) instead of
+//!   the test profile's.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -105,11 +107,32 @@ fn prepare(dir: &Path, entries: u64, rows: usize) -> Files {
     }
 }
 
+/// Run `ledger` (`AUDIT_BENCH_LEDGER` if set) and require success.
+fn ledger(args: &[&str]) {
+    match std::env::var("AUDIT_BENCH_LEDGER") {
+        Ok(bin) => {
+            let out = std::process::Command::new(bin)
+                .arg("--quiet")
+                .args(args)
+                .output()
+                .expect("ledger");
+            assert!(
+                out.status.success(),
+                "ledger {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Err(_) => {
+            ok(args);
+        }
+    }
+}
+
 fn run(dir: &Path, entries: u64, rows: usize) {
     let f = prepare(dir, entries, rows);
     let bundle = f.bundle.display().to_string();
     let t = Instant::now();
-    ok(&["verify", &bundle, "--log-key", &f.vkey]);
+    ledger(&["verify", &bundle, "--log-key", &f.vkey]);
     let verify_s = t.elapsed().as_secs_f64();
     let mut args: Vec<String> = vec![
         "audit".into(),
@@ -129,7 +152,7 @@ fn run(dir: &Path, entries: u64, rows: usize) {
     }
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let t = Instant::now();
-    ok(&refs);
+    ledger(&refs);
     let audit_s = t.elapsed().as_secs_f64();
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("audit.json")).expect("json")).expect("json");
