@@ -1,6 +1,7 @@
 //! `ledger audit`: verify the bundle, then run the risk rules
 //! (the `ledger-audit` crate) and print the findings.
 
+use crate::audit::strict_cache::Strict;
 use crate::compare::{self, ListSummary};
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::keys;
@@ -89,6 +90,10 @@ pub struct AuditArgs {
     /// cadre's surname are reported as 优亲厚友 leads (线索), not findings.
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
+    /// Keep the strict signature check's results in FILE and reuse them for the
+    /// entries an earlier audit of the same history checked (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub strict_cache: Option<PathBuf>,
     /// Skip bad rows of the lists (bad ID, date, duplicate) and say how many, instead of refusing to run.
     #[arg(long)]
     pub skip_bad: bool,
@@ -226,12 +231,15 @@ pub fn audit_view(
     config: &AuditConfig,
     lists: ExternalLists,
     roster: BTreeMap<ledger_core::RegionCode, std::collections::BTreeSet<char>>,
+    strict: &mut Strict,
     quiet: bool,
 ) -> Result<AuditReport> {
     let mut auditor = Auditor::new(config.clone());
     auditor.set_lists(lists);
     auditor.set_roster(roster);
     let bar = crate::progress::bar(view.entries.len() as u64, "auditing", quiet);
+    let (known_size, known) = (strict.known_size, &strict.known);
+    let mut found = BTreeMap::new();
     for chunk in view.entries.chunks(16_384) {
         // Decoding, the strict signature check (a full verification per
         // signature) and the ZIP-215 check the rule replay needs (batched,
@@ -250,6 +258,9 @@ pub fn audit_view(
                     .iter()
                     .zip(&messages)
                     .map(|(e, m)| {
+                        if e.seq < known_size {
+                            return known.get(&e.seq).cloned().unwrap_or_default();
+                        }
                         e.signed
                             .signatures
                             .iter()
@@ -273,10 +284,14 @@ pub fn audit_view(
             .collect::<Vec<_>>();
         for (entry, non_strict, verified) in &decoded {
             auditor.observe_verified(entry, verified.as_ref(), non_strict);
+            if !non_strict.is_empty() {
+                found.insert(entry.seq, non_strict.clone());
+            }
         }
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
+    strict.found = found;
     Ok(auditor.finish(&verified.state))
 }
 
@@ -340,7 +355,14 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
             ));
         }
     }
-    let report = audit_view(&view, &verified, &config, lists, roster, quiet)?;
+    let mut strict = match &args.strict_cache {
+        Some(p) => crate::audit::strict_cache::load(p, &view, quiet)?,
+        None => Strict::default(),
+    };
+    let report = audit_view(&view, &verified, &config, lists, roster, &mut strict, quiet)?;
+    if let Some(p) = &args.strict_cache {
+        crate::audit::strict_cache::save(p, &verified.origin, verified.entries, &verified.root.0, &strict)?;
+    }
     let lang = match args.lang {
         Lang::Zh => ledger_audit::Lang::Zh,
         Lang::En => ledger_audit::Lang::En,

@@ -4,4 +4,5 @@
 
 pub mod html;
 pub mod prove_bundle;
+pub mod strict_cache;
 pub mod svg;

@@ -120,6 +120,7 @@ fn finding_entries(
                 &ledger_audit::AuditConfig::default(),
                 ledger_audit::lists::ExternalLists::default(),
                 Default::default(),
+                &mut crate::audit::strict_cache::Strict::default(),
                 quiet,
             )?;
             report.findings.into_iter().map(|f| (f.id, f.entries)).collect()
