@@ -167,7 +167,17 @@ struct JsonReport<'a> {
     lists: &'a [ListSummary],
     /// Per finding id: the commands that prove its entries against the log.
     prove: BTreeMap<&'a str, ProveCommands>,
+    /// Every rule: id, names, and which time it counts with.
+    rules: Vec<RuleInfo>,
     report: &'a AuditReport,
+}
+
+#[derive(Serialize)]
+struct RuleInfo {
+    id: &'static str,
+    label_zh: &'static str,
+    label_en: &'static str,
+    clock: ledger_audit::Clock,
 }
 
 #[derive(Serialize)]
@@ -393,6 +403,15 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
                 config: &config,
                 lists: &summaries,
                 prove,
+                rules: ledger_audit::Rule::ALL
+                    .iter()
+                    .map(|r| RuleInfo {
+                        id: r.id(),
+                        label_zh: r.label_zh(),
+                        label_en: r.label_en(),
+                        clock: r.clock(),
+                    })
+                    .collect(),
                 report: &report,
             };
             serde_json::to_string_pretty(&doc).input_err("encoding the report")? + "\n"

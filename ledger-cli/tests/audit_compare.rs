@@ -99,6 +99,20 @@ fn every_planted_finding_and_no_other() {
             ("vehicle".into(), "xlsx".into(), 3, 0, 1),
         ]
     );
+    // Which clock each rule counts with.
+    let clock = |id: &str| {
+        doc["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .map(|r| r["clock"].clone())
+            .unwrap()
+    };
+    assert_eq!(clock("back_dated"), "both");
+    assert_eq!(clock("paid_after_death"), "business");
+    assert_eq!(clock("public_employee"), "none");
+    assert_eq!(clock("shared_payee"), "log_order");
     // No clear ID anywhere in the report.
     let text = std::fs::read_to_string(&json_path).unwrap();
     for serial in [5, 6, 7, 8, 901, 903] {
@@ -208,6 +222,8 @@ fn every_planted_finding_and_no_other() {
     );
     let table = ok(&audit_args(&f, &lists, &[]));
     assert!(table.contains("死亡后发放") && table.contains("高"), "{table}");
+    let (code, _, err) = run(&audit_args(&f, &lists, &["--format", "html"]));
+    assert_eq!(code, 2, "--format html needs --out: {err}");
     let html_path = path(&f, "report.html");
     ok(&audit_args(
         &f,
