@@ -99,6 +99,36 @@ fn every_planted_finding_and_no_other() {
             ("vehicle".into(), "xlsx".into(), 3, 0, 1),
         ]
     );
+    // Money by source and by month (business dates), for the HTML report.
+    assert_eq!(
+        doc["report"]["sources"],
+        serde_json::json!([{"source": "provincial", "label": "省级财政", "amount": 10_000_000}])
+    );
+    let months: Vec<(u64, u64, u64, u64)> = doc["report"]["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["month"].as_u64().unwrap(),
+                m["issued"].as_u64().unwrap(),
+                m["transferred"].as_u64().unwrap(),
+                m["households"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // January: 张一 500, 钱五 300 and 王三's back-dated 200; March: 钱五 400;
+    // April: 350 + 250 + 260; May: 300 + 300; June: 900 + 950 (business dates).
+    assert_eq!(
+        months,
+        vec![
+            (201901, 10_000_000, 5_000_000, 100_000),
+            (201903, 0, 0, 40_000),
+            (201904, 0, 0, 86_000),
+            (201905, 0, 0, 60_000),
+            (201906, 0, 0, 185_000),
+        ]
+    );
     // Which clock each rule counts with.
     let clock = |id: &str| {
         doc["rules"]
