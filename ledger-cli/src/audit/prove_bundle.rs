@@ -226,3 +226,76 @@ pub fn run(args: &ProveArgs, quiet: bool) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use ledger_core::chain::{entry_hash, ChainHead};
+    use ledger_core::encoding::Bytes;
+    use ledger_core::entry::{Account, HouseholdSubsidy, SubsidyCategory};
+    use ledger_core::household::MaskedName;
+    use ledger_core::ids::{Date, Ident, Period};
+    use ledger_core::submission::{Submission, SUBMISSION_VERSION};
+
+    /// Entries paying households whose references start with these bytes.
+    fn entries(prefixes: &[[u8; 5]]) -> Vec<Vec<u8>> {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let mut head = ChainHead::EMPTY;
+        let mut out = Vec::new();
+        for (n, p) in prefixes.iter().enumerate() {
+            let mut r = [0x11u8; 32];
+            r[..5].copy_from_slice(p);
+            let body = EntryBody::HouseholdSubsidy(HouseholdSubsidy {
+                fund: Ident::new("F1").unwrap(),
+                from: Account::Treasury(ledger_core::RegionCode::parse("320803001000").unwrap()),
+                household: HouseholdRef(Bytes(r)),
+                masked_name: MaskedName::mask("张三").unwrap(),
+                village: ledger_core::RegionCode::parse("320803001001").unwrap(),
+                category: SubsidyCategory::MinimumLiving,
+                period: Period::new(2019, 1).unwrap(),
+                amount: ledger_core::Fen::new(100).unwrap(),
+                date: Date::new(20190101).unwrap(),
+                notice: None,
+            });
+            let mut nonce = [0u8; 16];
+            nonce[0] = n as u8;
+            let signed = Submission {
+                v: SUBMISSION_VERSION,
+                origin: "o".into(),
+                nonce: Bytes(nonce),
+                not_after_ms: 1,
+                body,
+            }
+            .sign(&[&key]);
+            let entry = head.next_entry(signed, 1);
+            let bytes = entry.encode();
+            head.link(&entry, entry_hash(&bytes)).unwrap();
+            out.push(bytes);
+        }
+        out
+    }
+
+    #[test]
+    fn household_prefixes() {
+        let owned = entries(&[
+            [0xab, 0xab, 0xab, 0xab, 0x01],
+            [0xab, 0xab, 0xab, 0xab, 0x02],
+            [0xab, 0xab, 0xab, 0xab, 0x01],
+        ]);
+        let view: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+        // Unique: the household and both its entries.
+        let (h, seqs) = resolve_household(&view, "ABABABAB01").unwrap();
+        assert_eq!(h.0 .0[4], 0x01);
+        assert_eq!(seqs, vec![0, 2]);
+        // Ambiguous: both candidates named in full.
+        let err = crate::exit::one_line(&resolve_household(&view, "abababab").unwrap_err());
+        assert!(err.contains("ambiguous: 2 households"), "{err}");
+        assert!(err.contains(&format!("abababab01{}", "11".repeat(27))), "{err}");
+        assert!(err.contains(&format!("abababab02{}", "11".repeat(27))), "{err}");
+        // Too short, not hex, absent.
+        for bad in ["abababa", "abababzz", "cdcdcdcd"] {
+            assert!(resolve_household(&view, bad).is_err(), "{bad}");
+        }
+    }
+}
