@@ -27,8 +27,8 @@ pub struct ProveArgs {
     /// A household reference (64 hex digits, as on the payment slip; with --bundle any unique prefix of 8 or more).
     #[arg(long, value_name = "REF")]
     pub household: Option<String>,
-    /// Prove offline against a bundle's signed checkpoint instead of a node.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["node", "proof"])]
+    /// Prove offline against a bundle's signed checkpoint instead of a node (LEDGER_NODE is then ignored).
+    #[arg(long, value_name = "FILE", conflicts_with = "proof")]
     pub bundle: Option<PathBuf>,
     /// Every entry of a `ledger audit` finding (its id, or a unique prefix); needs --bundle.
     #[arg(long, value_name = "ID", requires = "bundle", conflicts_with_all = ["household", "resident_id"])]
