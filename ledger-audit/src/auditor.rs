@@ -323,6 +323,8 @@ impl Auditor {
             reference: None,
             lead,
             list_rows: Vec::new(),
+            rule_zh: "",
+            severity_zh: "",
             rule,
             severity,
             entries,
@@ -359,6 +361,8 @@ impl Auditor {
                 f.reference = self.reference_of(&f.entries);
             }
             f.id = finding_id(f);
+            f.rule_zh = f.rule.label_zh();
+            f.severity_zh = f.severity.label_zh();
         }
         findings.sort_by(|a, b| {
             b.severity

@@ -508,8 +508,12 @@ pub struct Finding {
     pub id: String,
     /// Which rule.
     pub rule: Rule,
+    /// The rule's Chinese name (filled in by `finish`).
+    pub rule_zh: &'static str,
     /// How serious.
     pub severity: Severity,
+    /// 高, 中 or 低 (filled in by `finish`).
+    pub severity_zh: &'static str,
     /// The entries involved (at most [`MAX_ENTRIES_PER_FINDING`]), ascending.
     pub entries: Vec<u64>,
     /// How many entries are involved in all.

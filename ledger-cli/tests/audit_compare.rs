@@ -166,6 +166,10 @@ fn every_planted_finding_and_no_other() {
         death["explanation_zh"].as_str().unwrap().contains("死亡日期2019-02-01"),
         "{death}"
     );
+    assert_eq!(
+        (death["rule_zh"].as_str(), death["severity_zh"].as_str()),
+        (Some("死亡后发放"), Some("高"))
+    );
 
     // Every new finding's prove commands work: the finding, then each entry.
     for finding in doc["report"]["findings"].as_array().unwrap() {

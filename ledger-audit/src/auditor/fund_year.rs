@@ -98,6 +98,8 @@ impl Auditor {
                 reference: None,
                 lead: false,
                 list_rows: Vec::new(),
+                rule_zh: "",
+                severity_zh: "",
                 rule: Rule::FundYearMismatch,
                 severity,
                 entries: g.seqs,

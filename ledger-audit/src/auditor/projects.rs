@@ -555,6 +555,8 @@ impl Auditor {
                 reference: None,
                 lead: false,
                 list_rows: Vec::new(),
+                rule_zh: "",
+                severity_zh: "",
                 rule,
                 severity: severity(rule),
                 entries: g.seqs,
