@@ -39,7 +39,7 @@ h2 { font-size: 14pt; border-bottom: 2px solid #1f4e79; padding-bottom: 1mm; mar
 h3 { font-size: 11.5pt; margin: 4mm 0 2mm; }
 table { border-collapse: collapse; width: 100%; margin: 2mm 0; }
 th, td { border: 1px solid #999; padding: 1mm 1.5mm; text-align: left; vertical-align: top; }
-th { background: #e8eef5; }
+th { background: #e8eef5; white-space: nowrap; }
 td.n { text-align: right; white-space: nowrap; }
 .mono { font-family: "DejaVu Sans Mono", monospace; font-size: 8.5pt; word-break: break-all; }
 .high { color: #b22222; font-weight: bold; } .medium { color: #d2691e; font-weight: bold; } .low { color: #4682b4; }
