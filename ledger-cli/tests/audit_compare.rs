@@ -274,6 +274,25 @@ fn every_planted_finding_and_no_other() {
     for serial in [5, 6, 7] {
         assert!(!html.contains(&id(serial)));
     }
+    // It renders in headless Chromium where there is one (CI has Debian's).
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if std::path::Path::new(&chromium).exists() {
+        let png = path(&f, "page.png");
+        let status = std::process::Command::new(&chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--window-size=794,1123"])
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(format!("file://{}", html_path.display()))
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success());
+        let bytes = std::fs::read(&png).unwrap();
+        assert!(
+            bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000,
+            "{} bytes",
+            bytes.len()
+        );
+    }
 }
 
 #[test]
