@@ -35,9 +35,13 @@ use ledger_core::submission::VerifiedSubmission;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 mod controls;
+mod external;
+mod favouritism;
+mod flows;
 mod fund_year;
 mod idle_money;
 mod observe;
+mod patterns;
 mod pots;
 mod projects;
 mod purpose;
@@ -185,6 +189,35 @@ pub struct Auditor {
     fund_years: BTreeMap<(Ident, RegionCode, bool), fund_year::YearGroup>,
     /// Each project's planned years (start's, end's), for the fund year.
     project_years: HashMap<Ident, (u16, u16)>,
+    /// Who each household subsidy and project payment is for (issue 16):
+    /// a finding names its household or project in full.
+    subjects: Interner<Subject>,
+    subject_of: HashMap<u64, u32>,
+    /// Back-dating, splitting, round amounts (issue 16).
+    patterns: patterns::Patterns,
+    /// Money by month and by source, for the report (issue 16).
+    flows: flows::Flows,
+    /// The external lists (比对) and what matched them (issue 16).
+    lists: crate::lists::ExternalLists,
+    list_matches: BTreeMap<(HouseholdRef, usize), external::Matched>,
+    /// The cadres' surnames per village or town (优亲厚友 leads, issue 16).
+    roster: BTreeMap<RegionCode, BTreeSet<char>>,
+}
+
+/// What a household payment or a project payment is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Subject {
+    Household(HouseholdRef),
+    Project(Ident),
+}
+
+impl Subject {
+    fn reference(&self) -> String {
+        match self {
+            Subject::Household(r) => r.0.to_hex(),
+            Subject::Project(p) => format!("project:{p}"),
+        }
+    }
 }
 
 /// Start of `date` as ms since the epoch: business dates and sequencing
@@ -236,8 +269,10 @@ fn seq_text(seqs: &[u64], count: usize) -> String {
     text
 }
 
+/// A household's reference in full (64 hex digits: what `ledger prove
+/// --household` takes; issue 16 retired the 12-digit prefix).
 fn short_ref(r: &HouseholdRef) -> String {
-    r.0.to_hex().chars().take(12).collect()
+    r.0.to_hex()
 }
 
 fn days(ms: u64) -> u64 {
@@ -284,7 +319,14 @@ impl Auditor {
         en: String,
     ) {
         let (entries, entry_count) = entries_list(seqs);
+        let lead = rule == Rule::FavouritismLead;
         self.findings.push(Finding {
+            id: String::new(),
+            reference: None,
+            lead,
+            list_rows: Vec::new(),
+            rule_zh: "",
+            severity_zh: "",
             rule,
             severity,
             entries,
@@ -311,8 +353,19 @@ impl Auditor {
         self.finish_confirmations(state);
         self.finish_projects(state);
         self.finish_fund_years(state);
+        self.finish_patterns(state);
+        self.finish_lists(state);
+        self.finish_favouritism(state);
         let idle_money = self.finish_idle_money(state, as_of);
         let mut findings = std::mem::take(&mut self.findings);
+        for f in &mut findings {
+            if f.reference.is_none() {
+                f.reference = self.reference_of(&f.entries);
+            }
+            f.id = finding_id(f);
+            f.rule_zh = f.rule.label_zh();
+            f.severity_zh = f.severity.label_zh();
+        }
         findings.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
@@ -327,8 +380,58 @@ impl Auditor {
             findings,
             regions,
             idle_money,
+            months: self.flows.months(),
+            sources: self.flows.sources(),
         }
     }
+}
+
+impl Auditor {
+    /// The external lists to cross-check (比对); before the first entry.
+    pub fn set_lists(&mut self, lists: crate::lists::ExternalLists) {
+        self.lists = lists;
+    }
+
+    fn note_subject(&mut self, seq: u64, subject: Subject) {
+        let i = self.subjects.intern(&subject);
+        self.subject_of.insert(seq, i);
+    }
+
+    /// The household or project all of these entries concern, if one.
+    fn reference_of(&self, seqs: &[u64]) -> Option<String> {
+        let mut found: Option<u32> = None;
+        for s in seqs {
+            if let Some(i) = self.subject_of.get(s) {
+                match found {
+                    None => found = Some(*i),
+                    Some(f) if f == *i => {}
+                    Some(_) => return None,
+                }
+            }
+        }
+        found.and_then(|i| self.subjects.get(i)).map(Subject::reference)
+    }
+}
+
+/// A finding's stable id: `F-` and the first 12 hex digits of
+/// blake3(rule id, reference, every listed entry, the entry count).
+fn finding_id(f: &Finding) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(f.rule.id().as_bytes());
+    h.update(b"\0");
+    h.update(f.reference.as_deref().unwrap_or("").as_bytes());
+    h.update(b"\0");
+    for s in &f.entries {
+        h.update(&s.to_le_bytes());
+    }
+    h.update(&(f.entry_count as u64).to_le_bytes());
+    if f.entries.is_empty() {
+        // Findings without entries (idle accounts): their region tells them apart.
+        h.update(f.region.map(|r| r.to_string()).unwrap_or_default().as_bytes());
+        h.update(f.explanation_en.as_bytes());
+    }
+    let hex = h.finalize().to_hex();
+    format!("F-{}", &hex.as_str()[..12])
 }
 
 /// Audit a whole verified ledger held in memory (tests, small ledgers).

@@ -14,6 +14,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auditor;
+pub mod lists;
 mod report;
 
 pub use auditor::{audit_entries, non_strict_signers, Auditor};

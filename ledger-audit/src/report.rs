@@ -117,6 +117,35 @@ pub enum Rule {
     /// 资金滞留: money at an account longer than the policy's time limit for
     /// its level (the same figures as the node's 资金滞留预警).
     IdleMoney,
+    /// 同期多村领取: one household paid in two or more villages for the
+    /// same period (the subsidy's period).
+    TwoVillagesSamePeriod,
+    /// 事后补记: an entry posted long after its business date (sequencing
+    /// day minus business date above the threshold).
+    BackDated,
+    /// 拆分规避会签: several payments to one payee or household within a
+    /// short window (business dates), each just below the policy's
+    /// co-signature threshold, together above it.
+    SplitBelowThreshold,
+    /// 整数金额: a contractor paid only round amounts (multiples of 10,000
+    /// yuan), which suggests estimates rather than invoices.
+    RoundAmounts,
+    /// 死亡后发放 (比对): paid after the date of death on a 公安/民政 list.
+    PaidAfterDeath,
+    /// 财政供养人员享受补贴 (比对): a household whose ID is on the public
+    /// employees' payroll list.
+    PublicEmployee,
+    /// 有车家庭享受补贴 (比对): the ID owns vehicles above the threshold.
+    VehicleOwner,
+    /// 有工商注册享受补贴 (比对): the ID holds a business registration above
+    /// the threshold.
+    BusinessOwner,
+    /// 有房产享受补贴 (比对): the ID owns property above the threshold.
+    PropertyOwner,
+    /// 优亲厚友线索: a village's payments concentrated on households sharing
+    /// a (masked) surname with the signing cadres' office roster — a lead,
+    /// not a finding.
+    FavouritismLead,
     /// 规则实施前历史: another control that history from before its start
     /// broke (a warning code this audit does not know yet).
     PreRuleHistory,
@@ -128,7 +157,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 26] = [
+    pub const ALL: [Rule; 36] = [
         Rule::DuplicatePayment,
         Rule::AboveStandard,
         Rule::FundMismatch,
@@ -153,6 +182,16 @@ impl Rule {
         Rule::ProjectStageOrder,
         Rule::FundYearMismatch,
         Rule::IdleMoney,
+        Rule::TwoVillagesSamePeriod,
+        Rule::BackDated,
+        Rule::SplitBelowThreshold,
+        Rule::RoundAmounts,
+        Rule::PaidAfterDeath,
+        Rule::PublicEmployee,
+        Rule::VehicleOwner,
+        Rule::BusinessOwner,
+        Rule::PropertyOwner,
+        Rule::FavouritismLead,
         Rule::PreRuleHistory,
         Rule::ControlsNotChecked,
     ];
@@ -183,6 +222,16 @@ impl Rule {
             Rule::ProjectStageOrder => "project_stage_order",
             Rule::FundYearMismatch => "fund_year_mismatch",
             Rule::IdleMoney => "idle_money",
+            Rule::TwoVillagesSamePeriod => "two_villages_same_period",
+            Rule::BackDated => "back_dated",
+            Rule::SplitBelowThreshold => "split_below_threshold",
+            Rule::RoundAmounts => "round_amounts",
+            Rule::PaidAfterDeath => "paid_after_death",
+            Rule::PublicEmployee => "public_employee",
+            Rule::VehicleOwner => "vehicle_owner",
+            Rule::BusinessOwner => "business_owner",
+            Rule::PropertyOwner => "property_owner",
+            Rule::FavouritismLead => "favouritism_lead",
             Rule::PreRuleHistory => "pre_rule_history",
             Rule::ControlsNotChecked => "controls_not_checked",
         }
@@ -214,8 +263,118 @@ impl Rule {
             Rule::ProjectStageOrder => "项目阶段倒置",
             Rule::FundYearMismatch => "资金年度不符",
             Rule::IdleMoney => "资金滞留",
+            Rule::TwoVillagesSamePeriod => "同期多村领取",
+            Rule::BackDated => "事后补记",
+            Rule::SplitBelowThreshold => "拆分规避会签",
+            Rule::RoundAmounts => "整数金额支付",
+            Rule::PaidAfterDeath => "死亡后发放",
+            Rule::PublicEmployee => "财政供养人员享受补贴",
+            Rule::VehicleOwner => "有车家庭享受补贴",
+            Rule::BusinessOwner => "有工商注册享受补贴",
+            Rule::PropertyOwner => "有房产家庭享受补贴",
+            Rule::FavouritismLead => "优亲厚友线索",
             Rule::PreRuleHistory => "规则实施前历史",
             Rule::ControlsNotChecked => "控制未核查",
+        }
+    }
+}
+
+impl Rule {
+    /// English name (`--lang en`).
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Rule::DuplicatePayment => "duplicate payment",
+            Rule::AboveStandard => "above the standard",
+            Rule::FundMismatch => "fund purpose mismatch",
+            Rule::IdleFunds => "idle funds",
+            Rule::VillageRetention => "village retention",
+            Rule::SignerAnomaly => "signer anomaly",
+            Rule::ReversedSoon => "suspicious reversal",
+            Rule::SharedPayee => "shared identity",
+            Rule::NonStrictSignature => "non-strict signature",
+            Rule::PaidUnregistered => "paid while not registered",
+            Rule::PaidWithoutNotice => "paid without public notice",
+            Rule::PaidBeforeWindowEnd => "paid before the notice window ended",
+            Rule::PaidUnderObjection => "paid under objection",
+            Rule::PaidAboveNotice => "paid above the notice",
+            Rule::MissingRole => "missing office signature",
+            Rule::RegisteredWithoutProcedure => "registered without procedure",
+            Rule::UnconfirmedPayment => "unconfirmed payment",
+            Rule::ProjectPaidBeforeApproval => "project paid before approval",
+            Rule::ProjectPayeeNotContracted => "payee not the contractor",
+            Rule::ProjectOverrun => "project over budget",
+            Rule::ProjectFinalBeforeAcceptance => "final payment before acceptance",
+            Rule::ProjectStageOrder => "project stages out of order",
+            Rule::FundYearMismatch => "fund year mismatch",
+            Rule::IdleMoney => "money held too long",
+            Rule::TwoVillagesSamePeriod => "paid in two villages in one period",
+            Rule::BackDated => "back-dated entry",
+            Rule::SplitBelowThreshold => "split below the co-signature threshold",
+            Rule::RoundAmounts => "round amounts",
+            Rule::PaidAfterDeath => "paid after death",
+            Rule::PublicEmployee => "public employee's household assisted",
+            Rule::VehicleOwner => "vehicle owner assisted",
+            Rule::BusinessOwner => "business owner assisted",
+            Rule::PropertyOwner => "property owner assisted",
+            Rule::FavouritismLead => "favouritism lead",
+            Rule::PreRuleHistory => "pre-rule history",
+            Rule::ControlsNotChecked => "controls not checked",
+        }
+    }
+    /// Name in the report's language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.label_zh(),
+            Lang::En => self.label_en(),
+        }
+    }
+    /// Which time the rule counts with (docs/CLI.md "Audit rules").
+    pub fn clock(self) -> Clock {
+        match self {
+            Rule::BackDated => Clock::Both,
+            Rule::SignerAnomaly | Rule::NonStrictSignature | Rule::SharedPayee => Clock::LogOrder,
+            Rule::PublicEmployee
+            | Rule::VehicleOwner
+            | Rule::BusinessOwner
+            | Rule::PropertyOwner
+            | Rule::FavouritismLead
+            | Rule::ControlsNotChecked => Clock::None,
+            _ => Clock::Business,
+        }
+    }
+}
+
+/// Which time a rule counts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Clock {
+    /// Business dates (the day the money moved, a subsidy's period).
+    Business,
+    /// Log order (sequence numbers), no dates.
+    LogOrder,
+    /// Business date against sequencing time.
+    Both,
+    /// No time at all.
+    None,
+}
+
+/// The report's language: Chinese by default, English with `--lang en`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    /// 中文.
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Severity {
+    /// Label in the report's language.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.label_zh(),
+            Lang::En => self.name(),
         }
     }
 }
@@ -305,6 +464,21 @@ pub struct AuditConfig {
     /// "Now" for the age-based rules (`ledger audit --as-of`); `None`: the
     /// ledger's last business date. Entries after it are still examined.
     pub as_of: Option<Date>,
+    /// 事后补记: an entry sequenced more than this many days after its
+    /// business date (default 90).
+    pub backdate_days: u32,
+    /// 拆分规避会签: payments to one payee within this many days (business
+    /// dates) are examined together (default 30).
+    pub split_window_days: u32,
+    /// "Just below" the co-signature threshold: at least this percentage of
+    /// it (default 80).
+    pub split_floor_percent: u64,
+    /// 整数金额: the unit a round amount is a multiple of (default 10,000
+    /// yuan, in fen).
+    pub round_unit_fen: u64,
+    /// 整数金额: at least this many payments to one contractor, all round
+    /// (default 3).
+    pub round_min_payments: usize,
 }
 
 impl Default for AuditConfig {
@@ -316,6 +490,11 @@ impl Default for AuditConfig {
             retention_after_ms: 180 * DAY_MS,
             retention_min_paid_percent: 50,
             as_of: None,
+            backdate_days: 90,
+            split_window_days: 30,
+            split_floor_percent: 80,
+            round_unit_fen: 1_000_000,
+            round_min_payments: 3,
         }
     }
 }
@@ -323,10 +502,18 @@ impl Default for AuditConfig {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// Stable id: `F-` and 12 hex digits of a hash of the rule, the
+    /// subject and the entries, so the same finding on a longer ledger (or
+    /// a rerun) keeps its id; `ledger prove --finding ID` takes it.
+    pub id: String,
     /// Which rule.
     pub rule: Rule,
+    /// The rule's Chinese name (filled in by `finish`).
+    pub rule_zh: &'static str,
     /// How serious.
     pub severity: Severity,
+    /// 高, 中 or 低 (filled in by `finish`).
+    pub severity_zh: &'static str,
     /// The entries involved (at most [`MAX_ENTRIES_PER_FINDING`]), ascending.
     pub entries: Vec<u64>,
     /// How many entries are involved in all.
@@ -335,6 +522,13 @@ pub struct Finding {
     pub region: Option<RegionCode>,
     /// The money concerned, if any.
     pub amount: Option<Fen>,
+    /// The household (64 hex digits) or project (`project:ID`) concerned,
+    /// when every entry of the finding concerns the same one.
+    pub reference: Option<String>,
+    /// A lead (线索) for a human to follow up, not a finding.
+    pub lead: bool,
+    /// The rows of external lists (比对) behind it: `FILE:ROW`.
+    pub list_rows: Vec<String>,
     /// What was found, in Chinese.
     pub explanation_zh: String,
     /// What was found, in English.
@@ -388,6 +582,38 @@ pub struct AuditReport {
     /// policy's time limit for the account's level, by account then fund
     /// (`LedgerState::idle_money`: the node's figures).
     pub idle_money: Vec<IdleMoney>,
+    /// Money by month (business dates; reversals not netted), for the
+    /// report's timeline.
+    pub months: Vec<MonthMoney>,
+    /// Money issued per fund source (中央/省/市/区财政, 社会捐赠): the
+    /// first column of the fund-flow picture.
+    pub sources: Vec<SourceMoney>,
+}
+
+/// Money moved in one month (by business date).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MonthMoney {
+    /// `YYYYMM`.
+    pub month: u32,
+    /// Funds issued (下达).
+    pub issued: Fen,
+    /// Transfers between accounts (拨付).
+    pub transferred: Fen,
+    /// Paid to households (到户).
+    pub households: Fen,
+    /// Paid for projects (项目).
+    pub projects: Fen,
+}
+
+/// Money issued from one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceMoney {
+    /// Stable name, e.g. `provincial`.
+    pub source: String,
+    /// Chinese label, e.g. `省级财政`.
+    pub label: String,
+    /// Issued in all.
+    pub amount: Fen,
 }
 
 /// Money over its time limit at one account, in one fund (资金滞留).

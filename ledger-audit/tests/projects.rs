@@ -12,7 +12,7 @@
 //! village, reviewed 2019-05-05, its plan publicised 05-10 to 05-17,
 //! approved 05-20 with contractor CONTRACTOR, started 06-05; a 5 % retention.
 
-#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
 
 use ledger_audit::{audit_entries, AuditConfig, AuditReport, Finding, IdleMoney, Rule};
 use ledger_core::testkit::project::*;

@@ -1,19 +1,25 @@
 //! `ledger audit`: verify the bundle, then run the risk rules
 //! (the `ledger-audit` crate) and print the findings.
 
+use crate::audit::strict_cache::Strict;
+use crate::compare::{self, ListSummary};
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::keys;
 use crate::table::Table;
 use crate::verify_cmd::{self, TrustArgs};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
-use ledger_audit::{non_strict_signers, AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS};
+use ledger_audit::lists::ExternalLists;
+use ledger_audit::{AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS};
 use ledger_core::amount::Fen;
+use ledger_core::bundle::BundleView;
 use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::SubsidyCategory;
+use ledger_core::household::PseudonymKey;
 use ledger_core::keys::PublicKey;
 use ledger_core::region::RegionLevel;
-use ledger_core::submission::VerifiedSubmission;
+use ledger_core::submission::{verify_batch_each_with_messages, VerifiedSubmission};
+use ledger_core::verify::VerifyReport;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -26,8 +32,10 @@ pub enum Format {
     Table,
     /// One JSON document.
     Json,
-    /// CSV of the findings.
+    /// CSV of the findings (UTF-8 with a BOM, for Excel).
     Csv,
+    /// One self-contained HTML report for a committee (Chinese, A4; needs --out).
+    Html,
 }
 
 /// Language of explanations in the table and CSV.
@@ -70,6 +78,43 @@ pub struct AuditArgs {
     /// Exit 1 if there is a finding of this severity or higher (low, medium, high).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
+    /// Cross-check with an external list (两比对), KIND=FILE (CSV UTF-8/GBK
+    /// or .xlsx; kinds: deceased, public_employee, vehicle, business,
+    /// property; layouts in docs/AUDIT.md); repeat. Needs --pseudonym-key.
+    #[arg(long = "compare", value_name = "KIND=FILE")]
+    pub compare: Vec<String>,
+    /// The district's pseudonym key, to hash the lists' IDs as posting does.
+    #[arg(long, value_name = "FILE")]
+    pub pseudonym_key: Option<PathBuf>,
+    /// The cadres' office roster (区划代码, 姓名; CSV or .xlsx): payments concentrated on households sharing a
+    /// cadre's surname are reported as 优亲厚友 leads (线索), not findings.
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
+    /// Keep the strict signature check's results in FILE and reuse them for the
+    /// entries an earlier audit of the same history checked (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub strict_cache: Option<PathBuf>,
+    /// Skip bad rows of the lists (bad ID, date, duplicate) and say how many, instead of refusing to run.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Report vehicle owners with at least this many cars.
+    #[arg(long, default_value_t = 1)]
+    pub vehicle_min: u32,
+    /// Report business owners with registered capital of at least this many 万元 (0: any).
+    #[arg(long, default_value_t = 0.0)]
+    pub business_min_capital: f64,
+    /// Report property owners with at least this many properties.
+    #[arg(long, default_value_t = 1)]
+    pub property_min_count: u32,
+    /// … and at least this much floor area in all, m² (0: any).
+    #[arg(long, default_value_t = 0.0)]
+    pub property_min_area: f64,
+    /// 事后补记: days between business date and sequencing beyond which an entry is reported.
+    #[arg(long, default_value_t = 90)]
+    pub backdate_days: u32,
+    /// 拆分规避会签: days within which payments to one payee are added up.
+    #[arg(long, default_value_t = 30)]
+    pub split_window_days: u32,
     /// Trust anchors.
     #[command(flatten)]
     pub trust: TrustArgs,
@@ -118,7 +163,167 @@ struct JsonReport<'a> {
     checkpoint_size: u64,
     log_vkey: &'a str,
     config: &'a AuditConfig,
+    /// The lists cross-checked (比对): file, rows, rows skipped.
+    lists: &'a [ListSummary],
+    /// Per finding id: the commands that prove its entries against the log.
+    prove: BTreeMap<&'a str, ProveCommands>,
+    /// Every rule: id, names, and which time it counts with.
+    rules: Vec<RuleInfo>,
     report: &'a AuditReport,
+}
+
+#[derive(Serialize)]
+struct RuleInfo {
+    id: &'static str,
+    label_zh: &'static str,
+    label_en: &'static str,
+    clock: ledger_audit::Clock,
+}
+
+#[derive(Serialize)]
+struct ProveCommands {
+    finding: String,
+    entries: Vec<String>,
+}
+
+/// Quote a path or key for a shell command line when it needs it.
+fn shell(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_alphanumeric() || "-_./:+=@,".contains(c)) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// `ledger prove` for one entry of the bundle, offline.
+pub fn prove_entry_command(bundle: &Path, log_vkey: &str, seq: u64) -> String {
+    format!(
+        "ledger prove --bundle {} --seq {seq} --log-key {}",
+        shell(&bundle.display().to_string()),
+        shell(log_vkey)
+    )
+}
+
+/// `ledger prove` for every entry of a finding, offline.
+pub fn prove_finding_command(bundle: &Path, log_vkey: &str, id: &str) -> String {
+    format!(
+        "ledger prove --bundle {} --finding {id} --log-key {}",
+        shell(&bundle.display().to_string()),
+        shell(log_vkey)
+    )
+}
+
+/// The audit's settings from the command line.
+fn config(args: &AuditArgs) -> Result<AuditConfig> {
+    let as_of = match &args.as_of {
+        Some(text) => Some(crate::post::parse::date(text, "--as-of").map_err(usage)?),
+        None => None,
+    };
+    let standards = match &args.standards {
+        Some(p) => load_standards(p)?,
+        None => Standards::jiangsu_2019(),
+    };
+    Ok(AuditConfig {
+        standards,
+        idle_after_ms: args.idle_days.saturating_mul(DAY_MS),
+        reversal_window_ms: args.reversal_hours.saturating_mul(3_600_000),
+        as_of,
+        backdate_days: args.backdate_days,
+        split_window_days: args.split_window_days,
+        ..AuditConfig::default()
+    })
+}
+
+/// Run the rules over a verified bundle.
+pub fn audit_view(
+    view: &BundleView<'_>,
+    verified: &VerifyReport,
+    config: &AuditConfig,
+    lists: ExternalLists,
+    roster: BTreeMap<ledger_core::RegionCode, std::collections::BTreeSet<char>>,
+    strict: &mut Strict,
+    quiet: bool,
+) -> Result<AuditReport> {
+    let mut auditor = Auditor::new(config.clone());
+    auditor.set_lists(lists);
+    auditor.set_roster(roster);
+    let bar = crate::progress::bar(view.entries.len() as u64, "auditing", quiet);
+    let (known_size, known) = (strict.known_size, &strict.known);
+    let mut found = BTreeMap::new();
+    for chunk in view.entries.chunks(16_384) {
+        // Decoding, the strict signature check (a full verification per
+        // signature) and the ZIP-215 check the rule replay needs (batched,
+        // like `ledger verify`'s) run in parallel, in parts of 256 entries
+        // sharing their signing messages; the rules then see entries in order.
+        let entries: Vec<SequencedEntry> = chunk
+            .par_iter()
+            .map(|b| SequencedEntry::decode(b).map(|d| d.entry))
+            .collect::<Result<_, _>>()
+            .map_err(|e| verify(format!("an entry does not decode: {e}")))?;
+        let checked: Vec<(Vec<PublicKey>, Option<VerifiedSubmission>)> = entries
+            .par_chunks(256)
+            .flat_map_iter(|part| {
+                let messages: Vec<Vec<u8>> = part.iter().map(|e| e.signed.submission.signing_message()).collect();
+                let non_strict: Vec<Vec<PublicKey>> = part
+                    .iter()
+                    .zip(&messages)
+                    .map(|(e, m)| {
+                        if e.seq < known_size {
+                            return known.get(&e.seq).cloned().unwrap_or_default();
+                        }
+                        e.signed
+                            .signatures
+                            .iter()
+                            .filter(|s| !ledger_core::signature_rule::strict_verify(&s.key, &s.signature, m))
+                            .map(|s| s.key)
+                            .collect()
+                    })
+                    .collect();
+                let verified =
+                    verify_batch_each_with_messages(part.iter().map(|e| e.signed.clone()).collect(), messages);
+                non_strict
+                    .into_iter()
+                    .zip(verified.into_iter().map(Result::ok))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let decoded = entries
+            .iter()
+            .zip(checked)
+            .map(|(e, (n, v))| (e, n, v))
+            .collect::<Vec<_>>();
+        for (entry, non_strict, verified) in &decoded {
+            auditor.observe_verified(entry, verified.as_ref(), non_strict);
+            if !non_strict.is_empty() {
+                found.insert(entry.seq, non_strict.clone());
+            }
+        }
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    strict.found = found;
+    Ok(auditor.finish(&verified.state))
+}
+
+fn load_lists(args: &AuditArgs) -> Result<(ExternalLists, Vec<ListSummary>, Option<PseudonymKey>)> {
+    if args.compare.is_empty() {
+        return Ok((ExternalLists::default(), Vec::new(), None));
+    }
+    let path = args.pseudonym_key.as_ref().ok_or_else(|| {
+        usage("--compare needs --pseudonym-key FILE (the lists' IDs are hashed as posting hashes them)")
+    })?;
+    let key = keys::read_pseudonym_key(path)?;
+    for spec in &args.compare {
+        compare::parse_arg(spec).map_err(usage)?;
+    }
+    let thresholds = compare::Thresholds {
+        vehicles: args.vehicle_min,
+        business_capital: args.business_min_capital,
+        properties: args.property_min_count,
+        property_area: args.property_min_area,
+    };
+    let (lists, summaries) = compare::load(&args.compare, &key, &thresholds, args.skip_bad).map_err(input)?;
+    Ok((lists, summaries, Some(key)))
 }
 
 /// Run `ledger audit`.
@@ -128,69 +333,112 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
         Some(s) => Some(Severity::parse(s).ok_or_else(|| usage(format!("--fail-on {s:?}: low, medium or high")))?),
         None => None,
     };
-    let as_of = match &args.as_of {
-        Some(text) => Some(crate::post::parse::date(text, "--as-of").map_err(usage)?),
-        None => None,
-    };
-    let standards = match &args.standards {
-        Some(p) => load_standards(p)?,
-        None => Standards::jiangsu_2019(),
-    };
-    let config = AuditConfig {
-        standards,
-        idle_after_ms: args.idle_days.saturating_mul(DAY_MS),
-        reversal_window_ms: args.reversal_hours.saturating_mul(3_600_000),
-        as_of,
-        ..AuditConfig::default()
+    if args.format == Format::Html && args.out.is_none() {
+        return Err(usage("--format html needs --out FILE"));
+    }
+    let config = config(args)?;
+    // The lists first: a bad list stops the audit before any work.
+    let (lists, summaries, key) = load_lists(args)?;
+    for s in &summaries {
+        if s.skipped > 0 {
+            crate::progress::note(
+                quiet,
+                &format!(
+                    "note: {}: skipped {} bad row(s) of {} (--skip-bad)",
+                    s.file, s.skipped, s.rows
+                ),
+            );
+        }
+    }
+    let roster = match &args.roster {
+        Some(p) => compare::roster::load(p).map_err(input)?,
+        None => Default::default(),
     };
     let bytes = verify_cmd::read_bundle(&args.file)?;
     let view = verify_cmd::parse(&args.file, &bytes)?;
+    // A bundle that does not verify is never audited: this returns first.
     let verified = verify_cmd::verify_bundle(&args.file, &view, &args.trust, quiet)?;
-    let mut auditor = Auditor::new(config.clone());
-    let bar = crate::progress::bar(view.entries.len() as u64, "auditing", quiet);
-    for chunk in view.entries.chunks(16_384) {
-        // Decoding and the strict signature check (a full verification per
-        // signature) run in parallel; the rules then see entries in order.
-        // The control rules replay each entry through the rule engine, which
-        // takes verified submissions: the ZIP-215 check runs here too.
-        let decoded: Vec<(SequencedEntry, Vec<PublicKey>, Option<VerifiedSubmission>)> = chunk
-            .par_iter()
-            .map(|b| {
-                SequencedEntry::decode(b).map(|d| {
-                    let non_strict = non_strict_signers(&d.entry);
-                    let verified = d.entry.signed.clone().verify().ok();
-                    (d.entry, non_strict, verified)
-                })
-            })
-            .collect::<Result<_, _>>()
-            .map_err(|e| verify(format!("an entry does not decode: {e}")))?;
-        for (entry, non_strict, verified) in &decoded {
-            auditor.observe_verified(entry, verified.as_ref(), non_strict);
+    if let Some(key) = &key {
+        if verified.state.pseudonym_commitment() != Some(key.commitment()) {
+            return Err(input(
+                "the pseudonym key file is not this log's key (its commitment differs from the one in genesis): the lists' IDs would match nothing",
+            ));
         }
-        bar.inc(chunk.len() as u64);
     }
-    bar.finish_and_clear();
-    let report = auditor.finish(&verified.state);
+    let mut strict = match &args.strict_cache {
+        Some(p) => crate::audit::strict_cache::load(p, &view, quiet)?,
+        None => Strict::default(),
+    };
+    let report = audit_view(&view, &verified, &config, lists, roster, &mut strict, quiet)?;
+    if let Some(p) = &args.strict_cache {
+        crate::audit::strict_cache::save(p, &verified.origin, verified.entries, &verified.root.0, &strict)?;
+    }
+    let lang = match args.lang {
+        Lang::Zh => ledger_audit::Lang::Zh,
+        Lang::En => ledger_audit::Lang::En,
+    };
     let text = match args.format {
         Format::Json => {
+            let prove = report
+                .findings
+                .iter()
+                .map(|f| {
+                    (
+                        f.id.as_str(),
+                        ProveCommands {
+                            finding: prove_finding_command(&args.file, &verified.log_vkey, &f.id),
+                            entries: f
+                                .entries
+                                .iter()
+                                .map(|s| prove_entry_command(&args.file, &verified.log_vkey, *s))
+                                .collect(),
+                        },
+                    )
+                })
+                .collect();
             let doc = JsonReport {
                 origin: &verified.origin,
                 checkpoint_size: verified.checkpoint.size(),
                 log_vkey: &verified.log_vkey,
                 config: &config,
+                lists: &summaries,
+                prove,
+                rules: ledger_audit::Rule::ALL
+                    .iter()
+                    .map(|r| RuleInfo {
+                        id: r.id(),
+                        label_zh: r.label_zh(),
+                        label_en: r.label_en(),
+                        clock: r.clock(),
+                    })
+                    .collect(),
                 report: &report,
             };
             serde_json::to_string_pretty(&doc).input_err("encoding the report")? + "\n"
         }
-        Format::Csv => findings_table(&report, args.lang, &verified.state).to_csv()?,
-        Format::Table => render_table(&report, args.lang, &verified),
+        Format::Csv => {
+            // A BOM, so that Excel on Chinese Windows reads UTF-8.
+            "\u{feff}".to_string() + &findings_table(&report, lang, &verified, &args.file).to_csv()?
+        }
+        Format::Table => render_table(&report, lang, &verified, &summaries, &args.file),
+        Format::Html => crate::audit::html::render(&crate::audit::html::Input {
+            report: &report,
+            verified: &verified,
+            lists: &summaries,
+            bundle: &args.file,
+            lang,
+        }),
     };
     match &args.out {
         Some(path) => std::fs::write(path, &text).input_err(format!("writing {}", path.display()))?,
         None => print!("{text}"),
     }
     if let Some(threshold) = fail_on {
-        let n = report.findings.iter().filter(|f| f.severity >= threshold).count();
+        let n = report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= threshold && !f.lead)
+            .count();
         if n > 0 {
             return Err(verify(format!(
                 "{n} finding(s) of severity {} or higher",
@@ -208,33 +456,46 @@ fn region_name(state: &ledger_core::rules::LedgerState, code: Option<ledger_core
     }
 }
 
-fn findings_table(report: &AuditReport, lang: Lang, state: &ledger_core::rules::LedgerState) -> Table {
+fn findings_table(report: &AuditReport, lang: ledger_audit::Lang, verified: &VerifyReport, bundle: &Path) -> Table {
+    let state = &verified.state;
     let mut t = Table::new(&[
+        "id",
         "rule",
         "规则",
         "severity",
+        "严重度",
+        "lead",
         "region",
         "region_name",
+        "reference",
         "entries",
         "entry_count",
         "amount_yuan",
+        "list_rows",
         "explanation",
+        "prove",
     ]);
     for f in &report.findings {
         let (code, name) = region_name(state, f.region);
         t.row(vec![
+            f.id.clone(),
             f.rule.id().into(),
-            f.rule.label_zh().into(),
+            f.rule.label(lang).into(),
             f.severity.name().into(),
+            f.severity.label(lang).into(),
+            if f.lead { "线索" } else { "" }.into(),
             code,
             name,
+            f.reference.clone().unwrap_or_default(),
             f.entries.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" "),
             f.entry_count.to_string(),
             f.amount.map(|a| a.to_yuan_string()).unwrap_or_default(),
+            f.list_rows.join(" "),
             match lang {
-                Lang::Zh => f.explanation_zh.clone(),
-                Lang::En => f.explanation_en.clone(),
+                ledger_audit::Lang::Zh => f.explanation_zh.clone(),
+                ledger_audit::Lang::En => f.explanation_en.clone(),
             },
+            prove_finding_command(bundle, &verified.log_vkey, &f.id),
         ]);
     }
     t
@@ -245,7 +506,14 @@ fn as_of_date(report: &AuditReport) -> String {
     report.as_of_date.map_or_else(|| "-".to_string(), |d| d.to_string())
 }
 
-fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify::VerifyReport) -> String {
+fn render_table(
+    report: &AuditReport,
+    lang: ledger_audit::Lang,
+    verified: &VerifyReport,
+    lists: &[ListSummary],
+    bundle: &Path,
+) -> String {
+    use ledger_audit::Lang;
     let state = &verified.state;
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     let mut out = String::new();
@@ -268,14 +536,51 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
             report.findings.len()
         )),
     }
+    for l in lists {
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "比对 {}：{}（{}），{} 行，跳过 {} 行，名单内超过阈值 {} 人\n",
+                l.kind.label_zh(),
+                l.file,
+                l.encoding,
+                l.rows,
+                l.skipped,
+                l.people
+            ),
+            Lang::En => format!(
+                "Compared with {} list {} ({}): {} rows, {} skipped, {} people above the threshold\n",
+                l.kind.name(),
+                l.file,
+                l.encoding,
+                l.rows,
+                l.skipped,
+                l.people
+            ),
+        });
+    }
+    if !lists.is_empty() {
+        out.push('\n');
+    }
     if report.findings.is_empty() {
         out.push_str(match lang {
             Lang::Zh => "未发现风险点。\n",
             Lang::En => "No findings.\n",
         });
     } else {
-        let mut t =
-            Table::new(&["#", "规则 rule", "严重度", "区域", "条目 entries", "金额(元)", "说明"]).right_align(&[0, 5]);
+        let mut t = match lang {
+            Lang::Zh => Table::new(&["#", "编号", "规则", "严重度", "区域", "条目", "金额(元)", "说明"]),
+            Lang::En => Table::new(&[
+                "#",
+                "id",
+                "rule",
+                "severity",
+                "region",
+                "entries",
+                "yuan",
+                "explanation",
+            ]),
+        }
+        .right_align(&[0, 6]);
         for (i, f) in report.findings.iter().enumerate() {
             let (code, name) = region_name(state, f.region);
             let region = if name.is_empty() { code } else { name };
@@ -289,10 +594,16 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
             if f.entry_count > 6 {
                 entries.push_str(&format!(" …({})", f.entry_count));
             }
+            let rule = if f.lead {
+                format!("{}（线索）", f.rule.label(lang))
+            } else {
+                f.rule.label(lang).to_string()
+            };
             t.row(vec![
                 (i + 1).to_string(),
-                format!("{} {}", f.rule.label_zh(), f.rule.id()),
-                f.severity.label_zh().into(),
+                f.id.clone(),
+                rule,
+                f.severity.label(lang).into(),
                 region,
                 entries,
                 f.amount.map(|a| a.to_yuan_string()).unwrap_or_default(),
@@ -303,6 +614,16 @@ fn render_table(report: &AuditReport, lang: Lang, verified: &ledger_core::verify
             ]);
         }
         out.push_str(&t.render());
+        out.push_str(&match lang {
+            Lang::Zh => format!(
+                "\n逐条核验某项发现涉及的条目（全文见 --format json/csv）：{}\n",
+                prove_finding_command(bundle, &verified.log_vkey, "编号")
+            ),
+            Lang::En => format!(
+                "\nProve a finding's entries against the signed log (full text: --format json/csv): {}\n",
+                prove_finding_command(bundle, &verified.log_vkey, "ID")
+            ),
+        });
     }
     if !report.regions.is_empty() {
         out.push_str(match lang {

@@ -81,12 +81,12 @@ pub enum Command {
     Verify(crate::verify_cmd::VerifyArgs),
     /// Verify a bundle, then run the audit rules and report findings.
     #[command(
-        after_help = "Examples:\n  ledger audit ledger.bundle\n  ledger audit ledger.bundle --format json --out findings.json\n  ledger audit ledger.bundle --format csv --standards standards.json --fail-on high\n\nExit codes: 0 report written, 1 verification failed (or --fail-on findings), 2 usage, 4 input file error."
+        after_help = "Examples:\n  ledger audit ledger.bundle\n  ledger audit ledger.bundle --format json --out findings.json\n  ledger audit ledger.bundle --format csv --standards standards.json --fail-on high\n  ledger audit ledger.bundle --pseudonym-key pseudonym.key --compare deceased=死亡人员.csv \\\n    --compare public_employee=财政供养人员.xlsx --roster 村干部名册.csv --format html --out 审计报告.html\n\nList layouts, thresholds and the HTML report: docs/AUDIT.md.\nExit codes: 0 report written, 1 verification failed (or --fail-on findings), 2 usage, 4 input file error (incl. a bad list row)."
     )]
     Audit(crate::audit_cmd::AuditArgs),
     /// Check that an entry or a household's entries are in the signed log.
     #[command(
-        after_help = "Examples:\n  ledger prove --node http://127.0.0.1:8080 --seq 1234 --log-key \"$LOG_VKEY\" --out 1234.tlog-proof\n  ledger prove --node http://127.0.0.1:8080 --household 3f2a…e9 --log-key \"$LOG_VKEY\"\n  ledger prove --proof 1234.tlog-proof --log-key \"$LOG_VKEY\"      # offline\n\nExit codes: 0 proven, 1 a proof or signature does not hold, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Examples:\n  ledger prove --node http://127.0.0.1:8080 --seq 1234 --log-key \"$LOG_VKEY\" --out 1234.tlog-proof\n  ledger prove --node http://127.0.0.1:8080 --household 3f2a…e9 --log-key \"$LOG_VKEY\"\n  ledger prove --proof 1234.tlog-proof --log-key \"$LOG_VKEY\"      # offline\n  ledger prove --bundle ledger.bundle --finding F-2f6d8a64c5fa --report findings.json --log-key \"$LOG_VKEY\"\n  ledger prove --bundle ledger.bundle --household 3f2a91c0 --log-key \"$LOG_VKEY\"   # a unique prefix\n\nExit codes: 0 proven, 1 a proof or signature does not hold, 2 usage, 3 network or node error, 4 input file error."
     )]
     Prove(crate::prove::ProveArgs),
     /// Query the public read API, as tables.

@@ -3,9 +3,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+mod audit;
 mod audit_cmd;
 mod batch;
 mod cli;
+mod compare;
 mod controls_cmd;
 mod exit;
 mod export;

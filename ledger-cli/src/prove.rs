@@ -22,11 +22,20 @@ pub struct ProveArgs {
     #[arg(long, env = "LEDGER_NODE", value_name = "URL")]
     pub node: Option<String>,
     /// The entry's sequence number.
-    #[arg(long, conflicts_with_all = ["household", "resident_id", "proof"])]
+    #[arg(long, conflicts_with_all = ["household", "resident_id", "proof", "finding"])]
     pub seq: Option<u64>,
-    /// A household reference (64 hex digits, as on the payment slip).
+    /// A household reference (64 hex digits, as on the payment slip; with --bundle any unique prefix of 8 or more).
     #[arg(long, value_name = "REF")]
     pub household: Option<String>,
+    /// Prove offline against a bundle's signed checkpoint instead of a node (LEDGER_NODE is then ignored).
+    #[arg(long, value_name = "FILE", conflicts_with = "proof")]
+    pub bundle: Option<PathBuf>,
+    /// Every entry of a `ledger audit` finding (its id, or a unique prefix); needs --bundle.
+    #[arg(long, value_name = "ID", requires = "bundle", conflicts_with_all = ["household", "resident_id"])]
+    pub finding: Option<String>,
+    /// The `ledger audit --format json` report the finding is from (default: audit the bundle again with the default settings).
+    #[arg(long, value_name = "FILE", requires = "finding")]
+    pub report: Option<PathBuf>,
     /// Or the resident ID, hashed here with --pseudonym-key (never sent).
     #[arg(long, value_name = "ID", requires = "pseudonym_key")]
     pub resident_id: Option<String>,
@@ -64,9 +73,9 @@ struct HouseholdAnswer {
     entries: Vec<EntryJson>,
 }
 
-struct Checked {
+pub(crate) struct Checked {
     entry: SequencedEntry,
-    checkpoint: VerifiedCheckpoint,
+    pub(crate) checkpoint: VerifiedCheckpoint,
     proof: Vec<ledger_core::merkle::TreeHash>,
     raw: Vec<u8>,
 }
@@ -147,7 +156,7 @@ fn follow_rotations(node: &Node, pinned: &str, tree_size: u64) -> Result<String>
     Ok(current)
 }
 
-fn check(raw: Vec<u8>, seq: u64, proof: &InclusionJson, verifier: &LogVerifier) -> Result<Checked> {
+pub(crate) fn check(raw: Vec<u8>, seq: u64, proof: &InclusionJson, verifier: &LogVerifier) -> Result<Checked> {
     let decoded = SequencedEntry::decode(&raw)
         .map_err(|e| verify(format!("entry {seq}: the bytes do not decode canonically: {e}")))?;
     if decoded.entry.seq != seq || proof.leaf_index != seq {
@@ -201,7 +210,7 @@ fn fetch_checked(node: &Node, seq: u64, args: &ProveArgs, quiet: bool) -> Result
     check(raw, seq, &proof, &verifier)
 }
 
-fn witnesses(args: &ProveArgs, checkpoint: &VerifiedCheckpoint) -> Result<usize> {
+pub(crate) fn witnesses(args: &ProveArgs, checkpoint: &VerifiedCheckpoint) -> Result<usize> {
     let list: Vec<WitnessVerifier> = args
         .witnesses
         .iter()
@@ -296,7 +305,7 @@ fn money_or_procedure_detail(body: &EntryBody) -> String {
     }
 }
 
-fn print_checked(c: &Checked, cosigned: usize) {
+pub(crate) fn print_checked(c: &Checked, cosigned: usize) {
     println!("entry {}: {}", c.entry.seq, describe(&c.entry));
     println!(
         "  ✓ the entry's bytes decode canonically; its {} signature(s) verify (Ed25519)",
@@ -321,6 +330,9 @@ fn print_checked(c: &Checked, cosigned: usize) {
 
 /// Run `ledger prove`.
 pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
+    if args.bundle.is_some() {
+        return crate::audit::prove_bundle::run(args, quiet);
+    }
     if let Some(path) = &args.proof {
         let vkey = keys::vkey_arg(
             args.log_key
@@ -376,6 +388,11 @@ pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         return Ok(());
     }
     let reference = match (&args.household, &args.resident_id, &args.pseudonym_key) {
+        (Some(r), _, _) if r.trim().len() < 64 => {
+            return Err(usage(
+                "--household: the node takes the whole reference (64 hex digits); for a prefix, prove against the bundle: --bundle FILE",
+            ))
+        }
         (Some(r), _, _) => HouseholdRef::parse(r).usage_err("--household")?,
         (None, Some(id), Some(key)) => {
             let key = keys::read_pseudonym_key(key)?;

@@ -423,7 +423,15 @@ fn audit_finds_what_was_planted() {
         "--standards",
         &standards.display().to_string(),
     ]);
-    assert!(!json.contains("above_standard"), "{json}");
+    let custom: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert!(
+        custom["report"]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["rule"] != "above_standard"),
+        "{json}"
+    );
 
     // 资金滞留 per account and fund, on the last business date or on
     // `--as-of`: each row's age counts to that day.
@@ -449,6 +457,29 @@ fn audit_finds_what_was_planted() {
         idle_findings,
         later["report"]["idle_money"].as_array().map_or(0, Vec::len)
     );
+    // --strict-cache: the first audit writes which signatures strict
+    // verification refused; the next takes them from it (same report), and
+    // a cache of another history is ignored.
+    let cache = dir.path().join("strict.json").display().to_string();
+    let first = ok(&["audit", &bundle, "--format", "json", "--strict-cache", &cache]);
+    let cached: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cache).expect("cache")).expect("json");
+    assert_eq!(cached["size"], entries.len() as u64);
+    let listed: Vec<u64> = cached["non_strict"]
+        .as_object()
+        .expect("map")
+        .keys()
+        .map(|k| k.parse().expect("seq"))
+        .collect();
+    assert_eq!(listed, vec![crafted]);
+    let second = ok(&["audit", &bundle, "--format", "json", "--strict-cache", &cache]);
+    assert_eq!(first, second);
+    let mut forged = cached.clone();
+    forged["non_strict"] = serde_json::json!({});
+    forged["root"] = serde_json::json!("00".repeat(32));
+    std::fs::write(&cache, forged.to_string()).expect("write");
+    let third = ok(&["audit", &bundle, "--format", "json", "--strict-cache", &cache]);
+    assert_eq!(first, third);
     // A bad date: one line naming the flag, exit 2 (usage), no report.
     for bad in ["2020-02-30", "yesterday", "2020-6-1"] {
         let (code, out, err) = common::run(&["audit", &bundle, "--as-of", bad]);

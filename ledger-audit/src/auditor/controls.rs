@@ -307,6 +307,12 @@ impl Auditor {
             let (example_zh, example_en) = g.example.clone().unwrap_or_default();
             let count = g.count;
             self.findings.push(Finding {
+                id: String::new(),
+                reference: None,
+                lead: false,
+                list_rows: Vec::new(),
+                rule_zh: "",
+                severity_zh: "",
                 rule,
                 severity,
                 entries: g.seqs,
@@ -332,6 +338,12 @@ impl Auditor {
         if let Some((seq, why)) = self.replay_failure.take() {
             // Say what was not checked rather than report a clean ledger.
             self.findings.push(Finding {
+                id: String::new(),
+                reference: None,
+                lead: false,
+                list_rows: Vec::new(),
+                rule_zh: "",
+                severity_zh: "",
                 rule: Rule::ControlsNotChecked,
                 severity: Severity::High,
                 entries: vec![seq],
@@ -426,6 +438,12 @@ impl Auditor {
                 ),
             };
             self.findings.push(Finding {
+                id: String::new(),
+                reference: None,
+                lead: false,
+                list_rows: Vec::new(),
+                rule_zh: "",
+                severity_zh: "",
                 rule: Rule::UnconfirmedPayment,
                 severity,
                 entries: g.seqs,

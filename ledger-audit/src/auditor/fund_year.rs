@@ -99,6 +99,12 @@ impl Auditor {
             };
             let (example_zh, example_en) = g.example.clone().unwrap_or_default();
             self.findings.push(Finding {
+                id: String::new(),
+                reference: None,
+                lead: false,
+                list_rows: Vec::new(),
+                rule_zh: "",
+                severity_zh: "",
                 rule: Rule::FundYearMismatch,
                 severity,
                 entries: g.seqs,

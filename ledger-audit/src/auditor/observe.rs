@@ -328,6 +328,17 @@ impl Auditor {
             | EntryBody::ProjectCancel(_)
             | EntryBody::PaymentConfirm(_) => {}
         }
+        // Issue 16: subjects, patterns, lists and the report's flows.
+        match body {
+            EntryBody::HouseholdSubsidy(s) => {
+                self.note_subject(seq, Subject::Household(s.household));
+                self.match_lists(seq, s);
+            }
+            EntryBody::ProjectDisbursement(d) => self.note_subject(seq, Subject::Project(d.project.clone())),
+            _ => {}
+        }
+        self.flows.observe(body);
+        self.observe_patterns(seq, entry.time_ms, body);
     }
 
     pub(super) fn check_money_signers(&mut self, seq: u64, signers: &[u32]) {

@@ -579,6 +579,12 @@ impl Auditor {
                 g.amount
             };
             self.findings.push(Finding {
+                id: String::new(),
+                reference: None,
+                lead: false,
+                list_rows: Vec::new(),
+                rule_zh: "",
+                severity_zh: "",
                 rule,
                 severity: severity(rule),
                 entries: g.seqs,
