@@ -6,6 +6,9 @@
 //! satisfied. A refused entry changes nothing; the accepted ledger replays
 //! in the offline verifier, and a tampered notice line or confirmation is
 //! caught.
+//!
+//! One file on purpose (issue 18): one subject, the controls, over one
+//! small ledger whose builders the tests share.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 

@@ -8,6 +8,9 @@
 //! `UPDATE_VECTORS=1 cargo test -p ledger-core --test format_vectors`
 //! (it rewrites the JSON and prints the annotated dumps to paste into
 //! FORMAT.md).
+//!
+//! One file on purpose (issue 18): one worked example, every value of it
+//! checked against the one JSON file.
 
 use base64::Engine as _;
 use ed25519_dalek::{Signature, SigningKey, Verifier as _};

@@ -20,6 +20,9 @@
 //! `cargo test -p ledger-core --test fuzz_decoders` runs a short run of each
 //! (CI); `fuzz/long-run.sh` runs millions of cases in release mode
 //! (`FUZZ_CASES`, `FUZZ_SEED`, `FUZZ_REPLAY`: see `fuzzkit::settings`).
+//!
+//! One file on purpose (issue 18): one subject, the decoders of outside
+//! input, all driven by the shared harness `ledger_core::testkit::fuzz`.
 
 use ledger_core::testkit::fuzz as fuzzkit;
 

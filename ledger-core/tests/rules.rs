@@ -1,6 +1,10 @@
 //! The rule engine and the chain verifier against the demo ledger: one test
 //! per refusal, each asserting the exact error and its stable code, and the
 //! verifier naming the first bad entry of a damaged ledger.
+//!
+//! One file on purpose (issue 18): every test shares the demo fixture built
+//! once for the binary, and each is one refusal of the same engine; split
+//! files would each rebuild the fixture.
 
 use ed25519_dalek::SigningKey;
 use ledger_core::chain::SequencedEntry;
