@@ -271,6 +271,31 @@ fn seq_text(seqs: &[u64], count: usize) -> String {
 
 /// A household's reference in full (64 hex digits: what `ledger prove
 /// --household` takes; issue 16 retired the 12-digit prefix).
+/// A household payment in a finding's words: (Chinese, English). One
+/// wording for every rule that quotes a payment.
+fn subsidy_what(s: &ledger_core::entry::HouseholdSubsidy) -> (String, String) {
+    (
+        format!(
+            "向户{}（{}）发放{}{}元（{}，发放日期{}）",
+            short_ref(&s.household),
+            s.masked_name,
+            s.category.label_zh(),
+            s.amount.to_yuan_string(),
+            s.period,
+            s.date
+        ),
+        format!(
+            "pays household {} ({}) {} yuan of {} for {}, dated {}",
+            short_ref(&s.household),
+            s.masked_name,
+            s.amount.to_yuan_string(),
+            s.category.name(),
+            s.period,
+            s.date
+        ),
+    )
+}
+
 fn short_ref(r: &HouseholdRef) -> String {
     r.0.to_hex()
 }

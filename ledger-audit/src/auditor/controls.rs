@@ -221,28 +221,10 @@ impl Auditor {
         };
         let date = body.business_date().map(|d| d.to_string()).unwrap_or_default();
         let (what_zh, what_en, region, amount) = match body {
-            EntryBody::HouseholdSubsidy(s) => (
-                format!(
-                    "向户{}（{}）发放{}{}元（{}，发放日期{}）",
-                    short_ref(&s.household),
-                    s.masked_name,
-                    s.category.label_zh(),
-                    s.amount.to_yuan_string(),
-                    s.period,
-                    s.date
-                ),
-                format!(
-                    "pays household {} ({}) {} yuan of {} for {}, dated {}",
-                    short_ref(&s.household),
-                    s.masked_name,
-                    s.amount.to_yuan_string(),
-                    s.category.name(),
-                    s.period,
-                    s.date
-                ),
-                Some(s.village),
-                s.amount.get(),
-            ),
+            EntryBody::HouseholdSubsidy(s) => {
+                let (zh, en) = subsidy_what(s);
+                (zh, en, Some(s.village), s.amount.get())
+            }
             EntryBody::HouseholdRegister(r) => (
                 format!(
                     "将户{}（{}）登记为{}（认定日期{}）",

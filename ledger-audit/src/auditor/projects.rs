@@ -157,24 +157,7 @@ impl Auditor {
                 }
             }
             EntryBody::HouseholdSubsidy(s) => {
-                let what = (
-                    format!(
-                        "向户{}（{}）发放{}{}元（{}）",
-                        short_ref(&s.household),
-                        s.masked_name,
-                        s.category.label_zh(),
-                        s.amount.to_yuan_string(),
-                        s.period
-                    ),
-                    format!(
-                        "pays household {} ({}) {} yuan of {} for {}",
-                        short_ref(&s.household),
-                        s.masked_name,
-                        s.amount.to_yuan_string(),
-                        s.category.name(),
-                        s.period
-                    ),
-                );
+                let what = subsidy_what(s);
                 let year = s.period.year;
                 self.fund_year(seq, &s.fund, (year, year), s.village, s.amount.get(), what);
             }
