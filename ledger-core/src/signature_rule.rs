@@ -141,11 +141,47 @@ pub fn strict_encoding_check(key: &PublicKey, signature: &SignatureBytes) -> Res
 /// refusing small-order `R` and keys and `S >= L`. What the audit compares
 /// ZIP-215 validity against (the strictest behaviour of the common verifiers).
 pub fn strict_verify(key: &PublicKey, signature: &SignatureBytes, message: &[u8]) -> bool {
-    match ed25519_dalek::VerifyingKey::from_bytes(key.as_bytes()) {
-        Ok(k) => k
-            .verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature.as_bytes()))
-            .is_ok(),
-        Err(_) => false,
+    StrictKey::new(key).verify(signature, message)
+}
+
+/// A key ready for [`strict_verify`]: decompressed once, for the many
+/// signatures one operator key makes (the audit's strict check, issue 16).
+///
+/// What strictness costs per signature, and why no cheaper check is sound.
+/// `verify_strict` refuses a small-order key, a small-order or
+/// non-canonically encoded `R`, `S >= L`, and then needs `[S]B - [k]A = R`
+/// exactly. The key's part (decompression, small order) depends on the key
+/// alone and is done here once. In a ledger that verified, every signature is
+/// ZIP-215-valid: `[8]([S]B - [k]A - R) = 0`, so `[S]B - [k]A - R` is a
+/// torsion point `T`, and strictness is `T = 0`. With a torsion-free key,
+/// `[S]B - [k]A` is torsion-free, so `T = 0` exactly when `R` is
+/// torsion-free, i.e. `[L]R = 0`: one scalar multiplication by the 253-bit
+/// `L`, no cheaper than the double-base multiplication `verify_strict`
+/// does. A random linear combination (a batch) cannot stand in for it: a `T`
+/// of order 2 vanishes under an even coefficient, so a batch misses a
+/// crafted `R` with probability 1/2 per run (the mixed-order vectors of
+/// fixtures/vectors/ed25519-edge-cases.json are such `R`). So the strict
+/// check stays one full `verify_strict` per signature; what the audit saves
+/// instead is the ZIP-215 check of the same signature, which strictness
+/// implies (see [`crate::submission::verify_strict_first`]).
+#[derive(Debug, Clone)]
+pub struct StrictKey(Option<ed25519_dalek::VerifyingKey>);
+
+impl StrictKey {
+    /// Decompress `key` (a key that does not decompress refuses everything,
+    /// as `verify_strict` does).
+    pub fn new(key: &PublicKey) -> StrictKey {
+        StrictKey(ed25519_dalek::VerifyingKey::from_bytes(key.as_bytes()).ok())
+    }
+
+    /// [`strict_verify`] of one signature by this key.
+    pub fn verify(&self, signature: &SignatureBytes, message: &[u8]) -> bool {
+        match &self.0 {
+            Some(k) => k
+                .verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature.as_bytes()))
+                .is_ok(),
+            None => false,
+        }
     }
 }
 

@@ -348,3 +348,42 @@ fn verify_batch(
         })
         .collect()
 }
+
+/// `ledger audit`'s signature check, in the verification's own pass (issue
+/// 16): each signature is first checked strictly (`strict`, the caller's
+/// [`signature_rule::strict_verify`] with its keys decompressed once), and
+/// only the signatures strict verification refuses are then checked for
+/// validity (ZIP-215, one by one). Returns the validity answer — the same as
+/// [`verify_batch_each_with_messages`] gives, error included — and the keys
+/// whose signatures strict verification refused (`non_strict_signature`).
+///
+/// Why a strict acceptance stands for validity: `verify_strict` accepts only
+/// a key and an `R` that decompress (ZIP-215 accepts every encoding that
+/// does, to the same point), `S < L` (ZIP-215 requires it too), and the
+/// cofactorless equation `[S]B = R + [k]A` with `k` hashed over the same
+/// bytes; multiplying it by 8 gives ZIP-215's cofactored equation. So a
+/// strictly valid signature is valid, and the audit does one Ed25519
+/// verification per signature instead of a batch check plus a strict one.
+/// A signature valid under neither is reported by the first one failing in
+/// order, as the batch's one-by-one fallback does (a strictly valid one
+/// before it cannot fail validity).
+pub fn verify_strict_first(
+    signed: SignedSubmission,
+    message: &[u8],
+    strict: &dyn Fn(&PublicKey, &SignatureBytes, &[u8]) -> bool,
+) -> (Result<VerifiedSubmission, SubmissionError>, Vec<PublicKey>) {
+    if let Err(e) = signed.check_structure() {
+        return (Err(e), Vec::new());
+    }
+    let mut non_strict = Vec::new();
+    for s in &signed.signatures {
+        if strict(&s.key, &s.signature, message) {
+            continue;
+        }
+        non_strict.push(s.key);
+        if let Err(e) = verify_one(&s.key, &s.signature, message) {
+            return (Err(e), non_strict);
+        }
+    }
+    (Ok(VerifiedSubmission::new(signed, message, false)), non_strict)
+}

@@ -18,10 +18,15 @@ use crate::chain::{submission_bytes, ChainHead, SequencedEntry, ENTRY_VERSION};
 use crate::checkpoint::{ForkEvidence, LogVerifier, VerifiedCheckpoint};
 use crate::encoding::{self, Hash32, DOMAIN_SUBMISSION};
 use crate::entry::EntryBody;
+use crate::keys::PublicKey;
 use crate::merkle::{MemoryTree, TreeHash};
 use crate::rules::{Effects, LedgerState};
-use crate::submission::{verify_batch_each_with_messages, SignedSubmission, SubmissionError, VerifiedSubmission};
+use crate::signature_rule::StrictKey;
+use crate::submission::{
+    verify_batch_each_with_messages, verify_strict_first, SignedSubmission, SubmissionError, VerifiedSubmission,
+};
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// Entries decoded and signature-checked in parallel per step.
 pub const CHUNK_ENTRIES: usize = 32_768;
@@ -201,11 +206,31 @@ impl Replay {
         entries: &[&[u8]],
         on_entry: &mut dyn FnMut(&SequencedEntry, &Effects, &TreeHash),
     ) -> Result<(), VerifyFailure> {
+        self.push_observed(entries, None, &mut |a| on_entry(a.entry, a.effects, a.leaf))
+    }
+
+    /// [`Replay::push`] for `ledger audit` (issue 16: one pass): `on_entry`
+    /// also sees the ledger state after each entry, and, for the entries at
+    /// positions from `strict_from` on, which keys' signatures strict
+    /// verification refused. Those entries' signatures are checked strictly
+    /// instead of batch-checked ([`verify_strict_first`]: strict acceptance
+    /// implies validity), in the same parallel stage as decoding, so the
+    /// audit's strict check overlaps the sequential apply and no signature
+    /// is verified twice. Entries before `strict_from` (`None`: all) are
+    /// batch-checked as in [`Replay::push`] (an earlier audit's cache knows
+    /// their strict answers). The validity answer, and so every failure, is
+    /// the same either way.
+    pub fn push_observed(
+        &mut self,
+        entries: &[&[u8]],
+        strict_from: Option<u64>,
+        on_entry: &mut dyn FnMut(Applied<'_>),
+    ) -> Result<(), VerifyFailure> {
         let start = self.head.size;
         let chunk_entries = self.chunk_entries;
         let chunks: Vec<&[&[u8]]> = entries.chunks(chunk_entries).collect();
         let base = |k: usize| start + (k * chunk_entries) as u64;
-        let mut next = chunks.first().map(|c| prepare_chunk(c, base(0)));
+        let mut next = chunks.first().map(|c| prepare_chunk(c, base(0), strict_from));
         for k in 0..chunks.len() {
             let Some(current) = next.take() else { break };
             let mut following = None;
@@ -213,7 +238,7 @@ impl Replay {
                 if let Some(chunk) = chunks.get(k + 1) {
                     let slot = &mut following;
                     let at = base(k + 1);
-                    scope.spawn(move |_| *slot = Some(prepare_chunk(chunk, at)));
+                    scope.spawn(move |_| *slot = Some(prepare_chunk(chunk, at, strict_from)));
                 }
                 self.apply_chunk(current, on_entry)
             });
@@ -226,7 +251,7 @@ impl Replay {
     fn apply_chunk(
         &mut self,
         chunk: PreparedChunk,
-        on_entry: &mut dyn FnMut(&SequencedEntry, &Effects, &TreeHash),
+        on_entry: &mut dyn FnMut(Applied<'_>),
     ) -> Result<(), VerifyFailure> {
         let PreparedChunk {
             prepared,
@@ -234,7 +259,7 @@ impl Replay {
             first_decode_error,
         } = chunk;
         // In order: links, rules, tree.
-        for (p, v) in prepared.into_iter().zip(verified) {
+        for (p, (v, non_strict)) in prepared.into_iter().zip(verified) {
             let position = self.head.size;
             let v = v.map_err(|e| fail(Some(position), "signature", e.to_string()))?;
             self.head
@@ -253,7 +278,13 @@ impl Replay {
                 prev_hash: p.prev_hash,
                 signed: v.into_signed(),
             };
-            on_entry(&entry, &effects, &p.leaf_hash);
+            on_entry(Applied {
+                entry: &entry,
+                effects: &effects,
+                leaf: &p.leaf_hash,
+                state: &self.state,
+                non_strict: non_strict.as_deref(),
+            });
         }
         match first_decode_error {
             Some(e) => Err(e),
@@ -262,18 +293,40 @@ impl Replay {
     }
 }
 
+/// One entry as [`Replay::push_observed`] hands it over, once applied.
+#[derive(Debug, Clone, Copy)]
+pub struct Applied<'a> {
+    /// The entry.
+    pub entry: &'a SequencedEntry,
+    /// What the rule engine reported for it.
+    pub effects: &'a Effects,
+    /// Its Merkle leaf hash.
+    pub leaf: &'a TreeHash,
+    /// The ledger state after it.
+    pub state: &'a LedgerState,
+    /// `Some`: its signatures were checked strictly, and strict verification
+    /// refused those by these keys (usually none); `None`: not checked
+    /// strictly (before `strict_from`).
+    pub non_strict: Option<&'a [PublicKey]>,
+}
+
+/// A signature check's answer, and, when the check was strict, the keys
+/// strict verification refused.
+type Checked = (Result<VerifiedSubmission, SubmissionError>, Option<Vec<PublicKey>>);
+
 /// A chunk decoded, hashed and signature-checked, ready to apply in order.
 struct PreparedChunk {
     prepared: Vec<Prepared>,
-    verified: Vec<Result<VerifiedSubmission, SubmissionError>>,
+    verified: Vec<Checked>,
     first_decode_error: Option<VerifyFailure>,
 }
 
 /// The parallel part of a chunk whose first entry is at position `base`:
 /// decode and hash every entry, then verify the signatures in batches of
-/// [`SIGNATURE_BATCH`] (a failed batch is re-checked one by one). Stops at
-/// the first entry that does not decode.
-fn prepare_chunk(chunk: &[&[u8]], base: u64) -> PreparedChunk {
+/// [`SIGNATURE_BATCH`] (a failed batch is re-checked one by one), or, from
+/// position `strict_from` on, strictly ([`check_strictly`]). Stops at the
+/// first entry that does not decode.
+fn prepare_chunk(chunk: &[&[u8]], base: u64, strict_from: Option<u64>) -> PreparedChunk {
     type Decoded = (Prepared, SignedSubmission, Vec<u8>);
     let decoded: Vec<Result<Decoded, VerifyFailure>> = chunk
         .par_iter()
@@ -297,8 +350,8 @@ fn prepare_chunk(chunk: &[&[u8]], base: u64) -> PreparedChunk {
         })
         .collect();
     let mut prepared = Vec::with_capacity(decoded.len());
-    let mut signed = Vec::with_capacity(decoded.len());
-    let mut messages = Vec::with_capacity(decoded.len());
+    let mut signed: Vec<SignedSubmission> = Vec::with_capacity(decoded.len());
+    let mut messages: Vec<Vec<u8>> = Vec::with_capacity(decoded.len());
     let mut first_decode_error: Option<VerifyFailure> = None;
     for item in decoded {
         match item {
@@ -313,23 +366,58 @@ fn prepare_chunk(chunk: &[&[u8]], base: u64) -> PreparedChunk {
             }
         }
     }
+    // Entries before `strict_from` are batch-checked, the rest strictly; the
+    // boundary is a position, so the chunk splits in two.
+    let strict_at = match strict_from {
+        Some(from) => usize::try_from(from.saturating_sub(base))
+            .unwrap_or(usize::MAX)
+            .min(signed.len()),
+        None => signed.len(),
+    };
+    let strict_signed = signed.split_off(strict_at);
+    let strict_messages = messages.split_off(strict_at);
     let mut batches: Vec<(Vec<SignedSubmission>, Vec<Vec<u8>>)> = Vec::new();
     let mut iter = signed.into_iter().zip(messages).peekable();
     while iter.peek().is_some() {
         batches.push(iter.by_ref().take(SIGNATURE_BATCH).unzip());
     }
-    let verified: Vec<Result<VerifiedSubmission, SubmissionError>> = batches
+    let mut verified: Vec<Checked> = batches
         .into_par_iter()
         .map(|(batch, messages)| verify_batch_each_with_messages(batch, messages))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
+        .map(|r| (r, None))
         .collect();
+    verified.extend(check_strictly(strict_signed, strict_messages));
     PreparedChunk {
         prepared,
         verified,
         first_decode_error,
     }
+}
+
+/// [`verify_strict_first`] on every submission, in parallel; each distinct
+/// key is decompressed once for the chunk (a ledger is signed by few
+/// operator keys, so this saves a point decompression per signature).
+fn check_strictly(signed: Vec<SignedSubmission>, messages: Vec<Vec<u8>>) -> Vec<Checked> {
+    let mut keys: HashMap<PublicKey, StrictKey> = HashMap::new();
+    for s in signed.iter().flat_map(|s| &s.signatures) {
+        keys.entry(s.key).or_insert_with(|| StrictKey::new(&s.key));
+    }
+    let strict = |key: &PublicKey, signature: &crate::keys::SignatureBytes, message: &[u8]| match keys.get(key) {
+        Some(k) => k.verify(signature, message),
+        None => StrictKey::new(key).verify(signature, message),
+    };
+    signed
+        .into_par_iter()
+        .zip(messages)
+        .with_min_len(64)
+        .map(|(s, m)| {
+            let (result, non_strict) = verify_strict_first(s, &m, &strict);
+            (result, Some(non_strict))
+        })
+        .collect()
 }
 
 /// Verify a whole ledger. `progress` is called with the number of entries
@@ -339,6 +427,22 @@ pub fn verify_ledger(
     checkpoint_note: &[u8],
     options: &VerifyOptions,
     progress: &(dyn Fn(u64) + Sync),
+) -> Result<VerifyReport, VerifyFailure> {
+    verify_ledger_observed(entries, checkpoint_note, options, progress, None, &mut |_| {})
+}
+
+/// [`verify_ledger`] that hands every entry, once applied, to `on_entry`
+/// ([`Replay::push_observed`]; `strict_from` as there): `ledger audit` runs
+/// its rules in the verification's own pass. `on_entry` sees entries before
+/// the checkpoint is checked, so a caller must discard what it built if this
+/// returns an error (a bundle that does not verify is never audited).
+pub fn verify_ledger_observed(
+    entries: &[&[u8]],
+    checkpoint_note: &[u8],
+    options: &VerifyOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    strict_from: Option<u64>,
+    on_entry: &mut dyn FnMut(Applied<'_>),
 ) -> Result<VerifyReport, VerifyFailure> {
     // Trust anchor: the log key named in genesis (or the one the auditor pins).
     let first = entries
@@ -361,9 +465,11 @@ pub fn verify_ledger(
 
     let mut replay = Replay::new();
     // One push for the whole ledger, so that chunks overlap (see `Replay::push`).
-    replay.push(entries, &mut |entry, _, _| {
-        if (entry.seq + 1) % CHUNK_ENTRIES as u64 == 0 {
-            progress(entry.seq + 1);
+    replay.push_observed(entries, strict_from, &mut |applied| {
+        let seq = applied.entry.seq;
+        on_entry(applied);
+        if (seq + 1) % CHUNK_ENTRIES as u64 == 0 {
+            progress(seq + 1);
         }
     })?;
     progress(replay.head.size);
