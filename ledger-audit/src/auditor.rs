@@ -30,7 +30,7 @@ use ledger_core::ids::{Date, Ident, Period};
 use ledger_core::keys::{PublicKey, Role};
 use ledger_core::money::{self, Direction, Movement};
 use ledger_core::region::{RegionCode, RegionLevel};
-use ledger_core::rules::{HistoryWarning, LedgerState};
+use ledger_core::rules::{Effects, HistoryWarning, LedgerState};
 use ledger_core::submission::VerifiedSubmission;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -160,32 +160,42 @@ impl Auditor {
         }
     }
 
-    /// Replay the entry through the rule engine and collect what it broke
-    /// before the controls applied.
-    pub(super) fn replay_controls(&mut self, entry: &SequencedEntry, verified: Option<&VerifiedSubmission>) {
+    /// Replay the entry through the auditor's own rule state (when entries
+    /// come without the verifier's effects: [`Auditor::observe_verified`]).
+    /// `None` once an entry did not replay: the control rules stop there.
+    pub(super) fn replay_own(
+        &mut self,
+        entry: &SequencedEntry,
+        verified: Option<&VerifiedSubmission>,
+    ) -> Option<Effects> {
         if self.replay_failed {
-            return;
+            return None;
         }
         let Some(verified) = verified else {
             self.replay_failed = true;
             self.replay_failure = Some((entry.seq, "its signatures do not verify".into()));
-            return;
+            return None;
         };
-        let effects = match self.replay.apply(entry.seq, entry.time_ms, verified) {
-            Ok(effects) => effects,
+        match self.replay.apply(entry.seq, entry.time_ms, verified) {
+            Ok(effects) => Some(effects),
             Err(e) => {
                 // A verified ledger fed from genesis always replays; if not,
                 // report nothing from a state that no longer matches the log.
                 self.replay_failed = true;
                 self.replay_failure = Some((entry.seq, format!("[{}] {e}", e.code())));
-                return;
+                None
             }
-        };
+        }
+    }
+
+    /// Collect what an entry the rule engine applied (`effects`, `state`
+    /// after it) broke before the controls applied.
+    pub(super) fn controls(&mut self, entry: &SequencedEntry, effects: &Effects, state: &LedgerState) {
         let seq = entry.seq;
         let body = &entry.signed.submission.body;
         match body {
             EntryBody::HouseholdSubsidy(s) => {
-                let policy = self.replay.policy();
+                let policy = state.policy();
                 self.payments.insert(
                     seq,
                     Payment {
@@ -202,18 +212,18 @@ impl Auditor {
             }
             _ => {}
         }
-        self.replay_projects(seq, body, &effects.history_warnings);
+        self.replay_projects(seq, body, &effects.history_warnings, state);
         for warning in &effects.history_warnings {
             if projects::project_rule(warning.code).is_some() {
                 continue; // reported per project (`replay_projects`)
             }
-            self.history_warning(seq, body, warning);
+            self.history_warning(seq, body, warning, state);
         }
     }
 
-    fn history_warning(&mut self, seq: u64, body: &EntryBody, w: &HistoryWarning) {
+    fn history_warning(&mut self, seq: u64, body: &EntryBody, w: &HistoryWarning, state: &LedgerState) {
         let (rule, _, _, _) = classify(w.code);
-        let enforced = self.replay.policy().enforced_from;
+        let enforced = state.policy().enforced_from;
         let starts = match rule {
             Rule::PaidUnregistered | Rule::RegisteredWithoutProcedure => enforced.registration,
             Rule::MissingRole => enforced.roles,

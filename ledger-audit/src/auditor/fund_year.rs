@@ -46,8 +46,9 @@ impl Auditor {
         village: RegionCode,
         amount: u64,
         what: (String, String),
+        state: &LedgerState,
     ) {
-        let Some(fiscal) = self.replay.fund(fund).map(|f| f.fiscal_year) else {
+        let Some(fiscal) = state.fund(fund).map(|f| f.fiscal_year) else {
             return;
         };
         if (years.0..=years.1).contains(&fiscal) {

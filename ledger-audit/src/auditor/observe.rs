@@ -30,7 +30,39 @@ impl Auditor {
         verified: Option<&VerifiedSubmission>,
         non_strict: &[PublicKey],
     ) {
-        self.replay_controls(entry, verified);
+        let effects = self.replay_own(entry, verified);
+        // The rules read the replayed state: lent out for this entry.
+        let state = std::mem::take(&mut self.replay);
+        self.observe_in(entry, effects.as_ref(), &state, non_strict);
+        self.replay = state;
+    }
+
+    /// One pass (issue 16): an entry the verifier has just applied
+    /// (`ledger_core::verify::Replay::push_observed`), with its `effects`
+    /// and the ledger `state` after it, so the audit neither verifies nor
+    /// replays it again. Entries must come in log order from genesis.
+    pub fn observe_applied(
+        &mut self,
+        entry: &SequencedEntry,
+        effects: &Effects,
+        state: &LedgerState,
+        non_strict: &[PublicKey],
+    ) {
+        self.observe_in(entry, Some(effects), state, non_strict);
+    }
+
+    /// The rules of one entry; `effects` is `None` when it did not replay
+    /// (never for a verified ledger): the control rules then stop.
+    fn observe_in(
+        &mut self,
+        entry: &SequencedEntry,
+        effects: Option<&Effects>,
+        state: &LedgerState,
+        non_strict: &[PublicKey],
+    ) {
+        if let Some(effects) = effects {
+            self.controls(entry, effects, state);
+        }
         for key in non_strict {
             let k = self.keys.intern(key);
             self.non_strict.entry(k).or_default().push(entry.seq);
@@ -192,8 +224,7 @@ impl Auditor {
                 // A fund reaches a project by a transfer into its account or,
                 // in the project library (issue 13), by the approved budget
                 // naming it: a treasury then pays the contractor directly.
-                let approved = self
-                    .replay
+                let approved = state
                     .project(&d.project)
                     .and_then(|p| p.approval.as_ref())
                     .is_some_and(|a| a.budgets.iter().any(|b| b.fund == d.fund));
@@ -338,7 +369,7 @@ impl Auditor {
             _ => {}
         }
         self.flows.observe(body);
-        self.observe_patterns(seq, entry.time_ms, body);
+        self.observe_patterns(seq, entry.time_ms, body, state);
     }
 
     pub(super) fn check_money_signers(&mut self, seq: u64, signers: &[u32]) {

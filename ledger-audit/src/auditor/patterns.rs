@@ -89,7 +89,7 @@ impl Auditor {
         }
     }
 
-    pub(super) fn observe_patterns(&mut self, seq: u64, time_ms: u64, body: &EntryBody) {
+    pub(super) fn observe_patterns(&mut self, seq: u64, time_ms: u64, body: &EntryBody, state: &LedgerState) {
         if seq == 0 {
             self.patterns.genesis_day = Date::in_china_at(time_ms);
         }
@@ -129,7 +129,7 @@ impl Auditor {
             }
             _ => return,
         };
-        let Some(threshold) = cosign_threshold(&self.replay, body.kind()) else {
+        let Some(threshold) = cosign_threshold(state, body.kind()) else {
             return;
         };
         let floor = threshold.saturating_mul(self.config.split_floor_percent.min(100)) / 100;

@@ -127,11 +127,17 @@ fn stage_project(body: &EntryBody) -> Option<&Ident> {
 impl Auditor {
     /// The issue-13 rules of an entry the replay accepted: project payments
     /// and stages, and the fund year of every payment.
-    pub(super) fn replay_projects(&mut self, seq: u64, body: &EntryBody, warnings: &[HistoryWarning]) {
+    pub(super) fn replay_projects(
+        &mut self,
+        seq: u64,
+        body: &EntryBody,
+        warnings: &[HistoryWarning],
+        state: &LedgerState,
+    ) {
         match body {
             EntryBody::ProjectDisbursement(d) => {
-                self.project_payment(seq, d, warnings);
-                let village = self.replay.project(&d.project).map(|p| p.village);
+                self.project_payment(seq, d, warnings, state);
+                let village = state.project(&d.project).map(|p| p.village);
                 if let (Some(village), Some(&years)) = (village, self.project_years.get(&d.project)) {
                     // A project payment pays the project, whose years are
                     // its planned start's to its planned end's.
@@ -153,13 +159,13 @@ impl Auditor {
                             d.date
                         ),
                     );
-                    self.fund_year(seq, &d.fund, years, village, d.amount.get(), what);
+                    self.fund_year(seq, &d.fund, years, village, d.amount.get(), what, state);
                 }
             }
             EntryBody::HouseholdSubsidy(s) => {
                 let what = subsidy_what(s);
                 let year = s.period.year;
-                self.fund_year(seq, &s.fund, (year, year), s.village, s.amount.get(), what);
+                self.fund_year(seq, &s.fund, (year, year), s.village, s.amount.get(), what, state);
             }
             EntryBody::ProjectRegister(p) => {
                 let year = |d: Date| u16::try_from(d.get() / 10_000).unwrap_or(0);
@@ -170,11 +176,11 @@ impl Auditor {
                 let Some(project) = stage_project(body) else { return };
                 for w in warnings {
                     if let Some(rule) = project_rule(w.code) {
-                        self.project_stage_warning(seq, project, rule, w);
+                        self.project_stage_warning(seq, project, rule, w, state);
                     }
                 }
                 if let EntryBody::ProjectCancel(c) = body {
-                    self.project_cancel(seq, &c.project, c.date);
+                    self.project_cancel(seq, &c.project, c.date, state);
                 }
             }
         }
@@ -183,11 +189,17 @@ impl Auditor {
     /// A project payment that the replay accepted: every project rule it
     /// broke, from the record as it stands after it (`warnings`: what the
     /// engine reported for it).
-    pub(super) fn project_payment(&mut self, seq: u64, d: &ProjectDisbursement, warnings: &[HistoryWarning]) {
-        let policy = self.replay.policy();
+    pub(super) fn project_payment(
+        &mut self,
+        seq: u64,
+        d: &ProjectDisbursement,
+        warnings: &[HistoryWarning],
+        state: &LedgerState,
+    ) {
+        let policy = state.policy();
         let history = d.date < policy.enforced_from.projects;
         let retention_bp = policy.retention_bp;
-        let Some(p) = self.replay.project(&d.project) else {
+        let Some(p) = state.project(&d.project) else {
             return;
         };
         let amount = d.amount.get();
@@ -371,8 +383,8 @@ impl Auditor {
 
     /// A cancellation: the project's payments sequenced before it but dated
     /// after it broke the stage order.
-    pub(super) fn project_cancel(&mut self, seq: u64, project: &Ident, date: Date) {
-        let Some(village) = self.replay.project(project).map(|p| p.village) else {
+    pub(super) fn project_cancel(&mut self, seq: u64, project: &Ident, date: Date, state: &LedgerState) {
+        let Some(village) = state.project(project).map(|p| p.village) else {
             return;
         };
         let late: Vec<ProjectPayment> = self
@@ -380,7 +392,7 @@ impl Auditor {
             .get(project)
             .map(|ps| ps.iter().filter(|p| p.date > date).cloned().collect())
             .unwrap_or_default();
-        let enforced = self.replay.policy().enforced_from.projects;
+        let enforced = state.policy().enforced_from.projects;
         for p in late {
             let b = Broken {
                 rule: Rule::ProjectStageOrder,
@@ -408,8 +420,15 @@ impl Auditor {
     /// An engine warning about a project entry that is not a payment (none
     /// today: stage entries are never history; kept so that a future
     /// warning is reported under its rule, not lost).
-    pub(super) fn project_stage_warning(&mut self, seq: u64, project: &Ident, rule: Rule, w: &HistoryWarning) {
-        let Some(village) = self.replay.project(project).map(|p| p.village) else {
+    pub(super) fn project_stage_warning(
+        &mut self,
+        seq: u64,
+        project: &Ident,
+        rule: Rule,
+        w: &HistoryWarning,
+        state: &LedgerState,
+    ) {
+        let Some(village) = state.project(project).map(|p| p.village) else {
             return;
         };
         let b = Broken {
