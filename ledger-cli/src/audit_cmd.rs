@@ -13,14 +13,11 @@ use ledger_audit::lists::ExternalLists;
 use ledger_audit::{AuditConfig, AuditReport, Auditor, Severity, Standard, Standards, DAY_MS};
 use ledger_core::amount::Fen;
 use ledger_core::bundle::BundleView;
-use ledger_core::chain::SequencedEntry;
 use ledger_core::entry::SubsidyCategory;
 use ledger_core::household::PseudonymKey;
 use ledger_core::keys::PublicKey;
 use ledger_core::region::RegionLevel;
-use ledger_core::submission::{verify_batch_each_with_messages, VerifiedSubmission};
 use ledger_core::verify::VerifyReport;
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -234,75 +231,54 @@ fn config(args: &AuditArgs) -> Result<AuditConfig> {
     })
 }
 
-/// Run the rules over a verified bundle.
-pub fn audit_view(
+/// Verify the bundle and run the rules in the same pass (issue 16): the
+/// verifier hands every entry it has applied — decoded, its signatures
+/// checked, replayed through the rule engine — to the auditor with the
+/// rule engine's effects and state, so nothing is decoded, verified or
+/// replayed twice. The strict signature check (`non_strict_signature`) runs
+/// in the verifier's parallel stage for the entries `strict`'s cache does
+/// not cover (and there replaces their batch check: strict acceptance
+/// implies validity). The report is only returned if the whole bundle
+/// verifies (checkpoint and root included): a bundle that does not verify
+/// is never audited.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_and_audit(
+    path: &Path,
     view: &BundleView<'_>,
-    verified: &VerifyReport,
+    trust: &TrustArgs,
     config: &AuditConfig,
     lists: ExternalLists,
     roster: BTreeMap<ledger_core::RegionCode, std::collections::BTreeSet<char>>,
     strict: &mut Strict,
     quiet: bool,
-) -> Result<AuditReport> {
+) -> Result<(VerifyReport, AuditReport)> {
     let mut auditor = Auditor::new(config.clone());
     auditor.set_lists(lists);
     auditor.set_roster(roster);
-    let bar = crate::progress::bar(view.entries.len() as u64, "auditing", quiet);
     let (known_size, known) = (strict.known_size, &strict.known);
-    let mut found = BTreeMap::new();
-    for chunk in view.entries.chunks(16_384) {
-        // Decoding, the strict signature check (a full verification per
-        // signature) and the ZIP-215 check the rule replay needs (batched,
-        // like `ledger verify`'s) run in parallel, in parts of 256 entries
-        // sharing their signing messages; the rules then see entries in order.
-        let entries: Vec<SequencedEntry> = chunk
-            .par_iter()
-            .map(|b| SequencedEntry::decode(b).map(|d| d.entry))
-            .collect::<Result<_, _>>()
-            .map_err(|e| verify(format!("an entry does not decode: {e}")))?;
-        let checked: Vec<(Vec<PublicKey>, Option<VerifiedSubmission>)> = entries
-            .par_chunks(256)
-            .flat_map_iter(|part| {
-                let messages: Vec<Vec<u8>> = part.iter().map(|e| e.signed.submission.signing_message()).collect();
-                let non_strict: Vec<Vec<PublicKey>> = part
-                    .iter()
-                    .zip(&messages)
-                    .map(|(e, m)| {
-                        if e.seq < known_size {
-                            return known.get(&e.seq).cloned().unwrap_or_default();
-                        }
-                        e.signed
-                            .signatures
-                            .iter()
-                            .filter(|s| !ledger_core::signature_rule::strict_verify(&s.key, &s.signature, m))
-                            .map(|s| s.key)
-                            .collect()
-                    })
-                    .collect();
-                let verified =
-                    verify_batch_each_with_messages(part.iter().map(|e| e.signed.clone()).collect(), messages);
-                non_strict
-                    .into_iter()
-                    .zip(verified.into_iter().map(Result::ok))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let decoded = entries
-            .iter()
-            .zip(checked)
-            .map(|(e, (n, v))| (e, n, v))
-            .collect::<Vec<_>>();
-        for (entry, non_strict, verified) in &decoded {
-            auditor.observe_verified(entry, verified.as_ref(), non_strict);
+    let mut found: BTreeMap<u64, Vec<PublicKey>> = BTreeMap::new();
+    let verified = verify_cmd::verify_bundle_observed(
+        path,
+        view,
+        trust,
+        quiet,
+        "verifying and auditing",
+        Some(known_size),
+        &mut |applied| {
+            // Entries an earlier audit checked: their answer from the cache.
+            let non_strict = match applied.non_strict {
+                Some(keys) => keys,
+                None => known.get(&applied.entry.seq).map_or(&[][..], Vec::as_slice),
+            };
+            auditor.observe_applied(applied.entry, applied.effects, applied.state, non_strict);
             if !non_strict.is_empty() {
-                found.insert(entry.seq, non_strict.clone());
+                found.insert(applied.entry.seq, non_strict.to_vec());
             }
-        }
-        bar.inc(chunk.len() as u64);
-    }
-    bar.finish_and_clear();
+        },
+    )?;
     strict.found = found;
-    Ok(auditor.finish(&verified.state))
+    let report = auditor.finish(&verified.state);
+    Ok((verified, report))
 }
 
 fn load_lists(args: &AuditArgs) -> Result<(ExternalLists, Vec<ListSummary>, Option<PseudonymKey>)> {
@@ -356,8 +332,24 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
     };
     let bytes = verify_cmd::read_bundle(&args.file)?;
     let view = verify_cmd::parse(&args.file, &bytes)?;
-    // A bundle that does not verify is never audited: this returns first.
-    let verified = verify_cmd::verify_bundle(&args.file, &view, &args.trust, quiet)?;
+    let mut strict = match &args.strict_cache {
+        Some(p) => crate::audit::strict_cache::load(p, &view, quiet)?,
+        None => Strict::default(),
+    };
+    // A bundle that does not verify is never audited: this returns its
+    // failure and no report.
+    let (verified, report) = verify_and_audit(
+        &args.file,
+        &view,
+        &args.trust,
+        &config,
+        lists,
+        roster,
+        &mut strict,
+        quiet,
+    )?;
+    // The lists were matched with this key during the pass: if it is not
+    // the log's, their matches mean nothing, so the report is dropped.
     if let Some(key) = &key {
         if verified.state.pseudonym_commitment() != Some(key.commitment()) {
             return Err(input(
@@ -365,11 +357,6 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
             ));
         }
     }
-    let mut strict = match &args.strict_cache {
-        Some(p) => crate::audit::strict_cache::load(p, &view, quiet)?,
-        None => Strict::default(),
-    };
-    let report = audit_view(&view, &verified, &config, lists, roster, &mut strict, quiet)?;
     if let Some(p) = &args.strict_cache {
         crate::audit::strict_cache::save(p, &verified.origin, verified.entries, &verified.root.0, &strict)?;
     }

@@ -8,7 +8,7 @@ use clap::Args;
 use ledger_core::bundle::{parse_bundle, BundleError, BundleView};
 use ledger_core::checkpoint::{count_valid_cosignatures, WitnessVerifier};
 use ledger_core::merkle::{leaf_hash, MemoryTree};
-use ledger_core::verify::{verify_ledger, VerifyFailure, VerifyOptions, VerifyReport};
+use ledger_core::verify::{verify_ledger_observed, Applied, VerifyFailure, VerifyOptions, VerifyReport};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -127,6 +127,22 @@ pub fn set_threads(threads: Option<usize>) -> Result<()> {
 
 /// Verify a bundle (with progress); on a fork, write the evidence file.
 pub fn verify_bundle(path: &Path, view: &BundleView<'_>, trust: &TrustArgs, quiet: bool) -> Result<VerifyReport> {
+    verify_bundle_observed(path, view, trust, quiet, "verifying", None, &mut |_| {})
+}
+
+/// [`verify_bundle`] handing each entry, once applied, to `on_entry`
+/// (`ledger audit`'s one pass; `strict_from` as in
+/// `ledger_core::verify::Replay::push_observed`). On an error the caller
+/// must discard what `on_entry` built: the bundle did not verify.
+pub fn verify_bundle_observed(
+    path: &Path,
+    view: &BundleView<'_>,
+    trust: &TrustArgs,
+    quiet: bool,
+    label: &str,
+    strict_from: Option<u64>,
+    on_entry: &mut dyn FnMut(Applied<'_>),
+) -> Result<VerifyReport> {
     let trusted = match &trust.log_key {
         Some(k) => Some(keys::vkey_arg(k)?),
         None => None,
@@ -139,10 +155,15 @@ pub fn verify_bundle(path: &Path, view: &BundleView<'_>, trust: &TrustArgs, quie
         trusted_log_vkey: trusted.clone(),
         old_checkpoint: old.clone(),
     };
-    let bar = crate::progress::bar(view.entries.len() as u64, "verifying", quiet);
-    let result = verify_ledger(&view.entries, view.header.checkpoint.as_bytes(), &options, &|n| {
-        bar.set_position(n)
-    });
+    let bar = crate::progress::bar(view.entries.len() as u64, label, quiet);
+    let result = verify_ledger_observed(
+        &view.entries,
+        view.header.checkpoint.as_bytes(),
+        &options,
+        &|n| bar.set_position(n),
+        strict_from,
+        on_entry,
+    );
     bar.finish_and_clear();
     match result {
         Ok(report) => {

@@ -113,10 +113,10 @@ fn finding_entries(
                 evidence: None,
                 threads: None,
             };
-            let verified = verify_cmd::verify_bundle(path, view, &trust, quiet)?;
-            let report = crate::audit_cmd::audit_view(
+            let (_, report) = crate::audit_cmd::verify_and_audit(
+                path,
                 view,
-                &verified,
+                &trust,
                 &ledger_audit::AuditConfig::default(),
                 ledger_audit::lists::ExternalLists::default(),
                 Default::default(),
