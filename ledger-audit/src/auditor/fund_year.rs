@@ -38,6 +38,9 @@ pub(super) struct YearGroup {
 impl Auditor {
     /// A payment from `fund` for the years `years` (first, last) in
     /// `village` (called after the replay accepted it, so the fund exists).
+    // `state`: the rule state after the payment (the verifier's in the one
+    // pass, issue 16), where the fund's fiscal year is read.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn fund_year(
         &mut self,
         seq: u64,
