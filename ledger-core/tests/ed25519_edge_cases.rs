@@ -5,7 +5,8 @@
 //!       through the batch verifier replay uses;
 //!   (b) the write path's rule (ZIP-215, then `strict_encoding_check`), with
 //!       the exact violation;
-//!   (c) `verify_strict`, which `ledger audit` compares validity against.
+//!   (c) `verify_strict`, which `ledger audit` compares validity against, and
+//!       its one-pass check (`verify_strict_first`: strict, then ZIP-215).
 //!
 //! The twelve `speccheck-*` cases are the data of novifinancial/ed25519-speccheck
 //! (see fixtures/README.md); the `generated-*` cases are rebuilt here from
@@ -18,10 +19,10 @@ use ledger_core::encoding::Bytes;
 use ledger_core::entry::{EntryBody, Reversal};
 use ledger_core::ids::Text;
 use ledger_core::keys::{PublicKey, SignatureBytes};
-use ledger_core::signature_rule::{crafted, strict_encoding_check, strict_verify, zip215_verify};
+use ledger_core::signature_rule::{crafted, strict_encoding_check, strict_verify, zip215_verify, StrictKey};
 use ledger_core::submission::{
-    verify_batch_each_with_messages, verify_batch_for_write, EntrySignature, SignedSubmission, Submission,
-    SubmissionError,
+    verify_batch_each_with_messages, verify_batch_for_write, verify_strict_first, EntrySignature, SignedSubmission,
+    Submission, SubmissionError,
 };
 use serde_json::Value;
 
@@ -316,5 +317,53 @@ fn generated_cases_are_reproducible() -> TestResult {
     );
     assert_eq!(Scalar::from_bytes_mod_order(group_order()), Scalar::ZERO);
     assert!(bool::from(Scalar::from_canonical_bytes(group_order()).is_none()));
+    Ok(())
+}
+
+/// `ledger audit`'s strict check: a key decompressed once (issue 16).
+fn strict(key: &PublicKey, signature: &SignatureBytes, message: &[u8]) -> bool {
+    StrictKey::new(key).verify(signature, message)
+}
+
+/// The one-pass audit (issue 16): `verify_strict_first` accepts exactly the
+/// ZIP-215-valid cases, with the batch's error otherwise, and names exactly
+/// the ones `verify_strict` refuses; a key decompressed once ([`StrictKey`])
+/// answers as `strict_verify` does.
+#[test]
+fn strict_first_gives_validity_and_names_exactly_the_non_strict_edge_cases() -> TestResult {
+    let doc = file()?;
+    let cases = doc["cases"].as_array().ok_or("cases")?;
+    assert_eq!(cases.len(), 18);
+    let (mut valid, mut named) = (0, 0);
+    for case in cases {
+        let id = case["id"].as_str().ok_or("id")?;
+        let message = hex::decode(case["message"].as_str().ok_or("message")?)?;
+        let key = Bytes(hex32(&case["pub_key"])?);
+        let signature = Bytes(hex64(&case["signature"])?);
+        let zip215 = case["expected"]["zip215"].as_bool().ok_or("zip215")?;
+        let strictly = case["expected"]["verify_strict"].as_bool().ok_or("verify_strict")?;
+
+        // The key decompressed once answers as the one-off check.
+        assert_eq!(StrictKey::new(&key).verify(&signature, &message), strictly, "{id}");
+        assert_eq!(strict_verify(&key, &signature, &message), strictly, "{id}");
+        // What the one pass relies on: strict acceptance implies validity.
+        if strictly {
+            assert!(zip215_verify(&key, &signature, &message).is_ok(), "{id}");
+        }
+        let (result, non_strict) = verify_strict_first(carrier(key, signature)?, &message, &strict);
+        let batch = verify_batch_each_with_messages(vec![carrier(key, signature)?], vec![message.clone()]);
+        assert_eq!(result.is_ok(), zip215, "{id}: validity");
+        assert_eq!(
+            result.as_ref().err(),
+            batch[0].as_ref().err(),
+            "{id}: the batch's answer"
+        );
+        assert_eq!(non_strict, if strictly { vec![] } else { vec![key] }, "{id}: named");
+        valid += usize::from(zip215);
+        named += usize::from(zip215 && !strictly);
+    }
+    // 14 valid signatures, 12 of them refused by strict verification (the
+    // speccheck cases are edge cases; the generated mixed-order ones too).
+    assert_eq!((valid, named), (14, 12));
     Ok(())
 }

@@ -3,11 +3,7 @@
 //! answers of `Replay::push` (the batch check), entry by entry and failure
 //! by failure, and names every signature strict verification refuses.
 //!
-//! - every Ed25519 edge case of fixtures/vectors/ed25519-edge-cases.json:
-//!   `verify_strict_first` accepts exactly the ZIP-215-valid ones, with the
-//!   batch's error otherwise, and names exactly the ones `verify_strict`
-//!   refuses (a key decompressed once, [`StrictKey`], answers as
-//!   `strict_verify` does);
+//! - (every Ed25519 edge case: tests/ed25519_edge_cases.rs, `strict_first_…`);
 //! - a demo ledger: the same entries, effects, states and root whichever
 //!   entries are checked strictly (none, all, from the middle of a chunk);
 //! - a crafted mixed-order `R` (valid, not strict) is named, at its entry
@@ -15,94 +11,15 @@
 //!   and message either way.
 
 use ledger_core::encoding::Bytes;
-use ledger_core::entry::{EntryBody, Reversal};
-use ledger_core::ids::Text;
 use ledger_core::keys::{PublicKey, SignatureBytes};
 use ledger_core::merkle::TreeHash;
 use ledger_core::rules::Effects;
-use ledger_core::signature_rule::{crafted, strict_verify, zip215_verify, StrictKey};
-use ledger_core::submission::{
-    verify_batch_each_with_messages, verify_strict_first, EntrySignature, SignedSubmission, Submission,
-};
+use ledger_core::signature_rule::crafted;
 use ledger_core::verify::{Replay, VerifyFailure};
 use ledger_demo::{demo_entries, generate, DemoConfig, DemoLog};
-use serde_json::Value;
 use std::sync::OnceLock;
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
-
 const NOW_MS: u64 = 1_704_067_200_000;
-
-fn hex_array<const N: usize>(v: &Value) -> Result<[u8; N], Box<dyn std::error::Error>> {
-    let bytes = hex::decode(v.as_str().ok_or("hex string")?)?;
-    Ok(bytes.try_into().map_err(|_| "length")?)
-}
-
-/// A structurally valid submission carrying one (key, signature); the case's
-/// own message is passed as the signing message.
-fn carrier(key: PublicKey, signature: SignatureBytes) -> Result<SignedSubmission, Box<dyn std::error::Error>> {
-    Ok(SignedSubmission {
-        submission: Submission {
-            v: ledger_core::submission::SUBMISSION_VERSION,
-            origin: "edge.example/log".into(),
-            nonce: Bytes([0; 16]),
-            not_after_ms: 1,
-            body: EntryBody::Reversal(Reversal {
-                target_seq: 0,
-                reason: Text::new("edge case")?,
-                date: ledger_core::ids::Date::new(20190101)?,
-            }),
-        },
-        signatures: vec![EntrySignature { key, signature }],
-    })
-}
-
-fn strict(key: &PublicKey, signature: &SignatureBytes, message: &[u8]) -> bool {
-    StrictKey::new(key).verify(signature, message)
-}
-
-#[test]
-fn strict_first_gives_validity_and_names_exactly_the_non_strict_edge_cases() -> TestResult {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/vectors/ed25519-edge-cases.json"
-    );
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
-    let cases = doc["cases"].as_array().ok_or("cases")?;
-    assert_eq!(cases.len(), 18);
-    let (mut valid, mut named) = (0, 0);
-    for case in cases {
-        let id = case["id"].as_str().ok_or("id")?;
-        let message = hex::decode(case["message"].as_str().ok_or("message")?)?;
-        let key = Bytes(hex_array::<32>(&case["pub_key"])?);
-        let signature = Bytes(hex_array::<64>(&case["signature"])?);
-        let zip215 = case["expected"]["zip215"].as_bool().ok_or("zip215")?;
-        let strictly = case["expected"]["verify_strict"].as_bool().ok_or("verify_strict")?;
-
-        // The key decompressed once answers as the one-off check.
-        assert_eq!(StrictKey::new(&key).verify(&signature, &message), strictly, "{id}");
-        assert_eq!(strict_verify(&key, &signature, &message), strictly, "{id}");
-        // What the one pass relies on: strict acceptance implies validity.
-        if strictly {
-            assert!(zip215_verify(&key, &signature, &message).is_ok(), "{id}");
-        }
-        let (result, non_strict) = verify_strict_first(carrier(key, signature)?, &message, &strict);
-        let batch = verify_batch_each_with_messages(vec![carrier(key, signature)?], vec![message.clone()]);
-        assert_eq!(result.is_ok(), zip215, "{id}: validity");
-        assert_eq!(
-            result.as_ref().err(),
-            batch[0].as_ref().err(),
-            "{id}: the batch's answer"
-        );
-        assert_eq!(non_strict, if strictly { vec![] } else { vec![key] }, "{id}: named");
-        valid += usize::from(zip215);
-        named += usize::from(zip215 && !strictly);
-    }
-    // 14 valid signatures, 12 of them refused by strict verification (the
-    // speccheck cases are edge cases; the generated mixed-order ones too).
-    assert_eq!((valid, named), (14, 12));
-    Ok(())
-}
 
 struct Fixture {
     log: DemoLog,
