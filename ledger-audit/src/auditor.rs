@@ -5,10 +5,13 @@
 //! authorization, conservation). A verified ledger can still show abuse that
 //! no single entry breaks: the same household paid twice, money idle for
 //! years, a village that never passes its allocation on. This module finds
-//! those patterns. It is pure: entries go in through [`Auditor::observe`] in
-//! log order (streaming, so memory is bounded by the indexes, not by the
-//! ledger), and [`Auditor::finish`] returns the findings and a summary per
-//! town and village. No I/O, no clock: the age-based rules count business
+//! those patterns. It is pure: entries go in in log order (streaming, so
+//! memory is bounded by the indexes, not by the ledger) — through
+//! [`Auditor::observe_applied`] straight from the verifier's pass, with the
+//! rule engine's effects and state (`ledger audit`: one pass, issue 16), or
+//! through [`Auditor::observe`], which verifies and replays them itself —
+//! and [`Auditor::finish`] returns the findings and a summary per town and
+//! village. No I/O, no clock: the age-based rules count business
 //! dates, and "now" is the ledger's last business date.
 //!
 //! The rules, their ids and what they mean are documented in docs/CLI.md
