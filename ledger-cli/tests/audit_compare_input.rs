@@ -123,6 +123,31 @@ fn bad_input_is_named_and_nothing_is_audited() {
     let (code, out, err) = run(&args);
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
+    // Nor one that fails only after the last entry (the checkpoint covers
+    // one more entry than the bundle holds): the one pass has shown the
+    // auditor every entry, but no report is written.
+    let bytes = std::fs::read(&f.bundle).unwrap();
+    let view = ledger_core::bundle::parse_bundle(&bytes).unwrap();
+    let kept: Vec<Vec<u8>> = view.entries[..view.entries.len() - 1]
+        .iter()
+        .map(|e| e.to_vec())
+        .collect();
+    let short = path(&f, "short.bundle");
+    common::write_bundle(
+        &short,
+        &view.header.origin,
+        &view.header.log_vkey,
+        &kept,
+        &view.header.checkpoint,
+    );
+    let (short_s, report) = (short.display().to_string(), path(&f, "short.json"));
+    let report_s = report.display().to_string();
+    let mut args = audit_args(&f, &good, &["--format", "json", "--out", &report_s]);
+    args[1] = &short_s;
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty() && err.contains("[size_mismatch]"), "{err}");
+    assert!(!report.exists());
 }
 
 #[test]
