@@ -2,9 +2,9 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"b96d2315fa54\"";
+pub(crate) const INDEX_ETAG: &str = "\"6b6fe4b33100\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.c8e477d8bf81.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.c8e477d8bf81.js")),
+    ("/assets/app.7299ffa6c6ac.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.7299ffa6c6ac.js")),
     ("/assets/app.5e6a8fef55cc.css", "text/css; charset=utf-8", include_bytes!("assets/app.5e6a8fef55cc.css")),
 ];

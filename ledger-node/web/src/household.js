@@ -13,7 +13,7 @@ import { controlsBadge, controlsBlock, controlsOf } from './controls.js';
 import { contactsBlock, footerContacts } from './contacts.js';
 import { checkmarkMeaning } from './villager.js';
 import { card, empty, errorBox, loading } from './ui.js';
-import { checkConsistency, pinKey, pinnedKey, unpinKey } from './trust.js';
+import { checkConsistency, logTrust, pinKey, pinnedKey, unpinKey } from './trust.js';
 import { CodeError, displayCode, householdCode, parseCodeInput, refMatches } from './code.js';
 import { nameOf } from './regions.js';
 
@@ -188,9 +188,10 @@ function entryCard(entry, texts) {
   };
 }
 
-export function keyPanel(log, key, onChange) {
+export function keyPanel(log, key, onChange, trusted = null) {
   const pinned = pinnedKey(log.origin);
   const isPinned = pinned === key.vkey;
+  const rotatedTo = Boolean(pinned && !isPinned && trusted && Array.isArray(trusted.keys) && trusted.keys.includes(key.vkey));
   return h('div', { class: 'key-panel', 'data-testid': 'key-panel' },
     h('h4', null, '验证所用的日志公钥'),
     h('dl', { class: 'facts' },
@@ -199,7 +200,8 @@ export function keyPanel(log, key, onChange) {
       h('dt', null, '公钥指纹'), h('dd', null, h('code', { class: 'fingerprint' }, groupHex(key.fingerprint.slice(0, 32)))),
       h('dt', null, '完整公钥'), h('dd', null, h('code', { class: 'vkey' }, key.vkey))),
     h('p', { class: 'hint' }, '公钥来自本节点（/v1/log）。请与区财政局、村务公开栏公布的公钥指纹核对；核对一致后可“固定”在本机，以后节点若更换密钥，页面会明确报警。'),
-    pinned && !isPinned ? h('p', { class: 'alert alert-error' }, '注意：本机固定的是另一把公钥，节点现在使用的公钥与之不同！') : null,
+    rotatedTo ? h('p', { class: 'alert alert-info', 'data-testid': 'key-rotated' }, `✔ 本机固定的是日志的早先公钥；节点已按规定更换了 ${trusted.keys.indexOf(key.vkey)} 次公钥，每次都由前一把公钥签名背书，本机已逐次核验。`) : null,
+    pinned && !isPinned && !rotatedTo ? h('p', { class: 'alert alert-error' }, '注意：本机固定的是另一把公钥，节点现在使用的公钥与之不同！') : null,
     isPinned
       ? h('p', null, h('span', { class: 'badge badge-ok' }, '✔ 已固定在本机'), ' ', h('button', { class: 'btn btn-small btn-ghost', type: 'button', onclick: () => { unpinKey(log.origin); onChange(); } }, '取消固定'))
       : h('button', { class: 'btn btn-small', type: 'button', 'data-testid': 'pin-key', onclick: () => {
@@ -213,12 +215,12 @@ export function keyPanel(log, key, onChange) {
  * The node says this payment was reversed: fetch the reversal entry with its
  * proof and verify it the same way, and that it really undoes this entry.
  */
-async function checkReversal(entry, result, log, pinned) {
+async function checkReversal(entry, result, log, pinned, trusted) {
   const title = `核验冲正记录（第 ${entry.reversed_by} 条）`;
   let step;
   try {
     const rev = await api.entry(entry.reversed_by);
-    const r = checkEntry({ entry: rev.entry, proof: rev.proof, log, pinned });
+    const r = checkEntry({ entry: rev.entry, proof: rev.proof, log, pinned, trusted });
     const d = r.decoded;
     if (!r.ok) {
       step = { ok: false, detail: `冲正记录未通过验证：${r.steps.find((x) => !x.ok)?.detail}` };
@@ -240,13 +242,13 @@ async function checkReversal(entry, result, log, pinned) {
  * confirmation entry with its proof, verify it the same way, and that it
  * confirms this very payment on the date the node shows.
  */
-async function checkConfirmation(entry, result, log, pinned) {
+async function checkConfirmation(entry, result, log, pinned, trusted) {
   const c = entry.confirmation;
   const title = `核验到户确认记录（第 ${c.seq} 条）`;
   let step;
   try {
     const got = await api.entry(c.seq);
-    const r = checkEntry({ entry: got.entry, proof: got.proof, log, pinned });
+    const r = checkEntry({ entry: got.entry, proof: got.proof, log, pinned, trusted });
     const d = r.decoded;
     if (!r.ok) {
       step = { ok: false, detail: `确认记录未通过验证：${r.steps.find((x) => !x.ok)?.detail}` };
@@ -276,8 +278,19 @@ function belongsTo(ref, result) {
   result.ok = result.ok && ok;
 }
 
+/** The witness line of the summary: how many cosignatures were seen, against how many required. */
+function witnessLine(w) {
+  if (!w || (!w.error && !w.required)) return h('p', { class: 'small muted', 'data-testid': 'witness-status', 'data-status': 'none' }, '本节点未配置见证方（如纪委监委、审计局）联署检查点。');
+  if (w.error) return h('p', { 'data-testid': 'witness-status', 'data-status': 'fail' }, `✘ ${w.error}`);
+  return h('p', { 'data-testid': 'witness-status', 'data-status': 'ok' },
+    `✔ 见证联署：${w.listed} 个见证方中有 ${w.count} 个（${w.names.join('、')}）联署了第 ${w.size} 条为止的账本，要求至少 ${w.required} 个。`);
+}
+
 async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox) {
   const pinned = pinnedKey(log.origin);
+  // Rotations from the pinned key and the witnesses' cosignatures, first:
+  // every entry's check uses them.
+  const trusted = await logTrust(log);
   const results = new Array(data.entries.length);
   let next = 0;
   // A few proofs at a time: polite to the node's rate limit on a weak link.
@@ -287,10 +300,10 @@ async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox)
       const entry = data.entries[i];
       try {
         const proof = await api.inclusion(entry.seq);
-        results[i] = checkEntry({ entry, proof, log, pinned });
+        results[i] = checkEntry({ entry, proof, log, pinned, trusted });
         belongsTo(ref, results[i]);
-        if (entry.reversed_by != null) await checkReversal(entry, results[i], log, pinned);
-        if (entry.confirmation && entry.confirmation.seq != null) await checkConfirmation(entry, results[i], log, pinned);
+        if (entry.reversed_by != null) await checkReversal(entry, results[i], log, pinned, trusted);
+        if (entry.confirmation && entry.confirmation.seq != null) await checkConfirmation(entry, results[i], log, pinned, trusted);
         cards[i].done(results[i]);
       } catch (e) {
         results[i] = { ok: false, error: e };
@@ -306,7 +319,11 @@ async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox)
   const payments = data.entries.filter((e) => Object.keys(e.body || {})[0] === 'HouseholdSubsidy');
   const warned = payments.filter((e) => controlsOf(e).state === 'failed').length;
   const unchecked = payments.filter((e) => controlsOf(e).state === 'unknown').length;
-  if (failed === 0) {
+  // Too few witness cosignatures (when the node names witnesses) is a
+  // failure of the whole answer, never green.
+  const witnessFailed = Boolean(trusted.witness && trusted.witness.error);
+  const rotated = trusted.rotations.length;
+  if (failed === 0 && !witnessFailed) {
     summary.className = `alert ${warned ? 'alert-warn' : 'alert-ok'} verify-summary`;
     summary.dataset.status = 'ok';
     fill(summary, h('strong', null, `✔ 已记录且未被篡改：这 ${ok} 条记录都在公开账本中，内容未被改动。`),
@@ -314,24 +331,26 @@ async function runChecks(ref, log, data, cards, summary, keyBox, consistencyBox)
       unchecked ? h('p', { class: 'small muted' }, `${unchecked} 笔款项节点没有给出审核控制结果。`) : null,
       checkmarkMeaning(),
       h('details', { class: 'tech' }, h('summary', null, '技术细节'),
-        h('p', null, `本机重算了每条记录的哈希，按 RFC 9162 逐条验证了包含证明，并用日志公钥（编号 ${key ? key.idHex : '—'}）验证了检查点的 Ed25519 签名${pinned ? '，与本机固定的公钥一致' : ''}。`),
+        h('p', null, `本机重算了每条记录的哈希，按 RFC 9162 逐条验证了包含证明，并用日志公钥（编号 ${key ? key.idHex : '—'}）验证了检查点的 Ed25519 签名${pinned ? (rotated ? `；该公钥由本机固定的公钥经 ${rotated} 次背书轮换而来，每次背书均成立` : '，与本机固定的公钥一致') : ''}。`),
+        witnessLine(trusted.witness),
         cp ? h('p', { class: 'small' }, `检查点：${cp.origin} · 共 ${cp.size} 条 · 根哈希 ${cp.rootB64}`) : null));
   } else {
     const first = results.find((r) => !r.ok);
-    const reason = first.error ? first.error.message : first.steps.find((s) => !s.ok)?.detail;
+    const reason = !first ? trusted.witness.error : first.error ? first.error.message : first.steps.find((s) => !s.ok)?.detail;
     summary.className = 'alert alert-error verify-summary';
     summary.dataset.status = 'fail';
-    fill(summary, h('strong', null, `✘ 验证失败：${failed} 条记录未能通过验证${ok ? `（${ok} 条通过）` : ''}。`),
+    fill(summary, h('strong', null, failed ? `✘ 验证失败：${failed} 条记录未能通过验证${ok ? `（${ok} 条通过）` : ''}。` : '✘ 验证失败：见证联署不足。'),
       h('p', null, `原因：${reason}`),
+      witnessFailed ? witnessLine(trusted.witness) : null,
       h('p', null, '这说明节点返回的数据与签名账本不符，或者证明被篡改。请勿轻信页面显示的金额，可截图并向区纪委监委反映。'));
   }
   if (key) {
     const redraw = () => {
-      fill(keyBox, keyPanel(log, key, redraw));
+      fill(keyBox, keyPanel(log, key, redraw, trusted));
     };
     redraw();
   }
-  const c = await checkConsistency(log);
+  const c = await checkConsistency(log, trusted);
   consistencyBox.className = `alert ${c.ok ? 'alert-info' : 'alert-error'}`;
   consistencyBox.dataset.status = c.ok ? 'ok' : 'fail';
   fill(consistencyBox, h('strong', null, `${c.ok ? '✔' : '✘'} ${c.title}`), h('p', null, c.detail));

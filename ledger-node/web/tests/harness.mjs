@@ -60,6 +60,8 @@ export async function startNode() {
   }
   return {
     url,
+    // The node's data folder (keys/ inside): the rotation test prepares a key there.
+    data: join(data, 'node'),
     log: () => log,
     async stop() {
       if (child.exitCode === null) {
