@@ -51,19 +51,32 @@ function walkFiles(dir, re) {
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((e) => (e.isDirectory() ? walkFiles(join(dir, e.name), re) : re.test(e.name) ? [join(dir, e.name)] : []));
 }
-function fontChars() {
+/**
+ * Every character the subset should hold: the non-ASCII characters of the
+ * page's sources, the division names, the demo's string literals (names,
+ * titles, reasons — not its comments) and BASE_CHARS, sorted.
+ */
+export function collectFontChars() {
   const chars = new Set(BASE_CHARS);
   const take = (text) => {
     for (const c of text) if (c.codePointAt(0) > 0x7f) chars.add(c);
   };
   for (const f of walkFiles(join(here, 'src'), /\.(js|html|css)$/)) take(readFileSync(f, 'utf8'));
   take(readFileSync(join(repo, 'fixtures', 'huaian-district-2019-divisions.txt'), 'utf8'));
-  // The demo's texts: its string literals (names, titles, reasons), not its comments.
   for (const f of walkFiles(join(repo, 'ledger-demo', 'src'), /\.rs$/)) {
     for (const m of readFileSync(f, 'utf8').matchAll(/"(?:[^"\\\n]|\\.)*"/g)) take(m[0]);
   }
   return [...chars].sort((a, b) => a.codePointAt(0) - b.codePointAt(0)).join('');
 }
+
+// The list is committed (font-chars.txt) rather than read from the sources
+// at every build, so that a change in another crate (the demo's texts) never
+// makes the committed dist/ stale; `node build.mjs --update-font-chars`
+// regenerates it, and tests/fonts-chars.test.mjs fails when the page's own
+// text or a division name is missing from it.
+const CHARS_FILE = join(here, 'font-chars.txt');
+if (process.argv.includes('--update-font-chars')) writeFileSync(CHARS_FILE, `${collectFontChars()}\n`);
+const fontChars = () => readFileSync(CHARS_FILE, 'utf8').trim();
 const font = await subsetFont(readFileSync(FONT_SOURCE), fontChars(), { targetFormat: 'woff2', noHinting: true });
 
 const hash = (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, 12);
