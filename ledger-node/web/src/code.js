@@ -21,6 +21,8 @@ export const DATA_SYMBOLS = 10;
 export const CODE_SYMBOLS = DATA_SYMBOLS + 1;
 /** A prefix shorter than this matches too many households to be useful. */
 export const MIN_PREFIX_SYMBOLS = 6;
+/** Longer input is refused unread (a 64-hex 户号 with its separators fits). */
+export const MAX_INPUT_CHARS = 100;
 
 const BASE = 29n;
 const MODULUS = BASE ** BigInt(DATA_SYMBOLS);
@@ -112,14 +114,20 @@ export function checkOk(code) {
  * 64-hex 户号 with a digit missing or extra).
  */
 export function parseCodeInput(text) {
-  const s = normalizeCodeInput(text);
+  const raw = String(text ?? '');
+  // A pasted paragraph is not a code (a 64-hex 户号 with separators is ~80).
+  if (raw.length > MAX_INPUT_CHARS) throw new CodeError('code_too_long', `输入太长：户码共 11 位。请对照发放单核对。`);
+  const s = normalizeCodeInput(raw);
   // Nothing typed is "too short" (the shared vectors say so): with its own words.
   if (!s) throw new CodeError('code_too_short', '请输入户码：共 11 位，印在补贴发放单上；至少输入前 6 位。');
   if (s.length === 64 && /^[0-9A-F]{64}$/.test(s)) return { kind: 'ref', ref: s.toLowerCase() };
-  // Longer than any code and all hex: a 64-hex 户号 with a digit missing or
-  // extra, not a code with a strange symbol.
-  if (s.length >= 48 && /^[0-9A-F]+$/.test(s)) {
-    throw new CodeError('bad_ref', `户号应为 64 位十六进制字符，现在是 ${s.length} 位。请对照发放单核对，或改输 11 位户码。`);
+  // Then in the order of docs/FORMAT.md §8.5.1: length, symbols, shortness, check.
+  if (s.length > CODE_SYMBOLS) {
+    // All hex and long: a 64-hex 户号 with a digit missing or extra, not a long code.
+    if (s.length >= 48 && /^[0-9A-F]+$/.test(s)) {
+      throw new CodeError('bad_ref', `户号应为 64 位十六进制字符，现在是 ${s.length} 位。请对照发放单核对，或改输 11 位户码。`);
+    }
+    throw new CodeError('code_too_long', `户码太长：输入了 ${s.length} 位，户码共 11 位。请对照发放单核对。`);
   }
   for (const [i, ch] of [...s].entries()) {
     if (VALUE.has(ch)) continue;
@@ -132,9 +140,6 @@ export function parseCodeInput(text) {
   }
   if (s.length < MIN_PREFIX_SYMBOLS) {
     throw new CodeError('code_too_short', `户码太短：只输入了 ${s.length} 位，户码共 11 位，至少要输入前 ${MIN_PREFIX_SYMBOLS} 位。`);
-  }
-  if (s.length > CODE_SYMBOLS) {
-    throw new CodeError('code_too_long', `户码太长：输入了 ${s.length} 位，户码共 11 位。请对照发放单核对。`);
   }
   if (s.length === CODE_SYMBOLS) {
     if (!checkOk(s)) throw new CodeError('bad_code_check', '户码校验位不符：可能有一位输错或相邻两位颠倒。请对照发放单逐位核对。');

@@ -7,7 +7,8 @@
 //       before publicity, under an open objection, unconfirmed past its
 //       deadline, registration, signatures). The node computes (b) and serves
 //       it as `controls` on each payment with the texts once per answer in
-//       `control_texts` (docs/API.md "Two kinds of green"); the page shows it
+//       `control_texts` ({code: {title_zh, status_zh: {status: text},
+//       what_to_do_zh}}, docs/API.md "Two kinds of green"); the page shows it
 //       as the node's finding, with the explanation and what to do, and never
 //       turns it into a tick that was not given: no `controls` → "not
 //       provided", never green.
@@ -53,7 +54,7 @@ function readCheck(c, texts) {
     status: String(c.status || ''),
     state,
     title: str(t.title_zh) || CONTROL_ZH[c.code] || c.code,
-    message: str(t[c.status]) || null,
+    message: (t.status_zh && typeof t.status_zh === 'object' ? str(t.status_zh[c.status]) : null) || null,
     extra: extra.join('；') || null,
     action: state === 'failed' ? str(t.what_to_do_zh) : null,
   };
@@ -76,6 +77,7 @@ export function controlsOf(p, texts) {
   // The node's overall word counts only towards caution: "ok" beside a
   // failed check or a history warning is read as failed.
   if (failed.length || (c && c.status === 'warning') || warnings) state = 'failed';
+  else if (c && c.status === 'reversed') state = 'reversed';
   else if (c && c.status === 'ok' && checks.length && checks.every((x) => x.state !== 'unknown')) state = 'passed';
   return { state, checks, failed, passed, pending, warnings };
 }
@@ -88,6 +90,9 @@ export function controlsBadge(r) {
   }
   if (r.state === 'passed') {
     return h('span', { class: 'badge badge-ok-soft', 'data-testid': 'controls-status', 'data-status': 'passed' }, `✔ 通过已知的 ${r.checks.length} 项审核控制`);
+  }
+  if (r.state === 'reversed') {
+    return h('span', { class: 'badge badge-muted', 'data-testid': 'controls-status', 'data-status': 'reversed' }, '审核控制：此笔已冲正，不再检查');
   }
   return h('span', { class: 'badge badge-muted', 'data-testid': 'controls-status', 'data-status': 'unknown' }, '审核控制：节点未提供结果');
 }

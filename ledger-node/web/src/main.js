@@ -164,7 +164,9 @@ function subsidyRows(items) {
     h('td', { 'data-label': '发放日期', 'data-testid': 'payment-date', class: 'nowrap' }, s.date != null ? `${ymd(s.date)} 发放` : '—'),
     h('td', { class: 'num', 'data-label': '金额' }, yuan(s.amount_fen),
       s.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${s.reversed_by}`) : null,
-      hasWarnings(s) ? h('span', { class: 'tag tag-warn', 'data-testid': 'warning-tag' }, '⚠ 有警示') : null),
+      hasWarnings(s) ? h('span', { class: 'tag tag-warn', 'data-testid': 'warning-tag' }, '⚠ 有警示') : null,
+      // (b) of issue 15 on the list too: a control failed without a history warning (a duplicate).
+      !hasWarnings(s) && s.controls && s.controls.status === 'warning' ? h('span', { class: 'tag tag-warn', 'data-testid': 'controls-tag' }, '⚠ 审核控制未通过') : null),
     h('td', { 'data-label': '确认' }, confirmationCell(s.confirmation)),
     h('td', { 'data-label': '公示 · 户码', class: 'wide' },
       s.notice ? ['发放公示 ', lineRefLink(s.notice), ' · '] : (s.date != null ? [h('span', { class: 'muted' }, '无发放公示'), ' · '] : null),

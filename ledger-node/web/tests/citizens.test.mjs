@@ -324,7 +324,11 @@ describe('two kinds of green', () => {
         };
         json.control_texts = {
           ...(json.control_texts || {}),
-          duplicate: { title_zh: '重复发放', passed: '未发现同一户同一类别同一期的其他发放', failed: '同一户同一类别同一期还有其他发放记录，可能重复发放', not_applicable: '此笔已冲正', what_to_do_zh: '请向乡镇扶贫办或 12317 反映，要求核查并追回重复发放的资金' },
+          duplicate: {
+            title_zh: '重复发放',
+            status_zh: { passed: '未发现同一户同一类别同一期的其他发放', failed: '同一户同一类别同一期还有其他发放记录，可能重复发放', not_applicable: '此笔已冲正' },
+            what_to_do_zh: '请向乡镇扶贫办或 12317 反映，要求核查并追回重复发放的资金',
+          },
         };
       } else if (planted) {
         dup = planted.seq;

@@ -68,6 +68,9 @@ test('the shared vectors file (fixtures/vectors/household_code.json), as the Rus
   for (const x of v.typos || []) {
     assert.equal(errorCode(() => parseCodeInput(x.input)), x.error, x.input);
   }
+  for (const x of v.accepted || []) {
+    assert.deepEqual(parseCodeInput(x.input), x.code ? { kind: 'code', code: x.code } : { kind: 'prefix', prefix: x.prefix }, x.input);
+  }
 });
 
 test('input normalisation: spaces, dashes, middle dots, lowercase, full-width', () => {
@@ -119,7 +122,7 @@ test('look-alike and foreign symbols are named, never guessed', () => {
   [code, symbol, , message] = at('EEC1F2JJC2A');
   assert.deepEqual([code, symbol], ['bad_symbol', '1']);
   assert.match(message, /没有数字 1 和字母 I、L/);
-  [code, symbol, position] = at('EEC8户F2JJC2A');
+  [code, symbol, position] = at('EEC8户F2JJC2');
   assert.deepEqual([code, symbol, position], ['bad_symbol', '户', 5]);
 });
 
@@ -128,6 +131,9 @@ test('too short, too long, empty', () => {
   assert.equal(errorCode(() => parseCodeInput('E')), 'code_too_short');
   assert.equal(errorCode(() => parseCodeInput('EEC8F2JJC2AA')), 'code_too_long');
   assert.equal(errorCode(() => parseCodeInput('  - ')), 'code_too_short');
+  // Length before symbols, as docs/FORMAT.md §8.5.1 orders them.
+  assert.equal(errorCode(() => parseCodeInput('EEC8F2JJC2AO')), 'code_too_long');
+  assert.equal(errorCode(() => parseCodeInput('E'.repeat(101))), 'code_too_long');
   // 63 or 65 hex digits: a 户号 mistyped, said as such.
   assert.equal(errorCode(() => parseCodeInput('0a'.repeat(31) + 'a')), 'bad_ref');
   assert.equal(errorCode(() => parseCodeInput('a'.repeat(65))), 'bad_ref');
