@@ -8,7 +8,7 @@ import { h, link, fill } from './dom.js';
 import {
   ASSISTANCE_ZH, CHECK_ZH, CONFIRM_METHOD_ZH, KIND_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, assistanceZh, dateTime, groupHex, period, yuan, ymd,
 } from './format.js';
-import { confirmationCell, hasWarnings, lineRefLink, registrationPeriod, warningsBlock } from './procedures.js';
+import { confirmationCell, hasWarnings, lineRefLink, registrationPeriod, warningsBlock, withTexts } from './procedures.js';
 import { controlsBadge, controlsBlock, controlsOf } from './controls.js';
 import { contactsBlock, footerContacts } from './contacts.js';
 import { checkmarkMeaning } from './villager.js';
@@ -390,9 +390,11 @@ export async function householdView(main, arg, page) {
   let data;
   try {
     [log, data] = await Promise.all([api.log(), first || api.household(ref)]);
+    withTexts(data.payments, data);
     // All pages (a household rarely has more than a few dozen payments).
     while (data.next != null && data.entries.length < 2000) {
       const more = await api.household(ref, data.next);
+      withTexts(more.payments, more); // each page's texts are its own
       data = {
         ...data, entries: [...data.entries, ...(more.entries || [])], payments: [...(data.payments || []), ...(more.payments || [])],
         control_texts: { ...(data.control_texts || {}), ...(more.control_texts || {}) }, next: more.next,

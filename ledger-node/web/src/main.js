@@ -19,7 +19,7 @@ import {
 import { bars, card, empty, errorBox, flowChart, loading, stat, table } from './ui.js';
 import { householdView } from './household.js';
 import {
-  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock,
+  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock, withTexts,
 } from './procedures.js';
 import { householdListCard } from './households-list.js';
 import { keyView } from './keypage.js';
@@ -175,7 +175,7 @@ function subsidyRows(items) {
 }
 
 function subsidiesTable(code, subsidies) {
-  const body = h('tbody', null, subsidyRows(subsidies.items || []));
+  const body = h('tbody', null, subsidyRows(withTexts(subsidies.items, subsidies)));
   const more = h('div', { class: 'more' });
   let next = subsidies.next;
   const renderMore = () => {
@@ -186,7 +186,7 @@ function subsidiesTable(code, subsidies) {
       e.target.textContent = '正在加载…';
       try {
         const r = await api.flows(code, next);
-        body.append(...subsidyRows(r.subsidies?.items || []));
+        body.append(...subsidyRows(withTexts(r.subsidies?.items, r.subsidies)));
         next = r.subsidies?.next ?? null;
         renderMore();
       } catch (err) {
