@@ -31,7 +31,8 @@ function showError(el, e) {
   el.dataset.error = e.code || 'error';
 }
 
-function form(initial, error) {
+/** The 户码 form (also on the start page): checks what was typed before anything is asked of the node. */
+export function codeForm(initial, error) {
   const input = h('input', {
     id: 'household-ref', name: 'ref', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false',
     placeholder: '户码，例如 EEC8-F2JJ-C2A', value: initial || '', 'aria-describedby': 'ref-help', 'aria-invalid': error ? 'true' : null,
@@ -360,7 +361,7 @@ export async function householdView(main, arg, page) {
   const intro = h('div', { class: 'intro' }, h('h2', null, '查询我家'),
     h('p', null, '查看您家收到的每一笔补贴。页面会在本机逐条验证：记录确实写在账本里、账本由日志密钥签名、内容没有被改动。'));
   if (!arg) {
-    page(intro, card(null, form('')));
+    page(intro, card(null, codeForm('')));
     document.getElementById('household-ref')?.focus();
     return;
   }
@@ -368,18 +369,18 @@ export async function householdView(main, arg, page) {
   try {
     parsed = parseCodeInput(arg);
   } catch (e) {
-    page(intro, card(null, form(arg, e)));
+    page(intro, card(null, codeForm(arg, e)));
     return;
   }
   let shown = parsed.kind === 'ref' ? parsed.ref : displayCode(target(parsed));
-  page(intro, card(null, form(shown)), loading('正在查询…'));
+  page(intro, card(null, codeForm(shown)), loading('正在查询…'));
   let ref;
   let code;
   let first;
   try {
     ({ ref, code, first } = await resolve(parsed));
   } catch (e) {
-    const box = e instanceof CodeError ? card(null, form(shown, e)) : card(null, form(shown));
+    const box = e instanceof CodeError ? card(null, codeForm(shown, e)) : card(null, codeForm(shown));
     page(intro, box, e instanceof CodeError ? null : errorBox(e, () => householdView(main, arg, page)));
     if (e.code === 'code_mismatch') box.querySelector('[data-testid="code-error"]').classList.add('alert', 'alert-error');
     return;
@@ -402,7 +403,7 @@ export async function householdView(main, arg, page) {
     }
   } catch (e) {
     const msg = e.status === 404 ? new Error('账本中没有这个户号的记录。请核对户号是否抄写正确。') : e;
-    page(intro, card(null, form(shown)), errorBox(msg, () => householdView(main, arg, page)));
+    page(intro, card(null, codeForm(shown)), errorBox(msg, () => householdView(main, arg, page)));
     return;
   }
   const entries = Array.isArray(data.entries) ? data.entries : [];
@@ -423,7 +424,7 @@ export async function householdView(main, arg, page) {
   const cards = entries.map((e) => entryCard(e, texts));
   page(
     intro,
-    card(null, form(shown)),
+    card(null, codeForm(shown)),
     card('查询结果',
       h('dl', { class: 'facts' },
         h('dt', null, '户码'), h('dd', null, h('code', { class: 'hcode', 'data-testid': 'household-code' }, displayCode(code))),

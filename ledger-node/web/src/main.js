@@ -17,7 +17,7 @@ import {
   shortRef, wan, yuan, ymd,
 } from './format.js';
 import { bars, card, empty, errorBox, flowChart, loading, stat, table } from './ui.js';
-import { householdView } from './household.js';
+import { codeForm, householdView } from './household.js';
 import {
   confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock, withTexts,
 } from './procedures.js';
@@ -119,7 +119,7 @@ async function home() {
       stat('项目支出', wan(t.projects_fen), `${count(t.projects)} 个项目`),
       stat('账户结余', wan(t.balance_fen), '尚未拨付或支出')) : null,
     card('选择村居', regionPicker(index), searchBox()),
-    card('查询我家', h('p', null, '输入补贴发放单上印的 11 位“户码”（或扫描单上的二维码），查看您家每一笔补贴，并在本机验证它确实记在签名账本里。不知道户码的，可在本村页面按户主姓名查找。'), link('#/h', h('span', { class: 'btn' }, '查询我家 →'))),
+    card('查询我家', h('p', null, '输入补贴发放单上印的 11 位“户码”（或扫描单上的二维码），查看您家每一笔补贴，并在本机验证它确实记在签名账本里。不知道户码的，可在本村页面按户主姓名查找。'), codeForm('')),
     card('各镇（街道）',
       h('ul', { class: 'tiles', 'data-testid': 'town-list' }, towns.map((x) => h('li', null, link(`#/r/${x.code}`,
         h('span', { class: 'tile-name' }, x.name),

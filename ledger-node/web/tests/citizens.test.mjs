@@ -178,6 +178,24 @@ for (const [label, viewport] of [['phone', PHONE], ['1280', DESKTOP]]) {
   });
 }
 
+describe('household code on the start page', () => {
+  test('the start page takes the code directly; a typo is caught there', async (t) => {
+    const { page, problems } = await newPage(t, PHONE);
+    await stubCodeLookup(page, await knownRefs());
+    await page.goto(`${node.url}/#/`);
+    await page.getByTestId('town-list').waitFor(TIMEOUT);
+    await page.fill('#household-ref', `${payee.code.slice(0, 10)}2`.replace(/2$/, payee.code[10] === '2' ? '3' : '2'));
+    await page.click('.ref-form button[type="submit"]');
+    await page.getByTestId('code-error').and(page.locator('[data-error="bad_code_check"]')).waitFor(TIMEOUT);
+    assert.match(page.url(), /#\/$/);
+    await page.fill('#household-ref', displayCode(payee.code));
+    await page.click('.ref-form button[type="submit"]');
+    assert.equal(await (await settled(page)).getAttribute('data-status'), 'ok');
+    assert.equal(await page.getByTestId('household-code').textContent(), displayCode(payee.code));
+    assert.deepEqual(problems, []);
+  });
+});
+
 describe('household code: bad input never shows a household', () => {
   const typoCases = () => {
     const c = payee.code;
