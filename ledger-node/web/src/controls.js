@@ -104,7 +104,7 @@ export function controlsBlock(r) {
     r.failed.length ? h('ul', { class: 'warnings', role: 'note', 'data-testid': 'control-findings' }, r.failed.map((x) => h('li', { 'data-code': x.code, 'data-status': x.status },
       h('span', { class: 'warn-mark', 'aria-hidden': 'true' }, '⚠'), ' ', line(x),
       h('span', { class: 'block small' }, `怎么办：${x.action || '请向村委会或乡镇扶贫办了解原因；如认为有问题，可拨打下方“有疑问？”中的电话反映。'}`)))) : null,
-    r.pending.length ? h('p', { class: 'small', 'data-testid': 'control-pending' }, r.pending.map((x) => h('span', { class: 'block' }, '⏳ ', line(x)))) : null,
+    r.pending.length ? h('p', { class: 'small', 'data-testid': 'control-pending' }, r.pending.map((x) => h('span', { class: 'block' }, '○ ', line(x)))) : null,
     r.passed.length ? h('p', { class: 'small muted' }, `已通过：${r.passed.map((x) => x.title).join('、')}。`) : null,
     r.state === 'unknown' ? h('p', { class: 'small muted' }, '节点没有给出这笔款项的审核控制结果；“已记录且未被篡改”只说明记录本身可信，不说明发放是否合规。') : null);
 }
