@@ -18,7 +18,7 @@ import {
   base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, keyId, leafHash, parseCheckpointText, parseNote,
   parseVkey, rootFromInclusionProof, verifyConsistency, verifyEd25519, verifyNoteSignature,
 } from '../src/verify.js';
-import { decodeEntry, VERSION_1_MESSAGE } from '../src/postcard.js';
+import { decodeEntry, ENTRY_KINDS, VERSION_1_MESSAGE } from '../src/postcard.js';
 import { bodyMismatches, checkEntry, keyForSize } from '../src/check.js';
 import { yuan, wan, period } from '../src/format.js';
 
@@ -485,6 +485,12 @@ test('format 2: ContactsUpdate (27), byte by byte', () => {
       { role: 'Discipline', name: '淮安区纪委监委信访室', phone: '0517-85000000', address: '淮安区翔宇大道 1 号', hours: '工作日 9:00-17:00' },
     ],
   });
+  // The worked vector of docs/FORMAT.md §5.11 (the Rust tests check the same file).
+  const vector = join(here, '..', '..', '..', 'fixtures', 'vectors', 'contacts_update.json');
+  const v = JSON.parse(readFileSync(vector, 'utf8'));
+  const fromVector = decodeEntry(entryWith([...hexToBytes(v.body_hex)]));
+  assert.equal(ENTRY_KINDS.indexOf('ContactsUpdate'), v.index);
+  assert.deepEqual({ [fromVector.kind]: fromVector.body }, v.body);
   // An unknown role (6) and a contact cut short are refused.
   assert.throws(() => decodeEntry(entryWith([...varint(27), ...varint(320803000000), ...varint(1), ...contact(6, 'x', '1', '', '')])), /未知的枚举值 6/);
   assert.throws(() => decodeEntry(entryWith([...varint(27), ...varint(320803000000), ...varint(2), ...contact(5, 'x', '1', '', '')])), { code: 'decode' });
