@@ -94,6 +94,12 @@ export function setupKiosk() {
       h('a', { class: 'btn', href: '#/h', 'data-testid': 'kiosk-household' }, '查询我家'),
       h('a', { class: 'btn', href: '#/', 'data-testid': 'kiosk-home' }, '回到首页')));
   }
+  // A terminal's browser is usually started full screen (chromium --kiosk);
+  // if not, the first touch asks for it (browsers allow it only on a gesture).
+  window.addEventListener('pointerdown', () => {
+    const el = document.documentElement;
+    if (!document.fullscreenElement && typeof el.requestFullscreen === 'function') el.requestFullscreen().catch(() => {});
+  }, { once: true });
   startIdleReset();
 }
 
