@@ -27,9 +27,10 @@ mod built {
 }
 
 /// Everything the page may load: itself, same-origin API calls, inline SVG
-/// data URIs (the favicon). No inline script, no other origin.
+/// data URIs (the favicon), its own subset CJK font (issue 15). No inline
+/// script, no other origin.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+                   font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// Routes of the web page.
 pub fn router() -> Router<AppState> {
@@ -113,10 +114,22 @@ mod tests {
     #[test]
     fn page_refers_to_every_embedded_asset() {
         assert!(!built::ASSETS.is_empty());
+        // The font is loaded by the stylesheet, not by index.html.
+        let css: Vec<&[u8]> = built::ASSETS
+            .iter()
+            .filter(|a| a.0.ends_with(".css"))
+            .map(|a| a.2)
+            .collect();
         for (path, content_type, bytes) in built::ASSETS {
-            assert!(built::INDEX_HTML.contains(path), "index.html does not load {path}");
+            if path.ends_with(".woff2") {
+                assert_eq!(*content_type, "font/woff2");
+                let named = css.iter().any(|c| c.windows(path.len()).any(|w| w == path.as_bytes()));
+                assert!(named, "no stylesheet loads {path}");
+            } else {
+                assert!(built::INDEX_HTML.contains(path), "index.html does not load {path}");
+                assert!(content_type.contains("charset=utf-8"));
+            }
             assert!(!bytes.is_empty(), "{path} is empty");
-            assert!(content_type.contains("charset=utf-8"));
         }
     }
 

@@ -28,7 +28,9 @@ missing=()
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
-# A CJK font only matters for screenshots (npm run screenshots), not for the tests.
+# A system CJK font: the screenshots use it, and tests/fonts.test.mjs checks
+# that the page then does not download its own subset font (it also checks
+# the page without any CJK font, through its own fontconfig).
 if command -v fc-list >/dev/null && [ -z "$(fc-list :lang=zh 2>/dev/null)" ]; then
   apt_install fonts-wqy-microhei || echo "warning: no CJK font; screenshots would show boxes (tests are unaffected)"
 fi
@@ -50,4 +52,4 @@ say "cargo build -p ledger-node -p ledger-bench -p ledger-cli"
 
 say "node --test (unit + browser)"
 cd "$WEB"
-node --test tests/verify.test.mjs tests/fuzz.test.mjs tests/browser.test.mjs tests/projects.test.mjs
+node --test tests/code.test.mjs tests/font-chars.test.mjs tests/logtrust.test.mjs tests/verify.test.mjs tests/fuzz.test.mjs tests/browser.test.mjs tests/projects.test.mjs tests/citizens.test.mjs tests/trust.test.mjs tests/fonts.test.mjs

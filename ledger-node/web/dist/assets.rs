@@ -2,9 +2,10 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"4707cf26dd01\"";
+pub(crate) const INDEX_ETAG: &str = "\"0d7927358fef\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.3acad509cfc2.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.3acad509cfc2.js")),
-    ("/assets/app.60d3b3a5f5dd.css", "text/css; charset=utf-8", include_bytes!("assets/app.60d3b3a5f5dd.css")),
+    ("/assets/app.73232abfe992.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.73232abfe992.js")),
+    ("/assets/cjk.74eb86674409.woff2", "font/woff2", include_bytes!("assets/cjk.74eb86674409.woff2")),
+    ("/assets/app.5df06f92a34c.css", "text/css; charset=utf-8", include_bytes!("assets/app.5df06f92a34c.css")),
 ];

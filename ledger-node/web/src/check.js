@@ -77,7 +77,7 @@ const bad = (code, message) => {
 };
 
 /** Checks one entry; see the module comment. Never throws. */
-export function checkEntry({ entry, proof, log, pinned = null }) {
+export function checkEntry({ entry, proof, log, pinned = null, trusted = null }) {
   const steps = [];
   const result = { ok: false, steps, decoded: null, key: null, checkpoint: null };
   let raw = null;
@@ -167,7 +167,14 @@ export function checkEntry({ entry, proof, log, pinned = null }) {
       const p = parseVkey(pinned);
       if (!result.key) bad('no_key', '没有可比对的公钥');
       if (p.vkey !== result.key.vkey) {
-        bad('pin_mismatch', `节点现在使用的公钥（编号 ${result.key.idHex}）与您固定的公钥（编号 ${p.idHex}）不同：节点可能更换了密钥`);
+        // A rotation counts only when every step from the pinned key was
+        // endorsed by the key before it (logtrust.js followRotations).
+        const keys = trusted && Array.isArray(trusted.keys) ? trusted.keys : [];
+        if (keys.includes(result.key.vkey)) {
+          const n = keys.indexOf(result.key.vkey);
+          return `节点的公钥已从您固定的公钥（编号 ${p.idHex}）经 ${n} 次密钥轮换更换为编号 ${result.key.idHex}；每次轮换都由前一把公钥签名背书，背书均成立`;
+        }
+        bad('pin_mismatch', `节点现在使用的公钥（编号 ${result.key.idHex}）与您固定的公钥（编号 ${p.idHex}）不同${trusted && trusted.error ? `，且无法经背书的密钥轮换从固定的公钥到达它：${trusted.error}` : '：节点可能更换了密钥'}`);
       }
       if (!note) bad('no_checkpoint', '检查点未能解析');
       verifyNoteSignature(note, p);

@@ -96,7 +96,7 @@ export const KIND_ZH = {
   Notice: '公告公示', HouseholdCheck: '比对核对', HouseholdRegister: '建档立卡', HouseholdExit: '脱贫退出',
   Objection: '异议', ObjectionResolve: '异议处理', PaymentConfirm: '到户确认',
   ProjectReview: '审核论证', ProjectApprove: '批复入库', ProjectStart: '项目实施', ProjectAccept: '竣工验收',
-  ProjectHandover: '资产移交', ProjectEvaluate: '绩效评价', ProjectAdjust: '项目调整', ProjectCancel: '项目终止',
+  ProjectHandover: '资产移交', ProjectEvaluate: '绩效评价', ProjectAdjust: '项目调整', ProjectCancel: '项目终止', ContactsUpdate: '监督电话公布',
 };
 // The Chinese labels of ledger-core's labelled_enum! lists (keys.rs, procedure.rs).
 export const OFFICE_ZH = {

@@ -5,6 +5,9 @@
 //   #/p/<project>   one project: stages, budget per fund against paid, contract, warnings
 //   #/n/<notice>    one notice (公示): its window, its lines and their status
 //   #/h[/<ref>]     查询我家: a household's entries, verified in the browser
+//   #/h/<code>      the same by household code (户码) or a prefix of it: the slips' QR codes
+//   #/print/<notice> a notice as a printable A4 公示表
+//   #/kiosk         village terminal mode (also ?kiosk=1): see villager.js
 //   #/key           how the page verifies; the log key; pin it
 
 import { api } from './api.js';
@@ -14,14 +17,19 @@ import {
   shortRef, wan, yuan, ymd,
 } from './format.js';
 import { bars, card, empty, errorBox, flowChart, loading, stat, table } from './ui.js';
-import { householdView } from './household.js';
+import { codeForm, householdView } from './household.js';
 import {
-  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock,
+  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock, withTexts,
 } from './procedures.js';
+import { householdListCard } from './households-list.js';
 import { keyView } from './keypage.js';
 import { projectView, projectsCard } from './projects.js';
 import { idleCard } from './idle.js';
 import { nameOf, regions } from './regions.js';
+import { printView } from './publicity.js';
+import { displayCode, householdCode } from './code.js';
+import { footerContacts } from './contacts.js';
+import { setupKiosk, setupLargeText } from './villager.js';
 
 const main = document.getElementById('app');
 const regionName = nameOf;
@@ -100,6 +108,7 @@ async function home() {
   const district = [...index.values()].find((r) => r.level === 'district');
   const towns = [...index.values()].filter((r) => r.level === 'town').sort((a, b) => a.code.localeCompare(b.code));
   const t = district?.totals || {};
+  footerContacts(district?.code);
   page(
     h('div', { class: 'intro' },
       h('h2', null, `${district ? district.name : '淮安区'}扶贫资金公开`),
@@ -110,7 +119,7 @@ async function home() {
       stat('项目支出', wan(t.projects_fen), `${count(t.projects)} 个项目`),
       stat('账户结余', wan(t.balance_fen), '尚未拨付或支出')) : null,
     card('选择村居', regionPicker(index), searchBox()),
-    card('查询我家', h('p', null, '输入缴费单（一卡通发放单）上印的“户号”，查看您家每一笔补贴，并在本机验证它确实记在签名账本里。'), link('#/h', h('span', { class: 'btn' }, '查询我家 →'))),
+    card('查询我家', h('p', null, '输入补贴发放单上印的 11 位“户码”（或扫描单上的二维码），查看您家每一笔补贴，并在本机验证它确实记在签名账本里。不知道户码的，可在本村页面按户主姓名查找。'), codeForm('')),
     card('各镇（街道）',
       h('ul', { class: 'tiles', 'data-testid': 'town-list' }, towns.map((x) => h('li', null, link(`#/r/${x.code}`,
         h('span', { class: 'tile-name' }, x.name),
@@ -137,6 +146,15 @@ function noneReceived(f) {
   return empty('没有拨付到本级账户的资金。到户补贴可能由区、镇财政直接发放到户，见下方“到户补贴”。');
 }
 
+/** A household's code for display (户码), or its short reference if it is not 64 hex. */
+function codeOrRef(ref) {
+  try {
+    return displayCode(householdCode(ref));
+  } catch {
+    return shortRef(ref);
+  }
+}
+
 function subsidyRows(items) {
   return items.map((s) => h('tr', { class: [s.reversed_by != null ? 'reversed' : null, hasWarnings(s) ? 'has-warnings' : null].filter(Boolean).join(' ') || null, 'data-seq': s.seq },
     h('td', { 'data-label': '户主', class: 'nowrap' }, s.masked_name || '—'),
@@ -146,16 +164,18 @@ function subsidyRows(items) {
     h('td', { 'data-label': '发放日期', 'data-testid': 'payment-date', class: 'nowrap' }, s.date != null ? `${ymd(s.date)} 发放` : '—'),
     h('td', { class: 'num', 'data-label': '金额' }, yuan(s.amount_fen),
       s.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${s.reversed_by}`) : null,
-      hasWarnings(s) ? h('span', { class: 'tag tag-warn', 'data-testid': 'warning-tag' }, '⚠ 有警示') : null),
+      hasWarnings(s) ? h('span', { class: 'tag tag-warn', 'data-testid': 'warning-tag' }, '⚠ 有警示') : null,
+      // (b) of issue 15 on the list too: a control failed without a history warning (a duplicate).
+      !hasWarnings(s) && s.controls && s.controls.status === 'warning' ? h('span', { class: 'tag tag-warn', 'data-testid': 'controls-tag' }, '⚠ 审核控制未通过') : null),
     h('td', { 'data-label': '确认' }, confirmationCell(s.confirmation)),
-    h('td', { 'data-label': '公示 · 户号', class: 'wide' },
+    h('td', { 'data-label': '公示 · 户码', class: 'wide' },
       s.notice ? ['发放公示 ', lineRefLink(s.notice), ' · '] : (s.date != null ? [h('span', { class: 'muted' }, '无发放公示'), ' · '] : null),
-      '户号 ', link(`#/h/${s.household}`, h('code', null, shortRef(s.household))), ' ', link(`#/h/${s.household}`, h('span', { class: 'verify-link' }, '核验')),
+      '户码 ', link(`#/h/${s.household}`, h('code', { class: 'hcode' }, codeOrRef(s.household))), ' ', link(`#/h/${s.household}`, h('span', { class: 'verify-link' }, '核验')),
       warningsBlock(s.warnings))));
 }
 
 function subsidiesTable(code, subsidies) {
-  const body = h('tbody', null, subsidyRows(subsidies.items || []));
+  const body = h('tbody', null, subsidyRows(withTexts(subsidies.items, subsidies)));
   const more = h('div', { class: 'more' });
   let next = subsidies.next;
   const renderMore = () => {
@@ -166,7 +186,7 @@ function subsidiesTable(code, subsidies) {
       e.target.textContent = '正在加载…';
       try {
         const r = await api.flows(code, next);
-        body.append(...subsidyRows(r.subsidies?.items || []));
+        body.append(...subsidyRows(withTexts(r.subsidies?.items, r.subsidies)));
         next = r.subsidies?.next ?? null;
         renderMore();
       } catch (err) {
@@ -176,9 +196,9 @@ function subsidiesTable(code, subsidies) {
   };
   renderMore();
   return h('div', null,
-    h('p', { class: 'muted' }, `共 ${count(subsidies.count)} 笔，合计 ${yuan(subsidies.total_fen)}。户主姓名已脱敏；户号是居民身份证号的加密摘要，无法反推身份证号。点击“核验”可在本机验证该户的记录。发放日期是钱实际发到户的日期；“确认”是农户确认收到的情况；标有 ⚠ 的款项违反了规则施行前的某项控制，请留意。`),
+    h('p', { class: 'muted' }, `共 ${count(subsidies.count)} 笔，合计 ${yuan(subsidies.total_fen)}。户主姓名已脱敏；户号是居民身份证号的加密摘要，无法反推身份证号。户码由户号算出，印在发放单上；点击“核验”可在本机验证该户的记录。发放日期是钱实际发到户的日期；“确认”是农户确认收到的情况；标有 ⚠ 的款项违反了规则施行前的某项控制，请留意。`),
     h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'subsidies', class: 'compact' },
-      h('thead', null, h('tr', null, ['户主', '类别', '期间', '发放日期', '金额', '确认', '公示 · 户号'].map((t, i) => h('th', { scope: 'col', class: i === 4 ? 'num' : null }, t)))),
+      h('thead', null, h('tr', null, ['户主', '类别', '期间', '发放日期', '金额', '确认', '公示 · 户码'].map((t, i) => h('th', { scope: 'col', class: i === 4 ? 'num' : null }, t)))),
       body)),
     more);
 }
@@ -195,6 +215,7 @@ async function regionView(code) {
   }
   const me = index.get(code) || { code, name: f.name, level: f.level };
   setTitle(f.name || me.name);
+  footerContacts(code);
   const t = f.totals || {};
   const children = (f.children || []).map((c) => index.get(c.code) || c);
   const projects = f.projects || [];
@@ -231,6 +252,7 @@ async function regionView(code) {
     projectsCard(code, projects),
     idleCard(code, f.level || me.level),
     noticesCard(code),
+    (f.level || me.level) === 'village' ? householdListCard(code) : null,
     (f.level || me.level) === 'village' ? householdsCard(code) : null,
     objectionsCard(code),
     card('到户补贴', subsidiesTable(code, f.subsidies || { items: [] })),
@@ -333,6 +355,11 @@ async function route() {
   const [, view, ...rest] = (location.hash || '#/').replace(/^#/, '').split('/');
   const arg = decodeURIComponent(rest.join('/'));
   for (const a of document.querySelectorAll('.nav a')) a.classList.toggle('active', a.dataset.view === (view || 'home'));
+  // 有疑问？ on every page: the district's contacts until a view knows its
+  // region (a region view, a household's village).
+  if (view !== 'r') {
+    regions().then((ix) => footerContacts([...ix.values()].find((r) => r.level === 'district')?.code), () => footerContacts(null));
+  }
   switch (view) {
     case 'r':
       return regionView(arg);
@@ -344,6 +371,8 @@ async function route() {
     case 'n':
       await regions().catch(() => null);
       return noticeView(arg, page, setTitle);
+    case 'print':
+      return printView(arg, page, setTitle);
     case 'h':
       await regions().catch(() => null);
       setTitle('查询我家');
@@ -366,6 +395,8 @@ async function footer() {
   }
 }
 
+setupKiosk();
+setupLargeText();
 window.addEventListener('hashchange', route);
 route();
 footer();

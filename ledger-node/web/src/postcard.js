@@ -107,7 +107,8 @@ class Reader {
 // public procedures (notices, checks, registration, exit, objections,
 // confirmations) as kinds 12-18; issue 13 added the project library's
 // stages as kinds 19-26 and the policy's retention and fund time limits
-// (still version 2: new kinds go at the end). Mirrors ledger-core/src/entry.rs,
+// (still version 2: new kinds go at the end); issue 15 added ContactsUpdate
+// as kind 27 (docs/FORMAT.md §5.11). Mirrors ledger-core/src/entry.rs,
 // procedure.rs, project.rs, policy.rs and the token model of
 // ledger-core/tests/fuzzkit.
 export const ENTRY_KINDS = [
@@ -115,7 +116,7 @@ export const ENTRY_KINDS = [
   'ProjectRegister', 'ProjectDisbursement', 'HouseholdSubsidy', 'Reversal', 'LogKeyRotate',
   'Notice', 'HouseholdCheck', 'HouseholdRegister', 'HouseholdExit', 'Objection', 'ObjectionResolve', 'PaymentConfirm',
   'ProjectReview', 'ProjectApprove', 'ProjectStart', 'ProjectAccept', 'ProjectHandover', 'ProjectEvaluate', 'ProjectAdjust',
-  'ProjectCancel',
+  'ProjectCancel', 'ContactsUpdate',
 ];
 /** Kinds 21-23 share one structure (`ProjectMilestone`: date, document, note). */
 export const MILESTONE_KINDS = ['ProjectStart', 'ProjectAccept', 'ProjectHandover'];
@@ -141,6 +142,8 @@ export const OBJECTION_CHANNELS = ['Hotline12317', 'InPerson', 'Letter', 'Web'];
 export const OBJECTION_TARGETS = ['NoticeLine', 'Entry'];
 export const OBJECTION_OUTCOMES = ['Upheld', 'Dismissed'];
 export const CONFIRM_METHODS = ['BankStatement', 'CardSignature', 'InPerson'];
+/** 有疑问？ contact roles (FORMAT.md §5.11: hotline_12317, discipline, poverty_office, finance, village_committee, other). */
+export const CONTACT_ROLES = ['Hotline12317', 'Discipline', 'PovertyOffice', 'Finance', 'VillageCommittee', 'Other'];
 /** The publicity window fields of a policy, in format order. */
 export const PUBLICITY_FIELDS = ['application', 'village', 'town', 'district', 'objection_review', 'exit', 'payment_list', 'project_plan'];
 /** The control dates of a policy, in format order. */
@@ -413,6 +416,12 @@ function body(r) {
     case 'ProjectAdjust':
     case 'ProjectCancel':
       data = projectStage(kind, r);
+      break;
+    case 'ContactsUpdate':
+      data = {
+        region: region(r),
+        contacts: r.vec(() => ({ role: r.variant(CONTACT_ROLES), name: r.str(), phone: r.str(), address: r.str(), hours: r.str() })),
+      };
       break;
     default:
       throw new DecodeError(`未知的条目类型 ${kind}`);

@@ -48,7 +48,7 @@ export function windowText(n) {
  * Long lists on a phone: the first `keep` children of `list` stay, the rest
  * are hidden behind one button ("显示其余 N …").
  */
-function collapse(list, keep, noun) {
+export function collapse(list, keep, noun) {
   const extra = [...list.children].slice(keep);
   if (!extra.length) return null;
   for (const e of extra) e.hidden = true;
@@ -63,7 +63,7 @@ function collapse(list, keep, noun) {
  * A list that pages with a cursor: `load(cursor)` answers `{items, next}`;
  * the button below appends the next page.
  */
-function pager(list, next, load, render) {
+export function pager(list, next, load, render) {
   const more = h('div', { class: 'more' });
   const draw = () => {
     fill(more);
@@ -116,6 +116,34 @@ export function confirmationCell(c) {
     detail.length ? h('span', { class: 'small muted' }, ` ${detail.join('')}`) : null);
 }
 
+/**
+ * Payments come lean (docs/API.md "Household payments"): the Chinese labels
+ * of their codes (`labels`) and the texts of their warnings
+ * (`warning_texts`, named by index) are sent once per answer, not on every
+ * row. Put them back on the rows of that answer, so the tables read
+ * `category_zh`, `confirmation.status_zh`/`method_zh` and each warning's
+ * `message_zh`/`message` as before. Rows that already carry them keep them.
+ */
+export function withTexts(items, answer) {
+  const labels = (answer && answer.labels) || {};
+  const texts = arr(answer && answer.warning_texts);
+  const label = (map, code) => (map && code != null ? map[code] : undefined);
+  for (const p of arr(items)) {
+    if (p.category_zh == null) p.category_zh = label(labels.category, p.category);
+    const c = p.confirmation;
+    if (c && typeof c === 'object') {
+      if (c.status_zh == null) c.status_zh = label(labels.confirmation, c.status);
+      if (c.method_zh == null) c.method_zh = label(labels.method, c.method);
+    }
+    for (const w of arr(p.warnings)) {
+      const t = typeof w.text === 'number' ? texts[w.text] : null;
+      if (t && w.message_zh == null) w.message_zh = t.message_zh;
+      if (t && w.message == null) w.message = t.message;
+    }
+  }
+  return arr(items);
+}
+
 /** Does a payment carry warnings? */
 export const hasWarnings = (p) => arr(p && p.warnings).length > 0;
 
@@ -131,7 +159,8 @@ function noticeItem(n) {
       h('span', null, stageZh(n.stage_zh, n.stage)), ' · ',
       h('span', { 'data-testid': 'notice-window' }, `公示期 ${windowText(n)}`),
       typeof lines === 'number' ? ` · ${count(lines)} 行` : null,
-      n.region && n.region.name ? ` · ${n.region.name}` : null));
+      n.region && n.region.name ? ` · ${n.region.name}` : null,
+      ' · ', link(`#/print/${enc(n.notice)}`, h('span', { 'data-testid': 'print-link' }, '打印公示表'))));
 }
 
 /** The notices of a region, newest first, open ones on top. */
@@ -206,7 +235,8 @@ export async function noticeView(id, page, setTitle) {
       lines.length ? h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'notice-lines' },
         h('thead', null, h('tr', null, ['行', '户主', '村', '类别', '期间', '金额', '状态'].map((t) => h('th', { scope: 'col', class: t === '金额' ? 'num' : null }, t)))),
         h('tbody', null, lineRows(lines)))) : empty('没有名单行'),
-      h('p', { class: 'hint' }, '户主姓名已脱敏。“已撤回”表示该行经异议核实后撤回，不能再据此发放。')),
+      h('p', { class: 'hint' }, '户主姓名已脱敏。“已撤回”表示该行经异议核实后撤回，不能再据此发放。'),
+      h('p', null, link(`#/print/${enc(n.notice || id)}`, h('span', { class: 'btn btn-ghost btn-small', 'data-testid': 'print-link' }, '打印公示表（A4）')))),
   );
 }
 

@@ -3,8 +3,9 @@
 // next time, with a consistency proof). Kept in localStorage, per log origin.
 
 import { api } from './api.js';
-import { keyForSize } from './check.js';
+import { checkEntry, keyForSize } from './check.js';
 import { hexToBytes, parseCheckpointText, parseNote, parseVkey, verifyConsistency, verifyNoteSignature } from './verify.js';
+import { checkWitnesses, followRotations } from './logtrust.js';
 
 const PIN = 'sunshine-ledger.pinned-keys';
 const SEEN = 'sunshine-ledger.last-checkpoint';
@@ -58,16 +59,18 @@ function remember(origin, cp, note) {
  * any) must extend the remembered one by a valid RFC 9162 consistency proof.
  * Returns {ok, title, detail, first}; remembers the newer checkpoint on success.
  */
-export async function checkConsistency(log) {
+export async function checkConsistency(log, trusted = null) {
   const origin = log.origin;
   const pin = pinnedKey(origin);
+  // A key reached from the pinned one by endorsed rotations stands for it.
+  const endorsed = (size) => Boolean(trusted && Array.isArray(trusted.keys) && trusted.keys.includes(keyForSize(log, size)));
   const last = lastCheckpoint(origin);
   const verifyNote = (noteText) => {
     const note = parseNote(noteText);
     const cp = parseCheckpointText(note.text);
     if (cp.origin !== origin) throw new Error(`检查点来源 ${cp.origin} 不是本日志`);
     verifyNoteSignature(note, parseVkey(keyForSize(log, cp.size)));
-    if (pin) verifyNoteSignature(note, parseVkey(pin));
+    if (pin && !endorsed(cp.size)) verifyNoteSignature(note, parseVkey(pin));
     return cp;
   };
   try {
@@ -97,4 +100,63 @@ export async function checkConsistency(log) {
       evidence: last,
     };
   }
+}
+
+/**
+ * What this browser trusts beyond the log key the node states (issue 15):
+ *   keys      the pinned key and every key reached from it by endorsed
+ *             rotations (logtrust.js followRotations), or null when nothing
+ *             is pinned; `error` says why the chain broke;
+ *   witness   the witness policy's result ({required, listed, count, names,
+ *             size, root}), or {error} when too few valid cosignatures, or
+ *             {required: 0} when the node names no witnesses.
+ * The cosigned checkpoint must also be a prefix of the current log (a
+ * consistency proof), so the cosignatures vouch for the history the entries
+ * are proven against.
+ */
+export async function logTrust(log) {
+  const pin = pinnedKey(log.origin);
+  const out = { pinned: pin, keys: null, rotations: [], error: null, witness: null };
+  if (pin) {
+    try {
+      const r = await followRotations(log, pin, Number.MAX_SAFE_INTEGER, async (seq) => {
+        const got = await api.entry(seq);
+        const c = checkEntry({ entry: got.entry, proof: got.proof, log });
+        return { ok: c.ok, decoded: c.decoded, detail: c.steps.find((x) => !x.ok)?.detail };
+      });
+      out.keys = [pin, ...r.rotations.map((x) => x.to)];
+      out.rotations = r.rotations;
+    } catch (e) {
+      out.keys = [pin];
+      out.error = e.message;
+    }
+  }
+  let info = null;
+  try {
+    info = await api.witnesses();
+  } catch (e) {
+    if (e.status !== 404) out.witness = { error: `无法获取见证方列表：${e.message}` };
+  }
+  if (info && !out.witness) {
+    try {
+      const listed = Array.isArray(info.witnesses) ? info.witnesses : [];
+      const note = listed.length ? await api.cosignedCheckpoint().catch(() => null) : null;
+      const w = checkWitnesses(info, note, (size) => {
+        const k = keyForSize(log, size);
+        // With a pinned key, only a key of the endorsed chain may sign.
+        if (out.keys && !out.keys.includes(k)) throw new Error('联署的检查点不是由固定的公钥（或经背书轮换后的公钥）签署');
+        return k;
+      }, log.origin);
+      if (w.required > 0) {
+        const res = await api.consistency(w.size);
+        const now = parseCheckpointText(parseNote(res.checkpoint).text);
+        verifyNoteSignature(parseNote(res.checkpoint), parseVkey(keyForSize(log, now.size)));
+        verifyConsistency(w.size, now.size, w.root, now.root, (res.hashes || []).map((x) => hexToBytes(x, 32)));
+      }
+      out.witness = w;
+    } catch (e) {
+      out.witness = { error: e.message };
+    }
+  }
+  return out;
 }

@@ -218,6 +218,18 @@ export const hex32 = (n) => n.toString(16).padStart(8, '0');
  * key type, the key ID, and refuses small-order ("weak") public keys.
  */
 export function parseVkey(vkey) {
+  return parseTypedVkey(vkey, 0x01, 'Ed25519');
+}
+
+/**
+ * A witness's cosigning key `name+hexid+base64(0x04 ‖ pubkey)`
+ * (c2sp.org/tlog-cosignature, Ed25519 cosignature/v1).
+ */
+export function parseWitnessVkey(vkey) {
+  return parseTypedVkey(vkey, 0x04, 'Ed25519 cosignature/v1');
+}
+
+function parseTypedVkey(vkey, type, typeName) {
   if (typeof vkey !== 'string' || vkey.length > 1024) fail('bad_vkey', '日志公钥格式错误');
   const i = vkey.indexOf('+');
   const j = i < 0 ? -1 : vkey.indexOf('+', i + 1);
@@ -228,7 +240,7 @@ export function parseVkey(vkey) {
   if (!/^[0-9a-f]{8}$/.test(idHex)) fail('bad_vkey', '密钥编号应为 8 位小写十六进制');
   const key = base64ToBytes(vkey.slice(j + 1));
   if (key.length !== 33) fail('bad_vkey', 'Ed25519 公钥应为 1 字节类型 + 32 字节');
-  if (key[0] !== 0x01) fail('bad_vkey', `公钥类型 0x${key[0].toString(16)} 不是 Ed25519 (0x01)`);
+  if (key[0] !== type) fail('bad_vkey', `公钥类型 0x${key[0].toString(16)} 不是 ${typeName} (0x${type.toString(16).padStart(2, '0')})`);
   const id = parseInt(idHex, 16);
   const expected = keyId(name, key);
   if (id !== expected) fail('key_id_mismatch', `密钥编号 ${idHex} 与名称和公钥不符（应为 ${hex32(expected)}）`);

@@ -182,7 +182,7 @@ describe('the citizens page against a demo node', () => {
     const summary = page.getByTestId('verify-summary');
     await summary.and(page.locator('[data-status="ok"], [data-status="fail"]')).waitFor(TIMEOUT);
     assert.equal(await summary.getAttribute('data-status'), 'ok', await summary.textContent());
-    assert.match(await summary.textContent(), /已验证/);
+    assert.match(await summary.textContent(), /✔ 已记录且未被篡改/);
     const entries = page.getByTestId('entries').locator('article.entry');
     const n = await entries.count();
     assert.ok(n >= 1);
@@ -191,7 +191,7 @@ describe('the citizens page against a demo node', () => {
     const steps = await entries.first().locator('.steps li').evaluateAll((lis) => lis.map((li) => [li.dataset.step, li.className]));
     // (then the confirmation entry's own check, for a confirmed payment)
     assert.deepEqual(steps.map((s) => s[0]).slice(0, 6), ['decode', 'leaf', 'signers', 'inclusion', 'checkpoint', 'signature']);
-    assert.ok(steps.slice(6).every((s) => ['confirmation', 'reversal'].includes(s[0])), steps.join(' '));
+    assert.ok(steps.slice(6).every((s) => ['household', 'confirmation', 'reversal'].includes(s[0])), steps.join(' '));
     assert.ok(steps.every((s) => s[1] === 'ok'));
     const keyIdHex = log.log_vkey.split('+')[1];
     assert.equal(await page.getByTestId('key-id').textContent(), keyIdHex);
@@ -237,7 +237,7 @@ describe('the citizens page against a demo node', () => {
     assert.match(await summary.textContent(), /验证失败/);
     const failed = page.locator('article.entry[data-verify="fail"]').first();
     assert.equal(await failed.locator('.steps li.fail').first().getAttribute('data-step'), 'inclusion');
-    assert.ok(await failed.locator('details').evaluate((d) => d.open), 'details are opened on failure');
+    assert.ok(await failed.locator('details.verify-details').evaluate((d) => d.open), 'details are opened on failure');
     assert.match(await failed.locator('.steps li.fail').first().textContent(), /根哈希/);
   });
 
@@ -348,8 +348,11 @@ describe('the citizens page against a demo node', () => {
     const { page } = await newPage(t);
     await clearStorage(page);
     await page.goto(`${node.url}/#/key`);
-    await page.getByTestId('checkpoint-status').and(page.locator('[data-status="ok"]')).waitFor(TIMEOUT);
-    await page.getByTestId('consistency').and(page.locator('[data-status="ok"]')).waitFor(TIMEOUT);
+    // The technical part is folded under the plain paragraph while all is well.
+    await page.getByTestId('checkmark-meaning').waitFor(TIMEOUT);
+    await page.getByTestId('checkpoint-status').and(page.locator('[data-status="ok"]')).waitFor({ state: 'attached', ...TIMEOUT });
+    await page.getByTestId('consistency').and(page.locator('[data-status="ok"]')).waitFor({ state: 'attached', ...TIMEOUT });
+    assert.equal(await page.getByTestId('tech-details').evaluate((d) => d.open), false);
     // Pretend this browser saw an older, different tree of a smaller size.
     await page.evaluate((origin) => {
       const seen = JSON.parse(localStorage.getItem('sunshine-ledger.last-checkpoint'));
@@ -361,7 +364,7 @@ describe('the citizens page against a demo node', () => {
     }, log.origin);
     await page.reload();
     const box = page.getByTestId('consistency').and(page.locator('[data-status="fail"]'));
-    await box.waitFor(TIMEOUT);
+    await box.waitFor(TIMEOUT); // visible: a failure opens the technical details
     assert.match(await box.textContent(), /历史被改写|一致性/);
   });
 });
@@ -496,18 +499,31 @@ describe('the policy\'s procedures on the page', () => {
     });
     const summary = await openHousehold(page);
     assert.equal(await summary.getAttribute('data-status'), 'ok', await summary.textContent());
-    assert.match(await summary.textContent(), /⚠ 其中 [1-9]\d* 笔款项有警示/);
+    assert.match(await summary.textContent(), /⚠ 但其中 [1-9]\d* 笔款项未通过审核控制/);
     const card = page.locator(`article.entry[data-seq="${first}"]`);
     assert.equal(await card.getAttribute('data-verify'), 'ok');
+    // Two kinds of status: (a) recorded and unaltered, green; (b) the controls, a warning.
     const badge = card.getByTestId('entry-status');
-    assert.equal(await badge.textContent(), '⚠ 已验证 · 有警示');
-    assert.match(await badge.getAttribute('class'), /badge-warn/);
+    assert.equal(await badge.textContent(), '✔ 已记录且未被篡改');
+    assert.match(await badge.getAttribute('class'), /badge-ok/);
+    const controls = card.getByTestId('controls-status');
+    assert.equal(await controls.getAttribute('data-status'), 'failed');
+    assert.equal(await controls.textContent(), '⚠ 审核控制：1 项未通过');
+    assert.match(await controls.getAttribute('class'), /badge-warn/);
     assert.equal(await card.getByTestId('payment-warnings').locator('li').textContent(), '⚠ 发放前未经发放公示（规则施行前的历史记录）');
     assert.match(await card.getByTestId('payment-date').textContent(), /^20\d\d-\d\d-\d\d$/, 'the business date, from the signed bytes');
     assert.equal(await card.getByTestId('confirmation-status').textContent(), '逾期未确认');
     // The other payments of the household without warnings keep their plain tick.
     const others = page.locator(`article.entry[data-verify="ok"]:not([data-seq="${first}"]):not([data-warnings])`);
-    if (await others.count()) assert.equal(await others.first().getByTestId('entry-status').textContent(), '✔ 已验证');
+    if (await others.count()) {
+      const o = others.first();
+      assert.equal(await o.getByTestId('entry-status').textContent(), '✔ 已记录且未被篡改');
+      // (b) is the node's: a control failed without a history warning (an
+      // overdue confirmation, a duplicate) is named on the card.
+      if (await o.getByTestId('controls-status').getAttribute('data-status') === 'failed') {
+        assert.equal(await o.getByTestId('control-findings').count(), 1);
+      }
+    }
     await assertCleanText(page);
     assert.deepEqual(problems, []);
   });
@@ -640,7 +656,8 @@ describe('the policy\'s procedures on the page', () => {
     assert.equal(await page.getByTestId('verify-summary').getAttribute('data-status'), 'ok');
     const card = page.locator(`article.entry[data-seq="${warned.seq}"]`);
     assert.equal(await card.getAttribute('data-verify'), 'ok');
-    assert.equal(await card.getByTestId('entry-status').textContent(), '⚠ 已验证 · 有警示');
+    assert.equal(await card.getByTestId('entry-status').textContent(), '✔ 已记录且未被篡改');
+    assert.equal(await card.getByTestId('controls-status').getAttribute('data-status'), 'failed');
     assert.equal(await card.getByTestId('payment-warnings').locator('li').count(), warned.warnings.length);
     await page.goto(`${node.url}/#/h/${confirmed.household}`);
     await page.getByTestId('verify-summary').and(page.locator('[data-status="ok"], [data-status="fail"]')).waitFor(TIMEOUT);

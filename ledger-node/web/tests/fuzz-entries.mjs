@@ -7,7 +7,7 @@
 // that each file stays one subject.
 import { bytesToHex } from '../src/verify.js';
 import {
-  ASSISTANCE_CATEGORIES, CHECK_KINDS, CONFIRM_METHODS, CONTROL_FIELDS, ENTRY_KINDS, FUND_CATEGORIES, FUND_LIMIT_FIELDS,
+  ASSISTANCE_CATEGORIES, CHECK_KINDS, CONFIRM_METHODS, CONTACT_ROLES, CONTROL_FIELDS, ENTRY_KINDS, FUND_CATEGORIES, FUND_LIMIT_FIELDS,
   FUND_SOURCES, MILESTONE_KINDS, NOTICE_STAGES, OBJECTION_CHANNELS, OBJECTION_OUTCOMES, OFFICES, PROJECT_CATEGORIES,
   PUBLICITY_FIELDS, ROLES, SUBSIDY_CATEGORIES,
 } from '../src/postcard.js';
@@ -315,6 +315,10 @@ export function entryToks(e) {
     case 'ProjectCancel':
       out.push(str(b.project), dateTok(b.date), str(b.reason));
       break;
+    case 'ContactsUpdate':
+      out.push(regionTok(b.region), len(b.contacts.length));
+      for (const c of b.contacts) out.push(enumTok(CONTACT_ROLES, c.role), str(c.name), str(c.phone), str(c.address), str(c.hours));
+      break;
     default: fail(`unknown kind ${e.kind}`);
   }
   out.push(len(e.signatures.length));
@@ -468,6 +472,10 @@ function genBody(rng) {
       contract: rng.chance(1, 2) ? null : genContract(rng), reason: genText(rng),
     }];
     case 'ProjectCancel': return [kind, { project: genIdent(rng), date: genDate(rng), reason: genText(rng) }];
+    case 'ContactsUpdate': return [kind, {
+      region: genRegion(rng),
+      contacts: times(1 + rng.below(4), () => ({ role: rng.pick(CONTACT_ROLES), name: genText(rng), phone: genText(rng), address: genText(rng), hours: genText(rng) })),
+    }];
     case 'HouseholdSubsidy': return [kind, {
       fund: genIdent(rng), from: genAccount(rng), household: genHex(rng, 32), masked_name: genMasked(rng),
       village: genRegion(rng), category: rng.pick(SUBSIDY_CATEGORIES), period: genPeriod(rng), amount: genU64(rng),

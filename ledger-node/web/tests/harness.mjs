@@ -60,6 +60,8 @@ export async function startNode() {
   }
   return {
     url,
+    // The node's data folder (keys/ inside): the rotation test prepares a key there.
+    data: join(data, 'node'),
     log: () => log,
     async stop() {
       if (child.exitCode === null) {
@@ -73,8 +75,8 @@ export async function startNode() {
   };
 }
 
-/** Launches Debian's chromium headless with a fresh profile. */
-export async function startBrowser() {
+/** Launches Debian's chromium headless with a fresh profile; `env` for its process (e.g. FONTCONFIG_FILE). */
+export async function startBrowser({ env } = {}) {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium`);
   const profile = mkdtempSync(join(tmpdir(), 'sunshine-web-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -83,6 +85,7 @@ export async function startBrowser() {
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     viewport: { width: 1280, height: 900 },
+    ...(env ? { env: { ...process.env, ...env } } : {}),
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',

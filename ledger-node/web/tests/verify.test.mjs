@@ -18,7 +18,7 @@ import {
   base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, keyId, leafHash, parseCheckpointText, parseNote,
   parseVkey, rootFromInclusionProof, verifyConsistency, verifyEd25519, verifyNoteSignature,
 } from '../src/verify.js';
-import { decodeEntry, VERSION_1_MESSAGE } from '../src/postcard.js';
+import { decodeEntry, ENTRY_KINDS, VERSION_1_MESSAGE } from '../src/postcard.js';
 import { bodyMismatches, checkEntry, keyForSize } from '../src/check.js';
 import { yuan, wan, period } from '../src/format.js';
 
@@ -459,14 +459,41 @@ test('format 2: the procedure kinds 12-18 decode, strictly', () => {
   assert.deepEqual(decodeEntry(entryWith([...varint(17), ...str('YY-1'), ...varint(1), ...varint(20190310), ...str('经核实不属实')])).body.outcome, 'Dismissed');
   assert.deepEqual(decodeEntry(entryWith([...varint(18), ...varint(123), ...varint(1), ...varint(20190320)])).body,
     { payment_seq: 123, method: 'CardSignature', date: 20190320 });
-  // Strict: unknown variants, bad booleans, impossible dates, kind 27 (past the project kinds).
+  // Strict: unknown variants, bad booleans, impossible dates, kind 28 (past ContactsUpdate).
   assert.throws(() => decodeEntry(entryWith([...varint(18), ...varint(123), ...varint(3), ...varint(20190320)])), /未知的枚举值/);
   assert.throws(() => decodeEntry(entryWith([...varint(13), ...lineRef('N-A', 0), ...varint(1), ...varint(20190305), 2, ...str('x')])), /布尔值/);
   for (const bad of [20190229, 20191301, 19991231, 21000101, 20190431, 0]) {
     assert.throws(() => decodeEntry(entryWith([...varint(18), ...varint(1), ...varint(0), ...varint(bad)])), /日期/, String(bad));
   }
   assert.equal(decodeEntry(entryWith([...varint(18), ...varint(1), ...varint(0), ...varint(20000229)])).body.date, 20000229);
-  assert.throws(() => decodeEntry(entryWith([...varint(27)])), /未知的枚举值 27/);
+  assert.throws(() => decodeEntry(entryWith([...varint(28)])), /未知的枚举值 28/);
+});
+
+// ContactsUpdate (kind 27, issue 15; docs/FORMAT.md §5.11): region, then
+// contacts of role (varint), name, phone, address, hours.
+test('format 2: ContactsUpdate (27), byte by byte', () => {
+  const contact = (role, name, phone, address, hours) => [...varint(role), ...str(name), ...str(phone), ...str(address), ...str(hours)];
+  const bytes = [...varint(27), ...varint(320803000000), ...varint(2),
+    ...contact(0, '扶贫监督举报电话', '12317', '', '全天'),
+    ...contact(1, '淮安区纪委监委信访室', '0517-85000000', '淮安区翔宇大道 1 号', '工作日 9:00-17:00')];
+  const e = decodeEntry(entryWith(bytes));
+  assert.equal(e.kind, 'ContactsUpdate');
+  assert.deepEqual(e.body, {
+    region: '320803000000',
+    contacts: [
+      { role: 'Hotline12317', name: '扶贫监督举报电话', phone: '12317', address: '', hours: '全天' },
+      { role: 'Discipline', name: '淮安区纪委监委信访室', phone: '0517-85000000', address: '淮安区翔宇大道 1 号', hours: '工作日 9:00-17:00' },
+    ],
+  });
+  // The worked vector of docs/FORMAT.md §5.11 (the Rust tests check the same file).
+  const vector = join(here, '..', '..', '..', 'fixtures', 'vectors', 'contacts_update.json');
+  const v = JSON.parse(readFileSync(vector, 'utf8'));
+  const fromVector = decodeEntry(entryWith([...hexToBytes(v.body_hex)]));
+  assert.equal(ENTRY_KINDS.indexOf('ContactsUpdate'), v.index);
+  assert.deepEqual({ [fromVector.kind]: fromVector.body }, v.body);
+  // An unknown role (6) and a contact cut short are refused.
+  assert.throws(() => decodeEntry(entryWith([...varint(27), ...varint(320803000000), ...varint(1), ...contact(6, 'x', '1', '', '')])), /未知的枚举值 6/);
+  assert.throws(() => decodeEntry(entryWith([...varint(27), ...varint(320803000000), ...varint(2), ...contact(5, 'x', '1', '', '')])), { code: 'decode' });
 });
 
 // The project library (issue 13; docs/FORMAT.md §5.10): kinds 19-26, byte by
