@@ -39,6 +39,7 @@ use base64::Engine as _;
 use ledger_core::amount::Fen;
 use ledger_core::chain::{DecodedEntry, SequencedEntry};
 use ledger_core::entry::{Account, EntryBody};
+use ledger_core::merkle::TreeHash;
 use ledger_core::region::{RegionCode, RegionLevel};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -242,29 +243,43 @@ impl Loaded {
     }
 }
 
-/// Read and decode entries (no lock held). A missing or undecodable entry
-/// below the visible size is corruption.
+/// Read and decode entries, each checked against its leaf in the verified
+/// Merkle tree (verify on read). The leaves are copied under the read lock,
+/// briefly; the store reads and decoding run without it. A missing entry,
+/// one whose leaf differs, or one that does not decode is corruption.
 pub(crate) fn fetch(app: &AppState, seqs: &[u64]) -> Result<Vec<Loaded>, ApiError> {
+    let leaves: Vec<Option<TreeHash>> = {
+        let ledger = ledger(app)?;
+        seqs.iter().map(|seq| ledger.tree.leaf(*seq)).collect()
+    };
     let mut out = Vec::with_capacity(seqs.len());
-    for &seq in seqs {
+    for (&seq, leaf) in seqs.iter().zip(leaves) {
+        let leaf = leaf.ok_or_else(|| corrupt_entry(seq, "it is not in the Merkle tree"))?;
         let bytes = app
             .shared
             .store
             .entry(seq)
             .map_err(storage)?
             .ok_or_else(|| corrupt_entry(seq, "missing from the store"))?;
-        out.push(decode(seq, bytes)?);
+        // The leaf first, then the decode without the canonical re-encoding
+        // check: bytes with a verified leaf are the verified canonical bytes.
+        let decoded = SequencedEntry::decode_at_leaf(&bytes, &leaf).map_err(|e| corrupt_entry(seq, e))?;
+        out.push(loaded(seq, bytes, decoded)?);
     }
     Ok(out)
+}
+
+fn loaded(seq: u64, bytes: Vec<u8>, decoded: DecodedEntry) -> Result<Loaded, ApiError> {
+    if decoded.entry.seq != seq {
+        return Err(corrupt_entry(seq, format!("it claims sequence {}", decoded.entry.seq)));
+    }
+    Ok(Loaded { seq, bytes, decoded })
 }
 
 /// Decode one entry's bytes, checking that it is the entry `seq`.
 pub(crate) fn decode(seq: u64, bytes: Vec<u8>) -> Result<Loaded, ApiError> {
     let decoded = SequencedEntry::decode(&bytes).map_err(|e| corrupt_entry(seq, e))?;
-    if decoded.entry.seq != seq {
-        return Err(corrupt_entry(seq, format!("it claims sequence {}", decoded.entry.seq)));
-    }
-    Ok(Loaded { seq, bytes, decoded })
+    loaded(seq, bytes, decoded)
 }
 
 /// Compare each entry's leaf hash with the verified in-memory tree.
