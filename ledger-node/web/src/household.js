@@ -8,7 +8,7 @@ import { h, link, fill } from './dom.js';
 import {
   ASSISTANCE_ZH, CHECK_ZH, CONFIRM_METHOD_ZH, KIND_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, assistanceZh, dateTime, groupHex, period, yuan, ymd,
 } from './format.js';
-import { confirmationCell, hasWarnings, lineRefLink, registrationPeriod, warningsBlock } from './procedures.js';
+import { confirmationCell, hasWarnings, lineRefLink, registrationPeriod, warningsBlock, withTexts } from './procedures.js';
 import { card, empty, errorBox, loading } from './ui.js';
 import { checkConsistency, pinKey, pinnedKey, unpinKey } from './trust.js';
 import { nameOf } from './regions.js';
@@ -281,9 +281,11 @@ export async function householdView(main, ref, page) {
   let data;
   try {
     [log, data] = await Promise.all([api.log(), api.household(ref)]);
+    withTexts(data.payments, data);
     // All pages (a household rarely has more than a few dozen payments).
     while (data.next != null && data.entries.length < 2000) {
       const more = await api.household(ref, data.next);
+      withTexts(more.payments, more); // each page's texts are its own
       data = { ...data, entries: [...data.entries, ...(more.entries || [])], payments: [...(data.payments || []), ...(more.payments || [])], next: more.next };
     }
   } catch (e) {

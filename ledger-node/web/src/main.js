@@ -16,7 +16,7 @@ import {
 import { bars, card, empty, errorBox, flowChart, loading, stat, table } from './ui.js';
 import { householdView } from './household.js';
 import {
-  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock,
+  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock, withTexts,
 } from './procedures.js';
 import { keyView } from './keypage.js';
 import { projectView, projectsCard } from './projects.js';
@@ -155,7 +155,7 @@ function subsidyRows(items) {
 }
 
 function subsidiesTable(code, subsidies) {
-  const body = h('tbody', null, subsidyRows(subsidies.items || []));
+  const body = h('tbody', null, subsidyRows(withTexts(subsidies.items, subsidies)));
   const more = h('div', { class: 'more' });
   let next = subsidies.next;
   const renderMore = () => {
@@ -166,7 +166,7 @@ function subsidiesTable(code, subsidies) {
       e.target.textContent = '正在加载…';
       try {
         const r = await api.flows(code, next);
-        body.append(...subsidyRows(r.subsidies?.items || []));
+        body.append(...subsidyRows(withTexts(r.subsidies?.items, r.subsidies)));
         next = r.subsidies?.next ?? null;
         renderMore();
       } catch (err) {

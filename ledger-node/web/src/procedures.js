@@ -116,6 +116,34 @@ export function confirmationCell(c) {
     detail.length ? h('span', { class: 'small muted' }, ` ${detail.join('')}`) : null);
 }
 
+/**
+ * Payments come lean (docs/API.md "Household payments"): the Chinese labels
+ * of their codes (`labels`) and the texts of their warnings
+ * (`warning_texts`, named by index) are sent once per answer, not on every
+ * row. Put them back on the rows of that answer, so the tables read
+ * `category_zh`, `confirmation.status_zh`/`method_zh` and each warning's
+ * `message_zh`/`message` as before. Rows that already carry them keep them.
+ */
+export function withTexts(items, answer) {
+  const labels = (answer && answer.labels) || {};
+  const texts = arr(answer && answer.warning_texts);
+  const label = (map, code) => (map && code != null ? map[code] : undefined);
+  for (const p of arr(items)) {
+    if (p.category_zh == null) p.category_zh = label(labels.category, p.category);
+    const c = p.confirmation;
+    if (c && typeof c === 'object') {
+      if (c.status_zh == null) c.status_zh = label(labels.confirmation, c.status);
+      if (c.method_zh == null) c.method_zh = label(labels.method, c.method);
+    }
+    for (const w of arr(p.warnings)) {
+      const t = typeof w.text === 'number' ? texts[w.text] : null;
+      if (t && w.message_zh == null) w.message_zh = t.message_zh;
+      if (t && w.message == null) w.message = t.message;
+    }
+  }
+  return arr(items);
+}
+
 /** Does a payment carry warnings? */
 export const hasWarnings = (p) => arr(p && p.warnings).length > 0;
 

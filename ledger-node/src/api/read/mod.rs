@@ -167,8 +167,14 @@ impl Params {
 
     /// The page size: `limit` in 1..=`max`, or [`DEFAULT_PAGE`] (capped by `max`).
     pub fn limit(&self, max: usize) -> Result<usize, ApiError> {
+        self.limit_or(DEFAULT_PAGE, max)
+    }
+
+    /// The page size: `limit` in 1..=`max`, or `default` (capped by `max`),
+    /// for a list whose rows cost more than most.
+    pub fn limit_or(&self, default: usize, max: usize) -> Result<usize, ApiError> {
         match self.u64("limit")? {
-            None => Ok(DEFAULT_PAGE.min(max).max(1)),
+            None => Ok(default.min(max).max(1)),
             Some(n) if n >= 1 && n <= max as u64 => Ok(n as usize),
             Some(n) => Err(ApiError::bad_param(format!("limit must be 1-{max}, not {n}"))),
         }
