@@ -385,8 +385,11 @@ pub(crate) fn account_label(ledger: &Ledger, account: &Account) -> String {
 /// One line in Chinese saying what an entry did.
 pub(crate) fn summary_zh(ledger: &Ledger, body: &EntryBody) -> String {
     let q = &ledger.query;
-    let fund_title =
-        |id: &ledger_core::ids::Ident| q.fund(id).map(|f| f.title.clone()).unwrap_or_else(|| id.to_string());
+    let fund_title = |id: &ledger_core::ids::Ident| {
+        q.fund(id)
+            .map(|f| f.title.to_string())
+            .unwrap_or_else(|| id.to_string())
+    };
     match body {
         EntryBody::Genesis(g) => {
             format!(

@@ -423,8 +423,8 @@ fn build_flows(
         }
         funds_in.push(FundIn {
             fund: f.id.to_string(),
-            title: f.title.clone(),
-            document_no: f.document_no.clone(),
+            title: f.title.to_string(),
+            document_no: f.document_no.to_string(),
             source: f.source.name(),
             source_zh: f.source.label_zh(),
             fiscal_year: f.fiscal_year,
