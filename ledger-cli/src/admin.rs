@@ -71,19 +71,33 @@ pub fn keygen(args: &KeygenArgs, quiet: bool) -> Result<()> {
             "--name {name:?}: a key name has no spaces or '+' (1-255 bytes)"
         )));
     }
-    let key = SigningKey::generate(&mut rand_core::OsRng);
-    keys::write_secret(&args.out, &format_signing_key(&name, &key))?;
-    if args.witness {
-        let signer = ledger_core::checkpoint::WitnessSigner::new(&name, key.clone()).usage_err("--name")?;
-        println!("{}", signer.verifier_key());
-    } else {
-        println!("{}", verifier_key_string(&name, &key.verifying_key()));
+    // The verifier key also goes to NAME.vkey beside the key (README and
+    // docs/CLI.md pass it as `--grantee "$(cat NAME.vkey)"`). Checked before
+    // the secret is written, so a refusal leaves neither file behind.
+    let vkey_path = keys::vkey_path(&args.out);
+    if vkey_path.exists() {
+        return Err(input(format!(
+            "{} already exists (choose another --out)",
+            vkey_path.display()
+        )));
     }
+    let key = SigningKey::generate(&mut rand_core::OsRng);
+    let vkey = if args.witness {
+        ledger_core::checkpoint::WitnessSigner::new(&name, key.clone())
+            .usage_err("--name")?
+            .verifier_key()
+    } else {
+        verifier_key_string(&name, &key.verifying_key())
+    };
+    keys::write_secret(&args.out, &format_signing_key(&name, &key))?;
+    keys::write_public(&vkey_path, &format!("{vkey}\n"))?;
+    println!("{vkey}");
     crate::progress::note(
         quiet,
         &format!(
-            "wrote {} (mode 0600); public key {}",
+            "wrote {} (mode 0600) and its verifier key {}; public key {}",
             args.out.display(),
+            vkey_path.display(),
             hex::encode(key.verifying_key().to_bytes())
         ),
     );

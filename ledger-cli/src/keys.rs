@@ -20,6 +20,26 @@ pub fn write_secret(path: &Path, contents: &str) -> Result<()> {
     })
 }
 
+/// The verifier-key file written beside a key file: `shihe-op.key` →
+/// `shihe-op.vkey`, `op` → `op.vkey`.
+pub fn vkey_path(key_path: &Path) -> std::path::PathBuf {
+    key_path.with_extension("vkey")
+}
+
+/// Write a new public file (a verifier key: anyone may read it); never
+/// overwrites, like the secret beside it.
+pub fn write_public(path: &Path, contents: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .input_err(format!("cannot create {} (choose another --out)", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .input_err(format!("cannot write {}", path.display()))
+}
+
 /// Read a small text file (key, vkey, checkpoint).
 pub fn read_small(path: &Path, max: u64) -> Result<String> {
     let meta = fs::metadata(path).input_err(format!("cannot read {}", path.display()))?;

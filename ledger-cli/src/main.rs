@@ -61,7 +61,46 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Exit status of a command whose standard output was closed: 128 + SIGPIPE,
+/// what a shell reports for `cat` or `grep` killed by the signal, so a
+/// `set -o pipefail` script sees the same as with them.
+const CLOSED_STDOUT_EXIT: i32 = 141;
+
+/// `ledger verify FILE | head`: when the reader goes away, end quietly with
+/// [`CLOSED_STDOUT_EXIT`], as the common CLIs do, instead of a panic and a
+/// backtrace. Rust ignores SIGPIPE (so writes return EPIPE) and `println!`
+/// panics on a failed write; restoring the signal's default action instead
+/// would also kill the command on a write to a socket the node closed (a
+/// network error must exit 3 with its message), so the panic of a print to
+/// a closed stdout is recognised here, and only that one.
+fn end_quietly_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if is_closed_stdout(message) {
+            std::process::exit(CLOSED_STDOUT_EXIT);
+        }
+        default(info)
+    }));
+}
+
+/// Is this std's panic message for a print to a closed pipe
+/// (`failed printing to stdout: Broken pipe (os error 32)`)? The error text
+/// is built from the OS error itself, so it matches what std formats.
+fn is_closed_stdout(message: &str) -> bool {
+    /// EPIPE: 32 on Linux, macOS and the BSDs.
+    const EPIPE: i32 = 32;
+    let broken = std::io::Error::from_raw_os_error(EPIPE).to_string();
+    message.starts_with("failed printing to stdout") && message.ends_with(&broken)
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_closed_stdout();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -69,5 +108,22 @@ fn main() -> ExitCode {
             eprintln!("ledger: {}", exit::one_line(&e));
             ExitCode::from(exit::exit_kind(&e) as u8)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_closed_stdout;
+
+    #[test]
+    fn only_a_print_to_a_closed_stdout_is_quiet() {
+        assert!(is_closed_stdout("failed printing to stdout: Broken pipe (os error 32)"));
+        assert!(!is_closed_stdout(
+            "failed printing to stdout: No space left on device (os error 28)"
+        ));
+        assert!(!is_closed_stdout(
+            "failed printing to stderr: Broken pipe (os error 32)"
+        ));
+        assert!(!is_closed_stdout("index out of bounds: Broken pipe (os error 32)"));
     }
 }

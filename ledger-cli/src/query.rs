@@ -322,11 +322,19 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
                     (Some(y), Some(m)) => format!("{y}-{:02}", m.as_u64().unwrap_or(0)),
                     _ => p.as_str().unwrap_or("").to_string(),
                 });
+                // The category's Chinese is in the answer's `labels`, once
+                // (the lean row, docs/API.md).
+                let category_zh = i
+                    .get("category")
+                    .and_then(Value::as_str)
+                    .and_then(|c| subsidies.pointer(&format!("/labels/category/{c}")))
+                    .and_then(Value::as_str)
+                    .map_or_else(|| s(i, "category"), str::to_string);
                 t.row(vec![
                     format!("#{}", s(i, "seq")),
                     s(i, "household").chars().take(12).collect(),
                     s(i, "masked_name"),
-                    s(i, "category_zh"),
+                    category_zh,
                     period.unwrap_or_default(),
                     yuan(i, "amount_fen"),
                     i.get("reversed_by")

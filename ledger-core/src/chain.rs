@@ -61,6 +61,44 @@ impl SequencedEntry {
             leaf_hash: leaf_hash(bytes),
         })
     }
+
+    /// Decode an entry read back from storage against `expected_leaf`, its
+    /// leaf in a Merkle tree built only from entries that were decoded with
+    /// [`SequencedEntry::decode`] and verified (at write, and at start-up
+    /// replay): "verify on write and again on read".
+    ///
+    /// The leaf hash is checked first. Bytes with the same leaf hash as
+    /// verified canonical bytes are those bytes (SHA-256 is collision
+    /// resistant), so the canonical re-encoding check of `decode` would only
+    /// prove again what the leaf proves, and is skipped: it was about a
+    /// fifth of decoding on the node's read paths (docs/PERFORMANCE.md,
+    /// issue 12). The version and structure checks still run.
+    pub fn decode_at_leaf(bytes: &[u8], expected_leaf: &TreeHash) -> Result<DecodedEntry, LeafDecodeError> {
+        let leaf = leaf_hash(bytes);
+        if leaf != *expected_leaf {
+            return Err(LeafDecodeError::LeafMismatch);
+        }
+        encoding::expect_leading_version(bytes, ENTRY_VERSION).map_err(SubmissionError::Decode)?;
+        let entry: SequencedEntry = encoding::decode_whole(bytes).map_err(SubmissionError::Decode)?;
+        encoding::expect_version(entry.v, ENTRY_VERSION).map_err(SubmissionError::Decode)?;
+        entry.signed.check_structure()?;
+        Ok(DecodedEntry {
+            entry,
+            entry_hash: entry_hash(bytes),
+            leaf_hash: leaf,
+        })
+    }
+}
+
+/// Why stored bytes did not decode against their leaf.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LeafDecodeError {
+    /// Their leaf hash is not the tree's: not the bytes that were verified.
+    #[error("its leaf hash differs from the Merkle tree's")]
+    LeafMismatch,
+    /// The leaf matched, yet they do not decode (a tree built from bad bytes).
+    #[error(transparent)]
+    Decode(#[from] SubmissionError),
 }
 
 /// Bytes of a postcard varint.

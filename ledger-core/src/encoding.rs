@@ -113,6 +113,17 @@ pub fn encodes_to<T: Serialize>(value: &T, bytes: &[u8]) -> bool {
 
 /// Decode bytes that must be the canonical encoding of a `T`.
 pub fn decode_canonical<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let value = decode_whole(bytes)?;
+    if !encodes_to(&value, bytes) {
+        return Err(DecodeError::NotCanonical);
+    }
+    Ok(value)
+}
+
+/// Decode bytes that are exactly one `T` (size limit, no trailing bytes),
+/// without the canonical re-encoding check: only for bytes already known to
+/// be canonical (see `SequencedEntry::decode_at_leaf`).
+pub(crate) fn decode_whole<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     if bytes.len() > MAX_ENCODED_BYTES {
         return Err(DecodeError::TooLarge(bytes.len()));
     }
@@ -120,9 +131,6 @@ pub fn decode_canonical<T: Serialize + DeserializeOwned>(bytes: &[u8]) -> Result
         postcard::take_from_bytes(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     if !rest.is_empty() {
         return Err(DecodeError::TrailingBytes(rest.len()));
-    }
-    if !encodes_to(&value, bytes) {
-        return Err(DecodeError::NotCanonical);
     }
     Ok(value)
 }

@@ -35,6 +35,30 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// What a stage entry of a project is: the one list of the steps, for
+    /// the rule engine's order of stages and the node's project view (issue
+    /// 18: they were two enums). Not part of the canonical format.
+    StageKind {
+        /// 审核论证 (`ProjectReview`).
+        Review => "review", "审核论证";
+        /// 批复入库 (`ProjectApprove`).
+        Approve => "approve", "批复入库";
+        /// 开工实施 (`ProjectStart`).
+        Start => "start", "开工实施";
+        /// 竣工验收 (`ProjectAccept`).
+        Accept => "accept", "竣工验收";
+        /// 资产移交 (`ProjectHandover`).
+        Handover => "handover", "资产移交";
+        /// 绩效评价 (`ProjectEvaluate`).
+        Evaluate => "evaluate", "绩效评价";
+        /// 项目调整 (`ProjectAdjust`).
+        Adjust => "adjust", "项目调整";
+        /// 项目终止 (`ProjectCancel`).
+        Cancel => "cancel", "项目终止";
+    }
+}
+
 /// A fund's share of a project's approved budget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundBudget {

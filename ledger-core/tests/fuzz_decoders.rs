@@ -165,6 +165,53 @@ fn fuzz_signed_submission_postcard() {
     });
 }
 
+/// The node's read path (`SequencedEntry::decode_at_leaf`): bytes whose
+/// leaf is the verified tree's decode to exactly what `decode` gives; any
+/// other bytes are refused on the leaf before decoding; bytes that match
+/// their leaf but are no entry are still refused.
+#[test]
+fn decode_at_leaf_accepts_only_the_verified_bytes() {
+    use ledger_core::chain::LeafDecodeError;
+    for seed in entry_pool().iter().take(32) {
+        let leaf = leaf_hash(&seed.bytes);
+        let read = SequencedEntry::decode_at_leaf(&seed.bytes, &leaf);
+        assert_eq!(
+            read,
+            Ok(SequencedEntry::decode(&seed.bytes).expect("a pool entry decodes"))
+        );
+        for i in [0, 1, seed.bytes.len() / 2, seed.bytes.len() - 1] {
+            let mut tampered = seed.bytes.clone();
+            tampered[i] ^= 0x01;
+            assert_eq!(
+                SequencedEntry::decode_at_leaf(&tampered, &leaf),
+                Err(LeafDecodeError::LeafMismatch),
+                "byte {i} flipped"
+            );
+        }
+        let mut longer = seed.bytes.clone();
+        longer.push(0);
+        assert_eq!(
+            SequencedEntry::decode_at_leaf(&longer, &leaf),
+            Err(LeafDecodeError::LeafMismatch)
+        );
+    }
+    let junk = [chain::ENTRY_VERSION, 0xff];
+    assert!(matches!(
+        SequencedEntry::decode_at_leaf(&junk, &leaf_hash(&junk)),
+        Err(LeafDecodeError::Decode(_))
+    ));
+    let old = [1u8, 0, 0];
+    assert!(matches!(
+        SequencedEntry::decode_at_leaf(&old, &leaf_hash(&old)),
+        Err(LeafDecodeError::Decode(
+            ledger_core::submission::SubmissionError::Decode(encoding::DecodeError::UnsupportedVersion {
+                found: 1,
+                supported: chain::ENTRY_VERSION
+            })
+        ))
+    ));
+}
+
 #[test]
 fn fuzz_sequenced_entry_postcard() {
     let pool = entry_pool();

@@ -14,6 +14,7 @@ use ed25519_dalek::SigningKey;
 use ledger_core::encoding::Bytes;
 use ledger_core::entry::EntryKind;
 use ledger_core::keys::{KeyGrant, Office, Role, Scope};
+use ledger_core::money::BookEffect;
 use ledger_core::region::RegionCode;
 
 // Positions in the key ring.
@@ -76,14 +77,15 @@ fn admin_kinds() -> Vec<EntryKind> {
 }
 
 fn all_money_kinds() -> Vec<EntryKind> {
-    vec![
-        EntryKind::FundIssue,
-        EntryKind::Transfer,
-        EntryKind::ProjectRegister,
-        EntryKind::ProjectDisbursement,
-        EntryKind::HouseholdSubsidy,
-        EntryKind::Reversal,
-    ]
+    // Money, its corrections, and registering the projects it pays: the
+    // kinds by ledger-core's one classification, not a list of our own.
+    EntryKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| {
+            matches!(k.book_effect(), BookEffect::Money | BookEffect::Reversal) || *k == EntryKind::ProjectRegister
+        })
+        .collect()
 }
 
 /// 区财政局农业科: every money kind, and co-signs project approvals and

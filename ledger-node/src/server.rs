@@ -268,6 +268,16 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
         config.data_dir.display(),
         app.shared.committed()
     );
+    if config.demo {
+        if let Some(table) = crate::demo::read_key_table(&config) {
+            // Where the keys are and who holds which: what a newcomer needs
+            // to post with `ledger` against the demo (README).
+            println!(
+                "演示密钥（私钥文件，权限 0600）在 {}：\n{table}",
+                crate::keyfile::keys_dir(&config.data_dir).display()
+            );
+        }
+    }
     // The per-address rate limiter keeps a cell per client address: forget
     // the idle ones every minute so its memory stays bounded.
     let limiter = app.read_limiter.clone();

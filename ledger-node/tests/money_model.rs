@@ -35,6 +35,7 @@ fn aggregates_and_audit_equal_rule_state_on_the_demo_ledger() {
     let mut pairs: Vec<(Account, Ident)> = Vec::new();
     let mut seen = HashSet::new();
     let mut reversals = 0;
+    let mut classes = std::collections::BTreeSet::new();
     for (seq, signed) in log.submissions.iter().enumerate() {
         let seq = seq as u64;
         let verified = match signed.clone().verify() {
@@ -58,6 +59,19 @@ fn aggregates_and_audit_equal_rule_state_on_the_demo_ledger() {
         if matches!(body, EntryBody::Reversal(_)) {
             reversals += 1;
         }
+        // The one classification: exactly the `Money` class moves money by
+        // itself, and a reversal is classed as one.
+        assert_eq!(
+            money::movement(body).is_some(),
+            body.book_effect() == money::BookEffect::Money,
+            "entry {seq}: {:?}",
+            body.kind()
+        );
+        assert_eq!(
+            matches!(body, EntryBody::Reversal(_)),
+            body.book_effect() == money::BookEffect::Reversal
+        );
+        classes.insert(format!("{:?}", body.book_effect()));
         if let Some(m) = money::movement(body) {
             for (account, _) in m.legs() {
                 if seen.insert((account.clone(), m.fund.clone())) {
@@ -75,6 +89,7 @@ fn aggregates_and_audit_equal_rule_state_on_the_demo_ledger() {
         assert!(query.resolve_reversal(reversal, target, body));
     }
     assert!(reversals > 0, "the demo ledger must exercise reversals");
+    assert_eq!(classes.len(), 5, "the demo has entries of every class: {classes:?}");
     assert!(query.pending_reversals().is_empty());
 
     // Per (account, fund): rule state = audit = node aggregates.

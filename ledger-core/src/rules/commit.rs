@@ -10,6 +10,7 @@ use super::projects::StageStep;
 use super::state::Staged;
 use super::{Effects, FundRecord, KeyRecord, LedgerState, ProjectRecord};
 use crate::money::{apply_leg, Direction};
+use crate::project::StageKind;
 
 impl LedgerState {
     /// Apply a checked entry. Infallible: every check was done before.
@@ -115,7 +116,7 @@ impl LedgerState {
             EntryBody::ObjectionResolve(r) => self.commit_resolve(seq, r),
             EntryBody::ProjectReview(r) => {
                 effects.project = Some(r.project.clone());
-                self.commit_stage(seq, &r.project, r.date, StageStep::Review { passed: r.passed });
+                self.commit_stage(seq, &r.project, r.date, StageStep::review(r.passed));
             }
             EntryBody::ProjectApprove(a) => {
                 effects.project = Some(a.project.clone());
@@ -123,16 +124,16 @@ impl LedgerState {
             }
             EntryBody::ProjectStart(m) | EntryBody::ProjectAccept(m) | EntryBody::ProjectHandover(m) => {
                 let step = match body {
-                    EntryBody::ProjectStart(_) => StageStep::Start,
-                    EntryBody::ProjectAccept(_) => StageStep::Accept,
-                    _ => StageStep::Handover,
+                    EntryBody::ProjectStart(_) => StageStep::of(StageKind::Start),
+                    EntryBody::ProjectAccept(_) => StageStep::of(StageKind::Accept),
+                    _ => StageStep::of(StageKind::Handover),
                 };
                 effects.project = Some(m.project.clone());
                 self.commit_stage(seq, &m.project, m.date, step);
             }
             EntryBody::ProjectEvaluate(e) => {
                 effects.project = Some(e.project.clone());
-                self.commit_stage(seq, &e.project, e.date, StageStep::Evaluate);
+                self.commit_stage(seq, &e.project, e.date, StageStep::of(StageKind::Evaluate));
             }
             EntryBody::ProjectAdjust(a) => {
                 effects.project = Some(a.project.clone());
@@ -140,7 +141,7 @@ impl LedgerState {
             }
             EntryBody::ProjectCancel(c) => {
                 effects.project = Some(c.project.clone());
-                self.commit_stage(seq, &c.project, c.date, StageStep::Cancel);
+                self.commit_stage(seq, &c.project, c.date, StageStep::of(StageKind::Cancel));
             }
             EntryBody::PaymentConfirm(c) => {
                 effects.reverses = None;

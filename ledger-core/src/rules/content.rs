@@ -13,6 +13,7 @@ use super::projects::StageStep;
 use super::state::Staged;
 use super::{LedgerState, RuleError, MAX_ITEMS_PER_ENTRY};
 use crate::money::{self, Movement};
+use crate::project::StageKind;
 
 impl LedgerState {
     pub(super) fn account_region(&self, account: &Account) -> Result<RegionCode, RuleError> {
@@ -317,23 +318,48 @@ impl LedgerState {
             EntryBody::ObjectionResolve(r) => Ok((self.check_resolve(r)?, none)),
             EntryBody::PaymentConfirm(c) => Ok((self.check_confirm(c)?, none)),
             EntryBody::ProjectReview(r) => {
-                let (village, _) = self.check_stage(&r.project, r.date, StageStep::Review { passed: r.passed })?;
+                let (village, _) = self.check_stage(&r.project, r.date, StageStep::review(r.passed))?;
                 Ok((vec![village], none))
             }
             EntryBody::ProjectApprove(a) => Ok((vec![self.check_approve(a)?], none)),
-            EntryBody::ProjectStart(m) => Ok((vec![self.check_stage(&m.project, m.date, StageStep::Start)?.0], none)),
-            EntryBody::ProjectAccept(m) => Ok((vec![self.check_stage(&m.project, m.date, StageStep::Accept)?.0], none)),
-            EntryBody::ProjectHandover(m) => {
-                Ok((vec![self.check_stage(&m.project, m.date, StageStep::Handover)?.0], none))
-            }
+            EntryBody::ProjectStart(m) => Ok((
+                vec![self.check_stage(&m.project, m.date, StageStep::of(StageKind::Start))?.0],
+                none,
+            )),
+            EntryBody::ProjectAccept(m) => Ok((
+                vec![
+                    self.check_stage(&m.project, m.date, StageStep::of(StageKind::Accept))?
+                        .0,
+                ],
+                none,
+            )),
+            EntryBody::ProjectHandover(m) => Ok((
+                vec![
+                    self.check_stage(&m.project, m.date, StageStep::of(StageKind::Handover))?
+                        .0,
+                ],
+                none,
+            )),
             EntryBody::ProjectEvaluate(e) => {
                 if e.score > 100 {
                     return Err(RuleError::Malformed("an evaluation scores 0-100".into()));
                 }
-                Ok((vec![self.check_stage(&e.project, e.date, StageStep::Evaluate)?.0], none))
+                Ok((
+                    vec![
+                        self.check_stage(&e.project, e.date, StageStep::of(StageKind::Evaluate))?
+                            .0,
+                    ],
+                    none,
+                ))
             }
             EntryBody::ProjectAdjust(a) => Ok((vec![self.check_adjust(a)?], none)),
-            EntryBody::ProjectCancel(c) => Ok((vec![self.check_stage(&c.project, c.date, StageStep::Cancel)?.0], none)),
+            EntryBody::ProjectCancel(c) => Ok((
+                vec![
+                    self.check_stage(&c.project, c.date, StageStep::of(StageKind::Cancel))?
+                        .0,
+                ],
+                none,
+            )),
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::amount::Fen;
 use crate::entry::{Payee, ProjectDisbursement};
 use crate::ids::{Date, Ident};
 use crate::procedure::NoticeStage;
-use crate::project::{Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectStage, MAX_PROJECT_FUNDS};
+use crate::project::{Contract, FundBudget, ProjectAdjust, ProjectApprove, ProjectStage, StageKind, MAX_PROJECT_FUNDS};
 use crate::region::RegionCode;
 
 use super::error::Detail;
@@ -39,47 +39,55 @@ impl Approval {
     }
 }
 
-/// Which stage-like entry is being checked.
+/// Which stage-like entry is being checked: its kind (the one list of
+/// steps, `project::StageKind`), and for a review whether it passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum StageStep {
-    Review { passed: bool },
-    Approve,
-    Start,
-    Accept,
-    Handover,
-    Evaluate,
-    Adjust,
-    Cancel,
+pub(super) struct StageStep {
+    pub(super) kind: StageKind,
+    pub(super) passed: bool,
 }
 
 impl StageStep {
+    /// A step that is not a review (it cannot fail the way a review can).
+    pub(super) fn of(kind: StageKind) -> StageStep {
+        StageStep { kind, passed: true }
+    }
+
+    /// A review, passed or not.
+    pub(super) fn review(passed: bool) -> StageStep {
+        StageStep {
+            kind: StageKind::Review,
+            passed,
+        }
+    }
+
     /// The stage a project must be at for this step, and the stage it moves to.
     /// The next stage, or why not (in English and Chinese).
     fn transition(self, at: ProjectStage) -> Result<ProjectStage, (&'static str, &'static str)> {
         use ProjectStage as S;
-        match (self, at) {
-            (StageStep::Review { passed: true }, S::Proposed) => Ok(S::Reviewed),
-            (StageStep::Review { passed: false }, S::Proposed) => Ok(S::Proposed),
-            (StageStep::Review { .. }, _) => Err(("a review follows the proposal", "审核论证须在申报之后")),
-            (StageStep::Approve, S::Reviewed) => Ok(S::Approved),
-            (StageStep::Approve, _) => Err(("an approval follows a passed review", "批复入库须在审核论证通过之后")),
-            (StageStep::Start, S::Approved) => Ok(S::Started),
-            (StageStep::Start, _) => Err(("work starts after the approval", "批复入库之后才能开工实施")),
-            (StageStep::Accept, S::Started) => Ok(S::Accepted),
-            (StageStep::Accept, _) => Err(("an acceptance follows the start of work", "开工实施之后才能竣工验收")),
-            (StageStep::Handover, S::Accepted) => Ok(S::HandedOver),
-            (StageStep::Handover, _) => Err(("a hand-over follows the acceptance", "竣工验收之后才能资产移交")),
-            (StageStep::Evaluate, S::HandedOver) => Ok(S::Evaluated),
-            (StageStep::Evaluate, _) => Err(("an evaluation follows the hand-over", "资产移交之后才能绩效评价")),
-            (StageStep::Adjust, S::Approved | S::Started) => Ok(at),
-            (StageStep::Adjust, _) => Err((
+        match (self.kind, at) {
+            (StageKind::Review, S::Proposed) if self.passed => Ok(S::Reviewed),
+            (StageKind::Review, S::Proposed) => Ok(S::Proposed),
+            (StageKind::Review, _) => Err(("a review follows the proposal", "审核论证须在申报之后")),
+            (StageKind::Approve, S::Reviewed) => Ok(S::Approved),
+            (StageKind::Approve, _) => Err(("an approval follows a passed review", "批复入库须在审核论证通过之后")),
+            (StageKind::Start, S::Approved) => Ok(S::Started),
+            (StageKind::Start, _) => Err(("work starts after the approval", "批复入库之后才能开工实施")),
+            (StageKind::Accept, S::Started) => Ok(S::Accepted),
+            (StageKind::Accept, _) => Err(("an acceptance follows the start of work", "开工实施之后才能竣工验收")),
+            (StageKind::Handover, S::Accepted) => Ok(S::HandedOver),
+            (StageKind::Handover, _) => Err(("a hand-over follows the acceptance", "竣工验收之后才能资产移交")),
+            (StageKind::Evaluate, S::HandedOver) => Ok(S::Evaluated),
+            (StageKind::Evaluate, _) => Err(("an evaluation follows the hand-over", "资产移交之后才能绩效评价")),
+            (StageKind::Adjust, S::Approved | S::Started) => Ok(at),
+            (StageKind::Adjust, _) => Err((
                 "a project is adjusted between its approval and its acceptance",
                 "项目调整只能在批复入库之后、竣工验收之前",
             )),
-            (StageStep::Cancel, S::HandedOver | S::Evaluated) => {
+            (StageKind::Cancel, S::HandedOver | S::Evaluated) => {
                 Err(("a handed-over project cannot be cancelled", "已移交的项目不能终止"))
             }
-            (StageStep::Cancel, _) => Ok(at),
+            (StageKind::Cancel, _) => Ok(at),
         }
     }
 }
@@ -162,7 +170,7 @@ impl LedgerState {
     }
 
     pub(super) fn check_approve(&self, a: &ProjectApprove) -> Result<RegionCode, RuleError> {
-        let (village, _) = self.check_stage(&a.project, a.date, StageStep::Approve)?;
+        let (village, _) = self.check_stage(&a.project, a.date, StageStep::of(StageKind::Approve))?;
         check_budgets(&a.budgets, self)?;
         check_contractor(&a.contract.contractor)?;
         // 公示: the plan was publicised and its window is over.
@@ -199,7 +207,7 @@ impl LedgerState {
     }
 
     pub(super) fn check_adjust(&self, a: &ProjectAdjust) -> Result<RegionCode, RuleError> {
-        let (village, _) = self.check_stage(&a.project, a.date, StageStep::Adjust)?;
+        let (village, _) = self.check_stage(&a.project, a.date, StageStep::of(StageKind::Adjust))?;
         check_budgets(&a.budgets, self)?;
         if let Some(c) = &a.contract {
             check_contractor(&c.contractor)?;
@@ -312,7 +320,7 @@ impl LedgerState {
         let Some(p) = self.projects.get_mut(project) else {
             return;
         };
-        if step == StageStep::Cancel {
+        if step.kind == StageKind::Cancel {
             p.cancelled = Some((seq, date));
             return;
         }
@@ -326,7 +334,7 @@ impl LedgerState {
     }
 
     pub(super) fn commit_approve(&mut self, seq: u64, a: &ProjectApprove) {
-        self.commit_stage(seq, &a.project, a.date, StageStep::Approve);
+        self.commit_stage(seq, &a.project, a.date, StageStep::of(StageKind::Approve));
         if let Some(p) = self.projects.get_mut(&a.project) {
             p.approval = Some(Approval {
                 seq,
@@ -338,7 +346,7 @@ impl LedgerState {
     }
 
     pub(super) fn commit_adjust(&mut self, seq: u64, a: &ProjectAdjust) {
-        self.commit_stage(seq, &a.project, a.date, StageStep::Adjust);
+        self.commit_stage(seq, &a.project, a.date, StageStep::of(StageKind::Adjust));
         if let Some(approval) = self.projects.get_mut(&a.project).and_then(|p| p.approval.as_mut()) {
             approval.document_no = a.document_no.to_string();
             approval.budgets = a.budgets.clone();

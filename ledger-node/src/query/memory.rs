@@ -30,8 +30,8 @@ impl QueryIndex {
             .funds
             .iter()
             .map(|f| {
-                f.title.capacity()
-                    + f.document_no.capacity()
+                f.title.len()
+                    + f.document_no.len()
                     + f.flows.len() * (size_of::<((FlowNode, FlowNode), Tally)>() + NODE)
                     + f.balances.len() * (size_of::<(AccountId, u64)>() + NODE)
                     + f.payees.len() * (size_of::<(FlowNode, Tally)>() + NODE)

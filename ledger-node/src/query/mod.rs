@@ -182,17 +182,6 @@ impl QueryIndex {
                 self.apply_money(entry.seq, body, Sign::Add);
                 self.apply_aging(body, Sign::Add, None);
             }
-            EntryBody::KeyGrant(_)
-            | EntryBody::KeyRevoke { .. }
-            | EntryBody::PolicyUpdate { .. }
-            | EntryBody::LogKeyRotate { .. }
-            | EntryBody::Notice(_)
-            | EntryBody::HouseholdCheck(_)
-            | EntryBody::HouseholdRegister(_)
-            | EntryBody::HouseholdExit(_)
-            | EntryBody::Objection(_)
-            | EntryBody::ObjectionResolve(_)
-            | EntryBody::PaymentConfirm(_) => {}
             EntryBody::ProjectReview(r) => self.record_stage(seq, &r.project, r.date, StageKind::Review, r.passed),
             EntryBody::ProjectApprove(a) => {
                 self.record_stage(seq, &a.project, a.date, StageKind::Approve, true);
@@ -207,6 +196,10 @@ impl QueryIndex {
                 self.record_budget(seq, &a.project, a.date, &a.budgets, a.contract.as_ref());
             }
             EntryBody::ProjectCancel(c) => self.record_stage(seq, &c.project, c.date, StageKind::Cancel, true),
+            // The rest of the administration and the procedures (kept by
+            // `record_controls` above) fold nothing here: their kinds are
+            // listed once, in ledger-core's `EntryBody::book_effect`.
+            _ => {}
         }
     }
 

@@ -16,56 +16,9 @@ use ledger_core::project::{Contract, FundBudget, ProjectStage};
 
 use super::{ProjectInfo, QueryIndex, Tally};
 
-/// What a stage entry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StageKind {
-    /// 审核论证.
-    Review,
-    /// 批复入库.
-    Approve,
-    /// 开工实施.
-    Start,
-    /// 竣工验收.
-    Accept,
-    /// 资产移交.
-    Handover,
-    /// 绩效评价.
-    Evaluate,
-    /// 项目调整.
-    Adjust,
-    /// 项目终止.
-    Cancel,
-}
-
-impl StageKind {
-    /// Stable code.
-    pub fn name(self) -> &'static str {
-        match self {
-            StageKind::Review => "review",
-            StageKind::Approve => "approve",
-            StageKind::Start => "start",
-            StageKind::Accept => "accept",
-            StageKind::Handover => "handover",
-            StageKind::Evaluate => "evaluate",
-            StageKind::Adjust => "adjust",
-            StageKind::Cancel => "cancel",
-        }
-    }
-
-    /// Chinese.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            StageKind::Review => "审核论证",
-            StageKind::Approve => "批复入库",
-            StageKind::Start => "开工实施",
-            StageKind::Accept => "竣工验收",
-            StageKind::Handover => "资产移交",
-            StageKind::Evaluate => "绩效评价",
-            StageKind::Adjust => "项目调整",
-            StageKind::Cancel => "项目终止",
-        }
-    }
-}
+/// What a stage entry is: the core's list of steps, shared with the rule
+/// engine (`name()` and `label_zh()` are the API's `kind` and `kind_zh`).
+pub use ledger_core::project::StageKind;
 
 /// One stage entry of a project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -288,22 +288,44 @@ async fn objections_with_status_and_decisions() -> TestResult {
     Ok(())
 }
 
-/// The controls part of a payment item.
-fn controls_of(item: &Value) -> Value {
+/// The controls part of a payment item, with the Chinese words and warning
+/// texts its answer sends once (`labels`, `warning_texts`) put back in.
+fn controls_of(item: &Value, answer: &Value) -> Value {
+    let mut confirmation = item["confirmation"].clone();
+    if let Some(c) = confirmation.as_object_mut() {
+        let status = c.get("status").and_then(Value::as_str).unwrap_or("-").to_string();
+        c.insert("status_zh".into(), answer["labels"]["confirmation"][status].clone());
+        if let Some(method) = c.get("method").and_then(Value::as_str).map(str::to_string) {
+            c.insert("method_zh".into(), answer["labels"]["method"][method].clone());
+        }
+    }
+    let warnings: Vec<Value> = item["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|w| {
+            let mut w = w.clone();
+            let text = answer["warning_texts"][w["text"].as_u64().unwrap_or(u64::MAX) as usize].clone();
+            if let Some(o) = w.as_object_mut() {
+                o.remove("text");
+                o.insert("message_zh".into(), text["message_zh"].clone());
+                o.insert("message".into(), text["message"].clone());
+            }
+            w
+        })
+        .collect();
     serde_json::json!({
         "seq": item["seq"], "date": item["date"], "notice": item["notice"],
-        "confirmation": item["confirmation"], "warnings": item["warnings"]
+        "category_zh": answer["labels"]["category"][item["category"].as_str().unwrap_or("-")],
+        "confirmation": confirmation, "warnings": warnings
     })
 }
 
 fn expected_payments() -> Value {
-    let none = serde_json::json!({
-        "status": "not_required", "status_zh": "无需确认", "seq": null, "date": null,
-        "method": null, "method_zh": null, "deadline": null
-    });
+    let none = serde_json::json!({"status": "not_required", "status_zh": "无需确认"});
     serde_json::json!([
         {
-            "seq": 3, "date": "2019-03-15", "notice": null, "confirmation": none,
+            "seq": 3, "date": "2019-03-15", "notice": null, "category_zh": "最低生活保障", "confirmation": none,
             "warnings": [
                 {"code": "missing_role", "message_zh": "缺少政策规定的镇扶贫办签字（规则施行前的历史记录）", "office": "town_poverty_office",
                  "message": "not signed by the town_poverty_office the policy names (before roles were enforced)"},
@@ -314,15 +336,14 @@ fn expected_payments() -> Value {
             ]
         },
         {
-            "seq": 13, "date": "2019-07-20", "notice": {"notice": "N-PAY", "line": 0},
+            "seq": 13, "date": "2019-07-20", "notice": {"notice": "N-PAY", "line": 0}, "category_zh": "最低生活保障",
             "confirmation": {"status": "confirmed", "status_zh": "已确认", "seq": 14, "date": "2019-07-25",
-                             "method": "card_signature", "method_zh": "明白卡签字", "deadline": null},
+                             "method": "card_signature", "method_zh": "明白卡签字"},
             "warnings": []
         },
         {
-            "seq": 19, "date": "2019-08-20", "notice": {"notice": "N-PAY", "line": 1},
-            "confirmation": {"status": "overdue", "status_zh": "逾期未确认", "seq": null, "date": null,
-                             "method": null, "method_zh": null, "deadline": "2019-09-19"},
+            "seq": 19, "date": "2019-08-20", "notice": {"notice": "N-PAY", "line": 1}, "category_zh": "最低生活保障",
+            "confirmation": {"status": "overdue", "status_zh": "逾期未确认", "deadline": "2019-09-19"},
             "warnings": []
         }
     ])
@@ -334,13 +355,39 @@ async fn payments_show_date_line_confirmation_and_warnings() -> TestResult {
     let app = &node.app;
     let flows = get_json(app, &format!("/v1/regions/{C_V1}/flows")).await?;
     assert_schema("Flows", &flows)?;
-    let items: Vec<Value> = flows["subsidies"]["items"]
+    let subsidies = &flows["subsidies"];
+    let items: Vec<Value> = subsidies["items"]
         .as_array()
         .into_iter()
         .flatten()
-        .map(controls_of)
+        .map(|item| controls_of(item, subsidies))
         .collect();
     assert_eq!(Value::Array(items), expected_payments());
+    // The lean row itself: codes and text indexes, the words once per answer.
+    assert_eq!(
+        subsidies["items"][0]["warnings"],
+        serde_json::json!([
+            {"code": "missing_role", "text": 0, "office": "town_poverty_office"},
+            {"code": "paid_unregistered", "text": 1},
+            {"code": "paid_without_notice", "text": 2}
+        ])
+    );
+    assert_eq!(
+        (
+            subsidies["items"][0].get("category_zh"),
+            subsidies["items"][0].get("reversed_by")
+        ),
+        (None, None)
+    );
+    assert_eq!(
+        subsidies["labels"],
+        serde_json::json!({
+            "category": {"minimum_living": "最低生活保障"},
+            "confirmation": {"confirmed": "已确认", "not_required": "无需确认", "overdue": "逾期未确认"},
+            "method": {"card_signature": "明白卡签字"}
+        })
+    );
+    assert_eq!(subsidies["warning_texts"].as_array().map(Vec::len), Some(3));
 
     // The household: its registrations and its payments, the same way.
     let one = get_json(app, &format!("/v1/households/{}", hex(1))).await?;
@@ -367,13 +414,13 @@ async fn payments_show_date_line_confirmation_and_warnings() -> TestResult {
         .as_array()
         .into_iter()
         .flatten()
-        .map(controls_of)
+        .map(|item| controls_of(item, &one))
         .collect();
     let expected = expected_payments();
     assert_eq!(Value::Array(payments), serde_json::json!([expected[1], expected[2]]));
     let nine = get_json(app, &format!("/v1/households/{}", hex(9))).await?;
     assert_eq!(
-        (nine["registrations"].clone(), controls_of(&nine["payments"][0])),
+        (nine["registrations"].clone(), controls_of(&nine["payments"][0], &nine)),
         (serde_json::json!([]), expected[0].clone())
     );
     // Household 2 applied, was withdrawn, never paid: nothing to show.

@@ -19,15 +19,18 @@ fn expected(
     let policy = &controls.policy;
     let enforced = policy.enforced_from;
     let today = china_today();
-    let confirmation = match controls.confirmed.get(&seq) {
+    // The lean row (issue 12): no null fields, the Chinese words once per
+    // answer in `labels` (checked here through `controls_of`).
+    let (confirmation, status_zh, method_zh) = match controls.confirmed.get(&seq) {
         Some((by, date, method)) => {
             let method_zh = ledger_core::procedure::ConfirmMethod::parse(method).map(|m| m.label_zh());
-            serde_json::json!({"status": "confirmed", "status_zh": "已确认", "seq": by, "date": date.to_string(),
-                               "method": method, "method_zh": method_zh, "deadline": null})
+            (
+                serde_json::json!({"status": "confirmed", "seq": by, "date": date.to_string(), "method": method}),
+                "已确认",
+                method_zh,
+            )
         }
-        None if s.date < enforced.confirmation => serde_json::json!({
-            "status": "not_required", "status_zh": "无需确认", "seq": null, "date": null,
-            "method": null, "method_zh": null, "deadline": null}),
+        None if s.date < enforced.confirmation => (serde_json::json!({"status": "not_required"}), "无需确认", None),
         None => {
             let deadline = s.date.plus_days(u32::from(policy.confirmation_days)).unwrap_or(s.date);
             let (status, zh) = if today > deadline {
@@ -35,8 +38,11 @@ fn expected(
             } else {
                 ("pending", "待确认")
             };
-            serde_json::json!({"status": status, "status_zh": zh, "seq": null, "date": null,
-                               "method": null, "method_zh": null, "deadline": deadline.to_string()})
+            (
+                serde_json::json!({"status": status, "deadline": deadline.to_string()}),
+                zh,
+                None,
+            )
         }
     };
     // Warning codes of history (the rule engine's order): roles, registration, notice.
@@ -66,7 +72,8 @@ fn expected(
     serde_json::json!({
         "seq": seq, "date": s.date.to_string(),
         "notice": s.notice.as_ref().map(|r| serde_json::json!({"notice": r.notice.to_string(), "line": r.line})),
-        "confirmation": confirmation, "warnings": codes
+        "confirmation": confirmation, "warnings": codes,
+        "category_zh": s.category.label_zh(), "status_zh": status_zh, "method_zh": method_zh
     })
 }
 
@@ -154,17 +161,40 @@ fn offices(node: &TestNode) -> HashMap<Bytes<32>, Office> {
     out
 }
 
-fn controls_of(item: &Value) -> Value {
+/// The controls of a payment item, its Chinese words looked up in the
+/// `labels` of its `answer` (sent once per answer, not on the row).
+fn controls_of(item: &Value, answer: &Value) -> Value {
     let codes: Vec<Value> = item["warnings"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|w| w["code"].clone())
         .collect();
+    let label = |map: &str, code: &Value| answer["labels"][map][code.as_str().unwrap_or("-")].clone();
+    let confirmation = &item["confirmation"];
     serde_json::json!({
         "seq": item["seq"], "date": item["date"], "notice": item["notice"],
-        "confirmation": item["confirmation"], "warnings": codes
+        "confirmation": confirmation, "warnings": codes,
+        "category_zh": label("category", &item["category"]),
+        "status_zh": label("confirmation", &confirmation["status"]),
+        "method_zh": label("method", &confirmation["method"])
     })
+}
+
+/// Each warning of `item` with its texts from the answer's `warning_texts`.
+fn warning_texts(item: &Value, answer: &Value) -> Vec<(String, Value)> {
+    item["warnings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|w| {
+            let text = w["text"].as_u64().and_then(|i| answer["warning_texts"].get(i as usize));
+            (
+                w["code"].as_str().unwrap_or_default().to_string(),
+                text.cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -185,13 +215,20 @@ async fn demo_payments_show_date_line_confirmation_and_warnings() -> TestResult 
             None => format!("/v1/regions/{village}/flows?limit=1000"),
         };
         let flows = get_json(app, &uri).await?;
-        items.extend(flows["subsidies"]["items"].as_array().cloned().unwrap_or_default());
+        let subsidies = &flows["subsidies"];
+        for item in subsidies["items"].as_array().into_iter().flatten() {
+            items.push((controls_of(item, subsidies), warning_texts(item, subsidies)));
+        }
+        // Each text once per answer, and every one used.
+        let texts = subsidies["warning_texts"].as_array().ok_or("warning_texts")?;
+        let distinct: BTreeSet<String> = texts.iter().map(Value::to_string).collect();
+        assert_eq!(distinct.len(), texts.len(), "{texts:?}");
         match flows["subsidies"]["next"].as_u64() {
             Some(n) => after = Some(n),
             None => break,
         }
     }
-    let got: Vec<Value> = items.iter().map(controls_of).collect();
+    let got: Vec<Value> = items.iter().map(|(c, _)| c.clone()).collect();
     let want: Vec<Value> = payments
         .iter()
         .map(|(seq, s)| expected(node, &controls, &offices, *seq, s))
@@ -200,17 +237,24 @@ async fn demo_payments_show_date_line_confirmation_and_warnings() -> TestResult 
     for (g, w) in got.iter().zip(&want) {
         assert_eq!(g, w);
     }
-    // Every warning carries its Chinese message.
-    for item in &items {
-        for w in item["warnings"].as_array().into_iter().flatten() {
+    // Every warning has its Chinese and English texts in the answer.
+    let mut warned = 0;
+    for (_, texts) in &items {
+        for (code, text) in texts {
+            warned += 1;
             assert!(
-                w["message_zh"]
+                text["message_zh"]
                     .as_str()
                     .is_some_and(|m| m.ends_with("（规则施行前的历史记录）")),
-                "{w}"
+                "{code}: {text}"
+            );
+            assert!(
+                text["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{code}: {text}"
             );
         }
     }
+    assert!(warned > 0, "the village has history with warnings");
     // The whole demo: the controls of every payment, on its household's page.
     let statuses: BTreeSet<String> = got
         .iter()
@@ -226,7 +270,10 @@ async fn demo_payments_show_date_line_confirmation_and_warnings() -> TestResult 
         .flatten()
         .find(|p| u(&p["seq"]) == *seq)
         .ok_or("the payment on its household's page")?;
-    assert_eq!(controls_of(on_page), expected(node, &controls, &offices, *seq, s));
+    assert_eq!(
+        controls_of(on_page, &answer),
+        expected(node, &controls, &offices, *seq, s)
+    );
     Ok(())
 }
 
@@ -259,7 +306,7 @@ async fn demo_history_payments_are_never_shown_as_plainly_fine() -> TestResult {
             .find(|p| u(&p["seq"]) == *seq)
             .ok_or("the payment")?;
         let want = expected(node, &controls, &offices, *seq, s);
-        assert_eq!(controls_of(item), want);
+        assert_eq!(controls_of(item, &answer), want);
         assert!(
             !want["warnings"].as_array().is_some_and(Vec::is_empty),
             "history entry {seq} breaks a control: {want}"

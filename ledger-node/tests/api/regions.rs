@@ -86,6 +86,24 @@ pub(crate) async fn village_flows_are_exact_and_page_through_every_payment() -> 
     }) {
         villages.push(v);
     }
+    // Without `limit`, a page of flows lists 20 payments (the oldest), not
+    // the 50 of other lists (issue 12: the village query's p99), and the
+    // cursor of the next.
+    let busiest = busiest_village(&model);
+    let payments = model.subsidies_of(busiest);
+    assert!(
+        payments.len() > 20,
+        "the busiest village has more than one default page"
+    );
+    let first = get_json(app, &format!("/v1/regions/{busiest}/flows")).await?;
+    let seqs: Vec<u64> = first["subsidies"]["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| u(&i["seq"]))
+        .collect();
+    let want: Vec<u64> = payments.iter().take(20).map(|(seq, _)| *seq).collect();
+    assert_eq!((seqs, u(&first["subsidies"]["next"])), (want.clone(), want[19]));
     for village in villages {
         let flows = get_json(app, &format!("/v1/regions/{village}/flows?limit=7")).await?;
         assert_schema("Flows", &flows)?;

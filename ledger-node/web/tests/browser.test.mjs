@@ -622,6 +622,7 @@ describe('the policy\'s procedures on the page', () => {
     let warned = null;
     let confirmed = null;
     let code = null;
+    let texts = [];
     for (const r of regions.filter((x) => x.level === 'village' && x.totals.households > 0)) {
       const f = await get(`/v1/regions/${r.code}/flows`);
       const items = f.subsidies?.items || [];
@@ -632,7 +633,7 @@ describe('the policy\'s procedures on the page', () => {
       const w = items.find((s) => s.warnings.length && s.reversed_by == null);
       const c = items.find((s) => s.confirmation.status === 'confirmed' && s.notice);
       if (w && c) {
-        [warned, confirmed, code] = [w, c, r.code];
+        [warned, confirmed, code, texts] = [w, c, r.code, f.subsidies.warning_texts];
         break;
       }
     }
@@ -647,7 +648,7 @@ describe('the policy\'s procedures on the page', () => {
     assert.match(await ok.textContent(), new RegExp(`${confirmed.notice.notice} 第 ${confirmed.notice.line + 1} 行`));
     const bad = table.locator(`tbody tr[data-seq="${warned.seq}"]`);
     assert.equal(await bad.getByTestId('payment-date').textContent(), `${warned.date} 发放`);
-    assert.deepEqual(await bad.getByTestId('payment-warnings').locator('li').allTextContents(), warned.warnings.map((w) => `⚠ ${w.message_zh}`));
+    assert.deepEqual(await bad.getByTestId('payment-warnings').locator('li').allTextContents(), warned.warnings.map((w) => `⚠ ${texts[w.text].message_zh}`));
     assert.doesNotMatch(await bad.textContent(), /✔/);
     // The same payment on its household's page: verified, but flagged, not a plain tick;
     // a confirmed payment there has its confirmation entry verified as well.

@@ -87,7 +87,7 @@ async fn account(
             .filter_map(|(f, b)| {
                 q.fund_at(f).map(|fund| AccountBalance {
                     fund: fund.id.to_string(),
-                    title: fund.title.clone(),
+                    title: fund.title.to_string(),
                     balance_fen: b,
                 })
             })

@@ -195,8 +195,8 @@ fn fund_json(q: &QueryIndex, f: &FundInfo) -> FundJson {
     let paid = f.payees.values().fold(0u64, |a, t| a.saturating_add(t.amount));
     FundJson {
         id: f.id.to_string(),
-        title: f.title.clone(),
-        document_no: f.document_no.clone(),
+        title: f.title.to_string(),
+        document_no: f.document_no.to_string(),
         source: f.source.name(),
         source_zh: f.source.label_zh(),
         category: f.category.name(),

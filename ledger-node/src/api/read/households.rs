@@ -42,6 +42,10 @@ pub struct HouseholdAnswer {
     pub payments: Vec<super::regions::SubsidyItem>,
     /// `after` cursor of the next page, or null.
     pub next: Option<u64>,
+    /// The Chinese labels of the payments' codes and the texts of their
+    /// warnings, once per answer (`labels`, `warning_texts`).
+    #[serde(flatten)]
+    pub texts: super::controls::PaymentTexts,
 }
 
 /// A household reference: exactly 64 hex digits.
@@ -169,7 +173,7 @@ async fn household(
                 _ => None,
             })
             .collect();
-        let controls = super::controls::payment_controls(&app, &payments, visible)?;
+        let (controls, texts) = super::controls::payment_controls(&app, &payments, visible)?;
         let payments = items
             .into_iter()
             .zip(controls)
@@ -188,6 +192,7 @@ async fn household(
             entries,
             payments,
             next,
+            texts,
         }))
     })
     .await

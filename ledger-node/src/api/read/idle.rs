@@ -178,7 +178,7 @@ async fn region_idle(
                     level_zh,
                     region: region_ref(q, q.account_region(m.account).unwrap_or(code)),
                     fund: fund.map(|f| f.id.to_string()).unwrap_or_default(),
-                    fund_title: fund.map(|f| f.title.clone()).unwrap_or_default(),
+                    fund_title: fund.map(|f| f.title.to_string()).unwrap_or_default(),
                     amount_fen: m.idle.amount,
                     since: m.idle.since.to_string(),
                     days: m.idle.days,

@@ -39,6 +39,7 @@ use base64::Engine as _;
 use ledger_core::amount::Fen;
 use ledger_core::chain::{DecodedEntry, SequencedEntry};
 use ledger_core::entry::{Account, EntryBody};
+use ledger_core::merkle::TreeHash;
 use ledger_core::region::{RegionCode, RegionLevel};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -166,8 +167,14 @@ impl Params {
 
     /// The page size: `limit` in 1..=`max`, or [`DEFAULT_PAGE`] (capped by `max`).
     pub fn limit(&self, max: usize) -> Result<usize, ApiError> {
+        self.limit_or(DEFAULT_PAGE, max)
+    }
+
+    /// The page size: `limit` in 1..=`max`, or `default` (capped by `max`),
+    /// for a list whose rows cost more than most.
+    pub fn limit_or(&self, default: usize, max: usize) -> Result<usize, ApiError> {
         match self.u64("limit")? {
-            None => Ok(DEFAULT_PAGE.min(max).max(1)),
+            None => Ok(default.min(max).max(1)),
             Some(n) if n >= 1 && n <= max as u64 => Ok(n as usize),
             Some(n) => Err(ApiError::bad_param(format!("limit must be 1-{max}, not {n}"))),
         }
@@ -242,29 +249,43 @@ impl Loaded {
     }
 }
 
-/// Read and decode entries (no lock held). A missing or undecodable entry
-/// below the visible size is corruption.
+/// Read and decode entries, each checked against its leaf in the verified
+/// Merkle tree (verify on read). The leaves are copied under the read lock,
+/// briefly; the store reads and decoding run without it. A missing entry,
+/// one whose leaf differs, or one that does not decode is corruption.
 pub(crate) fn fetch(app: &AppState, seqs: &[u64]) -> Result<Vec<Loaded>, ApiError> {
+    let leaves: Vec<Option<TreeHash>> = {
+        let ledger = ledger(app)?;
+        seqs.iter().map(|seq| ledger.tree.leaf(*seq)).collect()
+    };
     let mut out = Vec::with_capacity(seqs.len());
-    for &seq in seqs {
+    for (&seq, leaf) in seqs.iter().zip(leaves) {
+        let leaf = leaf.ok_or_else(|| corrupt_entry(seq, "it is not in the Merkle tree"))?;
         let bytes = app
             .shared
             .store
             .entry(seq)
             .map_err(storage)?
             .ok_or_else(|| corrupt_entry(seq, "missing from the store"))?;
-        out.push(decode(seq, bytes)?);
+        // The leaf first, then the decode without the canonical re-encoding
+        // check: bytes with a verified leaf are the verified canonical bytes.
+        let decoded = SequencedEntry::decode_at_leaf(&bytes, &leaf).map_err(|e| corrupt_entry(seq, e))?;
+        out.push(loaded(seq, bytes, decoded)?);
     }
     Ok(out)
+}
+
+fn loaded(seq: u64, bytes: Vec<u8>, decoded: DecodedEntry) -> Result<Loaded, ApiError> {
+    if decoded.entry.seq != seq {
+        return Err(corrupt_entry(seq, format!("it claims sequence {}", decoded.entry.seq)));
+    }
+    Ok(Loaded { seq, bytes, decoded })
 }
 
 /// Decode one entry's bytes, checking that it is the entry `seq`.
 pub(crate) fn decode(seq: u64, bytes: Vec<u8>) -> Result<Loaded, ApiError> {
     let decoded = SequencedEntry::decode(&bytes).map_err(|e| corrupt_entry(seq, e))?;
-    if decoded.entry.seq != seq {
-        return Err(corrupt_entry(seq, format!("it claims sequence {}", decoded.entry.seq)));
-    }
-    Ok(Loaded { seq, bytes, decoded })
+    loaded(seq, bytes, decoded)
 }
 
 /// Compare each entry's leaf hash with the verified in-memory tree.
@@ -364,8 +385,11 @@ pub(crate) fn account_label(ledger: &Ledger, account: &Account) -> String {
 /// One line in Chinese saying what an entry did.
 pub(crate) fn summary_zh(ledger: &Ledger, body: &EntryBody) -> String {
     let q = &ledger.query;
-    let fund_title =
-        |id: &ledger_core::ids::Ident| q.fund(id).map(|f| f.title.clone()).unwrap_or_else(|| id.to_string());
+    let fund_title = |id: &ledger_core::ids::Ident| {
+        q.fund(id)
+            .map(|f| f.title.to_string())
+            .unwrap_or_else(|| id.to_string())
+    };
     match body {
         EntryBody::Genesis(g) => {
             format!(

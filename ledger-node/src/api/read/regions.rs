@@ -199,15 +199,14 @@ pub struct SubsidyItem {
     pub village: String,
     /// Fund id.
     pub fund: String,
-    /// Category.
+    /// Category (its Chinese label is in the answer's `labels.category`).
     pub category: &'static str,
-    /// Chinese.
-    pub category_zh: &'static str,
     /// `2019` or `2019-03`.
     pub period: String,
     /// Fen.
     pub amount_fen: u64,
-    /// The reversing entry, if reversed.
+    /// The reversing entry, only when reversed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reversed_by: Option<u64>,
     /// Business date, payment-list line, confirmation, warnings.
     #[serde(flatten)]
@@ -231,7 +230,6 @@ pub(crate) fn subsidy_item(
         village: s.village.to_string(),
         fund: s.fund.to_string(),
         category: s.category.name(),
-        category_zh: s.category.label_zh(),
         period: s.period.to_string(),
         amount_fen: s.amount.get(),
         reversed_by: super::reversed_by(ledger, l.seq, visible),
@@ -254,6 +252,10 @@ pub struct Subsidies {
     pub items: Vec<SubsidyItem>,
     /// `after` cursor of the next page, or null at the end.
     pub next: Option<u64>,
+    /// The Chinese labels of the items' codes and the texts of their
+    /// warnings, once per answer (`labels`, `warning_texts`).
+    #[serde(flatten)]
+    pub texts: super::controls::PaymentTexts,
 }
 
 /// `GET /v1/regions/{code}/flows`.
@@ -295,7 +297,7 @@ async fn flows(
     let code = parse_region(&path_param(path)?)?;
     let params = Params::from(query)?;
     let after = params.u64("after")?;
-    let limit = params.limit(app.limits.max_page)?;
+    let limit = params.limit_or(FLOWS_DEFAULT_PAGE, app.limits.max_page)?;
     blocking(move || {
         let View { visible, .. } = view(&app)?;
         // Subsidy page first (store reads, no lock), then aggregates.
@@ -307,7 +309,8 @@ async fn flows(
                 _ => None,
             })
             .collect();
-        let mut controls = super::controls::payment_controls(&app, &payments, visible)?.into_iter();
+        let (controls, texts) = super::controls::payment_controls(&app, &payments, visible)?;
+        let mut controls = controls.into_iter();
         let ledger = ledger(&app)?;
         check_leaves(&ledger, &page)?;
         let q = &ledger.query;
@@ -324,10 +327,17 @@ async fn flows(
                 _ => None,
             })
             .collect();
-        Ok(Json(build_flows(q, code, info, items, next)))
+        Ok(Json(build_flows(q, code, info, items, next, texts)))
     })
     .await
 }
+
+/// Payments on a page of flows when the client names no `limit` (others
+/// list 50): each row is an entry read back from the store, checked against
+/// its leaf and decoded, plus its controls, so the page's rows are most of
+/// the answer's cost; 20 keep the village query within its p99 target of
+/// 5 ms (issue 12, docs/PERFORMANCE.md), and the page loads more on demand.
+pub const FLOWS_DEFAULT_PAGE: usize = 20;
 
 /// Upper bound on index entries scanned for one page of subsidies (a
 /// region's index also holds its transfers and project entries).
@@ -399,6 +409,7 @@ fn build_flows(
     info: &RegionInfo,
     items: Vec<SubsidyItem>,
     next: Option<u64>,
+    texts: super::controls::PaymentTexts,
 ) -> Flows {
     let agg = &info.agg;
     let mut funds_in = Vec::new();
@@ -412,8 +423,8 @@ fn build_flows(
         }
         funds_in.push(FundIn {
             fund: f.id.to_string(),
-            title: f.title.clone(),
-            document_no: f.document_no.clone(),
+            title: f.title.to_string(),
+            document_no: f.document_no.to_string(),
             source: f.source.name(),
             source_zh: f.source.label_zh(),
             fiscal_year: f.fiscal_year,
@@ -472,6 +483,7 @@ fn build_flows(
             .collect(),
         items,
         next,
+        texts,
     };
     Flows {
         code: code.to_string(),

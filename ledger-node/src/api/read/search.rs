@@ -110,8 +110,8 @@ async fn search(
             .take(MAX_HITS)
             .map(|f| FundHit {
                 id: f.id.to_string(),
-                title: f.title.clone(),
-                document_no: f.document_no.clone(),
+                title: f.title.to_string(),
+                document_no: f.document_no.to_string(),
                 fiscal_year: f.fiscal_year,
             })
             .collect();

@@ -19,7 +19,7 @@ mod objections;
 mod payments;
 mod registrations;
 
-pub(crate) use payments::{payment_controls, warnings_json, PaymentControls, WarningJson};
+pub(crate) use payments::{payment_controls, warnings_json, PaymentControls, PaymentTexts, WarningJson};
 pub(crate) use registrations::{registrations_json, RegistrationJson};
 
 use super::RegionRef;

@@ -12,24 +12,38 @@ use ledger_core::entry::HouseholdSubsidy;
 use ledger_core::ids::Date;
 use ledger_core::rules::HistoryWarning;
 use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 
-/// A payment's confirmation (确认).
+/// A payment's confirmation (确认). Its Chinese words are in the answer's
+/// `labels` (`confirmation`, `method`), once per answer: the lean row.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfirmationJson {
     /// `confirmed`, `pending`, `overdue` or `not_required`.
     pub status: &'static str,
-    /// 已确认 / 待确认 / 逾期未确认 / 无需确认.
-    pub status_zh: &'static str,
-    /// The confirming entry.
+    /// The confirming entry (only when confirmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seq: Option<u64>,
-    /// Confirmed on, `YYYY-MM-DD`.
+    /// Confirmed on, `YYYY-MM-DD` (only when confirmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    /// `bank_statement`, `card_signature` or `in_person`.
+    /// `bank_statement`, `card_signature` or `in_person` (only when confirmed).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub method: Option<&'static str>,
-    /// 银行流水 / 明白卡签字 / 当面确认.
-    pub method_zh: Option<&'static str>,
-    /// Last day to confirm, `YYYY-MM-DD` (null when not required or confirmed).
+    /// Last day to confirm, `YYYY-MM-DD` (only when pending or overdue).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+}
+
+impl ConfirmationJson {
+    fn not_required() -> ConfirmationJson {
+        ConfirmationJson {
+            status: "not_required",
+            seq: None,
+            date: None,
+            method: None,
+            deadline: None,
+        }
+    }
 }
 
 /// A control a payment broke before it was enforced.
@@ -48,15 +62,92 @@ pub struct WarningJson {
 }
 
 pub(crate) fn warnings_json(warnings: &[HistoryWarning]) -> Vec<WarningJson> {
-    warnings
-        .iter()
-        .map(|w| WarningJson {
-            code: w.code,
-            message_zh: format!("{}（规则施行前的历史记录）", w.message_zh),
-            message: w.message.clone(),
-            office: w.office.map(|o| o.name()),
-        })
-        .collect()
+    warnings.iter().map(warning_json).collect()
+}
+
+fn warning_json(w: &HistoryWarning) -> WarningJson {
+    WarningJson {
+        code: w.code,
+        message_zh: format!("{}（规则施行前的历史记录）", w.message_zh),
+        message: w.message.clone(),
+        office: w.office.map(|o| o.name()),
+    }
+}
+
+/// A payment's warning on the lean row: its code, and its texts by index
+/// into the answer's `warning_texts` (the same texts recur on many rows:
+/// sent once per answer, not once per row).
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningRef {
+    /// Stable code (`paid_without_notice`, …).
+    pub code: &'static str,
+    /// Index of its texts in the answer's `warning_texts`.
+    pub text: u32,
+    /// For `missing_role`: the office that did not sign (an `Office` code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<&'static str>,
+}
+
+/// The texts of one warning (Chinese with its facts, and English).
+#[derive(Debug, Clone, Serialize)]
+pub struct WarningText {
+    /// Chinese, with the facts, ending 规则施行前的历史记录.
+    pub message_zh: String,
+    /// The rule engine's finding, in English.
+    pub message: String,
+}
+
+/// The Chinese words of the codes on a page of payments, each code once.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PaymentLabels {
+    /// Subsidy category code → 中文 (`minimum_living` → 最低生活保障).
+    pub category: BTreeMap<&'static str, &'static str>,
+    /// Confirmation status → 中文 (`confirmed` → 已确认).
+    pub confirmation: BTreeMap<&'static str, &'static str>,
+    /// Confirmation method → 中文 (`bank_statement` → 银行流水).
+    pub method: BTreeMap<&'static str, &'static str>,
+}
+
+/// What a page of payments says once rather than on every row (issue 12:
+/// the village query's answer repeated them 50 times): the labels of the
+/// codes on its rows and the texts of their warnings. Serialized flattened
+/// beside the rows, as `labels` and `warning_texts`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PaymentTexts {
+    /// Chinese labels of the rows' codes.
+    pub labels: PaymentLabels,
+    /// Every distinct warning text on the rows; a row's warning names its
+    /// text by index.
+    pub warning_texts: Vec<WarningText>,
+    /// Index of each text already in `warning_texts`.
+    #[serde(skip)]
+    seen: HashMap<(String, String), u32>,
+}
+
+impl PaymentTexts {
+    /// The lean form of `warnings`, their texts added once.
+    fn warnings(&mut self, warnings: &[HistoryWarning]) -> Vec<WarningRef> {
+        warnings
+            .iter()
+            .map(|w| {
+                let WarningJson {
+                    code,
+                    message_zh,
+                    message,
+                    office,
+                } = warning_json(w);
+                let next = self.warning_texts.len() as u32;
+                let text = *self.seen.entry((message_zh, message)).or_insert_with_key(|(zh, en)| {
+                    self.warning_texts.push(WarningText {
+                        message_zh: zh.clone(),
+                        message: en.clone(),
+                    });
+                    next
+                });
+                WarningRef { code, text, office }
+            })
+            .collect()
+    }
 }
 
 /// Business date, payment-list line, confirmation and warnings of a
@@ -69,8 +160,9 @@ pub struct PaymentControls {
     pub notice: Option<LineRefJson>,
     /// Its confirmation.
     pub confirmation: ConfirmationJson,
-    /// Controls it broke before they were enforced (empty: none).
-    pub warnings: Vec<WarningJson>,
+    /// Controls it broke before they were enforced (empty: none); texts in
+    /// the answer's `warning_texts`.
+    pub warnings: Vec<WarningRef>,
 }
 
 impl PaymentControls {
@@ -78,36 +170,33 @@ impl PaymentControls {
     pub(crate) fn blank(s: &HouseholdSubsidy) -> PaymentControls {
         PaymentControls {
             date: s.date.to_string(),
-            notice: s.notice.as_ref().map(|r| LineRefJson {
-                notice: r.notice.to_string(),
-                line: r.line,
-            }),
-            confirmation: ConfirmationJson {
-                status: "not_required",
-                status_zh: "无需确认",
-                seq: None,
-                date: None,
-                method: None,
-                method_zh: None,
-                deadline: None,
-            },
+            notice: line_ref(s),
+            confirmation: ConfirmationJson::not_required(),
             warnings: Vec::new(),
         }
     }
 }
 
+fn line_ref(s: &HouseholdSubsidy) -> Option<LineRefJson> {
+    s.notice.as_ref().map(|r| LineRefJson {
+        notice: r.notice.to_string(),
+        line: r.line,
+    })
+}
+
 /// The controls of each payment in `payments` (subsidies read and checked
 /// by the caller): date, line, confirmation and warnings, all from the
 /// query index (the confirming entries are not read back: the index keeps
-/// their date and method). Takes the read lock itself, briefly; the caller
-/// must not hold it.
+/// their date and method), and the labels and warning texts of the page,
+/// once. Takes the read lock itself, briefly; the caller must not hold it.
 pub(crate) fn payment_controls(
     app: &AppState,
     payments: &[(u64, &HouseholdSubsidy)],
     visible: u64,
-) -> Result<Vec<PaymentControls>, ApiError> {
+) -> Result<(Vec<PaymentControls>, PaymentTexts), ApiError> {
     let today = today();
     let ledger = ledger(app)?;
+    let mut texts = PaymentTexts::default();
     let mut out = Vec::with_capacity(payments.len());
     for (seq, s) in payments {
         let mut c = ledger.query.confirmation(*seq, s.date, today);
@@ -117,49 +206,45 @@ pub(crate) fn payment_controls(
                 c = unconfirmed(&ledger, s.date, today);
             }
         }
-        let confirmation = match c {
-            Confirmation::Confirmed { by, date, method } => ConfirmationJson {
-                status: "confirmed",
-                status_zh: "已确认",
-                seq: Some(by),
-                date: Some(date.to_string()),
-                method: Some(method.name()),
-                method_zh: Some(method.label_zh()),
-                deadline: None,
-            },
-            Confirmation::NotRequired => ConfirmationJson {
-                status: "not_required",
-                status_zh: "无需确认",
-                seq: None,
-                date: None,
-                method: None,
-                method_zh: None,
-                deadline: None,
-            },
+        let (confirmation, status_zh) = match c {
+            Confirmation::Confirmed { by, date, method } => {
+                texts.labels.method.insert(method.name(), method.label_zh());
+                (
+                    ConfirmationJson {
+                        status: "confirmed",
+                        seq: Some(by),
+                        date: Some(date.to_string()),
+                        method: Some(method.name()),
+                        deadline: None,
+                    },
+                    "已确认",
+                )
+            }
+            Confirmation::NotRequired => (ConfirmationJson::not_required(), "无需确认"),
             Confirmation::Pending(deadline) | Confirmation::Overdue(deadline) => {
                 let overdue = matches!(c, Confirmation::Overdue(_));
-                ConfirmationJson {
-                    status: if overdue { "overdue" } else { "pending" },
-                    status_zh: if overdue { "逾期未确认" } else { "待确认" },
-                    seq: None,
-                    date: None,
-                    method: None,
-                    method_zh: None,
-                    deadline: Some(deadline.to_string()),
-                }
+                (
+                    ConfirmationJson {
+                        status: if overdue { "overdue" } else { "pending" },
+                        seq: None,
+                        date: None,
+                        method: None,
+                        deadline: Some(deadline.to_string()),
+                    },
+                    if overdue { "逾期未确认" } else { "待确认" },
+                )
             }
         };
+        texts.labels.confirmation.insert(confirmation.status, status_zh);
+        texts.labels.category.insert(s.category.name(), s.category.label_zh());
         out.push(PaymentControls {
             date: s.date.to_string(),
-            notice: s.notice.as_ref().map(|r| LineRefJson {
-                notice: r.notice.to_string(),
-                line: r.line,
-            }),
+            notice: line_ref(s),
             confirmation,
-            warnings: warnings_json(ledger.query.warnings(*seq)),
+            warnings: texts.warnings(ledger.query.warnings(*seq)),
         });
     }
-    Ok(out)
+    Ok((out, texts))
 }
 
 /// The status of an unconfirmed payment dated `date`.

@@ -349,7 +349,7 @@ pub(super) async fn project(
                 .into_iter()
                 .map(|m| IdleFund {
                     fund: q.fund_at(m.fund).map(|f| f.id.to_string()).unwrap_or_default(),
-                    fund_title: q.fund_at(m.fund).map(|f| f.title.clone()).unwrap_or_default(),
+                    fund_title: q.fund_at(m.fund).map(|f| f.title.to_string()).unwrap_or_default(),
                     amount_fen: m.idle.amount,
                     since: m.idle.since.to_string(),
                     days: m.idle.days,
@@ -485,7 +485,7 @@ fn budget_json(
                 .map_or(0, |i| p.stages.paid_of(i as u32));
             (
                 b.fund.to_string(),
-                f.map(|f| f.title.clone()).unwrap_or_default(),
+                f.map(|f| f.title.to_string()).unwrap_or_default(),
                 b.amount.get(),
                 paid,
             )
@@ -494,7 +494,7 @@ fn budget_json(
     for (index, paid) in &p.stages.paid_by_fund {
         let Some(f) = q.fund_at(*index) else { continue };
         if approval.budgets.iter().all(|b| b.fund != f.id) && paid.amount > 0 {
-            funds.push((f.id.to_string(), f.title.clone(), 0, paid.amount));
+            funds.push((f.id.to_string(), f.title.to_string(), 0, paid.amount));
         }
     }
     funds.sort_by(|a, b| a.0.cmp(&b.0));
