@@ -27,6 +27,7 @@ pub mod checkpoint;
 pub mod encoding;
 pub mod entry;
 pub mod household;
+pub mod household_code;
 pub mod ids;
 pub mod intern;
 pub mod keys;
