@@ -10,6 +10,7 @@
 //! the 2,500-entry demo log is most of the run time. Shared helpers and the
 //! independent model stay here; the modules reach them through `super::*`.
 
+mod citizens;
 #[path = "../common/mod.rs"]
 mod common;
 mod controls;

@@ -22,6 +22,8 @@ mod accounts;
 mod controls;
 mod entries;
 mod funds;
+mod household_code;
+mod household_list;
 mod households;
 mod idle;
 mod projects;
@@ -62,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .merge(projects::router())
         .merge(idle::router())
         .merge(households::router())
+        .merge(household_list::router())
         .merge(accounts::router())
         .merge(search::router())
 }
