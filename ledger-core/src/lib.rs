@@ -24,6 +24,7 @@ pub mod answer;
 pub mod bundle;
 pub mod chain;
 pub mod checkpoint;
+pub mod contacts;
 pub mod encoding;
 pub mod entry;
 pub mod household;

@@ -275,6 +275,11 @@ impl super::QueryIndex {
     pub fn directory(&self) -> &Directory {
         &self.directory
     }
+
+    /// The contacts in force per region (`contacts_update` entries).
+    pub fn contacts(&self) -> &ledger_core::contacts::ContactsTable {
+        &self.contacts
+    }
 }
 
 #[cfg(test)]

@@ -136,6 +136,8 @@ pub struct QueryIndex {
     pub(super) idle: idle::IdleIndex,
     /// Household codes, short references, village lists (`directory`).
     pub(super) directory: directory::Directory,
+    /// The contacts in force per region (有疑问？; a few per region).
+    pub(super) contacts: ledger_core::contacts::ContactsTable,
 }
 
 impl QueryIndex {
@@ -212,6 +214,7 @@ impl QueryIndex {
                 self.record_budget(seq, &a.project, a.date, &a.budgets, a.contract.as_ref());
             }
             EntryBody::ProjectCancel(c) => self.record_stage(seq, &c.project, c.date, StageKind::Cancel, true),
+            EntryBody::ContactsUpdate(c) => self.contacts.record(seq, c),
         }
     }
 

@@ -13,6 +13,7 @@
 mod citizens;
 #[path = "../common/mod.rs"]
 mod common;
+mod contacts;
 mod controls;
 mod controls_read;
 mod controls_write;
