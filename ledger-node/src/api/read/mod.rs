@@ -27,6 +27,7 @@ mod household_code;
 mod household_list;
 mod households;
 mod idle;
+mod log_keys;
 mod projects;
 mod regions;
 mod search;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(households::router())
         .merge(household_list::router())
         .merge(contacts::router())
+        .merge(log_keys::router())
         .merge(accounts::router())
         .merge(search::router())
 }
