@@ -111,7 +111,8 @@ pub enum BookEffect {
     Money,
     /// Takes another entry's money back ([`Movement::reversed`]).
     Reversal,
-    /// The log's own administration: genesis, keys, regions, policy, log key.
+    /// The log's own administration: genesis, keys, regions, policy, log key,
+    /// supervision contacts.
     Admin,
     /// The policy's procedures: notices, checks, registrations, exits,
     /// objections and their resolution, confirmations.
@@ -127,9 +128,13 @@ impl EntryKind {
         match self {
             K::FundIssue | K::Transfer | K::ProjectDisbursement | K::HouseholdSubsidy => BookEffect::Money,
             K::Reversal => BookEffect::Reversal,
-            K::Genesis | K::KeyGrant | K::KeyRevoke | K::RegionRegister | K::PolicyUpdate | K::LogKeyRotate => {
-                BookEffect::Admin
-            }
+            K::Genesis
+            | K::KeyGrant
+            | K::KeyRevoke
+            | K::RegionRegister
+            | K::PolicyUpdate
+            | K::LogKeyRotate
+            | K::ContactsUpdate => BookEffect::Admin,
             K::Notice
             | K::HouseholdCheck
             | K::HouseholdRegister

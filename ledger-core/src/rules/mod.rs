@@ -15,6 +15,7 @@
 
 mod authorization;
 mod commit;
+mod contacts;
 mod content;
 mod controls;
 mod error;

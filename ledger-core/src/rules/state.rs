@@ -178,6 +178,8 @@ pub struct LedgerState {
     /// Every log key with the first entry sequence it signs for: genesis's
     /// key from 0, each rotation's from the entry after it.
     pub(super) log_vkeys: Vec<(u64, String)>,
+    /// The contacts in force per region (`rules::contacts`).
+    pub(super) contacts: crate::contacts::ContactsTable,
 }
 
 /// The money movement an entry will make, staged before committing (None:

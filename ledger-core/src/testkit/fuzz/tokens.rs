@@ -166,13 +166,13 @@ fn grant(w: &mut Walk<'_>) -> Option<()> {
     w.variant(3)?;
     w.variant(10)?;
     w.seq(|w| w.var(64, VarRole::Num).map(|_| ()))?;
-    w.seq(|w| w.variant(27).map(|_| ()))?;
+    w.seq(|w| w.variant(28).map(|_| ()))?;
     w.var(64, VarRole::Num)?;
     w.var(64, VarRole::Num).map(|_| ())
 }
 
 fn cosign_rule(w: &mut Walk<'_>) -> Option<()> {
-    w.variant(27)?;
+    w.variant(28)?;
     w.var(64, VarRole::Num)?;
     w.u8()?;
     w.seq(|w| w.variant(10).map(|_| ()))
@@ -262,7 +262,7 @@ fn notice_lines(w: &mut Walk<'_>) -> Option<()> {
 
 fn entry_body(w: &mut Walk<'_>) -> Option<()> {
     let num = |w: &mut Walk<'_>| w.var(64, VarRole::Num).map(|_| ());
-    match w.variant(27)? {
+    match w.variant(28)? {
         0 => {
             w.string()?;
             w.seq(grant)?;
@@ -426,6 +426,17 @@ fn entry_body(w: &mut Walk<'_>) -> Option<()> {
             w.string()?;
             date(w)?;
             w.string()
+        }
+        27 => {
+            // ContactsUpdate: region, then (role, name, phone, address, hours)*.
+            num(w)?;
+            w.seq(|w| {
+                w.variant(6)?;
+                w.string()?;
+                w.string()?;
+                w.string()?;
+                w.string()
+            })
         }
         _ => None,
     }

@@ -368,7 +368,7 @@ fn gen_procedure_body(rng: &mut Rng) -> EntryBody {
 
 /// A valid entry body of any kind, every field drawn from its valid range.
 pub fn gen_body(rng: &mut Rng) -> EntryBody {
-    match rng.below(14) {
+    match rng.below(15) {
         0 => EntryBody::Genesis(Genesis {
             title: gen_text(rng),
             grants: (0..rng.below(3)).map(|_| gen_grant(rng)).collect(),
@@ -449,6 +449,18 @@ pub fn gen_body(rng: &mut Rng) -> EntryBody {
         }),
         11 => gen_procedure_body(rng),
         12 => gen_project_body(rng),
+        13 => EntryBody::ContactsUpdate(crate::contacts::ContactsUpdate {
+            region: gen_region(rng),
+            contacts: (0..rng.below(3))
+                .map(|_| crate::contacts::Contact {
+                    role: *rng.pick(crate::contacts::ContactRole::ALL),
+                    name: gen_text(rng),
+                    phone: gen_text(rng),
+                    address: gen_text(rng),
+                    hours: gen_text(rng),
+                })
+                .collect(),
+        }),
         _ => EntryBody::LogKeyRotate {
             log_vkey: gen_string(rng),
             reason: gen_text(rng),

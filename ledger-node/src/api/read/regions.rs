@@ -256,6 +256,8 @@ pub struct Subsidies {
     /// warnings, once per answer (`labels`, `warning_texts`).
     #[serde(flatten)]
     pub texts: super::controls::PaymentTexts,
+    /// The Chinese texts of the items' `controls` checks, once per answer.
+    pub control_texts: BTreeMap<&'static str, super::controls::CheckTexts>,
 }
 
 /// `GET /v1/regions/{code}/flows`.
@@ -484,6 +486,7 @@ fn build_flows(
         items,
         next,
         texts,
+        control_texts: super::controls::control_texts(),
     };
     Flows {
         code: code.to_string(),

@@ -163,6 +163,9 @@ pub struct PaymentControls {
     /// Controls it broke before they were enforced (empty: none); texts in
     /// the answer's `warning_texts`.
     pub warnings: Vec<WarningRef>,
+    /// The node's verdict on every control it knows (`verdict`); texts in
+    /// the answer's `control_texts`.
+    pub controls: super::verdict::ControlsJson,
 }
 
 impl PaymentControls {
@@ -173,6 +176,10 @@ impl PaymentControls {
             notice: line_ref(s),
             confirmation: ConfirmationJson::not_required(),
             warnings: Vec::new(),
+            controls: super::verdict::ControlsJson {
+                status: "ok",
+                checks: Vec::new(),
+            },
         }
     }
 }
@@ -195,6 +202,8 @@ pub(crate) fn payment_controls(
     visible: u64,
 ) -> Result<(Vec<PaymentControls>, PaymentTexts), ApiError> {
     let today = today();
+    // Before the lock: the duplicate check may read the store.
+    let twins = super::verdict::duplicate_twins(app, payments, visible)?;
     let ledger = ledger(app)?;
     let mut texts = PaymentTexts::default();
     let mut out = Vec::with_capacity(payments.len());
@@ -237,11 +246,15 @@ pub(crate) fn payment_controls(
         };
         texts.labels.confirmation.insert(confirmation.status, status_zh);
         texts.labels.category.insert(s.category.name(), s.category.label_zh());
+        let warnings = texts.warnings(ledger.query.warnings(*seq));
+        let reversed = crate::api::read::reversed_by(&ledger, *seq, visible).is_some();
+        let controls = super::verdict::verdict(reversed, twins.get(seq), &confirmation, &warnings);
         out.push(PaymentControls {
             date: s.date.to_string(),
             notice: line_ref(s),
             confirmation,
-            warnings: texts.warnings(ledger.query.warnings(*seq)),
+            warnings,
+            controls,
         });
     }
     Ok((out, texts))
