@@ -11,7 +11,8 @@
 //! rules), `authorization` (signers and policy), `genesis`, `commit`
 //! (mutation, money), `controls` (notices, registration, objections,
 //! payment lists, confirmations: the policy's procedures), `history`
-//! (what a pre-control entry broke, reported not refused), `error`. Paths stay `rules::Name` via the re-exports.
+//! (what a pre-control entry broke, reported not refused), `group` (undoing an
+//! atomic group's applied members), `error`. Paths stay `rules::Name` via the re-exports.
 
 mod authorization;
 mod commit;
@@ -19,6 +20,7 @@ mod content;
 mod controls;
 mod error;
 mod genesis;
+mod group;
 mod history;
 mod idle;
 mod message_zh;

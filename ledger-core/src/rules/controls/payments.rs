@@ -160,6 +160,14 @@ impl LedgerState {
     }
 
     /// Mark a payment-list line paid (a subsidy) or free again (its reversal).
+    /// Is line `index` marked paid (false for no such line)?
+    pub(in crate::rules) fn line_paid(&self, index: u32) -> bool {
+        self.controls
+            .lines
+            .get(index as usize)
+            .is_some_and(|line| line.flags & PAID != 0)
+    }
+
     pub(in crate::rules) fn set_line_paid(&mut self, index: u32, paid: bool) {
         if let Some(line) = self.controls.lines.get_mut(index as usize) {
             if paid {
