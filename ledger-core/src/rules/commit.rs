@@ -88,6 +88,8 @@ impl LedgerState {
             }
             EntryBody::HouseholdSubsidy(s) => {
                 effects.household = Some(s.household);
+                let (households, key) = self.payments.record(seq, s);
+                self.journal_paid(key, households);
                 line = s
                     .notice
                     .as_ref()

@@ -51,6 +51,9 @@ pub(super) enum Undo {
     LinePaid { index: u32, was: bool },
     /// A project before a project payment.
     Project { id: Ident, old: Option<Box<ProjectRecord>> },
+    /// A household payment recorded for the duplicate control, and the
+    /// number of households known before it.
+    Paid { key: u64, households: usize },
     /// A reversal mark set on `target`.
     ReversedBy { target: u64 },
     /// The small tables before a rare kind.
@@ -175,6 +178,11 @@ impl LedgerState {
         self.record(Undo::LinePaid { index, was });
     }
 
+    /// After a household payment was recorded for the duplicate control.
+    pub(super) fn journal_paid(&mut self, key: u64, households: usize) {
+        self.record(Undo::Paid { key, households });
+    }
+
     fn undo(&mut self, step: Undo) {
         match step {
             Undo::Entry {
@@ -207,6 +215,7 @@ impl LedgerState {
                     self.projects.remove(&id);
                 }
             },
+            Undo::Paid { key, households } => self.payments.forget_last(key, households),
             Undo::ReversedBy { target } => self.moves.clear_reversed_by(target),
             Undo::Rare(parts) => {
                 let parts = *parts;

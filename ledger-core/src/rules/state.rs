@@ -178,6 +178,9 @@ pub struct LedgerState {
     /// Every log key with the first entry sequence it signs for: genesis's
     /// key from 0, each rotation's from the entry after it.
     pub(super) log_vkeys: Vec<(u64, String)>,
+    /// Household payments by (household, category, period), for the
+    /// duplicate-payment control (`duplicates`).
+    pub(super) payments: super::duplicates::Payments,
     /// While an atomic group is open, what its applied entries changed
     /// (`group`); `None` outside a group.
     pub(super) journal: Option<Vec<super::group::Undo>>,

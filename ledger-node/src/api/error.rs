@@ -221,6 +221,7 @@ impl ApiError {
             | RuleError::DuplicateObjection(_)
             | RuleError::AlreadyRegistered { .. }
             | RuleError::LinePaid { .. }
+            | RuleError::DuplicatePayment { .. }
             | RuleError::ObjectionClosed { .. }
             | RuleError::AlreadyConfirmed(_) => StatusCode::CONFLICT,
             RuleError::Malformed(_) => StatusCode::BAD_REQUEST,
@@ -249,6 +250,12 @@ impl ApiError {
                 fund: Some(fund.to_string()),
                 needed_fen: Some(*amount),
                 available_fen: Some(*balance),
+                ..ErrorFacts::default()
+            }));
+        }
+        if let RuleError::DuplicatePayment { earlier_seq, .. } = e {
+            error.facts = Some(Box::new(ErrorFacts {
+                earlier_seq: Some(*earlier_seq),
                 ..ErrorFacts::default()
             }));
         }
@@ -351,6 +358,50 @@ mod tests {
         assert_eq!(
             ApiError::from(SequenceError::Rule(rule.clone())),
             ApiError::from_rule(&rule)
+        );
+    }
+
+    /// Issue 14: the refusals a client prints its own way carry their facts.
+    #[test]
+    fn overdraft_duplicate_and_group_refusals_carry_their_facts() {
+        let overdraft = ApiError::from_rule(&RuleError::Overdraft {
+            account: "treasury:320803101000".into(),
+            fund: ledger_core::ids::Ident::new("F2019-SCN-012").unwrap_or_else(|_| unreachable!()),
+            balance: 50_000,
+            amount: 120_000,
+        });
+        assert_eq!(
+            (overdraft.status, overdraft.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "overdraft")
+        );
+        let body = serde_json::to_value(overdraft.body()).unwrap_or_default();
+        assert_eq!(body["error"]["account"], "treasury:320803101000");
+        assert_eq!(body["error"]["fund"], "F2019-SCN-012");
+        assert_eq!(body["error"]["needed_fen"], 120_000);
+        assert_eq!(body["error"]["available_fen"], 50_000);
+        assert_eq!(body["error"].get("failed_index"), None);
+
+        let duplicate = ApiError::from_rule(&RuleError::DuplicatePayment {
+            household: "ab".into(),
+            category: ledger_core::entry::SubsidyCategory::MinimumLiving,
+            period: ledger_core::ids::Period { year: 2019, month: 5 },
+            earlier_seq: 17,
+            earlier_date: ledger_core::ids::Date::new(20190520).unwrap_or(ledger_core::ids::Date::LAST),
+            earlier_amount: 40_000,
+        });
+        assert_eq!(
+            (duplicate.status, duplicate.code),
+            (StatusCode::CONFLICT, "duplicate_payment")
+        );
+        assert_eq!(duplicate.facts.as_ref().and_then(|f| f.earlier_seq), Some(17));
+
+        let group = ApiError::from(SequenceError::GroupRefused { failed_index: 36 });
+        assert_eq!((group.status, group.code), (StatusCode::CONFLICT, "group_refused"));
+        let body = serde_json::to_value(group.body()).unwrap_or_default();
+        assert_eq!(body["error"]["failed_index"], 36);
+        assert_eq!(
+            body["error"]["message_zh"],
+            "未写入：同一原子组的第 36 项（从 0 数起）被拒绝，整组均未写入"
         );
     }
 }

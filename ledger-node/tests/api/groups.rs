@@ -364,6 +364,32 @@ fn check_only_writes_nothing_uses_no_nonce_and_answers_as_a_real_submission() ->
     stop_node(node)
 }
 
+/// Format 3: a submission in format 2 (before issue 14) is refused naming
+/// the version, and nothing is written (on the shared node: a refusal).
+#[tokio::test]
+async fn a_format_2_submission_is_refused_naming_the_version() -> TestResult {
+    let node = node()?;
+    let signed = &node.log.submissions[node.log.submissions.len() - 1];
+    let mut bytes = signed.encode();
+    assert_eq!(bytes[0], 3);
+    bytes[0] = 2;
+    let answer = post(
+        &node.app,
+        "application/octet-stream",
+        ledger_core::bundle::encode_record(&bytes),
+    )
+    .await?;
+    assert_eq!(
+        (answer.status, answer.code()),
+        (StatusCode::BAD_REQUEST, "malformed".into())
+    );
+    assert_eq!(
+        answer.json()?["error"]["message"],
+        "malformed submission: format version 2 is not supported: this build reads version 3 (an older ledger: version 2 is from before supplementary payments and the duplicate-payment control, issue 14; docs/FORMAT.md §1 \"Versions\")"
+    );
+    Ok(())
+}
+
 /// Stop a node of this module's own and remove its folder.
 fn stop_node(mut node: TestNode) -> TestResult {
     let dir = node.dir.clone();
