@@ -13,8 +13,8 @@
 //!
 //! The hot kinds (household subsidies, transfers, project payments: the
 //! bulk path) journal a few values each: the balances and aging lots of the
-//! two accounts, the payment-list line, the project, the entry's nonce and
-//! movement slot. Every other kind (admin entries, notices, registrations,
+//! two accounts, the payment-list line, the project, the duplicate-payment
+//! index (`duplicates`), the entry's nonce and movement slot. Every other kind (admin entries, notices, registrations,
 //! objections, reversals…) is rare in a group and journals a copy of the
 //! small tables it may touch (`Rare`): keys, regions, policy, controls,
 //! funds, projects. Outside a group nothing is journalled: the single
