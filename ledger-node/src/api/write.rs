@@ -568,7 +568,7 @@ pub async fn submit_group_parsed(
             .position(|r| matches!(r, Err(e) if e.code != "group_refused"));
         if let Some(failed_index) = first {
             for r in &mut results {
-                if matches!(r, Ok(_)) || matches!(r, Err(e) if e.code == "group_refused") {
+                if r.is_ok() || matches!(r, Err(e) if e.code == "group_refused") {
                     *r = Err(ApiError::group_refused(failed_index));
                 }
             }

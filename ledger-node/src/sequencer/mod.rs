@@ -83,6 +83,9 @@ pub struct GroupMode {
 }
 
 /// An item the sequencer did not refuse.
+// Nearly every answer is a receipt (a check is the rare small variant):
+// boxing it would add an allocation per entry on the bulk path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Answer {
     /// Durable; its signed receipt.
