@@ -390,6 +390,95 @@ async fn a_format_2_submission_is_refused_naming_the_version() -> TestResult {
     Ok(())
 }
 
+/// Issue 14 over HTTP, on the controls log of `controls.rs` (household 1
+/// registered in 低保 and paid 300 元 for 2019-07 by entry 13 on line 0 of
+/// N-PAY): once the policy enforces the duplicate control, a second payment
+/// of that household, category and period on another list's line is
+/// refused `duplicate_payment` naming entry 13, nothing written; the same
+/// payment marked supplementary (补发) of entry 13 is accepted.
+#[test]
+fn a_second_payment_is_refused_at_write_and_a_supplementary_one_accepted() -> TestResult {
+    use super::controls::{controls_node, d, line, payment_list, policy, subsidy, t};
+    let node = controls_node("groups-duplicates")?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let k = &node.keys;
+        let july = ledger_core::ids::Period::new(2019, 7)?;
+        let mut enforced = policy();
+        enforced.enforced_from.duplicates = d(20190701);
+        node.post_ok(vec![
+            node.sign(EntryBody::PolicyUpdate { policy: enforced }, &[&k.admin]),
+            node.sign(
+                payment_list("N-PAY-2", "2019年7月低保金补充发放公示", d(20190722), &[(july, 300)]),
+                &[&k.village, &k.town_poverty],
+            ),
+        ])
+        .await?;
+        let size_before = {
+            let ledger = node.app.shared.ledger.read().map_err(|_| "lock")?;
+            ledger.head.size
+        };
+        let again = subsidy(1, "张*三", july, 100, d(20190801), Some(line("N-PAY-2", 0)));
+        let answer = post_json(&node.app, &[node.sign(again.clone(), &[&k.town_poverty, &k.town_finance])]).await?;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::CONFLICT, "duplicate_payment".into())
+        );
+        let error = &answer.json()?["error"];
+        assert_eq!(u(&error["earlier_seq"]), 13);
+        assert_eq!(
+            error["message_zh"],
+            format!(
+                "重复发放：农户 {} 的“最低生活保障”2019-07 已由第 13 号条目于 2019-07-20 发放 300.00 元；再次发放须标明为补发（或差额补足）并注明原发放，或先冲正原发放",
+                super::controls::h(1)
+            )
+        );
+        {
+            let ledger = node.app.shared.ledger.read().map_err(|_| "lock")?;
+            assert_eq!(ledger.head.size, size_before, "nothing written");
+        }
+        let EntryBody::HouseholdSubsidy(mut supplement) = again else {
+            return Err("subsidy".into());
+        };
+        supplement.supplementary = Some(ledger_core::entry::Supplement {
+            reason: ledger_core::entry::SupplementReason::BackPay,
+            of_seq: 13,
+            note: t("7月低保金标准上调后补发差额"),
+        });
+        let answer = post_json(
+            &node.app,
+            &[node.sign(
+                EntryBody::HouseholdSubsidy(supplement.clone()),
+                &[&k.town_poverty, &k.town_finance],
+            )],
+        )
+        .await?;
+        let json = answer.json()?;
+        assert_eq!(json["results"][0]["status"], "accepted", "{json}");
+        assert_eq!(u(&json["results"][0]["receipt"]["receipt"]["seq"]), size_before);
+        // A supplement naming what is not a payment of that key: its own code.
+        supplement.supplementary = Some(ledger_core::entry::Supplement {
+            reason: ledger_core::entry::SupplementReason::TopUp,
+            of_seq: 3,
+            note: t("误填原发放"),
+        });
+        supplement.notice = None;
+        supplement.date = d(20190420);
+        let answer = post_json(
+            &node.app,
+            &[node.sign(EntryBody::HouseholdSubsidy(supplement), &[&k.town_poverty, &k.town_finance])],
+        )
+        .await?;
+        assert_eq!(
+            (answer.status, answer.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "not_supplementing".into())
+        );
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    })?;
+    let _ = std::fs::remove_dir_all(&node.dir);
+    Ok(())
+}
+
 /// Stop a node of this module's own and remove its folder.
 fn stop_node(mut node: TestNode) -> TestResult {
     let dir = node.dir.clone();
