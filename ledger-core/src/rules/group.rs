@@ -15,9 +15,14 @@
 //! bulk path) journal a few values each: the balances and aging lots of the
 //! two accounts, the payment-list line, the project, the duplicate-payment
 //! index (`duplicates`), the entry's nonce and movement slot. Every other kind (admin entries, notices, registrations,
-//! objections, reversals…) is rare in a group and journals a copy of the
-//! small tables it may touch (`Rare`): keys, regions, policy, controls,
-//! funds, projects. Outside a group nothing is journalled: the single
+//! objections, reversals…) is rare in a group, and the first of them in a
+//! group journals a copy of the tables such kinds may touch (`Rare`): keys,
+//! regions, policy, controls, funds, projects. One copy per group is enough:
+//! taking the group back restores that copy over whatever later members
+//! changed in those tables, and then undoes the members before it. The copy
+//! grows with the ledger (the controls hold a line per payment-list line),
+//! so a group with an admin, notice or procedure entry costs one such copy;
+//! a group of payments and transfers costs none. Outside a group nothing is journalled: the single
 //! submission path pays one `Option` test per entry.
 
 use std::collections::HashMap;
@@ -91,18 +96,21 @@ impl LedgerState {
     pub fn begin_group(&mut self) {
         if self.journal.is_none() {
             self.journal = Some(Vec::new());
+            self.journal_has_rare = false;
         }
     }
 
     /// Close the group, keeping every entry applied in it.
     pub fn keep_group(&mut self) {
         self.journal = None;
+        self.journal_has_rare = false;
     }
 
     /// Close the group, taking back every entry applied since
     /// [`LedgerState::begin_group`]: the state is as it was then.
     pub fn rollback_group(&mut self) {
         let Some(steps) = self.journal.take() else { return };
+        self.journal_has_rare = false;
         for step in steps.into_iter().rev() {
             self.undo(step);
         }
@@ -130,7 +138,8 @@ impl LedgerState {
             fund_ids: self.fund_ids.len(),
             accounts: self.accounts.len(),
         });
-        if !is_hot(body) {
+        if !is_hot(body) && !self.journal_has_rare {
+            self.journal_has_rare = true;
             let parts = RareParts {
                 origin: self.origin.clone(),
                 regions: self.regions.clone(),
