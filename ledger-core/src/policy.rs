@@ -153,6 +153,19 @@ pub struct ControlDates {
     /// Project payments need an approved project, its contractor, and the
     /// retention held back until acceptance (项目库).
     pub projects: Date,
+    /// Format 3 (issue 14): a second payment of a household, category and
+    /// period already paid (and not reversed) is refused `duplicate_payment`
+    /// unless it is marked supplementary. Earlier history is accepted and
+    /// reported by `ledger audit`. A policy written as JSON before format 3
+    /// (a `--policy` file) has no such field: the control is then never
+    /// enforced, as it was not before (the canonical bytes always carry it).
+    #[serde(default = "never")]
+    pub duplicates: Date,
+}
+
+/// The date of a control that is never enforced.
+fn never() -> Date {
+    Date::LAST
 }
 
 /// Days money may sit at an account of each level before it must be passed
@@ -215,6 +228,7 @@ impl Default for Policy {
                 roles: far,
                 confirmation: far,
                 projects: far,
+                duplicates: far,
             },
             retention_bp: 0,
             fund_limits: FundLimits::DEFAULT,

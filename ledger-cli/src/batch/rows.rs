@@ -169,6 +169,7 @@ fn subsidy_row(c: &Columns, r: &csv::StringRecord, ctx: &Context<'_>) -> Result<
         amount,
         date: row_date(c, r, ctx)?,
         notice: row_notice(c, r)?,
+        supplementary: None,
     }))
 }
 

@@ -180,6 +180,15 @@ pub struct LedgerState {
     pub(super) log_vkeys: Vec<(u64, String)>,
     /// The contacts in force per region (`rules::contacts`).
     pub(super) contacts: crate::contacts::ContactsTable,
+    /// Household payments by (household, category, period), for the
+    /// duplicate-payment control (`duplicates`).
+    pub(super) payments: super::duplicates::Payments,
+    /// While an atomic group is open, what its applied entries changed
+    /// (`group`); `None` outside a group.
+    pub(super) journal: Option<Vec<super::group::Undo>>,
+    /// Does the open group's journal hold its one copy of the rare kinds'
+    /// tables (`group`)?
+    pub(super) journal_has_rare: bool,
 }
 
 /// The money movement an entry will make, staged before committing (None:
@@ -360,6 +369,7 @@ impl LedgerState {
         }
 
         if let EntryBody::Genesis(genesis) = body {
+            self.journal_entry(seq, submission.nonce, body);
             return self.apply_genesis(seq, time_ms, verified, genesis);
         }
 
@@ -399,6 +409,7 @@ impl LedgerState {
         // Every check passed. Controls not yet enforced on the entry's date
         // are still looked at, to be reported rather than refused.
         let warnings = self.history_warnings(kind, body, policy_amount, &signers);
+        self.journal_entry(seq, submission.nonce, body);
         self.nonces.insert(submission.nonce, seq);
         self.next_seq += 1;
         let mut effects = self.commit(seq, body, regions, staged);

@@ -534,7 +534,7 @@ describe('the policy\'s procedures on the page', () => {
       const response = await route.fetch();
       const json = await response.json();
       const raw = base64ToBytes(json.entries[0].raw);
-      assert.equal(raw[0], 2);
+      assert.equal(raw[0], 3);
       raw[0] = 1;
       json.entries[0].raw = bytesToBase64(raw);
       await route.fulfill({ response, json });
@@ -544,7 +544,7 @@ describe('the policy\'s procedures on the page', () => {
     const failed = page.locator('article.entry[data-verify="fail"]').first();
     const step = failed.locator('.steps li.fail').first();
     assert.equal(await step.getAttribute('data-step'), 'decode');
-    assert.match(await step.textContent(), /账本格式版本1（早于业务日期和公示制度），本页面读取版本2/);
+    assert.match(await step.textContent(), /账本格式版本1（早于业务日期和公示制度），本页面读取版本3/);
     assert.match(await summary.textContent(), /账本格式版本1/);
   });
 
