@@ -22,6 +22,7 @@ mod project_cmd;
 mod prove;
 mod query;
 mod query_projects;
+mod sheet;
 mod submit;
 mod table;
 mod time;
