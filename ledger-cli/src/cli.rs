@@ -13,6 +13,11 @@ pub struct Cli {
     /// No progress bars or notes on standard error.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// 提示语言：zh（中文）或 en（English），写在子命令之前；默认按 LC_ALL/LC_MESSAGES/LANG，未设置时为中文
+    /// (language of messages, before the subcommand: zh or en; default from the locale, Chinese when unset).
+    // Not `global`: `ledger audit` has its own `--lang` for its report.
+    #[arg(long, value_enum)]
+    pub lang: Option<crate::messages::Lang>,
     /// HTTP timeout per request, seconds.
     #[arg(long, global = true, default_value_t = 60)]
     pub timeout: u64,

@@ -15,6 +15,7 @@ mod export;
 mod fuzz_csv;
 mod http;
 mod keys;
+mod messages;
 mod policy_flags;
 mod post;
 mod progress;
@@ -64,6 +65,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    messages::init(cli.lang);
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

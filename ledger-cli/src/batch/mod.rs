@@ -1,13 +1,31 @@
-//! CSV batches: a month's household subsidies, or project payments.
+//! Batches from an office's table: a month's household subsidies, or
+//! project payments, from CSV (UTF-8 with or without BOM, or GBK/GB18030,
+//! detected) or a workbook (.xlsx, .xls), with Chinese or English headers.
 //!
-//! Safe to rerun after an interruption, by construction:
+//! All or nothing, as far as the node can tell beforehand: every row is
+//! checked first (a bad row stops the batch, named by the file's own row
+//! and column); then the pre-flight (`preflight.rs`) asks the node whether
+//! each paying account holds enough of each fund for the WHOLE batch and
+//! whether a household is already paid for that category and period;
+//! any problem and nothing is sent.
+//!
+//! The batch's identity is its content, not its file name: a renamed,
+//! reordered, re-encoded or merged copy holds the same payments and posts
+//! none of them twice. Safe to rerun after an interruption, by
+//! construction:
 //!
 //! - Each row's nonce is derived, not drawn: `blake3` keyed with a key
-//!   derived from the first signing key, over the batch id and the row's
-//!   canonical entry body. The same row in the same batch always gets the
-//!   same nonce, whatever line it is on or whatever else changed in the file.
+//!   derived from the first signing key and the log, over the row's
+//!   canonical entry body without its business date (`resume::row_nonce`).
+//!   The same row always gets the same nonce, whatever file, line or day it
+//!   is posted from; the node keeps every nonce of the log and refuses a
+//!   second use (`replayed_nonce`). (`--batch-id ID`, and receipts files
+//!   written before content ids, scope the nonces to that id instead.)
+//! - Before posting, a row whose payment is already in the log with the
+//!   same fund, village and amount is not sent: reported as posted before
+//!   ("此文件的内容已于 … 记账" when that is every row).
 //! - The not-after time is chosen once per batch and written as the first
-//!   line of the receipts file (`<csv>.receipts.jsonl` by default) before
+//!   line of the receipts file (`<file>.receipts.jsonl` by default) before
 //!   anything is posted. A rerun reuses it, so it rebuilds byte-identical
 //!   submissions, and the node answers a submission it already holds with
 //!   its original receipt instead of posting it twice.
@@ -17,19 +35,28 @@
 //!
 //! The window is at most the node's 7 days (default 6, leaving a day for
 //! clock skew). After it has passed, rows not yet posted need a new window
-//! (`--new-window`); rows already posted are still skipped through the
-//! receipts file. See docs/CLI.md.
+//! (`--new-window`); rows already posted are still skipped. See
+//! docs/CLI.md.
 
 mod columns;
+mod preflight;
 mod resume;
 mod rows;
 mod run;
+mod signer;
+mod values;
+mod villages;
 
+pub(crate) use crate::sheet::Lines;
 #[cfg(test)]
 pub(crate) use columns::aliases;
-pub(crate) use columns::{Columns, Lines};
-pub use rows::{parse_rows, Context};
+pub(crate) use columns::Columns;
+#[cfg(test)]
+pub use rows::parse_rows;
+pub use rows::{parse_sheet, Context};
 pub use run::run;
+#[cfg(test)]
+pub use villages::VillageNames;
 
 use crate::time;
 use clap::{Args, ValueEnum};
@@ -59,7 +86,8 @@ pub enum CsvType {
 /// `ledger post csv`.
 #[derive(Debug, Clone, Args)]
 pub struct CsvArgs {
-    /// The CSV file (UTF-8, header row; Chinese or English column names).
+    /// 表格文件：CSV（UTF-8 或 GBK）或 Excel 工作簿（.xlsx/.xls），第 1 行为表头（中文或英文列名）
+    /// (the table: CSV in UTF-8 or GBK, or a workbook; header in row 1).
     pub file: PathBuf,
     /// What the rows are.
     #[arg(long = "type", value_enum, default_value = "subsidies")]
@@ -81,7 +109,8 @@ pub struct CsvArgs {
     /// same entries and posts nothing twice.
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
-    /// Batch id, part of every row's nonce (default: the file name).
+    /// 批次号：默认由文件内容决定（改名、另存的副本不会重复记账）
+    /// (batch id; default: the rows' content, so a renamed copy posts nothing).
     #[arg(long)]
     pub batch_id: Option<String>,
     /// Submissions per request (1-10000).
@@ -90,7 +119,8 @@ pub struct CsvArgs {
     /// Post the valid rows and skip the invalid ones (default: post nothing if any row is invalid).
     #[arg(long)]
     pub skip_bad: bool,
-    /// Check every row and print the totals; post nothing.
+    /// 预检：检查每一行、各账户各资金余额是否够整批、是否已发放过，不记账
+    /// (pre-flight: check every row, the balances for the whole batch and earlier payments; post nothing).
     #[arg(long)]
     pub dry_run: bool,
     /// The batch's validity window has passed: start a new one for the rows not yet posted.
@@ -123,7 +153,7 @@ struct HeaderLine {
 /// One valid row.
 #[derive(Debug, Clone)]
 pub struct Row {
-    /// Line in the file.
+    /// The file's own row number (header = row 1).
     pub line: u64,
     /// The entry.
     pub body: EntryBody,
@@ -132,7 +162,9 @@ pub struct Row {
 /// A row that cannot be posted.
 #[derive(Debug, Clone)]
 pub struct RowError {
-    /// Line in the file.
+    /// The file's own row number (the message names it too; tests and the
+    /// fuzz target check it).
+    #[cfg_attr(not(test), allow(dead_code))]
     pub line: u64,
     /// Why.
     pub message: String,

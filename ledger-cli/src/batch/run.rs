@@ -1,43 +1,54 @@
-//! Running a batch: check every row, then sign and post the rows not yet
+//! Running a batch: read the table, check every row, ask the node what it
+//! would refuse (the pre-flight), then sign and post the rows not yet
 //! posted, in chunks, appending each receipt as it arrives.
 
-use super::resume::{read_done, row_nonce};
+use super::preflight::{self, Findings};
+use super::resume::{read_done, row_nonce, BatchIdentity};
+use super::villages::VillageNames;
 use super::{
-    parse_rows, BatchHeader, Context, CsvArgs, CsvType, HeaderLine, Row, DEFAULT_WINDOW_MS, MAX_CSV_BYTES,
+    parse_sheet, BatchHeader, Context, CsvArgs, CsvType, HeaderLine, Row, DEFAULT_WINDOW_MS, MAX_CSV_BYTES,
     MAX_ERRORS_SHOWN,
 };
 use crate::exit::{input, network, usage, Tag as _};
 use crate::http::Node;
 use crate::keys::{self, read_signing_keys};
+use crate::messages::batch::RunMsg;
+use crate::messages::Message as _;
 use crate::post::{check_pseudonym, parse};
 use crate::submit::{self, check_receipt, post_batch, ItemAnswer, ReceiptLine, SignArgs, Target};
 use crate::time;
 use anyhow::Result;
-use ledger_core::entry::EntryBody;
 use ledger_core::ids::Date;
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::SignedSubmission;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 
-fn load_regions(node: Option<&Node>) -> Result<HashSet<RegionCode>> {
-    let Some(node) = node else { return Ok(HashSet::new()) };
+/// The log's regions with their names: the regions API, else the genesis.
+fn load_regions(node: Option<&Node>) -> Result<Vec<RegionDef>> {
+    let Some(node) = node else { return Ok(Vec::new()) };
     #[derive(Deserialize)]
     struct Regions {
         regions: Vec<RegionDef>,
     }
-    let mut set: HashSet<RegionCode> = match node.get_json::<Regions>("/v1/regions") {
-        Ok(r) => r.regions.into_iter().map(|r| r.code).collect(),
-        Err(_) => HashSet::new(),
+    let list = match node.get_json::<Regions>("/v1/regions") {
+        Ok(r) => r.regions,
+        Err(_) => Vec::new(),
     };
-    if set.is_empty() {
-        set = node.genesis()?.regions.into_iter().map(|r| r.code).collect();
+    if list.is_empty() {
+        return Ok(node.genesis()?.regions);
     }
-    Ok(set)
+    Ok(list)
 }
 
-/// Run a CSV batch.
+fn say(lines: &[RunMsg]) {
+    for l in lines {
+        println!("{}", l.text());
+    }
+}
+
+/// Run a CSV/workbook batch.
 pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     if !(1..=10_000).contains(&args.batch_size) {
         return Err(usage("--batch-size must be 1-10000"));
@@ -49,7 +60,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
             args.file.display()
         )));
     }
-    let bytes = std::fs::read(&args.file).input_err(format!("cannot read {}", args.file.display()))?;
+    let sheet = crate::sheet::read_strict(&args.file).map_err(input)?;
     let signers = read_signing_keys(&sign.keys)?;
     let Some((_, first_key)) = signers.first() else {
         return Err(usage("give at least one --key"));
@@ -76,13 +87,23 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     if let Some(p) = &pseudonym {
         check_pseudonym(p, target.node.as_ref(), quiet)?;
     }
-    let regions = load_regions(target.node.as_ref())?;
-    let batch_id = args.batch_id.clone().unwrap_or_else(|| {
-        args.file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    });
+    let region_defs = load_regions(target.node.as_ref())?;
+    let regions: HashSet<RegionCode> = region_defs.iter().map(|r| r.code).collect();
+    let villages = VillageNames::new(&region_defs);
+    let grant = target
+        .node
+        .as_ref()
+        .and_then(|n| super::signer::find_grant(n, &first_key.verifying_key().to_bytes()));
+    let scope: Vec<RegionCode> = grant.as_ref().map(|g| g.scope.regions.clone()).unwrap_or_default();
+    if let (Some(g), false) = (&grant, quiet) {
+        eprintln!(
+            "{}",
+            RunMsg::Signer {
+                who: super::signer::label(g)
+            }
+            .text()
+        );
+    }
     let receipts = sign.receipts.clone().unwrap_or_else(|| {
         let mut p = args.file.clone().into_os_string();
         p.push(".receipts.jsonl");
@@ -90,8 +111,8 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     });
     let done = read_done(&receipts)?;
     // The date of rows without one: --date, else the one this batch used
-    // before, else today. A "today" that moved between two runs would give
-    // the same rows new bodies and new nonces, and post them twice.
+    // before, else today. (The date is not part of a row's nonce, so even a
+    // "today" that moved between two runs cannot post a row twice.)
     let default_date = match (&args.date, done.header.as_ref().and_then(|h| h.date)) {
         (Some(d), _) => parse::date(d, "--date").map_err(usage)?,
         (None, Some(d)) => d,
@@ -101,63 +122,149 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     };
     let ctx = Context {
         regions: &regions,
+        villages: &villages,
+        scope: &scope,
         pseudonym: pseudonym.as_ref(),
         fund: args.fund.as_deref(),
         from: args.from.as_deref(),
         date: Some(default_date),
     };
-    let (rows, errors) = parse_rows(&bytes, args.kind, &ctx)?;
-    let name = args.file.display();
+    let (rows, errors) = parse_sheet(&sheet, args.kind, &ctx)?;
+    let name = args
+        .file
+        .file_name()
+        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    if !quiet {
+        eprintln!(
+            "{}",
+            RunMsg::Read {
+                file: name.clone(),
+                encoding: sheet.encoding.to_string(),
+                rows: rows.len() + errors.len(),
+            }
+            .text()
+        );
+    }
     for e in errors.iter().take(MAX_ERRORS_SHOWN) {
-        eprintln!("{name}:{}: {}", e.line, e.message);
+        eprintln!(
+            "{}",
+            RunMsg::InFile {
+                file: name.clone(),
+                what: e.message.clone()
+            }
+            .text()
+        );
     }
     if errors.len() > MAX_ERRORS_SHOWN {
-        eprintln!("… and {} more bad rows", errors.len() - MAX_ERRORS_SHOWN);
+        eprintln!(
+            "{}",
+            RunMsg::MoreBadRows {
+                count: errors.len() - MAX_ERRORS_SHOWN
+            }
+            .text()
+        );
     }
     if !errors.is_empty() && !args.skip_bad {
-        let first = &errors[0];
-        return Err(input(format!(
-            "{name}: {} bad row(s), nothing posted (first: line {}: {}); fix them or pass --skip-bad",
-            errors.len(),
-            first.line,
-            first.message
-        )));
+        return Err(input(
+            RunMsg::BadRows {
+                file: name.clone(),
+                count: errors.len(),
+            }
+            .text(),
+        ));
     }
-    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
-    for row in &rows {
-        let key = match &row.body {
-            EntryBody::HouseholdSubsidy(s) => format!("{} from {}", s.fund, s.from.key()),
-            EntryBody::ProjectDisbursement(d) => format!("{} from {}", d.fund, d.from.key()),
-            _ => String::new(),
-        };
-        let amount = row.body.amount().map(|a| a.get()).unwrap_or(0);
-        *totals.entry(key).or_insert(0) += amount;
-    }
-    if args.dry_run {
-        println!("{} valid row(s), {} bad row(s)", rows.len(), errors.len());
-        for (k, v) in &totals {
-            println!("  fund {k}: {} 元", ledger_core::Fen::from_raw(*v).to_yuan_string());
+    // The batch is its content: the same rows under another file name, in
+    // another order or merged into a bigger file are the same payments.
+    let identity = BatchIdentity::choose(args.batch_id.as_deref(), done.header.as_ref(), &rows);
+    let findings = match target.node.as_ref() {
+        Some(node) if !rows.is_empty() => preflight::check(node, &rows)?,
+        _ => Findings {
+            totals: preflight::totals(&rows)
+                .into_iter()
+                .map(|t| RunMsg::Total {
+                    name: t.account.clone(),
+                    account: t.account,
+                    fund: t.fund,
+                    rows: t.rows,
+                    fen: t.fen,
+                    balance: None,
+                })
+                .collect(),
+            ..Findings::default()
+        },
+    };
+    if args.dry_run || !findings.problems.is_empty() {
+        say(&findings.totals);
+        for p in &findings.problems {
+            eprintln!("{}", p.text());
         }
+    }
+    if !findings.problems.is_empty() {
+        return Err(network(
+            RunMsg::NotPosted {
+                problems: findings.problems.len(),
+            }
+            .text(),
+        ));
+    }
+    let (posted_before, rows): (Vec<Row>, Vec<Row>) =
+        rows.into_iter().partition(|r| findings.posted.contains_key(&r.line));
+    if rows.is_empty() && !posted_before.is_empty() {
+        let (first_seq, first_ms) = findings.posted.values().min().copied().unwrap_or((0, 0));
+        let last_seq = findings.posted.values().map(|p| p.0).max().unwrap_or(first_seq);
+        println!(
+            "{}",
+            RunMsg::AlreadyPosted {
+                when: time::format_ms(first_ms),
+                rows: posted_before.len(),
+                seqs: if first_seq == last_seq {
+                    first_seq.to_string()
+                } else {
+                    format!("{first_seq}-{last_seq}")
+                },
+            }
+            .text()
+        );
+        return Ok(());
+    }
+    let total_fen: u64 = rows.iter().filter_map(|r| r.body.amount()).map(|a| a.get()).sum();
+    if args.dry_run {
+        println!(
+            "{}",
+            RunMsg::DryRunOk {
+                rows: rows.len(),
+                fen: total_fen
+            }
+            .text()
+        );
         return Ok(());
     }
     let now = time::now_ms();
     let header = match (&done.header, &sign.valid_until) {
-        (Some(h), _) if h.id != batch_id || h.origin != target.origin => {
+        // A content batch's nonces do not depend on its id, so a receipts
+        // file of an earlier version of the same file (a row corrected
+        // after a partial run) is still this batch's; a named batch's is
+        // not.
+        (Some(h), _)
+            if h.origin != target.origin || (matches!(identity, BatchIdentity::Named(_)) && h.id != identity.id()) =>
+        {
             return Err(usage(format!(
-                "{} belongs to batch {:?} of log {:?}; give another --receipts file or the same --batch-id",
+                "{} belongs to batch {:?} of log {:?}; give another --receipts file (this file's content is batch {:?})",
                 receipts.display(),
                 h.id,
-                h.origin
+                h.origin,
+                identity.id()
             )))
         }
         (Some(h), None) if !args.new_window => BatchHeader {
+            id: identity.id().to_string(),
             date: Some(default_date),
             ..h.clone()
         },
         _ => {
             let not_after_ms = submit::not_after(sign.valid_until.as_deref(), DEFAULT_WINDOW_MS, now)?;
             BatchHeader {
-                id: batch_id.clone(),
+                id: identity.id().to_string(),
                 origin: target.origin.clone(),
                 not_after_ms,
                 opened_ms: now,
@@ -168,7 +275,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     let todo: Vec<(Row, SignedSubmission, String)> = rows
         .into_iter()
         .map(|row| {
-            let nonce = row_nonce(first_key, &target.origin, &batch_id, &row.body);
+            let nonce = row_nonce(first_key, &target.origin, &identity, &row.body);
             let key = nonce.to_hex();
             (row, nonce, key)
         })
@@ -181,8 +288,12 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     let skipped = done.rows.len();
     if todo.is_empty() {
         println!(
-            "nothing to post: all {skipped} row(s) of this batch already have receipts in {}",
-            receipts.display()
+            "{}",
+            RunMsg::NothingToPost {
+                rows: skipped + posted_before.len(),
+                receipts: receipts.display().to_string()
+            }
+            .text()
         );
         return Ok(());
     }
@@ -209,13 +320,15 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         return Ok(());
     }
     let node = target.posting_node()?;
-    if done.header.as_ref().map(|h| (h.not_after_ms, h.date)) != Some((header.not_after_ms, header.date)) {
+    if done.header.as_ref().map(|h| (&h.id, h.not_after_ms, h.date))
+        != Some((&header.id, header.not_after_ms, header.date))
+    {
         let line = serde_json::to_string(&HeaderLine { batch: header.clone() }).input_err("encoding")?;
         submit::append_lines(&receipts, &[line])?;
     }
     let bar = crate::progress::bar(todo.len() as u64, "posting", quiet);
     let started = time::now_ms();
-    let (mut new, mut original, mut already) = (0usize, 0usize, 0usize);
+    let (mut new, mut new_fen, mut original, mut already) = (0usize, 0u64, 0usize, 0usize);
     let mut rejected: Vec<(u64, String)> = Vec::new();
     for chunk in todo.chunks(args.batch_size) {
         let signed: Vec<SignedSubmission> = chunk.iter().map(|(_, s, _)| s.clone()).collect();
@@ -226,7 +339,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                 let first = chunk.first().map(|c| c.0.line).unwrap_or(0);
                 let last = chunk.last().map(|c| c.0.line).unwrap_or(0);
                 return Err(network(format!(
-                    "{}; so far {new} row(s) posted, {original} already in the log, {} rejected; the outcome of lines {first}-{last} is unknown. Every receipt received is in {}. Rerun the same command to finish: it is safe (nothing is posted twice)",
+                    "{}; so far {new} row(s) posted, {original} already in the log, {} rejected; the outcome of rows {first}-{last} is unknown. Every receipt received is in {}. Rerun the same command to finish: it is safe (nothing is posted twice)",
                     crate::exit::one_line(&e),
                     rejected.len(),
                     receipts.display()
@@ -242,6 +355,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                         original += 1;
                     } else {
                         new += 1;
+                        new_fen = new_fen.saturating_add(row.body.amount().map_or(0, |a| a.get()));
                     }
                     let line = ReceiptLine {
                         line: Some(row.line),
@@ -263,19 +377,41 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     }
     bar.finish_and_clear();
     println!(
-        "{name}: {new} row(s) posted, {original} already in the log (original receipts), {already} already posted in an earlier window, {skipped} skipped (receipts on file), {} rejected; receipts in {}",
-        rejected.len(),
-        receipts.display()
+        "{}",
+        RunMsg::Posted {
+            file: name.clone(),
+            new,
+            fen: new_fen,
+            original,
+            already: already + posted_before.len(),
+            skipped,
+            receipts: receipts.display().to_string(),
+        }
+        .text()
     );
     for (line, why) in rejected.iter().take(MAX_ERRORS_SHOWN) {
-        eprintln!("{name}:{line}: rejected by the node: {why}");
+        let what = RunMsg::NodeRefusedRow {
+            row: *line,
+            why: why.clone(),
+        }
+        .text();
+        eprintln!(
+            "{}",
+            RunMsg::InFile {
+                file: name.clone(),
+                what
+            }
+            .text()
+        );
     }
-    if let Some((line, why)) = rejected.first() {
-        return Err(network(format!(
-            "the node rejected {} row(s) (first: line {line}: {why}); the other rows are posted, see {}",
-            rejected.len(),
-            receipts.display()
-        )));
+    if !rejected.is_empty() {
+        return Err(network(
+            RunMsg::Refused {
+                count: rejected.len(),
+                posted: new,
+            }
+            .text(),
+        ));
     }
     Ok(())
 }

@@ -4,8 +4,13 @@
 //! or the first sheet of an .xlsx workbook. Bounded: at most
 //! [`MAX_LIST_BYTES`] bytes and [`MAX_LIST_ROWS`] rows.
 
-use calamine::{Data, Reader, Xlsx};
-use std::io::Cursor;
+mod lines;
+mod workbook;
+
+pub use lines::Lines;
+
+use crate::messages::sheet::SheetMsg;
+use crate::messages::Message as _;
 use std::path::Path;
 
 /// Largest list file read (200 MiB).
@@ -23,6 +28,25 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
     /// How it was decoded: `UTF-8`, `UTF-8 (BOM)`, `GB18030` or `xlsx`.
     pub encoding: &'static str,
+    /// The header's row number in the file (1 for CSV; a sheet may start lower).
+    pub first_row: u64,
+    /// The header's first column (0 = A).
+    pub first_col: usize,
+    /// `(data row index, column index)` of the cells a workbook stores as
+    /// dates (a period typed as `2019年8月` is a date cell, not the text).
+    pub date_cells: Vec<(usize, usize)>,
+    /// CSV only: the line each data row starts on (what a text editor and
+    /// Excel, which shows a blank line as a blank row, number it). Empty
+    /// for a workbook, whose rows follow `first_row`.
+    pub row_lines: Vec<u64>,
+}
+
+impl Sheet {
+    /// The file's own row number of data row `i` (header = row 1 unless
+    /// the sheet starts lower): what an office sees in Excel/WPS.
+    pub fn row_number(&self, i: usize) -> u64 {
+        self.row_lines.get(i).copied().unwrap_or(self.first_row + 1 + i as u64)
+    }
 }
 
 /// One cell.
@@ -50,7 +74,7 @@ impl Cell {
     }
 }
 
-fn too_long(name: &str, row: usize, header: &[String], cells: &[Cell]) -> Result<(), String> {
+pub(crate) fn too_long(name: &str, row: usize, header: &[String], cells: &[Cell]) -> Result<(), String> {
     for (i, c) in cells.iter().enumerate() {
         if let Cell::Text(t) = c {
             if t.chars().count() > MAX_CELL_CHARS {
@@ -64,8 +88,29 @@ fn too_long(name: &str, row: usize, header: &[String], cells: &[Cell]) -> Result
     Ok(())
 }
 
+/// `FILE：what` / `FILE: what`, in the run's language.
+fn in_file(name: &str, what: String) -> String {
+    use crate::messages::batch::RunMsg;
+    RunMsg::InFile {
+        file: name.to_string(),
+        what,
+    }
+    .text()
+}
+
 /// Read a list file. Errors are one line naming the file (and row).
 pub fn read(path: &Path) -> Result<Sheet, String> {
+    read_with(path, false)
+}
+
+/// Read a file of payments to post: as [`read`], and also refusing a
+/// workbook's formula or merged cell, and leaving a CSV row's field count
+/// to the caller (a row error, not the whole file's).
+pub fn read_strict(path: &Path) -> Result<Sheet, String> {
+    read_with(path, true)
+}
+
+fn read_with(path: &Path, strict: bool) -> Result<Sheet, String> {
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
     if meta.len() > MAX_LIST_BYTES {
@@ -75,15 +120,22 @@ pub fn read(path: &Path) -> Result<Sheet, String> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
-    let is_xlsx = path
+    let is_workbook = path
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    if is_xlsx || bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(&name, bytes);
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xls"));
+    // Zip (.xlsx) or OLE compound file (.xls) magic: a workbook renamed
+    // `.csv` is still read as what it is.
+    if is_workbook || bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"\xD0\xCF\x11\xE0") {
+        return workbook::read_workbook(&name, bytes, strict);
     }
-    let (text, encoding) = decode(&name, &bytes)?;
-    read_csv(&name, &text, encoding)
+    let (text, encoding) = match decode(&name, &bytes) {
+        Ok(decoded) => decoded,
+        // Posting speaks the run's language and says how to save the file.
+        Err(_) if strict => return Err(in_file(&name, SheetMsg::UnknownEncoding.text())),
+        Err(e) => return Err(e),
+    };
+    read_csv(&name, &text, encoding, strict)
 }
 
 /// Decode CSV bytes: UTF-8 (BOM stripped) or GB18030.
@@ -110,7 +162,7 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<(String, &'static str), String
     Ok((text.into_owned(), "GB18030"))
 }
 
-fn read_csv(name: &str, text: &str, encoding: &'static str) -> Result<Sheet, String> {
+pub fn read_csv(name: &str, text: &str, encoding: &'static str, strict: bool) -> Result<Sheet, String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -122,9 +174,12 @@ fn read_csv(name: &str, text: &str, encoding: &'static str) -> Result<Sheet, Str
         None => return Err(format!("{name}: empty file (no header row)")),
     };
     let mut rows = Vec::new();
+    let mut row_lines = Vec::new();
+    let mut lines = Lines::new(text.as_bytes());
     for (i, record) in records.enumerate() {
         let row = i + 2;
         let record = record.map_err(|e| format!("{name} row {row}: not CSV: {}", clip(&e.to_string())))?;
+        row_lines.push(record.position().map_or(row as u64, |p| lines.line_of(p.byte())));
         if rows.len() >= MAX_LIST_ROWS {
             return Err(format!("{name}: more than {MAX_LIST_ROWS} rows"));
         }
@@ -132,7 +187,7 @@ fn read_csv(name: &str, text: &str, encoding: &'static str) -> Result<Sheet, Str
             rows.push(Vec::new());
             continue;
         }
-        if record.len() != header.len() {
+        if !strict && record.len() != header.len() {
             return Err(format!(
                 "{name} row {row}: {} fields, the header has {}",
                 record.len(),
@@ -140,64 +195,28 @@ fn read_csv(name: &str, text: &str, encoding: &'static str) -> Result<Sheet, Str
             ));
         }
         let cells: Vec<Cell> = record.iter().map(|c| Cell::Text(c.to_string())).collect();
-        too_long(name, row, &header, &cells)?;
+        // Posting leaves a long value to the field's own limit (a named row
+        // error), not a refusal of the whole file.
+        if !strict {
+            too_long(name, row, &header, &cells)?;
+        }
         rows.push(cells);
     }
-    Ok(Sheet { header, rows, encoding })
+    Ok(Sheet {
+        header,
+        rows,
+        encoding,
+        first_row: 1,
+        first_col: 0,
+        date_cells: Vec::new(),
+        row_lines,
+    })
 }
 
 /// An error message without the data that caused it (the CSV crate quotes
 /// nothing of a record, but keep messages short).
 fn clip(text: &str) -> String {
     text.chars().take(120).collect()
-}
-
-fn read_xlsx(name: &str, bytes: Vec<u8>) -> Result<Sheet, String> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("{name}: not an .xlsx workbook: {e}"))?;
-    let first = book
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| format!("{name}: the workbook has no sheet"))?;
-    let range = book
-        .worksheet_range(&first)
-        .map_err(|e| format!("{name}: sheet {first}: {e}"))?;
-    let mut it = range.rows();
-    let header: Vec<String> = match it.next() {
-        Some(r) => r.iter().map(|c| cell(c).text()).collect(),
-        None => return Err(format!("{name}: sheet {first} is empty (no header row)")),
-    };
-    let mut rows = Vec::new();
-    for (i, r) in it.enumerate() {
-        if rows.len() >= MAX_LIST_ROWS {
-            return Err(format!("{name}: more than {MAX_LIST_ROWS} rows"));
-        }
-        let mut cells: Vec<Cell> = r.iter().map(cell).collect();
-        if cells.iter().all(|c| c.text().is_empty()) {
-            rows.push(Vec::new());
-            continue;
-        }
-        cells.resize(header.len().max(cells.len()), Cell::Text(String::new()));
-        too_long(name, i + 2, &header, &cells)?;
-        rows.push(cells);
-    }
-    Ok(Sheet {
-        header,
-        rows,
-        encoding: "xlsx",
-    })
-}
-
-fn cell(d: &Data) -> Cell {
-    match d {
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Float(f) => Cell::Serial(*f),
-        Data::Int(i) => Cell::Serial(*i as f64),
-        Data::DateTime(dt) => Cell::Serial(dt.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Bool(b) => Cell::Text(b.to_string()),
-        Data::Error(_) | Data::Empty => Cell::Text(String::new()),
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,1 @@
+//! `ledger slips`: the payment slips' labels.

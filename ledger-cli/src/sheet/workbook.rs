@@ -1,0 +1,119 @@
+//! Workbooks (.xlsx, and the .xls older offices still save): the first
+//! sheet's cells, and in strict mode (posting money) a refusal of what
+//! would make a cell's value a guess — a formula (its cached result may be
+//! stale or missing) and a merged cell (only its top-left cell has a value;
+//! the other rows would silently read as empty or, worse, be filled by a
+//! well-meaning reader from the row above).
+
+use super::{in_file, too_long, Cell, Sheet, MAX_LIST_ROWS};
+use crate::messages::sheet::{At, SheetMsg};
+use crate::messages::{column_letter, Message as _};
+use calamine::{open_workbook_auto_from_rs, Data, Dimensions, Range, Reader, Sheets};
+use std::io::Cursor;
+
+/// Read the first sheet of a workbook.
+pub(super) fn read_workbook(name: &str, bytes: Vec<u8>, strict: bool) -> Result<Sheet, String> {
+    let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
+        let why = e.to_string().chars().take(120).collect::<String>();
+        in_file(name, SheetMsg::Unreadable { why }.text())
+    })?;
+    let encoding = if matches!(book, Sheets::Xls(_)) { "xls" } else { "xlsx" };
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| in_file(name, SheetMsg::NoHeader.text()))?;
+    let range = book.worksheet_range(&first).map_err(|e| {
+        let why = e.to_string().chars().take(120).collect::<String>();
+        in_file(name, SheetMsg::Unreadable { why }.text())
+    })?;
+    // Absolute position of the range's top-left cell: a sheet whose table
+    // starts lower or further right must still name Excel's own rows and
+    // columns in every message.
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let mut it = range.rows();
+    let header: Vec<String> = match it.next() {
+        Some(r) => r.iter().map(|c| cell(c).text()).collect(),
+        None => return Err(in_file(name, SheetMsg::NoHeader.text())),
+    };
+    let at = |abs_row: u32, abs_col: u32| At {
+        row: u64::from(abs_row) + 1,
+        letter: column_letter(abs_col as usize),
+        header: abs_col
+            .checked_sub(col0)
+            .and_then(|i| header.get(i as usize))
+            .cloned()
+            .unwrap_or_default(),
+    };
+    if strict {
+        let merged: Vec<Dimensions> = match &mut book {
+            Sheets::Xlsx(x) => x.worksheet_merge_cells(&first).and_then(Result::ok).unwrap_or_default(),
+            Sheets::Xls(x) => x.worksheet_merge_cells(&first).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        // A merged title above the header is harmless; one in the header
+        // or the data is not.
+        if let Some(m) = merged.iter().filter(|m| m.end.0 >= row0).min_by_key(|m| m.start) {
+            return Err(in_file(
+                name,
+                SheetMsg::Merged(at(m.start.0.max(row0), m.start.1)).text(),
+            ));
+        }
+        let formulas: Range<String> = book.worksheet_formula(&first).unwrap_or_default();
+        if let Some((r, c, _)) = formulas
+            .used_cells()
+            .filter(|(_, _, f)| !f.trim().is_empty())
+            .map(|(r, c, f)| {
+                let (fr, fc) = formulas.start().unwrap_or((0, 0));
+                (fr + r as u32, fc + c as u32, f)
+            })
+            .filter(|(r, _, _)| *r >= row0)
+            .min_by_key(|(r, c, _)| (*r, *c))
+        {
+            return Err(in_file(name, SheetMsg::Formula(at(r, c)).text()));
+        }
+    }
+    let mut rows = Vec::new();
+    let mut dates = Vec::new();
+    for (i, r) in it.enumerate() {
+        if rows.len() >= MAX_LIST_ROWS {
+            return Err(format!("{name}: more than {MAX_LIST_ROWS} rows"));
+        }
+        let mut cells: Vec<Cell> = r.iter().map(cell).collect();
+        if cells.iter().all(|c| c.text().is_empty()) {
+            rows.push(Vec::new());
+            continue;
+        }
+        for (j, d) in r.iter().enumerate() {
+            if matches!(d, Data::DateTime(_)) {
+                dates.push((i, j));
+            }
+        }
+        cells.resize(header.len().max(cells.len()), Cell::Text(String::new()));
+        if !strict {
+            too_long(name, i + 2, &header, &cells)?;
+        }
+        rows.push(cells);
+    }
+    Ok(Sheet {
+        header,
+        rows,
+        encoding,
+        first_row: u64::from(row0) + 1,
+        first_col: col0 as usize,
+        date_cells: dates,
+        row_lines: Vec::new(),
+    })
+}
+
+fn cell(d: &Data) -> Cell {
+    match d {
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Float(f) => Cell::Serial(*f),
+        Data::Int(i) => Cell::Serial(*i as f64),
+        Data::DateTime(dt) => Cell::Serial(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Bool(b) => Cell::Text(b.to_string()),
+        Data::Error(_) | Data::Empty => Cell::Text(String::new()),
+    }
+}

@@ -1,0 +1,522 @@
+//! Issue 14, the operators' side of `ledger post csv`: the same 50-household
+//! 低保 batch from a UTF-8 CSV, a GBK CSV and an .xlsx gives the same
+//! result; a renamed copy posts nothing; an underfunded batch posts nothing
+//! and names the account and the shortfall in 元; the pre-flight names a
+//! household already paid; every bad input is named by row and column;
+//! the Chinese and English outputs are checked exactly.
+
+mod common;
+
+use common::{resident_id, run, TestNode};
+use ledger_core::keys::Office;
+use ledger_core::region::{RegionCode, RegionLevel};
+use rust_xlsxwriter::{Format, Workbook};
+
+/// Before the demo's controls start (2019-03-01): payments load as history,
+/// without registration or payment list.
+const DATE: &str = "2019-02-20";
+const FUND: &str = "F2019-TEST-014";
+const DEMO_ENTRIES: u64 = 600;
+
+/// The demo's town finance and town poverty-office keys of one town (both
+/// sign a household payment under the demo's policy), that town, and
+/// villages of it and of another town, with their names.
+struct Setup {
+    node: TestNode,
+    finance: String,
+    poverty: String,
+    town: RegionCode,
+    villages: Vec<(RegionCode, String)>,
+    elsewhere: (RegionCode, String),
+    pseudonym: String,
+}
+
+fn setup() -> Setup {
+    let node = TestNode::start_demo(DEMO_ENTRIES);
+    let log = ledger_demo::generate(&ledger_demo::DemoConfig {
+        seed: ledger_node::demo::DEMO_SEED,
+        target_entries: DEMO_ENTRIES,
+        now_ms: ledger_datadir::clock::now_ms(),
+    })
+    .expect("demo");
+    let regions = ledger_demo::huaian_regions().expect("regions");
+    let office_of = |i: usize| &log.operators[i].grant;
+    let mut pick = None;
+    for (i, op) in log.operators.iter().enumerate() {
+        let g = &op.grant;
+        if g.office != Office::TownFinance || op.revoked_at_seq.is_some() {
+            continue;
+        }
+        let Some(town) = g.scope.regions.first().copied() else {
+            continue;
+        };
+        if let Some(j) = (0..log.operators.len()).find(|j| {
+            office_of(*j).office == Office::TownPovertyOffice
+                && office_of(*j).scope.regions.contains(&town)
+                && log.operators[*j].revoked_at_seq.is_none()
+        }) {
+            // Villages whose names (without 村委会) are unique in the town.
+            let villages: Vec<(RegionCode, String)> = regions
+                .iter()
+                .filter(|r| r.code.level() == RegionLevel::Village && r.code.parent() == Some(town))
+                .filter(|r| r.name.ends_with("村委会"))
+                .map(|r| (r.code, r.name.clone()))
+                .collect();
+            if villages.len() >= 2 {
+                pick = Some((i, j, town, villages));
+                break;
+            }
+        }
+    }
+    let (i, j, town, villages) = pick.expect("a town with both offices and two villages");
+    let elsewhere = regions
+        .iter()
+        .find(|r| r.code.level() == RegionLevel::Village && r.code.town() != Some(town) && r.name.ends_with("村委会"))
+        .map(|r| (r.code, r.name.clone()))
+        .expect("another town's village");
+    let finance = node.key(&format!("operator-{}.key", i + 1));
+    let poverty = node.key(&format!("operator-{}.key", j + 1));
+    let pseudonym = node.key("pseudonym.key");
+    // Money: a fund of 50,000 元 to the district, 20,000 元 on to the town.
+    let district_op = node.key("operator-1.key");
+    let url = node.url.clone();
+    let town_account = format!("treasury:{town}");
+    common::ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &district_op,
+        "fund-issue",
+        "--fund",
+        FUND,
+        "--title",
+        "测试低保资金",
+        "--document-no",
+        "淮区财社〔2019〕14号",
+        "--source",
+        "区级财政",
+        "--category",
+        "social_security",
+        "--year",
+        "2019",
+        "--to",
+        "treasury:320803000000",
+        "--amount",
+        "50,000",
+        "--date",
+        DATE,
+    ]);
+    common::ok(&[
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &district_op,
+        "transfer",
+        "--fund",
+        FUND,
+        "--from",
+        "treasury:320803000000",
+        "--to",
+        &town_account,
+        "--amount",
+        "20000",
+        "--memo",
+        "拨付低保资金",
+        "--date",
+        DATE,
+    ]);
+    Setup {
+        node,
+        finance,
+        poverty,
+        town,
+        villages,
+        elsewhere,
+        pseudonym,
+    }
+}
+
+const SURNAMES: &[&str] = &["张", "王", "李", "赵", "刘", "陈", "杨", "黄", "周", "吴"];
+const GIVEN: &[&str] = &["建", "秀", "桂", "玉", "春"];
+
+/// The 50 households: (resident ID, name, village cell, amount cell).
+/// Villages alternate between a name (`XX村`) and a 12-digit code; one
+/// amount has one decimal (1234.5), to show it stays exact from a workbook.
+fn households(s: &Setup, birth: &str) -> Vec<(String, String, String, String)> {
+    (0..50u16)
+        .map(|i| {
+            let (code, name) = &s.villages[usize::from(i) % 2];
+            let village = if i % 4 < 2 {
+                name.trim_end_matches("村委会").to_string() + "村"
+            } else {
+                code.to_string()
+            };
+            let amount = if i == 0 {
+                "1234.5".to_string()
+            } else {
+                "300".to_string()
+            };
+            (
+                resident_id(birth, 100 + i),
+                format!(
+                    "{}{}华",
+                    SURNAMES[usize::from(i) % SURNAMES.len()],
+                    GIVEN[usize::from(i) / SURNAMES.len()]
+                ),
+                village,
+                amount,
+            )
+        })
+        .collect()
+}
+
+const HEADER: [&str; 7] = [
+    "户主姓名",
+    "身份证号码",
+    "村/社区",
+    "补助类别",
+    "所属期间",
+    "金额(元)",
+    "发放日期",
+];
+
+fn csv_text(rows: &[(String, String, String, String)], period: &str) -> String {
+    let mut out = HEADER.join(",") + "\r\n";
+    for (id, name, village, amount) in rows {
+        out += &format!("{name},{id},{village},低保,{period},{amount},{DATE}\r\n");
+    }
+    out
+}
+
+fn write_xlsx(path: &str, rows: &[(String, String, String, String)], period: &str) {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in HEADER.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("cell");
+    }
+    for (r, (id, name, village, amount)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_string(r, 0, name).expect("cell");
+        sheet.write_string(r, 1, id).expect("cell");
+        sheet.write_string(r, 2, village).expect("cell");
+        sheet.write_string(r, 3, "低保").expect("cell");
+        sheet.write_string(r, 4, period).expect("cell");
+        // Amounts as numbers, as an office types them.
+        sheet
+            .write_number(r, 5, amount.parse::<f64>().expect("amount"))
+            .expect("cell");
+        sheet.write_string(r, 6, DATE).expect("cell");
+    }
+    book.save(path).expect("xlsx");
+}
+
+/// `ledger post csv FILE` with the town's two keys; extra flags after.
+fn post(s: &Setup, lang: &str, file: &str, extra: &[&str]) -> (i32, String, String) {
+    let url = s.node.url.clone();
+    let mut args = vec![
+        "--lang",
+        lang,
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &s.finance,
+        "--key",
+        &s.poverty,
+        "csv",
+        file,
+        "--pseudonym-key",
+        &s.pseudonym,
+        "--fund",
+        FUND,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
+    let s = setup();
+    let rows = households(&s, "19700101");
+    let town = s.town;
+    let utf8 = s.node.path("2019-01-低保.csv");
+    std::fs::write(&utf8, csv_text(&rows, "2019年1月")).expect("csv");
+    let gbk = s.node.path("2019-01-低保(GBK).csv");
+    let gbk_text = csv_text(&rows, "201901");
+    let (bytes, _, bad) = encoding_rs::GBK.encode(&gbk_text);
+    assert!(!bad);
+    std::fs::write(&gbk, &bytes).expect("csv");
+    let xlsx = s.node.path("2019-01-低保.xlsx");
+    write_xlsx(&xlsx, &rows, "2019-01");
+
+    // The pre-flight of the three files: the same, to the character.
+    let before = s.node.size();
+    let expected = format!(
+        "  镇财政所（treasury:{town}）资金 {FUND}：50 笔，合计 15,934.50 元，账户余额 20,000.00 元\n\
+         预检通过：50 笔，合计 15,934.50 元；未发送任何记账（去掉 --dry-run 正式记账）\n"
+    );
+    for file in [&utf8, &gbk, &xlsx] {
+        let (code, out, err) = post(&s, "zh", file, &["--dry-run"]);
+        assert_eq!(code, 0, "{file}: {err}");
+        assert_eq!(out.replace(&name_of_town_account(&s), "镇财政所"), expected, "{file}");
+    }
+    let (code, out, _) = post(&s, "en", &xlsx, &["--dry-run"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.replace(&name_of_town_account(&s), "镇财政所"),
+        format!(
+            "  镇财政所 (treasury:{town}) fund {FUND}: 50 payment(s), 15,934.50 元, balance 20,000.00 元\n\
+             pre-flight passed: 50 payment(s), 15,934.50 元; nothing sent (run without --dry-run to post)\n"
+        )
+    );
+    assert_eq!(s.node.size(), before, "a dry run sends nothing");
+
+    // Posted once, from the UTF-8 file.
+    let (code, out, err) = post(&s, "zh", &utf8, &[]);
+    assert_eq!(code, 0, "{err}");
+    let receipts = format!("{utf8}.receipts.jsonl");
+    assert_eq!(
+        out,
+        format!("2019-01-低保.csv：已记账 50 笔，合计 15,934.50 元；回执在 {receipts}\n")
+    );
+    assert_eq!(s.node.size(), before + 50);
+    let seqs: Vec<u64> = std::fs::read_to_string(&receipts)
+        .expect("receipts")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["seq"].as_u64())
+        .collect();
+    assert_eq!(seqs.len(), 50);
+    let (lo, hi) = (seqs[0], seqs[49]);
+    // The amount typed as the number 1234.5 in the workbook is 123450 fen.
+    let first = s.node.get_json(&format!("/v1/entries/{lo}"));
+    assert!(first.to_string().contains("123450"), "{first}");
+
+    // The GBK file, the workbook and a renamed copy: the same content,
+    // so nothing is posted and the user is told when it was.
+    let copy = s.node.path("2019-01-低保(最终版).csv");
+    std::fs::copy(&utf8, &copy).expect("copy");
+    for file in [&gbk, &xlsx, &copy] {
+        let (code, out, err) = post(&s, "zh", file, &[]);
+        assert_eq!(code, 0, "{file}: {err}");
+        assert!(out.starts_with("此文件的内容已于 20"), "{out}");
+        assert!(
+            out.ends_with(&format!("记账（50 笔，账本第 {lo}-{hi} 条）：本次未记账\n")),
+            "{out}"
+        );
+    }
+    let (_, out, _) = post(&s, "en", &copy, &[]);
+    assert!(
+        out.ends_with(&format!("(50 payment(s), entries {lo}-{hi}): nothing posted now\n")),
+        "{out}"
+    );
+    assert_eq!(s.node.size(), before + 50, "no copy posted anything");
+
+    // Underfunded: 50 other households at 200 元 = 10,000 元, but only
+    // 4,065.50 元 is left: nothing is posted, the account and the
+    // shortfall are named.
+    let others: Vec<_> = households(&s, "19800202")
+        .into_iter()
+        .map(|(id, name, village, _)| (id, name, village, "200".to_string()))
+        .collect();
+    let poor = s.node.path("2019-01-低保-第二批.csv");
+    std::fs::write(&poor, csv_text(&others, "2019-01")).expect("csv");
+    let (code, out, err) = post(&s, "zh", &poor, &[]);
+    assert_eq!(code, 3, "{out}{err}");
+    let account = name_of_town_account(&s);
+    assert!(
+        err.contains(&format!(
+            "{account}（treasury:{town}）资金 {FUND} 余额不足：本批需要 10,000.00 元，可用 4,065.50 元，还差 5,934.50 元"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("未记账：预检发现 1 个问题，一笔也没有记"), "{err}");
+    let (code, _, err) = post(&s, "en", &poor, &[]);
+    assert_eq!(code, 3);
+    assert!(
+        err.contains(&format!(
+            "{account} (treasury:{town}) has too little of fund {FUND}: the batch needs 10,000.00 元, available 4,065.50 元, short by 5,934.50 元"
+        )),
+        "{err}"
+    );
+    assert_eq!(s.node.size(), before + 50, "an underfunded batch posts nothing");
+
+    // A household already paid for 低保 2019-01, with another amount: the
+    // dry run names it (duplicate_payment), and nothing is posted.
+    let again = s.node.path("补录.csv");
+    let (id, name, village, _) = &rows[3];
+    std::fs::write(
+        &again,
+        format!(
+            "{}\r\n{name},{id},{village},低保,2019-01,350,{DATE}\r\n",
+            HEADER.join(",")
+        ),
+    )
+    .expect("csv");
+    let (code, _, err) = post(&s, "en", &again, &["--dry-run"]);
+    assert_eq!(code, 3, "{err}");
+    let masked = format!("{}*华", name.chars().next().expect("surname"));
+    assert!(
+        err.contains(&format!(
+            "row 2: {masked}'s 最低生活保障 for 2019-01 is already paid (entry {}, duplicate_payment): a 补发 needs --supplementary",
+            lo + 3
+        )),
+        "{err}"
+    );
+    assert_eq!(s.node.size(), before + 50);
+}
+
+/// The town account's name as the node gives it.
+fn name_of_town_account(s: &Setup) -> String {
+    s.node.get_json(&format!("/v1/accounts/treasury:{}", s.town))["name"]
+        .as_str()
+        .expect("name")
+        .to_string()
+}
+
+#[test]
+fn every_bad_input_is_named_by_row_and_column_and_nothing_is_posted() {
+    let s = setup();
+    let before = s.node.size();
+    let rows = households(&s, "19650303");
+    let good = |i: usize| {
+        let (id, name, village, amount) = &rows[i];
+        format!("{name},{id},{village},低保,2019-01,{amount},{DATE}")
+    };
+    let header = HEADER.join(",");
+    let (other_code, other_name) = &s.elsewhere;
+    let other_stem = other_name.trim_end_matches("村委会").to_string() + "村";
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "sci.csv",
+            format!("{header}\n{}\n张三,3.20803E+17,{},低保,2019-01,300,{DATE}\n", good(1), s.villages[0].0),
+            "sci.csv: row 3, column B (身份证号码): shows scientific notation (3.20803E+17): the resident ID's last digits are lost; format the column as Text and type the IDs again",
+        ),
+        (
+            "negative.csv",
+            format!("{header}\n{}\n{}\n", good(1), good(2).replace(",300,", ",-300,")),
+            "negative.csv: row 3, column F (金额(元)): the amount is negative: undo a payment with `ledger post reversal`; here give the amount paid",
+        ),
+        (
+            "decimals.csv",
+            format!("{header}\n{}\n", good(1).replace(",300,", ",300.125,")),
+            "decimals.csv: row 2, column F (金额(元)): amount \"300.125\" is not yuan with at most two decimals (e.g. 1234.50): correct it",
+        ),
+        (
+            "twice.csv",
+            format!("{header}\n{}\n{}\n{}\n", good(1), good(2), good(1)),
+            "twice.csv: row 4 has the same household, category and period as row 2 (a duplicate payment): delete one of them",
+        ),
+        (
+            "elsewhere.csv",
+            format!("{header}\n{}\n", good(1).replace(&rows[1].2, &other_stem)),
+            "elsewhere.csv: row 2, column C (村/社区): village",
+        ),
+        (
+            "elsewhere-code.csv",
+            format!("{header}\n{}\n", good(1).replace(&rows[1].2, &other_code.to_string())),
+            "elsewhere-code.csv: row 2, column C (村/社区): village",
+        ),
+        (
+            "period.csv",
+            format!("{header}\n{}\n", good(1).replace(",2019-01,", ",2019年13月,")),
+            "period.csv: row 2, column E (所属期间): period \"2019年13月\" not understood: write 2019年8月, 2019-08 or 201908",
+        ),
+    ];
+    for (file, text, want) in &cases {
+        let path = s.node.path(file);
+        std::fs::write(&path, text).expect("csv");
+        let (code, out, err) = post(&s, "en", &path, &[]);
+        assert_eq!(code, 4, "{file}: {out}{err}");
+        assert!(err.contains(want), "{file}: want {want:?} in:\n{err}");
+        assert!(err.contains("bad row(s), nothing posted"), "{file}: {err}");
+    }
+    // Outside the key's town: named with the village and the key's regions.
+    let path = s.node.path("elsewhere-code.csv");
+    let (_, _, err) = post(&s, "en", &path, &[]);
+    assert!(
+        err.contains(&format!(
+            "village {other_code} is outside the signing key's granted regions ({}): the operator of its town posts it",
+            s.town
+        )),
+        "{err}"
+    );
+    // The same in Chinese.
+    let path = s.node.path("sci.csv");
+    let (_, _, err) = post(&s, "zh", &path, &[]);
+    assert!(
+        err.contains("sci.csv：第 3 行 B 列（身份证号码）：显示为科学计数法（3.20803E+17），身份证号码的后几位已丢失：请把该列设为“文本”格式后重新录入号码"),
+        "{err}"
+    );
+    assert!(
+        err.contains("sci.csv：1 行有错误，未记账（一笔也没有记）。请改正后重新运行"),
+        "{err}"
+    );
+
+    // Files that are not tables: an unknown encoding, an unreadable workbook.
+    let path = s.node.path("latin.csv");
+    std::fs::write(&path, [b"a,b\n".as_slice(), &[0xff, 0xfe, 0xff, b'\n']].concat()).expect("file");
+    let (code, _, err) = post(&s, "en", &path, &[]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("latin.csv: neither UTF-8 nor GBK/GB18030 text: save it from Excel/WPS as \"CSV UTF-8\" or .xlsx"),
+        "{err}"
+    );
+    let path = s.node.path("broken.xlsx");
+    std::fs::write(&path, b"PK\x03\x04 not really a zip").expect("file");
+    let (code, _, err) = post(&s, "en", &path, &[]);
+    assert_eq!(code, 4);
+    assert!(err.contains("cannot read this spreadsheet ("), "{err}");
+
+    // A workbook with a formula, and one with a merged cell.
+    let formula = s.node.path("formula.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in HEADER.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("cell");
+    }
+    let (id, name, village, _) = &rows[1];
+    for (c, v) in [name, id, village, &"低保".to_string(), &"2019-01".to_string()]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(1, c as u16, v.as_str()).expect("cell");
+    }
+    sheet.write_formula(1, 5, "=100+200").expect("formula");
+    sheet.write_string(1, 6, DATE).expect("cell");
+    book.save(&formula).expect("xlsx");
+    let (code, _, err) = post(&s, "en", &formula, &[]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("formula.xlsx: row 2, column F (金额(元)) is a formula, not a value: copy the column and paste it back as values, then save"),
+        "{err}"
+    );
+    let merged = s.node.path("merged.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in HEADER.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("cell");
+    }
+    for r in 1..3u32 {
+        let (id, name, _, _) = &rows[r as usize];
+        sheet.write_string(r, 0, name).expect("cell");
+        sheet.write_string(r, 1, id).expect("cell");
+        sheet.write_string(r, 3, "低保").expect("cell");
+        sheet.write_string(r, 4, "2019-01").expect("cell");
+        sheet.write_number(r, 5, 300).expect("cell");
+        sheet.write_string(r, 6, DATE).expect("cell");
+    }
+    sheet
+        .merge_range(1, 2, 2, 2, &s.villages[0].0.to_string(), &Format::new())
+        .expect("merge");
+    book.save(&merged).expect("xlsx");
+    let (code, _, err) = post(&s, "zh", &merged, &[]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("merged.xlsx：第 2 行 C 列（村/社区）是合并单元格：请取消合并，每一行都填上完整的值"),
+        "{err}"
+    );
+    assert_eq!(s.node.size(), before, "nothing was posted");
+}
