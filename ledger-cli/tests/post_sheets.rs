@@ -343,6 +343,40 @@ fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
     );
     assert_eq!(s.node.size(), before + 50, "an underfunded batch posts nothing");
 
+    // Five more households, posted as three atomic groups (--split), each
+    // named in the receipts file.
+    let small: Vec<_> = households(&s, "19900404")
+        .into_iter()
+        .take(5)
+        .map(|(id, name, village, _)| (id, name, village, "100".to_string()))
+        .collect();
+    let split = s.node.path("2019-01-低保-补充.csv");
+    std::fs::write(&split, csv_text(&small, "2019-01")).expect("csv");
+    let (code, out, err) = post(&s, "en", &split, &["--split", "--batch-size", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "posting 5 payments as 3 atomic groups (at most 2 each): each group all or nothing\n\
+             2019-01-低保-补充.csv: 5 payment(s) posted, 500.00 元; receipts in {split}.receipts.jsonl\n"
+        )
+    );
+    let groups: Vec<serde_json::Value> = std::fs::read_to_string(format!("{split}.receipts.jsonl"))
+        .expect("receipts")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v.get("group").is_some())
+        .collect();
+    assert_eq!(
+        groups.iter().map(|g| g["group"]["rows"].clone()).collect::<Vec<_>>(),
+        vec![
+            serde_json::json!([2, 3]),
+            serde_json::json!([4, 5]),
+            serde_json::json!([6])
+        ]
+    );
+    assert_eq!(s.node.size(), before + 55);
+
     // A household already paid for 低保 2019-01, with another amount: the
     // dry run names it (duplicate_payment), and nothing is posted.
     let again = s.node.path("补录.csv");
@@ -365,7 +399,7 @@ fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
         )),
         "{err}"
     );
-    assert_eq!(s.node.size(), before + 50);
+    assert_eq!(s.node.size(), before + 55);
 }
 
 /// The town account's name as the node gives it.

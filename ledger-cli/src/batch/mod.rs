@@ -39,6 +39,7 @@
 //! docs/CLI.md.
 
 mod columns;
+mod group;
 mod preflight;
 mod resume;
 mod rows;
@@ -113,9 +114,14 @@ pub struct CsvArgs {
     /// (batch id; default: the rows' content, so a renamed copy posts nothing).
     #[arg(long)]
     pub batch_id: Option<String>,
-    /// Submissions per request (1-10000).
+    /// 与 --split 一起用：每个原子组的笔数（1-10000）
+    /// (with --split: submissions per atomic group, 1-10000).
     #[arg(long, default_value_t = 1000)]
     pub batch_size: usize,
+    /// 本批超过节点一组的上限（10000 笔）时，允许分成多个原子组提交（每组全记或全不记）
+    /// (allow a batch over the node's group limit to be posted as several atomic groups).
+    #[arg(long)]
+    pub split: bool,
     /// Post the valid rows and skip the invalid ones (default: post nothing if any row is invalid).
     #[arg(long)]
     pub skip_bad: bool,

@@ -129,6 +129,11 @@ pub(super) fn read_done(path: &Path) -> Result<Done> {
             done.header = Some(h.batch);
             continue;
         }
+        // A group's line names its rows; the receipts after it say which
+        // were posted.
+        if serde_json::from_str::<super::group::GroupLine>(line).is_ok() {
+            continue;
+        }
         match serde_json::from_str::<ReceiptLine>(line) {
             Ok(r) => {
                 if let Some(k) = r.row_key {

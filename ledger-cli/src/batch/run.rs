@@ -2,6 +2,7 @@
 //! would refuse (the pre-flight), then sign and post the rows not yet
 //! posted, in chunks, appending each receipt as it arrives.
 
+use super::group::{post_atomic, GroupInfo, GroupLine, GROUP_REFUSED, MAX_GROUP_SUBMISSIONS};
 use super::preflight::{self, Findings};
 use super::resume::{read_done, row_nonce, BatchIdentity};
 use super::villages::VillageNames;
@@ -15,7 +16,7 @@ use crate::keys::{self, read_signing_keys};
 use crate::messages::batch::RunMsg;
 use crate::messages::Message as _;
 use crate::post::{check_pseudonym, parse};
-use crate::submit::{self, check_receipt, post_batch, ItemAnswer, ReceiptLine, SignArgs, Target};
+use crate::submit::{self, check_receipt, ItemAnswer, ReceiptLine, SignArgs, Target};
 use crate::time;
 use anyhow::Result;
 use ledger_core::ids::Date;
@@ -50,7 +51,7 @@ fn say(lines: &[RunMsg]) {
 
 /// Run a CSV/workbook batch.
 pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Result<()> {
-    if !(1..=10_000).contains(&args.batch_size) {
+    if !(1..=MAX_GROUP_SUBMISSIONS).contains(&args.batch_size) {
         return Err(usage("--batch-size must be 1-10000"));
     }
     let meta = std::fs::metadata(&args.file).input_err(format!("cannot read {}", args.file.display()))?;
@@ -326,54 +327,113 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         let line = serde_json::to_string(&HeaderLine { batch: header.clone() }).input_err("encoding")?;
         submit::append_lines(&receipts, &[line])?;
     }
+    // One atomic group, or with --split several (each all or nothing).
+    let groups: Vec<&[(Row, SignedSubmission, String)]> = if args.split {
+        todo.chunks(args.batch_size).collect()
+    } else if todo.len() <= MAX_GROUP_SUBMISSIONS {
+        vec![&todo[..]]
+    } else {
+        return Err(usage(
+            RunMsg::TooLargeForGroup {
+                rows: todo.len(),
+                max: MAX_GROUP_SUBMISSIONS,
+            }
+            .text(),
+        ));
+    };
+    if groups.len() > 1 {
+        println!(
+            "{}",
+            RunMsg::Split {
+                rows: todo.len(),
+                groups: groups.len(),
+                size: args.batch_size
+            }
+            .text()
+        );
+    }
     let bar = crate::progress::bar(todo.len() as u64, "posting", quiet);
     let started = time::now_ms();
     let (mut new, mut new_fen, mut original, mut already) = (0usize, 0u64, 0usize, 0usize);
     let mut rejected: Vec<(u64, String)> = Vec::new();
-    for chunk in todo.chunks(args.batch_size) {
-        let signed: Vec<SignedSubmission> = chunk.iter().map(|(_, s, _)| s.clone()).collect();
-        let answers = match post_batch(node, &signed) {
-            Ok(a) => a,
-            Err(e) => {
-                bar.abandon();
-                let first = chunk.first().map(|c| c.0.line).unwrap_or(0);
-                let last = chunk.last().map(|c| c.0.line).unwrap_or(0);
-                return Err(network(format!(
-                    "{}; so far {new} row(s) posted, {original} already in the log, {} rejected; the outcome of rows {first}-{last} is unknown. Every receipt received is in {}. Rerun the same command to finish: it is safe (nothing is posted twice)",
-                    crate::exit::one_line(&e),
-                    rejected.len(),
-                    receipts.display()
-                )));
-            }
+    let mut groups_refused: Vec<RunMsg> = Vec::new();
+    let of = groups.len();
+    for (g, group) in groups.iter().enumerate() {
+        let info = GroupLine {
+            group: GroupInfo {
+                index: g + 1,
+                of,
+                rows: group.iter().map(|(r, _, _)| r.line).collect(),
+            },
         };
-        let mut lines = Vec::new();
-        for ((row, signed, key), answer) in chunk.iter().zip(answers) {
-            match answer {
-                ItemAnswer::Accepted { receipt } => {
-                    check_receipt(&receipt, signed, &target)?;
-                    if receipt.receipt.time_ms < started {
-                        original += 1;
-                    } else {
-                        new += 1;
-                        new_fen = new_fen.saturating_add(row.body.amount().map_or(0, |a| a.get()));
-                    }
-                    let line = ReceiptLine {
-                        line: Some(row.line),
-                        row_key: Some(key.clone()),
-                        seq: receipt.receipt.seq,
-                        kind: row.body.kind().name().into(),
-                        receipt,
-                    };
-                    lines.push(serde_json::to_string(&line).input_err("encoding")?);
+        if of > 1 {
+            submit::append_lines(&receipts, &[serde_json::to_string(&info).input_err("encoding")?])?;
+        }
+        let mut pending: Vec<&(Row, SignedSubmission, String)> = group.iter().collect();
+        // At most twice: a member already in the log under another window
+        // (`replayed_nonce`) refuses its whole group; it is posted, so the
+        // group goes again without it.
+        for _attempt in 0..2 {
+            let signed: Vec<SignedSubmission> = pending.iter().map(|(_, s, _)| s.clone()).collect();
+            let answers = match post_atomic(node, &signed) {
+                Ok(a) => a,
+                Err(e) => {
+                    bar.abandon();
+                    return Err(network(format!(
+                        "{}; so far {new} row(s) posted, {original} already in the log, {} rejected; the outcome of group {} of {of} is unknown. Every receipt received is in {}. Rerun the same command to finish: it is safe (nothing is posted twice)",
+                        crate::exit::one_line(&e),
+                        rejected.len(),
+                        g + 1,
+                        receipts.display()
+                    )));
                 }
-                ItemAnswer::Rejected { error } if error.code == "replayed_nonce" => already += 1,
-                ItemAnswer::Rejected { error } => {
-                    rejected.push((row.line, format!("{} ({})", error.human(), error.code)))
+            };
+            let mut lines = Vec::new();
+            let mut not_written = Vec::new();
+            let mut refused_here = 0usize;
+            for (item, answer) in pending.iter().zip(answers) {
+                let (row, signed, key) = *item;
+                match answer {
+                    ItemAnswer::Accepted { receipt } => {
+                        check_receipt(&receipt, signed, &target)?;
+                        if receipt.receipt.time_ms < started {
+                            original += 1;
+                        } else {
+                            new += 1;
+                            new_fen = new_fen.saturating_add(row.body.amount().map_or(0, |a| a.get()));
+                        }
+                        let line = ReceiptLine {
+                            line: Some(row.line),
+                            row_key: Some(key.clone()),
+                            seq: receipt.receipt.seq,
+                            kind: row.body.kind().name().into(),
+                            receipt,
+                        };
+                        lines.push(serde_json::to_string(&line).input_err("encoding")?);
+                    }
+                    ItemAnswer::Rejected { error } if error.code == "replayed_nonce" => already += 1,
+                    ItemAnswer::Rejected { error } if error.code == GROUP_REFUSED => not_written.push(*item),
+                    ItemAnswer::Rejected { error } => {
+                        refused_here += 1;
+                        rejected.push((row.line, format!("{} ({})", error.human(), error.code)))
+                    }
                 }
             }
+            submit::append_lines(&receipts, &lines)?;
+            if not_written.is_empty() {
+                break;
+            }
+            if refused_here > 0 {
+                groups_refused.push(RunMsg::GroupNotPosted {
+                    index: g + 1,
+                    of,
+                    rows: not_written.len() + refused_here,
+                });
+                break;
+            }
+            pending = not_written;
         }
-        submit::append_lines(&receipts, &lines)?;
-        bar.inc(chunk.len() as u64);
+        bar.inc(group.len() as u64);
     }
     bar.finish_and_clear();
     println!(
@@ -389,6 +449,9 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         }
         .text()
     );
+    for g in &groups_refused {
+        eprintln!("{}", g.text());
+    }
     for (line, why) in rejected.iter().take(MAX_ERRORS_SHOWN) {
         let what = RunMsg::NodeRefusedRow {
             row: *line,

@@ -378,6 +378,31 @@ pub enum RunMsg {
         /// The receipts file.
         receipts: String,
     },
+    /// The batch is over the node's group limit and --split was not given.
+    TooLargeForGroup {
+        /// Rows.
+        rows: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Posted as several atomic groups.
+    Split {
+        /// Rows.
+        rows: usize,
+        /// Groups.
+        groups: usize,
+        /// Most rows per group.
+        size: usize,
+    },
+    /// A group refused whole.
+    GroupNotPosted {
+        /// 1-based.
+        index: usize,
+        /// Groups.
+        of: usize,
+        /// Rows not posted.
+        rows: usize,
+    },
     /// One row the node refused.
     NodeRefusedRow {
         /// Row.
@@ -439,6 +464,15 @@ impl Message for RunMsg {
                 s
             }
             RunMsg::NodeRefusedRow { row, why } => format!("第 {row} 行被节点拒绝：{why}"),
+            RunMsg::TooLargeForGroup { rows, max } => format!(
+                "本批 {rows} 笔，超过节点一组的上限 {max} 笔，未记账：加 --split 分成每组 --batch-size 笔的原子组提交（每组全记或全不记），或拆分文件"
+            ),
+            RunMsg::Split { rows, groups, size } => format!(
+                "本批 {rows} 笔分为 {groups} 个原子组提交（每组最多 {size} 笔）：每组全记或全不记"
+            ),
+            RunMsg::GroupNotPosted { index, of, rows } => format!(
+                "第 {index}/{of} 组未记账（{rows} 笔）：组内有被拒绝的行（见下），整组未写入"
+            ),
             RunMsg::Refused { count, posted } => format!(
                 "节点拒绝了 {count} 笔（见上）；已记账 {posted} 笔，其余未记账"
             ),
@@ -491,6 +525,15 @@ impl Message for RunMsg {
                 s
             }
             RunMsg::NodeRefusedRow { row, why } => format!("row {row} refused by the node: {why}"),
+            RunMsg::TooLargeForGroup { rows, max } => format!(
+                "the batch has {rows} payments, more than the node's group limit of {max}; nothing posted: add --split to post atomic groups of --batch-size (each all or nothing), or split the file"
+            ),
+            RunMsg::Split { rows, groups, size } => format!(
+                "posting {rows} payments as {groups} atomic groups (at most {size} each): each group all or nothing"
+            ),
+            RunMsg::GroupNotPosted { index, of, rows } => format!(
+                "group {index} of {of} not posted ({rows} payments): a row of it was refused (below), nothing of the group was written"
+            ),
             RunMsg::Refused { count, posted } => format!(
                 "the node refused {count} payment(s) (above); {posted} posted, the others not"
             ),
