@@ -104,4 +104,9 @@ pub enum Command {
         after_help = "Examples:\n  ledger witness --node http://127.0.0.1:8080 --key jiwei.key --state jiwei.state.json --log-key \"$LOG_VKEY\"\n  ledger witness --key jiwei.key --state s.json --node URL --print-vkey\n\nRefuses (exit 1) and writes evidence when the log does not extend the checkpoint last cosigned.\nExit codes: 0 cosigned, 1 refused (fork or bad proof), 2 usage, 3 network or node error, 4 input file error."
     )]
     Witness(crate::witness::WitnessArgs),
+    /// 打印明白卡（发放回执）：按批量记账的回执文件，每户一张，含查询码和二维码 (print payment slips from a batch's receipts file).
+    #[command(
+        after_help = "示例 (Examples):\n  ledger slips 2019-08-低保.csv.receipts.jsonl --out 明白卡.html --node https://ledger.example.gov.cn\n  ledger slips 2019-08-低保.csv.receipts.jsonl --out 回执.html --size 80mm --node https://ledger.example.gov.cn\n\n在浏览器中打开 HTML 文件后打印或另存为 PDF (open the HTML in a browser and print it).\nExit codes: 0 ok, 2 usage, 4 input file error."
+    )]
+    Slips(crate::slips::SlipsArgs),
 }

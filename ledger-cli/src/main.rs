@@ -24,6 +24,7 @@ mod prove;
 mod query;
 mod query_projects;
 mod sheet;
+mod slips;
 mod submit;
 mod table;
 mod time;
@@ -60,6 +61,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Prove(a) => prove::run(a, t, q),
         Command::Query(a) => query::run(a, t),
         Command::Witness(a) => witness::run(a, t, q),
+        Command::Slips(a) => slips::run(a, q),
     }
 }
 

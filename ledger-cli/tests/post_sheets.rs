@@ -294,6 +294,50 @@ fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
     let first = s.node.get_json(&format!("/v1/entries/{lo}"));
     assert!(first.to_string().contains("123450"), "{first}");
 
+    // The payment slips of the batch: one per household, each with its
+    // QR code opening the household's page.
+    let first_slip: serde_json::Value = std::fs::read_to_string(&receipts)
+        .expect("receipts")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v.get("slip").is_some())
+        .expect("a slip line");
+    let household = first_slip["slip"]["household"].as_str().expect("household").to_string();
+    let (village_code, village_name) = &s.villages[0];
+    assert_eq!(
+        first_slip,
+        serde_json::json!({"slip": {
+            "row": 2, "seq": lo, "household": household, "masked_name": "张*华",
+            "village": village_code.to_string(), "village_name": village_name,
+            "category": "minimum_living", "period": "2019-01", "amount_fen": 123450, "date": DATE
+        }})
+    );
+    let slips = s.node.path("明白卡.html");
+    let url = s.node.url.clone();
+    for (size, css) in [("a4", "size:A4"), ("80mm", "size:80mm auto")] {
+        let (code, _, err) = run(&["slips", &receipts, "--out", &slips, "--size", size, "--node", &url]);
+        assert_eq!(code, 0, "{err}");
+        let html = std::fs::read_to_string(&slips).expect("html");
+        assert!(html.contains(css), "{size}");
+        assert_eq!(html.matches("<div class=\"slip\">").count(), 50);
+        assert_eq!(html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\"").count(), 50);
+        let first = html.split("<div class=\"slip\">").nth(1).expect("a slip");
+        for line in [
+            "<h2>惠民补贴明白卡（发放回执）</h2>".to_string(),
+            "<tr><th>户主</th><td>张*华</td></tr>".to_string(),
+            format!("<tr><th>村（社区）</th><td>{village_name}（{village_code}）</td></tr>"),
+            "<tr><th>补助类别</th><td>最低生活保障</td></tr>".to_string(),
+            "<tr><th>所属期间</th><td>2019年1月</td></tr>".to_string(),
+            "<tr><th>发放金额</th><td><span class=\"amount\">1,234.50 元</span></td></tr>".to_string(),
+            format!("<tr><th>发放日期</th><td>{DATE}</td></tr>"),
+            format!("<tr><th>账本记录</th><td>第 {lo} 条</td></tr>"),
+            format!("<tr><th>查询码</th><td><span class=\"code\">{household}</span></td></tr>"),
+            format!("<div class=\"code\">{url}/#/h/{household}</div>"),
+        ] {
+            assert!(first.contains(&line), "{size}: {line} not in {first}");
+        }
+    }
+
     // The GBK file, the workbook and a renamed copy: the same content,
     // so nothing is posted and the user is told when it was.
     let copy = s.node.path("2019-01-低保(最终版).csv");

@@ -247,7 +247,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         .lines()
         .map(String::from)
         .collect();
-    assert_eq!(lines.len(), 4, "header + 3 receipts: {lines:?}");
+    assert_eq!(lines.len(), 7, "header + 3 receipts + 3 payment slips: {lines:?}");
     for line in &lines {
         assert!(!line.contains("19800101"), "no resident ID in receipts");
     }

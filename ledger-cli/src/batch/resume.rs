@@ -134,6 +134,10 @@ pub(super) fn read_done(path: &Path) -> Result<Done> {
         if serde_json::from_str::<super::group::GroupLine>(line).is_ok() {
             continue;
         }
+        // A payment slip's line (`ledger slips`).
+        if serde_json::from_str::<crate::slips::SlipLine>(line).is_ok() {
+            continue;
+        }
         match serde_json::from_str::<ReceiptLine>(line) {
             Ok(r) => {
                 if let Some(k) = r.row_key {

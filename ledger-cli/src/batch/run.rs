@@ -16,9 +16,11 @@ use crate::keys::{self, read_signing_keys};
 use crate::messages::batch::RunMsg;
 use crate::messages::Message as _;
 use crate::post::{check_pseudonym, parse};
+use crate::slips::{Slip, SlipLine};
 use crate::submit::{self, check_receipt, ItemAnswer, ReceiptLine, SignArgs, Target};
 use crate::time;
 use anyhow::Result;
+use ledger_core::entry::EntryBody;
 use ledger_core::ids::Date;
 use ledger_core::region::{RegionCode, RegionDef};
 use ledger_core::submission::SignedSubmission;
@@ -41,6 +43,27 @@ fn load_regions(node: Option<&Node>) -> Result<Vec<RegionDef>> {
         return Ok(node.genesis()?.regions);
     }
     Ok(list)
+}
+
+/// The payment slip of a household row (`ledger slips` prints it).
+fn slip_line(row: &Row, seq: u64, villages: &VillageNames) -> Option<SlipLine> {
+    let EntryBody::HouseholdSubsidy(s) = &row.body else {
+        return None;
+    };
+    Some(SlipLine {
+        slip: Slip {
+            row: row.line,
+            seq,
+            household: s.household.to_string(),
+            masked_name: s.masked_name.to_string(),
+            village: s.village.to_string(),
+            village_name: villages.name(s.village).unwrap_or_default().to_string(),
+            category: s.category.name().to_string(),
+            period: s.period.to_string(),
+            amount_fen: s.amount.get(),
+            date: s.date.to_string(),
+        },
+    })
 }
 
 fn say(lines: &[RunMsg]) {
@@ -410,6 +433,9 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                             receipt,
                         };
                         lines.push(serde_json::to_string(&line).input_err("encoding")?);
+                        if let Some(slip) = slip_line(row, line.seq, &villages) {
+                            lines.push(serde_json::to_string(&slip).input_err("encoding")?);
+                        }
                     }
                     ItemAnswer::Rejected { error } if error.code == "replayed_nonce" => already += 1,
                     ItemAnswer::Rejected { error } if error.code == GROUP_REFUSED => not_written.push(*item),

@@ -54,6 +54,11 @@ impl VillageNames {
         }
     }
 
+    /// A village's name, if known (printed on payment slips).
+    pub fn name(&self, code: RegionCode) -> Option<&str> {
+        self.villages.iter().find(|v| v.0 == code).map(|v| v.1.as_str())
+    }
+
     /// Resolve a village cell: a 12-digit code as it is, else a name
     /// (optionally after its town's name, `施河镇新庄村`) among the
     /// villages inside `scope` (the key's granted regions; empty: all).
