@@ -78,9 +78,9 @@ const MAX_ERRORS_SHOWN: usize = 20;
 /// What the CSV holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CsvType {
-    /// 到户补贴: resident_id, name, village, category, amount, period [, date, notice, line, fund, from].
+    /// 到户补贴：户主姓名 身份证号码 村/社区 补助类别 所属期间 金额(元) [发放日期 公示编号 公示行号 资金编号 付款账户].
     Subsidies,
-    /// 项目支出: project, payee_id, payee_name, amount, contract, milestone [, date, fund, from].
+    /// 项目支出：项目编号 收款方代码 收款方 金额 合同编号 支付节点 [日期 资金编号 付款账户].
     Disbursements,
 }
 
@@ -90,24 +90,21 @@ pub struct CsvArgs {
     /// 表格文件：CSV（UTF-8 或 GBK）或 Excel 工作簿（.xlsx/.xls），第 1 行为表头（中文或英文列名）
     /// (the table: CSV in UTF-8 or GBK, or a workbook; header in row 1).
     pub file: PathBuf,
-    /// What the rows are.
+    /// 表格内容：subsidies（到户补贴，默认）或 disbursements（项目支出） (what the rows are).
     #[arg(long = "type", value_enum, default_value = "subsidies")]
     pub kind: CsvType,
-    /// Fund id for rows without a `fund` column.
+    /// 资金编号，用于没有“资金编号”列的行 (fund id for rows without a fund column).
     #[arg(long)]
     pub fund: Option<String>,
-    /// Paying account for rows without a `from` column: an account
-    /// (treasury:CODE, project:ID), `town` (the village's town treasury,
-    /// the default for subsidies) or `village`.
+    /// 付款账户，用于没有“付款账户”列的行：town（该村所属镇财政所，补贴的默认）、village 或 treasury:代码 / project:编号
+    /// (paying account for rows without a from column).
     #[arg(long)]
     pub from: Option<String>,
-    /// The pseudonym key file (subsidies; checked against the log's genesis).
+    /// 假名密钥文件（到户补贴必需；与账本创世条目核对）(the pseudonym key file; subsidies).
     #[arg(long, value_name = "FILE")]
     pub pseudonym_key: Option<PathBuf>,
-    /// 发放日期: business date for rows without a `date` column, YYYY-MM-DD.
-    /// Default: the date this batch used before (kept in its receipts file),
-    /// else today in China; recorded, so a rerun on a later day builds the
-    /// same entries and posts nothing twice.
+    /// 发放日期，用于没有“发放日期”列的行，YYYY-MM-DD；默认沿用本批上次的日期（记在回执文件里），否则为今天（北京时间）
+    /// (business date for rows without a date column; default the batch's earlier date, else today in China).
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
     /// 批次号：默认由文件内容决定（改名、另存的副本不会重复记账）
@@ -122,14 +119,14 @@ pub struct CsvArgs {
     /// (allow a batch over the node's group limit to be posted as several atomic groups).
     #[arg(long)]
     pub split: bool,
-    /// Post the valid rows and skip the invalid ones (default: post nothing if any row is invalid).
+    /// 只记正确的行、跳过有错的行（默认：有任何错误行则一笔不记）(post the valid rows, skip the invalid ones).
     #[arg(long)]
     pub skip_bad: bool,
     /// 预检：检查每一行、各账户各资金余额是否够整批、是否已发放过，不记账
     /// (pre-flight: check every row, the balances for the whole batch and earlier payments; post nothing).
     #[arg(long)]
     pub dry_run: bool,
-    /// The batch's validity window has passed: start a new one for the rows not yet posted.
+    /// 本批的有效期已过：为尚未记账的行开新的有效期 (start a new validity window for the rows not yet posted).
     #[arg(long)]
     pub new_window: bool,
 }
