@@ -140,7 +140,8 @@ th{text-align:left;font-weight:normal;color:#444;width:5.5em;padding:0.6mm 0}\
 td{padding:0.6mm 0}.amount{font-weight:bold;font-size:12pt}\
 .code{font-family:monospace;word-break:break-all;font-size:8pt}\
 .qr svg{width:30mm;height:30mm}.qr{text-align:center;margin-top:2mm}\
-.note{font-size:8pt;color:#444}";
+.note{font-size:8pt;color:#444}\
+.sign{display:inline-block;width:30mm;border-bottom:1px solid #333;height:6mm}";
 
 /// Render the slips as one HTML document.
 pub fn render(slips: &[Slip], size: Size, site: &str) -> Result<String> {
@@ -176,6 +177,7 @@ pub fn render(slips: &[Slip], size: Size, site: &str) -> Result<String> {
             (Label::Date, esc(&s.date)),
             (Label::Entry, format!("第 {} 条", s.seq)),
             (Label::Code, format!("<span class=\"code\">{}</span>", esc(&code))),
+            (Label::Signature, "<span class=\"sign\"></span>".to_string()),
         ];
         html.push_str(&format!("<div class=\"slip\"><h2>{}</h2><table>", Label::Title.zh()));
         for (label, value) in rows {

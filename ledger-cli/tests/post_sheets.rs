@@ -444,6 +444,27 @@ fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
         "{err}"
     );
     assert_eq!(s.node.size(), before + 55);
+
+    // Paid after the demo's controls start (2019-03-01) without a payment
+    // list line: the pre-flight names the rows, nothing is posted.
+    let late = s.node.path("2019-04-低保.csv");
+    let text = csv_text(&small[..2], "2019-04").replace(DATE, "2019-04-20");
+    std::fs::write(&late, text).expect("csv");
+    let (code, _, err) = post(&s, "en", &late, &["--dry-run"]);
+    assert_eq!(code, 3, "{err}");
+    for row in [2, 3] {
+        assert!(
+            err.contains(&format!(
+                "row {row}: a payment dated from 2019-03-01 on needs its payment-list line (not_publicized): add the 公示编号 and 公示行号 columns with the household's line"
+            )),
+            "{err}"
+        );
+    }
+    assert!(
+        err.contains("nothing posted: the pre-flight found 2 problem(s)"),
+        "{err}"
+    );
+    assert_eq!(s.node.size(), before + 55);
 }
 
 /// The town account's name as the node gives it.

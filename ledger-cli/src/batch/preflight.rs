@@ -12,6 +12,9 @@
 //!   payment (`duplicate_payment`: the row is refused; a 补发 is posted
 //!   explicitly as one).
 //!
+//! - **Payment list**: a household payment dated from the policy's
+//!   payment-list date on without its 发放公示 line (`not_publicized`).
+//!
 //! The check reads the node's state at one moment: another operator
 //! posting from the same account in between can still make the node refuse
 //! a row (then named with its code, and the summary says exactly what was
@@ -23,6 +26,7 @@ use crate::http::Node;
 use crate::messages::batch::RunMsg;
 use anyhow::Result;
 use ledger_core::entry::EntryBody;
+use ledger_core::policy::Policy;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -109,9 +113,25 @@ pub fn totals(rows: &[Row]) -> Vec<Total> {
         .collect()
 }
 
-/// Run the pre-flight against the node.
-pub fn check(node: &Node, rows: &[Row]) -> Result<Findings> {
+/// Run the pre-flight against the node. `policy`: the policy in force,
+/// when the CLI read the whole log (else the node alone checks notices).
+pub fn check(node: &Node, rows: &[Row], policy: Option<&Policy>) -> Result<Findings> {
     let mut findings = Findings::default();
+    // A payment dated from the policy's payment-list date on must name its
+    // line on a payment list (发放公示): the node refuses it otherwise
+    // (`not_publicized`).
+    if let Some(p) = policy {
+        for row in rows {
+            if let EntryBody::HouseholdSubsidy(s) = &row.body {
+                if s.notice.is_none() && s.date >= p.enforced_from.payment_list {
+                    findings.problems.push(RunMsg::NoNotice {
+                        row: row.line,
+                        from: p.enforced_from.payment_list.to_string(),
+                    });
+                }
+            }
+        }
+    }
     let households: Vec<&Row> = rows
         .iter()
         .filter(|r| matches!(r.body, EntryBody::HouseholdSubsidy(_)))

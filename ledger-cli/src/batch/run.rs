@@ -114,10 +114,12 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     let region_defs = load_regions(target.node.as_ref())?;
     let regions: HashSet<RegionCode> = region_defs.iter().map(|r| r.code).collect();
     let villages = VillageNames::new(&region_defs);
-    let grant = target
+    let facts = target
         .node
         .as_ref()
-        .and_then(|n| super::signer::find_grant(n, &first_key.verifying_key().to_bytes()));
+        .map(|n| super::signer::scan(n, &first_key.verifying_key().to_bytes()))
+        .unwrap_or_default();
+    let grant = facts.grant.clone();
     let scope: Vec<RegionCode> = grant.as_ref().map(|g| g.scope.regions.clone()).unwrap_or_default();
     if let (Some(g), false) = (&grant, quiet) {
         eprintln!(
@@ -201,7 +203,10 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     // another order or merged into a bigger file are the same payments.
     let identity = BatchIdentity::choose(args.batch_id.as_deref(), done.header.as_ref(), &rows);
     let findings = match target.node.as_ref() {
-        Some(node) if !rows.is_empty() => preflight::check(node, &rows)?,
+        Some(node) if !rows.is_empty() => {
+            let policy = facts.policy.as_ref().filter(|_| facts.complete);
+            preflight::check(node, &rows, policy)?
+        }
         _ => Findings {
             totals: preflight::totals(&rows)
                 .into_iter()

@@ -333,6 +333,13 @@ pub enum RunMsg {
         /// The earlier payment.
         seq: u64,
     },
+    /// A payment without its payment-list line where the policy needs one.
+    NoNotice {
+        /// Row.
+        row: u64,
+        /// From when the policy needs it.
+        from: String,
+    },
     /// The pre-flight passed (dry run: nothing sent).
     DryRunOk {
         /// Rows.
@@ -442,6 +449,9 @@ impl Message for RunMsg {
             RunMsg::AlreadyPaid { row, name, category, period, seq } => format!(
                 "第 {row} 行：{name} 的 {category} {period} 已经发放过（账本第 {seq} 条，duplicate_payment）：补发请用 --supplementary"
             ),
+            RunMsg::NoNotice { row, from } => format!(
+                "第 {row} 行：{from} 起发放的补助须先经发放公示（not_publicized）：请加“公示编号”“公示行号”两列，填该户在发放公示中的行"
+            ),
             RunMsg::DryRunOk { rows, fen } => format!(
                 "预检通过：{rows} 笔，合计 {}；未发送任何记账（去掉 --dry-run 正式记账）",
                 yuan(*fen)
@@ -499,6 +509,9 @@ impl Message for RunMsg {
             ),
             RunMsg::AlreadyPaid { row, name, category, period, seq } => format!(
                 "row {row}: {name}'s {category} for {period} is already paid (entry {seq}, duplicate_payment): a 补发 needs --supplementary"
+            ),
+            RunMsg::NoNotice { row, from } => format!(
+                "row {row}: a payment dated from {from} on needs its payment-list line (not_publicized): add the 公示编号 and 公示行号 columns with the household's line"
             ),
             RunMsg::DryRunOk { rows, fen } => format!(
                 "pre-flight passed: {rows} payment(s), {}; nothing sent (run without --dry-run to post)",

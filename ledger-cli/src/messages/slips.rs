@@ -27,6 +27,8 @@ pub enum Label {
     Code,
     /// Under the QR code.
     ScanToCheck,
+    /// The household signs for the money (发放回执).
+    Signature,
 }
 
 impl Message for Label {
@@ -42,6 +44,7 @@ impl Message for Label {
             Label::Entry => "账本记录",
             Label::Code => "查询码",
             Label::ScanToCheck => "扫码查看本户在阳光账本中的全部发放记录",
+            Label::Signature => "领款人签字",
         }
         .into()
     }
@@ -57,6 +60,7 @@ impl Message for Label {
             Label::Entry => "Ledger entry",
             Label::Code => "Lookup code",
             Label::ScanToCheck => "Scan to see every payment to this household in the ledger",
+            Label::Signature => "Received by (signature)",
         }
         .into()
     }
