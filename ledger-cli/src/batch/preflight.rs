@@ -117,13 +117,23 @@ pub fn totals(rows: &[Row]) -> Vec<Total> {
 /// when the CLI read the whole log (else the node alone checks notices).
 pub fn check(node: &Node, rows: &[Row], policy: Option<&Policy>) -> Result<Findings> {
     let mut findings = Findings::default();
+    let households: Vec<&Row> = rows
+        .iter()
+        .filter(|r| matches!(r.body, EntryBody::HouseholdSubsidy(_)))
+        .collect();
+    if households.len() <= MAX_HOUSEHOLD_LOOKUPS {
+        already_paid(node, &households, &mut findings)?;
+    }
     // A payment dated from the policy's payment-list date on must name its
     // line on a payment list (发放公示): the node refuses it otherwise
-    // (`not_publicized`).
+    // (`not_publicized`). A row already in the log is not sent again.
     if let Some(p) = policy {
         for row in rows {
             if let EntryBody::HouseholdSubsidy(s) = &row.body {
-                if s.notice.is_none() && s.date >= p.enforced_from.payment_list {
+                if !findings.posted.contains_key(&row.line)
+                    && s.notice.is_none()
+                    && s.date >= p.enforced_from.payment_list
+                {
                     findings.problems.push(RunMsg::NoNotice {
                         row: row.line,
                         from: p.enforced_from.payment_list.to_string(),
@@ -131,13 +141,6 @@ pub fn check(node: &Node, rows: &[Row], policy: Option<&Policy>) -> Result<Findi
                 }
             }
         }
-    }
-    let households: Vec<&Row> = rows
-        .iter()
-        .filter(|r| matches!(r.body, EntryBody::HouseholdSubsidy(_)))
-        .collect();
-    if households.len() <= MAX_HOUSEHOLD_LOOKUPS {
-        already_paid(node, &households, &mut findings)?;
     }
     // Money: only the rows still to post need it.
     let todo: Vec<Row> = rows
