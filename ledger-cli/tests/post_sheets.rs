@@ -438,7 +438,7 @@ fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
     let masked = format!("{}*华", name.chars().next().expect("surname"));
     assert!(
         err.contains(&format!(
-            "row 2: {masked}'s 最低生活保障 for 2019-01 is already paid (entry {}, duplicate_payment): a 补发 needs --supplementary",
+            "row 2: {masked}'s 最低生活保障 for 2019-01 is already paid (entry {}, duplicate_payment): delete the row; a 补发 is posted on its own as a supplementary payment naming its reason and the original entry",
             lo + 3
         )),
         "{err}"

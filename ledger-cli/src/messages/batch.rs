@@ -447,7 +447,7 @@ impl Message for RunMsg {
                 yuan(needed.saturating_sub(*available))
             ),
             RunMsg::AlreadyPaid { row, name, category, period, seq } => format!(
-                "第 {row} 行：{name} 的 {category} {period} 已经发放过（账本第 {seq} 条，duplicate_payment）：补发请用 --supplementary"
+                "第 {row} 行：{name} 的 {category} {period} 已经发放过（账本第 {seq} 条，duplicate_payment）：请删除此行；确需补发的，作为补发（注明原因和原发放条目）单独记账"
             ),
             RunMsg::NoNotice { row, from } => format!(
                 "第 {row} 行：{from} 起发放的补助须先经发放公示（not_publicized）：请加“公示编号”“公示行号”两列，填该户在发放公示中的行"
@@ -508,7 +508,7 @@ impl Message for RunMsg {
                 yuan(needed.saturating_sub(*available))
             ),
             RunMsg::AlreadyPaid { row, name, category, period, seq } => format!(
-                "row {row}: {name}'s {category} for {period} is already paid (entry {seq}, duplicate_payment): a 补发 needs --supplementary"
+                "row {row}: {name}'s {category} for {period} is already paid (entry {seq}, duplicate_payment): delete the row; a 补发 is posted on its own as a supplementary payment naming its reason and the original entry"
             ),
             RunMsg::NoNotice { row, from } => format!(
                 "row {row}: a payment dated from {from} on needs its payment-list line (not_publicized): add the 公示编号 and 公示行号 columns with the household's line"
