@@ -617,5 +617,53 @@ fn every_bad_input_is_named_by_row_and_column_and_nothing_is_posted() {
         err.contains("merged.xlsx：第 2 行 C 列（村/社区）是合并单元格：请取消合并，每一行都填上完整的值"),
         "{err}"
     );
+
+    // Offices' sheets start with a title (merged across the table) and the
+    // office and date: the header is found below them, and rows keep the
+    // sheet's own numbers.
+    let titled = s.node.path("titled.xlsx");
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet
+        .merge_range(0, 0, 0, 6, "2019年1月农村低保发放表", &Format::new())
+        .expect("merge");
+    sheet.write_string(1, 0, "制表单位：镇财政所").expect("cell");
+    for (c, h) in HEADER.iter().enumerate() {
+        sheet.write_string(2, c as u16, *h).expect("cell");
+    }
+    for (r, amount) in [(3u32, 300.0), (4, -300.0)] {
+        let (id, name, village, _) = &rows[r as usize];
+        sheet.write_string(r, 0, name).expect("cell");
+        sheet.write_string(r, 1, id).expect("cell");
+        sheet.write_string(r, 2, village).expect("cell");
+        sheet.write_string(r, 3, "低保").expect("cell");
+        sheet.write_string(r, 4, "2019年1月").expect("cell");
+        sheet.write_number(r, 5, amount).expect("cell");
+        sheet.write_string(r, 6, DATE).expect("cell");
+    }
+    book.save(&titled).expect("xlsx");
+    let (code, _, err) = post(&s, "en", &titled, &["--dry-run"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("titled.xlsx: row 5, column F (金额(元)): the amount is negative"),
+        "{err}"
+    );
+    assert!(err.contains("titled.xlsx: 1 bad row(s), nothing posted"), "{err}");
+    let titled_csv = s.node.path("titled.csv");
+    std::fs::write(
+        &titled_csv,
+        format!(
+            "2019年1月农村低保发放表,,,,,,\n{header}\n{}\n{}\n",
+            good(1),
+            good(2).replace(",300,", ",12.345,")
+        ),
+    )
+    .expect("csv");
+    let (code, _, err) = post(&s, "en", &titled_csv, &["--dry-run"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("titled.csv: row 4, column F (金额(元)): amount \"12.345\" is not yuan"),
+        "{err}"
+    );
     assert_eq!(s.node.size(), before, "nothing was posted");
 }

@@ -7,7 +7,7 @@ use super::villages::VillageNames;
 use super::{Columns, CsvType, Row, RowError, MAX_ROWS};
 use crate::exit::input;
 use crate::messages::batch::{CellMsg, RowMsg};
-use crate::messages::sheet::At;
+use crate::messages::sheet::{At, SheetMsg};
 use crate::messages::{column_letter, Message as _};
 use crate::post::parse;
 use crate::sheet::{Cell, Sheet};
@@ -46,28 +46,79 @@ pub fn parse_rows(bytes: &[u8], kind: CsvType, ctx: &Context<'_>) -> Result<(Vec
     parse_sheet(&sheet, kind, ctx)
 }
 
-/// Parse and check every row of a table. Never fails on a row: bad rows
-/// are returned.
-pub fn parse_sheet(sheet: &Sheet, kind: CsvType, ctx: &Context<'_>) -> Result<(Vec<Row>, Vec<RowError>)> {
-    let header: Vec<&str> = sheet.header.iter().map(String::as_str).collect();
-    let columns = match kind {
+/// Most rows above the header looked through for it (a title such as
+/// `2019年8月农村低保发放表`, the office and the date come first in many
+/// offices' sheets).
+const MAX_ROWS_ABOVE_HEADER: usize = 10;
+
+fn locate(kind: CsvType, header: &[&str]) -> Result<Columns, RowMsg> {
+    match kind {
         CsvType::Subsidies => Columns::locate(
-            &header,
+            header,
             &["resident_id", "name", "village", "category", "amount", "period"],
             &["date", "notice", "line", "fund", "from"],
         ),
         CsvType::Disbursements => Columns::locate(
-            &header,
+            header,
             &["project", "payee_id", "payee_name", "amount", "contract", "milestone"],
             &["date", "fund", "from"],
         ),
     }
-    .map_err(|m| input(m.text()))?;
+}
+
+/// Parse and check every row of a table. Never fails on a row: bad rows
+/// are returned. The header is the table's first row, or the first of the
+/// next rows that has the required columns (rows above it are titles).
+pub fn parse_sheet(sheet: &Sheet, kind: CsvType, ctx: &Context<'_>) -> Result<(Vec<Row>, Vec<RowError>)> {
+    let first: Vec<&str> = sheet.header.iter().map(String::as_str).collect();
+    let (columns, header, skip, header_row) = match locate(kind, &first) {
+        Ok(c) => (c, sheet.header.clone(), 0, sheet.first_row),
+        Err(first_error) => {
+            let found = sheet
+                .rows
+                .iter()
+                .take(MAX_ROWS_ABOVE_HEADER)
+                .enumerate()
+                .find_map(|(i, cells)| {
+                    let texts: Vec<String> = cells.iter().map(values::shown).collect();
+                    let names: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    locate(kind, &names)
+                        .ok()
+                        .map(|c| (c, texts, i + 1, sheet.row_number(i)))
+                });
+            found.ok_or_else(|| input(first_error.text()))?
+        }
+    };
+    // A formula or merged cell from the header down: the whole file is
+    // refused at the first one (reading on would post guessed values).
+    if let Some(s) = sheet
+        .suspects
+        .iter()
+        .filter(|s| s.last_row >= header_row)
+        .min_by_key(|s| (s.first_row.max(header_row), s.col))
+    {
+        let at = At {
+            row: s.first_row.max(header_row),
+            letter: column_letter(s.col),
+            header: s
+                .col
+                .checked_sub(sheet.first_col)
+                .and_then(|c| header.get(c))
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let what = if s.formula {
+            SheetMsg::Formula(at)
+        } else {
+            SheetMsg::Merged(at)
+        };
+        return Err(input(what.text()));
+    }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut seen: HashMap<Vec<u8>, u64> = HashMap::new();
     let is_csv = !sheet.row_lines.is_empty();
-    for (i, cells) in sheet.rows.iter().enumerate() {
+    for (i, cells) in sheet.rows.iter().enumerate().skip(skip) {
         if cells.iter().all(|c| values::shown(c).is_empty()) {
             continue;
         }
@@ -91,6 +142,7 @@ pub fn parse_sheet(sheet: &Sheet, kind: CsvType, ctx: &Context<'_>) -> Result<(V
         }
         let view = View {
             sheet,
+            header: &header,
             i,
             cells,
             columns: &columns,
@@ -133,6 +185,7 @@ pub fn parse_sheet(sheet: &Sheet, kind: CsvType, ctx: &Context<'_>) -> Result<(V
 /// One row's cells, with where each field's column is.
 struct View<'a> {
     sheet: &'a Sheet,
+    header: &'a [String],
     i: usize,
     cells: &'a [Cell],
     columns: &'a Columns,
@@ -145,7 +198,7 @@ impl View<'_> {
         At {
             row: self.row,
             letter: column_letter(self.sheet.first_col + col),
-            header: self.sheet.header.get(col).cloned().unwrap_or_default(),
+            header: self.header.get(col).cloned().unwrap_or_default(),
         }
     }
     fn get(&self, field: &str) -> Option<&Cell> {

@@ -155,11 +155,21 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         from: args.from.as_deref(),
         date: Some(default_date),
     };
-    let (rows, errors) = parse_sheet(&sheet, args.kind, &ctx)?;
     let name = args
         .file
         .file_name()
         .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    // A problem of the whole table (its header, a formula or merged cell)
+    // is named with the file.
+    let (rows, errors) = parse_sheet(&sheet, args.kind, &ctx).map_err(|e| {
+        input(
+            RunMsg::InFile {
+                file: name.clone(),
+                what: crate::exit::one_line(&e),
+            }
+            .text(),
+        )
+    })?;
     if !quiet {
         eprintln!(
             "{}",

@@ -39,6 +39,24 @@ pub struct Sheet {
     /// Excel, which shows a blank line as a blank row, number it). Empty
     /// for a workbook, whose rows follow `first_row`.
     pub row_lines: Vec<u64>,
+    /// Strict workbooks only: formula and merged cells, refused by the
+    /// reader of the rows from the header down.
+    pub suspects: Vec<Suspect>,
+}
+
+/// A workbook cell whose value would be a guess: a formula (its cached
+/// result may be stale or missing) or a merged region (only its top-left
+/// cell holds the value; the other rows would read as empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suspect {
+    /// First row (Excel's number).
+    pub first_row: u64,
+    /// Last row (the same for a formula).
+    pub last_row: u64,
+    /// Column (0 = A).
+    pub col: usize,
+    /// A formula (else a merged region).
+    pub formula: bool,
 }
 
 impl Sheet {
@@ -210,6 +228,7 @@ pub fn read_csv(name: &str, text: &str, encoding: &'static str, strict: bool) ->
         first_col: 0,
         date_cells: Vec::new(),
         row_lines,
+        suspects: Vec::new(),
     })
 }
 

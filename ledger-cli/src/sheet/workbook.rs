@@ -1,13 +1,13 @@
 //! Workbooks (.xlsx, and the .xls older offices still save): the first
-//! sheet's cells, and in strict mode (posting money) a refusal of what
-//! would make a cell's value a guess — a formula (its cached result may be
+//! sheet's cells, and in strict mode (posting money) where the cells are
+//! whose value would be a guess, for the rows' reader to refuse — a formula (its cached result may be
 //! stale or missing) and a merged cell (only its top-left cell has a value;
 //! the other rows would silently read as empty or, worse, be filled by a
 //! well-meaning reader from the row above).
 
-use super::{in_file, too_long, Cell, Sheet, MAX_LIST_ROWS};
-use crate::messages::sheet::{At, SheetMsg};
-use crate::messages::{column_letter, Message as _};
+use super::{in_file, too_long, Cell, Sheet, Suspect, MAX_LIST_ROWS};
+use crate::messages::sheet::SheetMsg;
+use crate::messages::Message as _;
 use calamine::{open_workbook_auto_from_rs, Data, Dimensions, Range, Reader, Sheets};
 use std::io::Cursor;
 
@@ -36,42 +36,35 @@ pub(super) fn read_workbook(name: &str, bytes: Vec<u8>, strict: bool) -> Result<
         Some(r) => r.iter().map(|c| cell(c).text()).collect(),
         None => return Err(in_file(name, SheetMsg::NoHeader.text())),
     };
-    let at = |abs_row: u32, abs_col: u32| At {
-        row: u64::from(abs_row) + 1,
-        letter: column_letter(abs_col as usize),
-        header: abs_col
-            .checked_sub(col0)
-            .and_then(|i| header.get(i as usize))
-            .cloned()
-            .unwrap_or_default(),
-    };
+    // Posting money: a formula or a merged cell is recorded here and
+    // refused by the reader of the rows once it knows which row is the
+    // header (a merged title above it is harmless).
+    let mut suspects = Vec::new();
     if strict {
         let merged: Vec<Dimensions> = match &mut book {
             Sheets::Xlsx(x) => x.worksheet_merge_cells(&first).and_then(Result::ok).unwrap_or_default(),
             Sheets::Xls(x) => x.worksheet_merge_cells(&first).unwrap_or_default(),
             _ => Vec::new(),
         };
-        // A merged title above the header is harmless; one in the header
-        // or the data is not.
-        if let Some(m) = merged.iter().filter(|m| m.end.0 >= row0).min_by_key(|m| m.start) {
-            return Err(in_file(
-                name,
-                SheetMsg::Merged(at(m.start.0.max(row0), m.start.1)).text(),
-            ));
-        }
+        suspects.extend(merged.iter().map(|m| Suspect {
+            first_row: u64::from(m.start.0) + 1,
+            last_row: u64::from(m.end.0) + 1,
+            col: m.start.1 as usize,
+            formula: false,
+        }));
         let formulas: Range<String> = book.worksheet_formula(&first).unwrap_or_default();
-        if let Some((r, c, _)) = formulas
-            .used_cells()
-            .filter(|(_, _, f)| !f.trim().is_empty())
-            .map(|(r, c, f)| {
-                let (fr, fc) = formulas.start().unwrap_or((0, 0));
-                (fr + r as u32, fc + c as u32, f)
-            })
-            .filter(|(r, _, _)| *r >= row0)
-            .min_by_key(|(r, c, _)| (*r, *c))
-        {
-            return Err(in_file(name, SheetMsg::Formula(at(r, c)).text()));
-        }
+        let (fr, fc) = formulas.start().unwrap_or((0, 0));
+        suspects.extend(
+            formulas
+                .used_cells()
+                .filter(|(_, _, f)| !f.trim().is_empty())
+                .map(|(r, c, _)| Suspect {
+                    first_row: u64::from(fr) + r as u64 + 1,
+                    last_row: u64::from(fr) + r as u64 + 1,
+                    col: fc as usize + c,
+                    formula: true,
+                }),
+        );
     }
     let mut rows = Vec::new();
     let mut dates = Vec::new();
@@ -103,6 +96,7 @@ pub(super) fn read_workbook(name: &str, bytes: Vec<u8>, strict: bool) -> Result<
         first_col: col0 as usize,
         date_cells: dates,
         row_lines: Vec::new(),
+        suspects,
     })
 }
 
