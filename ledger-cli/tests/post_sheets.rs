@@ -665,5 +665,29 @@ fn every_bad_input_is_named_by_row_and_column_and_nothing_is_posted() {
         err.contains("titled.csv: row 4, column F (金额(元)): amount \"12.345\" is not yuan"),
         "{err}"
     );
+    // A total row at the foot: checked against the rows, not posted.
+    let totalled = s.node.path("totalled.csv");
+    std::fs::write(
+        &totalled,
+        format!("{header}\n{}\n{}\n合计,,,,,600.00,\n", good(1), good(2)),
+    )
+    .expect("csv");
+    let (code, out, err) = post(&s, "en", &totalled, &["--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.ends_with("pre-flight passed: 2 payment(s), 600.00 元; nothing sent (run without --dry-run to post)\n"),
+        "{out}"
+    );
+    std::fs::write(
+        &totalled,
+        format!("{header}\n{}\n{}\n合计,,,,,900.00,\n", good(1), good(2)),
+    )
+    .expect("csv");
+    let (code, _, err) = post(&s, "zh", &totalled, &["--dry-run"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("totalled.csv：第 4 行（合计）为 900.00 元，上面各行之和为 600.00 元：请核对是否有行遗漏或改动"),
+        "{err}"
+    );
     assert_eq!(s.node.size(), before, "nothing was posted");
 }

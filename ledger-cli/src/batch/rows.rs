@@ -123,6 +123,41 @@ pub fn parse_sheet(sheet: &Sheet, kind: CsvType, ctx: &Context<'_>) -> Result<(V
             continue;
         }
         let line = sheet.row_number(i);
+        // A total row (合计/总计/小计) at the foot of an office's sheet is
+        // not a payment: it is checked against the rows above it instead,
+        // which catches a row lost or changed after the total was typed.
+        if is_total_row(cells) {
+            let key = match kind {
+                CsvType::Subsidies => "resident_id",
+                CsvType::Disbursements => "project",
+            };
+            let key_empty = columns
+                .index(key)
+                .and_then(|c| cells.get(c))
+                .is_none_or(|c| values::shown(c).is_empty());
+            if key_empty {
+                let stated = columns
+                    .index("amount")
+                    .and_then(|c| cells.get(c))
+                    .filter(|c| !values::shown(c).is_empty())
+                    .map(values::amount);
+                let sum: u64 = rows.iter().filter_map(|r: &Row| r.body.amount()).map(|a| a.get()).sum();
+                if let (Some(Ok(total)), true) = (stated, errors.is_empty()) {
+                    if total.get() != sum {
+                        let message = RowMsg::TotalMismatch {
+                            row: line,
+                            stated: total.get(),
+                            sum,
+                        };
+                        errors.push(RowError {
+                            line,
+                            message: message.text(),
+                        });
+                    }
+                }
+                continue;
+            }
+        }
         if rows.len() + errors.len() >= MAX_ROWS {
             return Err(input(format!("more than {MAX_ROWS} rows; split the file")));
         }
@@ -180,6 +215,14 @@ pub fn parse_sheet(sheet: &Sheet, kind: CsvType, ctx: &Context<'_>) -> Result<(V
         }
     }
     Ok((rows, errors))
+}
+
+/// A row that says 合计, 总计 or 小计 in one of its cells.
+fn is_total_row(cells: &[Cell]) -> bool {
+    cells.iter().any(|c| {
+        let t: String = values::shown(c).chars().filter(|c| !c.is_whitespace()).collect();
+        matches!(t.trim_end_matches(['：', ':']), "合计" | "总计" | "小计" | "合计金额")
+    })
 }
 
 /// One row's cells, with where each field's column is.

@@ -171,6 +171,15 @@ pub enum RowMsg {
         /// The earlier row.
         first: u64,
     },
+    /// A total row whose amount is not the sum of the rows above it.
+    TotalMismatch {
+        /// Row.
+        row: u64,
+        /// Fen stated.
+        stated: u64,
+        /// Fen summed.
+        sum: u64,
+    },
     /// Wrong number of fields (CSV).
     FieldCount {
         /// Row.
@@ -217,6 +226,11 @@ impl Message for RowMsg {
             RowMsg::Duplicate { row, first } => {
                 format!("第 {row} 行与第 {first} 行是同一户、同一补助类别、同一期间（重复发放）：请删除其中一行")
             }
+            RowMsg::TotalMismatch { row, stated, sum } => format!(
+                "第 {row} 行（合计）为 {}，上面各行之和为 {}：请核对是否有行遗漏或改动",
+                yuan(*stated),
+                yuan(*sum)
+            ),
             RowMsg::FieldCount { row, fields, columns } => {
                 format!("第 {row} 行有 {fields} 个字段，表头有 {columns} 列：请检查是否多了或少了逗号")
             }
@@ -239,6 +253,11 @@ impl Message for RowMsg {
             }
             RowMsg::Duplicate { row, first } => format!(
                 "row {row} has the same household, category and period as row {first} (a duplicate payment): delete one of them"
+            ),
+            RowMsg::TotalMismatch { row, stated, sum } => format!(
+                "row {row} (total) says {} but the rows above it add up to {}: look for a row missing or changed",
+                yuan(*stated),
+                yuan(*sum)
             ),
             RowMsg::FieldCount { row, fields, columns } => format!(
                 "row {row} has {fields} fields but the header has {columns} columns: look for a missing or stray comma"
