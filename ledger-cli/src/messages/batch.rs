@@ -457,7 +457,8 @@ impl Message for RunMsg {
             RunMsg::InFile { file, what } => format!("{file}：{what}"),
             RunMsg::Total { account, name, fund, rows, fen, balance } => {
                 let bal = balance.map(|b| format!("，账户余额 {}", yuan(b))).unwrap_or_default();
-                format!("  {name}（{account}）资金 {fund}：{rows} 笔，合计 {}{bal}", yuan(*fen))
+                let who = if name == account { account.clone() } else { format!("{name}（{account}）") };
+                format!("  {who}资金 {fund}：{rows} 笔，合计 {}{bal}", yuan(*fen))
             }
             RunMsg::Shortfall { account, name, fund, needed, available } => format!(
                 "{name}（{account}）资金 {fund} 余额不足：本批需要 {}，可用 {}，还差 {}",
@@ -518,7 +519,8 @@ impl Message for RunMsg {
             RunMsg::InFile { file, what } => format!("{file}: {what}"),
             RunMsg::Total { account, name, fund, rows, fen, balance } => {
                 let bal = balance.map(|b| format!(", balance {}", yuan(b))).unwrap_or_default();
-                format!("  {name} ({account}) fund {fund}: {rows} payment(s), {}{bal}", yuan(*fen))
+                let who = if name == account { account.clone() } else { format!("{name} ({account})") };
+                format!("  {who} fund {fund}: {rows} payment(s), {}{bal}", yuan(*fen))
             }
             RunMsg::Shortfall { account, name, fund, needed, available } => format!(
                 "{name} ({account}) has too little of fund {fund}: the batch needs {}, available {}, short by {}",

@@ -6,8 +6,8 @@
 //!
 //! The language is chosen once per run (`--lang`, else the locale, else
 //! Chinese: the users are Chinese offices, and a machine with no locale
-//! set is more often a fresh Chinese Windows/Linux install than an English
-//! one) and kept in a process-wide cell, so a message can be rendered deep
+//! set, or the `C` locale, is more often a Chinese office's Windows or a
+//! server than an English reader) and kept in a process-wide cell, so a message can be rendered deep
 //! in the reader without threading the language through every call.
 
 pub mod batch;
@@ -29,12 +29,18 @@ pub enum Lang {
 static LANG: OnceLock<Lang> = OnceLock::new();
 
 /// The language from the environment: `LC_ALL`, `LC_MESSAGES`, `LANG` in
-/// that order (POSIX precedence), the first one set and not empty decides;
-/// Chinese when it starts with `zh` or when none is set, English otherwise
-/// (`C`, `POSIX`, `en_US.UTF-8`, …).
+/// that order (POSIX precedence), the first one that names a language
+/// decides: Chinese when it starts with `zh`, English for any other
+/// (`en_US.UTF-8`, `fr_FR`). Unset, empty, `C`, `C.UTF-8` and `POSIX` name
+/// no language (they are what servers and containers default to), so they
+/// are skipped, and with none left the answer is Chinese.
 pub fn from_locale(get: impl Fn(&str) -> Option<String>) -> Lang {
+    let names_a_language = |v: &String| {
+        let v = v.trim();
+        !(v.is_empty() || v == "C" || v == "POSIX" || v.starts_with("C."))
+    };
     for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-        if let Some(v) = get(var).filter(|v| !v.trim().is_empty()) {
+        if let Some(v) = get(var).filter(names_a_language) {
             return if v.to_ascii_lowercase().starts_with("zh") {
                 Lang::Zh
             } else {
@@ -127,7 +133,17 @@ mod tests {
         assert_eq!(from_locale(env(&[])), Lang::Zh, "unset: Chinese");
         assert_eq!(from_locale(env(&[("LANG", "zh_CN.UTF-8")])), Lang::Zh);
         assert_eq!(from_locale(env(&[("LANG", "en_US.UTF-8")])), Lang::En);
-        assert_eq!(from_locale(env(&[("LANG", "C.UTF-8")])), Lang::En);
+        assert_eq!(
+            from_locale(env(&[("LANG", "C.UTF-8")])),
+            Lang::Zh,
+            "C names no language"
+        );
+        assert_eq!(from_locale(env(&[("LANG", "POSIX")])), Lang::Zh);
+        assert_eq!(
+            from_locale(env(&[("LC_ALL", "C"), ("LANG", "en_GB.UTF-8")])),
+            Lang::En,
+            "C is skipped, LANG decides"
+        );
         assert_eq!(
             from_locale(env(&[("LC_ALL", "zh_TW.UTF-8"), ("LANG", "en_US.UTF-8")])),
             Lang::Zh,

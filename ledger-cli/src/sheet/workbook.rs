@@ -11,21 +11,41 @@ use crate::messages::Message as _;
 use calamine::{open_workbook_auto_from_rs, Data, Dimensions, Range, Reader, Sheets};
 use std::io::Cursor;
 
+/// A file-level error: in the run's language with what to do when posting
+/// (strict), as the audit's list reader has always said it otherwise.
+fn fail(name: &str, strict: bool, msg: SheetMsg, audit: String) -> String {
+    if strict {
+        in_file(name, msg.text())
+    } else {
+        format!("{name}: {audit}")
+    }
+}
+
 /// Read the first sheet of a workbook.
 pub(super) fn read_workbook(name: &str, bytes: Vec<u8>, strict: bool) -> Result<Sheet, String> {
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         let why = e.to_string().chars().take(120).collect::<String>();
-        in_file(name, SheetMsg::Unreadable { why }.text())
+        fail(
+            name,
+            strict,
+            SheetMsg::Unreadable { why: why.clone() },
+            format!("not an .xlsx workbook: {why}"),
+        )
     })?;
     let encoding = if matches!(book, Sheets::Xls(_)) { "xls" } else { "xlsx" };
     let first = book
         .sheet_names()
         .first()
         .cloned()
-        .ok_or_else(|| in_file(name, SheetMsg::NoHeader.text()))?;
+        .ok_or_else(|| fail(name, strict, SheetMsg::NoHeader, "the workbook has no sheet".into()))?;
     let range = book.worksheet_range(&first).map_err(|e| {
         let why = e.to_string().chars().take(120).collect::<String>();
-        in_file(name, SheetMsg::Unreadable { why }.text())
+        fail(
+            name,
+            strict,
+            SheetMsg::Unreadable { why: why.clone() },
+            format!("sheet {first}: {why}"),
+        )
     })?;
     // Absolute position of the range's top-left cell: a sheet whose table
     // starts lower or further right must still name Excel's own rows and
@@ -34,7 +54,14 @@ pub(super) fn read_workbook(name: &str, bytes: Vec<u8>, strict: bool) -> Result<
     let mut it = range.rows();
     let header: Vec<String> = match it.next() {
         Some(r) => r.iter().map(|c| cell(c).text()).collect(),
-        None => return Err(in_file(name, SheetMsg::NoHeader.text())),
+        None => {
+            return Err(fail(
+                name,
+                strict,
+                SheetMsg::NoHeader,
+                format!("sheet {first} is empty (no header row)"),
+            ))
+        }
     };
     // Posting money: a formula or a merged cell is recorded here and
     // refused by the reader of the rows once it knows which row is the
