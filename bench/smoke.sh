@@ -12,6 +12,8 @@ started=$(date +%s)
 cargo build --locked -q -p ledger-node -p ledger-bench -p ledger-cli
 ./target/debug/ledger-bench --smoke --modes verify,ingest,single,read \
   --ledger-bin ./target/debug/ledger --out target/bench-smoke.json
+# The bulk path as `ledger post` sends it: each request one atomic group.
+./target/debug/ledger-bench --smoke --modes ingest --atomic --out target/bench-smoke-atomic.json
 
 # Criterion micro-benchmarks, each run once (criterion's test mode).
 cargo test --locked -q -p ledger-core --bench core

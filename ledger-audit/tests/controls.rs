@@ -179,6 +179,7 @@ fn subsidy(
         amount: fen(yuan),
         date: date(on),
         notice,
+        supplementary: None,
     })
 }
 

@@ -369,6 +369,7 @@ fn subsidy(fund: &str, period: Period, yuan: u64, on: u32) -> EntryBody {
         amount: fen(yuan),
         date: date(on),
         notice: None,
+        supplementary: None,
     })
 }
 

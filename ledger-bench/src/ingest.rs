@@ -70,9 +70,19 @@ async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>, count: usize, 
 }
 
 /// Batch mode: send `requests` in order, up to `window` in flight between
-/// barriers. Every entry must be accepted.
-pub async fn batch(client: &reqwest::Client, base: &str, requests: Vec<Request>, window: usize) -> Result<Throughput> {
-    let url = format!("{base}/v1/submissions");
+/// barriers, each an atomic group if `atomic`. Every entry must be accepted.
+pub async fn batch(
+    client: &reqwest::Client,
+    base: &str,
+    requests: Vec<Request>,
+    window: usize,
+    atomic: bool,
+) -> Result<Throughput> {
+    let url = if atomic {
+        format!("{base}/v1/submissions?atomic=1")
+    } else {
+        format!("{base}/v1/submissions")
+    };
     let total: usize = requests.iter().map(|r| r.count).sum();
     let requests_n = requests.len();
     let mut in_flight: JoinSet<Result<usize>> = JoinSet::new();

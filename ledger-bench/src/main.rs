@@ -105,6 +105,10 @@ pub struct Args {
     /// 10-15 % fewer entries/s; docs/PERFORMANCE.md).
     #[arg(long, default_value_t = 8)]
     pub window: usize,
+    /// Post each batch request as one atomic group (`?atomic=1`, issue 14:
+    /// what `ledger post` sends), instead of independent submissions.
+    #[arg(long)]
+    pub atomic: bool,
     /// Concurrent clients in single-submission mode.
     #[arg(long, default_value_t = 64)]
     pub clients: usize,
@@ -309,7 +313,7 @@ fn run_node_phases(
             args.window
         );
         let (node_cpu, bench_cpu) = (node.cpu_seconds(), verification::cpu_seconds());
-        let tp = runtime.block_on(ingest::batch(&client, &node.url, requests, args.window))?;
+        let tp = runtime.block_on(ingest::batch(&client, &node.url, requests, args.window, args.atomic))?;
         eprintln!("  ingest: {:.0} entries/s", tp.rate());
         if let (Some(before), Some(after)) = (node_cpu, node.cpu_seconds()) {
             results.ingest_node_cpu_seconds += after - before;

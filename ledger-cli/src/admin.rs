@@ -496,6 +496,7 @@ pub fn default_policy(cosign_rules: Vec<CosignRule>, enforced: Date) -> Policy {
             roles: enforced,
             confirmation: enforced,
             projects: enforced,
+            duplicates: enforced,
         },
         retention_bp: 0,
         fund_limits: FundLimits::DEFAULT,

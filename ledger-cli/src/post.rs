@@ -519,6 +519,7 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                     }),
                     _ => None,
                 },
+                supplementary: None,
             })
         }
         PostWhat::Reversal(a) => EntryBody::Reversal(Reversal {

@@ -122,6 +122,7 @@ impl Builder {
             amount: fen(yuan),
             date: Date::LAST, // set by `add`
             notice: None,
+            supplementary: None,
         })
     }
 }
@@ -144,6 +145,7 @@ fn policy() -> Policy {
             roles: later,
             confirmation: later,
             projects: Date::LAST,
+            duplicates: Date::LAST,
         },
         retention_bp: 0,
         fund_limits: FundLimits::DEFAULT,

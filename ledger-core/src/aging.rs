@@ -15,7 +15,7 @@ use std::collections::{HashMap, VecDeque};
 use crate::ids::Date;
 
 /// The lots of one (account, fund), oldest first: (date, fen left).
-type Lots = VecDeque<(Date, u64)>;
+pub(crate) type Lots = VecDeque<(Date, u64)>;
 
 /// Dated lots per interned (account, fund).
 #[derive(Debug, Clone, Default)]
@@ -45,6 +45,23 @@ impl Aging {
         // oldest is always first, whatever order history was imported in.
         let at = lots.iter().rposition(|(d, _)| *d <= date).map_or(0, |i| i + 1);
         lots.insert(at, (date, amount));
+    }
+
+    /// A copy of the lots of `key` (for an atomic group's undo, `rules::group`).
+    pub(crate) fn lots(&self, key: (u32, u32)) -> Option<Lots> {
+        self.lots.get(&key).cloned()
+    }
+
+    /// Put back the lots of `key` as copied by [`Aging::lots`].
+    pub(crate) fn restore(&mut self, key: (u32, u32), lots: Option<Lots>) {
+        match lots {
+            Some(l) => {
+                self.lots.insert(key, l);
+            }
+            None => {
+                self.lots.remove(&key);
+            }
+        }
     }
 
     /// `amount` leaves `(account, fund)`: the oldest money first.

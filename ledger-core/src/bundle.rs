@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 /// File magic.
 pub const BUNDLE_MAGIC: &[u8] = b"SUNSHINE-LEDGER-BUNDLE/v1\n";
 /// Version tag of [`BundleHeader`].
-pub const BUNDLE_VERSION: u8 = 2;
+pub const BUNDLE_VERSION: u8 = 3;
 /// Largest header (a checkpoint with many cosignatures is a few KiB).
 pub const MAX_HEADER_BYTES: usize = 1024 * 1024;
 /// Most entries in one bundle (far above a district's lifetime of entries).

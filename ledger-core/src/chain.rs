@@ -13,7 +13,7 @@ use crate::submission::{SignedSubmission, SubmissionError};
 use serde::{Deserialize, Serialize};
 
 /// Version tag of [`SequencedEntry`].
-pub const ENTRY_VERSION: u8 = 2;
+pub const ENTRY_VERSION: u8 = 3;
 /// `prev_hash` of the genesis entry.
 pub const GENESIS_PREV_HASH: Hash32 = Bytes([0; 32]);
 

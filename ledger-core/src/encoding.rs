@@ -254,8 +254,10 @@ pub fn expect_leading_version(bytes: &[u8], supported: u8) -> Result<(), DecodeE
 }
 
 fn version_hint(found: u8, supported: u8) -> &'static str {
-    if found < supported {
+    if found == 1 {
         " (an older ledger: version 1 is from before business dates and the policy's controls; docs/FORMAT.md §1 \"Versions\")"
+    } else if found < supported {
+        " (an older ledger: version 2 is from before supplementary payments and the duplicate-payment control, issue 14; docs/FORMAT.md §1 \"Versions\")"
     } else {
         " (a newer ledger: update this program)"
     }

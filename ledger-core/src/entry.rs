@@ -472,6 +472,50 @@ pub struct HouseholdSubsidy {
     /// The payment-list line that publicised it (发放公示); required from
     /// the policy's `enforced_from.payment_list` on.
     pub notice: Option<NoticeLineRef>,
+    /// Format 3 (issue 14): set on a second payment of a household,
+    /// category and period already paid (补发, 差额补足), naming the payment
+    /// it adds to. Without it such a payment is refused `duplicate_payment`
+    /// from the policy's `enforced_from.duplicates` on. A reversed payment
+    /// does not count as paid: paying again after a reversal needs none.
+    pub supplementary: Option<Supplement>,
+}
+
+/// A supplementary payment's link to the payment it adds to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Supplement {
+    /// Why.
+    pub reason: SupplementReason,
+    /// The earlier payment (not reversed) of the same household, category
+    /// and period.
+    pub of_seq: u64,
+    /// The explanation a citizen reads (批准文号, what was underpaid).
+    pub note: Text,
+}
+
+/// Why a payment is supplementary. Variant order is the format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SupplementReason {
+    /// 补发: an amount underpaid by the earlier payment.
+    BackPay,
+    /// 差额补足: the difference after the standard rose for the period.
+    TopUp,
+}
+
+impl SupplementReason {
+    /// Stable ASCII name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SupplementReason::BackPay => "back_pay",
+            SupplementReason::TopUp => "top_up",
+        }
+    }
+    /// 中文.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SupplementReason::BackPay => "补发",
+            SupplementReason::TopUp => "差额补足",
+        }
+    }
 }
 
 /// 冲正: undo an earlier money entry; the money returns where it came from.

@@ -58,6 +58,14 @@ impl<T: Eq + Hash + Clone> Interner<T> {
         self.items.iter()
     }
 
+    /// Forget the values numbered `len` and above (an atomic group taken
+    /// back, `rules::group`): the next new value gets number `len` again.
+    pub fn truncate(&mut self, len: usize) {
+        for item in self.items.drain(len.min(self.items.len())..) {
+            self.index.remove(&item);
+        }
+    }
+
     /// How many values.
     pub fn len(&self) -> usize {
         self.items.len()

@@ -124,6 +124,19 @@ impl MoveTable {
         self.slots.capacity() * std::mem::size_of::<Packed>() + self.reversed_by.capacity() * 17
     }
 
+    /// Forget the movements of entries `seq` and later (an atomic group
+    /// taken back, `rules::group`).
+    pub fn truncate(&mut self, seq: u64) {
+        if let Ok(index) = usize::try_from(seq) {
+            self.slots.truncate(index);
+        }
+    }
+
+    /// Forget that `seq` was reversed (its reversal taken back with its group).
+    pub fn clear_reversed_by(&mut self, seq: u64) {
+        self.reversed_by.remove(&seq);
+    }
+
     /// Mark `seq` as reversed by entry `by`.
     pub fn set_reversed_by(&mut self, seq: u64, by: u64) {
         self.reversed_by.insert(seq, by);

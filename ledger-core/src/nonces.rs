@@ -92,6 +92,20 @@ impl NonceIndex {
         }
     }
 
+    /// Forget `nonce` (its entry taken back with an atomic group,
+    /// `rules::group`). Rare: a sorted bucket loses one element.
+    pub fn remove(&mut self, nonce: &Bytes<16>) {
+        let Some(bucket) = self.buckets.get_mut(usize::from(nonce.0[0])) else {
+            return;
+        };
+        if bucket.recent.remove(nonce).is_some() {
+            return;
+        }
+        if let Ok(i) = bucket.sorted.binary_search_by(|(k, _)| k.cmp(nonce)) {
+            bucket.sorted.remove(i);
+        }
+    }
+
     /// Heap bytes held (capacity, not length).
     pub fn heap_bytes(&self) -> usize {
         self.buckets

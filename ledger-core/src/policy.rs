@@ -153,6 +153,11 @@ pub struct ControlDates {
     /// Project payments need an approved project, its contractor, and the
     /// retention held back until acceptance (项目库).
     pub projects: Date,
+    /// Format 3 (issue 14): a second payment of a household, category and
+    /// period already paid (and not reversed) is refused `duplicate_payment`
+    /// unless it is marked supplementary. Earlier history is accepted and
+    /// reported by `ledger audit`.
+    pub duplicates: Date,
 }
 
 /// Days money may sit at an account of each level before it must be passed
@@ -215,6 +220,7 @@ impl Default for Policy {
                 roles: far,
                 confirmation: far,
                 projects: far,
+                duplicates: far,
             },
             retention_bp: 0,
             fund_limits: FundLimits::DEFAULT,

@@ -14,7 +14,7 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use serde::{Deserialize, Serialize};
 
 /// Version tag of [`Submission`].
-pub const SUBMISSION_VERSION: u8 = 2;
+pub const SUBMISSION_VERSION: u8 = 3;
 /// Most signatures on one submission.
 pub const MAX_SIGNATURES: usize = 8;
 

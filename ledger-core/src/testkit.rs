@@ -183,6 +183,7 @@ pub fn policy() -> Policy {
             roles: date(20190701),
             confirmation: date(20190701),
             projects: date(20190601),
+            duplicates: date(20190501),
         },
         retention_bp: 500,
         fund_limits: FundLimits::DEFAULT,

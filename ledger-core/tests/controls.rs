@@ -172,6 +172,7 @@ fn subsidy(
         amount: fen(yuan),
         date: date(on),
         notice,
+        supplementary: None,
     })
 }
 

@@ -165,6 +165,7 @@ fn build() -> Example {
                 roles: must(Date::new(20190701)),
                 confirmation: must(Date::new(20190701)),
                 projects: must(Date::new(20190701)),
+                duplicates: must(Date::new(20190701)),
             },
             retention_bp: 500,
             fund_limits: FundLimits::DEFAULT,
@@ -198,6 +199,7 @@ fn build() -> Example {
         amount: must(Fen::new(48_000)),
         date: must(Date::new(20190329)),
         notice: None,
+        supplementary: None,
     });
 
     let mut head = ChainHead::EMPTY;
@@ -407,6 +409,10 @@ fn annotate_entry(entry: &SequencedEntry) -> Dump {
         out.push((
             encoding::encode(&h.notice),
             "notice: Option none (history before enforced_from.payment_list)".into(),
+        ));
+        out.push((
+            encoding::encode(&h.supplementary),
+            "supplementary: Option none (a first payment, format 3)".into(),
         ));
     }
     let sigs = &entry.signed.signatures;

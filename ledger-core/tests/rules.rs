@@ -170,6 +170,7 @@ fn subsidy(from: RegionCode, village: RegionCode, fund: &Ident, amount: u64) -> 
         // Before the demo policy's controls (2019-03-01): history.
         date: day(20190225),
         notice: None,
+        supplementary: None,
     })
 }
 

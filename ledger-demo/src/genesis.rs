@@ -111,6 +111,10 @@ pub fn demo_policy(cosign_rules: Vec<CosignRule>) -> Policy {
             // The project library's payment rules from 1 July 2019: three
             // projects' earlier payments broke them (history the audit flags).
             projects: Date::new(crate::PROJECTS_FROM).unwrap_or(Date::LAST),
+            // A household paid twice for one category and period is refused
+            // from the same day (issue 14): the February 2019 duplicate
+            // (`corrections`) stays history the audit reports.
+            duplicates: controls_from(),
         },
         // 质保金: 5 % of a project's budget waits for its acceptance.
         retention_bp: RETENTION_BP,

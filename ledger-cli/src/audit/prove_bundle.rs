@@ -257,6 +257,7 @@ mod tests {
                 amount: ledger_core::Fen::new(100).unwrap(),
                 date: Date::new(20190101).unwrap(),
                 notice: None,
+                supplementary: None,
             });
             let mut nonce = [0u8; 16];
             nonce[0] = n as u8;

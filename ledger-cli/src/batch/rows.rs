@@ -369,6 +369,7 @@ fn subsidy_row(v: &View<'_>, ctx: &Context<'_>) -> Result<EntryBody, RowMsg> {
         amount,
         date: v.date(ctx)?,
         notice: v.notice()?,
+        supplementary: None,
     }))
 }
 

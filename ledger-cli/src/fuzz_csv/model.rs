@@ -206,6 +206,7 @@ pub(super) fn gen_subsidies(rng: &mut Rng, key: &PseudonymKey, fund_default: &st
             amount: Fen::from_raw(fen),
             date: fuzz_date(),
             notice: None,
+            supplementary: None,
         }));
         rows.push(cells);
     }

@@ -100,6 +100,7 @@ pub fn policy() -> Policy {
             roles: later,
             confirmation: later,
             projects: Date::LAST,
+            duplicates: Date::LAST,
         },
         retention_bp: 0,
         fund_limits: FundLimits::DEFAULT,
@@ -171,6 +172,7 @@ impl Builder {
             amount: fen(yuan),
             date: Date::LAST,
             notice: None,
+            supplementary: None,
         });
         self.add(
             T0 + sequenced_day * DAY + 3_600_000,

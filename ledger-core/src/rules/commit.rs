@@ -88,11 +88,14 @@ impl LedgerState {
             }
             EntryBody::HouseholdSubsidy(s) => {
                 effects.household = Some(s.household);
+                let (households, key) = self.payments.record(seq, s);
+                self.journal_paid(key, households);
                 line = s
                     .notice
                     .as_ref()
                     .and_then(|r| self.notice(&r.notice).map(|n| n.first_line + r.line));
                 if let Some(index) = line {
+                    self.journal_line(index);
                     self.set_line_paid(index, true);
                 }
             }
@@ -185,6 +188,7 @@ impl LedgerState {
             let money_date = body.business_date();
             for (account, direction) in movement.clone().legs() {
                 let ai = self.accounts.intern(&account);
+                self.journal_leg((ai, f));
                 match (direction, money_date) {
                     (Direction::Credit, Some(date)) => self.aging.credit(ai, f, date, movement.amount),
                     (Direction::Debit, _) => self.aging.debit(ai, f, movement.amount),

@@ -245,7 +245,10 @@ impl LedgerState {
                     });
                 }
                 self.require_balance(&s.from, &s.fund, s.amount.get())?;
+                // After the controls: a second payment citing the line
+                // already paid keeps its `line_already_paid`.
                 self.check_subsidy_controls(s)?;
+                self.check_duplicate(s)?;
                 Ok((vec![*code, s.village], staged(body)))
             }
             EntryBody::Reversal(r) => {

@@ -3,7 +3,8 @@
 pub use super::message_zh::Detail;
 use crate::amount::AmountError;
 use crate::encoding::Bytes;
-use crate::ids::{Date, Ident};
+use crate::entry::SubsidyCategory;
+use crate::ids::{Date, Ident, Period};
 use crate::keys::PublicKey;
 use crate::region::{RegionCode, RegionError};
 
@@ -270,6 +271,37 @@ pub enum RuleError {
     /// A confirmation of something that is not a standing household subsidy.
     #[error("entry {0} is not a household subsidy that can be confirmed")]
     NotAPayment(u64),
+    /// Issue 14: the household was already paid for this category and
+    /// period (and that payment was not reversed); a second payment must
+    /// say it is supplementary (补发, 差额补足).
+    #[error("household {household} was already paid for {cat} {period} by entry {earlier_seq} on {earlier_date} ({earlier_amount} fen); a second payment must be marked supplementary, or the first reversed", cat = .category.name())]
+    DuplicatePayment {
+        /// The household.
+        household: String,
+        /// The category.
+        category: SubsidyCategory,
+        /// The period.
+        period: Period,
+        /// The earlier payment.
+        earlier_seq: u64,
+        /// Its business date.
+        earlier_date: Date,
+        /// Its amount, fen.
+        earlier_amount: u64,
+    },
+    /// Issue 14: a supplementary payment whose `of_seq` is not a standing
+    /// payment of the same household, category and period.
+    #[error("entry {of_seq} is not a standing payment of household {household} for {cat} {period}; a supplementary payment adds to one", cat = .category.name())]
+    NotSupplementing {
+        /// The entry named.
+        of_seq: u64,
+        /// The household.
+        household: String,
+        /// The category.
+        category: SubsidyCategory,
+        /// The period.
+        period: Period,
+    },
     /// A project payment beyond the project's approved budget.
     #[error("project {project} has an approved budget of {budget} fen and has been paid {paid} fen; {amount} fen more would exceed it")]
     BudgetExceeded {
@@ -383,6 +415,8 @@ impl RuleError {
             RuleError::UnknownTarget(_) => "unknown_target",
             RuleError::PaymentNotReversed(_) => "payment_not_reversed",
             RuleError::NotAPayment(_) => "not_a_payment",
+            RuleError::DuplicatePayment { .. } => "duplicate_payment",
+            RuleError::NotSupplementing { .. } => "not_supplementing",
             RuleError::AlreadyConfirmed(_) => "already_confirmed",
             RuleError::BudgetExceeded { .. } => "budget_exceeded",
             RuleError::StageOrder { .. } => "stage_order",

@@ -175,6 +175,27 @@ impl RuleError {
             E::UnknownTarget(detail) => format!("异议对象不存在：{}", detail.zh),
             E::PaymentNotReversed(seq) => format!("针对第 {seq} 号发放的异议成立前，须先冲正该笔发放"),
             E::NotAPayment(seq) => format!("第 {seq} 号条目不是可确认的到户补助"),
+            E::DuplicatePayment {
+                household,
+                category,
+                period,
+                earlier_seq,
+                earlier_date,
+                earlier_amount,
+            } => format!(
+                "重复发放：农户 {household} 的“{}”{period} 已由第 {earlier_seq} 号条目于 {earlier_date} 发放 {}；再次发放须标明为补发（或差额补足）并注明原发放，或先冲正原发放",
+                category.label_zh(),
+                yuan(*earlier_amount)
+            ),
+            E::NotSupplementing {
+                of_seq,
+                household,
+                category,
+                period,
+            } => format!(
+                "第 {of_seq} 号条目不是农户 {household} 的“{}”{period} 的有效发放，补发须注明所补的原发放",
+                category.label_zh()
+            ),
             E::AlreadyConfirmed(seq) => format!("第 {seq} 号发放已经确认过"),
             E::BudgetExceeded {
                 project,

@@ -9,16 +9,20 @@
 //!
 //! One file per subject: `state` (the state and `apply`), `content` (per-kind
 //! rules), `authorization` (signers and policy), `genesis`, `commit`
-//! (mutation, money), `controls` (notices, registration, objections,
+//! (mutation, money), `duplicates` (a household paid twice for one
+//! category and period), `controls` (notices, registration, objections,
 //! payment lists, confirmations: the policy's procedures), `history`
-//! (what a pre-control entry broke, reported not refused), `error`. Paths stay `rules::Name` via the re-exports.
+//! (what a pre-control entry broke, reported not refused), `group` (undoing an
+//! atomic group's applied members), `error`. Paths stay `rules::Name` via the re-exports.
 
 mod authorization;
 mod commit;
 mod content;
 mod controls;
+mod duplicates;
 mod error;
 mod genesis;
+mod group;
 mod history;
 mod idle;
 mod message_zh;

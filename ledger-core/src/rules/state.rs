@@ -178,6 +178,12 @@ pub struct LedgerState {
     /// Every log key with the first entry sequence it signs for: genesis's
     /// key from 0, each rotation's from the entry after it.
     pub(super) log_vkeys: Vec<(u64, String)>,
+    /// Household payments by (household, category, period), for the
+    /// duplicate-payment control (`duplicates`).
+    pub(super) payments: super::duplicates::Payments,
+    /// While an atomic group is open, what its applied entries changed
+    /// (`group`); `None` outside a group.
+    pub(super) journal: Option<Vec<super::group::Undo>>,
 }
 
 /// The money movement an entry will make, staged before committing (None:
@@ -358,6 +364,7 @@ impl LedgerState {
         }
 
         if let EntryBody::Genesis(genesis) = body {
+            self.journal_entry(seq, submission.nonce, body);
             return self.apply_genesis(seq, time_ms, verified, genesis);
         }
 
@@ -397,6 +404,7 @@ impl LedgerState {
         // Every check passed. Controls not yet enforced on the entry's date
         // are still looked at, to be reported rather than refused.
         let warnings = self.history_warnings(kind, body, policy_amount, &signers);
+        self.journal_entry(seq, submission.nonce, body);
         self.nonces.insert(submission.nonce, seq);
         self.next_seq += 1;
         let mut effects = self.commit(seq, body, regions, staged);

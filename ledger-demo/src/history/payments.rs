@@ -159,6 +159,7 @@ impl History<'_> {
                 amount: fen(item.amount)?,
                 date: item.date,
                 notice,
+                supplementary: None,
             }),
             &signers,
         )?;

@@ -21,6 +21,34 @@ pub struct ApiError {
     /// The same in Chinese, for the refusals an operator meets in a day's
     /// work (the rule engine's, the signatures'); `None` for the rest.
     pub message_zh: Option<String>,
+    /// Machine facts beside the code, for the refusals whose numbers a
+    /// client prints its own way (docs/API.md "Atomic groups"): `None` for
+    /// the rest.
+    pub facts: Option<Box<ErrorFacts>>,
+}
+
+/// The facts of a refusal, each field only where the code has it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ErrorFacts {
+    /// `group_refused`: the 0-based index in the request of the first
+    /// refused member of the atomic group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_index: Option<usize>,
+    /// `overdraft`: the account short of money.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// `overdraft`: the fund.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fund: Option<String>,
+    /// `overdraft`: the amount asked, fen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needed_fen: Option<u64>,
+    /// `overdraft`: the balance, fen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub available_fen: Option<u64>,
+    /// `duplicate_payment`: the entry that already paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub earlier_seq: Option<u64>,
 }
 
 /// The JSON body of an error.
@@ -40,6 +68,9 @@ pub struct ErrorDetail<'a> {
     /// The same in Chinese, where the node has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_zh: Option<&'a str>,
+    /// The refusal's facts, flattened beside the code.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<&'a ErrorFacts>,
 }
 
 impl ApiError {
@@ -50,7 +81,24 @@ impl ApiError {
             code,
             message: message.into(),
             message_zh: None,
+            facts: None,
         }
+    }
+
+    /// 409 `group_refused`: a member of an atomic group that was not written
+    /// because the member at `failed_index` (of the request) was refused.
+    pub fn group_refused(failed_index: usize) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::CONFLICT,
+            "group_refused",
+            format!("not written: item {failed_index} of this atomic group was refused, so nothing of the group was written"),
+        )
+        .with_zh(format!("未写入：同一原子组的第 {failed_index} 项（从 0 数起）被拒绝，整组均未写入"));
+        e.facts = Some(Box::new(ErrorFacts {
+            failed_index: Some(failed_index),
+            ..ErrorFacts::default()
+        }));
+        e
     }
 
     /// The same error with its Chinese message.
@@ -173,6 +221,7 @@ impl ApiError {
             | RuleError::DuplicateObjection(_)
             | RuleError::AlreadyRegistered { .. }
             | RuleError::LinePaid { .. }
+            | RuleError::DuplicatePayment { .. }
             | RuleError::ObjectionClosed { .. }
             | RuleError::AlreadyConfirmed(_) => StatusCode::CONFLICT,
             RuleError::Malformed(_) => StatusCode::BAD_REQUEST,
@@ -188,7 +237,29 @@ impl ApiError {
             | RuleError::FinalPaymentBeforeAcceptance { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
-        ApiError::new(status, e.code(), e.to_string()).with_zh(e.message_zh())
+        let mut error = ApiError::new(status, e.code(), e.to_string()).with_zh(e.message_zh());
+        if let RuleError::Overdraft {
+            account,
+            fund,
+            balance,
+            amount,
+        } = e
+        {
+            error.facts = Some(Box::new(ErrorFacts {
+                account: Some(account.clone()),
+                fund: Some(fund.to_string()),
+                needed_fen: Some(*amount),
+                available_fen: Some(*balance),
+                ..ErrorFacts::default()
+            }));
+        }
+        if let RuleError::DuplicatePayment { earlier_seq, .. } = e {
+            error.facts = Some(Box::new(ErrorFacts {
+                earlier_seq: Some(*earlier_seq),
+                ..ErrorFacts::default()
+            }));
+        }
+        error
     }
 
     /// The JSON body.
@@ -198,6 +269,7 @@ impl ApiError {
                 code: self.code,
                 message: &self.message,
                 message_zh: self.message_zh.as_deref(),
+                facts: self.facts.as_deref(),
             },
         }
     }
@@ -216,6 +288,9 @@ impl From<SequenceError> for ApiError {
             SequenceError::TooLarge { .. } => ApiError::too_large(e.to_string()),
             SequenceError::Rule(rule) => ApiError::from_rule(&rule),
             SequenceError::IndexDamaged { .. } => ApiError::internal(e.to_string()),
+            // The request index is set by the write handler, which knows
+            // the request's positions (`api::write`).
+            SequenceError::GroupRefused { failed_index } => ApiError::group_refused(failed_index),
         }
     }
 }
@@ -283,6 +358,50 @@ mod tests {
         assert_eq!(
             ApiError::from(SequenceError::Rule(rule.clone())),
             ApiError::from_rule(&rule)
+        );
+    }
+
+    /// Issue 14: the refusals a client prints its own way carry their facts.
+    #[test]
+    fn overdraft_duplicate_and_group_refusals_carry_their_facts() {
+        let overdraft = ApiError::from_rule(&RuleError::Overdraft {
+            account: "treasury:320803101000".into(),
+            fund: ledger_core::ids::Ident::new("F2019-SCN-012").unwrap_or_else(|_| unreachable!()),
+            balance: 50_000,
+            amount: 120_000,
+        });
+        assert_eq!(
+            (overdraft.status, overdraft.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "overdraft")
+        );
+        let body = serde_json::to_value(overdraft.body()).unwrap_or_default();
+        assert_eq!(body["error"]["account"], "treasury:320803101000");
+        assert_eq!(body["error"]["fund"], "F2019-SCN-012");
+        assert_eq!(body["error"]["needed_fen"], 120_000);
+        assert_eq!(body["error"]["available_fen"], 50_000);
+        assert_eq!(body["error"].get("failed_index"), None);
+
+        let duplicate = ApiError::from_rule(&RuleError::DuplicatePayment {
+            household: "ab".into(),
+            category: ledger_core::entry::SubsidyCategory::MinimumLiving,
+            period: ledger_core::ids::Period { year: 2019, month: 5 },
+            earlier_seq: 17,
+            earlier_date: ledger_core::ids::Date::new(20190520).unwrap_or(ledger_core::ids::Date::LAST),
+            earlier_amount: 40_000,
+        });
+        assert_eq!(
+            (duplicate.status, duplicate.code),
+            (StatusCode::CONFLICT, "duplicate_payment")
+        );
+        assert_eq!(duplicate.facts.as_ref().and_then(|f| f.earlier_seq), Some(17));
+
+        let group = ApiError::from(SequenceError::GroupRefused { failed_index: 36 });
+        assert_eq!((group.status, group.code), (StatusCode::CONFLICT, "group_refused"));
+        let body = serde_json::to_value(group.body()).unwrap_or_default();
+        assert_eq!(body["error"]["failed_index"], 36);
+        assert_eq!(
+            body["error"]["message_zh"],
+            "未写入：同一原子组的第 36 项（从 0 数起）被拒绝，整组均未写入"
         );
     }
 }

@@ -9,6 +9,10 @@
 //! `application/octet-stream` — records of `u32 LE length ‖ canonical
 //! SignedSubmission bytes` (the same framing as the export bundle).
 //!
+//! Options (docs/API.md "Atomic groups and check-only submission"):
+//! `atomic` and `check_only`, as JSON fields or, for either body, query
+//! parameters (`?atomic=1&check_only=1`); see [`GroupMode`].
+//!
 //! Answers: JSON ([`SubmitResponse`]), or, when the request says
 //! `Accept: application/octet-stream`, the binary answer of FORMAT.md §10.1
 //! ([`encode_binary_answer`], [`decode_binary_answer`]): per submission a
@@ -18,10 +22,10 @@
 
 use crate::api::error::ApiError;
 use crate::api::AppState;
-use crate::sequencer::Job;
+use crate::sequencer::{Answer, GroupMode, Job};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -51,6 +55,12 @@ const WRITE_SIGNATURE_BATCH: usize = 512;
 pub struct SubmitRequest {
     /// One or more signed submissions.
     pub submissions: Vec<SignedSubmission>,
+    /// All or none (docs/API.md "Atomic groups and check-only submission").
+    #[serde(default)]
+    pub atomic: bool,
+    /// Check everything, write nothing.
+    #[serde(default)]
+    pub check_only: bool,
 }
 
 /// The outcome of one submission.
@@ -67,6 +77,8 @@ pub enum ItemResult {
         /// Code and message.
         error: ErrorJson,
     },
+    /// Check-only: a real submission would be accepted; nothing was recorded.
+    WouldAccept,
 }
 
 /// An error inside a batch answer.
@@ -79,6 +91,9 @@ pub struct ErrorJson {
     /// The same in Chinese, where the node has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_zh: Option<String>,
+    /// Machine facts of some refusals (`overdraft`, `group_refused`, …).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<Box<crate::api::error::ErrorFacts>>,
 }
 
 /// The answer to a submission request.
@@ -183,14 +198,26 @@ pub fn parse_framed(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSu
 /// hashed and stored is each value's canonical encoding. Public for the
 /// fuzz targets (`tests/fuzz_write.rs`).
 pub fn parse_json_body(body: &[u8], max_items: usize) -> Result<Vec<Result<SignedSubmission, ApiError>>, ApiError> {
+    parse_json_request(body, max_items).map(|(items, _)| items)
+}
+
+/// [`parse_json_body`] with the request's options.
+pub fn parse_json_request(
+    body: &[u8],
+    max_items: usize,
+) -> Result<(Vec<Result<SignedSubmission, ApiError>>, GroupMode), ApiError> {
     let request: SubmitRequest =
         serde_json::from_slice(body).map_err(|e| ApiError::malformed(format!("JSON body: {e}")))?;
+    let mode = GroupMode {
+        atomic: request.atomic,
+        check_only: request.check_only,
+    };
     if request.submissions.len() > max_items {
         return Err(ApiError::too_large(format!(
             "at most {max_items} submissions per request"
         )));
     }
-    Ok(request
+    let items = request
         .submissions
         .into_iter()
         .map(|s| {
@@ -202,15 +229,50 @@ pub fn parse_json_body(body: &[u8], max_items: usize) -> Result<Vec<Result<Signe
             s.check_structure().map_err(|e| ApiError::from_submission(&e))?;
             Ok(s)
         })
-        .collect())
+        .collect();
+    Ok((items, mode))
+}
+
+/// The options of the query string: `atomic` and `check_only`, each `1`,
+/// `true`, `0` or `false`. Anything else is refused, so that a misspelt
+/// option never silently posts for real what was meant as a check.
+pub fn parse_mode_query(query: Option<&str>) -> Result<GroupMode, ApiError> {
+    let mut mode = GroupMode::default();
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let flag = match value {
+            "1" | "true" => true,
+            "0" | "false" => false,
+            _ => {
+                return Err(ApiError::bad_param(format!(
+                    "{name} must be 1, true, 0 or false, not {value:?}"
+                )))
+            }
+        };
+        match name {
+            "atomic" => mode.atomic = flag,
+            "check_only" => mode.check_only = flag,
+            _ => {
+                return Err(ApiError::bad_param(format!(
+                    "unknown parameter {name:?} (atomic, check_only)"
+                )))
+            }
+        }
+    }
+    Ok(mode)
 }
 
 /// Handle `POST /v1/submissions`.
-pub async fn submit(State(app): State<AppState>, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Response {
+pub async fn submit(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     // The body is read: from here a graceful shutdown answers this request
     // (the SIGTERM test waits for this gauge before signalling).
     let _in_flight = crate::metrics::InFlight::enter(&app.shared.metrics.submit_requests_in_flight);
-    match submit_inner(app, headers, body).await {
+    match submit_inner(app, query, headers, body).await {
         Ok(response) => response,
         Err(e) => e.into_response(),
     }
@@ -218,6 +280,7 @@ pub async fn submit(State(app): State<AppState>, headers: HeaderMap, body: Resul
 
 async fn submit_inner(
     app: AppState,
+    query: Option<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -233,24 +296,31 @@ async fn submit_inner(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let max = app.limits.max_batch_submissions;
-    let binary_answer = wants_binary_answer(&headers);
-    let parsed: Vec<Result<SignedSubmission, ApiError>> = if content_type.starts_with(OCTET_STREAM) {
-        parse_framed(&body, max)?
-    } else if content_type.starts_with("application/json") {
-        parse_json_body(&body, max)?
-    } else {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send application/json or application/octet-stream",
-        ));
-    };
+    let query_mode = parse_mode_query(query.as_deref())?;
+    let (parsed, body_mode): (Vec<Result<SignedSubmission, ApiError>>, GroupMode) =
+        if content_type.starts_with(OCTET_STREAM) {
+            (parse_framed(&body, max)?, GroupMode::default())
+        } else if content_type.starts_with("application/json") {
+            parse_json_request(&body, max)?
+        } else {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send application/json or application/octet-stream",
+            ));
+        };
     if parsed.is_empty() {
         return Err(ApiError::malformed("no submissions in the request"));
     }
     let single = parsed.len() == 1;
+    let mode = GroupMode {
+        atomic: query_mode.atomic || body_mode.atomic,
+        check_only: query_mode.check_only || body_mode.check_only,
+    };
+    // A check writes no receipt, so its answer is JSON whatever `Accept` says.
+    let binary_answer = wants_binary_answer(&headers) && !mode.check_only;
 
-    let results = submit_parsed(&app, parsed).await?;
+    let results = submit_group_parsed(&app, parsed, mode).await?;
 
     if single {
         if let Some(Err(e)) = results.first() {
@@ -258,10 +328,18 @@ async fn submit_inner(
         }
     }
     if binary_answer {
+        let receipts: Vec<Result<SignedReceipt, ApiError>> = results
+            .into_iter()
+            .map(|r| match r {
+                Ok(Answer::Receipt(receipt)) => Ok(receipt),
+                Ok(Answer::WouldAccept) => Err(ApiError::internal("a check-only answer in a binary answer")),
+                Err(e) => Err(e),
+            })
+            .collect();
         return Ok((
             StatusCode::OK,
             [(header::CONTENT_TYPE, OCTET_STREAM)],
-            encode_binary_answer(&results),
+            encode_binary_answer(&receipts),
         )
             .into_response());
     }
@@ -272,14 +350,16 @@ async fn submit_inner(
         results: results
             .into_iter()
             .map(|r| match r {
-                Ok(receipt) => ItemResult::Accepted {
+                Ok(Answer::Receipt(receipt)) => ItemResult::Accepted {
                     receipt: Box::new(receipt),
                 },
+                Ok(Answer::WouldAccept) => ItemResult::WouldAccept,
                 Err(e) => ItemResult::Rejected {
                     error: ErrorJson {
                         code: e.code,
                         message: e.message,
                         message_zh: e.message_zh,
+                        facts: e.facts,
                     },
                 },
             })
@@ -342,14 +422,37 @@ async fn trusted_grants(
         .collect())
 }
 
-/// Verify signatures (batched, off the async workers) and hand the good
-/// submissions to the sequencer; one result per input, in order. This is the
-/// one write path: the HTTP handler and the demo loader both use it.
+/// [`submit_group_parsed`] of plain submissions (each on its own, for
+/// real): the demo loader's and the tests' path.
 pub async fn submit_parsed(
     app: &AppState,
     parsed: Vec<Result<SignedSubmission, ApiError>>,
 ) -> Result<Vec<Result<SignedReceipt, ApiError>>, ApiError> {
-    let mut results: Vec<Option<Result<SignedReceipt, ApiError>>> = Vec::with_capacity(parsed.len());
+    Ok(submit_group_parsed(app, parsed, GroupMode::default())
+        .await?
+        .into_iter()
+        .map(|r| match r {
+            Ok(Answer::Receipt(receipt)) => Ok(receipt),
+            Ok(Answer::WouldAccept) => Err(ApiError::internal("a check-only answer to a real submission")),
+            Err(e) => Err(e),
+        })
+        .collect())
+}
+
+/// Verify signatures (batched, off the async workers) and hand the good
+/// submissions to the sequencer; one result per input, in order. This is the
+/// one write path: the HTTP handler and the demo loader both use it.
+///
+/// An atomic group with a member refused here (a bad signature, an unknown
+/// key) is written by no one: the rest still go to the sequencer, as a
+/// check only, so that the answer names every member refused with its own
+/// code; the others answer `group_refused` naming the first refused one.
+pub async fn submit_group_parsed(
+    app: &AppState,
+    parsed: Vec<Result<SignedSubmission, ApiError>>,
+    mode: GroupMode,
+) -> Result<Vec<Result<Answer, ApiError>>, ApiError> {
+    let mut results: Vec<Option<Result<Answer, ApiError>>> = Vec::with_capacity(parsed.len());
     let mut positions = Vec::new();
     let mut to_verify = Vec::new();
     // Keys granted by this very request count as known (a request may grant
@@ -420,9 +523,15 @@ pub async fn submit_parsed(
     }
     if !job_items.is_empty() {
         let (reply_tx, reply_rx) = oneshot::channel();
+        let refused_before = results.iter().any(|r| matches!(r, Some(Err(_))));
+        let job_mode = GroupMode {
+            atomic: mode.atomic,
+            check_only: mode.check_only || (mode.atomic && refused_before),
+        };
         app.submit
             .try_send(Job {
                 items: job_items,
+                mode: job_mode,
                 reply: reply_tx,
             })
             .map_err(|e| match e {
@@ -447,8 +556,23 @@ pub async fn submit_parsed(
             }
         }
     }
-    Ok(results
+    let mut results: Vec<Result<Answer, ApiError>> = results
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(ApiError::internal("no answer"))))
-        .collect())
+        .collect();
+    if mode.atomic {
+        // The first member refused for itself, counted in the request (the
+        // sequencer counts in the part of the group it got).
+        let first = results
+            .iter()
+            .position(|r| matches!(r, Err(e) if e.code != "group_refused"));
+        if let Some(failed_index) = first {
+            for r in &mut results {
+                if matches!(r, Ok(_)) || matches!(r, Err(e) if e.code == "group_refused") {
+                    *r = Err(ApiError::group_refused(failed_index));
+                }
+            }
+        }
+    }
+    Ok(results)
 }

@@ -157,6 +157,7 @@ fn a_reversal_exactly_negates_each_kind_of_money_entry() -> R {
             amount,
             date: Date::new(20190320)?,
             notice: None,
+            supplementary: None,
         }),
     ];
     let effects = Effects::default();
@@ -290,6 +291,7 @@ fn scale_one_million_subsidies() -> R {
             amount: ledger_core::Fen::new(10_000)?,
             date: Date::new(20190320)?,
             notice: None,
+            supplementary: None,
         });
         q.record(&template, &effects);
     }
@@ -405,6 +407,7 @@ fn a_line_is_paid_freed_objected_and_withdrawn() -> R {
                 notice: Ident::new("N-PAY")?,
                 line: if period.month == 3 { 0 } else { 1 },
             }),
+            supplementary: None,
         }))
     };
     let march = pay(Period::new(2019, 3)?, 20190315)?;

@@ -2,14 +2,14 @@
 //! the chain and the tree, the checkpoint signature. Nothing here touches the
 //! disk except reading an entry for an idempotent retry.
 
-use super::{Job, SequenceError, SequencingClock, Signers};
+use super::{Answer, Job, SequenceError, SequencingClock, Signers};
 use crate::ledger::{index_keys, Shared};
 use crate::store::{CommitBatch, NewEntry};
 use ledger_core::chain::{entry_hash, SequencedEntry};
 use ledger_core::encoding::{Hash32, MAX_ENCODED_BYTES};
 use ledger_core::entry::EntryBody;
 use ledger_core::merkle::leaf_hash;
-use ledger_core::receipt::{Receipt, SignedReceipt};
+use ledger_core::receipt::Receipt;
 use ledger_core::rules::Effects;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -49,6 +49,8 @@ pub(super) enum Outcome {
     },
     /// Appended in this batch at this seq.
     Appended(u64),
+    /// Check-only: every check passed; taken back.
+    WouldAccept,
 }
 
 /// A batch sequenced in memory, on its way to disk and to its clients.
@@ -60,10 +62,18 @@ pub(super) struct Sequenced {
     /// rotation sequenced in the batch splits it).
     pub(super) receipt_runs: Vec<(ed25519_dalek::SigningKey, Vec<Receipt>)>,
     pub(super) outcomes: Vec<Vec<Outcome>>,
-    pub(super) replies: Vec<oneshot::Sender<Vec<Result<SignedReceipt, SequenceError>>>>,
+    pub(super) replies: Vec<oneshot::Sender<Vec<Result<Answer, SequenceError>>>>,
     pub(super) tree_size: u64,
     pub(super) root: ledger_core::merkle::TreeHash,
     pub(super) note: String,
+}
+
+/// Where a job started in the batch being built: an atomic group refused,
+/// or a check-only job, is taken back to here.
+struct GroupMark {
+    head: ledger_core::chain::ChainHead,
+    appended: usize,
+    entries: usize,
 }
 
 /// Check a batch of jobs against the rules and append the accepted entries
@@ -87,6 +97,17 @@ pub(super) fn sequence_batch(
         return None;
     };
     for job in jobs {
+        let grouped = job.mode.atomic || job.mode.check_only;
+        // Where this job starts, to take it back if it is a refused group or
+        // check-only (below).
+        let mark = GroupMark {
+            head: ledger.head,
+            appended: appended.len(),
+            entries: batch.entries.len(),
+        };
+        if grouped {
+            ledger.state.begin_group();
+        }
         let mut results = Vec::with_capacity(job.items.len());
         for verified in job.items {
             let id = verified.id();
@@ -200,7 +221,8 @@ pub(super) fn sequence_batch(
                         tracing::error!(error = %e, "sequencer produced a bad link");
                         return None;
                     }
-                    ledger.tree.append(leaf);
+                    // The tree is extended once the batch is final (below),
+                    // so that a group taken back leaves it untouched.
                     batch_ids.insert(id, entry.seq);
                     batch.entries.push(NewEntry {
                         seq: entry.seq,
@@ -212,8 +234,37 @@ pub(super) fn sequence_batch(
                 }
             }
         }
+        if grouped {
+            let failed = results.iter().position(|o| matches!(o, Outcome::Rejected(_)));
+            if failed.is_none() && !job.mode.check_only {
+                ledger.state.keep_group();
+            } else {
+                ledger.state.rollback_group();
+                ledger.head = mark.head;
+                for (_, _, id, _, _) in appended.drain(mark.appended..) {
+                    batch_ids.remove(&id);
+                }
+                batch.entries.truncate(mark.entries);
+                results = results
+                    .into_iter()
+                    .map(|outcome| match (outcome, failed) {
+                        (Outcome::Rejected(e), _) => Outcome::Rejected(e),
+                        // A check of a plain batch: each item on its own
+                        // (against the state the earlier ones leave, as the
+                        // real batch would be sequenced).
+                        (_, Some(failed_index)) if job.mode.atomic => {
+                            Outcome::Rejected(SequenceError::GroupRefused { failed_index })
+                        }
+                        _ => Outcome::WouldAccept,
+                    })
+                    .collect();
+            }
+        }
         outcomes.push(results);
         replies.push(job.reply);
+    }
+    for (_, _, _, _, leaf) in &appended {
+        ledger.tree.append(*leaf);
     }
     let tree_size = ledger.head.size;
     let root = ledger.tree.root();

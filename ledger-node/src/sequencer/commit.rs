@@ -4,7 +4,7 @@
 
 use super::batch::{Outcome, Sequenced};
 use super::key_files::KeyFiles;
-use super::SequenceError;
+use super::{Answer, SequenceError};
 use crate::ledger::{load_reversal_targets, record_batch, reversals_in, Latest, Shared};
 use crate::metrics::Metrics;
 use crate::signed_state;
@@ -113,8 +113,9 @@ pub(super) fn finish_batch(shared: &Shared, s: Sequenced, key_files: &KeyFiles) 
             .into_iter()
             .map(|outcome| match outcome {
                 Outcome::Rejected(e) => Err(e),
-                Outcome::Appended(seq) => take_receipt(seq),
-                Outcome::Existing { seq, id, key } => existing_receipt(shared, &key, seq, &id),
+                Outcome::Appended(seq) => take_receipt(seq).map(Answer::Receipt),
+                Outcome::Existing { seq, id, key } => existing_receipt(shared, &key, seq, &id).map(Answer::Receipt),
+                Outcome::WouldAccept => Ok(Answer::WouldAccept),
             })
             .collect();
         // The client may have gone away; the entry is durable regardless.

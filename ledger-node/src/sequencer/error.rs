@@ -39,6 +39,13 @@ pub enum SequenceError {
     /// The rule engine refused the entry; nothing changed.
     #[error(transparent)]
     Rule(#[from] RuleError),
+    /// Not written: another member of its atomic group (at `failed_index`
+    /// of the group as the sequencer got it) was refused.
+    #[error("item {failed_index} of the atomic group was refused")]
+    GroupRefused {
+        /// The first refused member.
+        failed_index: usize,
+    },
     /// The idempotency index names an entry of another submission: the
     /// store is damaged at `seq`.
     #[error("the store's idempotency index is damaged at entry {seq}")]

@@ -27,6 +27,11 @@
 //! (the sequencing time), `signers` (the log keys held in memory),
 //! `key_files` (a rotation's renames, on a thread of their own) and `error`
 //! (`SequenceError`, mapped to HTTP only in `crate::api::error`).
+//!
+//! A job may be an atomic group or a check-only request (`GroupMode`):
+//! jobs are never split between batches, so an atomic group is written by
+//! one group commit (one flush) and answered only once all of it is
+//! durable; a crash before the flush leaves none of it.
 
 mod batch;
 mod clock;
@@ -58,8 +63,32 @@ const TRIM_EVERY_ENTRIES: u64 = 50_000;
 pub struct Job {
     /// Verified submissions, in request order.
     pub items: Vec<VerifiedSubmission>,
+    /// Sequenced one by one (the default), as one atomic group, or only
+    /// checked (docs/API.md "Atomic groups and check-only submission").
+    pub mode: GroupMode,
     /// One result per item, same order.
-    pub reply: oneshot::Sender<Vec<Result<SignedReceipt, SequenceError>>>,
+    pub reply: oneshot::Sender<Vec<Result<Answer, SequenceError>>>,
+}
+
+/// How a job's items are sequenced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupMode {
+    /// All in this batch's one commit, or none: a refused member takes the
+    /// others back (`ledger_core::rules::LedgerState::rollback_group`) and
+    /// they answer `group_refused`.
+    pub atomic: bool,
+    /// Every check, then everything taken back: nothing written, no nonce
+    /// used.
+    pub check_only: bool,
+}
+
+/// An item the sequencer did not refuse.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// Durable; its signed receipt.
+    Receipt(SignedReceipt),
+    /// Check-only: a real submission would be accepted.
+    WouldAccept,
 }
 
 /// Sequencer limits, passed explicitly.

@@ -152,6 +152,7 @@ pub(crate) fn policy() -> Policy {
             roles: d(20190701),
             confirmation: d(20190701),
             projects: Date::LAST,
+            duplicates: Date::LAST,
         },
         retention_bp: 0,
         fund_limits: FundLimits::DEFAULT,
@@ -198,6 +199,7 @@ pub(crate) fn subsidy(
         amount: yuan(amount_yuan),
         date,
         notice,
+        supplementary: None,
     })
 }
 

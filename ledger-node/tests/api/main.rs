@@ -18,6 +18,7 @@ mod controls_write;
 mod entries;
 mod errors;
 mod funds;
+mod groups;
 mod http;
 mod notices;
 mod objections;

@@ -177,6 +177,7 @@ fn policy() -> Policy {
             roles: Date::LAST,
             confirmation: Date::LAST,
             projects: d(20200101),
+            duplicates: Date::LAST,
         },
         retention_bp: 1_000,
         fund_limits: FundLimits {

@@ -2,9 +2,9 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"4707cf26dd01\"";
+pub(crate) const INDEX_ETAG: &str = "\"f8f6546ca90c\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.3acad509cfc2.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.3acad509cfc2.js")),
+    ("/assets/app.5428f72eab4c.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.5428f72eab4c.js")),
     ("/assets/app.60d3b3a5f5dd.css", "text/css; charset=utf-8", include_bytes!("assets/app.60d3b3a5f5dd.css")),
 ];

@@ -107,7 +107,8 @@ class Reader {
 // public procedures (notices, checks, registration, exit, objections,
 // confirmations) as kinds 12-18; issue 13 added the project library's
 // stages as kinds 19-26 and the policy's retention and fund time limits
-// (still version 2: new kinds go at the end). Mirrors ledger-core/src/entry.rs,
+// (still version 2: new kinds go at the end); format 3 (issue 14) ends a
+// HouseholdSubsidy with `supplementary` and ControlDates with `duplicates`. Mirrors ledger-core/src/entry.rs,
 // procedure.rs, project.rs, policy.rs and the token model of
 // ledger-core/tests/fuzzkit.
 export const ENTRY_KINDS = [
@@ -144,14 +145,19 @@ export const CONFIRM_METHODS = ['BankStatement', 'CardSignature', 'InPerson'];
 /** The publicity window fields of a policy, in format order. */
 export const PUBLICITY_FIELDS = ['application', 'village', 'town', 'district', 'objection_review', 'exit', 'payment_list', 'project_plan'];
 /** The control dates of a policy, in format order. */
-export const CONTROL_FIELDS = ['registration', 'payment_list', 'roles', 'confirmation', 'projects'];
+export const CONTROL_FIELDS = ['registration', 'payment_list', 'roles', 'confirmation', 'projects', 'duplicates'];
+/** Why a household payment is supplementary (format 3, issue 14): 补发, 差额补足. */
+export const SUPPLEMENT_REASONS = ['BackPay', 'TopUp'];
 /** The fund time limits of a policy (资金滞留), in format order. */
 export const FUND_LIMIT_FIELDS = ['district_days', 'town_days', 'village_days', 'project_days'];
 
-/** The entry and submission format version this page reads. */
-export const FORMAT_VERSION = 2;
+/** The entry and submission format version this page reads (3: issue 14's
+ * supplementary payments and duplicate-payment control). */
+export const FORMAT_VERSION = 3;
 /** What the page says about a version-1 entry (docs/FORMAT.md §1 "Versions"). */
-export const VERSION_1_MESSAGE = '账本格式版本1（早于业务日期和公示制度），本页面读取版本2';
+export const VERSION_1_MESSAGE = '账本格式版本1（早于业务日期和公示制度），本页面读取版本3';
+/** What the page says about a version-2 entry. */
+export const VERSION_2_MESSAGE = '账本格式版本2（早于补发标记和重复发放控制），本页面读取版本3';
 
 const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const region = (r) => String(r.u64()).padStart(12, '0');
@@ -355,6 +361,9 @@ function body(r) {
         amount: r.u64(),
         date: date(r),
         notice: option(r, () => lineRef(r)),
+        // Format 3: a second payment of the same household, category and
+        // period names the payment it adds to (补发, 差额补足).
+        supplementary: option(r, () => ({ reason: r.variant(SUPPLEMENT_REASONS), of_seq: r.u64(), note: r.str() })),
       };
       break;
     case 'Reversal':
@@ -428,6 +437,7 @@ export function decodeEntry(bytes) {
   const r = new Reader(bytes);
   const v = r.byte();
   if (v === 1) throw new DecodeError(VERSION_1_MESSAGE, 'version');
+  if (v === 2) throw new DecodeError(VERSION_2_MESSAGE, 'version');
   if (v !== FORMAT_VERSION) throw new DecodeError(`条目格式版本${v}，本页面读取版本${FORMAT_VERSION}`, 'version');
   const seq = r.u64();
   const time_ms = r.u64();
@@ -435,6 +445,7 @@ export function decodeEntry(bytes) {
   const subStart = r.o;
   const sv = r.byte();
   if (sv === 1) throw new DecodeError(VERSION_1_MESSAGE, 'version');
+  if (sv === 2) throw new DecodeError(VERSION_2_MESSAGE, 'version');
   if (sv !== FORMAT_VERSION) throw new DecodeError(`提交格式版本${sv}，本页面读取版本${FORMAT_VERSION}`, 'version');
   const origin = r.str();
   const nonce = hex(r.bytes(16));

@@ -9,7 +9,7 @@ import { bytesToHex } from '../src/verify.js';
 import {
   ASSISTANCE_CATEGORIES, CHECK_KINDS, CONFIRM_METHODS, CONTROL_FIELDS, ENTRY_KINDS, FUND_CATEGORIES, FUND_LIMIT_FIELDS,
   FUND_SOURCES, MILESTONE_KINDS, NOTICE_STAGES, OBJECTION_CHANNELS, OBJECTION_OUTCOMES, OFFICES, PROJECT_CATEGORIES,
-  PUBLICITY_FIELDS, ROLES, SUBSIDY_CATEGORIES,
+  PUBLICITY_FIELDS, ROLES, SUBSIDY_CATEGORIES, SUPPLEMENT_REASONS,
 } from '../src/postcard.js';
 
 export const MASK64 = (1n << 64n) - 1n;
@@ -256,6 +256,7 @@ export function entryToks(e) {
       periodToks(b.period, out);
       out.push(num(big(b.amount)), dateTok(b.date));
       optionToks(b.notice, out, lineRefToks);
+      optionToks(b.supplementary, out, (s) => out.push(variant(SUPPLEMENT_REASONS.indexOf(s.reason), 2), num(big(s.of_seq)), str(s.note)));
       break;
     case 'Reversal': out.push(num(big(b.target_seq)), str(b.reason), dateTok(b.date)); break;
     case 'LogKeyRotate': out.push(str(b.log_vkey), str(b.reason), fixed(unhex(b.endorsement))); break;
@@ -472,6 +473,7 @@ function genBody(rng) {
       fund: genIdent(rng), from: genAccount(rng), household: genHex(rng, 32), masked_name: genMasked(rng),
       village: genRegion(rng), category: rng.pick(SUBSIDY_CATEGORIES), period: genPeriod(rng), amount: genU64(rng),
       date: genDate(rng), notice: rng.chance(1, 3) ? null : genLineRef(rng),
+      supplementary: rng.chance(2, 3) ? null : { reason: rng.pick(SUPPLEMENT_REASONS), of_seq: genU64(rng), note: genText(rng) },
     }];
     case 'Reversal': return [kind, { target_seq: genU64(rng), reason: genText(rng), date: genDate(rng) }];
     case 'LogKeyRotate': return [kind, { log_vkey: genString(rng), reason: genText(rng), endorsement: genHex(rng, 64) }];
@@ -509,7 +511,7 @@ export function genEntry(rng) {
   const [kind, body] = genBody(rng);
   const n = rng.chance(1, 6) ? 8 : 1 + rng.below(3);
   return {
-    v: 2, seq: genU64(rng), time_ms: genU64(rng), prev_hash: genHex(rng, 32), origin: genString(rng),
+    v: 3, seq: genU64(rng), time_ms: genU64(rng), prev_hash: genHex(rng, 32), origin: genString(rng),
     nonce: genHex(rng, 16), not_after_ms: genU64(rng), kind, body,
     signatures: times(n, () => ({ key: rng.bytes(32), signature: rng.bytes(64) })),
   };

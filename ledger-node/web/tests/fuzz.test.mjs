@@ -210,7 +210,7 @@ test('fuzz: the page\'s postcard decoder (decodeEntry)', () => {
       // A format-1 entry (or submission) byte: refused, naming the version.
       bytes = seed.bytes.slice();
       if (rng.chance(1, 2)) bytes[0] = 1;
-      else bytes[submissionStart(seed.value)] = rng.pick([1, 3]);
+      else bytes[submissionStart(seed.value)] = rng.pick([1, 4]);
     } else if (mode <= 10) {
       const toks = seed.toks.slice();
       mutateTokens(rng, toks, other.toks);

@@ -18,7 +18,7 @@ import {
   base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, keyId, leafHash, parseCheckpointText, parseNote,
   parseVkey, rootFromInclusionProof, verifyConsistency, verifyEd25519, verifyNoteSignature,
 } from '../src/verify.js';
-import { decodeEntry, VERSION_1_MESSAGE } from '../src/postcard.js';
+import { decodeEntry, VERSION_1_MESSAGE, VERSION_2_MESSAGE } from '../src/postcard.js';
 import { bodyMismatches, checkEntry, keyForSize } from '../src/check.js';
 import { yuan, wan, period } from '../src/format.js';
 
@@ -325,8 +325,8 @@ const str = (s) => {
 /** A KeyGrant entry with the given validity bounds (signature bytes are not checked here). */
 function keyGrantEntry(validFrom, validUntil) {
   return Uint8Array.from([
-    2, ...varint(7), ...varint(1_700_000_000_000), ...new Array(32).fill(0), // v, seq, time_ms, prev_hash
-    2, ...str('huaian.example/log'), ...new Array(16).fill(3), ...varint(1_700_000_600_000), // submission head
+    3, ...varint(7), ...varint(1_700_000_000_000), ...new Array(32).fill(0), // v, seq, time_ms, prev_hash
+    3, ...str('huaian.example/log'), ...new Array(16).fill(3), ...varint(1_700_000_600_000), // submission head
     ...varint(1), // KeyGrant
     ...new Array(32).fill(9), ...str('区财政局 王*明'), ...varint(1), ...varint(5), // key, holder, Operator, DistrictFinance
     ...varint(1), ...varint(320803000000), ...varint(1), ...varint(9), // regions, kinds
@@ -390,7 +390,7 @@ test('postcard: u64 values above 2^53 decode exactly (BigInt), smaller ones stay
 });
 
 /** An entry of format 2 around `body` (the variant index and fields, as bytes). */
-function entryWith(body, { v = 2, sv = 2 } = {}) {
+function entryWith(body, { v = 3, sv = 3 } = {}) {
   return Uint8Array.from([
     v, ...varint(9), ...varint(1_700_000_000_000), ...new Array(32).fill(0),
     sv, ...str('huaian.example/log'), ...new Array(16).fill(3), ...varint(1_700_000_600_000),
@@ -403,15 +403,20 @@ const lineRef = (notice, line) => [...str(notice), ...varint(line)];
 test('format version 1 is refused with a message naming the version', () => {
   const payment = vectors.entries.find((x) => x.body.HouseholdSubsidy);
   const raw = base64ToBytes(payment.raw);
-  assert.equal(raw[0], 2, 'the vectors are format 2');
+  assert.equal(raw[0], 3, 'the vectors are format 3');
   const old = raw.slice();
   old[0] = 1;
   assert.throws(() => decodeEntry(old), (e) => e.code === 'version' && e.message.includes(VERSION_1_MESSAGE));
-  assert.match(VERSION_1_MESSAGE, /版本1.*业务日期.*版本2/);
+  assert.match(VERSION_1_MESSAGE, /版本1.*业务日期.*版本3/);
+  // Format 2 (before issue 14's supplementary payments) is named too.
+  const v2 = raw.slice();
+  v2[0] = 2;
+  assert.throws(() => decodeEntry(v2), (e) => e.code === 'version' && e.message.includes(VERSION_2_MESSAGE));
+  assert.match(VERSION_2_MESSAGE, /版本2.*补发.*版本3/);
   // The submission's own version byte too.
   const body = [...varint(18), ...varint(5), ...varint(2), ...varint(20190320)];
   assert.throws(() => decodeEntry(entryWith(body, { sv: 1 })), (e) => e.code === 'version' && e.message.includes(VERSION_1_MESSAGE));
-  assert.throws(() => decodeEntry(entryWith(body, { v: 3 })), (e) => e.code === 'version' && /版本3/.test(e.message));
+  assert.throws(() => decodeEntry(entryWith(body, { v: 4 })), (e) => e.code === 'version' && /版本4/.test(e.message));
   // In the whole check, the decode step fails with that message.
   const r = checkEntry({ ...householdCase(), entry: { ...householdCase().entry, raw: bytesToBase64(old) } });
   assert.equal(r.ok, false);
@@ -545,7 +550,7 @@ test('format 2: a policy carries the retention share and the fund time limits (i
     ...[7, 7, 7, 7, 7, 7, 7, 10].flatMap((d) => varint(d)), // publicity windows, project_plan last
     ...varint(1), ...varint(0), ...varint(1), ...varint(5), 0, // 低保 → MinimumLiving, not ended by exit
     ...varint(30), // confirmation days
-    ...[20190701, 20190701, 20190701, 20190701, 20190901].flatMap((d) => varint(d)), // enforced_from, projects last
+    ...[20190701, 20190701, 20190701, 20190701, 20190901, 20190801].flatMap((d) => varint(d)), // enforced_from: …, projects, duplicates (format 3)
     ...varint(retention), ...limits.flatMap((d) => varint(d)),
   ];
   const d = decodeEntry(entryWith([...varint(4), ...policyBytes(500, [30, 30, 30, 90])]));
@@ -553,6 +558,7 @@ test('format 2: a policy carries the retention share and the fund time limits (i
   assert.equal(d.body.policy.retention_bp, 500);
   assert.deepEqual(d.body.policy.fund_limits, { district_days: 30, town_days: 30, village_days: 30, project_days: 90 });
   assert.equal(d.body.policy.enforced_from.projects, 20190901);
+  assert.equal(d.body.policy.enforced_from.duplicates, 20190801);
   assert.equal(d.body.policy.publicity_days.project_plan, 10);
   // Varints over one byte (300 days) and u16 bounds.
   assert.equal(decodeEntry(entryWith([...varint(4), ...policyBytes(3000, [300, 1, 65535, 2])])).body.policy.fund_limits.village_days, 65535);
@@ -562,14 +568,14 @@ test('format 2: a policy carries the retention share and the fund time limits (i
   assert.throws(() => decodeEntry(entryWith([...varint(4), ...old])), { code: 'decode' });
 });
 
-test('format 2: the worked example of docs/FORMAT.md (fixtures/vectors/worked-example.json) decodes and verifies', () => {
+test('format 3: the worked example of docs/FORMAT.md (fixtures/vectors/worked-example.json) decodes and verifies', () => {
   const w = JSON.parse(readFileSync(join(here, '..', '..', '..', 'fixtures', 'vectors', 'worked-example.json'), 'utf8'));
   const kinds = [];
   for (const e of w.entries) {
     const raw = hexToBytes(e.entry_hex);
     const d = decodeEntry(raw);
     kinds.push(d.kind);
-    assert.equal(d.v, 2);
+    assert.equal(d.v, 3);
     assert.equal(d.seq, e.seq);
     assert.equal(d.time_ms, e.time_ms);
     assert.equal(bytesToHex(d.submissionBytes), e.submission_hex);
@@ -583,7 +589,7 @@ test('format 2: the worked example of docs/FORMAT.md (fixtures/vectors/worked-ex
   assert.ok(genesis.grants.every((g) => typeof g.office === 'string'));
   // §12: every control from 2019-07-01, a 5 % retention, the default limits.
   assert.deepEqual(genesis.policy.enforced_from, {
-    registration: 20190701, payment_list: 20190701, roles: 20190701, confirmation: 20190701, projects: 20190701,
+    registration: 20190701, payment_list: 20190701, roles: 20190701, confirmation: 20190701, projects: 20190701, duplicates: 20190701,
   });
   assert.equal(genesis.policy.retention_bp, 500);
   assert.deepEqual(genesis.policy.fund_limits, { district_days: 30, town_days: 30, village_days: 30, project_days: 90 });

@@ -65,12 +65,25 @@ impl LedgerState {
                 ),
             )));
         }
-        // Paying a line twice is refused whatever the date.
+        // Paying a line twice is refused whatever the date, except by a
+        // supplementary payment (issue 14), which together with the line's
+        // standing payments stays within the line's amount.
         if line.flags & PAID != 0 {
-            return Err(RuleError::LinePaid {
-                notice: r.notice.clone(),
-                line: r.line,
-            });
+            if s.supplementary.is_none() {
+                return Err(RuleError::LinePaid {
+                    notice: r.notice.clone(),
+                    line: r.line,
+                });
+            }
+            let total = self.paid_on_line(s, index).saturating_add(s.amount.get());
+            if total > line.amount {
+                return Err(RuleError::AmountAboveNotice {
+                    notice: r.notice.clone(),
+                    line: r.line,
+                    allowed: line.amount,
+                    amount: total,
+                });
+            }
         }
         // History from before the control cites its line, but what the
         // line did not allow is reported (rules::history), not refused.
@@ -160,6 +173,14 @@ impl LedgerState {
     }
 
     /// Mark a payment-list line paid (a subsidy) or free again (its reversal).
+    /// Is line `index` marked paid (false for no such line)?
+    pub(in crate::rules) fn line_paid(&self, index: u32) -> bool {
+        self.controls
+            .lines
+            .get(index as usize)
+            .is_some_and(|line| line.flags & PAID != 0)
+    }
+
     pub(in crate::rules) fn set_line_paid(&mut self, index: u32, paid: bool) {
         if let Some(line) = self.controls.lines.get_mut(index as usize) {
             if paid {

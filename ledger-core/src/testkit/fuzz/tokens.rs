@@ -193,7 +193,8 @@ fn policy(w: &mut Walk<'_>) -> Option<()> {
         w.u8().map(|_| ())
     })?;
     w.var(16, VarRole::Num)?;
-    for _ in 0..5 {
+    // The control dates: registration … projects, duplicates (format 3).
+    for _ in 0..6 {
         date(w)?;
     }
     // retention_bp, then the four fund time limits
@@ -329,7 +330,13 @@ fn entry_body(w: &mut Walk<'_>) -> Option<()> {
             w.u8()?;
             num(w)?;
             date(w)?;
-            option(w, line_ref)
+            option(w, line_ref)?;
+            // supplementary (format 3): reason, of_seq, note.
+            option(w, |w| {
+                w.variant(2)?;
+                num(w)?;
+                w.string()
+            })
         }
         10 => {
             num(w)?;

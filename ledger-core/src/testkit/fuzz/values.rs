@@ -183,6 +183,7 @@ fn gen_policy(rng: &mut Rng) -> Policy {
             roles: gen_date(rng),
             confirmation: gen_date(rng),
             projects: gen_date(rng),
+            duplicates: gen_date(rng),
         },
         retention_bp: rng.next_u64() as u16,
         fund_limits: FundLimits {
@@ -441,6 +442,7 @@ pub fn gen_body(rng: &mut Rng) -> EntryBody {
             amount: gen_fen(rng),
             date: gen_date(rng),
             notice: rng.chance(1, 2).then(|| gen_line_ref(rng)),
+            supplementary: rng.chance(1, 3).then(|| ledger_core_supplement(rng)),
         }),
         10 => EntryBody::Reversal(Reversal {
             target_seq: rng.edgy_u64(),
@@ -502,5 +504,17 @@ pub fn gen_entry(rng: &mut Rng, keys: &[SigningKey]) -> SequencedEntry {
         time_ms: rng.edgy_u64(),
         prev_hash: Bytes(rng.bytes()),
         signed: gen_signed_submission(rng, keys),
+    }
+}
+
+/// A supplementary payment's link (format 3).
+fn ledger_core_supplement(rng: &mut Rng) -> crate::entry::Supplement {
+    crate::entry::Supplement {
+        reason: *rng.pick(&[
+            crate::entry::SupplementReason::BackPay,
+            crate::entry::SupplementReason::TopUp,
+        ]),
+        of_seq: rng.edgy_u64(),
+        note: gen_text(rng),
     }
 }
