@@ -8,6 +8,7 @@ mod audit_cmd;
 mod batch;
 mod cli;
 mod compare;
+mod contacts_cmd;
 mod controls_cmd;
 mod exit;
 mod export;

@@ -106,6 +106,11 @@ pub enum PostWhat {
         after_help = "Example:\n  ledger post --node URL --key village.key confirm --seq 1234 --method 明白卡签字 --date 2019-06-20\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
     )]
     Confirm(crate::controls_cmd::ConfirmArgs),
+    /// 联系方式 (有疑问？): whom citizens call or visit about a region's money, from a TOML or JSON file.
+    #[command(
+        after_help = "Example:\n  ledger post --node URL --key poverty.key contacts --region 320803000000 --file contacts.toml\n\ncontacts.toml:\n  [[contact]]\n  role = \"hotline_12317\"      # or discipline, poverty_office, finance, village_committee, other (or 纪检监察 …)\n  name = \"扶贫监督举报电话\"\n  phone = \"12317\"\n  address = \"电话受理\"\n  hours = \"工作日 8:30-17:30\"\n\nThe list (1-16) replaces the region's previous one. Exit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
+    )]
+    Contacts(crate::contacts_cmd::ContactsArgs),
     /// 审核论证: review a proposed project (pass/通过 or fail/未通过).
     #[command(
         after_help = "Example:\n  ledger post --node URL --key town.key review --project P2019-101201-01 --date 2019-03-08 \\\n    --document-no 淮区扶贫论〔2019〕3号 --result 通过 --note 选址合理、效益可行\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
@@ -534,6 +539,7 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         PostWhat::Objection(a) => crate::controls_cmd::body(ControlPost::Objection(a))?,
         PostWhat::Resolve(a) => crate::controls_cmd::body(ControlPost::Resolve(a))?,
         PostWhat::Confirm(a) => crate::controls_cmd::body(ControlPost::Confirm(a))?,
+        PostWhat::Contacts(a) => crate::contacts_cmd::body(a)?,
         PostWhat::Review(a) => crate::project_cmd::body(ProjectPost::Review(a))?,
         PostWhat::Approve(a) => crate::project_cmd::body(ProjectPost::Approve(a))?,
         PostWhat::Start(a) => crate::project_cmd::body(ProjectPost::Start(a))?,

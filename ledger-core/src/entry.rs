@@ -74,11 +74,13 @@ pub enum EntryKind {
     ProjectAdjust,
     /// 项目终止 (the project library).
     ProjectCancel,
+    /// 联系方式: whom to ask about a region's money (有疑问？).
+    ContactsUpdate,
 }
 
 impl EntryKind {
     /// Every kind, in format order.
-    pub const ALL: [EntryKind; 27] = [
+    pub const ALL: [EntryKind; 28] = [
         EntryKind::Genesis,
         EntryKind::KeyGrant,
         EntryKind::KeyRevoke,
@@ -106,6 +108,7 @@ impl EntryKind {
         EntryKind::ProjectEvaluate,
         EntryKind::ProjectAdjust,
         EntryKind::ProjectCancel,
+        EntryKind::ContactsUpdate,
     ];
 
     /// Kinds that change the log's rules rather than the books.
@@ -151,6 +154,7 @@ impl EntryKind {
             EntryKind::ProjectEvaluate => "project_evaluate",
             EntryKind::ProjectAdjust => "project_adjust",
             EntryKind::ProjectCancel => "project_cancel",
+            EntryKind::ContactsUpdate => "contacts_update",
         }
     }
 
@@ -184,6 +188,7 @@ impl EntryKind {
             EntryKind::ProjectEvaluate => "绩效评价",
             EntryKind::ProjectAdjust => "项目调整",
             EntryKind::ProjectCancel => "项目终止",
+            EntryKind::ContactsUpdate => "联系方式",
         }
     }
 
@@ -609,6 +614,9 @@ pub enum EntryBody {
     ProjectAdjust(crate::project::ProjectAdjust),
     /// See [`crate::project::ProjectCancel`].
     ProjectCancel(crate::project::ProjectCancel),
+    /// See [`crate::contacts::ContactsUpdate`] (an operator kind: see
+    /// `rules::contacts` for why).
+    ContactsUpdate(crate::contacts::ContactsUpdate),
 }
 
 impl EntryBody {
@@ -642,6 +650,7 @@ impl EntryBody {
             EntryBody::ProjectEvaluate(_) => EntryKind::ProjectEvaluate,
             EntryBody::ProjectAdjust(_) => EntryKind::ProjectAdjust,
             EntryBody::ProjectCancel(_) => EntryKind::ProjectCancel,
+            EntryBody::ContactsUpdate(_) => EntryKind::ContactsUpdate,
         }
     }
 
@@ -692,7 +701,8 @@ impl EntryBody {
             | EntryBody::KeyRevoke { .. }
             | EntryBody::RegionRegister { .. }
             | EntryBody::PolicyUpdate { .. }
-            | EntryBody::LogKeyRotate { .. } => None,
+            | EntryBody::LogKeyRotate { .. }
+            | EntryBody::ContactsUpdate(_) => None,
         }
     }
 

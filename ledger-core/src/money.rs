@@ -113,6 +113,7 @@ pub fn movement(body: &EntryBody) -> Option<Movement<&Account, &Ident>> {
         | EntryBody::RegionRegister { .. }
         | EntryBody::PolicyUpdate { .. }
         | EntryBody::LogKeyRotate { .. }
+        | EntryBody::ContactsUpdate(_)
         | EntryBody::ProjectRegister(_)
         | EntryBody::Reversal(_)
         | EntryBody::Notice(_)

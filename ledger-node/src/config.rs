@@ -88,6 +88,11 @@ pub struct Args {
     /// `name+id+base64`); repeat for several.
     #[arg(long = "witness", env = "LEDGER_WITNESSES", value_delimiter = ',')]
     pub witnesses: Vec<String>,
+    /// How many of the witnesses must cosign a checkpoint for clients to
+    /// trust it (k of n; default 1 when witnesses are named, else 0). The
+    /// node states it at /v1/witnesses; the page requires it.
+    #[arg(long, env = "LEDGER_MIN_WITNESSES")]
+    pub min_witnesses: Option<usize>,
     /// Demo only: number of demo entries to load.
     #[arg(long)]
     pub demo_entries: Option<u64>,
@@ -137,6 +142,7 @@ pub struct FileConfig {
     max_connections_per_address: Option<usize>,
     header_read_timeout_ms: Option<u64>,
     witnesses: Option<Vec<String>>,
+    min_witnesses: Option<usize>,
 }
 
 /// Log output format.
@@ -175,6 +181,8 @@ pub struct NodeConfig {
     pub queue_requests: usize,
     /// Witness verifier keys.
     pub witnesses: Vec<String>,
+    /// Cosignatures clients must require (k of n = `witnesses.len()`).
+    pub min_witnesses: usize,
 }
 
 impl NodeConfig {
@@ -260,11 +268,23 @@ impl NodeConfig {
                 .or(file.queue_requests)
                 .unwrap_or(4_096)
                 .clamp(1, 1_000_000),
+            min_witnesses: 0,
             witnesses: if args.witnesses.is_empty() {
                 file.witnesses.unwrap_or_default()
             } else {
                 args.witnesses.clone()
             },
+        })
+        .and_then(|mut config: NodeConfig| {
+            let n = config.witnesses.len();
+            let k = args.min_witnesses.or(file.min_witnesses).unwrap_or(usize::from(n > 0));
+            // More than the named witnesses could never be met: every client
+            // would refuse every checkpoint.
+            if k > n {
+                anyhow::bail!("--min-witnesses {k} is more than the {n} witnesses named with --witness");
+            }
+            config.min_witnesses = k;
+            Ok(config)
         })
     }
 }
@@ -294,6 +314,31 @@ mod tests {
         assert_eq!(defaults.data_dir, PathBuf::from(DEFAULT_DEMO_DATA_DIR));
         assert_eq!(defaults.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(defaults.sequencer.max_batch_entries, 8_192);
+        Ok(())
+    }
+
+    #[test]
+    fn min_witnesses_defaults_to_one_of_the_named_and_may_not_exceed_them() -> Result<()> {
+        let resolve = |argv: &[&str]| NodeConfig::resolve(&Args::try_parse_from(argv)?);
+        assert_eq!(resolve(&["ledger-node", "--demo"])?.min_witnesses, 0);
+        let two = [
+            "ledger-node",
+            "--demo",
+            "--witness",
+            "a+00000000+AA",
+            "--witness",
+            "b+00000000+AA",
+        ];
+        assert_eq!(resolve(&two)?.min_witnesses, 1);
+        assert_eq!(
+            resolve(&[&two[..], &["--min-witnesses", "2"]].concat())?.min_witnesses,
+            2
+        );
+        let three = resolve(&[&two[..], &["--min-witnesses", "3"]].concat()).map(|_| ());
+        assert_eq!(
+            three.map_err(|e| e.to_string()),
+            Err("--min-witnesses 3 is more than the 2 witnesses named with --witness".to_string())
+        );
         Ok(())
     }
 

@@ -185,7 +185,9 @@ pub fn start_with_clock(config: &NodeConfig, clock: Arc<dyn Clock>) -> Result<St
         );
     }
     Ok(Started {
-        app: AppState::new(shared, tx, config.limits).with_witnesses(witnesses),
+        app: AppState::new(shared, tx, config.limits)
+            .with_witnesses(witnesses)
+            .with_min_witnesses(config.min_witnesses),
         sequencer,
     })
 }

@@ -326,6 +326,7 @@ impl Auditor {
             | EntryBody::ProjectEvaluate(_)
             | EntryBody::ProjectAdjust(_)
             | EntryBody::ProjectCancel(_)
+            | EntryBody::ContactsUpdate(_)
             | EntryBody::PaymentConfirm(_) => {}
         }
         // Issue 16: subjects, patterns, lists and the report's flows.

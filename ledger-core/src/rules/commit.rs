@@ -41,6 +41,7 @@ impl LedgerState {
             }
             EntryBody::PolicyUpdate { policy } => self.policy = policy.clone(),
             EntryBody::LogKeyRotate { log_vkey, .. } => self.log_vkeys.push((seq + 1, log_vkey.clone())),
+            EntryBody::ContactsUpdate(update) => self.contacts.record(seq, update),
             EntryBody::FundIssue(issue) => {
                 self.funds.insert(
                     issue.fund.clone(),

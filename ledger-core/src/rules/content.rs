@@ -75,6 +75,7 @@ impl LedgerState {
         let none: Staged = None;
         match body {
             EntryBody::Genesis(_) => Err(RuleError::Genesis("genesis may only be the first entry".into())),
+            EntryBody::ContactsUpdate(update) => Ok((self.check_contacts(update)?, none)),
             EntryBody::KeyGrant(grant) => {
                 check_grant_shape(grant, &self.regions)?;
                 if self.keys.contains_key(&grant.key) {

@@ -17,6 +17,7 @@
 
 mod authorization;
 mod commit;
+mod contacts;
 mod content;
 mod controls;
 mod duplicates;

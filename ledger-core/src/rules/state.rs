@@ -184,6 +184,8 @@ pub struct LedgerState {
     /// While an atomic group is open, what its applied entries changed
     /// (`group`); `None` outside a group.
     pub(super) journal: Option<Vec<super::group::Undo>>,
+    /// The contacts in force per region (`rules::contacts`).
+    pub(super) contacts: crate::contacts::ContactsTable,
 }
 
 /// The money movement an entry will make, staged before committing (None:

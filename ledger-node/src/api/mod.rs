@@ -77,6 +77,8 @@ pub struct AppState {
     pub read_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// Witnesses whose cosignatures the node collects.
     pub witnesses: Arc<Vec<WitnessVerifier>>,
+    /// Cosignatures clients must require (stated at /v1/witnesses).
+    pub min_witnesses: usize,
     /// Serialises updates of the cosigned checkpoint.
     pub cosign_lock: Arc<std::sync::Mutex<()>>,
 }
@@ -99,13 +101,21 @@ impl AppState {
             limits,
             read_limiter: Arc::new(limiter),
             witnesses: Arc::new(Vec::new()),
+            min_witnesses: 0,
             cosign_lock: Arc::new(std::sync::Mutex::new(())),
         }
     }
 
     /// The same state with these witnesses.
     pub fn with_witnesses(mut self, witnesses: Vec<WitnessVerifier>) -> AppState {
+        self.min_witnesses = usize::from(!witnesses.is_empty());
         self.witnesses = Arc::new(witnesses);
+        self
+    }
+
+    /// The same state requiring `k` cosignatures (at most the witnesses').
+    pub fn with_min_witnesses(mut self, k: usize) -> AppState {
+        self.min_witnesses = k.min(self.witnesses.len());
         self
     }
 }

@@ -34,6 +34,9 @@ pub fn router() -> Router<AppState> {
 pub struct WitnessesInfo {
     /// Configured witness verifier keys.
     pub witnesses: Vec<String>,
+    /// How many of them must cosign for a client to trust a checkpoint (k
+    /// of n; the node's `--min-witnesses`).
+    pub min_witnesses: usize,
     /// Size of the newest cosigned checkpoint, if any.
     pub cosigned_size: Option<u64>,
     /// How many configured witnesses cosigned it.
@@ -62,6 +65,7 @@ fn witnesses_blocking(app: &AppState) -> Result<Json<WitnessesInfo>, ApiError> {
     };
     Ok(Json(WitnessesInfo {
         witnesses: app.witnesses.iter().map(WitnessVerifier::vkey).collect(),
+        min_witnesses: app.min_witnesses,
         cosigned_size,
         cosignatures,
     }))

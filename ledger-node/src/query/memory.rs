@@ -63,6 +63,7 @@ impl QueryIndex {
             + households
             + self.pending.capacity() * 16
             + self.controls_heap_bytes()
+            + self.directory.approx_heap_bytes()
             + self.idle.heap_bytes()
     }
 }

@@ -73,6 +73,7 @@
 
 mod accounts;
 mod controls;
+mod directory;
 mod funds;
 mod idle;
 mod memory;
@@ -86,6 +87,7 @@ mod tests;
 
 pub use accounts::AccountId;
 pub use controls::{Confirmation, HouseholdInfo, LineState, NoticeInfo, ObjectionInfo, RegistrationInfo};
+pub use directory::{KnownHousehold, Lookup};
 pub use funds::{FlowNode, FundInfo};
 pub use idle::IdleMoney;
 pub use payees::PayeeInfo;
@@ -132,6 +134,10 @@ pub struct QueryIndex {
     pub(super) controls: controls::Controls,
     /// Dated lots per (account, fund) and the latest business date.
     pub(super) idle: idle::IdleIndex,
+    /// Household codes, short references, village lists (`directory`).
+    pub(super) directory: directory::Directory,
+    /// The contacts in force per region (有疑问？; a few per region).
+    pub(super) contacts: ledger_core::contacts::ContactsTable,
 }
 
 impl QueryIndex {
@@ -141,6 +147,7 @@ impl QueryIndex {
         self.recorded = self.recorded.max(entry.seq.saturating_add(1));
         self.record_controls(entry.seq, &entry.signed.submission.body, effects);
         self.record_date(entry.seq, &entry.signed.submission.body);
+        self.record_directory(&entry.signed.submission.body);
         let seq = entry.seq;
         match &entry.signed.submission.body {
             EntryBody::Genesis(g) => {
@@ -207,6 +214,7 @@ impl QueryIndex {
                 self.record_budget(seq, &a.project, a.date, &a.budgets, a.contract.as_ref());
             }
             EntryBody::ProjectCancel(c) => self.record_stage(seq, &c.project, c.date, StageKind::Cancel, true),
+            EntryBody::ContactsUpdate(c) => self.contacts.record(seq, c),
         }
     }
 
@@ -227,6 +235,7 @@ impl QueryIndex {
         self.pending.remove(position);
         if let EntryBody::HouseholdSubsidy(s) = target {
             self.unmark_line(target_seq, s);
+            self.directory.record_payment(s, Sign::Sub);
         }
         if matches!(
             target,

@@ -10,8 +10,10 @@
 //! the 2,500-entry demo log is most of the run time. Shared helpers and the
 //! independent model stay here; the modules reach them through `super::*`.
 
+mod citizens;
 #[path = "../common/mod.rs"]
 mod common;
+mod contacts;
 mod controls;
 mod controls_read;
 mod controls_write;

@@ -5,27 +5,41 @@
 use super::{blocking, check_leaves, entry_json, fetch, ledger, path_param, view, EntryJson, Params, RegionRef, View};
 use crate::api::error::ApiError;
 use crate::api::AppState;
+use crate::query::Lookup;
 use crate::store::IndexKey;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use ledger_core::entry::EntryBody;
 use ledger_core::household::HouseholdRef;
+use ledger_core::household_code::HouseholdCode;
 use serde::Serialize;
 use std::collections::HashMap;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/v1/households/{household}", get(household))
+    Router::new()
+        .route("/v1/households/{household}", get(household))
+        .route("/v1/households/code/{code}", get(super::household_code::by_code))
 }
 
 /// `GET /v1/households/{ref}`.
 #[derive(Debug, Serialize)]
 pub struct HouseholdAnswer {
+    /// How a code lookup understood its input (only on `/v1/households/code/{code}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<super::household_code::CodeQueryJson>,
     /// The reference, hex.
     pub household: String,
+    /// Its household code (户码), 11 symbols.
+    pub code: String,
+    /// The same, grouped 4-4-3 with `-`, as printed.
+    pub code_display: String,
     /// Masked name of the head of household, as on the latest payment.
     pub masked_name: String,
+    /// The village of its latest payment or registration.
+    pub village: Option<RegionRef>,
     /// Paid, net of reversals.
     pub total_fen: u64,
     /// Payments, net of reversals.
@@ -42,17 +56,40 @@ pub struct HouseholdAnswer {
     pub payments: Vec<super::regions::SubsidyItem>,
     /// `after` cursor of the next page, or null.
     pub next: Option<u64>,
+    /// The Chinese texts of the payments' `controls` checks, once per answer.
+    pub control_texts: std::collections::BTreeMap<&'static str, super::controls::CheckTexts>,
 }
 
-/// A household reference: exactly 64 hex digits.
-fn parse_ref(text: &str) -> Result<HouseholdRef, ApiError> {
-    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+/// The shortest reference prefix resolved: 8 hex digits (32 bits) is
+/// what a person can read off a slip, and unique in any real district.
+const MIN_REF_PREFIX_HEX: usize = 8;
+
+/// A household reference: 64 hex digits, or a unique prefix of 8 or more
+/// (resolved against the households the node knows).
+fn parse_ref(app: &AppState, text: &str) -> Result<HouseholdRef, ApiError> {
+    if text.len() < MIN_REF_PREFIX_HEX || text.len() > 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::bad_param(format!(
-            "a household reference is 64 hex digits (from the payment slip), not {:?}",
+            "a household reference is 64 hex digits (from the payment slip), or a unique prefix of 8 or more, not {:?}",
             super::clip(text)
         )));
     }
-    HouseholdRef::parse(&text.to_ascii_lowercase()).map_err(ApiError::bad_param)
+    let text = text.to_ascii_lowercase();
+    if text.len() == 64 {
+        return HouseholdRef::parse(&text).map_err(ApiError::bad_param);
+    }
+    let found = ledger(app)?.query.directory().by_hex_prefix(&text);
+    match found {
+        Lookup::One(r) => Ok(r),
+        Lookup::Many(n) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "ambiguous_ref",
+            format!("{n} households have a reference starting with {text}; give more digits"),
+        )
+        .with_zh(format!("有 {n} 户的户号以 {text} 开头，请多输入几位"))),
+        Lookup::None => Err(ApiError::not_found(format!(
+            "no payment to or registration of a household whose reference starts with {text} is in the log"
+        ))),
+    }
 }
 
 async fn household(
@@ -60,11 +97,27 @@ async fn household(
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<HouseholdAnswer>, ApiError> {
-    let reference = parse_ref(&path_param(path)?)?;
+    let text = path_param(path)?;
     let params = Params::from(query)?;
     let after = params.u64("after")?;
     let limit = params.limit(app.limits.max_page)?;
     blocking(move || {
+        let reference = parse_ref(&app, &text)?;
+        household_answer(&app, reference, after, limit, None).map(Json)
+    })
+    .await
+}
+
+/// The answer for one household (also the code lookup's, with `query`).
+pub(super) fn household_answer(
+    app: &AppState,
+    reference: HouseholdRef,
+    after: Option<u64>,
+    limit: usize,
+    query: Option<super::household_code::CodeQueryJson>,
+) -> Result<HouseholdAnswer, ApiError> {
+    let app = app.clone();
+    {
         let View { visible, .. } = view(&app)?;
         // The total needs every payment; a household has a few dozen.
         let seqs = app
@@ -178,8 +231,13 @@ async fn household(
                 item
             })
             .collect();
-        Ok(Json(HouseholdAnswer {
+        let code = HouseholdCode::of(&reference);
+        Ok(HouseholdAnswer {
+            query,
             household: reference.to_string(),
+            code: code.compact(),
+            code_display: code.display(),
+            village: villages.last().cloned(),
             masked_name,
             total_fen: total,
             count,
@@ -188,7 +246,7 @@ async fn household(
             entries,
             payments,
             next,
-        }))
-    })
-    .await
+            control_texts: super::controls::control_texts(),
+        })
+    }
 }

@@ -19,11 +19,15 @@
 //!   run on the blocking pool, so a slow disk never stalls the async workers.
 
 mod accounts;
+mod contacts;
 mod controls;
 mod entries;
 mod funds;
+mod household_code;
+mod household_list;
 mod households;
 mod idle;
+mod log_keys;
 mod projects;
 mod regions;
 mod search;
@@ -62,6 +66,9 @@ pub fn router() -> Router<AppState> {
         .merge(projects::router())
         .merge(idle::router())
         .merge(households::router())
+        .merge(household_list::router())
+        .merge(contacts::router())
+        .merge(log_keys::router())
         .merge(accounts::router())
         .merge(search::router())
 }
@@ -382,6 +389,12 @@ pub(crate) fn summary_zh(ledger: &Ledger, body: &EntryBody) -> String {
         ),
         EntryBody::RegionRegister { regions } => format!("登记区划{}个", regions.len()),
         EntryBody::PolicyUpdate { policy } => format!("更新政策：会签规则{}条", policy.cosign_rules.len()),
+        EntryBody::ContactsUpdate(c) => format!(
+            "联系方式：{}（{}）{}条",
+            ledger.query.region_name(c.region),
+            c.region,
+            c.contacts.len()
+        ),
         EntryBody::FundIssue(f) => format!(
             "资金下达：{}（{}）{}，下达至{}",
             f.title,

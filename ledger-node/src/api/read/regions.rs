@@ -254,6 +254,8 @@ pub struct Subsidies {
     pub items: Vec<SubsidyItem>,
     /// `after` cursor of the next page, or null at the end.
     pub next: Option<u64>,
+    /// The Chinese texts of the items' `controls` checks, once per answer.
+    pub control_texts: BTreeMap<&'static str, super::controls::CheckTexts>,
 }
 
 /// `GET /v1/regions/{code}/flows`.
@@ -472,6 +474,7 @@ fn build_flows(
             .collect(),
         items,
         next,
+        control_texts: super::controls::control_texts(),
     };
     Flows {
         code: code.to_string(),

@@ -18,9 +18,11 @@ mod notices;
 mod objections;
 mod payments;
 mod registrations;
+mod verdict;
 
 pub(crate) use payments::{payment_controls, warnings_json, PaymentControls, WarningJson};
 pub(crate) use registrations::{registrations_json, RegistrationJson};
+pub(crate) use verdict::{control_texts, CheckTexts};
 
 use super::RegionRef;
 use crate::api::error::ApiError;

@@ -71,6 +71,8 @@ pub struct PaymentControls {
     pub confirmation: ConfirmationJson,
     /// Controls it broke before they were enforced (empty: none).
     pub warnings: Vec<WarningJson>,
+    /// The node's verdict on every control it knows (`verdict`).
+    pub controls: super::verdict::ControlsJson,
 }
 
 impl PaymentControls {
@@ -92,6 +94,10 @@ impl PaymentControls {
                 deadline: None,
             },
             warnings: Vec::new(),
+            controls: super::verdict::ControlsJson {
+                status: "ok",
+                checks: Vec::new(),
+            },
         }
     }
 }
@@ -107,6 +113,8 @@ pub(crate) fn payment_controls(
     visible: u64,
 ) -> Result<Vec<PaymentControls>, ApiError> {
     let today = today();
+    // Before the lock: the duplicate check may read the store.
+    let twins = super::verdict::duplicate_twins(app, payments, visible)?;
     let ledger = ledger(app)?;
     let mut out = Vec::with_capacity(payments.len());
     for (seq, s) in payments {
@@ -149,6 +157,9 @@ pub(crate) fn payment_controls(
                 }
             }
         };
+        let warnings = warnings_json(ledger.query.warnings(*seq));
+        let reversed = crate::api::read::reversed_by(&ledger, *seq, visible).is_some();
+        let controls = super::verdict::verdict(reversed, twins.get(seq), &confirmation, &warnings);
         out.push(PaymentControls {
             date: s.date.to_string(),
             notice: s.notice.as_ref().map(|r| LineRefJson {
@@ -156,7 +167,8 @@ pub(crate) fn payment_controls(
                 line: r.line,
             }),
             confirmation,
-            warnings: warnings_json(ledger.query.warnings(*seq)),
+            warnings,
+            controls,
         });
     }
     Ok(out)
