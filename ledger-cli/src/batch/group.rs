@@ -4,19 +4,15 @@
 //! the node's limit, and then only with `--split`, each group named in the
 //! receipts file.
 //!
-//! The wire form is the node's: the framed submissions to
-//! `POST /v1/submissions?atomic=1`. A node without atomic groups ignores
-//! the parameter and sequences the items one by one; the summary counts
-//! receipts, so it stays exact either way. (`ledger_cli::submit` on branch
-//! s4-ops has the same call as `submit_group(node, batch, GroupMode {
-//! atomic: true, check_only: false })`: once merged, [`post_atomic`] is
-//! that call.)
+//! The wire form is the node's, through the one client call
+//! [`crate::submit::submit_group`]: the framed submissions to
+//! `POST /v1/submissions?atomic=1`, and for `--dry-run` the same group with
+//! `check_only=1` (every check of a real run, nothing written, no nonce
+//! used), so a dry run lists exactly what the real run would be refused.
 
-use crate::exit::network;
-use crate::http::Node;
-use crate::submit::{frame, ItemAnswer};
-use anyhow::Result;
-use ledger_core::submission::SignedSubmission;
+use crate::messages::batch::RunMsg;
+use crate::messages::Message as _;
+use crate::submit::Refusal;
 use serde::{Deserialize, Serialize};
 
 /// Most submissions in one atomic group: the node's default
@@ -25,6 +21,10 @@ pub const MAX_GROUP_SUBMISSIONS: usize = 10_000;
 
 /// The code of a group member not written because another was refused.
 pub const GROUP_REFUSED: &str = "group_refused";
+
+/// The code of a member already in the log under another validity window:
+/// it is posted, so it counts as done, not refused.
+pub const REPLAYED_NONCE: &str = "replayed_nonce";
 
 /// A receipts-file line naming a group before its receipts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,40 +44,19 @@ pub struct GroupInfo {
     pub rows: Vec<u64>,
 }
 
-#[derive(Debug, Deserialize)]
-struct GroupAnswer {
-    results: Vec<ItemAnswer>,
-}
-
-/// Post one atomic group; one answer per submission, in order.
-pub fn post_atomic(node: &Node, batch: &[SignedSubmission]) -> Result<Vec<ItemAnswer>> {
-    let answer = node.post("/v1/submissions?atomic=1", "application/octet-stream", frame(batch))?;
-    if answer.status == 200 {
-        let parsed: GroupAnswer = serde_json::from_slice(&answer.body)
-            .map_err(|e| network(format!("the node's answer to the group is not the expected JSON: {e}")))?;
-        if parsed.results.len() != batch.len() {
-            return Err(network(format!(
-                "the node answered {} results for {} submissions",
-                parsed.results.len(),
-                batch.len()
-            )));
+/// A node's refusal for people: the node's words and its code; an
+/// overdraft in 元 from the machine fields (the node's text says fen).
+pub fn refusal_text(error: &Refusal) -> String {
+    match (&error.account, &error.fund, error.needed_fen, error.available_fen) {
+        (Some(account), Some(fund), Some(needed), Some(available)) if error.detail.code == "overdraft" => {
+            RunMsg::RowOverdraft {
+                account: account.clone(),
+                fund: fund.clone(),
+                needed,
+                available,
+            }
+            .text()
         }
-        return Ok(parsed.results);
-    }
-    match answer.error() {
-        // A group of one is a plain submission: its refusal is the status.
-        Some(error) if batch.len() == 1 && answer.status < 500 && answer.status != 429 => {
-            Ok(vec![ItemAnswer::Rejected { error }])
-        }
-        Some(e) => Err(network(format!(
-            "the node refused the request ({} {}): {}",
-            answer.status,
-            e.code,
-            e.human()
-        ))),
-        None => Err(network(format!(
-            "the node answered HTTP {} to the group",
-            answer.status
-        ))),
+        _ => format!("{} ({})", error.detail.human(), error.detail.code),
     }
 }

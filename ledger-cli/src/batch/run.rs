@@ -2,7 +2,7 @@
 //! would refuse (the pre-flight), then sign and post the rows not yet
 //! posted, in chunks, appending each receipt as it arrives.
 
-use super::group::{post_atomic, GroupInfo, GroupLine, GROUP_REFUSED, MAX_GROUP_SUBMISSIONS};
+use super::group::{refusal_text, GroupInfo, GroupLine, GROUP_REFUSED, MAX_GROUP_SUBMISSIONS, REPLAYED_NONCE};
 use super::preflight::{self, Findings};
 use super::resume::{read_done, row_nonce, BatchIdentity};
 use super::villages::VillageNames;
@@ -17,7 +17,7 @@ use crate::messages::batch::RunMsg;
 use crate::messages::Message as _;
 use crate::post::{check_pseudonym, parse};
 use crate::slips::{Slip, SlipLine};
-use crate::submit::{self, check_receipt, ItemAnswer, ReceiptLine, SignArgs, Target};
+use crate::submit::{self, check_receipt, GroupMode, ItemOutcome, ReceiptLine, SignArgs, Target};
 use crate::time;
 use anyhow::Result;
 use ledger_core::entry::EntryBody;
@@ -268,6 +268,9 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     }
     let total_fen: u64 = rows.iter().filter_map(|r| r.body.amount()).map(|a| a.get()).sum();
     if args.dry_run {
+        if let Some(node) = target.node.as_ref() {
+            check_with_node(node, &rows, args, sign, &target, &identity, &done, &signers)?;
+        }
         println!(
             "{}",
             RunMsg::DryRunOk {
@@ -366,19 +369,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         submit::append_lines(&receipts, &[line])?;
     }
     // One atomic group, or with --split several (each all or nothing).
-    let groups: Vec<&[(Row, SignedSubmission, String)]> = if args.split {
-        todo.chunks(args.batch_size).collect()
-    } else if todo.len() <= MAX_GROUP_SUBMISSIONS {
-        vec![&todo[..]]
-    } else {
-        return Err(usage(
-            RunMsg::TooLargeForGroup {
-                rows: todo.len(),
-                max: MAX_GROUP_SUBMISSIONS,
-            }
-            .text(),
-        ));
-    };
+    let groups = groups_of(&todo, args)?;
     if groups.len() > 1 {
         println!(
             "{}",
@@ -413,7 +404,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         // group goes again without it.
         for _attempt in 0..2 {
             let signed: Vec<SignedSubmission> = pending.iter().map(|(_, s, _)| s.clone()).collect();
-            let answers = match post_atomic(node, &signed) {
+            let answers = match submit::submit_group(node, &signed, REAL_GROUP) {
                 Ok(a) => a,
                 Err(e) => {
                     bar.abandon();
@@ -432,7 +423,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
             for (item, answer) in pending.iter().zip(answers) {
                 let (row, signed, key) = *item;
                 match answer {
-                    ItemAnswer::Accepted { receipt } => {
+                    ItemOutcome::Accepted { receipt } => {
                         check_receipt(&receipt, signed, &target)?;
                         if receipt.receipt.time_ms < started {
                             original += 1;
@@ -452,11 +443,20 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                             lines.push(serde_json::to_string(&slip).input_err("encoding")?);
                         }
                     }
-                    ItemAnswer::Rejected { error } if error.code == "replayed_nonce" => already += 1,
-                    ItemAnswer::Rejected { error } if error.code == GROUP_REFUSED => not_written.push(*item),
-                    ItemAnswer::Rejected { error } => {
+                    ItemOutcome::Rejected { error } if error.detail.code == REPLAYED_NONCE => already += 1,
+                    ItemOutcome::Rejected { error } if error.detail.code == GROUP_REFUSED => not_written.push(*item),
+                    ItemOutcome::Rejected { error } => {
                         refused_here += 1;
-                        rejected.push((row.line, format!("{} ({})", error.human(), error.code)))
+                        rejected.push((row.line, refusal_text(&error)))
+                    }
+                    // Only a check-only request answers this; a node that
+                    // does so to a real one has written nothing we can prove.
+                    ItemOutcome::WouldAccept => {
+                        bar.abandon();
+                        return Err(network(format!(
+                            "the node answered would_accept to a real submission (row {}); nothing of it is known to be posted",
+                            row.line
+                        )));
                     }
                 }
             }
@@ -516,6 +516,121 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
             }
             .text(),
         ));
+    }
+    Ok(())
+}
+
+/// A real run's group: all or nothing, written.
+const REAL_GROUP: GroupMode = GroupMode {
+    atomic: true,
+    check_only: false,
+};
+
+/// The groups a run posts: one, or with `--split` several of
+/// `--batch-size`; a batch over the node's group limit without `--split`
+/// is refused before anything is sent.
+fn groups_of<'a, T>(todo: &'a [T], args: &CsvArgs) -> Result<Vec<&'a [T]>> {
+    if args.split {
+        Ok(todo.chunks(args.batch_size).collect())
+    } else if todo.len() <= MAX_GROUP_SUBMISSIONS {
+        Ok(vec![todo])
+    } else {
+        Err(usage(
+            RunMsg::TooLargeForGroup {
+                rows: todo.len(),
+                max: MAX_GROUP_SUBMISSIONS,
+            }
+            .text(),
+        ))
+    }
+}
+
+/// `--dry-run` against a node: the rows still to post, signed exactly as
+/// the real run signs them (the same nonces, the batch's window when it
+/// has one), sent as the same atomic groups with `check_only`: the node
+/// runs every check of a real submission (keys, co-signatures, scope,
+/// money, duplicates, payment lists) against its state and writes
+/// nothing, uses no nonce. Each refusal is printed with its row, as the
+/// real run would print it; any refusal is exit 3.
+#[allow(clippy::too_many_arguments)]
+fn check_with_node(
+    node: &Node,
+    rows: &[Row],
+    args: &CsvArgs,
+    sign: &SignArgs,
+    target: &Target,
+    identity: &BatchIdentity,
+    done: &super::resume::Done,
+    signers: &[(String, ed25519_dalek::SigningKey)],
+) -> Result<()> {
+    let Some((_, first_key)) = signers.first() else {
+        return Err(usage("give at least one --key"));
+    };
+    let now = time::now_ms();
+    let not_after_ms = match &done.header {
+        Some(h) if h.not_after_ms > now && sign.valid_until.is_none() && !args.new_window => h.not_after_ms,
+        _ => submit::not_after(sign.valid_until.as_deref(), DEFAULT_WINDOW_MS, now)?,
+    };
+    let todo: Vec<(u64, SignedSubmission)> = rows
+        .iter()
+        .filter_map(|row| {
+            let nonce = row_nonce(first_key, &target.origin, identity, &row.body);
+            (!done.rows.contains_key(&nonce.to_hex())).then(|| {
+                (
+                    row.line,
+                    submit::sign(&target.origin, nonce, not_after_ms, row.body.clone(), signers),
+                )
+            })
+        })
+        .collect();
+    let name = args
+        .file
+        .file_name()
+        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mut refused = 0usize;
+    for group in groups_of(&todo, args)? {
+        let signed: Vec<SignedSubmission> = group.iter().map(|(_, s)| s.clone()).collect();
+        let mode = GroupMode {
+            atomic: true,
+            check_only: true,
+        };
+        let outcomes = submit::submit_group(node, &signed, mode)?;
+        for ((line, _), outcome) in group.iter().zip(outcomes) {
+            let ItemOutcome::Rejected { error } = outcome else {
+                continue;
+            };
+            if error.detail.code == GROUP_REFUSED || error.detail.code == REPLAYED_NONCE {
+                continue;
+            }
+            refused += 1;
+            if refused <= MAX_ERRORS_SHOWN {
+                let what = RunMsg::NodeWouldRefuse {
+                    row: *line,
+                    why: refusal_text(&error),
+                }
+                .text();
+                eprintln!(
+                    "{}",
+                    RunMsg::InFile {
+                        file: name.clone(),
+                        what
+                    }
+                    .text()
+                );
+            }
+        }
+    }
+    if refused > MAX_ERRORS_SHOWN {
+        eprintln!(
+            "{}",
+            RunMsg::MoreBadRows {
+                count: refused - MAX_ERRORS_SHOWN
+            }
+            .text()
+        );
+    }
+    if refused > 0 {
+        return Err(network(RunMsg::CheckRefused { count: refused }.text()));
     }
     Ok(())
 }

@@ -436,6 +436,29 @@ pub enum RunMsg {
         /// The node's words and code.
         why: String,
     },
+    /// A row the node's check-only pre-flight refused (`--dry-run`).
+    NodeWouldRefuse {
+        /// Row.
+        row: u64,
+        /// The node's words and code.
+        why: String,
+    },
+    /// `--dry-run`: the node's check refused rows; nothing was sent.
+    CheckRefused {
+        /// Rows refused.
+        count: usize,
+    },
+    /// An `overdraft` refusal of one row, from the node's machine fields.
+    RowOverdraft {
+        /// Account key.
+        account: String,
+        /// Fund.
+        fund: String,
+        /// Fen this row needs.
+        needed: u64,
+        /// Fen the account holds of the fund at this row.
+        available: u64,
+    },
     /// Rows the node refused.
     Refused {
         /// How many.
@@ -503,6 +526,15 @@ impl Message for RunMsg {
             RunMsg::GroupNotPosted { index, of, rows } => format!(
                 "第 {index}/{of} 组未记账（{rows} 笔）：组内有被拒绝的行（见下），整组未写入"
             ),
+            RunMsg::NodeWouldRefuse { row, why } => format!("第 {row} 行将被节点拒绝：{why}"),
+            RunMsg::CheckRefused { count } => {
+                format!("预检未通过：节点将拒绝 {count} 笔（见上）；未发送任何记账，一笔也没有记")
+            }
+            RunMsg::RowOverdraft { account, fund, needed, available } => format!(
+                "{account} 资金 {fund} 余额不足：此笔需要 {}，可用 {}（overdraft）",
+                yuan(*needed),
+                yuan(*available)
+            ),
             RunMsg::Refused { count, posted } => format!(
                 "节点拒绝了 {count} 笔（见上）；已记账 {posted} 笔，其余未记账"
             ),
@@ -567,6 +599,15 @@ impl Message for RunMsg {
             ),
             RunMsg::GroupNotPosted { index, of, rows } => format!(
                 "group {index} of {of} not posted ({rows} payments): a row of it was refused (below), nothing of the group was written"
+            ),
+            RunMsg::NodeWouldRefuse { row, why } => format!("row {row} would be refused by the node: {why}"),
+            RunMsg::CheckRefused { count } => format!(
+                "pre-flight failed: the node would refuse {count} payment(s) (above); nothing sent, nothing posted"
+            ),
+            RunMsg::RowOverdraft { account, fund, needed, available } => format!(
+                "{account} has too little of fund {fund}: this payment needs {}, available {} (overdraft)",
+                yuan(*needed),
+                yuan(*available)
             ),
             RunMsg::Refused { count, posted } => format!(
                 "the node refused {count} payment(s) (above); {posted} posted, the others not"

@@ -1,0 +1,134 @@
+//! Issue 14: `ledger post csv --dry-run` is the node's own check
+//! (`check_only` atomic group): it writes nothing, uses no nonce, and
+//! lists what the real run would be refused, row by row, with the same
+//! words; the pre-flight's duplicate and overdraft read the same in a dry
+//! run and a real one.
+
+mod common;
+mod post_common;
+
+use common::run;
+use post_common::*;
+
+/// `ledger post csv FILE` signed by the town finance key alone.
+fn post_one_key(s: &Setup, file: &str, extra: &[&str]) -> (i32, String, String) {
+    let url = s.node.url.clone();
+    let mut args = vec![
+        "--lang",
+        "en",
+        "post",
+        "--node",
+        &url,
+        "--key",
+        &s.finance,
+        "csv",
+        file,
+        "--pseudonym-key",
+        &s.pseudonym,
+        "--fund",
+        FUND,
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+/// The node's refusals a run printed: `(row, why)`.
+fn refusals(err: &str, verb: &str) -> Vec<(u64, String)> {
+    err.lines()
+        .filter_map(|l| l.split_once(": row "))
+        .filter_map(|(_, rest)| rest.split_once(verb))
+        .filter_map(|(row, why)| Some((row.parse().ok()?, why.to_string())))
+        .collect()
+}
+
+#[test]
+fn a_dry_run_is_the_node_s_check_and_writes_nothing() {
+    let s = setup();
+    let rows = households(&s, "19700101");
+    let file = s.node.path("核对.csv");
+    std::fs::write(&file, csv_text(&rows[..3], "2019-01")).expect("csv");
+    let receipts = format!("{file}.receipts.jsonl");
+    let before = s.node.size();
+
+    // One key where the demo's policy wants two: the client's checks pass
+    // (money, not paid before), the node's check refuses every row.
+    let (code, out, dry_err) = post_one_key(&s, &file, &["--dry-run"]);
+    assert_eq!(code, 3, "{out}{dry_err}");
+    let dry = refusals(&dry_err, " would be refused by the node: ");
+    assert_eq!(dry.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 3, 4], "{dry_err}");
+    for (_, why) in &dry {
+        assert!(why.ends_with("(missing_cosignature)"), "{why}");
+    }
+    assert!(
+        dry_err.contains("pre-flight failed: the node would refuse 3 payment(s) (above); nothing sent, nothing posted"),
+        "{dry_err}"
+    );
+    assert_eq!(s.node.size(), before, "a dry run writes nothing");
+    assert!(
+        !std::path::Path::new(&receipts).exists(),
+        "a dry run writes no receipts file"
+    );
+
+    // The real run is refused with the very same words, and writes nothing.
+    let (code, _, real_err) = post_one_key(&s, &file, &[]);
+    assert_eq!(code, 3, "{real_err}");
+    assert_eq!(refusals(&real_err, " refused by the node: "), dry);
+    assert_eq!(s.node.size(), before);
+
+    // Both keys: the node would accept; the dry run still writes nothing,
+    // and the real run then posts the same signed rows (no nonce was used).
+    let (code, out, err) = post(&s, "en", &file, &["--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.ends_with("pre-flight passed: 3 payment(s), 1,834.50 元; nothing sent (run without --dry-run to post)\n"),
+        "{out}"
+    );
+    assert_eq!(s.node.size(), before);
+    let (code, out, err) = post(&s, "en", &file, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("核对.csv: 3 payment(s) posted, 1,834.50 元; receipts in {receipts}\n")
+    );
+    assert_eq!(s.node.size(), before + 3);
+
+    // A duplicate (row 2: the first household again, another amount) and
+    // an overdraft (18,165.50 元 left, 20 × 1,000 元 asked): the dry run and
+    // the real run print the same lines, and neither writes anything.
+    let mut bad = vec![(
+        rows[0].0.clone(),
+        rows[0].1.clone(),
+        rows[0].2.clone(),
+        "350".to_string(),
+    )];
+    bad.extend(
+        households(&s, "19800202")
+            .into_iter()
+            .take(20)
+            .map(|(id, name, village, _)| (id, name, village, "1000".to_string())),
+    );
+    let second = s.node.path("第二批.csv");
+    std::fs::write(&second, csv_text(&bad, "2019-01")).expect("csv");
+    let size = s.node.size();
+    let dry = post(&s, "zh", &second, &["--dry-run"]);
+    let real = post(&s, "zh", &second, &[]);
+    assert_eq!(dry.0, 3, "{}", dry.2);
+    assert_eq!(dry, real, "a dry run reads as the real run");
+    let town = s.town;
+    let account = name_of_town_account(&s);
+    let masked = format!("{}*华", rows[0].1.chars().next().expect("surname"));
+    let receipt_seq: u64 = std::fs::read_to_string(&receipts)
+        .expect("receipts")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find_map(|v| (v["line"] == 2).then(|| v["seq"].as_u64()).flatten())
+        .expect("row 2's receipt");
+    for line in [
+        format!("第 2 行：{masked} 的 最低生活保障 2019-01 已经发放过（账本第 {receipt_seq} 条，duplicate_payment）"),
+        format!("{account}（treasury:{town}）资金 {FUND} 余额不足：本批需要 20,350.00 元，可用 18,165.50 元，还差 2,184.50 元"),
+        "未记账：预检发现 2 个问题，一笔也没有记".to_string(),
+    ] {
+        assert!(dry.2.contains(&line), "{line} not in {}", dry.2);
+    }
+    assert_eq!(s.node.size(), size, "nothing of a refused batch is written");
+}
