@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use ledger_core::amount::Fen;
 use ledger_core::entry::{
     Account, EntryBody, FundCategory, FundIssue, FundSource, HouseholdSubsidy, NoticeLineRef, Payee, ProjectCategory,
-    ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Transfer,
+    ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Supplement, SupplementReason, Transfer,
 };
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
 use ledger_core::ids::{Date, Ident, Period, Text};
@@ -318,6 +318,19 @@ pub struct SubsidyArgs {
     /// The line on that notice, from 0 (the first data row of the notice's CSV is line 0).
     #[arg(long, value_name = "N", requires = "notice")]
     pub line: Option<u32>,
+    /// 补发原因：补发 或 差额补足，与 --of-seq、--note 一起用：同一户同一类别同一期间
+    /// 已发放过时，只有注明为补发才会被接受 (a supplementary payment's reason,
+    /// 补发/back_pay or 差额补足/top_up, with --of-seq and --note: a second payment
+    /// of one household, category and period is refused as duplicate_payment
+    /// unless it is one).
+    #[arg(long, value_name = "REASON", requires_all = ["of_seq", "note"])]
+    pub supplementary: Option<String>,
+    /// 原发放条目的账本序号 (the entry number of the payment it adds to).
+    #[arg(long, value_name = "SEQ", requires = "supplementary")]
+    pub of_seq: Option<u64>,
+    /// 补发说明，群众可见：批准文号、少发了什么 (the explanation a citizen reads).
+    #[arg(long, value_name = "TEXT", requires = "supplementary")]
+    pub note: Option<String>,
 }
 
 /// `post reversal`.
@@ -397,6 +410,26 @@ pub mod parse {
             None => Date::in_china_at(crate::time::now_ms())
                 .ok_or_else(|| format!("{what}: the clock is outside 2000-2099; give the date")),
         }
+    }
+    /// Why a payment is supplementary: 补发 (`back_pay`) or 差额补足
+    /// (`top_up`), by the Chinese words an office uses or the format's name.
+    pub fn supplement_reason(text: &str) -> Result<SupplementReason, String> {
+        match text.trim() {
+            "补发" | "back_pay" => Ok(SupplementReason::BackPay),
+            "差额补足" | "补差" | "补差额" | "top_up" => Ok(SupplementReason::TopUp),
+            other => Err(format!(
+                "补发原因 {other:?} 应为“补发”或“差额补足” (the reason must be 补发/back_pay or 差额补足/top_up)"
+            )),
+        }
+    }
+    /// A supplementary payment's link: the reason, the standing payment it
+    /// adds to, and the note a citizen reads.
+    pub fn supplement(reason: &str, of_seq: u64, note: &str, what: &str) -> Result<Supplement, String> {
+        Ok(Supplement {
+            reason: supplement_reason(reason).map_err(|e| format!("{what}: {e}"))?,
+            of_seq,
+            note: text(note, what)?,
+        })
     }
     /// A period.
     pub fn period(text: &str) -> Result<Period, String> {
@@ -524,7 +557,12 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                     }),
                     _ => None,
                 },
-                supplementary: None,
+                supplementary: match (&a.supplementary, a.of_seq, &a.note) {
+                    (Some(reason), Some(of_seq), Some(note)) => {
+                        Some(u(parse::supplement(reason, of_seq, note, "--supplementary"))?)
+                    }
+                    _ => None,
+                },
             })
         }
         PostWhat::Reversal(a) => EntryBody::Reversal(Reversal {

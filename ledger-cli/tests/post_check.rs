@@ -2,7 +2,13 @@
 //! (`check_only` atomic group): it writes nothing, uses no nonce, and
 //! lists what the real run would be refused, row by row, with the same
 //! words; the pre-flight's duplicate and overdraft read the same in a dry
-//! run and a real one.
+//! run and a real one. And a supplementary payment (补发) posted with its
+//! reason and the entry it adds to.
+//!
+//! (The node's `duplicate_payment` refusal itself needs a payment dated
+//! from the controls on, with its registration and payment-list line:
+//! ledger-core tests/duplicates.rs and the node's tests/api cover it; here
+//! the demo's dates are before the controls.)
 
 mod common;
 mod post_common;
@@ -131,4 +137,95 @@ fn a_dry_run_is_the_node_s_check_and_writes_nothing() {
         assert!(dry.2.contains(&line), "{line} not in {}", dry.2);
     }
     assert_eq!(s.node.size(), size, "nothing of a refused batch is written");
+}
+
+/// `ledger post subsidy --supplementary 补发 --of-seq N --note TEXT`: the
+/// supplement is on the wire and in the entry; one naming an entry that is
+/// not a standing payment of the household is refused by the node
+/// (`not_supplementing`); a reason that is neither 补发 nor 差额补足, or a
+/// supplement without its entry, is refused before anything is sent.
+#[test]
+fn a_supplement_names_its_reason_and_the_payment_it_adds_to() {
+    let s = setup();
+    let url = s.node.url.clone();
+    let village = s.villages[0].0.to_string();
+    let id = common::resident_id("19650505", 7);
+    let subsidy = |amount: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--lang",
+            "en",
+            "post",
+            "--node",
+            &url,
+            "--key",
+            &s.finance,
+            "--key",
+            &s.poverty,
+            "subsidy",
+            "--pseudonym-key",
+            &s.pseudonym,
+            "--fund",
+            FUND,
+            "--resident-id",
+            &id,
+            "--name",
+            "王小二",
+            "--village",
+            &village,
+            "--category",
+            "最低生活保障",
+            "--period",
+            "2019-01",
+            "--amount",
+            amount,
+            "--date",
+            DATE,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let seq_of = |out: &str| -> u64 {
+        serde_json::from_str::<serde_json::Value>(out.trim())
+            .ok()
+            .and_then(|v| v["seq"].as_u64())
+            .unwrap_or_else(|| panic!("a receipt: {out}"))
+    };
+    let (code, out, err) = subsidy("300", &[]);
+    assert_eq!(code, 0, "{err}");
+    let first = seq_of(&out);
+
+    let size = s.node.size();
+    let (code, _, err) = subsidy("50", &["--supplementary", "多发", "--of-seq", "1", "--note", "x"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err,
+        "ledger: --supplementary: 补发原因 \"多发\" 应为“补发”或“差额补足” (the reason must be 补发/back_pay or 差额补足/top_up)\n"
+    );
+    let (code, _, err) = subsidy("50", &["--supplementary", "补发", "--note", "x"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--of-seq"), "{err}");
+    // Entry 3 is not this household's payment.
+    let (code, _, err) = subsidy(
+        "50",
+        &["--supplementary", "补发", "--of-seq", "3", "--note", "补发少发的50元"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("(not_supplementing)"), "{err}");
+    assert_eq!(s.node.size(), size, "nothing refused is written");
+
+    let note = "淮区民〔2019〕7号 补发少发的50元";
+    let first_text = first.to_string();
+    let (code, out, err) = subsidy(
+        "50",
+        &["--supplementary", "补发", "--of-seq", &first_text, "--note", note],
+    );
+    assert_eq!(code, 0, "{err}");
+    let second = seq_of(&out);
+    assert_eq!(second, size);
+    let entry = s.node.get_json(&format!("/v1/entries/{second}"));
+    assert_eq!(
+        entry["entry"]["body"]["HouseholdSubsidy"]["supplementary"],
+        serde_json::json!({"note": note, "of_seq": first, "reason": "BackPay"})
+    );
+    assert_eq!(entry["entry"]["body"]["HouseholdSubsidy"]["amount"], 5000);
 }

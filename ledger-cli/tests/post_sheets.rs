@@ -214,8 +214,8 @@ fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
     let masked = format!("{}*华", name.chars().next().expect("surname"));
     assert!(
         err.contains(&format!(
-            "row 2: {masked}'s 最低生活保障 for 2019-01 is already paid (entry {}, duplicate_payment): delete the row; a 补发 is posted on its own as a supplementary payment naming its reason and the original entry",
-            lo + 3
+            "row 2: {masked}'s 最低生活保障 for 2019-01 is already paid (entry {seq}, duplicate_payment): delete the row; for a 补发, fill the columns 补发原因 (补发 or 差额补足), 原发放序号 ({seq}) and 说明",
+            seq = lo + 3
         )),
         "{err}"
     );

@@ -74,6 +74,12 @@ pub(crate) fn aliases(field: &str) -> &'static [&'static str] {
         "date" => &["date", "business_date", "日期", "拨付日期", "发放日期", "支付日期"],
         "notice" => &["notice", "notice_id", "公示编号", "公示"],
         "line" => &["line", "notice_line", "公示行号", "行号", "公示行"],
+        // A supplementary payment (补发 / 差额补足, issue 14): its reason,
+        // the entry it adds to, the citizen's explanation. Not 备注: an
+        // office's remarks column says anything.
+        "supplementary" => &["supplementary", "supplementary_reason", "补发原因", "补发类型"],
+        "of_seq" => &["of_seq", "原发放序号", "原发放条目", "原条目序号"],
+        "note" => &["note", "说明", "补发说明"],
         "household" => &["household", "household_ref", "户编号", "家庭编号"],
         "masked_name" => &["masked_name", "姓名", "户主姓名", "户主", "name"],
         "project_id" => &["project", "project_id", "项目编号"],

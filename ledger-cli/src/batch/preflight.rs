@@ -9,8 +9,8 @@
 //!   /v1/households/{ref}`); a payment of the same category and period not
 //!   reversed is either this very row posted before (same fund, account,
 //!   village and amount: skipped, reported as already posted) or another
-//!   payment (`duplicate_payment`: the row is refused; a 补发 is posted
-//!   explicitly as one).
+//!   payment (`duplicate_payment`: the row is refused; a 补发 says so in
+//!   its 补发原因/原发放序号/说明 columns, and is not looked up here).
 //!
 //! - **Payment list**: a household payment dated from the policy's
 //!   payment-list date on without its 发放公示 line (`not_publicized`).
@@ -197,6 +197,11 @@ fn already_paid(node: &Node, rows: &[&Row], findings: &mut Findings) -> Result<(
         let EntryBody::HouseholdSubsidy(s) = &row.body else {
             continue;
         };
+        // A supplement (补发) is meant to follow a payment of its key: the
+        // node checks it adds to a standing one (`not_supplementing`).
+        if s.supplementary.is_some() {
+            continue;
+        }
         let reference = s.household.to_string();
         if !cache.contains_key(&reference) {
             let answer = node.get_any(&format!("/v1/households/{reference}?limit=1000"))?;

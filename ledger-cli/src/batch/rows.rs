@@ -13,7 +13,7 @@ use crate::post::parse;
 use crate::sheet::{Cell, Sheet};
 use anyhow::Result;
 use ledger_core::encoding;
-use ledger_core::entry::{Account, EntryBody, HouseholdSubsidy, NoticeLineRef, Payee, ProjectDisbursement};
+use ledger_core::entry::{Account, EntryBody, HouseholdSubsidy, NoticeLineRef, Payee, ProjectDisbursement, Supplement};
 use ledger_core::household::{MaskedName, PseudonymKey};
 use ledger_core::ids::Date;
 use ledger_core::region::RegionCode;
@@ -56,7 +56,16 @@ fn locate(kind: CsvType, header: &[&str]) -> Result<Columns, RowMsg> {
         CsvType::Subsidies => Columns::locate(
             header,
             &["resident_id", "name", "village", "category", "amount", "period"],
-            &["date", "notice", "line", "fund", "from"],
+            &[
+                "date",
+                "notice",
+                "line",
+                "fund",
+                "from",
+                "supplementary",
+                "of_seq",
+                "note",
+            ],
         ),
         CsvType::Disbursements => Columns::locate(
             header,
@@ -194,8 +203,16 @@ pub fn parse_sheet(sheet: &Sheet, kind: CsvType, ctx: &Context<'_>) -> Result<(V
             }),
             Ok(body) => {
                 let dedup_key = match &body {
-                    // The same household, category and period twice is a duplicate payment.
-                    EntryBody::HouseholdSubsidy(s) => encoding::encode(&(s.household, s.category, s.period)),
+                    // The same household, category and period twice is a
+                    // duplicate payment, unless one is a supplement of an
+                    // earlier entry (named by its number: a supplement
+                    // cannot add to a row of the same file).
+                    EntryBody::HouseholdSubsidy(s) => encoding::encode(&(
+                        s.household,
+                        s.category,
+                        s.period,
+                        s.supplementary.as_ref().map(|x| x.of_seq),
+                    )),
                     other => encoding::encode(other),
                 };
                 if let Some(first) = seen.get(&dedup_key) {
@@ -313,6 +330,38 @@ impl View<'_> {
             (None, Some(_)) => Err(self.err("notice", CellMsg::Empty)),
         }
     }
+    /// A supplementary payment: 补发原因 with 原发放序号 and 说明, or none.
+    /// A 说明 alone is the row's remark, not a supplement: an office's
+    /// table may explain any row.
+    fn supplement(&self) -> Result<Option<Supplement>, RowMsg> {
+        let Some(reason) = self.text("supplementary") else {
+            return match self.text("of_seq") {
+                Some(_) => Err(self.err("supplementary", CellMsg::Empty)),
+                None => Ok(None),
+            };
+        };
+        for field in ["of_seq", "note"] {
+            if self.columns.index(field).is_none() {
+                return Err(RowMsg::MissingColumn {
+                    field,
+                    accepted: super::columns::aliases(field).join(", "),
+                });
+            }
+        }
+        let of_seq = self.need_text("of_seq")?;
+        let of_seq: u64 = of_seq.parse().map_err(|_| {
+            self.err(
+                "of_seq",
+                CellMsg::Other {
+                    why: format!("{of_seq:?} 不是账本条目序号 / not an entry number"),
+                },
+            )
+        })?;
+        let note = self.need_text("note")?;
+        parse::supplement(&reason, of_seq, &note, "supplementary")
+            .map(Some)
+            .map_err(self.other("supplementary"))
+    }
 }
 
 fn subsidy_row(v: &View<'_>, ctx: &Context<'_>) -> Result<EntryBody, RowMsg> {
@@ -369,7 +418,7 @@ fn subsidy_row(v: &View<'_>, ctx: &Context<'_>) -> Result<EntryBody, RowMsg> {
         amount,
         date: v.date(ctx)?,
         notice: v.notice()?,
-        supplementary: None,
+        supplementary: v.supplement()?,
     }))
 }
 
@@ -501,6 +550,75 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "表头（第 1 行）有 2 个 date 列（date, 拨付日期）：请只保留一列");
+    }
+
+    /// A supplementary payment (补发, issue 14) from its three columns; a
+    /// 说明 alone is a remark; each missing or bad part named by its cell;
+    /// a supplement and the payment it adds to are not a duplicate pair.
+    #[test]
+    fn supplement_columns() {
+        use ledger_core::entry::SupplementReason;
+        let id = "11010519491231002X";
+        let csv = format!(
+            "身份证号,姓名,村代码,类别,金额,期间,补发原因,原发放序号,说明\n\
+             {id},张小三,320803001002,最低生活保障,300,2019-06,,,上月已发\n\
+             {id},张小三,320803001002,最低生活保障,50,2019-06,补发,812,淮区民〔2019〕7号 补发少发的50元\n\
+             {id},张小三,320803001002,最低生活保障,20,2019-07,差额补足,900,标准提高\n\
+             {id},张小三,320803001002,最低生活保障,20,2019-08,补发,,少发\n\
+             {id},张小三,320803001002,最低生活保障,20,2019-09,补发,12,\n\
+             {id},张小三,320803001002,最低生活保障,20,2019-10,多发,12,说明\n\
+             {id},张小三,320803001002,最低生活保障,20,2019-11,,12,说明\n\
+             {id},张小三,320803001002,最低生活保障,20,2019-12,补发,1e3,说明\n"
+        );
+        let (rows, errors) = read(&csv).unwrap();
+        let sup: Vec<(u64, Option<(SupplementReason, u64, String)>)> = rows
+            .iter()
+            .map(|r| match &r.body {
+                EntryBody::HouseholdSubsidy(s) => (
+                    r.line,
+                    s.supplementary
+                        .as_ref()
+                        .map(|x| (x.reason, x.of_seq, x.note.to_string())),
+                ),
+                _ => panic!("subsidy"),
+            })
+            .collect();
+        assert_eq!(
+            sup,
+            vec![
+                (2, None),
+                (
+                    3,
+                    Some((
+                        SupplementReason::BackPay,
+                        812,
+                        "淮区民〔2019〕7号 补发少发的50元".to_string()
+                    ))
+                ),
+                (4, Some((SupplementReason::TopUp, 900, "标准提高".to_string()))),
+            ]
+        );
+        let errors: Vec<(u64, &str)> = errors.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(
+            errors,
+            vec![
+                (5, "第 5 行 H 列（原发放序号）为空：请填写"),
+                (6, "第 6 行 I 列（说明）为空：请填写"),
+                (
+                    7,
+                    "第 7 行 G 列（补发原因）：supplementary: 补发原因 \"多发\" 应为“补发”或“差额补足” (the reason must be 补发/back_pay or 差额补足/top_up)"
+                ),
+                (8, "第 8 行 G 列（补发原因）为空：请填写"),
+                (9, "第 9 行 H 列（原发放序号）：\"1e3\" 不是账本条目序号 / not an entry number"),
+            ]
+        );
+        // The reason without the entry's column: the column is named.
+        let (_, errors) = read(&format!(
+            "身份证号,姓名,村代码,类别,金额,期间,补发原因\n{id},张小三,320803001002,最低生活保障,20,2019-06,补发\n"
+        ))
+        .unwrap();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("原发放序号"), "{}", errors[0].message);
     }
 
     /// Regression (fuzz target `fuzz_csv_rows`, case 0x8c2f4bb7058046a1 of

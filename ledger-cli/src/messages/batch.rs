@@ -490,7 +490,7 @@ impl Message for RunMsg {
                 yuan(needed.saturating_sub(*available))
             ),
             RunMsg::AlreadyPaid { row, name, category, period, seq } => format!(
-                "第 {row} 行：{name} 的 {category} {period} 已经发放过（账本第 {seq} 条，duplicate_payment）：请删除此行；确需补发的，作为补发（注明原因和原发放条目）单独记账"
+                "第 {row} 行：{name} 的 {category} {period} 已经发放过（账本第 {seq} 条，duplicate_payment）：请删除此行；确需补发的，填“补发原因”（补发或差额补足）、“原发放序号”（{seq}）和“说明”三列"
             ),
             RunMsg::NoNotice { row, from } => format!(
                 "第 {row} 行：{from} 起发放的补助须先经发放公示（not_publicized）：请加“公示编号”“公示行号”两列，填该户在发放公示中的行"
@@ -561,7 +561,7 @@ impl Message for RunMsg {
                 yuan(needed.saturating_sub(*available))
             ),
             RunMsg::AlreadyPaid { row, name, category, period, seq } => format!(
-                "row {row}: {name}'s {category} for {period} is already paid (entry {seq}, duplicate_payment): delete the row; a 补发 is posted on its own as a supplementary payment naming its reason and the original entry"
+                "row {row}: {name}'s {category} for {period} is already paid (entry {seq}, duplicate_payment): delete the row; for a 补发, fill the columns 补发原因 (补发 or 差额补足), 原发放序号 ({seq}) and 说明"
             ),
             RunMsg::NoNotice { row, from } => format!(
                 "row {row}: a payment dated from {from} on needs its payment-list line (not_publicized): add the 公示编号 and 公示行号 columns with the household's line"
