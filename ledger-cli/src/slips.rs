@@ -6,8 +6,9 @@
 //! writes a slip line beside each receipt (masked name, village, category,
 //! period, amount, business date, household reference; never an ID or a
 //! full name), so slips are printed offline, at the town office. Each slip
-//! has the household's lookup code and a QR code opening its page on the
-//! public site, `{node}/#/h/{code}`: the route the web page serves.
+//! has the household's code (户码, `K7M3-QX9R-T4B`) and a QR code opening
+//! its page on the public site, `{node}/#/h/{code}`: the route the web page
+//! serves.
 
 use crate::exit::{input, usage, Tag as _};
 use crate::keys;
@@ -17,6 +18,7 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use ledger_core::entry::SubsidyCategory;
 use ledger_core::household::HouseholdRef;
+use ledger_core::household_code::HouseholdCode;
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
 use serde::{Deserialize, Serialize};
@@ -48,7 +50,7 @@ pub struct SlipsArgs {
     /// 纸张：a4（A4 两栏）或 80mm（小票）(paper: a4 or 80mm).
     #[arg(long, value_enum, default_value = "a4")]
     pub size: Size,
-    /// 公开查询网站的地址，二维码指向 {URL}/#/h/{查询码} (the public site the QR codes open).
+    /// 公开查询网站的地址，二维码指向 {URL}/#/h/{户码} (the public site the QR codes open).
     #[arg(long, env = "LEDGER_NODE", value_name = "URL")]
     pub node: Option<String>,
 }
@@ -86,14 +88,19 @@ pub struct Slip {
     pub date: String,
 }
 
-/// The household's lookup code printed on its slip and put in its QR code.
-///
-/// The short code (户码) is defined by `ledger_core::household_code` on
-/// branch s4-cit (issue 15); until it is merged the slip prints the full
-/// reference, which the page's `#/h/` route also accepts. Switch here:
-/// `HouseholdCode::of(&reference).display()`.
+/// The household's code (户码, `ledger_core::household_code`, issue 15)
+/// as printed on its slip, `K7M3-QX9R-T4B`: short enough to read aloud and
+/// type at a village terminal, and a pure function of the public household
+/// reference (no key needed to print it).
 pub fn household_lookup_code(reference: &HouseholdRef) -> String {
-    reference.to_string()
+    HouseholdCode::of(reference).display()
+}
+
+/// The household page's address put in the QR code: `{site}/#/h/{code}`
+/// with the code's eleven symbols without dashes (the page's route takes
+/// a code, a prefix or a full reference).
+pub fn household_url(site: &str, reference: &HouseholdRef) -> String {
+    format!("{site}/#/h/{}", HouseholdCode::of(reference).compact())
 }
 
 /// `2019-08` → `2019年8月`, `2019` → `2019年`.
@@ -158,7 +165,7 @@ pub fn render(slips: &[Slip], size: Size, site: &str) -> Result<String> {
         let reference =
             HouseholdRef::parse(&s.household).map_err(|e| input(format!("slip of row {}: household {e}", s.row)))?;
         let code = household_lookup_code(&reference);
-        let url = format!("{site}/#/h/{code}");
+        let url = household_url(site, &reference);
         let category = SubsidyCategory::parse(&s.category).map_or(s.category.clone(), |c| c.label_zh().to_string());
         let village = if s.village_name.is_empty() {
             s.village.clone()
@@ -246,6 +253,18 @@ mod tests {
         assert_eq!(period_zh("2019-11"), "2019年11月");
         assert_eq!(period_zh("2019"), "2019年");
         assert_eq!(esc("<a&\"b\">"), "&lt;a&amp;&quot;b&quot;&gt;");
+    }
+
+    /// The code and the QR address of fixtures/vectors/household_code.json's
+    /// all-ff reference.
+    #[test]
+    fn the_slip_carries_the_household_code() {
+        let reference = HouseholdRef::parse(&"f".repeat(64)).unwrap();
+        assert_eq!(household_lookup_code(&reference), "YK33-H2BA-XTC");
+        assert_eq!(
+            household_url("https://ledger.example", &reference),
+            "https://ledger.example/#/h/YK33H2BAXTC"
+        );
     }
 
     #[test]

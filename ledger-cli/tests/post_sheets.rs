@@ -88,6 +88,12 @@ fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
             "category": "minimum_living", "period": "2019-01", "amount_fen": 123450, "date": DATE
         }})
     );
+    // The household code (户码) of the first slip's household, as the
+    // page and the node compute it from the public reference.
+    let hcode = ledger_core::household_code::HouseholdCode::of(
+        &ledger_core::household::HouseholdRef::parse(&household).expect("reference"),
+    );
+    assert_eq!(hcode.compact().len(), 11);
     let slips = s.node.path("明白卡.html");
     let url = s.node.url.clone();
     for (size, css) in [("a4", "size:A4"), ("80mm", "size:80mm auto")] {
@@ -107,8 +113,11 @@ fn one_batch_from_utf8_gbk_and_xlsx_posts_once() {
             "<tr><th>发放金额</th><td><span class=\"amount\">1,234.50 元</span></td></tr>".to_string(),
             format!("<tr><th>发放日期</th><td>{DATE}</td></tr>"),
             format!("<tr><th>账本记录</th><td>第 {lo} 条</td></tr>"),
-            format!("<tr><th>查询码</th><td><span class=\"code\">{household}</span></td></tr>"),
-            format!("<div class=\"code\">{url}/#/h/{household}</div>"),
+            format!(
+                "<tr><th>户码</th><td><span class=\"code\">{}</span></td></tr>",
+                hcode.display()
+            ),
+            format!("<div class=\"code\">{url}/#/h/{}</div>", hcode.compact()),
         ] {
             assert!(first.contains(&line), "{size}: {line} not in {first}");
         }

@@ -42,7 +42,7 @@ impl Message for Label {
             Label::Amount => "发放金额",
             Label::Date => "发放日期",
             Label::Entry => "账本记录",
-            Label::Code => "查询码",
+            Label::Code => "户码",
             Label::ScanToCheck => "扫码查看本户在阳光账本中的全部发放记录",
             Label::Signature => "领款人签字",
         }
@@ -58,7 +58,7 @@ impl Message for Label {
             Label::Amount => "Amount",
             Label::Date => "Paid on",
             Label::Entry => "Ledger entry",
-            Label::Code => "Lookup code",
+            Label::Code => "Household code",
             Label::ScanToCheck => "Scan to see every payment to this household in the ledger",
             Label::Signature => "Received by (signature)",
         }
