@@ -60,6 +60,33 @@ fn a_dry_run_is_the_node_s_check_and_writes_nothing() {
     // (money, not paid before), the node's check refuses every row.
     let (code, out, dry_err) = post_one_key(&s, &file, &["--dry-run"]);
     assert_eq!(code, 3, "{out}{dry_err}");
+    // Without --quiet the signer is named by holder and office, from the
+    // node's GET /v1/keys/{key}.
+    let url = s.node.url.clone();
+    let loud = std::process::Command::new(env!("CARGO_BIN_EXE_ledger"))
+        .args([
+            "--lang",
+            "en",
+            "post",
+            "--node",
+            &url,
+            "--key",
+            &s.finance,
+            "csv",
+            &file,
+            "--pseudonym-key",
+            &s.pseudonym,
+            "--fund",
+            FUND,
+            "--dry-run",
+        ])
+        .output()
+        .expect("running ledger");
+    let loud_err = String::from_utf8_lossy(&loud.stderr);
+    assert!(
+        loud_err.starts_with(&format!("signed by: {}（镇财政所）\n", s.finance_holder)),
+        "{loud_err}"
+    );
     let dry = refusals(&dry_err, " would be refused by the node: ");
     assert_eq!(dry.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 3, 4], "{dry_err}");
     for (_, why) in &dry {

@@ -117,10 +117,10 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     let facts = target
         .node
         .as_ref()
-        .map(|n| super::signer::scan(n, &first_key.verifying_key().to_bytes()))
+        .map(|n| super::signer::facts(n, &first_key.verifying_key().to_bytes()))
         .unwrap_or_default();
     let grant = facts.grant.clone();
-    let scope: Vec<RegionCode> = grant.as_ref().map(|g| g.scope.regions.clone()).unwrap_or_default();
+    let scope: Vec<RegionCode> = grant.as_ref().map(|g| g.regions.clone()).unwrap_or_default();
     if let (Some(g), false) = (&grant, quiet) {
         eprintln!(
             "{}",

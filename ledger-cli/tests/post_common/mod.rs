@@ -22,6 +22,8 @@ pub const DEMO_ENTRIES: u64 = 600;
 pub struct Setup {
     pub node: TestNode,
     pub finance: String,
+    /// The finance key's holder, as its grant says.
+    pub finance_holder: String,
     pub poverty: String,
     pub town: RegionCode,
     pub villages: Vec<(RegionCode, String)>,
@@ -128,6 +130,7 @@ pub fn setup() -> Setup {
     Setup {
         node,
         finance,
+        finance_holder: log.operators[i].grant.holder.to_string(),
         poverty,
         town,
         villages,
