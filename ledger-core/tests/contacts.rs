@@ -141,7 +141,7 @@ fn an_atomic_group_taken_back_leaves_the_contacts_as_they_were() {
     let first_seq = l.state.size() - 1;
     let before = format!("{:?}", l.state.contacts());
     let size = l.state.size();
-    let (entries, head) = (l.entries.len(), l.head.clone());
+    let (entries, head) = (l.entries.len(), l.head);
 
     l.state.begin_group();
     l.ok(update(TOWN, town_list("0517-2")), &[&publisher]);

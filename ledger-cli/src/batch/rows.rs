@@ -571,7 +571,8 @@ mod tests {
              {id},张小三,320803001002,最低生活保障,20,2019-12,补发,1e3,说明\n"
         );
         let (rows, errors) = read(&csv).unwrap();
-        let sup: Vec<(u64, Option<(SupplementReason, u64, String)>)> = rows
+        type Sup = Option<(SupplementReason, u64, String)>;
+        let sup: Vec<(u64, Sup)> = rows
             .iter()
             .map(|r| match &r.body {
                 EntryBody::HouseholdSubsidy(s) => (

@@ -14,6 +14,7 @@ use crate::exit::{input, network, usage, Tag as _};
 use crate::http::Node;
 use crate::keys::{self, read_signing_keys};
 use crate::messages::batch::RunMsg;
+use crate::messages::run_errors::RunErr;
 use crate::messages::Message as _;
 use crate::post::{check_pseudonym, parse};
 use crate::slips::{Slip, SlipLine};
@@ -75,23 +76,31 @@ fn say(lines: &[RunMsg]) {
 /// Run a CSV/workbook batch.
 pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     if !(1..=MAX_GROUP_SUBMISSIONS).contains(&args.batch_size) {
-        return Err(usage("--batch-size must be 1-10000"));
+        return Err(usage(RunErr::BatchSize.text()));
     }
-    let meta = std::fs::metadata(&args.file).input_err(format!("cannot read {}", args.file.display()))?;
+    let meta = std::fs::metadata(&args.file).input_err(
+        RunErr::CannotRead {
+            file: args.file.display().to_string(),
+        }
+        .text(),
+    )?;
     if meta.len() > MAX_CSV_BYTES {
-        return Err(input(format!(
-            "{} is over {MAX_CSV_BYTES} bytes; split it",
-            args.file.display()
-        )));
+        return Err(input(
+            RunErr::TooBig {
+                file: args.file.display().to_string(),
+                max: MAX_CSV_BYTES,
+            }
+            .text(),
+        ));
     }
     let sheet = crate::sheet::read_strict(&args.file).map_err(input)?;
     let signers = read_signing_keys(&sign.keys)?;
     let Some((_, first_key)) = signers.first() else {
-        return Err(usage("give at least one --key"));
+        return Err(usage(RunErr::NoKey.text()));
     };
     let offline = sign.node.is_none();
     if offline && sign.out.is_none() && !args.dry_run {
-        return Err(usage("give --node URL to post (or --out FILE / --dry-run)"));
+        return Err(usage(RunErr::NoNode.text()));
     }
     let target = if offline {
         let origin = sign.origin.clone().unwrap_or_else(|| "offline".into());
@@ -105,7 +114,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     };
     let pseudonym = match (&args.pseudonym_key, args.kind) {
         (Some(p), _) => Some(keys::read_pseudonym_key(p)?),
-        (None, CsvType::Subsidies) => return Err(usage("subsidies need --pseudonym-key FILE to hash resident IDs")),
+        (None, CsvType::Subsidies) => return Err(usage(RunErr::NoPseudonymKey.text())),
         (None, CsvType::Disbursements) => None,
     };
     if let Some(p) = &pseudonym {
@@ -142,9 +151,7 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     let default_date = match (&args.date, done.header.as_ref().and_then(|h| h.date)) {
         (Some(d), _) => parse::date(d, "--date").map_err(usage)?,
         (None, Some(d)) => d,
-        (None, None) => {
-            Date::in_china_at(time::now_ms()).ok_or_else(|| usage("the clock is outside 2000-2099; give --date"))?
-        }
+        (None, None) => Date::in_china_at(time::now_ms()).ok_or_else(|| usage(RunErr::Clock.text()))?,
     };
     let ctx = Context {
         regions: &regions,
@@ -290,13 +297,15 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         (Some(h), _)
             if h.origin != target.origin || (matches!(identity, BatchIdentity::Named(_)) && h.id != identity.id()) =>
         {
-            return Err(usage(format!(
-                "{} belongs to batch {:?} of log {:?}; give another --receipts file (this file's content is batch {:?})",
-                receipts.display(),
-                h.id,
-                h.origin,
-                identity.id()
-            )))
+            return Err(usage(
+                RunErr::OtherBatch {
+                    receipts: receipts.display().to_string(),
+                    id: h.id.clone(),
+                    origin: h.origin.clone(),
+                    this: identity.id().to_string(),
+                }
+                .text(),
+            ))
         }
         (Some(h), None) if !args.new_window => BatchHeader {
             id: identity.id().to_string(),
@@ -340,12 +349,14 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
         return Ok(());
     }
     if header.not_after_ms <= now {
-        return Err(usage(format!(
-            "this batch's validity window ended at {}; {} row(s) are not posted yet. Rerun with --new-window to post them (rows already posted are skipped through {})",
-            time::format_ms(header.not_after_ms),
-            todo.len(),
-            receipts.display()
-        )));
+        return Err(usage(
+            RunErr::WindowEnded {
+                at: time::format_ms(header.not_after_ms),
+                rows: todo.len(),
+                receipts: receipts.display().to_string(),
+            }
+            .text(),
+        ));
     }
     if let Some(out) = &sign.out {
         let lines: Vec<String> = todo
@@ -355,9 +366,12 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
             .input_err("encoding")?;
         submit::append_lines(out, &lines)?;
         println!(
-            "wrote {} signed submission(s) to {} (not posted)",
-            lines.len(),
-            out.display()
+            "{}",
+            RunErr::Wrote {
+                count: lines.len(),
+                out: out.display().to_string()
+            }
+            .text()
         );
         return Ok(());
     }
@@ -408,13 +422,18 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
                 Ok(a) => a,
                 Err(e) => {
                     bar.abandon();
-                    return Err(network(format!(
-                        "{}; so far {new} row(s) posted, {original} already in the log, {} rejected; the outcome of group {} of {of} is unknown. Every receipt received is in {}. Rerun the same command to finish: it is safe (nothing is posted twice)",
-                        crate::exit::one_line(&e),
-                        rejected.len(),
-                        g + 1,
-                        receipts.display()
-                    )));
+                    return Err(network(
+                        RunErr::Interrupted {
+                            why: crate::exit::one_line(&e),
+                            new,
+                            original,
+                            rejected: rejected.len(),
+                            group: g + 1,
+                            of,
+                            receipts: receipts.display().to_string(),
+                        }
+                        .text(),
+                    ));
                 }
             };
             let mut lines = Vec::new();
@@ -564,7 +583,7 @@ fn check_with_node(
     signers: &[(String, ed25519_dalek::SigningKey)],
 ) -> Result<()> {
     let Some((_, first_key)) = signers.first() else {
-        return Err(usage("give at least one --key"));
+        return Err(usage(RunErr::NoKey.text()));
     };
     let now = time::now_ms();
     let not_after_ms = match &done.header {
