@@ -5,10 +5,10 @@
 //! run and a real one. And a supplementary payment (补发) posted with its
 //! reason and the entry it adds to.
 //!
-//! (The node's `duplicate_payment` refusal itself needs a payment dated
-//! from the controls on, with its registration and payment-list line:
-//! ledger-core tests/duplicates.rs and the node's tests/api cover it; here
-//! the demo's dates are before the controls.)
+//! The demo enforces every household control from 2019-03-01; the
+//! supplement test moves the duplicate control alone earlier with a policy
+//! update, so a February payment meets it without registration or a
+//! payment list.
 
 mod common;
 mod post_common;
@@ -221,7 +221,49 @@ fn a_supplement_names_its_reason_and_the_payment_it_adds_to() {
     assert_eq!(code, 0, "{err}");
     let first = seq_of(&out);
 
+    // The demo enforces the duplicate control from 2019-03-01 (with the
+    // registration and payment-list controls). The admins move it to
+    // 2019-01-01 with a policy update built from GET /v1/policy, so this
+    // February payment is under it while the other controls are not.
+    let mut policy = s.node.get_json("/v1/policy")["policy"].clone();
+    assert_eq!(policy["enforced_from"]["duplicates"], 20190301);
+    policy["enforced_from"]["duplicates"] = serde_json::json!(20190101);
+    let policy_file = s.node.path("policy.json");
+    std::fs::write(&policy_file, policy.to_string()).expect("policy");
+    let (admin1, admin2) = (s.node.key("admin-1.key"), s.node.key("admin-2.key"));
+    common::ok(&[
+        "policy-update",
+        "--node",
+        &url,
+        "--key",
+        &admin1,
+        "--key",
+        &admin2,
+        "--policy",
+        &policy_file,
+    ]);
+    assert_eq!(
+        s.node.get_json("/v1/policy")["policy"]["enforced_from"]["duplicates"],
+        20190101
+    );
+
+    // The same household, category and period again: refused, naming the
+    // payment that stands.
     let size = s.node.size();
+    let (code, _, err) = subsidy("50", &[]);
+    assert_eq!(code, 3, "{err}");
+    let household = s.node.get_json(&format!("/v1/entries/{first}"))["entry"]["body"]["HouseholdSubsidy"]["household"]
+        .as_str()
+        .expect("household")
+        .to_string();
+    assert_eq!(
+        err,
+        format!(
+            "ledger: the node refused the household_subsidy entry: 重复发放：农户 {household} 的“最低生活保障”2019-01 已由第 {first} 号条目于 2019-02-20 发放 300.00 元；再次发放须标明为补发（或差额补足）并注明原发放，或先冲正原发放（household {household} was already paid for minimum_living 2019-01 by entry {first} on 2019-02-20 (30000 fen); a second payment must be marked supplementary, or the first reversed） (duplicate_payment)\n"
+        )
+    );
+    assert_eq!(s.node.size(), size);
+
     let (code, _, err) = subsidy("50", &["--supplementary", "多发", "--of-seq", "1", "--note", "x"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(
@@ -255,4 +297,27 @@ fn a_supplement_names_its_reason_and_the_payment_it_adds_to() {
         serde_json::json!({"note": note, "of_seq": first, "reason": "BackPay"})
     );
     assert_eq!(entry["entry"]["body"]["HouseholdSubsidy"]["amount"], 5000);
+
+    // The same from a table: a 差额补足 row with its three columns passes
+    // the pre-flight (it is not "already paid") and is posted.
+    let table = s.node.path("差额补足.csv");
+    std::fs::write(
+        &table,
+        format!(
+            "{},补发原因,原发放序号,说明\r\n王小二,{id},{village},低保,2019-01,20,{DATE},差额补足,{first},标准提高后补足差额\r\n",
+            HEADER.join(",")
+        ),
+    )
+    .expect("csv");
+    let (code, out, err) = post(&s, "en", &table, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!("差额补足.csv: 1 payment(s) posted, 20.00 元; receipts in {table}.receipts.jsonl\n")
+    );
+    let third = s.node.get_json(&format!("/v1/entries/{}", second + 1));
+    assert_eq!(
+        third["entry"]["body"]["HouseholdSubsidy"]["supplementary"],
+        serde_json::json!({"note": "标准提高后补足差额", "of_seq": first, "reason": "TopUp"})
+    );
 }
