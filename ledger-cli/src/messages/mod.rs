@@ -11,6 +11,7 @@
 //! in the reader without threading the language through every call.
 
 pub mod batch;
+pub mod post;
 pub mod run_errors;
 pub mod sheet;
 pub mod slips;
