@@ -60,3 +60,30 @@ pub fn refusal_text(error: &Refusal) -> String {
         _ => format!("{} ({})", error.detail.human(), error.detail.code),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    /// The node's overdraft refusal (docs/API.md) is shown in 元 from its
+    /// machine fields; any other keeps the node's words and code.
+    #[test]
+    fn an_overdraft_in_yuan_others_as_the_node_says() {
+        let overdraft: Refusal = serde_json::from_value(serde_json::json!({
+            "code": "overdraft", "account": "treasury:320803101000", "fund": "F2019-SCN-012",
+            "needed_fen": 120000, "available_fen": 50000,
+            "message": "overdraft", "message_zh": "余额不足"
+        }))
+        .unwrap();
+        assert_eq!(
+            refusal_text(&overdraft),
+            "treasury:320803101000 资金 F2019-SCN-012 余额不足：此笔需要 1,200.00 元，可用 500.00 元（overdraft）"
+        );
+        let scope: Refusal = serde_json::from_value(serde_json::json!({
+            "code": "scope", "message": "out of scope", "message_zh": "超出授权范围"
+        }))
+        .unwrap();
+        assert_eq!(refusal_text(&scope), "超出授权范围（out of scope） (scope)");
+    }
+}
