@@ -13,6 +13,11 @@ pub struct Cli {
     /// No progress bars or notes on standard error.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// 提示语言：zh（中文）或 en（English），写在子命令之前；默认按 LC_ALL/LC_MESSAGES/LANG，未设置时为中文
+    /// (language of messages, before the subcommand: zh or en; default from the locale, Chinese when unset).
+    // Not `global`: `ledger audit` has its own `--lang` for its report.
+    #[arg(long, value_enum)]
+    pub lang: Option<crate::messages::Lang>,
     /// HTTP timeout per request, seconds.
     #[arg(long, global = true, default_value_t = 60)]
     pub timeout: u64,
@@ -54,7 +59,7 @@ pub enum Command {
         after_help = "Example:\n  ledger genesis --origin huaian.example.gov.cn/ledger --title 淮安区阳光扶贫资金账本 \\\n    --regions huaian-district-2019-divisions.txt --key admin-1.key --key admin-2.key \\\n    --log-vkey \"$LOG_VKEY\" --pseudonym-key pseudonym.key --cosign-rule reversal:0:2 \\\n    --cosign-rule household_subsidy:0:2:镇扶贫办+镇财政所 --enforced-from 2019-07-01 \\\n    --node http://127.0.0.1:8080\n  ledger genesis … --policy policy.json --node http://127.0.0.1:8080     # the whole policy as JSON\n\nDefault policy: 7-day publicity windows, 30 days to confirm, categories 低保, 建档立卡低收入户 (ends with exit),\n特困供养; every control enforced from --enforced-from (default the genesis day).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Genesis(crate::admin::GenesisArgs),
-    /// 记账: post an entry (money, notices, checks, registration, objections, confirmations, project stages; flags or JSON) or a CSV batch.
+    /// 记账：记一笔（资金、公告、比对、登记、异议、确认、项目环节；参数或 JSON）或从表格批量记账 (post an entry or a batch from a table).
     #[command(
         after_help = "Examples:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo \"拨付施河镇专项资金\"\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560\n  ledger post --node URL --key op.key reversal --seq 1234 --reason \"重复发放，予以冲正\" --date 2019-07-02\n  ledger post --node URL --key village.key notice --id N-APP-1 --stage 申报公告 --region 320803101201 \\\n    --start 2019-03-01 --title 2019年3月低保申报公告 --lines 申报.csv\n  ledger post --node URL --key village.key confirm --seq 1234 --method 明白卡签字 --date 2019-06-25\n  ledger post --node URL --key op.key csv 2019-06.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n\nA CSV batch is safe to rerun after an interruption: nothing is posted twice (see docs/CLI.md).\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. rows the node refused), 4 input file error (incl. invalid rows)."
     )]
@@ -99,4 +104,9 @@ pub enum Command {
         after_help = "Examples:\n  ledger witness --node http://127.0.0.1:8080 --key jiwei.key --state jiwei.state.json --log-key \"$LOG_VKEY\"\n  ledger witness --key jiwei.key --state s.json --node URL --print-vkey\n\nRefuses (exit 1) and writes evidence when the log does not extend the checkpoint last cosigned.\nExit codes: 0 cosigned, 1 refused (fork or bad proof), 2 usage, 3 network or node error, 4 input file error."
     )]
     Witness(crate::witness::WitnessArgs),
+    /// 打印明白卡（发放回执）：按批量记账的回执文件，每户一张，含查询码和二维码 (print payment slips from a batch's receipts file).
+    #[command(
+        after_help = "示例 (Examples):\n  ledger slips 2019-08-低保.csv.receipts.jsonl --out 明白卡.html --node https://ledger.example.gov.cn\n  ledger slips 2019-08-低保.csv.receipts.jsonl --out 回执.html --size 80mm --node https://ledger.example.gov.cn\n\n在浏览器中打开 HTML 文件后打印或另存为 PDF (open the HTML in a browser and print it).\nExit codes: 0 ok, 2 usage, 4 input file error."
+    )]
+    Slips(crate::slips::SlipsArgs),
 }

@@ -260,6 +260,13 @@ impl Node {
         Ok(answer)
     }
 
+    /// GET a path; the answer whatever its status (a 404 that means
+    /// "nothing yet" is an answer, not a failure).
+    pub fn get_any(&self, path: &str) -> Result<Answer> {
+        let url = format!("{}{path}", self.base);
+        self.with_retries(&url, &|| self.client.get(&url))
+    }
+
     /// GET JSON.
     pub fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         let answer = self.get(path)?;

@@ -16,6 +16,7 @@ mod export;
 mod fuzz_csv;
 mod http;
 mod keys;
+mod messages;
 mod policy_flags;
 mod post;
 mod progress;
@@ -23,6 +24,8 @@ mod project_cmd;
 mod prove;
 mod query;
 mod query_projects;
+mod sheet;
+mod slips;
 mod submit;
 mod table;
 mod time;
@@ -59,6 +62,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Prove(a) => prove::run(a, t, q),
         Command::Query(a) => query::run(a, t),
         Command::Witness(a) => witness::run(a, t, q),
+        Command::Slips(a) => slips::run(a, q),
     }
 }
 
@@ -103,6 +107,7 @@ fn is_closed_stdout(message: &str) -> bool {
 fn main() -> ExitCode {
     end_quietly_on_closed_stdout();
     let cli = Cli::parse();
+    messages::init(cli.lang);
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

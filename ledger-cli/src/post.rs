@@ -11,7 +11,7 @@ use clap::{Args, Subcommand};
 use ledger_core::amount::Fen;
 use ledger_core::entry::{
     Account, EntryBody, FundCategory, FundIssue, FundSource, HouseholdSubsidy, NoticeLineRef, Payee, ProjectCategory,
-    ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Transfer,
+    ProjectDisbursement, ProjectRegister, Reversal, SubsidyCategory, Supplement, SupplementReason, Transfer,
 };
 use ledger_core::household::{MaskedName, PseudonymKey, ResidentId};
 use ledger_core::ids::{Date, Ident, Period, Text};
@@ -151,9 +151,9 @@ pub enum PostWhat {
         after_help = "Example:\n  ledger post --node URL --key poverty.key cancel --project P2019-101201-01 --date 2019-04-05 \\\n    --reason 项目选址与村庄规划冲突，终止实施\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. a refusal, with its code), 4 input file error."
     )]
     Cancel(crate::project_cmd::CancelArgs),
-    /// 批量导入: a CSV batch of subsidies or project payments (idempotent, resumable).
+    /// 批量记账：从表格（CSV UTF-8/GBK 或 Excel .xlsx/.xls）记一批到户补贴或项目支出，先预检，整批全记或全不记 (a batch from a table: pre-flight, then all or nothing).
     #[command(
-        after_help = "Example:\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --date 2019-06-20\n  ledger post --node URL --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --dry-run\n\nColumns: resident_id,name,village,category,amount,period and optional date (发放日期/拨付日期; else --date,\nelse the date this batch used before, else today in China: recorded in the receipts file so that a rerun\nbuilds the same entries), notice,line (公示编号,公示行号), fund, from.\n\nRerunning the same command after an interruption is safe (see docs/CLI.md).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "示例 (Examples):\n  ledger --lang zh post --node URL --key 镇财政所.key --key 镇扶贫办.key csv 2019-08-低保.xlsx \\\n    --pseudonym-key pseudonym.key --fund F2019-SCS-031 --dry-run      # 预检，不记账\n  ledger post --node URL --key 镇财政所.key --key 镇扶贫办.key csv 2019-08-低保.csv \\\n    --pseudonym-key pseudonym.key --fund F2019-SCS-031 --date 2019-08-20\n\n表头（第 1 行）可用中文或英文列名 (Chinese or English headers)：户主姓名 身份证号码 村/社区（村名或 12 位代码）\n补助类别（低保、最低生活保障 …） 所属期间（2019年8月、2019-08、201908） 金额(元) [发放日期 资金编号 公示编号 公示行号 付款账户]\n\n记账前先检查每一行、各账户每项资金的余额是否够整批、每户是否已发放过；有问题则一笔也不记。\n同一内容的文件（改名、另存为 GBK 或 .xlsx）不会重复记账；中断后重新运行同一命令是安全的 (docs/CLI.md)。\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. the pre-flight's findings), 4 input file error (incl. invalid rows)."
     )]
     Csv(crate::batch::CsvArgs),
 }
@@ -280,31 +280,31 @@ pub struct DisbursementArgs {
 /// `post subsidy`.
 #[derive(Debug, Clone, Args)]
 pub struct SubsidyArgs {
-    /// Fund id.
+    /// 资金编号 (fund id).
     #[arg(long)]
     pub fund: String,
-    /// Paying account (default: the village's town treasury).
+    /// 付款账户，默认该村所属镇的财政所账户 (paying account; default the village's town treasury).
     #[arg(long)]
     pub from: Option<String>,
-    /// The head of household's 18-digit resident ID (hashed locally, never sent).
+    /// 户主 18 位身份证号码，只在本机做假名化，不发送 (the resident ID: hashed locally, never sent).
     #[arg(long)]
     pub resident_id: String,
-    /// Full name (masked locally: 张小三 → 张*三).
+    /// 户主姓名，本机打码：张小三 → 张*三 (full name, masked locally).
     #[arg(long)]
     pub name: String,
-    /// Village code.
+    /// 村 12 位区划代码 (village code).
     #[arg(long)]
     pub village: String,
-    /// Category (minimum_living, 最低生活保障, …).
+    /// 补助类别：minimum_living、最低生活保障 … (category).
     #[arg(long)]
     pub category: String,
-    /// Period: 2019 or 2019-03.
+    /// 所属期间：2019 或 2019-03 (period).
     #[arg(long)]
     pub period: String,
-    /// Amount in yuan.
+    /// 金额（元），最多两位小数 (amount in yuan).
     #[arg(long)]
     pub amount: String,
-    /// The pseudonym key file (checked against the log's genesis commitment).
+    /// 假名密钥文件，与账本创世条目中的承诺核对 (the pseudonym key file).
     #[arg(long, value_name = "FILE")]
     pub pseudonym_key: PathBuf,
     /// 业务日期 (拨付/发放日期): the day the money moved, YYYY-MM-DD
@@ -318,6 +318,19 @@ pub struct SubsidyArgs {
     /// The line on that notice, from 0 (the first data row of the notice's CSV is line 0).
     #[arg(long, value_name = "N", requires = "notice")]
     pub line: Option<u32>,
+    /// 补发原因：补发 或 差额补足，与 --of-seq、--note 一起用：同一户同一类别同一期间
+    /// 已发放过时，只有注明为补发才会被接受 (a supplementary payment's reason,
+    /// 补发/back_pay or 差额补足/top_up, with --of-seq and --note: a second payment
+    /// of one household, category and period is refused as duplicate_payment
+    /// unless it is one).
+    #[arg(long, value_name = "REASON", requires_all = ["of_seq", "note"])]
+    pub supplementary: Option<String>,
+    /// 原发放条目的账本序号 (the entry number of the payment it adds to).
+    #[arg(long, value_name = "SEQ", requires = "supplementary")]
+    pub of_seq: Option<u64>,
+    /// 补发说明，群众可见：批准文号、少发了什么 (the explanation a citizen reads).
+    #[arg(long, value_name = "TEXT", requires = "supplementary")]
+    pub note: Option<String>,
 }
 
 /// `post reversal`.
@@ -397,6 +410,26 @@ pub mod parse {
             None => Date::in_china_at(crate::time::now_ms())
                 .ok_or_else(|| format!("{what}: the clock is outside 2000-2099; give the date")),
         }
+    }
+    /// Why a payment is supplementary: 补发 (`back_pay`) or 差额补足
+    /// (`top_up`), by the Chinese words an office uses or the format's name.
+    pub fn supplement_reason(text: &str) -> Result<SupplementReason, String> {
+        match text.trim() {
+            "补发" | "back_pay" => Ok(SupplementReason::BackPay),
+            "差额补足" | "补差" | "补差额" | "top_up" => Ok(SupplementReason::TopUp),
+            other => Err(format!(
+                "补发原因 {other:?} 应为“补发”或“差额补足” (the reason must be 补发/back_pay or 差额补足/top_up)"
+            )),
+        }
+    }
+    /// A supplementary payment's link: the reason, the standing payment it
+    /// adds to, and the note a citizen reads.
+    pub fn supplement(reason: &str, of_seq: u64, note: &str, what: &str) -> Result<Supplement, String> {
+        Ok(Supplement {
+            reason: supplement_reason(reason).map_err(|e| format!("{what}: {e}"))?,
+            of_seq,
+            note: text(note, what)?,
+        })
     }
     /// A period.
     pub fn period(text: &str) -> Result<Period, String> {
@@ -524,7 +557,12 @@ pub fn run(args: &PostArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                     }),
                     _ => None,
                 },
-                supplementary: None,
+                supplementary: match (&a.supplementary, a.of_seq, &a.note) {
+                    (Some(reason), Some(of_seq), Some(note)) => {
+                        Some(u(parse::supplement(reason, of_seq, note, "--supplementary"))?)
+                    }
+                    _ => None,
+                },
             })
         }
         PostWhat::Reversal(a) => EntryBody::Reversal(Reversal {

@@ -11,6 +11,8 @@
 use crate::exit::{input, network, usage, Tag as _};
 use crate::http::{ErrorDetail, Node};
 use crate::keys;
+use crate::messages::post::PostMsg;
+use crate::messages::Message as _;
 use anyhow::Result;
 use clap::Args;
 use ed25519_dalek::SigningKey;
@@ -441,13 +443,13 @@ pub fn send_one(args: &SignArgs, target: &Target, signed: SignedSubmission, quie
         append_lines(out, &[line])?;
         crate::progress::note(
             quiet,
-            &format!(
-                "wrote the signed {} submission ({} signature(s), id {}) to {}",
-                kind.name(),
-                signed.signatures.len(),
-                signed.id(),
-                out.display()
-            ),
+            &PostMsg::Wrote {
+                kind,
+                signatures: signed.signatures.len(),
+                id: signed.id().to_string(),
+                out: out.display().to_string(),
+            }
+            .text(),
         );
         return Ok(());
     }
@@ -470,23 +472,25 @@ pub fn send_one(args: &SignArgs, target: &Target, signed: SignedSubmission, quie
             println!("{json}");
             crate::progress::note(
                 quiet,
-                &format!(
-                    "accepted: {} is entry {} (sequenced {}, entry hash {})",
-                    kind.name(),
-                    line.seq,
-                    crate::time::format_ms(line.receipt.receipt.time_ms),
-                    line.receipt.receipt.entry_hash
-                ),
+                &PostMsg::Accepted {
+                    kind,
+                    seq: line.seq,
+                    when: crate::time::format_ms(line.receipt.receipt.time_ms),
+                    hash: line.receipt.receipt.entry_hash.to_string(),
+                }
+                .text(),
             );
             Ok(())
         }
-        Some(ItemAnswer::Rejected { error }) => Err(network(format!(
-            "the node refused the {} entry: {} ({})",
-            kind.name(),
-            error.human(),
-            error.code
-        ))),
-        None => Err(network("the node gave no answer for the submission")),
+        Some(ItemAnswer::Rejected { error }) => Err(network(
+            PostMsg::Refused {
+                kind,
+                why: error.human(),
+                code: error.code,
+            }
+            .text(),
+        )),
+        None => Err(network(PostMsg::NoAnswer.text())),
     }
 }
 

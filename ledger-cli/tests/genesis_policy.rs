@@ -187,7 +187,7 @@ fn bad_rules_and_policies_are_refused_before_signing() {
     // Well-formed JSON, but a policy the format refuses (no categories).
     std::fs::write(
         &file,
-        r#"{"cosign_rules":[],"publicity_days":{"application":7,"village":7,"town":7,"district":7,"objection_review":7,"exit":7,"payment_list":7,"project_plan":7},"categories":[],"confirmation_days":30,"enforced_from":{"registration":20190701,"payment_list":20190701,"roles":20190701,"confirmation":20190701,"projects":20190701},"retention_bp":0,"fund_limits":{"district_days":30,"town_days":30,"village_days":30,"project_days":90}}"#,
+        r#"{"cosign_rules":[],"publicity_days":{"application":7,"village":7,"town":7,"district":7,"objection_review":7,"exit":7,"payment_list":7,"project_plan":7},"categories":[],"confirmation_days":30,"enforced_from":{"registration":20190701,"payment_list":20190701,"roles":20190701,"confirmation":20190701,"projects":20190701,"duplicates":20190701},"retention_bp":0,"fund_limits":{"district_days":30,"town_days":30,"village_days":30,"project_days":90}}"#,
     )
     .expect("write");
     let (code, _, err) = genesis(&s, &out, &["--policy", &file.display().to_string()]);

@@ -257,7 +257,7 @@ fn project_stages_post_in_order_and_are_refused_with_their_codes() {
     let e = refused(&node, &refs(&approve("2020-11-20", "F-TEST=400,000")));
     assert_eq!(
         e,
-        "ledger: the node refused the project_approve entry: 项目 P-TEST-1 处于“申报”阶段：批复入库须在审核论证通过之后（项目库程序：申报 → \
+        "ledger: 节点拒绝了这条批复入库：项目 P-TEST-1 处于“申报”阶段：批复入库须在审核论证通过之后（项目库程序：申报 → \
          审核论证 → 公示 → 批复入库 → 实施 → 竣工验收 → 资产移交 → 绩效评价）（project P-TEST-1 is at stage proposed: an approval \
          follows a passed review） (stage_order)"
     );
@@ -323,7 +323,7 @@ fn project_stages_post_in_order_and_are_refused_with_their_codes() {
     let e = refused(&node, &refs(&pay(CONTRACTOR, "20,000.01", "2020-11-26")));
     assert_eq!(
         e,
-        "ledger: the node refused the project_disbursement entry: 超出预算：项目 P-TEST-1 批复预算 400,000.00 元，已支付 \
+        "ledger: 节点拒绝了这条项目支出：超出预算：项目 P-TEST-1 批复预算 400,000.00 元，已支付 \
          380,000.00 元，本次 20,000.01 元将超出预算（project P-TEST-1 has an approved budget of 40000000 fen and has been \
          paid 38000000 fen; 2000001 fen more would exceed it） (budget_exceeded)"
     );

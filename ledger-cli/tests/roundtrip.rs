@@ -219,6 +219,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     let until = (now_ms() + 3 * DAY_MS).to_string();
     let before = node.size();
     let out = ok(&[
+        "--lang",
+        "en",
         "post",
         "--node",
         &url,
@@ -237,7 +239,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--date",
         DEMO_DATE,
     ]);
-    assert!(out.contains("3 row(s) posted"), "{out}");
+    assert!(out.contains("3 payment(s) posted, 2,360.50 元"), "{out}");
     assert_eq!(node.size(), before + 3);
     let receipts = format!("{csv}.receipts.jsonl");
     let lines: Vec<String> = std::fs::read_to_string(&receipts)
@@ -245,13 +247,15 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         .lines()
         .map(String::from)
         .collect();
-    assert_eq!(lines.len(), 4, "header + 3 receipts: {lines:?}");
+    assert_eq!(lines.len(), 7, "header + 3 receipts + 3 payment slips: {lines:?}");
     for line in &lines {
         assert!(!line.contains("19800101"), "no resident ID in receipts");
     }
 
     // Rerun: nothing to post (receipts on file).
     let out = ok(&[
+        "--lang",
+        "en",
         "post",
         "--node",
         &url,
@@ -266,10 +270,13 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--fund",
         "F2019-TEST-001",
     ]);
-    assert!(out.contains("nothing to post"), "{out}");
-    // Rerun without the receipts file but with the same window: the node returns the original receipts.
+    // The pre-flight finds every row's payment in the log: nothing is sent.
+    assert!(out.contains("this file's content was posted on"), "{out}");
+    // Rerun without the receipts file but with the same window: the same.
     let receipts2 = node.path("again.jsonl");
     let out = ok(&[
+        "--lang",
+        "en",
         "post",
         "--node",
         &url,
@@ -290,7 +297,6 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--date",
         DEMO_DATE,
     ]);
-    assert!(out.contains("0 row(s) posted, 3 already in the log"), "{out}");
     assert_eq!(node.size(), before + 3, "nothing posted twice");
     let seqs = |path: &str| -> Vec<u64> {
         std::fs::read_to_string(path)
@@ -300,10 +306,17 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
             .filter_map(|v| v["seq"].as_u64())
             .collect()
     };
-    assert_eq!(seqs(&receipts), seqs(&receipts2));
+    let posted = seqs(&receipts);
+    let (lo, hi) = (posted.iter().min().expect("seq"), posted.iter().max().expect("seq"));
+    assert!(
+        out.contains(&format!("(3 payment(s), entries {lo}-{hi}): nothing posted now")),
+        "{out}"
+    );
     // Rerun with another window (and no receipts): refused by nonce, still not posted twice.
     let receipts3 = node.path("third.jsonl");
     let out = ok(&[
+        "--lang",
+        "en",
         "post",
         "--node",
         &url,
@@ -320,13 +333,15 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--fund",
         "F2019-TEST-001",
     ]);
-    assert!(out.contains("3 already posted in an earlier window"), "{out}");
+    assert!(out.contains("this file's content was posted on"), "{out}");
     assert_eq!(node.size(), before + 3);
     // Rerun with the receipts lost and without --date (so dated today, not
     // 2020-12-31): the date is not part of a row's nonce, so the node
     // refuses the replay and nobody is paid twice.
     let receipts4 = node.path("fourth.jsonl");
     let out = ok(&[
+        "--lang",
+        "en",
         "post",
         "--node",
         &url,
@@ -345,7 +360,7 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         "--fund",
         "F2019-TEST-001",
     ]);
-    assert!(out.contains("0 row(s) posted"), "{out}");
+    assert!(out.contains("this file's content was posted on"), "{out}");
     assert_eq!(node.size(), before + 3, "a different date does not post twice");
 
     // A bad row: named by line, nothing posted.
@@ -359,6 +374,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     )
     .expect("csv");
     let (code, _, err) = run(&[
+        "--lang",
+        "en",
         "post",
         "--node",
         &url,
@@ -375,7 +392,9 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     ]);
     assert_eq!(code, 4, "{err}");
     assert!(
-        err.contains(":3: resident ID: resident ID check digit is wrong"),
+        err.contains(
+            "bad.csv: row 3, column A (resident_id): not a valid resident ID (resident ID check digit is wrong (expected X)): check it"
+        ),
         "{err}"
     );
     assert!(err.contains("nothing posted"), "{err}");
@@ -384,6 +403,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     let wrong = node.path("wrong-pseudonym.key");
     ok(&["keygen", "--out", &wrong, "--pseudonym"]);
     let (code, _, err) = run(&[
+        "--lang",
+        "en",
         "post",
         "--node",
         &url,

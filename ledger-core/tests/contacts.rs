@@ -121,6 +121,63 @@ fn refused_out_of_scope_empty_too_many_or_unknown_region() {
     assert!(l.state.contacts().is_empty());
 }
 
+/// An atomic group (issue 14) holding contacts updates and a refused
+/// member is taken back whole: the contacts table is as it was before the
+/// group (`rules::group` journals it with the rare parts), and the same
+/// updates then apply for real.
+#[test]
+fn an_atomic_group_taken_back_leaves_the_contacts_as_they_were() {
+    let (mut l, k, publisher) = with_contacts_key();
+    let town_list = |phone: &str| {
+        vec![contact(
+            ContactRole::PovertyOffice,
+            "镇扶贫办",
+            phone,
+            "镇政府",
+            "工作日",
+        )]
+    };
+    l.ok(update(TOWN, town_list("0517-1")), &[&publisher]);
+    let first_seq = l.state.size() - 1;
+    let before = format!("{:?}", l.state.contacts());
+    let size = l.state.size();
+    let (entries, head) = (l.entries.len(), l.head);
+
+    l.state.begin_group();
+    l.ok(update(TOWN, town_list("0517-2")), &[&publisher]);
+    l.ok(update(DISTRICT, district_list()), &[&publisher]);
+    assert_eq!(l.state.contacts().len(), 2, "inside the group the new lists apply");
+    // The district holds 800,000 元 of the fund: this member is refused.
+    l.refused(
+        transfer(900_000, 20190311),
+        &[&k.district_finance, &k.leader],
+        "overdraft",
+    );
+    l.state.rollback_group();
+
+    assert_eq!(format!("{:?}", l.state.contacts()), before);
+    assert_eq!(
+        l.state.contacts().of(code(TOWN)),
+        Some((first_seq, town_list("0517-1").as_slice()))
+    );
+    assert_eq!(l.state.contacts().of(code(DISTRICT)), None);
+    assert_eq!(l.state.contacts().len(), 1);
+    assert_eq!(l.state.size(), size);
+
+    // The test ledger's own copy of the entries follows the state back,
+    // then the same update is applied again in a group that is kept.
+    l.entries.truncate(entries);
+    l.sequenced.truncate(entries);
+    l.head = head;
+    l.state.begin_group();
+    l.ok(update(TOWN, town_list("0517-2")), &[&publisher]);
+    l.state.keep_group();
+    assert_eq!(
+        l.state.contacts().of(code(TOWN)),
+        Some((size, town_list("0517-2").as_slice()))
+    );
+}
+
 fn path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
 }

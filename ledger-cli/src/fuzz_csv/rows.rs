@@ -318,6 +318,8 @@ fn fuzz_csv_rows() {
         input(&bytes);
         let ctx = Context {
             regions: &regions,
+            villages: &crate::batch::VillageNames::default(),
+            scope: &[],
             pseudonym: Some(&key),
             fund: Some(fund_default),
             from: None,

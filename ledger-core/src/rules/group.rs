@@ -79,6 +79,7 @@ pub(super) struct RareParts {
     project_index: HashMap<Ident, u32>,
     pseudonym_commitment: Option<Hash32>,
     log_vkeys: Vec<(u64, String)>,
+    contacts: crate::contacts::ContactsTable,
 }
 
 /// Does applying this kind journal only the hot pre-images?
@@ -152,6 +153,7 @@ impl LedgerState {
                 project_index: self.project_index.clone(),
                 pseudonym_commitment: self.pseudonym_commitment,
                 log_vkeys: self.log_vkeys.clone(),
+                contacts: self.contacts.clone(),
             };
             self.record(Undo::Rare(Box::new(parts)));
         }
@@ -239,6 +241,7 @@ impl LedgerState {
                 self.project_index = parts.project_index;
                 self.pseudonym_commitment = parts.pseudonym_commitment;
                 self.log_vkeys = parts.log_vkeys;
+                self.contacts = parts.contacts;
             }
         }
     }

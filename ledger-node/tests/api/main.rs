@@ -22,6 +22,7 @@ mod errors;
 mod funds;
 mod groups;
 mod http;
+mod keys_policy;
 mod notices;
 mod objections;
 mod payments;

@@ -27,6 +27,7 @@ mod household_code;
 mod household_list;
 mod households;
 mod idle;
+mod keys_policy;
 mod log_keys;
 mod projects;
 mod regions;
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .merge(household_list::router())
         .merge(contacts::router())
         .merge(log_keys::router())
+        .merge(keys_policy::router())
         .merge(accounts::router())
         .merge(search::router())
 }
