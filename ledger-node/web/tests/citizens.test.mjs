@@ -332,13 +332,17 @@ describe('two kinds of green', () => {
         dup = e.seq;
         let p = (json.payments || []).find((x) => x.seq === e.seq);
         if (!p) (json.payments ||= []).push((p = { seq: e.seq }));
+        // Only the duplicate check is planted: every other check keeps the
+        // node's own verdict on this row, so the card (and its screenshot)
+        // shows what the node really says about publicity, registration…
+        const twin = (json.payments || []).find((x) => x.seq !== e.seq);
+        const real = p.controls?.checks || [];
         p.controls = {
           status: 'warning',
-          checks: [
-            { code: 'duplicate', status: 'failed', with: [1234] },
-            { code: 'publicity', status: 'passed' }, { code: 'objection', status: 'passed' },
-            { code: 'confirmation', status: 'pending', deadline: '2020-12-31' }, { code: 'registration', status: 'passed' }, { code: 'signatures', status: 'passed' },
-          ],
+          checks: ['duplicate', 'publicity', 'objection', 'confirmation', 'registration', 'signatures'].map((code) => {
+            if (code === 'duplicate') return { code, status: 'failed', with: [twin ? twin.seq : e.seq + 1] };
+            return real.find((c) => c.code === code) || { code, status: 'not_applicable' };
+          }),
         };
         json.control_texts = {
           ...(json.control_texts || {}),
