@@ -406,7 +406,7 @@ describe('a supplementary payment (补发, issue 14)', () => {
     assert.ok(back, 'the demo has a supplementary payment');
     const sub = back.body.HouseholdSubsidy;
     const of = sub.supplementary.of_seq;
-    const underpaid = (await get(`/v1/entries/${of}`)).body.HouseholdSubsidy;
+    const underpaid = (await get(`/v1/entries/${of}`)).entry.body.HouseholdSubsidy;
     assert.equal(of, back.seq - 1, 'the 补发 follows the payment it makes good');
     assert.deepEqual([underpaid.household, underpaid.category, underpaid.period], [sub.household, sub.category, sub.period]);
     // What was short: a quarter of the line, in whole 元 (at least 1 元).
