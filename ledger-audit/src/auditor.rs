@@ -99,6 +99,18 @@ struct VillageFlow {
     credits: Vec<u64>,
 }
 
+/// One household payment, as the duplicate and yearly rules need it.
+#[derive(Debug, Clone, Copy)]
+struct SubsidyPaid {
+    seq: u64,
+    amount: u64,
+    /// A supplementary payment (补发/差额补足, issue 14): the one second
+    /// payment of a household, category and period the ledger's own
+    /// `duplicate_payment` rule lets through, so the audit must not report
+    /// it as a duplicate either; it still counts in the yearly totals.
+    supplementary: bool,
+}
+
 /// One household's payments of one category in one year.
 #[derive(Debug, Clone, Default)]
 struct YearTotal {
@@ -152,7 +164,7 @@ pub struct Auditor {
     pots: HashMap<(u32, u32), Pot>,
     villages: BTreeMap<RegionCode, VillageFlow>,
     money: BTreeMap<RegionCode, RegionMoney>,
-    subsidies: HashMap<(HouseholdRef, SubsidyCategory, Period), Vec<(u64, u64)>>,
+    subsidies: HashMap<(HouseholdRef, SubsidyCategory, Period), Vec<SubsidyPaid>>,
     household_names: HashMap<HouseholdRef, BTreeMap<String, Vec<u64>>>,
     household_villages: HashMap<HouseholdRef, BTreeMap<RegionCode, Vec<u64>>>,
     household_names_masked: HashMap<HouseholdRef, String>,

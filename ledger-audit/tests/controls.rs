@@ -613,3 +613,107 @@ fn a_replay_that_cannot_start_is_reported() {
         report.findings[0].explanation_en
     );
 }
+
+/// A supplementary payment (补发, issue 14) is the one second payment of a
+/// household, category and period the ledger lets through: the audit does
+/// not report it as a duplicate, but a plain second payment (history,
+/// before the duplicate control) still is, and the yearly total counts
+/// the 补发.
+#[test]
+fn a_supplementary_payment_is_not_a_duplicate_finding() {
+    // The duplicate and payment-list controls never enforced, so the plain
+    // second payment (its line already paid) is history the ledger accepts
+    // and only the audit reports.
+    let mut p = audit_policy();
+    p.enforced_from.duplicates = Date::LAST;
+    p.enforced_from.payment_list = Date::LAST;
+    let (mut l, k) = base_with(p);
+    publicised(&mut l, &k);
+    l.ok(
+        register(1, AssistanceCategory::MinimumLiving, 20190508, Some(procedure(0))),
+        &[&k.town_poverty],
+    );
+    l.ok(
+        payment_list(
+            "P-1",
+            20190510,
+            &[
+                (1, SubsidyCategory::MinimumLiving, may(), 500),
+                (1, SubsidyCategory::MinimumLiving, period(2019, 6), 500),
+            ],
+        ),
+        &[&k.village, &k.town_poverty],
+    );
+    let signers = [&k.town_poverty, &k.town_finance];
+    // May: 400 元, then 100 元 补发 on the same line.
+    let may_paid = l.state.size();
+    l.ok(
+        subsidy(
+            1,
+            SubsidyCategory::MinimumLiving,
+            may(),
+            400,
+            20190517,
+            Some(line("P-1", 0)),
+        ),
+        &signers,
+    );
+    let back_pay = l.state.size();
+    let mut body = subsidy(
+        1,
+        SubsidyCategory::MinimumLiving,
+        may(),
+        100,
+        20190524,
+        Some(line("P-1", 0)),
+    );
+    if let EntryBody::HouseholdSubsidy(h) = &mut body {
+        h.supplementary = Some(ledger_core::entry::Supplement {
+            reason: ledger_core::entry::SupplementReason::BackPay,
+            of_seq: may_paid,
+            note: text("核查发现少发100.00元，经镇财政所审核补发"),
+        });
+    }
+    l.ok(body, &signers);
+    // June: paid twice, plainly.
+    let june = l.state.size();
+    for notice in [Some(line("P-1", 1)), None] {
+        l.ok(
+            subsidy(
+                1,
+                SubsidyCategory::MinimumLiving,
+                period(2019, 6),
+                500,
+                20190603,
+                notice,
+            ),
+            &signers,
+        );
+    }
+    let report = audit(&l);
+    let duplicates: Vec<(&str, Vec<u64>, Option<u64>, &str)> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::DuplicatePayment)
+        .map(|f| {
+            (
+                f.severity.name(),
+                f.entries.clone(),
+                f.amount.map(|a| a.get()),
+                f.explanation_zh.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        duplicates,
+        vec![(
+            "high",
+            vec![june, june + 1],
+            Some(50_000),
+            "同一户0101010101010101010101010101010101010101010101010101010101010101（王*明）的最低生活保障（2019-06）被发放2次（#16, #17），合计1,000.00元，均未冲正；多发500.00元。"
+        )],
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!((may_paid, back_pay, june), (14, 15, 16));
+}

@@ -102,10 +102,17 @@ fn post_contacts_from_a_toml_file() {
         &file,
     ]);
     let answer = node.get_json("/v1/regions/320803101201/contacts");
-    assert_eq!(answer["by_region"][0]["region"]["code"], "320803000000");
-    assert_eq!(answer["by_region"][0]["seq"], size);
+    // Nearest first: the town's own demo contacts (the fourth town's list,
+    // entry 300 - 15), then the district's list just posted, which
+    // replaced the demo's.
+    assert_eq!(answer["by_region"].as_array().map(Vec::len), Some(2));
+    assert_eq!(answer["by_region"][0]["region"]["code"], "320803101000");
+    assert_eq!(answer["by_region"][0]["seq"], 300 - 15);
+    assert_eq!(answer["by_region"][0]["contacts"][0]["phone"], "0517-8593 0400");
+    assert_eq!(answer["by_region"][1]["region"]["code"], "320803000000");
+    assert_eq!(answer["by_region"][1]["seq"], size);
     assert_eq!(
-        answer["by_region"][0]["contacts"],
+        answer["by_region"][1]["contacts"],
         serde_json::json!([
             {"role": "hotline_12317", "name": "扶贫监督举报电话", "phone": "12317", "address": "电话受理", "hours": "工作日 8:30-17:30"},
             {"role": "discipline", "name": "淮安区纪委监委信访室（示例）", "phone": "0517-85910000",

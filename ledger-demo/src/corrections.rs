@@ -7,7 +7,11 @@
 //! - two objections against lines of a 2019 third-quarter payment list
 //!   (发放公示): one upheld (the line is withdrawn and that household is not
 //!   paid that month), one dismissed (the household is paid after the
-//!   decision).
+//!   decision);
+//! - a payment underpaid by a quarter of its publicised amount, made good
+//!   seven days later by a supplementary payment (补发, issue 14) on the
+//!   same payment-list line: the one second payment of a household,
+//!   category and period the duplicate-payment control lets through.
 
 use crate::households::{Payer, SubsidyItem};
 use crate::YEARS;
@@ -29,6 +33,8 @@ pub(crate) struct Corrections {
     pub(crate) line_upheld: Option<usize>,
     /// The payment-list line objected to in vain: paid after the decision.
     pub(crate) line_dismissed: Option<usize>,
+    /// The payment underpaid and made good by a supplementary payment (补发).
+    pub(crate) back_pay: Option<usize>,
 }
 
 /// Insert the duplicate payment into `items` and choose what is reversed
@@ -72,5 +78,25 @@ pub(crate) fn plan_corrections(items: &mut Vec<SubsidyItem>) -> Corrections {
             in_round(i) && i.household != household && Some(i.household) != ineligible.map(|r| items[r].household)
         });
     }
+    // A 低保 payment after the controls, in no other correction, with a
+    // month left for the 补发 before the year ends.
+    let touched = |k: usize| {
+        c.reversal_reasons.contains_key(&k) || [c.payment_upheld, c.line_upheld, c.line_dismissed].contains(&Some(k))
+    };
+    c.back_pay = (0..items.len()).find(|&k| {
+        let i = &items[k];
+        !i.history
+            && town_paid(i)
+            && i.category == SubsidyCategory::MinimumLiving
+            && i.round() != OBJECTION_ROUND
+            && i.date_month() <= 11
+            && i.amount >= 400
+            && !touched(k)
+    });
     c
+}
+
+/// What the underpaid payment lacks: a quarter of its amount, in whole 元.
+pub(crate) fn back_pay_fen(amount: u64) -> u64 {
+    (amount / 4 / 100 * 100).max(100)
 }

@@ -66,6 +66,14 @@ pub fn generate(config: &DemoConfig) -> Result<DemoLog, DemoError> {
     // Step 2. Plan everything: projects, funds, households, corrections, budget.
     let mut plan = plan_ledger(&mut dice, config, district, ring, &secrets.pseudonym_key, today)?;
     let target = config.target_entries as usize;
+    // The contacts (有疑问？) are the log's last entries, in place of the
+    // planned tail, so earlier entries keep their sequence numbers; a log
+    // too small to hold every grant before them has none.
+    let contacts = crate::contacts::count(&plan.district);
+    let (cut_at, contacts) = match target.checked_sub(contacts) {
+        Some(cut) if cut > plan.ring.holders.len() => (cut, contacts),
+        _ => (target, 0),
+    };
     // Step 3. Post the entries in log order: first on a copy of the dice, to
     // learn which payments the cut at the target leaves out, so that the
     // budget does not send money for them (it would sit at the towns).
@@ -75,7 +83,7 @@ pub fn generate(config: &DemoConfig) -> Result<DemoLog, DemoError> {
         history.post_genesis(&secrets.log_key, &secrets.pseudonym_key)?;
         history.grant_operator_keys()?;
         history.post_events()?;
-        history.items_cut_at(target as u64)
+        history.items_cut_at(cut_at as u64)
     };
     trim_budget(&mut plan, &cut);
     let mut history = History::new(&mut dice, &plan, config.now_ms)?;
@@ -85,12 +93,17 @@ pub fn generate(config: &DemoConfig) -> Result<DemoLog, DemoError> {
     let mut finished = history.finish();
     // The plan estimates its size: cut the end of the log at the target
     // (any prefix of a valid log is valid).
-    finished.planned.truncate(target);
-    finished.revoked_at_seq.retain(|_, seq| (*seq as usize) < target);
+    finished.planned.truncate(cut_at);
+    if contacts > 0 {
+        let town_poverty_base = plan.ring.town_poverty_base;
+        let entries = crate::contacts::entries(&plan.district, town_poverty_base, config.now_ms, || dice.bytes())?;
+        finished.planned.extend(entries);
+    }
+    finished.revoked_at_seq.retain(|_, seq| (*seq as usize) < cut_at);
     let mut confirmed: Vec<u64> = finished
         .confirmed
         .iter()
-        .filter(|(_, by)| (*by as usize) < target)
+        .filter(|(_, by)| (*by as usize) < cut_at)
         .map(|(payment, _)| *payment)
         .collect();
     confirmed.sort_unstable();
@@ -209,6 +222,7 @@ fn fixed_entries(ring: &KeyRing, funds: &Funds, projects: &[ProjectPlan]) -> u64
         + 2 // misdirected transfer + its reversal
         + projects.iter().map(ProjectPlan::entries).sum::<u64>()
         + 3 // duplicate payment + its reversal + reversal of an ineligible payment
+        + 1 // the supplementary payment (补发) of an underpaid one
         + 6 // three objections and their decisions
 }
 

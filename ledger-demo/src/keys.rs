@@ -116,6 +116,7 @@ fn district_poverty_kinds() -> Vec<EntryKind> {
         EntryKind::ProjectAdjust,
         EntryKind::ProjectEvaluate,
         EntryKind::ProjectCancel,
+        EntryKind::ContactsUpdate,
     ]
 }
 
@@ -148,6 +149,7 @@ fn town_poverty_kinds() -> Vec<EntryKind> {
         EntryKind::ProjectStart,
         EntryKind::ProjectAccept,
         EntryKind::ProjectHandover,
+        EntryKind::ContactsUpdate,
     ]
 }
 

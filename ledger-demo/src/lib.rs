@@ -152,6 +152,7 @@
 
 mod budget;
 mod calendar;
+mod contacts;
 mod corrections;
 mod credit_codes;
 mod dice;

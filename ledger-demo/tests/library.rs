@@ -63,15 +63,17 @@ fn most_projects_go_through_every_stage_with_their_documents() {
     for p in state.projects() {
         *stages.entry(p.stage.name()).or_insert(0) += 1;
     }
-    // 30 finished, handed over and evaluated; of 2020, one handed over and
-    // one accepted but not further yet, 4 still being built; one cancelled
+    // 26 finished, handed over and evaluated; of 2020, five handed over
+    // (four of them would be evaluated after the log's end, where the
+    // contacts take their place) and one accepted but not further yet, 4
+    // still being built; one cancelled
     // after its approval (left at "approved"); and three of next year's
     // library: approved, reviewed and publicised, proposed.
     let expected: BTreeMap<&str, u32> = [
         ("accepted", 1),
         ("approved", 2),
-        ("evaluated", 30),
-        ("handed_over", 1),
+        ("evaluated", 26),
+        ("handed_over", 5),
         ("proposed", 1),
         ("reviewed", 1),
         ("started", 4),
@@ -124,28 +126,28 @@ fn most_projects_go_through_every_stage_with_their_documents() {
             ),
             // The overrun, regularised: 110 % of 1,325,000 元.
             (
-                1307,
+                1308,
                 "adjust",
                 "P2019-109207-01".to_string(),
                 "淮区扶贫〔2019〕32号 145750000 -".to_string()
             ),
             // A budget raised by 15 %.
             (
-                2251,
+                2252,
                 "adjust",
                 "P2020-107218-01".to_string(),
                 "淮区扶贫〔2020〕11号 35500000 -".to_string()
             ),
             // The contractor replaced.
             (
-                2371,
+                2372,
                 "adjust",
                 "P2020-109215-01".to_string(),
                 "淮区扶贫〔2020〕19号 131100000 淮区扶贫项目合同 HAFP-2020-001-BG".to_string()
             ),
             // A budget cut by 12 % after the tender.
             (
-                2454,
+                2455,
                 "adjust",
                 "P2020-110205-01".to_string(),
                 "淮区扶贫〔2020〕20号 83700000 -".to_string()
@@ -173,7 +175,7 @@ fn the_planted_pre_rule_violations_are_history_warnings() {
                     .to_string()
             ),
             (
-                1224,
+                1225,
                 "project_overrun",
                 "project P2019-109207-01 has an approved budget of 132500000 fen and has been paid 92750000 fen; \
                  46375000 fen more would exceed it"

@@ -280,7 +280,11 @@ impl Auditor {
                 self.subsidies
                     .entry((s.household, s.category, s.period))
                     .or_default()
-                    .push((seq, amount));
+                    .push(SubsidyPaid {
+                        seq,
+                        amount,
+                        supplementary: s.supplementary.is_some(),
+                    });
                 self.household_names
                     .entry(s.household)
                     .or_default()

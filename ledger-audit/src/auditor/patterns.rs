@@ -178,17 +178,17 @@ impl Auditor {
             if !multi.contains(h) {
                 continue;
             }
-            for (s, a) in paid {
-                if state.reversed_by(*s).is_some() {
+            for p in paid {
+                if state.reversed_by(p.seq).is_some() {
                     continue;
                 }
-                if let Some(v) = village_of.get(s) {
+                if let Some(v) = village_of.get(&p.seq) {
                     groups
                         .entry((*h, *period))
                         .or_default()
                         .entry(*v)
                         .or_default()
-                        .push((*s, *a));
+                        .push((p.seq, p.amount));
                 }
             }
         }

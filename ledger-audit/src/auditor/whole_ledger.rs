@@ -13,29 +13,40 @@ impl Auditor {
         let mut yearly: BTreeMap<(HouseholdRef, SubsidyCategory, u16), YearTotal> = BTreeMap::new();
         for key in keys {
             let (household, category, period) = key;
-            let live: Vec<(u64, u64)> = self
+            let paid: Vec<SubsidyPaid> = self
                 .subsidies
                 .get(&key)
                 .map(|v| {
                     v.iter()
                         .copied()
-                        .filter(|(s, _)| state.reversed_by(*s).is_none())
+                        .filter(|p| state.reversed_by(p.seq).is_none())
                         .collect()
                 })
                 .unwrap_or_default();
-            if live.is_empty() {
+            if paid.is_empty() {
                 continue;
             }
+            // The yearly totals count every live payment, supplementary ones
+            // (补发) included: they are money the household received.
             let y = yearly.entry((household, category, period.year)).or_default();
-            for (s, a) in &live {
-                y.total = y.total.saturating_add(*a);
-                y.seqs.push(*s);
+            for p in &paid {
+                y.total = y.total.saturating_add(p.amount);
+                y.seqs.push(p.seq);
             }
             if period.month == 0 {
                 y.has_year = true;
             } else {
                 y.has_month = true;
             }
+            // A duplicate is a second plain payment: a supplementary one
+            // makes good what the first lacked, as the ledger's own
+            // `duplicate_payment` rule allows (issue 14), so it is no
+            // duplicate finding.
+            let live: Vec<(u64, u64)> = paid
+                .iter()
+                .filter(|p| !p.supplementary)
+                .map(|p| (p.seq, p.amount))
+                .collect();
             if live.len() > 1 {
                 // Saturating: release builds check overflow (and would panic).
                 let total = live.iter().fold(0u64, |t, (_, a)| t.saturating_add(*a));

@@ -7,13 +7,14 @@
 use super::procedure::{Batch, Board};
 use super::History;
 use crate::calendar::{history_day, plus, round_start, ymd};
+use crate::corrections::back_pay_fen;
 use crate::corrections::OBJECTION_ROUND;
 use crate::error::{fen, ident, text, DemoError};
 use crate::funds::subsidy_fund;
 use crate::households::Payer;
 use crate::keys::COSIGN_POVERTY;
 use crate::FIRST_YEAR;
-use ledger_core::entry::{Account, EntryBody, HouseholdSubsidy, Reversal};
+use ledger_core::entry::{Account, EntryBody, HouseholdSubsidy, Reversal, Supplement, SupplementReason};
 use ledger_core::procedure::{
     ConfirmMethod, NoticeLines, NoticeStage, Objection, ObjectionChannel, ObjectionOutcome, ObjectionResolve,
     ObjectionTarget, PaymentConfirm, PaymentLine,
@@ -147,23 +148,51 @@ impl History<'_> {
                 [plan.ring.town_poverty(t), finance],
             )
         };
-        let seq = self.emitter.emit(
-            EntryBody::HouseholdSubsidy(HouseholdSubsidy {
-                fund: plan.funds.defs[f].id.clone(),
-                from: Account::Treasury(from),
-                household: household.reference,
-                masked_name: household.masked_name.clone(),
-                village: household.village,
-                category: item.category,
-                period: item.period,
-                amount: fen(item.amount)?,
-                date: item.date,
-                notice,
-                supplementary: None,
-            }),
-            &signers,
-        )?;
+        // The underpaid payment (`corrections`): a quarter short of its
+        // line, made good below.
+        let short = if plan.corrections.back_pay == Some(k) {
+            back_pay_fen(item.amount)
+        } else {
+            0
+        };
+        let payment = HouseholdSubsidy {
+            fund: plan.funds.defs[f].id.clone(),
+            from: Account::Treasury(from),
+            household: household.reference,
+            masked_name: household.masked_name.clone(),
+            village: household.village,
+            category: item.category,
+            period: item.period,
+            amount: fen(item.amount - short)?,
+            date: item.date,
+            notice,
+            supplementary: None,
+        };
+        let seq = self
+            .emitter
+            .emit(EntryBody::HouseholdSubsidy(payment.clone()), &signers)?;
         self.item_seq[k] = Some(seq);
+        if short > 0 {
+            // 补发 seven days later, on the same line: the line's total is
+            // then exactly what it publicised (issue 14).
+            let note = format!(
+                "核查发现少发{}元，经镇财政所审核补发",
+                ledger_core::Fen::from_raw(short).to_yuan_string()
+            );
+            self.emitter.emit(
+                EntryBody::HouseholdSubsidy(HouseholdSubsidy {
+                    amount: fen(short)?,
+                    date: plus(item.date, 7)?,
+                    supplementary: Some(Supplement {
+                        reason: SupplementReason::BackPay,
+                        of_seq: seq,
+                        note: text(&note)?,
+                    }),
+                    ..payment
+                }),
+                &signers,
+            )?;
+        }
         Ok(())
     }
 

@@ -431,3 +431,42 @@ async fn before_its_reversal_the_duplicate_fails_on_both_rows() -> TestResult {
     }
     Ok(())
 }
+
+/// The demo's 补发 (issue 14): its row carries `supplementary`, and neither
+/// it nor the payment it makes good fails the duplicate control (the
+/// ledger's rule lets exactly this second payment through).
+#[tokio::test]
+async fn the_back_pay_is_no_duplicate_and_says_what_it_supplements() -> TestResult {
+    let node = node()?;
+    let app = &node.app;
+    let (seq, back) = node
+        .log
+        .submissions
+        .iter()
+        .enumerate()
+        .find_map(|(seq, s)| match &s.submission.body {
+            EntryBody::HouseholdSubsidy(h) if h.supplementary.is_some() => Some((seq as u64, h.clone())),
+            _ => None,
+        })
+        .ok_or("the demo has a 补发")?;
+    let of = back.supplementary.as_ref().map(|x| x.of_seq).ok_or("of_seq")?;
+    assert_eq!(of, seq - 1);
+    let answer = get_json(app, &format!("/v1/households/{}?limit=1000", back.household)).await?;
+    let payments = answer["payments"].as_array().ok_or("payments")?;
+    let row = |seq: u64| {
+        payments
+            .iter()
+            .find(|p| u(&p["seq"]) == seq)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let (back_row, first_row) = (row(seq), row(of));
+    assert_eq!(
+        back_row["supplementary"],
+        serde_json::json!({"reason": "back_pay", "of_seq": 660, "note": "核查发现少发222.00元，经镇财政所审核补发"})
+    );
+    assert!(first_row.get("supplementary").is_none(), "{first_row}");
+    assert_eq!(check(&back_row, "duplicate")["status"], "passed");
+    assert_eq!(check(&first_row, "duplicate")["status"], "passed");
+    Ok(())
+}

@@ -31,7 +31,18 @@ async fn contacts_nearest_first_and_refusals() -> TestResult {
     let district = region(320_803_000_000);
     let before = get_json(app, &format!("/v1/regions/{village}/contacts")).await?;
     assert_schema("ContactsAnswer", &before)?;
-    assert_eq!(before["by_region"], serde_json::json!([]));
+    // The demo's own contacts (its last 19 entries: the district's, then one
+    // per town): the village's town first, then the district.
+    assert_eq!(before["by_region"].as_array().map(Vec::len), Some(2));
+    assert_eq!(before["by_region"][0]["region"]["code"], town.to_string());
+    assert_eq!(u(&before["by_region"][0]["seq"]), 390);
+    assert_eq!(before["by_region"][0]["contacts"][0]["name"], "博里镇纪委（示例）");
+    assert_eq!(before["by_region"][0]["contacts"][0]["phone"], "0517-8593 0900");
+    assert_eq!(before["by_region"][1]["region"]["code"], district.to_string());
+    assert_eq!(u(&before["by_region"][1]["seq"]), 400 - 19);
+    assert_eq!(before["by_region"][1]["contacts"].as_array().map(Vec::len), Some(3));
+    assert_eq!(before["by_region"][1]["contacts"][0]["role"], "hotline_12317");
+    assert_eq!(before["by_region"][1]["contacts"][0]["phone"], "12317");
 
     // The admins grant the district poverty office's new key the kind.
     let publisher = ed25519_dalek::SigningKey::from_bytes(&[42; 32]);
@@ -97,6 +108,7 @@ async fn contacts_nearest_first_and_refusals() -> TestResult {
     .await?;
     assert_eq!(posted.status, StatusCode::OK, "{}", posted.text());
 
+    // The latest list of a region replaces its earlier one.
     let answer = get_json(app, &format!("/v1/regions/{village}/contacts")).await?;
     assert_schema("ContactsAnswer", &answer)?;
     let json_of = |list: &[Contact]| -> Value {

@@ -8,7 +8,9 @@ import { h, link, fill } from './dom.js';
 import {
   ASSISTANCE_ZH, CHECK_ZH, CONFIRM_METHOD_ZH, KIND_ZH, SUBSIDY_CATEGORY_ZH, accountLabel, assistanceZh, dateTime, groupHex, period, yuan, ymd,
 } from './format.js';
-import { confirmationCell, hasWarnings, lineRefLink, registrationPeriod, warningsBlock, withTexts } from './procedures.js';
+import {
+  confirmationCell, hasWarnings, lineRefLink, registrationPeriod, supplementLink, supplementOf, supplementTag, warningsBlock, withTexts,
+} from './procedures.js';
 import { controlsBadge, controlsBlock, controlsOf } from './controls.js';
 import { contactsBlock, footerContacts } from './contacts.js';
 import { checkmarkMeaning } from './villager.js';
@@ -93,7 +95,13 @@ function entryFacts(entry, decoded) {
   const b = decoded ? decoded.body : (entry.body || {})[kind] || {};
   const rows = [];
   if (kind === 'HouseholdSubsidy') {
-    rows.push(['金额', h('strong', { class: 'amount' }, yuan(b.amount))]);
+    rows.push(['金额', [h('strong', { class: 'amount' }, yuan(b.amount)), ' ', supplementTag(b.supplementary)]]);
+    // A 补发/差额补足 (issue 14): the earlier payment it adds to, and why.
+    const sup = supplementOf(b.supplementary);
+    if (sup) {
+      rows.push([sup.word, supplementLink(b.supplementary, location.hash || '#/')]);
+      if (sup.note) rows.push(['说明', h('span', { 'data-testid': 'supplement-note' }, sup.note)]);
+    }
     rows.push(['类别', SUBSIDY_CATEGORY_ZH[b.category] || b.category]);
     rows.push(['期间', period(b.period)]);
     rows.push(['发放日期', h('span', { 'data-testid': 'payment-date' }, ymd(b.date ?? entry.date))]);

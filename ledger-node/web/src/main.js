@@ -19,7 +19,8 @@ import {
 import { bars, card, empty, errorBox, flowChart, loading, stat, table } from './ui.js';
 import { codeForm, householdView } from './household.js';
 import {
-  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, warningsBlock, withTexts,
+  confirmationCell, hasWarnings, householdsCard, lineRefLink, noticeView, noticesCard, objectionsCard, supplementLink, supplementTag,
+  warningsBlock, withTexts,
 } from './procedures.js';
 import { householdListCard } from './households-list.js';
 import { keyView } from './keypage.js';
@@ -164,12 +165,15 @@ function subsidyRows(items) {
     h('td', { 'data-label': '发放日期', 'data-testid': 'payment-date', class: 'nowrap' }, s.date != null ? `${ymd(s.date)} 发放` : '—'),
     h('td', { class: 'num', 'data-label': '金额' }, yuan(s.amount_fen),
       s.reversed_by != null ? h('span', { class: 'tag tag-warn' }, `已冲正 #${s.reversed_by}`) : null,
+      supplementTag(s.supplementary),
       hasWarnings(s) ? h('span', { class: 'tag tag-warn', 'data-testid': 'warning-tag' }, '⚠ 有警示') : null,
       // (b) of issue 15 on the list too: a control failed without a history warning (a duplicate).
       !hasWarnings(s) && s.controls && s.controls.status === 'warning' ? h('span', { class: 'tag tag-warn', 'data-testid': 'controls-tag' }, '⚠ 审核控制未通过') : null),
     h('td', { 'data-label': '确认' }, confirmationCell(s.confirmation)),
     h('td', { 'data-label': '公示 · 户码', class: 'wide' },
       s.notice ? ['发放公示 ', lineRefLink(s.notice), ' · '] : (s.date != null ? [h('span', { class: 'muted' }, '无发放公示'), ' · '] : null),
+      // A 补发 names the earlier payment, shown on the household's page.
+      s.supplementary ? [supplementLink(s.supplementary, `#/h/${s.household}`), ' · '] : null,
       '户码 ', link(`#/h/${s.household}`, h('code', { class: 'hcode' }, codeOrRef(s.household))), ' ', link(`#/h/${s.household}`, h('span', { class: 'verify-link' }, '核验')),
       warningsBlock(s.warnings))));
 }

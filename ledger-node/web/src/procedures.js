@@ -93,6 +93,46 @@ export function lineRefLink(ref) {
 }
 
 /**
+ * A supplementary payment (补发/差额补足, issue 14): its reason in Chinese.
+ * The node's rows carry the codes (`back_pay`, `top_up`), the verified
+ * bytes the variant names (`BackPay`, `TopUp`); anything else is shown as
+ * is, never dropped.
+ */
+const SUPPLEMENT_ZH = { back_pay: '补发', BackPay: '补发', top_up: '差额补足', TopUp: '差额补足' };
+
+/** `supplementary` as {word, ofSeq, note}, or null for a plain payment. */
+export function supplementOf(sup) {
+  if (!sup || typeof sup !== 'object' || !Number.isSafeInteger(sup.of_seq)) return null;
+  const word = SUPPLEMENT_ZH[sup.reason] || String(sup.reason || '补发');
+  return { word, ofSeq: sup.of_seq, note: typeof sup.note === 'string' ? sup.note : '' };
+}
+
+/** The tag a supplementary payment carries beside its amount (补发 or 差额补足). */
+export function supplementTag(sup) {
+  const s = supplementOf(sup);
+  return s ? h('span', { class: 'tag tag-info', 'data-testid': 'supplement-tag', title: s.note || null }, s.word) : null;
+}
+
+/**
+ * "补发第 N 号发放": the earlier payment it adds to, as a link. `href` is
+ * where that payment is shown (the household's page); on that page the
+ * link scrolls to its card instead of reloading.
+ */
+export function supplementLink(sup, href) {
+  const s = supplementOf(sup);
+  if (!s) return null;
+  return h('a', {
+    href, 'data-testid': 'supplement-of', 'data-of-seq': s.ofSeq,
+    onclick: (ev) => {
+      const card = document.querySelector(`article.entry[data-seq="${s.ofSeq}"]`);
+      if (!card) return; // not on this page: follow the link
+      ev.preventDefault();
+      card.scrollIntoView({ block: 'center' });
+    },
+  }, `${s.word}第 ${s.ofSeq} 号发放`);
+}
+
+/**
  * The warnings of a payment as a visible block: ⚠ and the Chinese message
  * of each (docs: history imported before a control was enforced).
  */

@@ -395,6 +395,59 @@ describe('two kinds of green', () => {
   });
 });
 
+describe('a supplementary payment (补发, issue 14)', () => {
+  test('the demo\'s back-pay: the 补发 tag, "补发第 N 号发放" to the underpaid payment, its note; on the card and in the node\'s rows', async (t) => {
+    // The demo underpays one 低保 payment by a quarter and makes it good
+    // seven days later on the same line (ledger-demo corrections.rs): find
+    // it in the log, whatever the demo's size.
+    let back = null;
+    for (let start = 0; !back; ) {
+      const r = await get(`/v1/entries?start=${start}&limit=1000`);
+      back = r.entries.find((e) => e.body.HouseholdSubsidy?.supplementary) || null;
+      if (r.next == null || r.next <= start) break;
+      start = r.next;
+    }
+    assert.ok(back, 'the demo has a supplementary payment');
+    const sub = back.body.HouseholdSubsidy;
+    const of = sub.supplementary.of_seq;
+    const underpaid = (await get(`/v1/entries/${of}`)).entry.body.HouseholdSubsidy;
+    assert.equal(of, back.seq - 1, 'the 补发 follows the payment it makes good');
+    assert.deepEqual([underpaid.household, underpaid.category, underpaid.period], [sub.household, sub.category, sub.period]);
+    // What was short: a quarter of the line, in whole 元 (at least 1 元).
+    const line = underpaid.amount + sub.amount;
+    assert.equal(sub.amount, Math.max(100, Math.floor(line / 4 / 100) * 100));
+    assert.equal(sub.supplementary.reason, 'BackPay');
+    const note = `核查发现少发${(sub.amount / 100).toFixed(2)}元，经镇财政所审核补发`;
+    assert.equal(sub.supplementary.note, note);
+    // The node's payment rows carry it (lean: codes only), a plain payment none.
+    const answer = await get(`/v1/households/${sub.household}`);
+    const rows = new Map(answer.payments.map((p) => [p.seq, p]));
+    assert.deepEqual(rows.get(back.seq).supplementary, { reason: 'back_pay', of_seq: of, note });
+    assert.equal('supplementary' in rows.get(of), false);
+
+    const { page, problems } = await newPage(t, PHONE);
+    await page.goto(`${node.url}/#/h/${sub.household}`);
+    await settled(page);
+    const card = page.locator(`article.entry[data-seq="${back.seq}"]`);
+    assert.equal(await card.getByTestId('supplement-tag').textContent(), '补发');
+    const link = card.getByTestId('supplement-of');
+    assert.equal(await link.textContent(), `补发第 ${of} 号发放`);
+    assert.equal(await link.getAttribute('data-of-seq'), String(of));
+    assert.equal(await card.getByTestId('supplement-note').textContent(), note);
+    // The underpaid payment is plain: no tag, no link.
+    const first = page.locator(`article.entry[data-seq="${of}"]`);
+    assert.equal(await first.getByTestId('supplement-tag').count(), 0);
+    // The link stays on the page and brings the earlier payment into view.
+    const before = page.url();
+    await link.click();
+    await first.evaluate((e) => new Promise((res) => requestAnimationFrame(() => res(e))));
+    assert.equal(page.url(), before);
+    assert.ok(await first.evaluate((e) => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }), 'the underpaid payment is in view');
+    await card.screenshot({ path: join(shots, 'back-pay-phone.png') });
+    assert.deepEqual(problems, []);
+  });
+});
+
 describe('contacts, large text, kiosk, the printable sheet', () => {
   test('有疑问？ on every page: the region\'s contacts, nearest first', async (t) => {
     const { page, problems } = await newPage(t, DESKTOP);

@@ -208,9 +208,36 @@ pub struct SubsidyItem {
     /// The reversing entry, only when reversed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reversed_by: Option<u64>,
+    /// Only for a supplementary payment (补发/差额补足, issue 14): why, the
+    /// earlier payment it adds to, and the note a citizen reads. Omitted
+    /// otherwise, so that a plain payment's row is unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplementary: Option<SupplementJson>,
     /// Business date, payment-list line, confirmation, warnings.
     #[serde(flatten)]
     pub controls: super::controls::PaymentControls,
+}
+
+/// A supplementary payment's `supplementary` (FORMAT.md: `Supplement`).
+#[derive(Debug, Serialize)]
+pub struct SupplementJson {
+    /// `back_pay` (补发) or `top_up` (差额补足): stable codes (the row is
+    /// lean: the page knows the two words).
+    pub reason: &'static str,
+    /// The earlier payment (same household, category and period).
+    pub of_seq: u64,
+    /// The explanation a citizen reads (批准文号, what was underpaid).
+    pub note: String,
+}
+
+impl SupplementJson {
+    fn of(s: &ledger_core::entry::Supplement) -> Self {
+        SupplementJson {
+            reason: s.reason.name(),
+            of_seq: s.of_seq,
+            note: s.note.to_string(),
+        }
+    }
 }
 
 /// A payment's item with its controls still blank (`date` only): the
@@ -233,6 +260,7 @@ pub(crate) fn subsidy_item(
         period: s.period.to_string(),
         amount_fen: s.amount.get(),
         reversed_by: super::reversed_by(ledger, l.seq, visible),
+        supplementary: s.supplementary.as_ref().map(SupplementJson::of),
         controls: super::controls::PaymentControls::blank(s),
     }
 }

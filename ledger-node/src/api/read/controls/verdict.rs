@@ -178,7 +178,10 @@ pub(crate) fn duplicate_twins(
         check_leaves(&ledger, loaded)?;
     }
     for (seq, s) in candidates {
-        if reversed_by(&ledger, seq, visible).is_some() {
+        // A supplementary payment (补发/差额补足) is the one second payment
+        // the ledger's duplicate rule lets through (issue 14): it is no
+        // twin, and the payment it makes good has none because of it.
+        if s.supplementary.is_some() || reversed_by(&ledger, seq, visible).is_some() {
             continue;
         }
         let Some(loaded) = by_household.get(s.household.0.as_bytes()) else {
@@ -189,7 +192,10 @@ pub(crate) fn duplicate_twins(
             .filter(|l| l.seq != seq)
             .filter(|l| match l.body() {
                 EntryBody::HouseholdSubsidy(o) => {
-                    o.household == s.household && o.category == s.category && o.period == s.period
+                    o.supplementary.is_none()
+                        && o.household == s.household
+                        && o.category == s.category
+                        && o.period == s.period
                 }
                 _ => false,
             })
