@@ -277,8 +277,9 @@ mod tests {
                 stages += 1;
             }
         }
-        // 20 projects: their proposals, stages and payments (seed 1).
-        assert_eq!(stages, 169);
+        // 20 projects: their proposals, stages and payments (seed 1); the
+        // demo's last entries are its contacts (issue 15), which cut two.
+        assert_eq!(stages, 167);
         for kind in EntryKind::ALL.iter().copied() {
             assert_eq!(
                 is_barrier(kind, false),
