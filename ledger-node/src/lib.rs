@@ -17,6 +17,7 @@ pub mod query;
 pub mod restore;
 pub mod sequencer;
 pub mod server;
+pub mod static_views;
 pub mod store;
 pub mod web;
 

@@ -22,7 +22,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 
-mod built {
+pub(crate) mod built {
     include!("../web/dist/assets.rs");
 }
 

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod ops;
 pub mod read;
+pub mod static_files;
 pub mod tiles;
 pub mod witness;
 pub mod write;
@@ -127,6 +128,7 @@ pub fn router(app: AppState) -> Router {
         .layer(DefaultBodyLimit::max(app.limits.max_body_bytes));
     let public = read::router()
         .merge(tiles::router())
+        .merge(static_files::router())
         .layer(middleware::from_fn_with_state(app.clone(), rate_limit))
         .layer(CompressionLayer::new())
         .layer(

@@ -32,6 +32,7 @@ mod projects_read;
 mod proofs;
 mod regions;
 mod schemas;
+mod static_views;
 mod tiles;
 mod write;
 
