@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/assets/{file}", get(asset))
+        .route("/config.json", get(config))
         .layer(CompressionLayer::new())
 }
 
@@ -67,6 +68,21 @@ async fn index(request: HeaderMap) -> Response {
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(header::ETAG, HeaderValue::from_static(built::INDEX_ETAG));
+    security_headers(headers);
+    response
+}
+
+/// The page's mode (issue 17): served from the node, the page uses the read
+/// API. A bucket's copy of the page gets `{"mode":"static",…}` instead
+/// (`static_views::page_assets`).
+async fn config() -> Response {
+    let mut response = "{\"mode\":\"api\"}\n".into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     security_headers(headers);
     response
 }

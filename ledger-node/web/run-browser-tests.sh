@@ -52,4 +52,4 @@ say "cargo build -p ledger-node -p ledger-bench -p ledger-cli"
 
 say "node --test (unit + browser)"
 cd "$WEB"
-node --test tests/code.test.mjs tests/font-chars.test.mjs tests/logtrust.test.mjs tests/verify.test.mjs tests/fuzz.test.mjs tests/browser.test.mjs tests/projects.test.mjs tests/citizens.test.mjs tests/trust.test.mjs tests/fonts.test.mjs
+node --test tests/code.test.mjs tests/font-chars.test.mjs tests/logtrust.test.mjs tests/verify.test.mjs tests/fuzz.test.mjs tests/browser.test.mjs tests/projects.test.mjs tests/citizens.test.mjs tests/trust.test.mjs tests/fonts.test.mjs tests/static-tiles.test.mjs tests/static.test.mjs

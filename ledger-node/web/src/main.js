@@ -31,6 +31,8 @@ import { printView } from './publicity.js';
 import { displayCode, householdCode } from './code.js';
 import { footerContacts } from './contacts.js';
 import { setupKiosk, setupLargeText } from './villager.js';
+import { staticConfig } from './static/source.js';
+import { startStatic } from './static/views.js';
 
 const main = document.getElementById('app');
 const regionName = nameOf;
@@ -401,6 +403,13 @@ async function footer() {
 
 setupKiosk();
 setupLargeText();
-window.addEventListener('hashchange', route);
-route();
-footer();
+// Static mode (issue 17): a `config.json` beside the page saying
+// "mode":"static" (a bucket, the node switched off) routes to the views of
+// static/views.js, which read only static files; the node answers
+// {"mode":"api"}.
+staticConfig().then((cfg) => {
+  if (cfg) return startStatic(cfg, { main, page, setTitle });
+  window.addEventListener('hashchange', route);
+  route();
+  footer();
+});
