@@ -114,12 +114,33 @@ export async function checkConsistency(log, trusted = null) {
  * consistency proof), so the cosignatures vouch for the history the entries
  * are proven against.
  */
+/**
+ * The log's keys as `GET /v1/log/keys` lists them (issue 15: the rotations
+ * with their entry numbers), shaped like /v1/log's {log_vkey, log_keys}. Only
+ * a list: every rotation in it is still fetched with its proof and its
+ * endorsement checked (followRotations). A node without the endpoint (404)
+ * leaves /v1/log's list.
+ */
+async function listedKeys(log) {
+  let k;
+  try {
+    k = await api.logKeys();
+  } catch (e) {
+    if (e.status === 404) return log;
+    throw e;
+  }
+  if (!k || typeof k.first !== 'string' || !Array.isArray(k.rotations)) throw new Error('节点的 /v1/log/keys 回答格式不对');
+  if (k.origin !== log.origin) throw new Error(`/v1/log/keys 属于另一个日志：${k.origin}`);
+  const log_keys = [{ from_size: 0, vkey: k.first }, ...k.rotations.map((r) => ({ from_size: r.from_size, vkey: r.log_vkey }))];
+  return { ...log, log_vkey: log_keys[log_keys.length - 1].vkey, log_keys };
+}
+
 export async function logTrust(log) {
   const pin = pinnedKey(log.origin);
   const out = { pinned: pin, keys: null, rotations: [], error: null, witness: null };
   if (pin) {
     try {
-      const r = await followRotations(log, pin, Number.MAX_SAFE_INTEGER, async (seq) => {
+      const r = await followRotations(await listedKeys(log), pin, Number.MAX_SAFE_INTEGER, async (seq) => {
         const got = await api.entry(seq);
         const c = checkEntry({ entry: got.entry, proof: got.proof, log });
         return { ok: c.ok, decoded: c.decoded, detail: c.steps.find((x) => !x.ok)?.detail };
