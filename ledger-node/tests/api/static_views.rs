@@ -202,3 +202,41 @@ async fn the_node_serves_the_static_index_files() -> TestResult {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn page_assets_for_a_bucket_use_relative_paths_and_a_static_config() -> TestResult {
+    let node = node()?;
+    let ledger = node.app.shared.ledger.read().map_err(|_| "poisoned")?;
+    let assets = ledger_node::static_views::page_assets(&ledger)?;
+    let index = assets.iter().find(|o| o.path == "index.html").ok_or("no index.html")?;
+    let html = String::from_utf8(index.bytes.clone())?;
+    assert!(!html.contains("\"/assets/"), "index.html still loads absolute paths");
+    assert!(!index.immutable);
+    for o in assets.iter().filter(|o| o.path.starts_with("assets/")) {
+        assert!(o.immutable, "{}", o.path);
+        if !o.path.ends_with(".woff2") {
+            assert!(
+                html.contains(&format!("\"{}\"", o.path)),
+                "index.html does not load {}",
+                o.path
+            );
+        }
+        if o.path.ends_with(".css") {
+            let css = String::from_utf8(o.bytes.clone())?;
+            assert!(!css.contains("url(/assets/"));
+            let font = assets.iter().find(|f| f.path.ends_with(".woff2")).ok_or("no font")?;
+            assert!(css.contains(&format!("url({})", font.path.trim_start_matches("assets/"))));
+        }
+    }
+    let config = assets
+        .iter()
+        .find(|o| o.path == "config.json")
+        .ok_or("no config.json")?;
+    let config: Value = serde_json::from_slice(&config.bytes)?;
+    assert_eq!(config["mode"], "static");
+    assert_eq!(config["log"]["origin"], node.log.origin.as_str());
+    assert_eq!(config["log"]["vkey"], node.log.log_vkey().unwrap_or_default());
+    // index.html, config.json, the script, the stylesheet and the font.
+    assert_eq!(assets.len(), 5);
+    Ok(())
+}
