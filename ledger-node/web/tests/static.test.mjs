@@ -32,6 +32,7 @@ const shots = join(repoRoot, 'docs', 'screenshots');
 let work;
 let bucket;
 let browser;
+let node;
 let size;
 let village; // {code, name}, a village with payments
 let payment; // {seq, household}: one of its payments
@@ -65,7 +66,7 @@ const files = (dir) => new TileReader(size, (p) => new Uint8Array(readFileSync(j
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'sunshine-static-'));
   bucket = join(work, 'bucket');
-  const node = await startNode();
+  node = await startNode();
   try {
     ({ size } = await crawl(node.url, bucket));
     // The tile prover against the node's own proofs, for several leaves.
@@ -100,14 +101,16 @@ before(async () => {
       payment = null;
     }
     assert.ok(village, 'the demo has a village with payments');
-  } finally {
-    await node.stop(); // from here on, nothing but static files
+  } catch (e) {
+    await node.stop();
+    throw e;
   }
   browser = await startBrowser();
   mkdirSync(shots, { recursive: true });
 });
 
 after(async () => {
+  if (node) await node.stop();
   for (const s of servers) s.close();
   if (browser) await browser.close();
   if (work) rmSync(work, { recursive: true, force: true });
@@ -121,6 +124,27 @@ async function open(url, viewport = PHONE) {
   await page.goto(url);
   return { page, requests };
 }
+
+test('static mode pointed at a node (config.json base): the node\'s tiles and /static/v1 with CORS', TIMEOUT, async () => {
+  const pageOnly = join(work, 'page-only');
+  mkdirSync(pageOnly, { recursive: true });
+  cpSync(join(bucket, 'index.html'), join(pageOnly, 'index.html'));
+  cpSync(join(bucket, 'assets'), join(pageOnly, 'assets'), { recursive: true });
+  const cfg = JSON.parse(readFileSync(join(bucket, 'config.json'), 'utf8'));
+  writeFileSync(join(pageOnly, 'config.json'), JSON.stringify({ ...cfg, base: `${node.url}/` }));
+  const base = await serve(pageOnly);
+  const { page, requests } = await open(`${base}/#/r/${village.code}`);
+  await page.locator('[data-testid=static-payments]').waitFor();
+  assert.equal(await page.locator('main').getAttribute('data-static'), 'verified');
+  assert.ok(requests.some((p) => p.startsWith('/static/v1/')));
+  assert.equal(await page.locator('[data-verify=fail]').count(), 0);
+  // A base that is not an http(s) URL ending in '/' is refused, nothing read.
+  writeFileSync(join(pageOnly, 'config.json'), JSON.stringify({ ...cfg, base: 'javascript:alert(1)' }));
+  await page.goto(`${base}/?bad#/`);
+  await page.locator('.alert-error').filter({ hasText: 'base' }).waitFor();
+  await page.close();
+  await node.stop(); // from here on, nothing but static files
+});
 
 test('the village view lists its payments, each proven in the browser, from static files only', TIMEOUT, async () => {
   const base = await serve(bucket);

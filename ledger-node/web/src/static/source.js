@@ -37,13 +37,31 @@ export class StaticError extends Error {
   }
 }
 
+/**
+ * Where the log's static files are: '' (beside the page: a bucket holding
+ * both) or config.json's `base`, an http(s) URL ending in '/' — e.g. a
+ * node's root, whose /checkpoint, /tile/… and /static/v1/… answer with CORS,
+ * or another bucket. config.json itself is always read beside the page.
+ */
+let BASE = '';
+
+/** Checks config.json's `base`; throws StaticError. */
+export function checkBase(base) {
+  if (base === undefined || base === '') return '';
+  if (typeof base !== 'string' || base.length > 2048 || !/^https?:\/\/[^\s]+\/$/.test(base)) {
+    throw new StaticError('bad_config', 'config.json 的 base 必须是以 / 结尾的 http(s) 地址');
+  }
+  return base;
+}
+
 async function get(path, maxBytes) {
+  if (path !== 'config.json') path = BASE + path;
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), FETCH_TIMEOUT_MS);
   try {
     let res;
     try {
-      res = await fetch(path, { signal: ctrl.signal, cache: path === 'checkpoint' ? 'no-cache' : 'default' });
+      res = await fetch(path, { signal: ctrl.signal, cache: path.endsWith('checkpoint') ? 'no-cache' : 'default' });
     } catch {
       throw new StaticError('network', ctrl.signal.aborted ? `读取 ${path} 超时，请稍后再试` : `无法读取 ${path}，请检查网络后重试`);
     }
@@ -82,7 +100,11 @@ export async function staticConfig() {
   if (typeof log.origin !== 'string' || typeof log.vkey !== 'string') {
     return { error: new StaticError('bad_config', 'config.json 缺少日志来源（origin）或公钥（vkey），无法验证') };
   }
-  return { origin: log.origin, vkey: log.vkey };
+  try {
+    return { origin: log.origin, vkey: log.vkey, base: checkBase(cfg.base) };
+  } catch (e) {
+    return { error: e };
+  }
 }
 
 /** A household code's bucket file (static_views.rs BUCKET_SYMBOLS). */
@@ -95,6 +117,7 @@ export class StaticLog {
     const self = new StaticLog();
     self.config = config;
     self.indexCache = new Map();
+    BASE = config.base || '';
     const noteText = new TextDecoder().decode(await get('checkpoint', 64 * 1024));
     const note = parseNote(noteText);
     const cp = parseCheckpointText(note.text);
