@@ -2,10 +2,10 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"c1214d6b5746\"";
+pub(crate) const INDEX_ETAG: &str = "\"6336a0e0f540\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
     ("/assets/app.51a9cb22f193.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.51a9cb22f193.js")),
-    ("/assets/cjk.31cb46fb77a1.woff2", "font/woff2", include_bytes!("assets/cjk.31cb46fb77a1.woff2")),
-    ("/assets/app.33c51feb4fa4.css", "text/css; charset=utf-8", include_bytes!("assets/app.33c51feb4fa4.css")),
+    ("/assets/cjk.07efc2783ccc.woff2", "font/woff2", include_bytes!("assets/cjk.07efc2783ccc.woff2")),
+    ("/assets/app.2e6fff5654aa.css", "text/css; charset=utf-8", include_bytes!("assets/app.2e6fff5654aa.css")),
 ];
