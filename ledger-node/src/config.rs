@@ -476,6 +476,71 @@ mod tests {
     }
 
     #[test]
+    fn publication_flags_and_file_keys_resolve_with_explicit_defaults() -> Result<()> {
+        let none = NodeConfig::resolve(&Args::try_parse_from(["ledger-node"])?)?;
+        assert!(none.publish.is_none() && none.publish_to.is_none());
+        let set = NodeConfig::resolve(&Args::try_parse_from([
+            "ledger-node",
+            "--publish",
+            "s3://ledger/county/320803",
+            "--publish-endpoint",
+            "http://127.0.0.1:9000",
+        ])?)?;
+        let p = set.publish.ok_or_else(|| anyhow::anyhow!("no publication"))?;
+        assert_eq!(p.target.to_string(), "s3://ledger/county/320803");
+        assert_eq!(p.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(
+            (
+                p.interval_ms,
+                p.max_backlog_entries,
+                p.retry.request_timeout_ms,
+                p.virtual_hosted
+            ),
+            (1_000, 100_000, 10_000, false)
+        );
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("node.toml");
+        std::fs::write(
+            &file,
+            "publish = \"file:///srv/www/ledger\"\npublish_interval_ms = 250\npublish_max_backlog_entries = 5000\npublish_request_timeout_ms = 3000\n",
+        )?;
+        let path = file.display().to_string();
+        let from_file = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--config", &path])?)?;
+        let p = from_file.publish.ok_or_else(|| anyhow::anyhow!("no publication"))?;
+        assert_eq!(p.target.to_string(), "file:///srv/www/ledger");
+        assert_eq!(
+            (p.interval_ms, p.max_backlog_entries, p.retry.request_timeout_ms),
+            (250, 5_000, 3_000)
+        );
+        let once = NodeConfig::resolve(&Args::try_parse_from([
+            "ledger-node",
+            "--data",
+            "/srv/ledger",
+            "publish",
+            "--to",
+            "file:///tmp/bucket",
+        ])?)?;
+        assert_eq!(
+            once.publish_to.map(|p| p.target.to_string()).as_deref(),
+            Some("file:///tmp/bucket")
+        );
+        let err = |argv: &[&str]| -> Result<Option<String>> {
+            Ok(NodeConfig::resolve(&Args::try_parse_from(argv)?)
+                .err()
+                .map(|e| e.to_string()))
+        };
+        assert_eq!(
+            err(&["ledger-node", "--publish", "s3://ledger"])?.as_deref(),
+            Some("--publish s3://ledger: an s3:// target needs --publish-endpoint URL (the S3 service, e.g. https://s3.example.gov.cn or http://127.0.0.1:9000)")
+        );
+        assert_eq!(
+            err(&["ledger-node", "--publish", "ftp://x"])?.as_deref(),
+            Some("--publish \"ftp://x\": expected s3://BUCKET[/PREFIX] (with --publish-endpoint URL) or file:///DIR")
+        );
+        Ok(())
+    }
+
+    #[test]
     fn bad_values_are_refused_with_a_message() -> Result<()> {
         let dir = tempfile::tempdir()?;
         let file = dir.path().join("node.toml");

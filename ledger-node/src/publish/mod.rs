@@ -175,10 +175,9 @@ async fn run(shared: Arc<Shared>, store: Arc<dyn ObjectStore>, config: PublishCo
     let mut lag = status::LagTracker::new(config.max_backlog_entries);
     loop {
         let outcome = match published {
-            None => check_bucket(&shared, store.as_ref(), &config).await.map(|from| {
+            None => check_bucket(&shared, store.as_ref(), &config).await.inspect(|&from| {
                 tracing::info!(target_url = %config.target, size = from, "publication resumes from the bucket's checkpoint");
                 published = Some(from);
-                from
             }),
             Some(from) => match shared.latest() {
                 Some(latest) if latest.size > from => {
