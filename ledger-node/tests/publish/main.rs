@@ -342,3 +342,56 @@ fn a_dead_server_grows_the_lag_and_publication_catches_up_when_it_returns() -> T
     assert_eq!(std::fs::read(bucket(&server).join("checkpoint"))?, served);
     Ok(())
 }
+
+#[test]
+fn a_fork_or_a_bucket_ahead_of_the_node_is_refused_by_name() -> TestResult {
+    let server = S3Server::start(BUCKET)?;
+    let dir = tempfile::tempdir()?;
+    // Log A publishes 300 entries.
+    let data_a = dir.path().join("a");
+    let log = demo_folder(&data_a, 17, 400)?;
+    {
+        let (_node, port, log_path) = start(&data_a, &server, true)?;
+        post(port, &log.submissions[..300])?;
+        wait_for(&log_path, "300 entries published", || Ok(published(port)? == Some(300)))?;
+    }
+    let bucket_checkpoint = std::fs::read(bucket(&server).join("checkpoint"))?;
+    // The same log key, another history: entry 299 differs (a fork).
+    let data_fork = dir.path().join("fork");
+    demo_folder(&data_fork, 17, 400)?;
+    {
+        let (_node, port, _) = start(&data_fork, &server, false)?;
+        post(port, &log.submissions[..299])?;
+        let other = common::project(&log.origin, 2)?.sign(&[&log.operators[0].key]);
+        post(port, std::slice::from_ref(&other))?;
+    }
+    {
+        let (_node, port, log_path) = start(&data_fork, &server, true)?;
+        wait_for(&log_path, "the fork refused", || {
+            Ok(readyz(port)?["publish"]["last_error"] == "publish_fork")
+        })?;
+        assert_eq!(metric(port, "ledger_publish_errors_total{kind=\"fork\"}")?, Some(1));
+        assert_eq!(metric(port, "ledger_publish_refused")?, Some(1));
+        assert_eq!(readyz(port)?["ready"], true);
+    }
+    // The same history, but shorter than the bucket's (a node restored
+    // from an older backup): it does not publish its older view.
+    let data_behind = dir.path().join("behind");
+    demo_folder(&data_behind, 17, 400)?;
+    {
+        let (_node, port, _) = start(&data_behind, &server, false)?;
+        post(port, &log.submissions[..200])?;
+    }
+    let (_node, port, log_path) = start(&data_behind, &server, true)?;
+    wait_for(&log_path, "the older view refused", || {
+        Ok(readyz(port)?["publish"]["last_error"] == "publish_bucket_ahead")
+    })?;
+    assert_eq!(
+        metric(port, "ledger_publish_errors_total{kind=\"bucket_ahead\"}")?,
+        Some(1)
+    );
+    assert_eq!(metric(port, "ledger_publish_objects_total")?, Some(0));
+    // The bucket still holds A's checkpoint.
+    assert_eq!(std::fs::read(bucket(&server).join("checkpoint"))?, bucket_checkpoint);
+    Ok(())
+}
