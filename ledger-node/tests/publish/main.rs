@@ -116,6 +116,21 @@ fn size_of(note: &[u8]) -> Option<u64> {
     std::str::from_utf8(note).ok()?.lines().nth(1)?.parse().ok()
 }
 
+/// The `Cache-Control` the server stored with `key` of the bucket (s3s-fs
+/// keeps an object's attributes in a JSON file at its root, named by the
+/// base64url of the bucket and the key).
+fn stored_cache_control(server: &S3Server, key: &str) -> TestResult<Option<String>> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let name = format!(
+        ".bucket-{}.object-{}.metadata.json",
+        b64.encode(BUCKET),
+        b64.encode(key)
+    );
+    let attributes: serde_json::Value = serde_json::from_slice(&std::fs::read(server.root.join(name))?)?;
+    Ok(attributes["cache_control"].as_str().map(str::to_string))
+}
+
 /// Every file under `dir`, as paths relative to it.
 fn files(dir: &Path) -> TestResult<Vec<String>> {
     let mut out = Vec::new();
@@ -163,6 +178,15 @@ fn the_bucket_holds_the_nodes_tiles_and_checkpoint_byte_for_byte() -> TestResult
         assert_eq!(std::fs::read(root.join(path))?, served.bytes()?.to_vec(), "{path}");
     }
     assert_eq!(size_of(&std::fs::read(root.join("checkpoint"))?), Some(size));
+    // Tiles are immutable for caches; the checkpoint is revalidated.
+    assert_eq!(
+        stored_cache_control(&server, &format!("{PREFIX}/tile/0/000"))?.as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(
+        stored_cache_control(&server, &format!("{PREFIX}/checkpoint"))?.as_deref(),
+        Some("no-cache")
+    );
     assert_eq!(metric(port, "ledger_publish_size")?, Some(size));
     assert_eq!(metric(port, "ledger_publish_lag_entries")?, Some(0));
     let report = readyz(port)?;
