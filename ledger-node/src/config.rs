@@ -4,6 +4,8 @@
 
 use crate::api::Limits;
 use crate::connections::ConnectionLimits;
+use crate::publish::target::PublishTarget;
+use crate::publish::PublishConfig;
 use crate::sequencer::SequencerOptions;
 use crate::store::StoreOptions;
 use anyhow::{Context, Result};
@@ -96,6 +98,29 @@ pub struct Args {
     /// Demo only: number of demo entries to load.
     #[arg(long)]
     pub demo_entries: Option<u64>,
+    /// Publish the log to object storage as C2SP tlog-tiles:
+    /// `s3://BUCKET[/PREFIX]` (with --publish-endpoint; credentials from
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or `file:///DIR`.
+    #[arg(long, env = "LEDGER_PUBLISH")]
+    pub publish: Option<String>,
+    /// The S3 service's URL for an s3:// target, e.g. https://s3.example.gov.cn.
+    #[arg(long, env = "LEDGER_PUBLISH_ENDPOINT", global = true)]
+    pub publish_endpoint: Option<String>,
+    /// Virtual-hosted-style S3 requests (BUCKET.ENDPOINT/KEY) instead of
+    /// path-style (ENDPOINT/BUCKET/KEY).
+    #[arg(long, global = true)]
+    pub publish_virtual_hosted: bool,
+    /// At most one publication round per this many ms (default 1000).
+    #[arg(long)]
+    pub publish_interval_ms: Option<u64>,
+    /// Above this many unpublished entries the node warns (once per
+    /// crossing) and sets ledger_publish_backlog_exceeded; it never stops
+    /// sequencing for the bucket (default 100000).
+    #[arg(long)]
+    pub publish_max_backlog_entries: Option<u64>,
+    /// Longest one request to the bucket may take, ms (default 10000).
+    #[arg(long, global = true)]
+    pub publish_request_timeout_ms: Option<u64>,
     /// Subcommand (default: run the node).
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -122,6 +147,13 @@ pub enum Command {
         #[arg(long)]
         bundle: PathBuf,
     },
+    /// Publish a stopped node's log, up to its last checkpoint, to object
+    /// storage once (tiles, then the checkpoint), and exit: seeds a bucket.
+    Publish {
+        /// `s3://BUCKET[/PREFIX]` (with --publish-endpoint) or `file:///DIR`.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// The TOML file's keys.
@@ -143,6 +175,12 @@ pub struct FileConfig {
     header_read_timeout_ms: Option<u64>,
     witnesses: Option<Vec<String>>,
     min_witnesses: Option<usize>,
+    publish: Option<String>,
+    publish_endpoint: Option<String>,
+    publish_virtual_hosted: Option<bool>,
+    publish_interval_ms: Option<u64>,
+    publish_max_backlog_entries: Option<u64>,
+    publish_request_timeout_ms: Option<u64>,
 }
 
 /// Log output format.
@@ -183,6 +221,10 @@ pub struct NodeConfig {
     pub witnesses: Vec<String>,
     /// Cosignatures clients must require (k of n = `witnesses.len()`).
     pub min_witnesses: usize,
+    /// Publication to object storage (`--publish`), or none.
+    pub publish: Option<PublishConfig>,
+    /// The publication settings for `publish --to URL` (the same flags).
+    pub publish_to: Option<PublishConfig>,
 }
 
 impl NodeConfig {
@@ -195,6 +237,37 @@ impl NodeConfig {
                 toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?
             }
             None => FileConfig::default(),
+        };
+        let publish_endpoint = args.publish_endpoint.clone().or(file.publish_endpoint.clone());
+        let publish_settings = |url: &str| -> Result<PublishConfig> {
+            let target = PublishTarget::parse(url)?;
+            if matches!(target, PublishTarget::S3 { .. }) && publish_endpoint.is_none() {
+                return Err(crate::publish::target::TargetError::NoEndpoint(target.to_string()).into());
+            }
+            let mut p = PublishConfig::new(target, publish_endpoint.clone());
+            p.virtual_hosted = args.publish_virtual_hosted || file.publish_virtual_hosted.unwrap_or(false);
+            if let Some(v) = args.publish_interval_ms.or(file.publish_interval_ms) {
+                // Below 10 ms a busy log would turn every commit into a round.
+                p.interval_ms = v.clamp(10, 3_600_000);
+            }
+            if let Some(v) = args.publish_max_backlog_entries.or(file.publish_max_backlog_entries) {
+                p.max_backlog_entries = v.max(1);
+            }
+            if let Some(v) = args.publish_request_timeout_ms.or(file.publish_request_timeout_ms) {
+                if v == 0 {
+                    anyhow::bail!("--publish-request-timeout-ms must be at least 1");
+                }
+                p.retry.request_timeout_ms = v.min(600_000);
+            }
+            Ok(p)
+        };
+        let publish = match args.publish.as_deref().or(file.publish.as_deref()) {
+            Some(url) => Some(publish_settings(url)?),
+            None => None,
+        };
+        let publish_to = match &args.command {
+            Some(Command::Publish { to }) => Some(publish_settings(to)?),
+            _ => None,
         };
         let demo = args.demo;
         let default_dir = if demo { DEFAULT_DEMO_DATA_DIR } else { DEFAULT_DATA_DIR };
@@ -269,6 +342,8 @@ impl NodeConfig {
                 .unwrap_or(4_096)
                 .clamp(1, 1_000_000),
             min_witnesses: 0,
+            publish,
+            publish_to,
             witnesses: if args.witnesses.is_empty() {
                 file.witnesses.unwrap_or_default()
             } else {
@@ -397,6 +472,71 @@ mod tests {
         );
         let zero = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--max-connections", "0"])?).err();
         assert!(zero.is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn publication_flags_and_file_keys_resolve_with_explicit_defaults() -> Result<()> {
+        let none = NodeConfig::resolve(&Args::try_parse_from(["ledger-node"])?)?;
+        assert!(none.publish.is_none() && none.publish_to.is_none());
+        let set = NodeConfig::resolve(&Args::try_parse_from([
+            "ledger-node",
+            "--publish",
+            "s3://ledger/county/320803",
+            "--publish-endpoint",
+            "http://127.0.0.1:9000",
+        ])?)?;
+        let p = set.publish.ok_or_else(|| anyhow::anyhow!("no publication"))?;
+        assert_eq!(p.target.to_string(), "s3://ledger/county/320803");
+        assert_eq!(p.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(
+            (
+                p.interval_ms,
+                p.max_backlog_entries,
+                p.retry.request_timeout_ms,
+                p.virtual_hosted
+            ),
+            (1_000, 100_000, 10_000, false)
+        );
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("node.toml");
+        std::fs::write(
+            &file,
+            "publish = \"file:///srv/www/ledger\"\npublish_interval_ms = 250\npublish_max_backlog_entries = 5000\npublish_request_timeout_ms = 3000\n",
+        )?;
+        let path = file.display().to_string();
+        let from_file = NodeConfig::resolve(&Args::try_parse_from(["ledger-node", "--config", &path])?)?;
+        let p = from_file.publish.ok_or_else(|| anyhow::anyhow!("no publication"))?;
+        assert_eq!(p.target.to_string(), "file:///srv/www/ledger");
+        assert_eq!(
+            (p.interval_ms, p.max_backlog_entries, p.retry.request_timeout_ms),
+            (250, 5_000, 3_000)
+        );
+        let once = NodeConfig::resolve(&Args::try_parse_from([
+            "ledger-node",
+            "--data",
+            "/srv/ledger",
+            "publish",
+            "--to",
+            "file:///tmp/bucket",
+        ])?)?;
+        assert_eq!(
+            once.publish_to.map(|p| p.target.to_string()).as_deref(),
+            Some("file:///tmp/bucket")
+        );
+        let err = |argv: &[&str]| -> Result<Option<String>> {
+            Ok(NodeConfig::resolve(&Args::try_parse_from(argv)?)
+                .err()
+                .map(|e| e.to_string()))
+        };
+        assert_eq!(
+            err(&["ledger-node", "--publish", "s3://ledger"])?.as_deref(),
+            Some("--publish s3://ledger: an s3:// target needs --publish-endpoint URL (the S3 service, e.g. https://s3.example.gov.cn or http://127.0.0.1:9000)")
+        );
+        assert_eq!(
+            err(&["ledger-node", "--publish", "ftp://x"])?.as_deref(),
+            Some("--publish \"ftp://x\": expected s3://BUCKET[/PREFIX] (with --publish-endpoint URL) or file:///DIR")
+        );
         Ok(())
     }
 

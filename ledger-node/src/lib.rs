@@ -13,12 +13,14 @@ pub mod demo;
 pub mod ledger;
 pub mod memory;
 pub mod metrics;
+pub mod publish;
 pub mod query;
 pub mod restore;
 pub mod sequencer;
 pub mod server;
 pub mod static_views;
 pub mod store;
+pub mod tile_bytes;
 pub mod web;
 
 // The data folder's key files, signed-state record and `init` live in

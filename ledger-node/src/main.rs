@@ -78,6 +78,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let (Some(Command::Publish { .. }), Some(publish)) = (&args.command, config.publish_to.clone()) {
+        let target = publish.target.to_string();
+        return match runtime.block_on(ledger_node::server::publish_once(&config, publish)) {
+            Ok(size) => {
+                println!("published {size} entries to {target}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("ledger-node: publish --to {target}: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match runtime.block_on(ledger_node::server::serve(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -59,6 +59,8 @@ pub struct Metrics {
     /// 1 while the data folder is below its free-space reserve (writes
     /// refused `storage_full`, reads served).
     pub storage_full: Gauge,
+    /// Publication to object storage (`crate::publish::metrics`).
+    pub publish: crate::publish::metrics::PublishMetrics,
 }
 
 fn request_histogram() -> Histogram {
@@ -124,6 +126,7 @@ impl Metrics {
             "1 while the data folder's file system is below its free-space reserve and writes are refused",
             storage_full.clone(),
         );
+        let publish = crate::publish::metrics::PublishMetrics::register(&mut registry);
         Metrics {
             registry,
             entries,
@@ -138,6 +141,7 @@ impl Metrics {
             connections_open,
             connections_refused,
             storage_full,
+            publish,
         }
     }
 

@@ -291,6 +291,15 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
             limiter.shrink_to_fit();
         }
     });
+    let app = match config.publish.clone() {
+        // Spawned after the demo load: its first round publishes the whole
+        // demo at once instead of racing the load batch by batch.
+        Some(publish) => {
+            let status = crate::publish::spawn(app.shared.clone(), publish)?;
+            app.with_publish(status)
+        }
+        None => app,
+    };
     let router = api::router(app.clone());
     let shared = app.shared.clone();
     drop(app);
@@ -338,6 +347,17 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
+}
+
+/// `publish --to URL`: open the data folder (verifying it, as a start
+/// does), publish up to its last checkpoint once, and stop.
+pub async fn publish_once(config: &NodeConfig, publish: crate::publish::PublishConfig) -> Result<u64> {
+    let started = start(config)?;
+    let result = crate::publish::publish_once(started.app.shared.clone(), publish).await;
+    let Started { app, sequencer } = started;
+    drop(app);
+    tokio::task::spawn_blocking(move || sequencer.join()).await.ok();
+    result
 }
 
 /// `prepare-rotation`: create `keys/log-next.key`; returns its verifier key

@@ -82,6 +82,8 @@ pub struct AppState {
     pub min_witnesses: usize,
     /// Serialises updates of the cosigned checkpoint.
     pub cosign_lock: Arc<std::sync::Mutex<()>>,
+    /// The publication to object storage, when configured (`/readyz` detail).
+    pub publish: Option<Arc<crate::publish::status::PublishStatus>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -104,7 +106,14 @@ impl AppState {
             witnesses: Arc::new(Vec::new()),
             min_witnesses: 0,
             cosign_lock: Arc::new(std::sync::Mutex::new(())),
+            publish: None,
         }
+    }
+
+    /// The same state reporting this publication at `/readyz`.
+    pub fn with_publish(mut self, status: Arc<crate::publish::status::PublishStatus>) -> AppState {
+        self.publish = Some(status);
+        self
     }
 
     /// The same state with these witnesses.

@@ -2,9 +2,10 @@
 
 use crate::api::AppState;
 use crate::metrics::Metrics;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use std::sync::atomic::Ordering;
 
 /// `GET /healthz`: the process is up and serving.
@@ -13,21 +14,50 @@ pub async fn healthz() -> &'static str {
 }
 
 /// `GET /readyz`: start-up checks passed and the sequencer is running.
-pub async fn readyz(State(app): State<AppState>) -> Response {
-    if app.shared.ready.load(Ordering::Acquire) && !app.submit.is_closed() {
-        // Reads go on with a full disk: still ready, and say why writes are refused.
-        let writes = match app.shared.store.is_full() {
-            Ok(true) => "; writes paused: the disk is below its free-space reserve (storage_full)",
-            _ => "",
-        };
-        (
-            StatusCode::OK,
-            format!("ready: {} entries{writes}\n", app.shared.committed()),
-        )
-            .into_response()
+/// Plain text by default (`ready: N entries`, then a `publish:` line when
+/// the node publishes to object storage); `?format=json` gives the same as
+/// `{"ready", "entries", "writes_paused", "publish"}` (docs/API.md). The
+/// publication's lag or failure never makes the node unready: sequencing
+/// and serving are its job, and they go on without the bucket.
+pub async fn readyz(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let ready = app.shared.ready.load(Ordering::Acquire) && !app.submit.is_closed();
+    // Reads go on with a full disk: still ready, and say why writes are refused.
+    let writes_paused = ready && matches!(app.shared.store.is_full(), Ok(true));
+    let publish = app.publish.as_ref().map(|p| p.report());
+    let status = if ready {
+        StatusCode::OK
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "not ready\n").into_response()
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    if query.as_deref() == Some("format=json") {
+        let body = serde_json::json!({
+            "ready": ready,
+            "entries": app.shared.committed(),
+            "writes_paused": writes_paused,
+            "publish": publish,
+        });
+        return (status, Json(body)).into_response();
     }
+    if !ready {
+        return (status, "not ready\n").into_response();
+    }
+    let writes = if writes_paused {
+        "; writes paused: the disk is below its free-space reserve (storage_full)"
+    } else {
+        ""
+    };
+    let mut text = format!("ready: {} entries{writes}\n", app.shared.committed());
+    if let Some(p) = publish {
+        text.push_str(&format!(
+            "publish: {} holds {} entries, {} behind ({} ms){}\n",
+            p.target,
+            p.published_size.map_or_else(|| "?".to_string(), |s| s.to_string()),
+            p.lag_entries,
+            p.lag_ms,
+            p.last_error.map(|c| format!("; last error: {c}")).unwrap_or_default()
+        ));
+    }
+    (status, text).into_response()
 }
 
 /// `GET /metrics`: Prometheus text format.

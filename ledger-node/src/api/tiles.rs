@@ -13,8 +13,9 @@
 //! checkpoint's origin line names the log.
 
 use crate::api::error::ApiError;
-use crate::api::read::{self, blocking, check_leaves, corrupt_entry, ledger, path_param, storage, view};
+use crate::api::read::{self, blocking, corrupt_entry, ledger, path_param, storage, view};
 use crate::api::AppState;
+use crate::tile_bytes::{self, TileBytesError};
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -44,12 +45,9 @@ async fn tile(State(app): State<AppState>, path: Result<Path<String>, PathReject
             )));
         }
         let bytes = match tile.kind {
-            TileKind::Hash { level } => {
+            TileKind::Hash { .. } => {
                 let ledger = ledger(&app)?;
-                ledger
-                    .tree
-                    .tile_data(level, tile.index, tile.width)
-                    .map_err(|e| ApiError::internal(format!("tile {tile}: {e}")))?
+                tile_bytes::hash_tile(&ledger, &tile).map_err(|e| ApiError::internal(format!("tile {tile}: {e}")))?
             }
             TileKind::Entries => entry_bundle(&app, &tile)?,
         };
@@ -88,37 +86,17 @@ fn within(tile: &TileRef, size: u64) -> bool {
     end <= size >> shift
 }
 
-/// The entries of a bundle, read in one range scan and verified against the
-/// tree, framed as the spec says.
+/// An entry bundle's bytes (`tile_bytes::entry_bundle`, shared with the
+/// publication to object storage), its errors mapped to the API's codes.
 fn entry_bundle(app: &AppState, tile: &TileRef) -> Result<Vec<u8>, ApiError> {
-    let start = tile.index.saturating_mul(u64::from(TILE_WIDTH));
-    let end = start.saturating_add(u64::from(tile.width));
-    let mut loaded = Vec::with_capacity(tile.width as usize);
-    for item in app.shared.store.entries(start, end) {
-        let (seq, bytes) = item.map_err(storage)?;
-        let expected = start + loaded.len() as u64;
-        if seq != expected {
-            return Err(corrupt_entry(expected, "missing from the store"));
-        }
-        loaded.push(read::decode(seq, bytes)?);
-    }
-    if (loaded.len() as u64) < end - start {
-        return Err(corrupt_entry(start + loaded.len() as u64, "missing from the store"));
-    }
-    check_leaves(&*ledger(app)?, &loaded)?;
-    let mut out = Vec::with_capacity(loaded.iter().map(|l| l.bytes.len() + 2).sum());
-    for l in &loaded {
-        // tlog-tiles frames entries with a 16-bit length; a larger entry (a
-        // genesis with thousands of regions could be) cannot be bundled.
-        let len = u16::try_from(l.bytes.len()).map_err(|_| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "entry_too_large",
-                format!("entry {} is {} bytes, over the 65535 bytes a tlog-tiles bundle can frame; read it at /v1/entries/{}", l.seq, l.bytes.len(), l.seq),
-            )
-        })?;
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&l.bytes);
-    }
-    Ok(out)
+    tile_bytes::entry_bundle(&app.shared.store, &app.shared.ledger, tile).map_err(|e| match e {
+        TileBytesError::Storage(e) => storage(e),
+        TileBytesError::Corrupt { seq, why } => corrupt_entry(seq, why),
+        TileBytesError::EntryTooLarge { seq, len } => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "entry_too_large",
+            format!("entry {seq} is {len} bytes, over the 65535 bytes a tlog-tiles bundle can frame; read it at /v1/entries/{seq}"),
+        ),
+        other => ApiError::internal(format!("tile {tile}: {other}")),
+    })
 }

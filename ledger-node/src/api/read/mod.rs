@@ -291,12 +291,6 @@ fn loaded(seq: u64, bytes: Vec<u8>, decoded: DecodedEntry) -> Result<Loaded, Api
     Ok(Loaded { seq, bytes, decoded })
 }
 
-/// Decode one entry's bytes, checking that it is the entry `seq`.
-pub(crate) fn decode(seq: u64, bytes: Vec<u8>) -> Result<Loaded, ApiError> {
-    let decoded = SequencedEntry::decode(&bytes).map_err(|e| corrupt_entry(seq, e))?;
-    loaded(seq, bytes, decoded)
-}
-
 /// Compare each entry's leaf hash with the verified in-memory tree.
 pub(crate) fn check_leaves(ledger: &Ledger, loaded: &[Loaded]) -> Result<(), ApiError> {
     for l in loaded {

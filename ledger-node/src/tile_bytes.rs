@@ -1,0 +1,155 @@
+//! The bytes of a C2SP tlog-tiles resource, produced once for both readers
+//! of them: the `/tile/...` routes (`api::tiles`) and the publication to
+//! object storage (`publish`). One function per resource kind, so that the
+//! bucket holds exactly the bytes the node serves (the publication tests
+//! compare them byte for byte).
+
+use crate::ledger::Ledger;
+use crate::store::{Store, StoreError};
+use ledger_core::chain::SequencedEntry;
+use ledger_core::merkle::{MerkleError, TileKind, TileRef, TILE_WIDTH};
+
+/// Why a tile's bytes could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum TileBytesError {
+    /// The store could not be read.
+    #[error("reading the store: {0}")]
+    Storage(#[from] StoreError),
+    /// What the store returned for `seq` is not the entry the verified tree
+    /// holds (or is missing).
+    #[error("entry {seq} read from the store does not verify ({why})")]
+    Corrupt {
+        /// The entry.
+        seq: u64,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// tlog-tiles frames an entry with a 16-bit length.
+    #[error("entry {seq} is {len} bytes, over the 65535 bytes a tlog-tiles bundle can frame")]
+    EntryTooLarge {
+        /// The entry.
+        seq: u64,
+        /// Its canonical length.
+        len: usize,
+    },
+    /// A hash tile outside the tree.
+    #[error("tile: {0}")]
+    Tree(#[from] MerkleError),
+    /// The tile is not a hash tile (or not an entry bundle) where one was asked.
+    #[error("{0} is not a tile of this kind")]
+    WrongKind(String),
+}
+
+/// A hash tile's bytes from the in-memory tree (`tile/<L>/<N>[.p/<W>]`).
+pub fn hash_tile(ledger: &Ledger, tile: &TileRef) -> Result<Vec<u8>, TileBytesError> {
+    match tile.kind {
+        TileKind::Hash { level } => Ok(ledger.tree.tile_data(level, tile.index, tile.width)?),
+        TileKind::Entries => Err(TileBytesError::WrongKind(tile.path())),
+    }
+}
+
+/// An entry bundle (`tile/entries/<N>[.p/<W>]`): the entries read in one
+/// range scan, each checked against the verified tree (the store could
+/// have been altered under the running node), framed as the spec says —
+/// a big-endian u16 length, then the canonical `SequencedEntry` bytes.
+/// `ledger` is locked only for the leaf comparison, after the store reads.
+pub fn entry_bundle(
+    store: &Store,
+    ledger: &std::sync::RwLock<Ledger>,
+    tile: &TileRef,
+) -> Result<Vec<u8>, TileBytesError> {
+    if tile.kind != TileKind::Entries {
+        return Err(TileBytesError::WrongKind(tile.path()));
+    }
+    let start = tile.index.saturating_mul(u64::from(TILE_WIDTH));
+    let end = start.saturating_add(u64::from(tile.width));
+    let mut loaded: Vec<(u64, Vec<u8>, ledger_core::merkle::TreeHash)> = Vec::with_capacity(tile.width as usize);
+    for item in store.entries(start, end) {
+        let (seq, bytes) = item?;
+        let expected = start + loaded.len() as u64;
+        if seq != expected {
+            return Err(missing(expected));
+        }
+        let decoded = SequencedEntry::decode(&bytes).map_err(|e| TileBytesError::Corrupt {
+            seq,
+            why: e.to_string(),
+        })?;
+        if decoded.entry.seq != seq {
+            return Err(TileBytesError::Corrupt {
+                seq,
+                why: format!("it claims sequence {}", decoded.entry.seq),
+            });
+        }
+        loaded.push((seq, bytes, decoded.leaf_hash));
+    }
+    if (loaded.len() as u64) < end - start {
+        return Err(missing(start + loaded.len() as u64));
+    }
+    {
+        let ledger = ledger.read().map_err(|_| TileBytesError::Corrupt {
+            seq: start,
+            why: "the ledger state lock is poisoned".into(),
+        })?;
+        for (seq, _, leaf) in &loaded {
+            match ledger.tree.leaf(*seq) {
+                Some(l) if l == *leaf => {}
+                Some(_) => {
+                    return Err(TileBytesError::Corrupt {
+                        seq: *seq,
+                        why: "its leaf hash differs from the Merkle tree's".into(),
+                    })
+                }
+                None => {
+                    return Err(TileBytesError::Corrupt {
+                        seq: *seq,
+                        why: "it is not in the Merkle tree".into(),
+                    })
+                }
+            }
+        }
+    }
+    frame_bundle(loaded.iter().map(|(seq, bytes, _)| (*seq, bytes.as_slice())))
+}
+
+/// The tlog-tiles framing of entries: for each, its length as a big-endian
+/// u16, then its bytes. A larger entry (a genesis with thousands of regions
+/// could be) cannot be bundled and is named.
+pub fn frame_bundle<'a>(entries: impl Iterator<Item = (u64, &'a [u8])>) -> Result<Vec<u8>, TileBytesError> {
+    let mut out = Vec::new();
+    for (seq, bytes) in entries {
+        let len = u16::try_from(bytes.len()).map_err(|_| TileBytesError::EntryTooLarge { seq, len: bytes.len() })?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(bytes);
+    }
+    Ok(out)
+}
+
+fn missing(seq: u64) -> TileBytesError {
+    TileBytesError::Corrupt {
+        seq,
+        why: "missing from the store".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_frames_each_entry_with_its_big_endian_length() {
+        let a = [1u8, 2, 3];
+        let b = vec![9u8; 300];
+        let out = frame_bundle([(0u64, &a[..]), (1u64, &b[..])].into_iter()).ok();
+        let mut expected = vec![0u8, 3, 1, 2, 3, 1, 44];
+        expected.extend(std::iter::repeat_n(9u8, 300));
+        assert_eq!(out, Some(expected));
+        let big = vec![0u8; 65_536];
+        let err = frame_bundle([(7u64, &big[..])].into_iter())
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("entry 7 is 65536 bytes, over the 65535 bytes a tlog-tiles bundle can frame")
+        );
+    }
+}
