@@ -294,7 +294,8 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
     let app = match config.publish.clone() {
         // Spawned after the demo load: its first round publishes the whole
         // demo at once instead of racing the load batch by batch.
-        Some(publish) => {
+        Some(mut publish) => {
+            publish.extra = Some(crate::static_views::publisher_extra());
             let status = crate::publish::spawn(app.shared.clone(), publish)?;
             app.with_publish(status)
         }
@@ -351,7 +352,8 @@ async fn shutdown_signal() {
 
 /// `publish --to URL`: open the data folder (verifying it, as a start
 /// does), publish up to its last checkpoint once, and stop.
-pub async fn publish_once(config: &NodeConfig, publish: crate::publish::PublishConfig) -> Result<u64> {
+pub async fn publish_once(config: &NodeConfig, mut publish: crate::publish::PublishConfig) -> Result<u64> {
+    publish.extra = Some(crate::static_views::publisher_extra());
     let started = start(config)?;
     let result = crate::publish::publish_once(started.app.shared.clone(), publish).await;
     let Started { app, sequencer } = started;

@@ -530,3 +530,31 @@ pub fn page_assets(ledger: &Ledger) -> Result<Vec<StaticObject>> {
     out.push(config_object(ledger)?);
     Ok(out)
 }
+
+/// The publisher's extra objects (`crate::publish::PublishConfig::extra`):
+/// the index files of every round's new entries, and the page's files with
+/// its `config.json` until one round has carried them. A round that fails is
+/// retried with the same `from_seq`, so the page's files ride along until
+/// the bucket has acknowledged them (the published size moves past the
+/// first round's start only when a round succeeds).
+pub fn publisher_extra() -> crate::publish::ExtraObjects {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    // u64::MAX: no round seen yet.
+    let first_from = std::sync::Arc::new(AtomicU64::new(u64::MAX));
+    std::sync::Arc::new(move |ledger, store, from_seq, to_seq| {
+        let _ = first_from.compare_exchange(u64::MAX, from_seq, Ordering::AcqRel, Ordering::Acquire);
+        let mut objects = changed_objects(ledger, store, from_seq, to_seq)?;
+        if first_from.load(Ordering::Acquire) == from_seq {
+            objects.extend(page_assets(ledger)?);
+        }
+        Ok(objects
+            .into_iter()
+            .map(|o| crate::publish::upload::Upload {
+                path: o.path,
+                bytes: o.bytes,
+                content_type: o.content_type,
+                immutable: o.immutable,
+            })
+            .collect())
+    })
+}
