@@ -19,6 +19,7 @@ pub mod sequencer;
 pub mod server;
 pub mod store;
 pub mod web;
+pub mod witness_push;
 
 // The data folder's key files, signed-state record and `init` live in
 // ledger-datadir (shared with ledger-cli and ledger-bench); re-exported under

@@ -81,6 +81,8 @@ pub struct AppState {
     pub min_witnesses: usize,
     /// Serialises updates of the cosigned checkpoint.
     pub cosign_lock: Arc<std::sync::Mutex<()>>,
+    /// Progress of the pushes to witnesses (`--witness-url`), for `/readyz`.
+    pub witness_push: Arc<crate::witness_push::PushStatus>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -103,6 +105,7 @@ impl AppState {
             witnesses: Arc::new(Vec::new()),
             min_witnesses: 0,
             cosign_lock: Arc::new(std::sync::Mutex::new(())),
+            witness_push: Arc::new(crate::witness_push::PushStatus::default()),
         }
     }
 
@@ -110,6 +113,12 @@ impl AppState {
     pub fn with_witnesses(mut self, witnesses: Vec<WitnessVerifier>) -> AppState {
         self.min_witnesses = usize::from(!witnesses.is_empty());
         self.witnesses = Arc::new(witnesses);
+        self
+    }
+
+    /// The same state reporting the pushes to these witness names.
+    pub fn with_witness_push(mut self, names: Vec<String>) -> AppState {
+        self.witness_push = Arc::new(crate::witness_push::PushStatus::new(names));
         self
     }
 

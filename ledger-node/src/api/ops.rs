@@ -20,9 +20,15 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
             Ok(true) => "; writes paused: the disk is below its free-space reserve (storage_full)",
             _ => "",
         };
+        // Witnesses pushed to: detail only. A witness being down must not
+        // take the log out of its load balancer.
         (
             StatusCode::OK,
-            format!("ready: {} entries{writes}\n", app.shared.committed()),
+            format!(
+                "ready: {} entries{writes}\n{}",
+                app.shared.committed(),
+                app.witness_push.readyz_lines()
+            ),
         )
             .into_response()
     } else {
