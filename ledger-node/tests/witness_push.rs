@@ -29,7 +29,10 @@ async fn fake_witness(status: StatusCode, content_type: &'static str, body: &'st
 }
 
 fn signer(name: &str, seed: u8) -> TestResult<WitnessSigner> {
-    Ok(WitnessSigner::new(name, ed25519_dalek::SigningKey::from_bytes(&[seed; 32]))?)
+    Ok(WitnessSigner::new(
+        name,
+        ed25519_dalek::SigningKey::from_bytes(&[seed; 32]),
+    )?)
 }
 
 #[test]
@@ -94,8 +97,14 @@ fn misbehaving_witnesses_are_counted_and_never_stop_sequencing() -> TestResult {
         text.contains("witness w409.example: cosigned size 0; last error garbage: the witness's answer is malformed: 409 without a text/x.tlog.size body"),
         "{text}"
     );
-    assert!(text.contains("witness down.example: cosigned size 0; last error unreachable: "), "{text}");
-    assert!(text.contains("witness w200.example: cosigned size 0; last error garbage: "), "{text}");
+    assert!(
+        text.contains("witness down.example: cosigned size 0; last error unreachable: "),
+        "{text}"
+    );
+    assert!(
+        text.contains("witness w200.example: cosigned size 0; last error garbage: "),
+        "{text}"
+    );
     for p in pushers {
         p.abort();
     }
@@ -124,12 +133,20 @@ fn witness_url_flags_add_the_key_to_the_witnesses() -> TestResult {
             url: "http://127.0.0.1:7380".into()
         }]
     );
-    assert_eq!((config.witness_push.interval_ms, config.witness_push.timeout_ms), (250, 5_000));
+    assert_eq!(
+        (config.witness_push.interval_ms, config.witness_push.timeout_ms),
+        (250, 5_000)
+    );
     let bad = ledger_node::config::Args::try_parse_from(["ledger-node", "--witness-url", "nonsense"])?;
-    let e = ledger_node::config::NodeConfig::resolve(&bad).map(|_| ()).map_err(|e| format!("{e:#}"));
+    let e = ledger_node::config::NodeConfig::resolve(&bad)
+        .map(|_| ())
+        .map_err(|e| format!("{e:#}"));
     assert_eq!(
         e,
-        Err("--witness-url \"nonsense\": expected VKEY=http://HOST:PORT (the witness's verifier key, '=', its URL)".to_string())
+        Err(
+            "--witness-url \"nonsense\": expected VKEY=http://HOST:PORT (the witness's verifier key, '=', its URL)"
+                .to_string()
+        )
     );
     Ok(())
 }

@@ -87,7 +87,7 @@ mod tests {
             }
         );
         for (bad, says) in [
-            (format!("{vkey}"), "expected VKEY=http://"),
+            (vkey.clone(), "expected VKEY=http://"),
             (format!("{vkey}=https://w.example"), "only http:// URLs"),
             ("w+00000000+AA=http://x".to_string(), "not a witness verifier key"),
         ] {
