@@ -42,8 +42,8 @@ impl Default for WitnessPushConfig {
     }
 }
 
-/// Parses `VKEY=URL`. The vkey's base64 may end in `=` padding, so the
-/// split is at the first `=http://`.
+/// Parses `VKEY=URL`. A key name may itself contain `=`, so the split is
+/// at the first `=http`, not the first `=`.
 ///
 /// # Errors
 /// A value without `=http://URL`, an https URL (this build has no TLS
@@ -76,8 +76,7 @@ mod tests {
 
     #[test]
     fn vkey_equals_url_is_split_at_the_url() -> Result<()> {
-        let vkey = WitnessSigner::new("w.example", SigningKey::from_bytes(&[3; 32]))?.verifier_key();
-        assert!(vkey.ends_with('='), "the test needs a padded vkey: {vkey}");
+        let vkey = WitnessSigner::new("a=b.example", SigningKey::from_bytes(&[3; 32]))?.verifier_key();
         let t = parse_witness_url(&format!("{vkey}=http://127.0.0.1:7380/"))?;
         assert_eq!(
             t,
