@@ -92,7 +92,26 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
         tracing::info!(kind = "unknown_log", origin = %origin.chars().take(80).collect::<String>(), "add-checkpoint refused");
         return refusal_response(&AddCheckpointRefusal::UnknownOrigin(origin.chars().take(80).collect()));
     };
-    // The per-log lock: check `old`, persist, update memory, as one step.
+    // Run to the end even if the client goes away or the time-out fires: a
+    // state written to disk but not to memory would make the two disagree.
+    match tokio::spawn(decide_and_cosign(witness, slot, origin, request, body)).await {
+        Ok(response) => response,
+        Err(_) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal: 见证处理失败 (the request task failed)",
+        ),
+    }
+}
+
+/// Under the log's lock: decide, cosign, persist durably, update memory,
+/// as one step (the spec's atomic check-and-persist).
+async fn decide_and_cosign(
+    witness: Arc<Witness>,
+    slot: Arc<super::state::LogSlot>,
+    origin: String,
+    request: AddCheckpointRequest,
+    body: Bytes,
+) -> Response {
     let mut held = slot.held.lock().await;
     let (checkpoint, state) = match decide_add_checkpoint(&slot.keys, held.as_ref().map(|h| &h.state), &request) {
         Ok(decided) => decided,
