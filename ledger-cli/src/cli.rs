@@ -99,9 +99,11 @@ pub enum Command {
         after_help = "Examples:\n  ledger query --node http://127.0.0.1:8080 regions\n  ledger query --node http://127.0.0.1:8080 village 320803101201\n  ledger query --node http://127.0.0.1:8080 fund F2019-SCN-012 --json\n\nExit codes: 0 ok, 2 usage, 3 network or node error."
     )]
     Query(crate::query::QueryArgs),
-    /// Witness: cosign the node's checkpoint after checking consistency.
+    /// Witness: cosign the node's checkpoint after checking consistency (`ledger witness serve`: the C2SP witness server).
     #[command(
-        after_help = "Examples:\n  ledger witness --node http://127.0.0.1:8080 --key jiwei.key --state jiwei.state.json --log-key \"$LOG_VKEY\"\n  ledger witness --key jiwei.key --state s.json --node URL --print-vkey\n\nRefuses (exit 1) and writes evidence when the log does not extend the checkpoint last cosigned.\nExit codes: 0 cosigned, 1 refused (fork or bad proof), 2 usage, 3 network or node error, 4 input file error."
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = "Examples:\n  ledger witness serve --key jiwei.key --state-dir jiwei-state --listen 0.0.0.0:7380 --log \"$LOG_VKEY\"\n  ledger witness --node http://127.0.0.1:8080 --key jiwei.key --state jiwei.state.json --log-key \"$LOG_VKEY\"\n  ledger witness --key jiwei.key --state s.json --node URL --print-vkey\n\nWithout `serve` (pull mode, for a witness behind a firewall that accepts no connections): refuses (exit 1) and writes evidence when the log does not extend the checkpoint last cosigned.\nExit codes: 0 cosigned, 1 refused (fork or bad proof), 2 usage, 3 network or node error, 4 input file error."
     )]
     Witness(crate::witness::WitnessArgs),
     /// 打印明白卡（发放回执）：按批量记账的回执文件，每户一张，含查询码和二维码 (print payment slips from a batch's receipts file).

@@ -31,6 +31,7 @@ mod table;
 mod time;
 mod verify_cmd;
 mod witness;
+mod witness_serve;
 
 use clap::Parser;
 use cli::{Cli, Command};

@@ -1,6 +1,11 @@
 //! `ledger witness`: an independent witness (纪委监委, 审计局) that cosigns a
 //! checkpoint only after checking it extends the last one it saw
 //! (`c2sp.org/tlog-witness`), and keeps the evidence if it does not.
+//!
+//! Two modes share one decision (ledger-core's `witness_check`):
+//! `ledger witness serve` (src/witness_serve/) is the C2SP witness logs push
+//! to; this pull mode fetches the checkpoint and proof from the node itself,
+//! for a witness behind a firewall that accepts no connections.
 
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::http::{parse_hashes, ConsistencyJson, Node};
@@ -15,15 +20,18 @@ use std::path::PathBuf;
 /// `ledger witness`.
 #[derive(Debug, Clone, Args)]
 pub struct WitnessArgs {
+    /// `serve`: run a C2SP tlog-witness server instead of pulling.
+    #[command(subcommand)]
+    pub command: Option<WitnessCommand>,
     /// The node.
-    #[arg(long, env = "LEDGER_NODE", value_name = "URL")]
-    pub node: String,
+    #[arg(long, env = "LEDGER_NODE", value_name = "URL", required = true)]
+    pub node: Option<String>,
     /// The witness's signing key file (its name is the witness name).
-    #[arg(long, value_name = "FILE")]
-    pub key: PathBuf,
+    #[arg(long, value_name = "FILE", required = true)]
+    pub key: Option<PathBuf>,
     /// State file: the last checkpoint this witness cosigned (created on first use).
-    #[arg(long, value_name = "FILE")]
-    pub state: PathBuf,
+    #[arg(long, value_name = "FILE", required = true)]
+    pub state: Option<PathBuf>,
     /// The log's verifier key (required on first use; then kept in the state file).
     #[arg(long, value_name = "VKEY")]
     pub log_key: Option<String>,
@@ -40,6 +48,16 @@ pub struct WitnessArgs {
     /// Print the witness's verifier key and exit.
     #[arg(long)]
     pub print_vkey: bool,
+}
+
+/// `ledger witness <command>`.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum WitnessCommand {
+    /// 运行见证人服务 (run a c2sp.org/tlog-witness server: logs POST /add-checkpoint).
+    #[command(
+        after_help = "Examples:\n  ledger witness serve --key jiwei.key --state-dir /var/lib/jiwei-witness --listen 0.0.0.0:7380 --log \"$LOG_VKEY\"\n\nThe node pushes to it with `ledger-node --witness-url WITNESS_VKEY=http://HOST:7380`.\nExit codes: 0 stopped cleanly, 2 usage, 3 cannot listen, 4 key or state file error."
+    )]
+    Serve(crate::witness_serve::ServeArgs),
 }
 
 /// The witness's memory.
@@ -59,15 +77,24 @@ pub struct StateFile {
 
 /// Run `ledger witness`.
 pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
-    let (name, key) = keys::read_signing_key(&args.key)?;
+    if let Some(WitnessCommand::Serve(serve)) = &args.command {
+        return crate::witness_serve::run(serve, quiet);
+    }
+    // clap requires these without a subcommand; checked again, not unwrapped.
+    let (Some(node_url), Some(key_path), Some(state_path)) = (&args.node, &args.key, &args.state) else {
+        return Err(usage(
+            "ledger witness needs --node, --key and --state (or: ledger witness serve …)",
+        ));
+    };
+    let (name, key) = keys::read_signing_key(key_path)?;
     let signer = WitnessSigner::new(&name, key).usage_err(format!("witness key name {name:?}"))?;
     if args.print_vkey {
         println!("{}", signer.verifier_key());
         return Ok(());
     }
-    let prev: Option<StateFile> = if args.state.exists() {
-        let text = keys::read_small(&args.state, 1024 * 1024)?;
-        Some(serde_json::from_str(&text).input_err(format!("witness state {}", args.state.display()))?)
+    let prev: Option<StateFile> = if state_path.exists() {
+        let text = keys::read_small(state_path, 1024 * 1024)?;
+        Some(serde_json::from_str(&text).input_err(format!("witness state {}", state_path.display()))?)
     } else {
         None
     };
@@ -77,7 +104,7 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             if k != p.log_vkey {
                 return Err(usage(format!(
                     "--log-key differs from the key in {} ({}); a log-key rotation is followed by starting a new state file",
-                    args.state.display(),
+                    state_path.display(),
                     p.log_vkey
                 )));
             }
@@ -92,7 +119,7 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         }
     };
     let verifier = LogVerifier::from_vkey(&vkey).usage_err("--log-key")?;
-    let node = Node::new(&args.node, timeout_s)?;
+    let node = Node::new(node_url, timeout_s)?;
     let (note, proof) = match &prev {
         Some(p) if p.size > 0 => {
             let answer: ConsistencyJson = node.get_json(&format!("/v1/proof/consistency?from={}", p.size))?;
@@ -121,7 +148,7 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             size: p.size,
             root: ledger_core::merkle::TreeHash(
                 ledger_core::encoding::Bytes::<32>::from_hex(&p.root)
-                    .input_err(format!("{}", args.state.display()))?
+                    .input_err(format!("{}", state_path.display()))?
                     .0,
             ),
         }),
@@ -142,7 +169,7 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 consistency_proof: proof.iter().map(|h| hex::encode(h.0)).collect(),
                 found_ms: crate::time::now_ms(),
             };
-            let path = evidence_path(&args.state, args.evidence.as_ref());
+            let path = evidence_path(state_path, args.evidence.as_ref());
             write_evidence(&path, &evidence)?;
             return Err(verify(format!(
                 "REFUSED: {e}; the log shows a history that does not extend the checkpoint this witness cosigned. Both checkpoints and the proof are saved in {}",
@@ -160,13 +187,13 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         root: hex::encode(state.root.0),
         checkpoint: note.clone(),
     };
-    let tmp = args.state.with_extension("tmp");
-    std::fs::write(
-        &tmp,
-        serde_json::to_string_pretty(&file).input_err("encoding the state")? + "\n",
+    // Durably (fsync, rename, fsync the folder), as the server does: a
+    // witness that forgets what it cosigned can be made to cosign a fork.
+    crate::witness_serve::replace_file(
+        state_path,
+        (serde_json::to_string_pretty(&file).input_err("encoding the state")? + "\n").as_bytes(),
     )
-    .input_err(format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.state).input_err(format!("writing {}", args.state.display()))?;
+    .input_err(format!("writing {}", state_path.display()))?;
     let cosigned =
         add_cosignature(note.as_bytes(), &line).map_err(|e| input(format!("adding the cosignature: {e}")))?;
     if let Some(out) = &args.out {

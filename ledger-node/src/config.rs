@@ -95,6 +95,18 @@ pub struct Args {
     /// node states it at /v1/witnesses; the page requires it.
     #[arg(long, env = "LEDGER_MIN_WITNESSES")]
     pub min_witnesses: Option<usize>,
+    /// Push checkpoints to this witness over c2sp.org/tlog-witness:
+    /// `VKEY=http://HOST:PORT` (the witness's verifier key, '=', its URL;
+    /// POST URL/add-checkpoint). Repeatable; the key counts as a --witness.
+    #[arg(long = "witness-url", value_name = "VKEY=URL")]
+    pub witness_urls: Vec<String>,
+    /// Least milliseconds between two pushes to one witness (default 1000;
+    /// also the first back-off step after a failure, doubling up to 60 s).
+    #[arg(long)]
+    pub witness_interval_ms: Option<u64>,
+    /// Time-out of one push to a witness, milliseconds (default 5000).
+    #[arg(long)]
+    pub witness_timeout_ms: Option<u64>,
     /// Demo only: number of demo entries to load.
     #[arg(long)]
     pub demo_entries: Option<u64>,
@@ -181,6 +193,9 @@ pub struct FileConfig {
     publish_interval_ms: Option<u64>,
     publish_max_backlog_entries: Option<u64>,
     publish_request_timeout_ms: Option<u64>,
+    witness_urls: Option<Vec<String>>,
+    witness_interval_ms: Option<u64>,
+    witness_timeout_ms: Option<u64>,
 }
 
 /// Log output format.
@@ -225,6 +240,8 @@ pub struct NodeConfig {
     pub publish: Option<PublishConfig>,
     /// The publication settings for `publish --to URL` (the same flags).
     pub publish_to: Option<PublishConfig>,
+    /// Witnesses the node pushes its checkpoints to.
+    pub witness_push: crate::witness_push::WitnessPushConfig,
 }
 
 impl NodeConfig {
@@ -344,6 +361,7 @@ impl NodeConfig {
             min_witnesses: 0,
             publish,
             publish_to,
+            witness_push: crate::witness_push::WitnessPushConfig::default(),
             witnesses: if args.witnesses.is_empty() {
                 file.witnesses.unwrap_or_default()
             } else {
@@ -351,6 +369,32 @@ impl NodeConfig {
             },
         })
         .and_then(|mut config: NodeConfig| {
+            let urls = if args.witness_urls.is_empty() {
+                file.witness_urls.clone().unwrap_or_default()
+            } else {
+                args.witness_urls.clone()
+            };
+            for url in &urls {
+                let target = crate::witness_push::parse_witness_url(url)?;
+                // A witness the node pushes to is a witness it collects from.
+                if !config.witnesses.iter().any(|w| w.trim() == target.vkey) {
+                    config.witnesses.push(target.vkey.clone());
+                }
+                config.witness_push.targets.push(target);
+            }
+            let interval_ms = args
+                .witness_interval_ms
+                .or(file.witness_interval_ms)
+                .unwrap_or(crate::witness_push::DEFAULT_WITNESS_INTERVAL_MS);
+            let timeout_ms = args
+                .witness_timeout_ms
+                .or(file.witness_timeout_ms)
+                .unwrap_or(crate::witness_push::DEFAULT_WITNESS_TIMEOUT_MS);
+            if !(1..=3_600_000).contains(&interval_ms) || !(1..=600_000).contains(&timeout_ms) {
+                anyhow::bail!("--witness-interval-ms must be 1-3600000 and --witness-timeout-ms 1-600000");
+            }
+            config.witness_push.interval_ms = interval_ms;
+            config.witness_push.timeout_ms = timeout_ms;
             let n = config.witnesses.len();
             let k = args.min_witnesses.or(file.min_witnesses).unwrap_or(usize::from(n > 0));
             // More than the named witnesses could never be met: every client

@@ -22,6 +22,7 @@ pub mod static_views;
 pub mod store;
 pub mod tile_bytes;
 pub mod web;
+pub mod witness_push;
 
 // The data folder's key files, signed-state record and `init` live in
 // ledger-datadir (shared with ledger-cli and ledger-bench); re-exported under

@@ -30,6 +30,22 @@ pub struct ReasonLabel {
     pub reason: String,
 }
 
+/// Label: a witness the node pushes checkpoints to (its key name).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WitnessLabel {
+    /// The witness name.
+    pub witness: String,
+}
+
+/// Labels of a failed push to a witness.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WitnessKindLabel {
+    /// The witness name.
+    pub witness: String,
+    /// Stable kind (`crate::witness_push::PushError::kind`).
+    pub kind: String,
+}
+
 /// Every metric the node exports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -61,6 +77,10 @@ pub struct Metrics {
     pub storage_full: Gauge,
     /// Publication to object storage (`crate::publish::metrics`).
     pub publish: crate::publish::metrics::PublishMetrics,
+    /// Failed `add-checkpoint` pushes, by witness and kind.
+    pub witness_push_errors: Family<WitnessKindLabel, Counter>,
+    /// Largest checkpoint size each pushed witness cosigned.
+    pub witness_cosigned_size: Family<WitnessLabel, Gauge>,
 }
 
 fn request_histogram() -> Histogram {
@@ -127,8 +147,22 @@ impl Metrics {
             storage_full.clone(),
         );
         let publish = crate::publish::metrics::PublishMetrics::register(&mut registry);
+        let witness_push_errors = Family::<WitnessKindLabel, Counter>::default();
+        registry.register(
+            "witness_push_errors",
+            "Failed add-checkpoint pushes to witnesses, by witness and kind (conflict, timeout, unreachable, garbage, ...)",
+            witness_push_errors.clone(),
+        );
+        let witness_cosigned_size = Family::<WitnessLabel, Gauge>::default();
+        registry.register(
+            "witness_cosigned_size",
+            "Largest checkpoint size each pushed witness cosigned since the node started",
+            witness_cosigned_size.clone(),
+        );
         Metrics {
             registry,
+            witness_push_errors,
+            witness_cosigned_size,
             entries,
             log_size,
             rejections,

@@ -184,10 +184,17 @@ pub fn start_with_clock(config: &NodeConfig, clock: Arc<dyn Clock>) -> Result<St
                 .map_err(|e| anyhow::anyhow!("--witness {vkey}: {e}"))?,
         );
     }
+    let pushed: Vec<String> = config
+        .witness_push
+        .targets
+        .iter()
+        .map(|t| t.vkey.split('+').next().unwrap_or_default().to_string())
+        .collect();
     Ok(Started {
         app: AppState::new(shared, tx, config.limits)
             .with_witnesses(witnesses)
-            .with_min_witnesses(config.min_witnesses),
+            .with_min_witnesses(config.min_witnesses)
+            .with_witness_push(pushed),
         sequencer,
     })
 }
@@ -301,6 +308,8 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
         }
         None => app,
     };
+    // Checkpoints to witnesses: background tasks that never block sequencing.
+    let pushers = crate::witness_push::spawn(&app, &config.witness_push)?;
     let router = api::router(app.clone());
     let shared = app.shared.clone();
     drop(app);
@@ -319,6 +328,9 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
             "storage failed: exiting; a restart replays the store from disk"
         );
         std::process::exit(EXIT_STORAGE_FAILED);
+    }
+    for pusher in pushers {
+        pusher.abort();
     }
     tracing::info!("HTTP stopped; finishing the batch in flight");
     shared.ready.store(false, Ordering::Release);

@@ -143,6 +143,9 @@ pub enum CheckpointError {
     /// The `tlog-proof` text does not follow `c2sp.org/tlog-proof`.
     #[error("malformed tlog-proof: {0}")]
     MalformedTlogProof(String),
+    /// A tlog-witness `add-checkpoint` request body is malformed.
+    #[error("malformed add-checkpoint request: {0}")]
+    MalformedAddCheckpoint(String),
     /// Two checkpoints given as fork evidence do not show a fork.
     #[error("not fork evidence: {0}")]
     NotAFork(String),

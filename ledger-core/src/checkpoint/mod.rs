@@ -16,9 +16,11 @@
 //!
 //! One file per subject: `note` (key names, verifier keys, signature
 //! lines), `log` (the log's checkpoints), `cosignature`, `witness` (the
-//! cosigning decision), `fork` (evidence), `proof` (`tlog-proof`), `error`.
+//! cosigning decision), `add_checkpoint` (the tlog-witness request and the
+//! witness's whole decision on it, with its HTTP statuses), `fork` (evidence), `proof` (`tlog-proof`), `error`.
 //! Callers use the re-exports below, so the paths are `checkpoint::Name`.
 
+mod add_checkpoint;
 mod cosignature;
 mod error;
 mod fork;
@@ -73,6 +75,10 @@ const ALG_COSIGNATURE_V1: u8 = 0x04;
 /// Length of a cosignature after the key ID: u64 timestamp ‖ Ed25519 sig.
 const COSIGNATURE_LEN: usize = 8 + ed25519_dalek::SIGNATURE_LENGTH;
 
+pub use add_checkpoint::{
+    checkpoint_origin, decide_add_checkpoint, verify_for_witness, AddCheckpointRefusal, AddCheckpointRequest,
+    MAX_ADD_CHECKPOINT_BYTES, MAX_ADD_CHECKPOINT_PROOF_LINES,
+};
 pub use cosignature::{add_cosignature, count_valid_cosignatures, CosignatureLine, WitnessSigner, WitnessVerifier};
 pub use error::CheckpointError;
 pub use fork::{detect_fork, ForkEvidence};
@@ -145,6 +151,8 @@ mod tests {
         #[test]
         fn prop_verify_checkpoint_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = log().verifier().verify_checkpoint(&bytes);
+            let _ = AddCheckpointRequest::parse(&bytes);
+            let _ = checkpoint_origin(&bytes);
             if let Ok(s) = std::str::from_utf8(&bytes) {
                 let _ = TlogProof::parse(s);
                 let _ = LogVerifier::from_vkey(s);

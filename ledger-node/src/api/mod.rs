@@ -84,6 +84,8 @@ pub struct AppState {
     pub cosign_lock: Arc<std::sync::Mutex<()>>,
     /// The publication to object storage, when configured (`/readyz` detail).
     pub publish: Option<Arc<crate::publish::status::PublishStatus>>,
+    /// Progress of the pushes to witnesses (`--witness-url`), for `/readyz`.
+    pub witness_push: Arc<crate::witness_push::PushStatus>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -107,6 +109,7 @@ impl AppState {
             min_witnesses: 0,
             cosign_lock: Arc::new(std::sync::Mutex::new(())),
             publish: None,
+            witness_push: Arc::new(crate::witness_push::PushStatus::default()),
         }
     }
 
@@ -120,6 +123,12 @@ impl AppState {
     pub fn with_witnesses(mut self, witnesses: Vec<WitnessVerifier>) -> AppState {
         self.min_witnesses = usize::from(!witnesses.is_empty());
         self.witnesses = Arc::new(witnesses);
+        self
+    }
+
+    /// The same state reporting the pushes to these witness names.
+    pub fn with_witness_push(mut self, names: Vec<String>) -> AppState {
+        self.witness_push = Arc::new(crate::witness_push::PushStatus::new(names));
         self
     }
 

@@ -46,7 +46,13 @@ pub async fn readyz(State(app): State<AppState>, RawQuery(query): RawQuery) -> R
     } else {
         ""
     };
-    let mut text = format!("ready: {} entries{writes}\n", app.shared.committed());
+    // Witnesses pushed to: detail only. A witness being down must not take
+    // the log out of its load balancer.
+    let mut text = format!(
+        "ready: {} entries{writes}\n{}",
+        app.shared.committed(),
+        app.witness_push.readyz_lines()
+    );
     if let Some(p) = publish {
         text.push_str(&format!(
             "publish: {} holds {} entries, {} behind ({} ms){}\n",

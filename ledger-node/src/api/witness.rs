@@ -9,9 +9,14 @@
 //! (`--witness VKEY`), on a checkpoint it signed, of a tree that is a prefix of
 //! its own: a witness cannot be made to vouch for a history the node does not
 //! have.
+//!
+//! Witnesses reached over `c2sp.org/tlog-witness` (`--witness-url`) are
+//! pushed to by `crate::witness_push`, whose cosignatures go through the
+//! same [`accept_cosigned_note`].
 
 use crate::api::error::ApiError;
 use crate::api::AppState;
+use crate::ledger::Shared;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -72,18 +77,21 @@ fn witnesses_blocking(app: &AppState) -> Result<Json<WitnessesInfo>, ApiError> {
 }
 
 fn load_cosigned(app: &AppState) -> Result<Option<(u64, usize)>, ApiError> {
-    let Some(note) = app
-        .shared
+    load_cosigned_in(&app.shared, &app.witnesses)
+}
+
+fn load_cosigned_in(shared: &Shared, witnesses: &[WitnessVerifier]) -> Result<Option<(u64, usize)>, ApiError> {
+    let Some(note) = shared
         .store
         .meta(crate::store::META_COSIGNED)
         .map_err(|e| ApiError::internal(e.to_string()))?
     else {
         return Ok(None);
     };
-    let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
+    let ledger = shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
     let checkpoint =
         verify_checkpoint_with_state(&ledger.state, &note, None).map_err(|e| ApiError::internal(e.to_string()))?;
-    let count = ledger_core::checkpoint::count_valid_cosignatures(&checkpoint, &app.witnesses);
+    let count = ledger_core::checkpoint::count_valid_cosignatures(&checkpoint, witnesses);
     Ok(Some((checkpoint.size(), count)))
 }
 
@@ -119,12 +127,32 @@ async fn post_cosignature(State(app): State<AppState>, body: String) -> Result<J
 }
 
 fn post_cosignature_blocking(app: &AppState, body: &str) -> Result<Json<CosignatureAccepted>, ApiError> {
+    accept_cosigned_note(&app.shared, &app.witnesses, &app.cosign_lock, body.as_bytes()).map(Json)
+}
+
+/// The one merge of witness cosignatures into the node's cosigned note,
+/// used by `POST /v1/cosignatures` (pull witnesses) and by the push task
+/// (`crate::witness_push`, from `add-checkpoint` answers): checks that
+/// `note` is a checkpoint of this log's own history carrying at least one
+/// valid cosignature by a configured witness, then keeps, for the newest
+/// cosigned size, one note with the log's signature and every configured
+/// witness's cosignature.
+///
+/// # Errors
+/// `too_large` (413), `unknown_witness` / `bad_cosignature` (403),
+/// `bad_checkpoint` (400), `not_our_checkpoint` / `stale_checkpoint` (409).
+pub fn accept_cosigned_note(
+    shared: &Shared,
+    witnesses: &[WitnessVerifier],
+    cosign_lock: &std::sync::Mutex<()>,
+    body: &[u8],
+) -> Result<CosignatureAccepted, ApiError> {
     if body.len() > MAX_NOTE_BYTES {
         return Err(ApiError::too_large(format!(
             "a cosigned checkpoint is at most {MAX_NOTE_BYTES} bytes"
         )));
     }
-    if app.witnesses.is_empty() {
+    if witnesses.is_empty() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "unknown_witness",
@@ -132,15 +160,12 @@ fn post_cosignature_blocking(app: &AppState, body: &str) -> Result<Json<Cosignat
         ));
     }
     // Serialise cosignature updates: read-modify-write of one stored note.
-    let _guard = app
-        .cosign_lock
-        .lock()
-        .map_err(|_| ApiError::internal("cosignature lock"))?;
+    let _guard = cosign_lock.lock().map_err(|_| ApiError::internal("cosignature lock"))?;
     let (checkpoint, valid_lines) = {
-        let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
-        let checkpoint = verify_checkpoint_with_state(&ledger.state, body.as_bytes(), None)
+        let ledger = shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
+        let checkpoint = verify_checkpoint_with_state(&ledger.state, body, None)
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_checkpoint", e.message))?;
-        let committed = app.shared.committed();
+        let committed = shared.committed();
         if checkpoint.size() == 0 || checkpoint.size() > committed {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -160,7 +185,7 @@ fn post_cosignature_blocking(app: &AppState, body: &str) -> Result<Json<Cosignat
             ));
         }
         let mut lines = Vec::new();
-        for witness in app.witnesses.iter() {
+        for witness in witnesses.iter() {
             match witness.verify_cosignature(&checkpoint) {
                 Ok(_) => {
                     for sig in checkpoint.other_signatures() {
@@ -184,12 +209,11 @@ fn post_cosignature_blocking(app: &AppState, body: &str) -> Result<Json<Cosignat
         ));
     }
     // Start from the stored note if it is for the same size; a newer size replaces it.
-    let stored = app
-        .shared
+    let stored = shared
         .store
         .meta(crate::store::META_COSIGNED)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let stored_size = match (&stored, load_cosigned(app)?) {
+    let stored_size = match (&stored, load_cosigned_in(shared, witnesses)?) {
         (Some(_), Some((size, _))) => Some(size),
         _ => None,
     };
@@ -202,35 +226,35 @@ fn post_cosignature_blocking(app: &AppState, body: &str) -> Result<Json<Cosignat
     }
     let mut note: Vec<u8> = match (stored, stored_size) {
         (Some(note), Some(size)) if size == checkpoint.size() => note,
-        _ => latest_log_signed_note(app, checkpoint.size(), checkpoint.note_bytes())?,
+        _ => latest_log_signed_note(shared, checkpoint.size(), checkpoint.note_bytes())?,
     };
     let mut accepted = Vec::new();
     for line in &valid_lines {
         note = add_cosignature(&note, line).map_err(|e| ApiError::malformed(e.to_string()))?;
         accepted.push(line.name().to_string());
     }
-    app.shared
+    shared
         .store
         .put_meta(crate::store::META_COSIGNED, &note)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let cosignatures = load_cosigned(app)?.map(|(_, c)| c).unwrap_or(0);
-    Ok(Json(CosignatureAccepted {
+    let cosignatures = load_cosigned_in(shared, witnesses)?.map(|(_, c)| c).unwrap_or(0);
+    Ok(CosignatureAccepted {
         size: checkpoint.size(),
         accepted,
         cosignatures,
-    }))
+    })
 }
 
 /// The note with only the log's own signature (drop unknown cosignatures
 /// the poster may have attached).
-fn latest_log_signed_note(app: &AppState, size: u64, posted: &[u8]) -> Result<Vec<u8>, ApiError> {
+fn latest_log_signed_note(shared: &Shared, size: u64, posted: &[u8]) -> Result<Vec<u8>, ApiError> {
     let text = String::from_utf8_lossy(posted);
     let Some((body, sigs)) = text.split_once("\n\n") else {
         return Err(ApiError::malformed("not a signed note"));
     };
     let origin = body.lines().next().unwrap_or_default();
     let log_key_id = {
-        let ledger = app.shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
+        let ledger = shared.ledger.read().map_err(|_| ApiError::internal("state lock"))?;
         let vkey = ledger.state.log_vkey_for_size(size).unwrap_or_default().to_string();
         ledger_core::checkpoint::LogVerifier::from_vkey(&vkey)
             .map_err(|e| ApiError::internal(e.to_string()))?
