@@ -2,6 +2,10 @@
 
 use clap::{Parser, Subcommand};
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod help_examples;
+
 /// ledger — post to, export, verify and audit a Sunshine Ledger (阳光账本).
 #[derive(Debug, Parser)]
 #[command(
@@ -56,7 +60,7 @@ pub enum Command {
     RotateLogKey(crate::admin::RotateArgs),
     /// Build (and post or write) a genesis entry.
     #[command(
-        after_help = "Example:\n  ledger genesis --origin huaian.example.gov.cn/ledger --title 淮安区阳光扶贫资金账本 \\\n    --regions huaian-district-2019-divisions.txt --key admin-1.key --key admin-2.key \\\n    --log-vkey \"$LOG_VKEY\" --pseudonym-key pseudonym.key --cosign-rule reversal:0:2 \\\n    --cosign-rule household_subsidy:0:2:镇扶贫办+镇财政所 --enforced-from 2019-07-01 \\\n    --node http://127.0.0.1:8080\n  ledger genesis … --policy policy.json --node http://127.0.0.1:8080     # the whole policy as JSON\n\nDefault policy: 7-day publicity windows, 30 days to confirm, categories 低保, 建档立卡低收入户 (ends with exit),\n特困供养; every control enforced from --enforced-from (default the genesis day).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger genesis --origin huaian.example.gov.cn/ledger --title 淮安区阳光扶贫资金账本 \\\n    --regions huaian-district-2019-divisions.txt --key admin-1.key --key admin-2.key \\\n    --log-vkey \"$LOG_VKEY\" --pseudonym-key pseudonym.key --cosign-rule reversal:0:2 \\\n    --cosign-rule household_subsidy:0:2:镇扶贫办+镇财政所 --enforced-from 2019-07-01 \\\n    --node http://127.0.0.1:8080\n  ledger genesis --origin huaian.example.gov.cn/ledger --title 淮安区阳光扶贫资金账本 \\\n    --regions huaian-district-2019-divisions.txt --key admin-1.key --key admin-2.key \\\n    --log-vkey \"$LOG_VKEY\" --pseudonym-key pseudonym.key \\\n    --policy policy.json --node http://127.0.0.1:8080     # the whole policy as JSON\n\nDefault policy: 7-day publicity windows, 30 days to confirm, categories 低保, 建档立卡低收入户 (ends with exit),\n特困供养; every control enforced from --enforced-from (default the genesis day).\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Genesis(crate::admin::GenesisArgs),
     /// 记账：记一笔（资金、公告、比对、登记、异议、确认、项目环节；参数或 JSON）或从表格批量记账 (post an entry or a batch from a table).
@@ -66,7 +70,7 @@ pub enum Command {
     Post(crate::post::PostArgs),
     /// Add signatures to signed submissions written with --out (co-signing).
     #[command(
-        after_help = "Example:\n  ledger post --origin O --key op.key --out t.json transfer …   # first signature\n  ledger cosign t.json --key deputy.key                           # second signature\n  ledger submit t.json --node http://127.0.0.1:8080\n\nExit codes: 0 ok, 2 usage, 4 input file error."
+        after_help = "Example:\n  ledger post --origin O --key op.key --out t.json transfer --fund F2019-SCN-012 \\\n    --from treasury:320803000000 --to treasury:320803101000 --amount 1,200,000 --memo 拨付   # first signature\n  ledger cosign t.json --key deputy.key                           # second signature\n  ledger submit t.json --node http://127.0.0.1:8080\n\nExit codes: 0 ok, 2 usage, 4 input file error."
     )]
     Cosign(crate::admin::CosignArgs),
     /// Send signed submissions as they are (idempotent).

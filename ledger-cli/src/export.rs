@@ -11,6 +11,8 @@
 use crate::exit::{input, network, usage, verify, Tag as _};
 use crate::http::Node;
 use crate::keys;
+use crate::messages::export::ExportMsg;
+use crate::messages::Message as _;
 use anyhow::Result;
 use clap::Args;
 use ledger_core::bundle::{
@@ -157,6 +159,8 @@ impl Source {
 
 /// Run `ledger export`.
 pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
+    let out = args.out.display().to_string();
+    let writing = || ExportMsg::Writing { file: out.clone() }.text();
     let pinned = match &args.log_key {
         Some(k) => Some(keys::vkey_arg(k)?),
         None => None,
@@ -218,12 +222,18 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             let (vkey, origin) = store_log_key(&store)?;
             (Source::Store(Box::new(store)), note, vkey, origin)
         }
-        (None, None) => return Err(usage("give --node URL or --data DIR")),
+        (None, None) => return Err(usage(ExportMsg::NeedSource.text())),
     };
     let vkey = match &pinned {
         Some(k) => k.clone(),
         None => {
-            crate::progress::note(quiet, &format!("note: checking the checkpoint against the log key the source states ({stated_vkey}); pin it with --log-key"));
+            crate::progress::note(
+                quiet,
+                &ExportMsg::KeyFromSource {
+                    vkey: stated_vkey.clone(),
+                }
+                .text(),
+            );
             stated_vkey
         }
     };
@@ -275,27 +285,26 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             let file = OpenOptions::new()
                 .write(true)
                 .open(&args.out)
-                .input_err(format!("opening {}", args.out.display()))?;
+                .input_err(ExportMsg::Opening { file: out.clone() }.text())?;
             file.set_len(p.end)
-                .input_err(format!("truncating {}", args.out.display()))?;
+                .input_err(ExportMsg::Truncating { file: out.clone() }.text())?;
             if p.complete > 0 {
                 crate::progress::note(
                     quiet,
-                    &format!(
-                        "resuming {} after {} of {} entries",
-                        args.out.display(),
-                        p.complete,
-                        header.entry_count
-                    ),
+                    &ExportMsg::Resuming {
+                        file: out.clone(),
+                        done: p.complete,
+                        total: header.entry_count,
+                    }
+                    .text(),
                 );
             }
             (p.tree, p.complete)
         }
         None => {
-            let mut file = File::create(&args.out).input_err(format!("creating {}", args.out.display()))?;
-            file.write_all(&encode_header(&header))
-                .input_err(format!("writing {}", args.out.display()))?;
-            file.sync_data().input_err(format!("writing {}", args.out.display()))?;
+            let mut file = File::create(&args.out).input_err(ExportMsg::Creating { file: out.clone() }.text())?;
+            file.write_all(&encode_header(&header)).input_err(writing())?;
+            file.sync_data().input_err(writing())?;
             (MemoryTree::new(), 0)
         }
     };
@@ -303,7 +312,7 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     let mut file = OpenOptions::new()
         .append(true)
         .open(&args.out)
-        .input_err(format!("opening {}", args.out.display()))?;
+        .input_err(ExportMsg::Opening { file: out.clone() }.text())?;
     file.seek(SeekFrom::End(0)).input_err("seeking")?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
     let bar = crate::progress::bar(total, "exporting", quiet);
@@ -324,19 +333,14 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 )));
             }
             tree.append(decoded.leaf_hash);
-            writer
-                .write_all(&encode_record(&bytes))
-                .input_err(format!("writing {}", args.out.display()))?;
+            writer.write_all(&encode_record(&bytes)).input_err(writing())?;
             next += 1;
         }
-        writer.flush().input_err(format!("writing {}", args.out.display()))?;
+        writer.flush().input_err(writing())?;
         bar.set_position(next);
     }
-    writer.flush().input_err(format!("writing {}", args.out.display()))?;
-    writer
-        .get_ref()
-        .sync_data()
-        .input_err(format!("writing {}", args.out.display()))?;
+    writer.flush().input_err(writing())?;
+    writer.get_ref().sync_data().input_err(writing())?;
     bar.finish_and_clear();
     if tree.root() != *checkpoint.root() {
         return Err(verify(format!(
@@ -348,11 +352,16 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     }
     let cosignatures = checkpoint.other_signatures().len();
     println!(
-        "exported {total} entries of {origin} to {} (checkpoint size {}, root {}, {cosignatures} cosignature line(s)); verify it with: ledger verify {}",
-        args.out.display(),
-        checkpoint.size(),
-        checkpoint.root(),
-        args.out.display()
+        "{}",
+        ExportMsg::Exported {
+            total,
+            origin: origin.to_string(),
+            file: out.clone(),
+            size: checkpoint.size(),
+            root: checkpoint.root().to_string(),
+            cosignatures,
+        }
+        .text()
     );
     Ok(())
 }

@@ -4,6 +4,8 @@
 use crate::exit::{input, network, usage, verify, Tag as _};
 use crate::http::{parse_hashes, EntryJson, InclusionJson, LogKey, Node};
 use crate::keys;
+use crate::messages::prove::ProveMsg;
+use crate::messages::Message as _;
 use crate::table::Table;
 use anyhow::Result;
 use clap::Args;
@@ -306,26 +308,31 @@ fn money_or_procedure_detail(body: &EntryBody) -> String {
 }
 
 pub(crate) fn print_checked(c: &Checked, cosigned: usize) {
-    println!("entry {}: {}", c.entry.seq, describe(&c.entry));
-    println!(
-        "  ✓ the entry's bytes decode canonically; its {} signature(s) verify (Ed25519)",
-        c.entry.signed.signatures.len()
-    );
-    println!(
-        "  ✓ leaf hash {} is included ({} proof hashes) in the tree of size {}",
-        hex::encode(leaf_hash(&c.raw).0),
-        c.proof.len(),
-        c.checkpoint.size()
-    );
-    println!(
-        "  ✓ root {} is signed by the log key of {}",
-        c.checkpoint.root(),
-        c.checkpoint.origin()
-    );
-    println!(
-        "  ✓ {cosigned} witness cosignature(s) verified; sequenced {}",
-        crate::time::format_ms(c.entry.time_ms)
-    );
+    let lines = [
+        ProveMsg::Entry {
+            seq: c.entry.seq,
+            what: describe(&c.entry),
+        },
+        ProveMsg::BytesOk {
+            signatures: c.entry.signed.signatures.len(),
+        },
+        ProveMsg::Included {
+            leaf: hex::encode(leaf_hash(&c.raw).0),
+            hashes: c.proof.len(),
+            size: c.checkpoint.size(),
+        },
+        ProveMsg::Root {
+            root: c.checkpoint.root().to_string(),
+            origin: c.checkpoint.origin().to_string(),
+        },
+        ProveMsg::Cosigned {
+            cosigned,
+            time: crate::time::format_ms(c.entry.time_ms),
+        },
+    ];
+    for line in lines {
+        println!("{}", line.text());
+    }
 }
 
 /// Run `ledger prove`.
@@ -337,7 +344,7 @@ pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         let vkey = keys::vkey_arg(
             args.log_key
                 .as_deref()
-                .ok_or_else(|| usage("checking a proof file offline needs --log-key"))?,
+                .ok_or_else(|| usage(ProveMsg::NeedLogKey.text()))?,
         )?;
         let verifier = LogVerifier::from_vkey(&vkey).usage_err("--log-key")?;
         let text = keys::read_small(path, ledger_core::checkpoint::MAX_TLOG_PROOF_BYTES as u64)?;
@@ -345,7 +352,7 @@ pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         let raw = proof
             .extra_data
             .clone()
-            .ok_or_else(|| input("the proof file carries no entry bytes (extra line)"))?;
+            .ok_or_else(|| input(ProveMsg::NoEntryBytes.text()))?;
         let json = InclusionJson {
             leaf_index: proof.index,
             tree_size: proof
@@ -362,10 +369,7 @@ pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         print_checked(&checked, n);
         return Ok(());
     }
-    let url = args
-        .node
-        .as_deref()
-        .ok_or_else(|| usage("give --node URL (or --proof FILE to check offline)"))?;
+    let url = args.node.as_deref().ok_or_else(|| usage(ProveMsg::NeedNode.text()))?;
     let node = Node::new(url, timeout_s)?;
     if let Some(seq) = args.seq {
         let checked = fetch_checked(&node, seq, args, quiet)?;
@@ -378,35 +382,37 @@ pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 checked.proof.clone(),
                 &checked.checkpoint,
             );
-            std::fs::write(out, proof.to_text()).input_err(format!("writing {}", out.display()))?;
-            println!(
-                "wrote the offline proof to {} (check it with: ledger prove --proof {} --log-key VKEY)",
-                out.display(),
-                out.display()
-            );
+            let file = out.display().to_string();
+            std::fs::write(out, proof.to_text()).input_err(ProveMsg::CannotWrite { file: file.clone() }.text())?;
+            println!("{}", ProveMsg::Wrote { file }.text());
         }
         return Ok(());
     }
     let reference = match (&args.household, &args.resident_id, &args.pseudonym_key) {
-        (Some(r), _, _) if r.trim().len() < 64 => {
-            return Err(usage(
-                "--household: the node takes the whole reference (64 hex digits); for a prefix, prove against the bundle: --bundle FILE",
-            ))
-        }
+        (Some(r), _, _) if r.trim().len() < 64 => return Err(usage(ProveMsg::HouseholdPrefix.text())),
         (Some(r), _, _) => HouseholdRef::parse(r).usage_err("--household")?,
         (None, Some(id), Some(key)) => {
             let key = keys::read_pseudonym_key(key)?;
             key.household_ref(&ResidentId::parse(id).usage_err("--resident-id")?)
         }
-        _ => {
-            return Err(usage(
-                "give --seq N, --household REF, or --resident-id ID --pseudonym-key FILE",
-            ))
-        }
+        _ => return Err(usage(ProveMsg::NeedWhat.text())),
     };
-    let answer: HouseholdAnswer = node.get_json(&format!("/v1/households/{reference}"))?;
+    let path = format!("/v1/households/{reference}");
+    let no_entries = || {
+        network(
+            ProveMsg::NoEntries {
+                reference: reference.to_string(),
+            }
+            .text(),
+        )
+    };
+    // A household the node never saw is a 404: the same answer as none.
+    if node.get_any(&path)?.status == 404 {
+        return Err(no_entries());
+    }
+    let answer: HouseholdAnswer = node.get_json(&path)?;
     if answer.entries.is_empty() {
-        return Err(network(format!("the node has no entries for household {reference}")));
+        return Err(no_entries());
     }
     let mut table = Table::new(&["条目", "类别", "期间", "金额(元)", "村", "冲正", "证明"]).right_align(&[0, 3]);
     let mut size = 0;
@@ -414,13 +420,17 @@ pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     for e in &answer.entries {
         let checked = fetch_checked(&node, e.seq, args, true)?;
         let EntryBody::HouseholdSubsidy(s) = &checked.entry.signed.submission.body else {
-            return Err(verify(format!("entry {} is not a household subsidy", e.seq)));
+            return Err(verify(ProveMsg::NotSubsidy { seq: e.seq }.text()));
         };
         if s.household != reference {
-            return Err(verify(format!(
-                "entry {} is for household {}, not {reference}",
-                e.seq, s.household
-            )));
+            return Err(verify(
+                ProveMsg::OtherHousehold {
+                    seq: e.seq,
+                    found: s.household.to_string(),
+                    reference: reference.to_string(),
+                }
+                .text(),
+            ));
         }
         cosigned = cosigned.min(witnesses(args, &checked.checkpoint)?);
         size = checked.checkpoint.size();
@@ -434,12 +444,23 @@ pub fn run(args: &ProveArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             "✓".into(),
         ]);
     }
-    println!("household {reference} ({})", answer.masked_name.unwrap_or_default());
+    println!(
+        "{}",
+        ProveMsg::Household {
+            reference: reference.to_string(),
+            masked_name: answer.masked_name.unwrap_or_default(),
+        }
+        .text()
+    );
     print!("{}", table.render());
     println!(
-        "✓ all {} entries decode, carry valid signatures and are included in the signed log of size {size} ({} witness cosignature(s))",
-        answer.entries.len(),
-        if cosigned == usize::MAX { 0 } else { cosigned }
+        "{}",
+        ProveMsg::AllEntries {
+            entries: answer.entries.len(),
+            size,
+            cosigned: if cosigned == usize::MAX { 0 } else { cosigned },
+        }
+        .text()
     );
     Ok(())
 }

@@ -234,7 +234,6 @@ pub fn post_batch(node: &Node, batch: &[SignedSubmission]) -> Result<Vec<ItemAns
 /// How a group of submissions is posted (docs/API.md "Atomic groups and
 /// check-only submission"). The default is today's plain batch: each item
 /// sequenced on its own, for real.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GroupMode {
     /// All sequenced in one commit, or none (a refusal names every failing
@@ -245,7 +244,6 @@ pub struct GroupMode {
     pub check_only: bool,
 }
 
-#[allow(dead_code)]
 impl GroupMode {
     /// The request path with the mode as query parameters (the binary body
     /// has no other place for them).
@@ -266,17 +264,14 @@ impl GroupMode {
 }
 
 /// A refusal with the machine facts the node gives for some codes, so a
-/// client can print them its own way (the shortfall in 元, the failing row).
-#[allow(dead_code)]
+/// client can print them its own way (the shortfall in 元). The node also
+/// sends `failed_index` (group_refused) and `earlier_seq`
+/// (duplicate_payment); nothing here prints them, so they are not read.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Refusal {
     /// Code and messages.
     #[serde(flatten)]
     pub detail: ErrorDetail,
-    /// `group_refused`: the 0-based index in the request of the first
-    /// refused item of the atomic group.
-    #[serde(default)]
-    pub failed_index: Option<usize>,
     /// `overdraft`: the account that lacks the money.
     #[serde(default)]
     pub account: Option<String>,
@@ -289,14 +284,9 @@ pub struct Refusal {
     /// `overdraft`: what the account holds of the fund, in fen.
     #[serde(default)]
     pub available_fen: Option<u64>,
-    /// `duplicate_payment`: the entry that already paid the household for
-    /// that category and period.
-    #[serde(default)]
-    pub earlier_seq: Option<u64>,
 }
 
 /// The outcome of one submission of a group.
-#[allow(dead_code)]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ItemOutcome {
@@ -314,13 +304,11 @@ pub enum ItemOutcome {
     },
 }
 
-#[allow(dead_code)]
 #[derive(Debug, Deserialize)]
 struct GroupAnswer {
     results: Vec<ItemOutcome>,
 }
 
-#[allow(dead_code)]
 #[derive(Debug, Deserialize)]
 struct RefusalAnswer {
     error: Refusal,
@@ -331,9 +319,6 @@ struct RefusalAnswer {
 /// nothing). One outcome per submission, in order. An atomic group is at
 /// most the node's `--max-batch-submissions` (default 10,000); a larger
 /// one is refused whole (`too_large`), never split here.
-// Called by the operators' atomic batch poster (issue 14, `batch/`), which
-// lands on its own branch; until then nothing in this binary calls it.
-#[allow(dead_code)]
 pub fn submit_group(node: &Node, batch: &[SignedSubmission], mode: GroupMode) -> Result<Vec<ItemOutcome>> {
     let answer = node.post(&mode.path(), "application/octet-stream", frame(batch))?;
     if answer.status == 200 {

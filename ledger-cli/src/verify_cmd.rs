@@ -3,6 +3,8 @@
 
 use crate::exit::{input, usage, verify, ExitKind, Tag as _};
 use crate::keys;
+use crate::messages::verify::VerifyMsg;
+use crate::messages::Message as _;
 use anyhow::Result;
 use clap::Args;
 use ledger_core::bundle::{parse_bundle, BundleError, BundleView};
@@ -96,18 +98,37 @@ pub fn evidence_path(file: &Path, given: Option<&PathBuf>) -> PathBuf {
 
 /// Read a bundle file into memory (bounded).
 pub fn read_bundle(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).input_err(format!("cannot read {}", path.display()))?;
+    let file = path.display().to_string();
+    let cannot_read = || VerifyMsg::CannotRead { file: file.clone() }.text();
+    let meta = std::fs::metadata(path).input_err(cannot_read())?;
     if meta.len() > MAX_BUNDLE_BYTES {
-        return Err(input(format!("{} is over {MAX_BUNDLE_BYTES} bytes", path.display())));
+        return Err(input(
+            VerifyMsg::TooBig {
+                file: file.clone(),
+                max: MAX_BUNDLE_BYTES,
+            }
+            .text(),
+        ));
     }
-    std::fs::read(path).input_err(format!("cannot read {}", path.display()))
+    std::fs::read(path).input_err(cannot_read())
 }
 
 /// Parse a bundle; a damaged one is a verification failure.
 pub fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<BundleView<'a>> {
     parse_bundle(bytes).map_err(|e| match e {
-        BundleError::BadMagic => input(format!("{} is not a Sunshine Ledger bundle", path.display())),
-        other => verify(format!("{}: the bundle is damaged: {other}", path.display())),
+        BundleError::BadMagic => input(
+            VerifyMsg::NotABundle {
+                file: path.display().to_string(),
+            }
+            .text(),
+        ),
+        other => verify(
+            VerifyMsg::Damaged {
+                file: path.display().to_string(),
+                why: other.to_string(),
+            }
+            .text(),
+        ),
     })
 }
 
@@ -115,7 +136,7 @@ pub fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<BundleView<'a>> {
 pub fn set_threads(threads: Option<usize>) -> Result<()> {
     if let Some(n) = threads {
         if n == 0 || n > 1024 {
-            return Err(usage("--threads must be 1-1024"));
+            return Err(usage(VerifyMsg::Threads.text()));
         }
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
@@ -170,10 +191,10 @@ pub fn verify_bundle_observed(
             if trusted.is_none() {
                 crate::progress::note(
                     quiet,
-                    &format!(
-                        "note: the log key was taken from the bundle's genesis ({}); pin it with --log-key",
-                        report.log_vkey
-                    ),
+                    &VerifyMsg::KeyFromGenesis {
+                        vkey: report.log_vkey.clone(),
+                    }
+                    .text(),
                 );
             }
             Ok(report)
@@ -190,7 +211,13 @@ fn failure_error(
     old: Option<&[u8]>,
 ) -> anyhow::Error {
     let Some(fork) = &failure.fork else {
-        return verify(format!("{}: verification failed: {failure}", path.display()));
+        return verify(
+            VerifyMsg::Failed {
+                file: path.display().to_string(),
+                why: failure.to_string(),
+            }
+            .text(),
+        );
     };
     let older = String::from_utf8_lossy(&fork.a).into_owned();
     let newer = String::from_utf8_lossy(&fork.b).into_owned();
@@ -221,20 +248,22 @@ fn failure_error(
     };
     let target = evidence_path(path, trust.evidence.as_ref());
     match write_evidence(&target, &evidence) {
-        Ok(()) => verify(format!(
-            "{}: FORK: {} — both signed checkpoints are saved as evidence in {}",
-            path.display(),
-            failure.message,
-            target.display()
-        )),
+        Ok(()) => verify(
+            VerifyMsg::Fork {
+                file: path.display().to_string(),
+                why: failure.message.clone(),
+                evidence: target.display().to_string(),
+            }
+            .text(),
+        ),
         Err(e) => crate::exit::fail(
             ExitKind::Verify,
-            format!(
-                "{}: FORK: {}; writing the evidence failed: {}",
-                path.display(),
-                failure.message,
-                crate::exit::one_line(&e)
-            ),
+            VerifyMsg::ForkUnsaved {
+                file: path.display().to_string(),
+                why: failure.message.clone(),
+                error: crate::exit::one_line(&e),
+            }
+            .text(),
         ),
     }
 }
@@ -254,36 +283,51 @@ pub fn run(args: &VerifyArgs, quiet: bool) -> Result<()> {
         .collect::<Result<_>>()?;
     let cosigned = count_valid_cosignatures(&report.checkpoint, &witnesses);
     if cosigned < args.min_witnesses {
-        return Err(verify(format!(
-            "{}: only {cosigned} valid witness cosignature(s) on the checkpoint, {} required",
-            args.file.display(),
-            args.min_witnesses
-        )));
+        return Err(verify(
+            VerifyMsg::FewWitnesses {
+                file: args.file.display().to_string(),
+                found: cosigned,
+                required: args.min_witnesses,
+            }
+            .text(),
+        ));
     }
     if let Some(path) = &args.save_checkpoint {
-        std::fs::write(path, report.checkpoint.note_bytes()).input_err(format!("writing {}", path.display()))?;
+        std::fs::write(path, report.checkpoint.note_bytes()).input_err(
+            VerifyMsg::CannotWrite {
+                file: path.display().to_string(),
+            }
+            .text(),
+        )?;
     }
     println!(
-        "OK {}: every entry, link, leaf, signature and rule holds",
-        args.file.display()
+        "{}",
+        VerifyMsg::Ok {
+            file: args.file.display().to_string()
+        }
+        .text()
     );
-    println!("  log:          {}", report.origin);
-    println!("  entries:      {}", report.entries);
-    println!("  signatures:   {} (Ed25519, batch-verified)", report.signatures);
-    println!("  merkle root:  {} = the signed checkpoint's", report.root);
-    println!("  head hash:    {} (blake3 chain)", report.head_hash);
-    println!("  log key:      {}", report.log_vkey);
+    println!("{}{}", VerifyMsg::Origin.text(), report.origin);
+    println!("{}{}", VerifyMsg::Entries.text(), report.entries);
+    println!("{}", VerifyMsg::Signatures(report.signatures).text());
+    println!("{}", VerifyMsg::Root(report.root.to_string()).text());
+    println!("{}", VerifyMsg::HeadHash(report.head_hash.to_string()).text());
+    println!("{}{}", VerifyMsg::LogKey.text(), report.log_vkey);
     println!(
-        "  checkpoint:   size {}, {} other signature line(s), {cosigned} verified witness cosignature(s)",
-        report.checkpoint.size(),
-        report.checkpoint.other_signatures().len()
+        "{}",
+        VerifyMsg::Checkpoint {
+            size: report.checkpoint.size(),
+            others: report.checkpoint.other_signatures().len(),
+            cosigned,
+        }
+        .text()
     );
     if let Some(size) = report.consistent_with_size {
-        println!("  consistent:   extends the saved checkpoint of size {size}");
+        println!("{}", VerifyMsg::Consistent { size }.text());
     }
     if !quiet {
         let rate = report.entries as f64 / seconds.max(1e-9);
-        eprintln!("verified in {seconds:.2} s ({rate:.0} entries/s)");
+        eprintln!("{}", VerifyMsg::Speed { seconds, rate }.text());
     }
     Ok(())
 }

@@ -6,34 +6,17 @@
 
 mod common;
 
-use common::{ok, run, TestNode};
-use ledger_core::region::{RegionCode, RegionLevel};
-
-/// A town with a rural village.
-fn town_and_village() -> (RegionCode, RegionCode) {
-    let regions = ledger_demo::huaian_regions().expect("regions");
-    for town in regions.iter().filter(|r| r.code.level() == RegionLevel::Town) {
-        if let Some(v) = regions.iter().find(|r| {
-            r.code.level() == RegionLevel::Village && r.code.parent() == Some(town.code) && r.name.ends_with("村委会")
-        }) {
-            return (town.code, v.code);
-        }
-    }
-    panic!("no town with a village");
-}
+use common::{ok, run, town_with_villages, TestNode};
 
 fn household(n: u8) -> String {
     format!("{n:02x}").repeat(32)
 }
 
-/// Run, expect the node to refuse with `code` (exit 3), and nothing written.
+/// Run, expect the node to refuse with `code` (exit 3, one line), and
+/// nothing written.
 fn refused(node: &TestNode, args: &[&str], code: &str) -> String {
-    let before = node.size();
-    let (exit, out, err) = run(args);
-    assert_eq!(exit, 3, "expected refusal {code}: stdout {out} stderr {err}");
+    let err = common::refused(node, args);
     assert!(err.contains(code), "expected {code}: {err}");
-    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
-    assert_eq!(node.size(), before, "a refusal wrote nothing");
     err
 }
 
@@ -41,8 +24,8 @@ fn refused(node: &TestNode, args: &[&str], code: &str) -> String {
 fn procedure_commands_post_and_are_refused_with_their_codes() {
     let mut node = TestNode::start_demo(40);
     let url = node.url.clone();
-    let (town, village) = town_and_village();
-    let (town, village) = (town.to_string(), village.to_string());
+    let (town, villages) = town_with_villages(1);
+    let (town, village) = (town.to_string(), villages[0].to_string());
     let (admin1, admin2) = (node.key("admin-1.key"), node.key("admin-2.key"));
 
     // A village cadre and a town poverty-office key, granted with offices.

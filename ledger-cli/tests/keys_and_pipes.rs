@@ -97,7 +97,8 @@ fn a_closed_stdout_ends_verify_quietly_with_141() {
     let bundle = bundle.to_str().expect("utf-8");
 
     // With a reader the same command succeeds and prints its report.
-    assert!(ok(&["verify", bundle]).contains("entries:"));
+    assert!(ok(&["--lang", "en", "verify", bundle]).contains("entries:"));
+    assert!(ok(&["--lang", "zh", "verify", bundle]).contains("记录数："));
 
     let (code, err) = with_closed_stdout(&["verify", bundle]);
     assert_eq!(code, Some(141), "stderr: {err}");

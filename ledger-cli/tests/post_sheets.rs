@@ -468,3 +468,77 @@ fn every_bad_input_is_named_by_row_and_column_and_nothing_is_posted() {
     );
     assert_eq!(s.node.size(), before, "nothing was posted");
 }
+
+/// The village names `fixtures/post/低保-2019-02.xls` was made with
+/// (`fixtures/post/make_xls.py`): the two villages `setup()` picks.
+const XLS_VILLAGES: [&str; 2] = ["三里村", "张蔡村"];
+
+/// A real BIFF8 .xls (written by xlwt, the writer of the Excel 97-2003
+/// era, committed under fixtures/post/ with the script that made it),
+/// with Chinese headers, amounts as numbers and a sheet named in Chinese,
+/// gives the same pre-flight, to the character, as the same rows in a CSV;
+/// a damaged copy is one line naming the file (exit 4), nothing sent.
+#[test]
+fn an_xls_workbook_reads_as_its_csv_does() {
+    let s = setup();
+    let stems: Vec<String> = s.villages[..2]
+        .iter()
+        .map(|(_, n)| n.trim_end_matches("村委会").to_string() + "村")
+        .collect();
+    assert_eq!(
+        stems,
+        XLS_VILLAGES,
+        "the demo's town changed: run `python3 fixtures/post/make_xls.py {} {}` (see the script) and update XLS_VILLAGES",
+        stems[0],
+        stems[1]
+    );
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/post/低保-2019-02.xls");
+    let xls = s.node.path("低保-2019-02.xls");
+    std::fs::copy(fixture, &xls).expect("copy the fixture");
+    let rows: Vec<(String, String, String, String)> = [
+        ("张建华", "19600305", 201, XLS_VILLAGES[0], "415.5"),
+        ("王秀华", "19551120", 202, XLS_VILLAGES[1], "300"),
+        ("李桂华", "19480716", 203, XLS_VILLAGES[0], "300"),
+        ("赵玉华", "19720101", 204, XLS_VILLAGES[1], "1200.25"),
+    ]
+    .iter()
+    .map(|(name, birth, serial, village, amount)| {
+        (
+            common::resident_id(birth, *serial),
+            name.to_string(),
+            village.to_string(),
+            amount.to_string(),
+        )
+    })
+    .collect();
+    let csv = s.node.path("低保-2019-02.csv");
+    std::fs::write(&csv, csv_text(&rows, "2019年2月")).expect("csv");
+
+    let before = s.node.size();
+    let town = s.town;
+    let expected = format!(
+        "  镇财政所（treasury:{town}）资金 {FUND}：4 笔，合计 2,215.75 元，账户余额 20,000.00 元\n\
+         预检通过：4 笔，合计 2,215.75 元；未发送任何记账（去掉 --dry-run 正式记账）\n"
+    );
+    for file in [&xls, &csv] {
+        let (code, out, err) = post(&s, "zh", file, &["--dry-run"]);
+        assert_eq!(code, 0, "{file}: {err}");
+        assert_eq!(out.replace(&name_of_town_account(&s), "镇财政所"), expected, "{file}");
+    }
+    assert_eq!(s.node.size(), before, "a dry run sends nothing");
+
+    // Damaged: the first 1,024 bytes of the workbook (its OLE header
+    // survives, its sheet does not).
+    let bytes = std::fs::read(fixture).expect("fixture");
+    let damaged = s.node.path("损坏.xls");
+    std::fs::write(&damaged, &bytes[..1024]).expect("write");
+    let (code, out, err) = post(&s, "zh", &damaged, &["--dry-run"]);
+    assert_eq!(code, 4, "stdout {out} stderr {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("损坏.xls"), "names the file: {err}");
+    assert!(
+        err.contains("无法读取这个表格文件（the file is damaged or truncated）"),
+        "{err}"
+    );
+    assert_eq!(s.node.size(), before, "nothing sent");
+}

@@ -8,36 +8,11 @@
 
 mod common;
 
-use common::{ok, run, TestNode};
-use ledger_core::region::{RegionCode, RegionLevel};
+use common::{ok, refused, run, town_with_villages, TestNode};
 
 const DISTRICT: &str = "320803000000";
 const CONTRACTOR: &str = "91320803MA1XXXXXX0";
 const OTHER_COMPANY: &str = "91320803MA2YYYYYY1";
-
-/// A town with a rural village.
-fn town_and_village() -> (RegionCode, RegionCode) {
-    let regions = ledger_demo::huaian_regions().expect("regions");
-    for town in regions.iter().filter(|r| r.code.level() == RegionLevel::Town) {
-        if let Some(v) = regions.iter().find(|r| {
-            r.code.level() == RegionLevel::Village && r.code.parent() == Some(town.code) && r.name.ends_with("村委会")
-        }) {
-            return (town.code, v.code);
-        }
-    }
-    panic!("no town with a village");
-}
-
-/// Run, expect the node to refuse (exit 3) with one line on standard
-/// error, and nothing written; returns that line.
-fn refused(node: &TestNode, args: &[&str]) -> String {
-    let before = node.size();
-    let (exit, out, err) = run(args);
-    assert_eq!(exit, 3, "expected a refusal: stdout {out} stderr {err}");
-    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
-    assert_eq!(node.size(), before, "a refusal wrote nothing");
-    err.trim().to_string()
-}
 
 /// Run, expect a usage error (exit 2) naming `expected`, nothing written.
 fn usage(node: &TestNode, args: &[&str], expected: &str) {
@@ -61,8 +36,8 @@ fn refs(v: &[String]) -> Vec<&str> {
 fn project_stages_post_in_order_and_are_refused_with_their_codes() {
     let node = TestNode::start_demo(40);
     let url = node.url.clone();
-    let (town, village) = town_and_village();
-    let (town, village) = (town.to_string(), village.to_string());
+    let (town, villages) = town_with_villages(1);
+    let (town, village) = (town.to_string(), villages[0].to_string());
     let (admin1, admin2) = (node.key("admin-1.key"), node.key("admin-2.key"));
     let key = |name: &str, office: &str, region: &str, kinds: &str| -> String {
         let path = node.path(&format!("{name}.key"));

@@ -88,6 +88,8 @@ fn readme_demo_examples_run_as_written() {
             .arg(&script)
             .current_dir(work.path())
             .env("PATH", &path)
+            // A Chinese office's machine: the messages' default language.
+            .env("LC_ALL", "zh_CN.UTF-8")
             .output()
             .expect("sh");
         assert_eq!(
@@ -100,7 +102,7 @@ fn readme_demo_examples_run_as_written() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         match command.split_whitespace().nth(1) {
             Some("keygen") => assert!(stdout.starts_with("shihe-op+"), "{stdout}"),
-            Some("verify") => assert!(stdout.contains(&format!("entries:      {}", node.size())), "{stdout}"),
+            Some("verify") => assert!(stdout.contains(&format!("记录数：    {}", node.size())), "{stdout}"),
             _ => {}
         }
     }

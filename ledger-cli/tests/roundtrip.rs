@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{ok, resident_id, run, TestNode};
-use ledger_core::region::{RegionCode, RegionLevel};
+use common::{issue_and_move, ok, resident_id, run, town_with_villages, FundSetup, TestNode};
 
 const DAY_MS: u64 = 24 * 3600 * 1000;
 /// The business date of what this test posts: February 2019, before the
@@ -37,26 +36,6 @@ fn demo_last_date() -> ledger_core::ids::Date {
         .expect("the demo has dated entries")
 }
 
-/// A town with at least two rural villages, and two of them.
-fn town_and_villages() -> (RegionCode, RegionCode, RegionCode) {
-    let regions = ledger_demo::huaian_regions().expect("regions");
-    for town in regions.iter().filter(|r| r.code.level() == RegionLevel::Town) {
-        let villages: Vec<RegionCode> = regions
-            .iter()
-            .filter(|r| {
-                r.code.level() == RegionLevel::Village
-                    && r.code.parent() == Some(town.code)
-                    && r.name.ends_with("村委会")
-            })
-            .map(|r| r.code)
-            .collect();
-        if villages.len() >= 2 {
-            return (town.code, villages[0], villages[1]);
-        }
-    }
-    panic!("no town with two villages");
-}
-
 #[test]
 fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     let wdir = tempfile::tempdir().expect("tempdir");
@@ -67,7 +46,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     let mut node = TestNode::start_demo_with(DEMO_ENTRIES, std::slice::from_ref(&witness_vkey));
     let url = node.url.clone();
     let vkey = node.log_vkey();
-    let (town, v1, v2) = town_and_villages();
+    let (town, villages) = town_with_villages(2);
+    let (v1, v2) = (villages[0], villages[1]);
     let (town, v1, v2) = (town.to_string(), v1.to_string(), v2.to_string());
 
     // keygen: 0600 file, verifier key on stdout; never overwrites.
@@ -157,54 +137,19 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
 
     // A fund and a transfer from flags, by the district operator.
     let district_op = node.key("operator-1.key");
-    ok(&[
-        "post",
-        "--node",
-        &url,
-        "--key",
-        &district_op,
-        "fund-issue",
-        "--fund",
-        "F2019-TEST-001",
-        "--title",
-        "测试救助资金",
-        "--document-no",
-        "淮区财社〔2019〕99号",
-        "--source",
-        "区级财政",
-        "--category",
-        "social_security",
-        "--year",
-        "2019",
-        "--to",
-        "treasury:320803000000",
-        "--amount",
-        "50,000",
-        // Business dates inside the demo's history (2019-2020), so the
-        // age-based audit rules see one consistent timeline.
-        "--date",
-        DEMO_DATE,
-    ]);
-    ok(&[
-        "post",
-        "--node",
-        &url,
-        "--key",
-        &district_op,
-        "transfer",
-        "--fund",
-        "F2019-TEST-001",
-        "--from",
-        "treasury:320803000000",
-        "--to",
-        &format!("treasury:{town}"),
-        "--amount",
-        "20000",
-        "--memo",
-        "拨付测试救助资金",
-        "--date",
-        DEMO_DATE,
-    ]);
+    // Business dates inside the demo's history (2019-2020), so the
+    // age-based audit rules see one consistent timeline.
+    issue_and_move(&FundSetup {
+        url: &url,
+        key: &district_op,
+        fund: "F2019-TEST-001",
+        title: "测试救助资金",
+        document_no: "淮区财社〔2019〕99号",
+        town: &town,
+        moved: "20000",
+        memo: "拨付测试救助资金",
+        date: DEMO_DATE,
+    });
 
     // A CSV batch: three households, Chinese headers.
     let csv = node.path("2019-02-低保.csv");
@@ -424,8 +369,41 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
 
     // Export, verify, audit (the demo plus these entries is clean).
     let bundle = node.path("ledger.bundle");
-    let out = ok(&["export", "--node", &url, "--out", &bundle, "--log-key", &vkey]);
+    let out = ok(&[
+        "--lang",
+        "en",
+        "export",
+        "--node",
+        &url,
+        "--out",
+        &bundle,
+        "--log-key",
+        &vkey,
+    ]);
     assert!(out.contains(&format!("exported {} entries", node.size())), "{out}");
+    // An output folder that does not exist: exit 4, one line naming the
+    // file, in each language.
+    let nowhere = node.path("无此目录/ledger.bundle");
+    for (lang, creating) in [("zh", "无法创建"), ("en", "creating")] {
+        let (code, _, err) = run(&[
+            "--lang",
+            lang,
+            "export",
+            "--node",
+            &url,
+            "--out",
+            &nowhere,
+            "--log-key",
+            &vkey,
+        ]);
+        assert_eq!(
+            (code, err.trim()),
+            (
+                4,
+                format!("ledger: {creating} {nowhere}: No such file or directory (os error 2)").as_str()
+            )
+        );
+    }
     let saved = node.path("saved.checkpoint");
     let out = ok(&["verify", &bundle, "--log-key", &vkey, "--save-checkpoint", &saved]);
     assert!(out.starts_with("OK "), "{out}");
@@ -500,6 +478,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     let seq = seqs(&receipts)[0].to_string();
     let proof_file = node.path("entry.tlog-proof");
     let out = ok(&[
+        "--lang",
+        "en",
         "prove",
         "--node",
         &url,
@@ -511,9 +491,44 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
         &proof_file,
     ]);
     assert!(out.contains("included"), "{out}");
-    let out = ok(&["prove", "--proof", &proof_file, "--log-key", &vkey]);
+    assert!(
+        out.ends_with(&format!(
+            "wrote the offline proof to {proof_file} (check it with: ledger prove --proof {proof_file} --log-key VKEY)\n"
+        )),
+        "{out}"
+    );
+    let out = ok(&["--lang", "en", "prove", "--proof", &proof_file, "--log-key", &vkey]);
     assert!(out.contains(&format!("entry {seq}")), "{out}");
+    // The same check in Chinese: the first line names the entry.
+    let out = ok(&["--lang", "zh", "prove", "--proof", &proof_file, "--log-key", &vkey]);
+    assert!(out.starts_with(&format!("第 {seq} 条：")), "{out}");
+    assert!(out.contains("  ✓ 根 "), "{out}");
+    // A household the node never saw: exit 3, one line, in each language.
+    let unknown = "ab".repeat(32);
+    let (code, _, err) = run(&["--lang", "zh", "prove", "--node", &url, "--household", &unknown]);
+    assert_eq!(
+        (code, err.trim()),
+        (3, format!("ledger: 节点上没有户号 {unknown} 的记录").as_str())
+    );
+    let (code, _, err) = run(&["--lang", "en", "prove", "--node", &url, "--household", &unknown]);
+    assert_eq!(
+        (code, err.trim()),
+        (
+            3,
+            format!("ledger: the node has no entries for household {unknown}").as_str()
+        )
+    );
+    let (code, _, err) = run(&["--lang", "zh", "prove", "--node", &url]);
+    assert_eq!(
+        (code, err.trim()),
+        (
+            2,
+            "ledger: 请给 --seq N、--household REF，或 --resident-id ID --pseudonym-key FILE"
+        )
+    );
     let out = ok(&[
+        "--lang",
+        "en",
         "prove",
         "--node",
         &url,
@@ -595,6 +610,8 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     let bundle2 = node.path("ledger2.bundle");
     ok(&["export", "--node", &url, "--out", &bundle2, "--checkpoint", &cosigned]);
     let out = ok(&[
+        "--lang",
+        "en",
         "verify",
         &bundle2,
         "--checkpoint",
@@ -610,7 +627,15 @@ fn keygen_grant_post_csv_export_verify_audit_prove_witness() {
     let size = node.size();
     node.stop();
     let offline = node.path("offline.bundle");
-    let out = ok(&["export", "--data", &node.data.display().to_string(), "--out", &offline]);
+    let out = ok(&[
+        "--lang",
+        "en",
+        "export",
+        "--data",
+        &node.data.display().to_string(),
+        "--out",
+        &offline,
+    ]);
     assert!(out.contains(&format!("exported {size} entries")), "{out}");
     ok(&["verify", &offline, "--log-key", &vkey]);
 }
@@ -711,7 +736,17 @@ fn prove_with_a_pinned_key_follows_a_log_key_rotation() {
     // The checkpoint is now signed by the new key; the key pinned before the
     // rotation still proves entries, through the endorsed rotation (as
     // `ledger verify` follows it), and so does the new key.
-    let out = ok(&["prove", "--node", &url, "--seq", "5", "--log-key", &old_vkey]);
+    let out = ok(&[
+        "--lang",
+        "en",
+        "prove",
+        "--node",
+        &url,
+        "--seq",
+        "5",
+        "--log-key",
+        &old_vkey,
+    ]);
     assert!(out.contains("entry 5:"), "{out}");
     ok(&["prove", "--node", &url, "--seq", "5", "--log-key", &new_vkey]);
 

@@ -56,8 +56,15 @@ impl Fixture {
     }
 }
 
+/// The needles are English unless `args` starts with `--lang`: the
+/// language is pinned, so the machine's locale cannot decide the words.
 fn fails_with(args: &[&str], needles: &[&str]) -> String {
-    let (code, out, err) = run(args);
+    let pinned: Vec<&str> = if args.first() == Some(&"--lang") {
+        args.to_vec()
+    } else {
+        ["--lang", "en"].iter().chain(args).copied().collect()
+    };
+    let (code, out, err) = run(&pinned);
     assert_eq!(code, 1, "expected exit 1 for {args:?}\nstdout: {out}\nstderr: {err}");
     for n in needles {
         assert!(err.contains(n), "expected {n:?} in the error for {args:?}: {err}");
@@ -74,8 +81,17 @@ fn good_bundle_verifies_and_tampered_ones_fail() {
     let note = f.note(&entries, n);
     let good = f.bundle("good.bundle", &entries, &note);
     let vkey = f.vkey();
-    let out = ok(&["verify", &good, "--log-key", &vkey]);
+    let out = ok(&["--lang", "en", "verify", &good, "--log-key", &vkey]);
     assert!(out.contains(&format!("entries:      {n}")), "{out}");
+    // In Chinese (the default), line by line.
+    let out = ok(&["--lang", "zh", "verify", &good, "--log-key", &vkey]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("OK {good}：每条记录、链接、叶子、签名和规则都成立"));
+    assert_eq!(lines[2], format!("  记录数：    {n}"));
+    assert_eq!(
+        lines[7],
+        format!("  检查点：    大小 {n}，其他签名 0 行，已验证的见证副署 0 个")
+    );
 
     // A flipped byte in an entry (the last byte of entry 10's last signature).
     let mut flipped = entries.clone();
@@ -84,6 +100,28 @@ fn good_bundle_verifies_and_tampered_ones_fail() {
     }
     let path = f.bundle("flipped.bundle", &flipped, &note);
     fails_with(&["verify", &path], &["entry 10", "[signature]"]);
+    // The same failure in each language: the verifier's ASCII reason inside
+    // the sentence.
+    let zh = fails_with(&["--lang", "zh", "verify", &path], &["entry 10", "[signature]"]);
+    assert!(zh.starts_with(&format!("ledger: {path}：校验未通过：entry 10")), "{zh}");
+    let en = fails_with(&["--lang", "en", "verify", &path], &["entry 10", "[signature]"]);
+    assert!(
+        en.starts_with(&format!("ledger: {path}: verification failed: entry 10")),
+        "{en}"
+    );
+    // Not a bundle at all: exit 4, the file named.
+    let junk = f.path("junk.bundle");
+    std::fs::write(&junk, b"not a bundle").expect("write");
+    let (code, _, err) = run(&["--lang", "zh", "verify", &junk]);
+    assert_eq!(
+        (code, err.trim()),
+        (4, format!("ledger: {junk} 不是阳光账本的导出包（bundle）").as_str())
+    );
+    let (code, _, err) = run(&["--lang", "en", "verify", &junk]);
+    assert_eq!(
+        (code, err.trim()),
+        (4, format!("ledger: {junk} is not a Sunshine Ledger bundle").as_str())
+    );
 
     // A flipped byte in an entry's body, so it no longer decodes or signs the same.
     let mut body = entries.clone();
@@ -147,8 +185,10 @@ fn rewritten_history_against_a_saved_checkpoint_writes_evidence() {
     let saved = f.path("saved.checkpoint");
     std::fs::write(&saved, f.note(&honest, 100)).expect("write");
     let good = f.bundle("good.bundle", &honest, &f.note(&honest, n));
-    let out = ok(&["verify", &good, "--checkpoint", &saved]);
+    let out = ok(&["--lang", "en", "verify", &good, "--checkpoint", &saved]);
     assert!(out.contains("extends the saved checkpoint of size 100"), "{out}");
+    let out = ok(&["--lang", "zh", "verify", &good, "--checkpoint", &saved]);
+    assert!(out.contains("  一致性：    延续已保存的大小为 100 的检查点"), "{out}");
 
     // The log now shows another history (every entry re-sequenced), signed by its real key.
     let rewritten = f.entries(f.now + 5);

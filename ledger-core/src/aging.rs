@@ -18,7 +18,7 @@ use crate::ids::Date;
 pub(crate) type Lots = VecDeque<(Date, u64)>;
 
 /// Dated lots per interned (account, fund).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Aging {
     lots: HashMap<(u32, u32), Lots>,
 }

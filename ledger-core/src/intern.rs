@@ -18,6 +18,16 @@ pub struct Interner<T> {
 /// The largest number an [`Interner`] gives.
 pub const MAX_INTERNED: u32 = u32::MAX - 1;
 
+// By hand: a derived `PartialEq` would ask only `T: PartialEq`, but the
+// index map needs `T: Eq + Hash` to be compared.
+impl<T: Eq + std::hash::Hash> PartialEq for Interner<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.items == other.items && self.index == other.index
+    }
+}
+
+impl<T: Eq + std::hash::Hash> Eq for Interner<T> {}
+
 // By hand: a derived `Default` would ask `T: Default`, which ids lack.
 impl<T> Default for Interner<T> {
     fn default() -> Self {

@@ -77,6 +77,21 @@ pub(crate) struct MoveTable {
     reversed_by: HashMap<u64, u64>,
 }
 
+/// Equal when every entry's movement and reversal is: trailing empty slots
+/// (left by a group taken back after entries that moved nothing) hold no
+/// movement, so they do not count.
+impl PartialEq for MoveTable {
+    fn eq(&self, other: &MoveTable) -> bool {
+        fn used(slots: &[Packed]) -> &[Packed] {
+            let end = slots.iter().rposition(|s| *s != EMPTY).map_or(0, |i| i + 1);
+            slots.get(..end).unwrap_or(&[])
+        }
+        used(&self.slots) == used(&other.slots) && self.reversed_by == other.reversed_by
+    }
+}
+
+impl Eq for MoveTable {}
+
 impl MoveTable {
     /// The movement of entry `seq`, if it moved money.
     pub fn get(&self, seq: u64) -> Option<MoneyMove> {

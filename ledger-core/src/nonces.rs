@@ -29,6 +29,26 @@ struct Bucket {
     recent: HashMap<Bytes<16>, u64>,
 }
 
+/// Equal when the same nonces map to the same entries, whichever run
+/// (sorted or recent) holds them: a merge moves nonces between the runs.
+impl PartialEq for Bucket {
+    fn eq(&self, other: &Bucket) -> bool {
+        fn all(b: &Bucket) -> Vec<(Bytes<16>, u64)> {
+            let mut v: Vec<(Bytes<16>, u64)> = b
+                .sorted
+                .iter()
+                .copied()
+                .chain(b.recent.iter().map(|(k, s)| (*k, *s)))
+                .collect();
+            v.sort_unstable_by_key(|(k, _)| *k);
+            v
+        }
+        all(self) == all(other)
+    }
+}
+
+impl Eq for Bucket {}
+
 impl Bucket {
     fn get(&self, nonce: &Bytes<16>) -> Option<u64> {
         if let Some(seq) = self.recent.get(nonce) {
@@ -48,7 +68,7 @@ impl Bucket {
 }
 
 /// Used nonces → sequence number of the entry that used them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NonceIndex {
     buckets: Vec<Bucket>,
 }

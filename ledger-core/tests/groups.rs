@@ -141,3 +141,51 @@ fn a_refused_member_leaves_the_earlier_ones_to_be_taken_back() {
     assert!(apply_all(&mut state, &entries[half..], half).iter().all(Result::is_ok));
     assert_eq!(state.size(), entries.len() as u64);
 }
+
+/// The whole state, not only what a reader sees: a group refused at its
+/// last member (its first member sent again: a replayed nonce) leaves
+/// every table exactly as before, whatever kinds the group held (the demo
+/// has every kind), and the journal never copies a table to get there.
+#[test]
+fn a_refused_group_leaves_every_table_exactly_as_before() {
+    let entries = demo_log();
+    let mut state = LedgerState::new();
+    let mut at = 0usize;
+    let mut round = 0usize;
+    while at < entries.len() {
+        let size = [1, 2, 3, 5, 8, 13, 21][round % 7].min(entries.len() - at);
+        round += 1;
+        let group = &entries[at..at + size];
+        let before = state.clone();
+        state.begin_group();
+        assert!(
+            apply_all(&mut state, group, at).iter().all(Result::is_ok),
+            "group at {at} applies"
+        );
+        let again = state.apply((at + size) as u64, NOW_MS, &group[0]);
+        // The genesis again is refused as a second genesis.
+        let code = if at == 0 { "genesis" } else { "replayed_nonce" };
+        assert_eq!(
+            again.map(|_| ()).map_err(|e| e.code()),
+            Err(code),
+            "group at {at}: its first member again is refused"
+        );
+        state.rollback_group();
+        assert!(state == before, "group at {at} of {size}: every table as before");
+        // Then for real, so the next groups start from a longer ledger.
+        assert!(apply_all(&mut state, group, at).iter().all(Result::is_ok));
+        at += size;
+    }
+    assert_eq!(state.size(), entries.len() as u64);
+    // The comparison sees a difference: one entry more is not equal.
+    let before = state.clone();
+    state.begin_group();
+    let mut fresh = LedgerState::new();
+    assert!(fresh != before);
+    state.keep_group();
+    assert!(state == before);
+    fresh.begin_group();
+    assert!(fresh.apply(0, NOW_MS, &entries[0]).is_ok());
+    fresh.keep_group();
+    assert!(fresh != LedgerState::new(), "an applied genesis changes the state");
+}

@@ -4,9 +4,8 @@
 
 mod common;
 
-use common::{demo_folder, free_port, post_to_process as post, start_node, TestResult};
+use common::{demo_folder, free_port, load_split, post_to_process as post, start_node, TestResult};
 use ledger_core::chain::SequencedEntry;
-use ledger_core::entry::EntryBody;
 use ledger_core::receipt::SignedReceipt;
 use ledger_core::submission::SignedSubmission;
 use ledger_node::ledger::open_ledger;
@@ -33,28 +32,7 @@ fn sigkill_mid_load_loses_no_acknowledged_entry() -> TestResult {
     // number (confirmations, reversals, objections against an entry and
     // their decisions) are left out: without the subsidies before them
     // their numbers would name other entries.
-    let names_a_seq = |body: &EntryBody| match body {
-        EntryBody::PaymentConfirm(_) | EntryBody::Reversal(_) => true,
-        EntryBody::Objection(o) => matches!(o.target, ledger_core::procedure::ObjectionTarget::Entry(_)),
-        _ => false,
-    };
-    let against_entries: Vec<ledger_core::ids::Ident> = log
-        .submissions
-        .iter()
-        .filter_map(|s| match &s.submission.body {
-            EntryBody::Objection(o) if names_a_seq(&s.submission.body) => Some(o.case_no.clone()),
-            _ => None,
-        })
-        .collect();
-    let (subsidies, setup): (Vec<SignedSubmission>, Vec<SignedSubmission>) = log
-        .submissions
-        .iter()
-        .filter(|s| !names_a_seq(&s.submission.body))
-        .filter(
-            |s| !matches!(&s.submission.body, EntryBody::ObjectionResolve(r) if against_entries.contains(&r.case_no)),
-        )
-        .cloned()
-        .partition(|s| matches!(s.submission.body, EntryBody::HouseholdSubsidy(_)));
+    let (subsidies, setup) = load_split(&log, false);
     for batch in setup.chunks(500) {
         post(&client, port, batch)?;
     }
@@ -224,28 +202,7 @@ fn sigkill_mid_load_leaves_every_atomic_group_whole_or_absent() -> TestResult {
         .timeout(Duration::from_secs(30))
         .build()?;
     // The set-up as in `sigkill_mid_load_loses_no_acknowledged_entry`.
-    let names_a_seq = |body: &EntryBody| match body {
-        EntryBody::PaymentConfirm(_) | EntryBody::Reversal(_) => true,
-        EntryBody::Objection(o) => matches!(o.target, ledger_core::procedure::ObjectionTarget::Entry(_)),
-        _ => false,
-    };
-    let against_entries: Vec<ledger_core::ids::Ident> = log
-        .submissions
-        .iter()
-        .filter_map(|s| match &s.submission.body {
-            EntryBody::Objection(o) if names_a_seq(&s.submission.body) => Some(o.case_no.clone()),
-            _ => None,
-        })
-        .collect();
-    let (subsidies, setup): (Vec<SignedSubmission>, Vec<SignedSubmission>) = log
-        .submissions
-        .iter()
-        .filter(|s| !names_a_seq(&s.submission.body))
-        .filter(
-            |s| !matches!(&s.submission.body, EntryBody::ObjectionResolve(r) if against_entries.contains(&r.case_no)),
-        )
-        .cloned()
-        .partition(|s| matches!(s.submission.body, EntryBody::HouseholdSubsidy(_)));
+    let (subsidies, setup) = load_split(&log, false);
     for batch in setup.chunks(500) {
         post(&client, port, batch)?;
     }

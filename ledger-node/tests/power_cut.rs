@@ -20,9 +20,8 @@
 mod common;
 
 use common::mounts::{self, LoopFs};
-use common::{demo_folder, free_port, start_logged_node, TestResult};
+use common::{demo_folder, free_port, load_split, start_logged_node, TestResult};
 use ledger_core::chain::SequencedEntry;
-use ledger_core::entry::EntryBody;
 use ledger_core::receipt::SignedReceipt;
 use ledger_core::submission::SignedSubmission;
 use ledger_node::ledger::open_ledger;
@@ -198,47 +197,9 @@ fn power_cuts_under_load_lose_no_acknowledged_entry() -> TestResult {
     // them): enough entries that 20 cycles of load never run out.
     let log = demo_folder(&data, 91, 50_000)?;
     let log_key = log.log_key.verifying_key();
-    // Household subsidies are independent of each other once their funds
-    // are there, the households registered and their lines listed: they are
-    // the concurrent load. Entries that name a payment by sequence number
-    // (reversals, confirmations, objections against an entry and their
-    // decisions) are left out; everything else is set-up, posted in order.
-    let names_a_seq = |body: &EntryBody| match body {
-        EntryBody::PaymentConfirm(_) | EntryBody::Reversal(_) => true,
-        EntryBody::Objection(o) => matches!(o.target, ledger_core::procedure::ObjectionTarget::Entry(_)),
-        _ => false,
-    };
-    let against_entries: Vec<ledger_core::ids::Ident> = log
-        .submissions
-        .iter()
-        .filter_map(|s| match &s.submission.body {
-            EntryBody::Objection(o) if names_a_seq(&s.submission.body) => Some(o.case_no.clone()),
-            _ => None,
-        })
-        .collect();
-    // A reversed entry goes with its reversal: the demo reverses transfers
-    // too (issue 13's history), and without the reversal the money it
-    // returned would be missing from the set-up.
-    let reversed: std::collections::HashSet<u64> = log
-        .submissions
-        .iter()
-        .filter_map(|s| match &s.submission.body {
-            EntryBody::Reversal(r) => Some(r.target_seq),
-            _ => None,
-        })
-        .collect();
-    let (subsidies, setup): (Vec<SignedSubmission>, Vec<SignedSubmission>) = log
-        .submissions
-        .iter()
-        .enumerate()
-        .filter(|(seq, _)| !reversed.contains(&(*seq as u64)))
-        .map(|(_, s)| s)
-        .filter(|s| !names_a_seq(&s.submission.body))
-        .filter(
-            |s| !matches!(&s.submission.body, EntryBody::ObjectionResolve(r) if against_entries.contains(&r.case_no)),
-        )
-        .cloned()
-        .partition(|s| matches!(s.submission.body, EntryBody::HouseholdSubsidy(_)));
+    // The subsidies are the concurrent load, the rest set-up posted in
+    // order; a reversed entry goes with its reversal (`load_split`).
+    let (subsidies, setup) = load_split(&log, true);
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()?;

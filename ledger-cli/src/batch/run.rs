@@ -123,11 +123,10 @@ pub fn run(sign: &SignArgs, args: &CsvArgs, timeout_s: u64, quiet: bool) -> Resu
     let region_defs = load_regions(target.node.as_ref())?;
     let regions: HashSet<RegionCode> = region_defs.iter().map(|r| r.code).collect();
     let villages = VillageNames::new(&region_defs);
-    let facts = target
-        .node
-        .as_ref()
-        .map(|n| super::signer::facts(n, &first_key.verifying_key().to_bytes()))
-        .unwrap_or_default();
+    let facts = match target.node.as_ref() {
+        Some(n) => super::signer::facts(n, &first_key.verifying_key().to_bytes())?,
+        None => Default::default(),
+    };
     let grant = facts.grant.clone();
     let scope: Vec<RegionCode> = grant.as_ref().map(|g| g.regions.clone()).unwrap_or_default();
     if let (Some(g), false) = (&grant, quiet) {

@@ -1,5 +1,6 @@
 //! The message catalogue: every sentence the posting path (`ledger post`,
-//! `ledger post csv`, `ledger slips`) prints for people, in Chinese and in
+//! `ledger post csv`, `ledger slips`), `ledger verify`, `ledger prove` and `ledger export` print for
+//! people, in Chinese and in
 //! English, one enum per area with `zh()` and `en()`. Codes for programs
 //! (`duplicate_payment`, `overdraft`) stay stable ASCII and are never
 //! translated; only the sentence around them is.
@@ -11,10 +12,13 @@
 //! in the reader without threading the language through every call.
 
 pub mod batch;
+pub mod export;
 pub mod post;
+pub mod prove;
 pub mod run_errors;
 pub mod sheet;
 pub mod slips;
+pub mod verify;
 
 use clap::ValueEnum;
 use std::sync::OnceLock;

@@ -74,6 +74,9 @@ pub enum RunErr {
         /// The receipts file.
         receipts: String,
     },
+    /// The node lacks `GET /v1/policy` / `GET /v1/keys/{key}` (older than
+    /// issue 14's node).
+    OldNode,
 }
 
 impl Message for RunErr {
@@ -95,6 +98,9 @@ impl Message for RunErr {
                 "本批的有效期已于 {at} 结束，还有 {rows} 笔未记账：加 --new-window 重新运行即可记账（已记账的行按 {receipts} 跳过，不会重复）"
             ),
             RunErr::Wrote { count, out } => format!("已把 {count} 笔签名后的提交写入 {out}（未记账）"),
+            RunErr::OldNode => {
+                "节点不提供 GET /v1/policy 和 GET /v1/keys/{key}（版本过旧）：请先升级节点再批量记账".to_string()
+            }
             RunErr::Interrupted { why, new, original, rejected, group, of, receipts } => format!(
                 "{why}；本次已记账 {new} 笔，此前已在账本 {original} 笔，被拒绝 {rejected} 笔；第 {group}/{of} 组结果未知。收到的回执都在 {receipts}。重新运行同一命令即可完成：安全，不会重复记账"
             ),
@@ -116,6 +122,9 @@ impl Message for RunErr {
                 "this batch's validity window ended at {at}; {rows} row(s) are not posted yet. Rerun with --new-window to post them (rows already posted are skipped through {receipts})"
             ),
             RunErr::Wrote { count, out } => format!("wrote {count} signed submission(s) to {out} (not posted)"),
+            RunErr::OldNode => {
+                "the node does not serve GET /v1/policy and GET /v1/keys/{key} (too old): upgrade it before posting a batch".to_string()
+            }
             RunErr::Interrupted { why, new, original, rejected, group, of, receipts } => format!(
                 "{why}; so far {new} row(s) posted, {original} already in the log, {rejected} rejected; the outcome of group {group} of {of} is unknown. Every receipt received is in {receipts}. Rerun the same command to finish: it is safe (nothing is posted twice)"
             ),

@@ -21,8 +21,38 @@ fn fail(name: &str, strict: bool, msg: SheetMsg, audit: String) -> String {
     }
 }
 
+/// Run calamine on outside bytes, a panic in it taken as "damaged file".
+/// Why: calamine 0.31 panics on some damaged .xls files (a truncated
+/// compound file: "slice index starts at 4096 but ends at 512", found by
+/// `tests/post_sheets.rs` `an_xls_workbook_reads_as_its_csv_does`); bad
+/// input must end in one line naming the file, never a panic. The default
+/// hook is silenced meanwhile so no backtrace reaches the user (the CLI is
+/// single-threaded while it reads the file).
+fn guarded<T>(read: impl FnOnce() -> T) -> Option<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    std::panic::set_hook(hook);
+    out.ok()
+}
+
+/// The reason given for a file calamine could not read without a panic.
+const DAMAGED: &str = "the file is damaged or truncated";
+
 /// Read the first sheet of a workbook.
 pub(super) fn read_workbook(name: &str, bytes: Vec<u8>, strict: bool) -> Result<Sheet, String> {
+    let unreadable = |why: &str| {
+        fail(
+            name,
+            strict,
+            SheetMsg::Unreadable { why: why.to_string() },
+            format!("not an .xlsx workbook: {why}"),
+        )
+    };
+    guarded(|| read_first_sheet(name, bytes, strict)).unwrap_or_else(|| Err(unreadable(DAMAGED)))
+}
+
+fn read_first_sheet(name: &str, bytes: Vec<u8>, strict: bool) -> Result<Sheet, String> {
     let mut book = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| {
         let why = e.to_string().chars().take(120).collect::<String>();
         fail(

@@ -225,3 +225,102 @@ pub fn write_bundle(path: &Path, origin: &str, log_vkey: &str, entries: &[Vec<u8
     }
     std::fs::write(path, bytes).expect("write bundle");
 }
+
+/// The demo's first town with at least `n` rural villages (named …村委会),
+/// and `n` of them: the place the posting tests work in.
+pub fn town_with_villages(n: usize) -> (ledger_core::region::RegionCode, Vec<ledger_core::region::RegionCode>) {
+    use ledger_core::region::RegionLevel;
+    let regions = ledger_demo::huaian_regions().expect("regions");
+    for town in regions.iter().filter(|r| r.code.level() == RegionLevel::Town) {
+        let villages: Vec<_> = regions
+            .iter()
+            .filter(|r| {
+                r.code.level() == RegionLevel::Village
+                    && r.code.parent() == Some(town.code)
+                    && r.name.ends_with("村委会")
+            })
+            .map(|r| r.code)
+            .take(n)
+            .collect();
+        if villages.len() == n {
+            return (town.code, villages);
+        }
+    }
+    panic!("no town with {n} villages");
+}
+
+/// Run, expect the node to refuse (exit 3) with one line on standard
+/// error, and nothing written; returns that line.
+pub fn refused(node: &TestNode, args: &[&str]) -> String {
+    let before = node.size();
+    let (exit, out, err) = run(args);
+    assert_eq!(exit, 3, "expected a refusal: stdout {out} stderr {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert_eq!(node.size(), before, "a refusal wrote nothing");
+    err.trim().to_string()
+}
+
+/// A fund and its first move, from flags, signed by `key` (the district
+/// operator): `fund` of 50,000 元 issued to the district treasury on
+/// `date`, then `moved` 元 on to `treasury:{town}` with `memo`.
+pub struct FundSetup<'a> {
+    pub url: &'a str,
+    pub key: &'a str,
+    pub fund: &'a str,
+    pub title: &'a str,
+    pub document_no: &'a str,
+    pub town: &'a str,
+    pub moved: &'a str,
+    pub memo: &'a str,
+    pub date: &'a str,
+}
+
+/// Post [`FundSetup`]'s issue and transfer; both must be accepted.
+pub fn issue_and_move(f: &FundSetup) {
+    ok(&[
+        "post",
+        "--node",
+        f.url,
+        "--key",
+        f.key,
+        "fund-issue",
+        "--fund",
+        f.fund,
+        "--title",
+        f.title,
+        "--document-no",
+        f.document_no,
+        "--source",
+        "区级财政",
+        "--category",
+        "social_security",
+        "--year",
+        "2019",
+        "--to",
+        "treasury:320803000000",
+        "--amount",
+        "50,000",
+        "--date",
+        f.date,
+    ]);
+    ok(&[
+        "post",
+        "--node",
+        f.url,
+        "--key",
+        f.key,
+        "transfer",
+        "--fund",
+        f.fund,
+        "--from",
+        "treasury:320803000000",
+        "--to",
+        &format!("treasury:{}", f.town),
+        "--amount",
+        f.moved,
+        "--memo",
+        f.memo,
+        "--date",
+        f.date,
+    ]);
+}

@@ -80,53 +80,18 @@ pub fn setup() -> Setup {
     // Money: a fund of 50,000 元 to the district, 20,000 元 on to the town.
     let district_op = node.key("operator-1.key");
     let url = node.url.clone();
-    let town_account = format!("treasury:{town}");
-    crate::common::ok(&[
-        "post",
-        "--node",
-        &url,
-        "--key",
-        &district_op,
-        "fund-issue",
-        "--fund",
-        FUND,
-        "--title",
-        "测试低保资金",
-        "--document-no",
-        "淮区财社〔2019〕14号",
-        "--source",
-        "区级财政",
-        "--category",
-        "social_security",
-        "--year",
-        "2019",
-        "--to",
-        "treasury:320803000000",
-        "--amount",
-        "50,000",
-        "--date",
-        DATE,
-    ]);
-    crate::common::ok(&[
-        "post",
-        "--node",
-        &url,
-        "--key",
-        &district_op,
-        "transfer",
-        "--fund",
-        FUND,
-        "--from",
-        "treasury:320803000000",
-        "--to",
-        &town_account,
-        "--amount",
-        "20000",
-        "--memo",
-        "拨付低保资金",
-        "--date",
-        DATE,
-    ]);
+    let town_code = town.to_string();
+    crate::common::issue_and_move(&crate::common::FundSetup {
+        url: &url,
+        key: &district_op,
+        fund: FUND,
+        title: "测试低保资金",
+        document_no: "淮区财社〔2019〕14号",
+        town: &town_code,
+        moved: "20000",
+        memo: "拨付低保资金",
+        date: DATE,
+    });
     Setup {
         node,
         finance,

@@ -21,7 +21,7 @@ use crate::intern::Interner;
 use super::{LedgerState, RuleError};
 
 /// The payments of each (household, category, period).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Payments {
     households: Interner<HouseholdRef>,
     /// Packed key → the first payment's sequence number.

@@ -11,19 +11,19 @@
 //! open, `apply` journals the pre-image of exactly what it is about to
 //! change, and [`LedgerState::rollback_group`] restores those in reverse.
 //!
-//! The hot kinds (household subsidies, transfers, project payments: the
-//! bulk path) journal a few values each: the balances and aging lots of the
-//! two accounts, the payment-list line, the project, the duplicate-payment
-//! index (`duplicates`), the entry's nonce and movement slot. Every other kind (admin entries, notices, registrations,
-//! objections, reversals…) is rare in a group, and the first of them in a
-//! group journals a copy of the tables such kinds may touch (`Rare`): keys,
-//! regions, policy, controls, funds, projects. One copy per group is enough:
-//! taking the group back restores that copy over whatever later members
-//! changed in those tables, and then undoes the members before it. The copy
-//! grows with the ledger (the controls hold a line per payment-list line),
-//! so a group with an admin, notice or procedure entry costs one such copy;
-//! a group of payments and transfers costs none. Outside a group nothing is journalled: the single
-//! submission path pays one `Option` test per entry.
+//! Every kind journals only what it is about to change, never a whole
+//! table that grows with the ledger. The hot kinds (household subsidies,
+//! transfers, project payments: the bulk path) journal a few values each:
+//! the balances and aging lots of the two accounts, the payment-list line,
+//! the project, the duplicate-payment index (`duplicates`), the entry's
+//! nonce and movement slot. The other kinds journal their one record (a
+//! key, a fund, a project), the lengths of the tables they append to, or
+//! the pre-images of the controls they change (`controls::undo`); only the
+//! small district-wide tables a rare admin entry replaces (the region
+//! table, the policy, the contacts) are copied, and only by that entry.
+//! The genesis, applied to an empty state, copies that empty state. Outside
+//! a group nothing is journalled: the single submission path pays one
+//! `Option` test per entry.
 
 use std::collections::HashMap;
 
@@ -34,7 +34,7 @@ use crate::ids::Ident;
 use crate::keys::PublicKey;
 use crate::region::RegionTable;
 
-use super::controls::Controls;
+use super::controls::{Controls, ControlsUndo};
 use super::{FundRecord, KeyRecord, LedgerState, ProjectRecord};
 
 /// One pre-image, undone in reverse order of recording.
@@ -61,13 +61,32 @@ pub(super) enum Undo {
     Paid { key: u64, households: usize },
     /// A reversal mark set on `target`.
     ReversedBy { target: u64 },
-    /// The small tables before a rare kind.
-    Rare(Box<RareParts>),
+    /// A key's record before a grant or revocation.
+    Key {
+        key: PublicKey,
+        old: Option<Box<KeyRecord>>,
+    },
+    /// A fund's record before its issue or the reversal of its issue.
+    Fund { id: Ident, old: Option<Box<FundRecord>> },
+    /// The projects interned before a project registration.
+    ProjectIds { len: usize },
+    /// The log keys before a rotation.
+    LogVkeys { len: usize },
+    /// The region table before a registration (district-wide, small).
+    Regions(Box<RegionTable>),
+    /// The policy before an update.
+    Policy(Box<Policy>),
+    /// The contacts before an update (one list per region, small).
+    Contacts(Box<crate::contacts::ContactsTable>),
+    /// A pre-image of the controls (`controls::undo`).
+    Controls(ControlsUndo),
+    /// The whole state's tables before the genesis (empty then: cheap).
+    Genesis(Box<GenesisParts>),
 }
 
-/// The tables a rare kind may change, copied whole.
+/// What the genesis sets, as it was before (an empty state).
 #[derive(Debug, Clone)]
-pub(super) struct RareParts {
+pub(super) struct GenesisParts {
     origin: Option<String>,
     regions: RegionTable,
     keys: HashMap<PublicKey, KeyRecord>,
@@ -97,21 +116,18 @@ impl LedgerState {
     pub fn begin_group(&mut self) {
         if self.journal.is_none() {
             self.journal = Some(Vec::new());
-            self.journal_has_rare = false;
         }
     }
 
     /// Close the group, keeping every entry applied in it.
     pub fn keep_group(&mut self) {
         self.journal = None;
-        self.journal_has_rare = false;
     }
 
     /// Close the group, taking back every entry applied since
     /// [`LedgerState::begin_group`]: the state is as it was then.
     pub fn rollback_group(&mut self) {
         let Some(steps) = self.journal.take() else { return };
-        self.journal_has_rare = false;
         for step in steps.into_iter().rev() {
             self.undo(step);
         }
@@ -139,34 +155,86 @@ impl LedgerState {
             fund_ids: self.fund_ids.len(),
             accounts: self.accounts.len(),
         });
-        if !is_hot(body) && !self.journal_has_rare {
-            self.journal_has_rare = true;
-            let parts = RareParts {
-                origin: self.origin.clone(),
-                regions: self.regions.clone(),
-                keys: self.keys.clone(),
-                policy: self.policy.clone(),
-                controls: self.controls.clone(),
-                funds: self.funds.clone(),
-                projects: self.projects.clone(),
-                project_ids: self.project_ids.clone(),
-                project_index: self.project_index.clone(),
-                pseudonym_commitment: self.pseudonym_commitment,
-                log_vkeys: self.log_vkeys.clone(),
-                contacts: self.contacts.clone(),
-            };
-            self.record(Undo::Rare(Box::new(parts)));
+        if is_hot(body) {
+            if let EntryBody::ProjectDisbursement(d) = body {
+                self.journal_project(&d.project);
+            }
+            return;
         }
-        if let EntryBody::ProjectDisbursement(d) = body {
-            let old = self.projects.get(&d.project).cloned().map(Box::new);
-            self.record(Undo::Project {
-                id: d.project.clone(),
-                old,
-            });
+        match body {
+            EntryBody::Genesis(_) => {
+                let parts = GenesisParts {
+                    origin: self.origin.clone(),
+                    regions: self.regions.clone(),
+                    keys: self.keys.clone(),
+                    policy: self.policy.clone(),
+                    controls: self.controls.clone(),
+                    funds: self.funds.clone(),
+                    projects: self.projects.clone(),
+                    project_ids: self.project_ids.clone(),
+                    project_index: self.project_index.clone(),
+                    pseudonym_commitment: self.pseudonym_commitment,
+                    log_vkeys: self.log_vkeys.clone(),
+                    contacts: self.contacts.clone(),
+                };
+                self.record(Undo::Genesis(Box::new(parts)));
+            }
+            EntryBody::KeyGrant(g) => self.journal_key(g.key),
+            EntryBody::KeyRevoke { key, .. } => self.journal_key(*key),
+            EntryBody::RegionRegister { .. } => self.record(Undo::Regions(Box::new(self.regions.clone()))),
+            EntryBody::PolicyUpdate { .. } => self.record(Undo::Policy(Box::new(self.policy.clone()))),
+            EntryBody::LogKeyRotate { .. } => self.record(Undo::LogVkeys {
+                len: self.log_vkeys.len(),
+            }),
+            EntryBody::ContactsUpdate(_) => self.record(Undo::Contacts(Box::new(self.contacts.clone()))),
+            EntryBody::FundIssue(i) => self.journal_fund(&i.fund),
+            EntryBody::ProjectRegister(p) => {
+                self.journal_project(&p.project);
+                self.record(Undo::ProjectIds {
+                    len: self.project_ids.len(),
+                });
+            }
+            EntryBody::ProjectReview(r) => self.journal_project(&r.project),
+            EntryBody::ProjectApprove(a) => self.journal_project(&a.project),
+            EntryBody::ProjectStart(m) | EntryBody::ProjectAccept(m) | EntryBody::ProjectHandover(m) => {
+                self.journal_project(&m.project)
+            }
+            EntryBody::ProjectEvaluate(e) => self.journal_project(&e.project),
+            EntryBody::ProjectAdjust(a) => self.journal_project(&a.project),
+            EntryBody::ProjectCancel(c) => self.journal_project(&c.project),
+            EntryBody::Reversal(r) => {
+                self.record(Undo::ReversedBy { target: r.target_seq });
+                // What a reversal changes besides the money legs: its
+                // target's project and fund records.
+                if let Some(m) = self.moves.get(r.target_seq) {
+                    if let Some(id) = m.project.and_then(|i| self.project_ids.get(i as usize)).cloned() {
+                        self.journal_project(&id);
+                    }
+                    if let Some(id) = self.fund_ids.get(m.fund).cloned() {
+                        self.journal_fund(&id);
+                    }
+                }
+            }
+            _ => {}
         }
-        if let EntryBody::Reversal(r) = body {
-            self.record(Undo::ReversedBy { target: r.target_seq });
+        for step in self.controls_preimages(body) {
+            self.record(Undo::Controls(step));
         }
+    }
+
+    fn journal_project(&mut self, id: &Ident) {
+        let old = self.projects.get(id).cloned().map(Box::new);
+        self.record(Undo::Project { id: id.clone(), old });
+    }
+
+    fn journal_key(&mut self, key: PublicKey) {
+        let old = self.keys.get(&key).cloned().map(Box::new);
+        self.record(Undo::Key { key, old });
+    }
+
+    fn journal_fund(&mut self, id: &Ident) {
+        let old = self.funds.get(id).cloned().map(Box::new);
+        self.record(Undo::Fund { id: id.clone(), old });
     }
 
     /// Before a money leg changes `(account, fund)`.
@@ -228,7 +296,33 @@ impl LedgerState {
             },
             Undo::Paid { key, households } => self.payments.forget_last(key, households),
             Undo::ReversedBy { target } => self.moves.clear_reversed_by(target),
-            Undo::Rare(parts) => {
+            Undo::Key { key, old } => match old {
+                Some(r) => {
+                    self.keys.insert(key, *r);
+                }
+                None => {
+                    self.keys.remove(&key);
+                }
+            },
+            Undo::Fund { id, old } => match old {
+                Some(r) => {
+                    self.funds.insert(id, *r);
+                }
+                None => {
+                    self.funds.remove(&id);
+                }
+            },
+            Undo::ProjectIds { len } => {
+                for id in self.project_ids.drain(len.min(self.project_ids.len())..) {
+                    self.project_index.remove(&id);
+                }
+            }
+            Undo::LogVkeys { len } => self.log_vkeys.truncate(len),
+            Undo::Regions(old) => self.regions = *old,
+            Undo::Policy(old) => self.policy = *old,
+            Undo::Contacts(old) => self.contacts = *old,
+            Undo::Controls(step) => self.undo_controls(step),
+            Undo::Genesis(parts) => {
                 let parts = *parts;
                 self.origin = parts.origin;
                 self.regions = parts.regions;
@@ -244,5 +338,57 @@ impl LedgerState {
                 self.contacts = parts.contacts;
             }
         }
+    }
+}
+
+/// Two states are equal when every table is, as a reader sees it (the open
+/// group's journal aside): what a group taken back must restore, and what
+/// the groups tests compare. Destructured whole, so a new table cannot be
+/// left out of the comparison.
+impl PartialEq for LedgerState {
+    fn eq(&self, other: &LedgerState) -> bool {
+        let LedgerState {
+            origin,
+            next_seq,
+            regions,
+            keys,
+            policy,
+            controls,
+            aging,
+            funds,
+            fund_ids,
+            projects,
+            project_ids,
+            project_index,
+            accounts,
+            balances,
+            moves,
+            nonces,
+            pseudonym_commitment,
+            log_vkeys,
+            contacts,
+            payments,
+            journal: _,
+        } = self;
+        *origin == other.origin
+            && *next_seq == other.next_seq
+            && *regions == other.regions
+            && *keys == other.keys
+            && *policy == other.policy
+            && *controls == other.controls
+            && *aging == other.aging
+            && *funds == other.funds
+            && *fund_ids == other.fund_ids
+            && *projects == other.projects
+            && *project_ids == other.project_ids
+            && *project_index == other.project_index
+            && *accounts == other.accounts
+            && *balances == other.balances
+            && *moves == other.moves
+            && *nonces == other.nonces
+            && *pseudonym_commitment == other.pseudonym_commitment
+            && *log_vkeys == other.log_vkeys
+            && *contacts == other.contacts
+            && *payments == other.payments
     }
 }

@@ -186,9 +186,6 @@ pub struct LedgerState {
     /// While an atomic group is open, what its applied entries changed
     /// (`group`); `None` outside a group.
     pub(super) journal: Option<Vec<super::group::Undo>>,
-    /// Does the open group's journal hold its one copy of the rare kinds'
-    /// tables (`group`)?
-    pub(super) journal_has_rare: bool,
 }
 
 /// The money movement an entry will make, staged before committing (None:

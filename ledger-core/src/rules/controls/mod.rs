@@ -11,6 +11,9 @@ mod notices;
 mod objections;
 mod payments;
 mod registration;
+mod undo;
+
+pub(super) use undo::ControlsUndo;
 
 use std::collections::HashMap;
 
@@ -130,7 +133,7 @@ pub struct ObjectionRecord {
 }
 
 /// The controls' state.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Controls {
     pub(super) notices: HashMap<Ident, u32>,
     pub(super) notice_records: Vec<NoticeRecord>,

@@ -1,0 +1,71 @@
+//! `ledger export`: where the bundle goes and what it holds. The
+//! verifier's reasons (a root that does not match, an entry out of place)
+//! stay as the core and the checks word them; the sentences people read
+//! around the output file are here.
+
+use super::Message;
+
+/// A message of `ledger export`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportMsg {
+    /// Neither `--node` nor `--data`.
+    NeedSource,
+    /// The checkpoint is checked against the key the source states.
+    KeyFromSource { vkey: String },
+    /// The output cannot be created.
+    Creating { file: String },
+    /// The partial output cannot be opened.
+    Opening { file: String },
+    /// The partial output cannot be cut back.
+    Truncating { file: String },
+    /// The output cannot be written.
+    Writing { file: String },
+    /// A partial export is continued.
+    Resuming { file: String, done: u64, total: u64 },
+    /// Done.
+    Exported {
+        total: u64,
+        origin: String,
+        file: String,
+        size: u64,
+        root: String,
+        cosignatures: usize,
+    },
+}
+
+impl Message for ExportMsg {
+    fn zh(&self) -> String {
+        match self {
+            ExportMsg::NeedSource => "请给 --node URL 或 --data DIR".to_string(),
+            ExportMsg::KeyFromSource { vkey } => {
+                format!("提示：按来源声明的账本密钥（{vkey}）核对检查点；请用 --log-key 固定它")
+            }
+            ExportMsg::Creating { file } => format!("无法创建 {file}"),
+            ExportMsg::Opening { file } => format!("无法打开 {file}"),
+            ExportMsg::Truncating { file } => format!("无法截断 {file}"),
+            ExportMsg::Writing { file } => format!("无法写入 {file}"),
+            ExportMsg::Resuming { file, done, total } => {
+                format!("继续导出 {file}：已有 {done} / {total} 条")
+            }
+            ExportMsg::Exported { total, origin, file, size, root, cosignatures } => format!(
+                "已把 {origin} 的 {total} 条记录导出到 {file}（检查点大小 {size}，根 {root}，副署 {cosignatures} 行）；校验：ledger verify {file}"
+            ),
+        }
+    }
+    fn en(&self) -> String {
+        match self {
+            ExportMsg::NeedSource => "give --node URL or --data DIR".to_string(),
+            ExportMsg::KeyFromSource { vkey } => format!(
+                "note: checking the checkpoint against the log key the source states ({vkey}); pin it with --log-key"
+            ),
+            ExportMsg::Creating { file } => format!("creating {file}"),
+            ExportMsg::Opening { file } => format!("opening {file}"),
+            ExportMsg::Truncating { file } => format!("truncating {file}"),
+            ExportMsg::Writing { file } => format!("writing {file}"),
+            ExportMsg::Resuming { file, done, total } => format!("resuming {file} after {done} of {total} entries"),
+            ExportMsg::Exported { total, origin, file, size, root, cosignatures } => format!(
+                "exported {total} entries of {origin} to {file} (checkpoint size {size}, root {root}, {cosignatures} cosignature line(s)); verify it with: ledger verify {file}"
+            ),
+        }
+    }
+}
