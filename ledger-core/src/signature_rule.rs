@@ -243,7 +243,7 @@ impl StrictKey {
                 .chain_update(k.key.as_bytes())
                 .chain_update(message),
         );
-        let expected_r = &(&s * ED25519_BASEPOINT_TABLE) + &(&challenge * &**minus_a);
+        let expected_r = (&s * ED25519_BASEPOINT_TABLE) + (&challenge * &**minus_a);
         // Equal bytes: `R` is the canonical encoding of `expected_r`, so `R`
         // decompresses to it, and `verify_strict`'s small-order test of `R`
         // is this one.
