@@ -204,6 +204,14 @@ fn signatures(c: &mut Criterion, f: &Fixture) {
     g.bench_function("verify_strict, one signature (one core)", |b| {
         b.iter(|| one.key.verify_strict(black_box(&one.message), &one.signature))
     });
+    // The audit's strict check for a busy key (issue 16): the same answer as
+    // `verify_strict` through the key's fixed-base table.
+    let one_key = ledger_core::encoding::Bytes(one.key.to_bytes());
+    let one_sig = ledger_core::encoding::Bytes(one.signature.to_bytes());
+    let table = ledger_core::signature_rule::StrictKey::with_table(&one_key);
+    g.bench_function("strict check with the key's table, one signature (one core)", |b| {
+        b.iter(|| table.verify(&one_sig, black_box(&one.message)))
+    });
     g.bench_function("sign a receipt (log key)", |b| {
         let receipt = Receipt::new(
             "bench.example/log",

@@ -21,8 +21,11 @@
 //! same answer from the node, the replay, the page and third-party verifiers.
 
 use crate::keys::{PublicKey, SignatureBytes};
-use curve25519_dalek::edwards::CompressedEdwardsY;
+use curve25519_dalek::constants::ED25519_BASEPOINT_TABLE;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsBasepointTable};
+use curve25519_dalek::traits::BasepointTable as _;
 use curve25519_dalek::Scalar;
+use sha2::{Digest as _, Sha512};
 
 /// Why the write path refuses a signature that ZIP-215 may accept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
@@ -147,8 +150,8 @@ pub fn strict_verify(key: &PublicKey, signature: &SignatureBytes, message: &[u8]
 /// A key ready for [`strict_verify`]: decompressed once, for the many
 /// signatures one operator key makes (the audit's strict check, issue 16).
 ///
-/// What strictness costs per signature, and why no cheaper check is sound.
-/// `verify_strict` refuses a small-order key, a small-order or
+/// What strictness costs per signature, and why no batch can stand in for
+/// it. `verify_strict` refuses a small-order key, a small-order or
 /// non-canonically encoded `R`, `S >= L`, and then needs `[S]B - [k]A = R`
 /// exactly. The key's part (decompression, small order) depends on the key
 /// alone and is done here once. In a ledger that verified, every signature is
@@ -156,34 +159,104 @@ pub fn strict_verify(key: &PublicKey, signature: &SignatureBytes, message: &[u8]
 /// torsion point `T`, and strictness is `T = 0`. With a torsion-free key,
 /// `[S]B - [k]A` is torsion-free, so `T = 0` exactly when `R` is
 /// torsion-free, i.e. `[L]R = 0`: one scalar multiplication by the 253-bit
-/// `L`, no cheaper than the double-base multiplication `verify_strict`
-/// does. A random linear combination (a batch) cannot stand in for it: a `T`
+/// `L`, no cheaper than the verification itself (measured: docs/PERFORMANCE.md
+/// "One pass"). A random linear combination (a batch: ed25519-dalek's
+/// `verify_batch` is cofactorless with coefficients drawn from a transcript
+/// of the batch, ed25519-zebra's is cofactored) cannot stand in for it: a `T`
 /// of order 2 vanishes under an even coefficient, so a batch misses a
-/// crafted `R` with probability 1/2 per run (the mixed-order vectors of
-/// fixtures/vectors/ed25519-edge-cases.json are such `R`). So the strict
-/// check stays one full `verify_strict` per signature; what the audit saves
-/// instead is the ZIP-215 check of the same signature, which strictness
-/// implies (see [`crate::submission::verify_strict_first`]).
+/// crafted `R` with probability 1/2 per run, and ed25519-zebra's always
+/// (the mixed-order vectors of fixtures/vectors/ed25519-edge-cases.json are
+/// such `R`).
+///
+/// What *is* cheaper is computing the same equation faster: for a key with
+/// many signatures, [`StrictKey::with_table`] precomputes curve25519-dalek's
+/// fixed-base table of `-A` (the one the library uses for `B`), so
+/// `[S]B + [k](-A)` is two table multiplications (no doublings) instead of
+/// one double-base multiplication; then, as `verify_strict` does, the result
+/// must re-compress to `R`'s exact bytes and not be of small order. Same
+/// equation, same checks, no probability: exactly the signatures
+/// `verify_strict` accepts (`ledger-core/tests/strict_table.rs` compares the
+/// two on the edge-case vectors, crafted signatures and random ones).
 #[derive(Debug, Clone)]
-pub struct StrictKey(Option<ed25519_dalek::VerifyingKey>);
+pub struct StrictKey(Option<KeyPoint>);
+
+#[derive(Debug, Clone)]
+struct KeyPoint {
+    key: ed25519_dalek::VerifyingKey,
+    /// `verify_strict` refuses every signature by a small-order key.
+    small_order: bool,
+    /// `[x](-A)` by table lookups (30 KiB; built by [`StrictKey::with_table`]).
+    minus_a: Option<Box<EdwardsBasepointTable>>,
+}
 
 impl StrictKey {
     /// Decompress `key` (a key that does not decompress refuses everything,
     /// as `verify_strict` does).
     pub fn new(key: &PublicKey) -> StrictKey {
-        StrictKey(ed25519_dalek::VerifyingKey::from_bytes(key.as_bytes()).ok())
+        StrictKey(
+            ed25519_dalek::VerifyingKey::from_bytes(key.as_bytes())
+                .ok()
+                .map(|key| KeyPoint {
+                    small_order: key.is_weak(),
+                    key,
+                    minus_a: None,
+                }),
+        )
+    }
+
+    /// [`StrictKey::new`] plus the fixed-base table of `-A`: building it costs
+    /// about as much as 22 verifications (1.9 ms), and each signature then
+    /// costs about 60 % of a `verify_strict`, so it pays from about 60
+    /// signatures by the key ([`STRICT_TABLE_MIN_SIGNATURES`]).
+    pub fn with_table(key: &PublicKey) -> StrictKey {
+        let mut strict = StrictKey::new(key);
+        if let Some(k) = strict.0.as_mut() {
+            if !k.small_order {
+                k.minus_a = Some(Box::new(EdwardsBasepointTable::create(&-k.key.to_edwards())));
+            }
+        }
+        strict
     }
 
     /// [`strict_verify`] of one signature by this key.
     pub fn verify(&self, signature: &SignatureBytes, message: &[u8]) -> bool {
-        match &self.0 {
-            Some(k) => k
+        let Some(k) = &self.0 else { return false };
+        let Some(minus_a) = &k.minus_a else {
+            return k
+                .key
                 .verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature.as_bytes()))
-                .is_ok(),
-            None => false,
+                .is_ok();
+        };
+        if k.small_order {
+            return false;
         }
+        let (r_bytes, s_bytes) = signature.as_bytes().split_at(32);
+        let mut s = [0u8; 32];
+        s.copy_from_slice(s_bytes);
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s)) else {
+            return false;
+        };
+        // The challenge over the bytes as given, as `verify_strict` hashes them.
+        let challenge = Scalar::from_hash(
+            Sha512::new()
+                .chain_update(r_bytes)
+                .chain_update(k.key.as_bytes())
+                .chain_update(message),
+        );
+        let expected_r = (&s * ED25519_BASEPOINT_TABLE) + (&challenge * &**minus_a);
+        // Equal bytes: `R` is the canonical encoding of `expected_r`, so `R`
+        // decompresses to it, and `verify_strict`'s small-order test of `R`
+        // is this one.
+        expected_r.compress().as_bytes() == r_bytes && !expected_r.is_small_order()
     }
 }
+
+/// A key with at least this many signatures in a replay step gets
+/// [`StrictKey::with_table`] in the audit's strict check: the table costs
+/// about 22 `verify_strict`s and saves about 0.4 of one per signature, so it
+/// pays from about 60; half again for margin. (In the demo, keys this busy
+/// make about three quarters of a 32,768-entry step's signatures.)
+pub const STRICT_TABLE_MIN_SIGNATURES: usize = 96;
 
 /// Signatures that ZIP-215 accepts and strict verifiers refuse, made with a
 /// real key: what any granted operator could post (issue 11). For the tests

@@ -21,7 +21,7 @@ use crate::entry::EntryBody;
 use crate::keys::PublicKey;
 use crate::merkle::{MemoryTree, TreeHash};
 use crate::rules::{Effects, LedgerState};
-use crate::signature_rule::StrictKey;
+use crate::signature_rule::{StrictKey, STRICT_TABLE_MIN_SIGNATURES};
 use crate::submission::{
     verify_batch_each_with_messages, verify_strict_first, SignedSubmission, SubmissionError, VerifiedSubmission,
 };
@@ -399,12 +399,26 @@ fn prepare_chunk(chunk: &[&[u8]], base: u64, strict_from: Option<u64>) -> Prepar
 
 /// [`verify_strict_first`] on every submission, in parallel; each distinct
 /// key is decompressed once for the chunk (a ledger is signed by few
-/// operator keys, so this saves a point decompression per signature).
+/// operator keys, so this saves a point decompression per signature), and a
+/// key that signs many of the chunk's entries gets its fixed-base table
+/// ([`StrictKey::with_table`]: the same answers, about 40 % less work per
+/// signature once the table is paid for).
 fn check_strictly(signed: Vec<SignedSubmission>, messages: Vec<Vec<u8>>) -> Vec<Checked> {
-    let mut keys: HashMap<PublicKey, StrictKey> = HashMap::new();
+    let mut counts: HashMap<PublicKey, usize> = HashMap::new();
     for s in signed.iter().flat_map(|s| &s.signatures) {
-        keys.entry(s.key).or_insert_with(|| StrictKey::new(&s.key));
+        *counts.entry(s.key).or_default() += 1;
     }
+    let keys: HashMap<PublicKey, StrictKey> = counts
+        .into_par_iter()
+        .map(|(key, n)| {
+            let strict = if n >= STRICT_TABLE_MIN_SIGNATURES {
+                StrictKey::with_table(&key)
+            } else {
+                StrictKey::new(&key)
+            };
+            (key, strict)
+        })
+        .collect();
     let strict = |key: &PublicKey, signature: &crate::keys::SignatureBytes, message: &[u8]| match keys.get(key) {
         Some(k) => k.verify(signature, message),
         None => StrictKey::new(key).verify(signature, message),

@@ -7,14 +7,15 @@
 //! - a demo ledger: the same entries, effects, states and root whichever
 //!   entries are checked strictly (none, all, from the middle of a chunk);
 //! - a crafted mixed-order `R` (valid, not strict) is named, at its entry
-//!   only; a tampered signature byte fails with the same position, code
+//!   only, whether its key is checked with its fixed-base table (a key that
+//!   signs many of the step's entries) or without; a tampered signature byte fails with the same position, code
 //!   and message either way.
 
 use ledger_core::encoding::Bytes;
 use ledger_core::keys::{PublicKey, SignatureBytes};
 use ledger_core::merkle::TreeHash;
 use ledger_core::rules::Effects;
-use ledger_core::signature_rule::crafted;
+use ledger_core::signature_rule::{crafted, STRICT_TABLE_MIN_SIGNATURES};
 use ledger_core::verify::{Replay, VerifyFailure};
 use ledger_demo::{demo_entries, generate, DemoConfig, DemoLog};
 use std::sync::OnceLock;
@@ -133,6 +134,40 @@ fn a_mixed_order_r_is_valid_and_named_at_its_entry_only() -> Result<(), VerifyFa
     // From a cache covering it, it is not checked strictly (the cache names it).
     let seen = replay(&entries, Some(Some(K as u64 + 1)))?;
     assert!(seen.0.iter().all(|s| s.3.as_ref().is_none_or(Vec::is_empty)));
+    Ok(())
+}
+
+/// The strict check's table path (`StrictKey::with_table`, for a key with
+/// at least `STRICT_TABLE_MIN_SIGNATURES` signatures in the step) names the
+/// crafted signature too: the step's busiest key signs it.
+#[test]
+fn a_mixed_order_r_by_a_busy_key_is_named_by_the_table_path() -> Result<(), VerifyFailure> {
+    let step = &fx().log.submissions[1_024..2_048];
+    let mut counts: std::collections::HashMap<PublicKey, usize> = std::collections::HashMap::new();
+    for s in step.iter().flat_map(|s| &s.signatures) {
+        *counts.entry(s.key).or_default() += 1;
+    }
+    let (busiest, n) = counts
+        .into_iter()
+        .max_by_key(|(key, n)| (*n, *key.as_bytes()))
+        .unwrap_or_else(|| panic!("the step has signatures"));
+    assert!(n >= STRICT_TABLE_MIN_SIGNATURES, "{n} signatures by the busiest key");
+    let k = 1_024
+        + step
+            .iter()
+            .position(|s| s.signatures[0].key == busiest)
+            .unwrap_or_else(|| panic!("the busiest key signs first somewhere"));
+    let (entries, key) = with_signature(k, crafted::mixed_order_r);
+    assert_eq!(key, busiest);
+    let batch = replay(&entries, None)?;
+    let seen = replay(&entries, Some(Some(0)))?;
+    assert_eq!((&seen.1, seen.3), (&batch.1, batch.3));
+    let named: Vec<(u64, Vec<PublicKey>)> = seen
+        .0
+        .iter()
+        .filter_map(|s| s.3.as_ref().filter(|k| !k.is_empty()).map(|k| (s.0, k.clone())))
+        .collect();
+    assert_eq!(named, vec![(k as u64, vec![key])]);
     Ok(())
 }
 
