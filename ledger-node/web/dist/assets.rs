@@ -2,10 +2,10 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"5df108a0aa99\"";
+pub(crate) const INDEX_ETAG: &str = "\"85e01ad8cb8a\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.dbcee27cc237.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.dbcee27cc237.js")),
+    ("/assets/app.23af6f5e79a7.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.23af6f5e79a7.js")),
     ("/assets/cjk.fd79ff22b954.woff2", "font/woff2", include_bytes!("assets/cjk.fd79ff22b954.woff2")),
-    ("/assets/app.2b361507be32.css", "text/css; charset=utf-8", include_bytes!("assets/app.2b361507be32.css")),
+    ("/assets/app.83b0770f89f6.css", "text/css; charset=utf-8", include_bytes!("assets/app.83b0770f89f6.css")),
 ];
