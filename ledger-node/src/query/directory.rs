@@ -87,7 +87,8 @@ struct SortedIds {
 impl SortedIds {
     fn new(bucket_of: fn(u64) -> usize, key_of: fn(&HouseholdRef) -> u64) -> SortedIds {
         SortedIds {
-            buckets: vec![Vec::new(); BUCKETS],
+            // Made on the first insert: an empty index holds nothing.
+            buckets: Vec::new(),
             bucket_of,
             key_of,
         }
@@ -99,6 +100,9 @@ impl SortedIds {
     }
 
     fn insert(&mut self, refs: &[HouseholdRef], id: u32) {
+        if self.buckets.is_empty() {
+            self.buckets.resize(BUCKETS, Vec::new());
+        }
         let key = self.key(refs, id);
         let bucket = (self.bucket_of)(key).min(BUCKETS - 1);
         let at = self.buckets.get(bucket).map_or(0, |ids| {
@@ -113,7 +117,8 @@ impl SortedIds {
     fn range<'a>(&'a self, refs: &'a [HouseholdRef], low: u64, high: u64) -> impl Iterator<Item = u32> + 'a {
         let first = (self.bucket_of)(low).min(BUCKETS - 1);
         let last = (self.bucket_of)(high).min(BUCKETS - 1).max(first);
-        self.buckets[first..=last].iter().flat_map(move |ids| {
+        let buckets = self.buckets.get(first..=last).unwrap_or(&[]);
+        buckets.iter().flat_map(move |ids| {
             let from = ids.partition_point(|id| self.key(refs, *id) < low);
             ids[from..]
                 .iter()
