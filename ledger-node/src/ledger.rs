@@ -20,14 +20,20 @@ use std::sync::{Arc, RwLock};
 
 /// Entries read from the store at a time during the start-up replay (their
 /// bytes are held until the chunk is replayed: 16,384 instead of 32,768
-/// lowered the restart peak at a million entries by 9 MiB).
-const REPLAY_CHUNK: u64 = 16_384;
+/// lowered the restart peak at a million entries by 9 MiB; 8,192 since a
+/// heap profile of the restart at 100,000 entries showed the chunk's bytes,
+/// their decoded entries and the signature batch as 18.6 of the 56.8 MiB
+/// peak — transient, and the same at any ledger size; docs/PERFORMANCE.md
+/// "Restart memory").
+const REPLAY_CHUNK: u64 = 8_192;
 
 /// Entries the start-up replay decodes and checks per parallel step (two
 /// steps in memory at once). Smaller than the offline verifier's 32,768: at a
 /// million entries the node must stay under 300 MiB, and two steps of 32,768
-/// decoded entries were about 60 MiB of transient heap.
-const REPLAY_STEP_ENTRIES: usize = 8_192;
+/// decoded entries were about 60 MiB of transient heap (two of 8,192 were
+/// 9.8 MiB of the restart peak at 100,000 entries: see REPLAY_CHUNK). Each
+/// step still splits across the cores.
+const REPLAY_STEP_ENTRIES: usize = 4_096;
 
 /// The mutable in-memory ledger, guarded by one lock.
 #[derive(Debug, Default)]

@@ -333,9 +333,10 @@ pub fn bucket_objects(
                 .map_err(|e| anyhow!("reading the index of household {code}: {e}"))?;
             seqs.sort_unstable();
             let villages = directory
-                .household(&reference)
-                .map(|k| k.villages.iter().map(|v| v.to_string()).collect())
-                .unwrap_or_default();
+                .villages_of(&reference)
+                .iter()
+                .map(|v| v.to_string())
+                .collect();
             households.push(BucketRow {
                 code,
                 reference: reference.to_string(),

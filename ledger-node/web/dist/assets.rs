@@ -2,10 +2,10 @@
 /// The page, revalidated by its ETag.
 pub(crate) const INDEX_HTML: &str = include_str!("index.html");
 /// Strong ETag of [`INDEX_HTML`].
-pub(crate) const INDEX_ETAG: &str = "\"6336a0e0f540\"";
+pub(crate) const INDEX_ETAG: &str = "\"0b8935f97bb1\"";
 /// Content-addressed assets: (URL path, content type, bytes).
 pub(crate) const ASSETS: &[(&str, &str, &[u8])] = &[
-    ("/assets/app.51a9cb22f193.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.51a9cb22f193.js")),
+    ("/assets/app.2d6e8de21bb2.js", "text/javascript; charset=utf-8", include_bytes!("assets/app.2d6e8de21bb2.js")),
     ("/assets/cjk.07efc2783ccc.woff2", "font/woff2", include_bytes!("assets/cjk.07efc2783ccc.woff2")),
-    ("/assets/app.2e6fff5654aa.css", "text/css; charset=utf-8", include_bytes!("assets/app.2e6fff5654aa.css")),
+    ("/assets/app.50cb84c2281f.css", "text/css; charset=utf-8", include_bytes!("assets/app.50cb84c2281f.css")),
 ];

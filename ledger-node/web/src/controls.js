@@ -12,6 +12,12 @@
 //       as the node's finding, with the explanation and what to do, and never
 //       turns it into a tick that was not given: no `controls` → "not
 //       provided", never green.
+// A row lists only the checks that did not pass; the answer names the
+// checks it ran once, in `checked` (a check named there and absent from the
+// row passed): `withChecked` restores the full list on the rows of that
+// answer, as `withTexts` restores the texts. A pre-rule history warning is
+// shown once, inside the control it broke (review finding 3), not again in
+// a separate warnings list.
 
 import { h } from './dom.js';
 import { ymd } from './format.js';
@@ -41,6 +47,28 @@ const STATE = {
   not_enforced_then: 'failed',
 };
 
+/**
+ * Restore each row's full list of checks from the answer's `checked` (the
+ * checks the node ran, named once per answer): a check named there and
+ * absent from the row passed. Without `checked` (a node that lists every
+ * check on every row) the rows are left as they are. Returns `items`.
+ */
+export function withChecked(items, answer) {
+  const names = arr(answer && answer.checked).filter((x) => str(x)).slice(0, MAX_CHECKS);
+  if (!names.length) return arr(items);
+  for (const p of arr(items)) {
+    const c = p && p.controls;
+    if (!c || typeof c !== 'object' || c.full) continue;
+    const listed = arr(c.checks).filter((x) => x && typeof x === 'object');
+    const byCode = new Map(listed.map((x) => [x.code, x]));
+    const checks = names.map((code) => byCode.get(code) || { code, status: 'passed' });
+    // A check the row names that the answer's list lacks is kept, never dropped.
+    for (const x of listed) if (!names.includes(x.code)) checks.push(x);
+    p.controls = { ...c, checks, full: true };
+  }
+  return arr(items);
+}
+
 function readCheck(c, texts) {
   if (!c || typeof c !== 'object' || !str(c.code)) return null;
   const t = texts && typeof texts[c.code] === 'object' && texts[c.code] ? texts[c.code] : {};
@@ -57,6 +85,7 @@ function readCheck(c, texts) {
     message: (t.status_zh && typeof t.status_zh === 'object' ? str(t.status_zh[c.status]) : null) || null,
     extra: extra.join('；') || null,
     action: state === 'failed' ? str(t.what_to_do_zh) : null,
+    because: arr(c.because).filter((x) => str(x)),
   };
 }
 
@@ -69,6 +98,12 @@ function readCheck(c, texts) {
 export function controlsOf(p, texts) {
   const c = p && p.controls;
   const checks = c && typeof c === 'object' ? arr(c.checks).slice(0, MAX_CHECKS).map((x) => readCheck(x, texts)).filter(Boolean) : [];
+  // The history warnings behind a control broken before it was enforced are
+  // shown inside that control's finding (once); `uncovered` are the rest.
+  const warningList = arr(p && p.warnings).filter((w) => w && typeof w === 'object');
+  for (const x of checks) x.history = x.status === 'not_enforced_then' ? warningList.filter((w) => x.because.includes(w.code)) : [];
+  const covered = new Set(checks.flatMap((x) => x.history));
+  const uncovered = warningList.filter((w) => !covered.has(w));
   const failed = checks.filter((x) => x.state === 'failed');
   const passed = checks.filter((x) => x.state === 'passed');
   const pending = checks.filter((x) => x.state === 'pending');
@@ -79,7 +114,7 @@ export function controlsOf(p, texts) {
   if (failed.length || (c && c.status === 'warning') || warnings) state = 'failed';
   else if (c && c.status === 'reversed') state = 'reversed';
   else if (c && c.status === 'ok' && checks.length && checks.every((x) => x.state !== 'unknown')) state = 'passed';
-  return { state, checks, failed, passed, pending, warnings };
+  return { state, checks, failed, passed, pending, warnings, uncovered };
 }
 
 /** The (b) badge: a tick only when the node reported every known control fine. */
@@ -100,9 +135,14 @@ export function controlsBadge(r) {
 /** What failed, with explanation and what to do; what passed or is pending, briefly. */
 export function controlsBlock(r) {
   const line = (x) => [h('strong', null, x.title), x.message ? `：${x.message}` : '', x.extra ? `（${x.extra}）` : ''];
+  // A control broken before it was enforced: its own history warnings say
+  // precisely what happened, so they replace the control's general text.
+  const history = (x) => h('ul', { class: 'history', 'data-testid': 'control-history' }, x.history.map((w) => h('li', { 'data-code': w.code || '' },
+    w.message_zh || w.message || w.code || '警示')));
   return h('div', { class: `controls controls-${r.state}`, 'data-testid': 'controls' },
     r.failed.length ? h('ul', { class: 'warnings', role: 'note', 'data-testid': 'control-findings' }, r.failed.map((x) => h('li', { 'data-code': x.code, 'data-status': x.status },
-      h('span', { class: 'warn-mark', 'aria-hidden': 'true' }, '⚠'), ' ', line(x),
+      h('span', { class: 'warn-mark', 'aria-hidden': 'true' }, '⚠'), ' ',
+      x.history.length ? [h('strong', null, x.title), '：', history(x)] : line(x),
       h('span', { class: 'block small' }, `怎么办：${x.action || '请向村委会或乡镇扶贫办了解原因；如认为有问题，可拨打下方“有疑问？”中的电话反映。'}`)))) : null,
     r.pending.length ? h('p', { class: 'small', 'data-testid': 'control-pending' }, r.pending.map((x) => h('span', { class: 'block' }, '○ ', line(x)))) : null,
     r.passed.length ? h('p', { class: 'small muted' }, `已通过：${r.passed.map((x) => x.title).join('、')}。`) : null,

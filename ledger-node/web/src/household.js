@@ -11,7 +11,7 @@ import {
 import {
   confirmationCell, hasWarnings, lineRefLink, registrationPeriod, supplementLink, supplementOf, supplementTag, warningsBlock, withTexts,
 } from './procedures.js';
-import { controlsBadge, controlsBlock, controlsOf } from './controls.js';
+import { controlsBadge, controlsBlock, controlsOf, withChecked } from './controls.js';
 import { contactsBlock, footerContacts } from './contacts.js';
 import { checkmarkMeaning } from './villager.js';
 import { card, empty, errorBox, loading } from './ui.js';
@@ -167,7 +167,9 @@ function entryCard(entry, texts) {
     'data-warnings': hasWarnings(entry) ? entry.warnings.length : null, 'data-controls': ctl ? ctl.state : null,
   },
   h('div', { class: 'entry-head' }, title, h('span', { class: 'badges' }, status, ctl ? controlsBadge(ctl) : null)),
-  ctl ? controlsBlock(ctl) : null, warningsBlock(entry.warnings), facts, details,
+  // History warnings are shown once: inside the control they broke, and
+  // only those no control names in a list of their own.
+  ctl ? controlsBlock(ctl) : null, warningsBlock(ctl ? ctl.uncovered : entry.warnings), facts, details,
   payment ? h('details', { class: 'ask' }, h('summary', null, '有疑问？'), contactsBlock(typeof village === 'string' ? village : null, { compact: true, title: '对这笔款项有疑问？' })) : null);
   const show = (decoded) => {
     const f = entryFacts(entry, decoded);
@@ -400,10 +402,12 @@ export async function householdView(main, arg, page) {
   try {
     [log, data] = await Promise.all([api.log(), first || api.household(ref)]);
     withTexts(data.payments, data);
+    withChecked(data.payments, data);
     // All pages (a household rarely has more than a few dozen payments).
     while (data.next != null && data.entries.length < 2000) {
       const more = await api.household(ref, data.next);
       withTexts(more.payments, more); // each page's texts are its own
+      withChecked(more.payments, more); // and so is its list of checks
       data = {
         ...data, entries: [...data.entries, ...(more.entries || [])], payments: [...(data.payments || []), ...(more.payments || [])],
         control_texts: { ...(data.control_texts || {}), ...(more.control_texts || {}) }, next: more.next,

@@ -659,7 +659,12 @@ describe('the policy\'s procedures on the page', () => {
     assert.equal(await card.getAttribute('data-verify'), 'ok');
     assert.equal(await card.getByTestId('entry-status').textContent(), '✔ 已记录且未被篡改');
     assert.equal(await card.getByTestId('controls-status').getAttribute('data-status'), 'failed');
-    assert.equal(await card.getByTestId('payment-warnings').locator('li').count(), warned.warnings.length);
+    // Each pre-rule warning shown once (review finding 3): inside the control
+    // it broke, with its own text, and not again in a separate list.
+    // (In the order of the checks, not of the warnings: compared as sets.)
+    assert.deepEqual((await card.getByTestId('control-history').locator('li').allTextContents()).sort(), warned.warnings.map((w) => texts[w.text].message_zh).sort());
+    assert.equal(await card.getByTestId('payment-warnings').count(), 0);
+    assert.equal(await card.getByText(texts[warned.warnings[0].text].message_zh, { exact: true }).count(), 1);
     await page.goto(`${node.url}/#/h/${confirmed.household}`);
     await page.getByTestId('verify-summary').and(page.locator('[data-status="ok"], [data-status="fail"]')).waitFor(TIMEOUT);
     assert.equal(await page.getByTestId('verify-summary').getAttribute('data-status'), 'ok');

@@ -333,17 +333,13 @@ describe('two kinds of green', () => {
         let p = (json.payments || []).find((x) => x.seq === e.seq);
         if (!p) (json.payments ||= []).push((p = { seq: e.seq }));
         // Only the duplicate check is planted: every other check keeps the
-        // node's own verdict on this row, so the card (and its screenshot)
-        // shows what the node really says about publicity, registration…
+        // node's own verdict on this row (the row lists only what did not
+        // pass; the answer's `checked` names the rest as passed), so the card
+        // (and its screenshot) shows what the node really says about
+        // publicity, registration…
         const twin = (json.payments || []).find((x) => x.seq !== e.seq);
-        const real = p.controls?.checks || [];
-        p.controls = {
-          status: 'warning',
-          checks: ['duplicate', 'publicity', 'objection', 'confirmation', 'registration', 'signatures'].map((code) => {
-            if (code === 'duplicate') return { code, status: 'failed', with: [twin ? twin.seq : e.seq + 1] };
-            return real.find((c) => c.code === code) || { code, status: 'not_applicable' };
-          }),
-        };
+        const real = (p.controls?.checks || []).filter((c) => c.code !== 'duplicate');
+        p.controls = { status: 'warning', checks: [{ code: 'duplicate', status: 'failed', with: [twin ? twin.seq : e.seq + 1] }, ...real] };
         json.control_texts = {
           ...(json.control_texts || {}),
           duplicate: {
@@ -377,6 +373,35 @@ describe('two kinds of green', () => {
     await card.getByTestId('contact').first().waitFor(TIMEOUT);
     await card.screenshot({ path: join(shots, 'two-kinds-of-green-phone.png') });
     assert.deepEqual(problems, []);
+  });
+
+  test('rows list only what did not pass: a row with no check listed is green only with the answer\'s `checked`', async (t) => {
+    // The node's rows carry only the checks that did not pass; the answer
+    // names the checks it ran once (`checked`). The same empty row is the
+    // soft green tick with that list, and "not provided" without it.
+    for (const [checked, expected] of [[['duplicate', 'publicity', 'objection', 'confirmation', 'registration', 'signatures'], 'passed'], [undefined, 'unknown']]) {
+      const { page } = await newPage(t, DESKTOP);
+      let seq = null;
+      await page.route('**/v1/households/**', async (route) => {
+        if (/\/code\//.test(route.request().url())) return route.fallback();
+        const response = await route.fetch();
+        const json = await response.json();
+        const p = (json.payments || [])[0];
+        seq = p.seq;
+        p.controls = { status: 'ok', checks: [] };
+        p.warnings = [];
+        if (checked) json.checked = checked;
+        else delete json.checked;
+        await route.fulfill({ response, json });
+      });
+      await page.goto(`${node.url}/#/h/${payee.ref}`);
+      await settled(page);
+      const card = page.locator(`article.entry[data-seq="${seq}"]`);
+      const badge = card.getByTestId('controls-status');
+      assert.equal(await badge.getAttribute('data-status'), expected);
+      assert.equal(await badge.textContent(), expected === 'passed' ? '✔ 通过已知的 6 项审核控制' : '审核控制：节点未提供结果');
+      assert.equal(await card.getByTestId('control-findings').count(), 0);
+    }
   });
 
   test('no controls from the node: "not provided", never a green control tick', async (t) => {

@@ -62,6 +62,9 @@ pub struct HouseholdAnswer {
     pub texts: super::controls::PaymentTexts,
     /// The Chinese texts of the payments' `controls` checks, once per answer.
     pub control_texts: std::collections::BTreeMap<&'static str, super::controls::CheckTexts>,
+    /// The checks run on every payment of the answer, named once: a
+    /// check named here and absent from a row's `controls.checks` passed.
+    pub checked: &'static [&'static str],
 }
 
 /// The shortest reference prefix resolved: 8 hex digits (32 bits) is
@@ -252,6 +255,7 @@ pub(super) fn household_answer(
             next,
             texts,
             control_texts: super::controls::control_texts(),
+            checked: &super::controls::CHECKS,
         })
     }
 }

@@ -286,6 +286,9 @@ pub struct Subsidies {
     pub texts: super::controls::PaymentTexts,
     /// The Chinese texts of the items' `controls` checks, once per answer.
     pub control_texts: BTreeMap<&'static str, super::controls::CheckTexts>,
+    /// The checks run on every payment of the answer, named once: a
+    /// check named here and absent from a row's `controls.checks` passed.
+    pub checked: &'static [&'static str],
 }
 
 /// `GET /v1/regions/{code}/flows`.
@@ -515,6 +518,7 @@ fn build_flows(
         next,
         texts,
         control_texts: super::controls::control_texts(),
+        checked: &super::controls::CHECKS,
     };
     Flows {
         code: code.to_string(),

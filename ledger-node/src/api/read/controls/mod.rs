@@ -22,7 +22,7 @@ mod verdict;
 
 pub(crate) use payments::{payment_controls, warnings_json, PaymentControls, PaymentTexts, WarningJson};
 pub(crate) use registrations::{registrations_json, RegistrationJson};
-pub(crate) use verdict::{control_texts, CheckTexts};
+pub(crate) use verdict::{control_texts, CheckTexts, CHECKS};
 
 use super::RegionRef;
 use crate::api::error::ApiError;

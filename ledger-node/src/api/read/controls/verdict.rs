@@ -5,6 +5,14 @@
 //! of "correct". Rows carry codes only; the Chinese texts come once per
 //! answer ([`control_texts`]), as the rest of the lean rows do.
 //!
+//! A row lists only the checks that did not pass; the answer names the
+//! checks run once ([`CHECKS`], as `checked`), so a check named there and
+//! absent from the row passed. Why: the six-check list was about 260 B of
+//! a 703 B row on the village page's flows, the hottest read
+//! (docs/PERFORMANCE.md, "Rows that carry only what failed"), and almost
+//! every row passes almost every check. A reversed payment lists all six
+//! as `not_applicable`, so "absent means passed" holds on every row.
+//!
 //! Nothing is computed twice: publicity, objections, registration and
 //! signatures come from the history warnings the rule engine recorded, the
 //! confirmation from the confirmation already on the row; only the duplicate
@@ -20,7 +28,7 @@ use ledger_core::entry::{EntryBody, HouseholdSubsidy};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
-/// Check codes, in the order every row lists them.
+/// Check codes, in the order every row lists them: the answer's `checked`.
 pub const CHECKS: [&str; 6] = [
     "duplicate",
     "publicity",
@@ -35,7 +43,8 @@ pub const CHECKS: [&str; 6] = [
 pub struct CheckJson {
     /// One of [`CHECKS`].
     pub code: &'static str,
-    /// `passed`, `failed`, `pending`, `not_applicable` or `not_enforced_then`.
+    /// `failed`, `pending`, `not_applicable` or `not_enforced_then` (a check
+    /// that passed is not listed).
     pub status: &'static str,
     /// `duplicate` failed: the other live payments of the same household,
     /// category and period.
@@ -57,7 +66,8 @@ pub struct ControlsJson {
     /// (one failed or was broken before it was enforced), `reversed` (the
     /// payment was taken back: its checks do not apply).
     pub status: &'static str,
-    /// Every check of [`CHECKS`], in that order.
+    /// The checks of [`CHECKS`] that did not pass, in that order (every
+    /// check, `not_applicable`, for a reversed payment).
     pub checks: Vec<CheckJson>,
 }
 
@@ -97,8 +107,9 @@ pub fn verdict(
             checks: CHECKS.iter().map(|c| check(c, "not_applicable")).collect(),
         };
     }
-    let mut checks: Vec<CheckJson> = CHECKS.iter().map(|c| check(c, "passed")).collect();
-    for c in checks.iter_mut() {
+    let mut checks: Vec<CheckJson> = Vec::new();
+    for code in CHECKS {
+        let mut c = check(code, "passed");
         match c.code {
             "duplicate" => {
                 if let Some(others) = twins.filter(|t| !t.is_empty()) {
@@ -126,6 +137,9 @@ pub fn verdict(
             if !c.because.contains(&w.code) {
                 c.because.push(w.code);
             }
+        }
+        if c.status != "passed" {
+            checks.push(c);
         }
     }
     let bad = checks
