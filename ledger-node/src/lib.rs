@@ -13,6 +13,7 @@ pub mod demo;
 pub mod ledger;
 pub mod memory;
 pub mod metrics;
+pub mod mirror;
 pub mod query;
 pub mod restore;
 pub mod sequencer;

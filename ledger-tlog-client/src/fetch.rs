@@ -3,7 +3,7 @@
 
 use crate::{ClientError, MAX_BUNDLE_BYTES, MAX_HASH_TILE_BYTES};
 use ledger_core::checkpoint::MAX_NOTE_BYTES;
-use ledger_core::merkle::{leaf_hash, TileKind, TileRef, TILE_WIDTH};
+use ledger_core::merkle::{leaf_hash, TileKind, TileRef, TreeHash, TILE_WIDTH};
 use ledger_core::tiles::{decode_entry_bundle, decode_hash_tile, tile_for_leaf};
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -163,6 +163,39 @@ impl TilesClient {
                 }
             }
             next = first + u64::from(bundle.width);
+        }
+        Ok(out)
+    }
+
+    /// The leaf hashes `[start, end)` of the tree of `size` entries, from the
+    /// level-0 hash tiles alone (32 bytes an entry: a mirror checks a whole
+    /// catch-up against the signed root before it reads any entry bundle).
+    ///
+    /// # Errors
+    /// [`ClientError::TileMismatch`] (a tile of the wrong length),
+    /// [`ClientError::TilesMissing`], [`ClientError::Unavailable`], [`ClientError::TooLarge`].
+    pub fn leaf_hashes(&self, start: u64, end: u64, size: u64) -> Result<Vec<TreeHash>, ClientError> {
+        let end = end.min(size);
+        let mut out = Vec::with_capacity(end.saturating_sub(start).min(1 << 24) as usize);
+        let mut next = start;
+        while next < end {
+            let Some(tile) = tile_for_leaf(TileKind::Hash { level: 0 }, next, size) else {
+                break;
+            };
+            let path = tile.path();
+            let bytes = self.tile(&path, MAX_HASH_TILE_BYTES, size)?;
+            let hashes = decode_hash_tile(&bytes, tile.width).map_err(|e| ClientError::TileMismatch {
+                path: path.clone(),
+                detail: e.to_string(),
+            })?;
+            let first = tile.index * u64::from(TILE_WIDTH);
+            for (i, hash) in hashes.into_iter().enumerate() {
+                let seq = first + i as u64;
+                if seq >= next && seq < end {
+                    out.push(hash);
+                }
+            }
+            next = first + u64::from(tile.width);
         }
         Ok(out)
     }

@@ -61,6 +61,8 @@ fn entries_from_a_folder_and_named_refusals() {
     // From the middle of the first tile to the end of the partial one.
     assert_eq!(client.entries(100, 300, 300).unwrap(), entries[100..].to_vec());
     assert_eq!(client.entries(0, 300, 300).unwrap(), entries);
+    let leaves: Vec<_> = entries.iter().map(|e| leaf_hash(e)).collect();
+    assert_eq!(client.leaf_hashes(10, 300, 300).unwrap(), leaves[10..].to_vec());
 
     // A checkpoint the data reproduces extends the tree; another does not,
     // and leaves the tree as it was.

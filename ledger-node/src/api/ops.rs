@@ -14,7 +14,10 @@ pub async fn healthz() -> &'static str {
 
 /// `GET /readyz`: start-up checks passed and the sequencer is running.
 pub async fn readyz(State(app): State<AppState>) -> Response {
-    if app.shared.ready.load(Ordering::Acquire) && !app.submit.is_closed() {
+    if let Some(status) = &app.mirror {
+        return crate::mirror::readyz(&app, status);
+    }
+    if app.shared.ready.load(Ordering::Acquire) && app.submit.as_ref().is_some_and(|s| !s.is_closed()) {
         // Reads go on with a full disk: still ready, and say why writes are refused.
         let writes = match app.shared.store.is_full() {
             Ok(true) => "; writes paused: the disk is below its free-space reserve (storage_full)",
@@ -35,10 +38,12 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
     if let Ok(size) = app.shared.store.size_on_disk() {
         Metrics::set_gauge(&app.shared.metrics.disk_bytes, size);
     }
-    Metrics::set_gauge(
-        &app.shared.metrics.queue_depth,
-        (app.submit.max_capacity() - app.submit.capacity()) as u64,
-    );
+    if let Some(submit) = &app.submit {
+        Metrics::set_gauge(
+            &app.shared.metrics.queue_depth,
+            (submit.max_capacity() - submit.capacity()) as u64,
+        );
+    }
     (
         [(
             header::CONTENT_TYPE,
