@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::post;
 use axum::Router;
 
 /// 405 `read_only_mirror`: a mirror accepts no writes.
@@ -29,8 +29,8 @@ async fn read_only() -> ApiError {
 /// The write (and cosignature) routes of a mirror: all `read_only_mirror`.
 pub fn read_only_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/submissions", any(read_only))
-        .route("/v1/cosignatures", any(read_only))
+        .route("/v1/submissions", post(read_only).fallback(read_only))
+        .route("/v1/cosignatures", post(read_only).fallback(read_only))
 }
 
 /// On a mirror whose source forked, every read answers 503 `fork_detected`
