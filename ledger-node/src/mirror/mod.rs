@@ -234,7 +234,14 @@ pub fn start(config: &NodeConfig, mirror: &MirrorConfig) -> Result<StartedMirror
 
 /// Run the mirror until SIGINT/SIGTERM.
 pub async fn serve(config: NodeConfig, mirror: MirrorConfig) -> Result<()> {
-    let started = start(&config, &mirror)?;
+    // Built off the async runtime: the tiles client is reqwest's blocking
+    // one, which must not be created (or dropped) inside async code.
+    let started = {
+        let (config, mirror) = (config.clone(), mirror.clone());
+        tokio::task::spawn_blocking(move || start(&config, &mirror))
+            .await
+            .context("starting the mirror")??
+    };
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {} (is the port in use? pass --listen)", config.listen))?;

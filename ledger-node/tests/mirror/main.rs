@@ -303,6 +303,40 @@ fn mirror_follows_verifies_refuses_forgeries_and_stops_on_a_fork() -> TestResult
     );
     w.shutdown();
 
+    // The binary: `ledger-node mirror` follows A over HTTP and answers
+    // /readyz with its verified size.
+    let port = common::free_port()?;
+    let dir_p = fresh_dir("mirror-p")?;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_ledger-node"))
+        .args([
+            "mirror",
+            "--follow",
+            &a.url,
+            "--data",
+            &dir_p.display().to_string(),
+            "--log-key",
+            &vkey,
+        ])
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--poll-interval-ms", "100"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let mut child = common::NodeProcess(child);
+    let want = format!("verified size {new_size}, source size {new_size}, last error none");
+    wait_for("the mirror process to catch up", || {
+        reqwest::blocking::get(format!("http://127.0.0.1:{port}/readyz"))
+            .and_then(|r| r.text())
+            .is_ok_and(|t| t.starts_with("ready:") && t.contains(&want))
+    })?;
+    let from_process = reqwest::blocking::get(format!("http://127.0.0.1:{port}/v1/regions/{village}/flows"))?.text()?;
+    assert_eq!(
+        from_process,
+        body(&rt, a.app(), &format!("/v1/regions/{village}/flows"))?.1
+    );
+    child.0.kill()?;
+    child.0.wait()?;
+
     // The fork: B, an independent node with the SAME log key and other
     // entries (the same submissions sequenced at other times), longer than
     // what the mirror verified from A.
