@@ -1,6 +1,9 @@
 //! `ledger export`: the whole ledger into a self-contained bundle
 //! (`ledger_core::bundle`: magic, header with the signed checkpoint, then
-//! every entry), streamed to disk and resumable.
+//! every entry), streamed to disk and resumable, from a node's API
+//! (`--node`), a stopped node's folder (`--data`) or a C2SP tlog-tiles
+//! prefix (`--tiles`: a node's root URL, a bucket's public URL or a
+//! `file://` folder; the same bundle byte for byte).
 //!
 //! The exporter trusts the node no more than the verifier does, but it checks
 //! cheaply what it can while downloading: the checkpoint's signature, every
@@ -23,6 +26,7 @@ use ledger_core::checkpoint::{LogVerifier, VerifiedCheckpoint};
 use ledger_core::encoding::MAX_ENCODED_BYTES;
 use ledger_core::entry::EntryBody;
 use ledger_core::merkle::{leaf_hash, MemoryTree};
+use ledger_tlog_client::{ClientError, ClientOptions, TilesClient};
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -38,13 +42,17 @@ pub struct ExportArgs {
         long,
         env = "LEDGER_NODE",
         value_name = "URL",
-        conflicts_with = "data",
-        required_unless_present = "data"
+        conflicts_with_all = ["data", "tiles"],
+        required_unless_present_any = ["data", "tiles"]
     )]
     pub node: Option<String>,
     /// Or a stopped node's data folder, read directly.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "tiles")]
     pub data: Option<PathBuf>,
+    /// Or a C2SP tlog-tiles prefix: a node's root URL, a bucket's public URL
+    /// (http/https) or a local copy (file:///path); needs --log-key.
+    #[arg(long, value_name = "URL", requires = "log_key", conflicts_with = "cosigned")]
+    pub tiles: Option<String>,
     /// The bundle file to write (an existing partial export of the same log is resumed).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -136,6 +144,11 @@ fn verify_note(vkey: &str, note: &str) -> Result<VerifiedCheckpoint> {
 enum Source {
     Node(Node),
     Store(Box<ledger_store::EntryLog>),
+    /// A tiles prefix, read for the checkpoint of `size` entries.
+    Tiles {
+        client: TilesClient,
+        size: u64,
+    },
 }
 
 impl Source {
@@ -153,8 +166,55 @@ impl Source {
                 }
                 Ok(out)
             }
+            Source::Tiles { client, size } => {
+                // Whole tiles where possible: each bundle is read once.
+                let tile = u64::from(ledger_core::merkle::TILE_WIDTH);
+                let stop = end.min((start / tile + 4) * tile);
+                client.entries(start, stop, *size).map_err(tiles_error)
+            }
         }
     }
+}
+
+/// A tiles client's refusal as a CLI failure: data that does not match the
+/// tiles or the signed root is a verification failure (exit 1), the rest
+/// a network failure (exit 3); the line starts with the stable code.
+fn tiles_error(e: ClientError) -> anyhow::Error {
+    match e {
+        ClientError::TileMismatch { .. } | ClientError::BadCheckpoint(_) | ClientError::WrongLog(_) => {
+            verify(e.to_string())
+        }
+        ClientError::BadUrl(_) => usage(e.to_string()),
+        _ => network(e.to_string()),
+    }
+}
+
+/// The checkpoint and the log's origin from a tiles prefix. The origin is
+/// the genesis entry's (entry 0, checked against its level-0 tile), so a
+/// checkpoint of another log is refused below like a node's.
+fn tiles_source(url: &str, timeout_s: u64, given_note: Option<&String>) -> Result<(Source, String, String)> {
+    let options = ClientOptions {
+        timeout_ms: timeout_s.saturating_mul(1000),
+        ..ClientOptions::default()
+    };
+    let client = TilesClient::new(url, options).map_err(tiles_error)?;
+    let note = match given_note {
+        Some(n) => n.clone(),
+        None => String::from_utf8(client.checkpoint_note().map_err(tiles_error)?)
+            .map_err(|_| verify(format!("{url}: the checkpoint is not UTF-8 text")))?,
+    };
+    let size = note
+        .lines()
+        .nth(1)
+        .and_then(|l| l.parse::<u64>().ok())
+        .ok_or_else(|| verify(format!("{url}: the checkpoint is not a C2SP checkpoint note")))?;
+    let first = client.entries(0, 1, size).map_err(tiles_error)?;
+    let origin = match first.first().map(|b| SequencedEntry::decode(b)) {
+        Some(Ok(decoded)) => decoded.entry.signed.submission.origin,
+        Some(Err(e)) => return Err(verify(format!("{url}: entry 0 does not decode: {e}"))),
+        None => return Err(verify(format!("{url}: the log is empty"))),
+    };
+    Ok((Source::Tiles { client, size }, note, origin))
 }
 
 /// Run `ledger export`.
@@ -170,6 +230,13 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         None => None,
     };
     let (source, note, stated_vkey, origin) = match (&args.node, &args.data) {
+        (None, None) if args.tiles.is_some() => {
+            let url = args.tiles.as_deref().unwrap_or_default();
+            let (source, note, origin) = tiles_source(url, timeout_s, given_note.as_ref())?;
+            // --log-key is required with --tiles (clap): the prefix states no key.
+            let vkey = pinned.clone().unwrap_or_default();
+            (source, note, vkey, origin)
+        }
         (Some(url), _) => {
             let node = Node::new(url, timeout_s)?;
             let log = node.log()?;

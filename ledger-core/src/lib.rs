@@ -46,6 +46,7 @@ pub mod signature_rule;
 pub mod submission;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod tiles;
 pub mod verify;
 
 pub use amount::Fen;

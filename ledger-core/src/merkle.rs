@@ -382,6 +382,21 @@ impl MemoryTree {
         }
     }
 
+    /// Cuts the tree back to its first `size` leaves (no-op if it has no
+    /// more). A mirror appends the leaves of data it fetched, compares the
+    /// root with the signed checkpoint, and cuts them off again when they do
+    /// not match, instead of keeping a second copy of the tree.
+    pub fn truncate(&mut self, size: u64) {
+        if size >= self.size {
+            return;
+        }
+        // The stored hashes of a tree of `size` leaves are exactly those
+        // before the slot where leaf `size` would go.
+        let keep = usize::try_from(stored_hash_index(0, size)).unwrap_or(usize::MAX);
+        self.hashes.truncate(keep);
+        self.size = size;
+    }
+
     /// The leaf hash at `index`, if the tree has that many leaves.
     pub fn leaf(&self, index: u64) -> Option<TreeHash> {
         if index >= self.size {
@@ -655,6 +670,18 @@ pub fn parse_tile_path(path: &str) -> Result<TileRef, MerkleError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn truncate_restores_the_earlier_tree() {
+        let leaves: Vec<TreeHash> = (0..700u32).map(|i| leaf_hash(&i.to_be_bytes())).collect();
+        let mut tree = MemoryTree::from_leaves(&leaves);
+        for cut in [699u64, 512, 511, 256, 1, 0] {
+            tree.truncate(cut);
+            assert_eq!(tree, MemoryTree::from_leaves(&leaves[..cut as usize]));
+        }
+        tree.truncate(5);
+        assert_eq!(tree.size(), 0);
+    }
 
     /// RFC 6962 §2.1 MTH, written out recursively and independently of
     /// `tlog_tiles`, over leaf hashes.

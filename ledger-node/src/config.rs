@@ -166,6 +166,54 @@ pub enum Command {
         #[arg(long)]
         to: String,
     },
+    /// Run a read-only mirror (只读镜像) of a log: follow its C2SP tiles at
+    /// URL (a node's root URL, a bucket's public URL or file:///folder),
+    /// verify every entry, serve the public read API, tiles and page from
+    /// --data DIR (its own folder). Stops serving on a fork and keeps the
+    /// evidence in DIR. Example: ledger-node mirror --follow
+    /// https://bucket.example/huaian/ --data /srv/mirror --log-key VKEY
+    Mirror {
+        /// The tiles prefix to follow.
+        #[arg(long, value_name = "URL")]
+        follow: String,
+        /// The log's verifier key (trust anchor; `name+id+base64`).
+        #[arg(long, value_name = "VKEY")]
+        log_key: String,
+        /// Address to listen on.
+        #[arg(long = "listen", value_name = "ADDR")]
+        mirror_listen: Option<SocketAddr>,
+        /// Milliseconds between polls of the source (at least 100; default 2000).
+        #[arg(long, default_value_t = crate::mirror::DEFAULT_POLL_INTERVAL_MS)]
+        poll_interval_ms: u64,
+        /// Time-out of one request to the source, in milliseconds.
+        #[arg(long, default_value_t = 30_000)]
+        source_timeout_ms: u64,
+    },
+}
+
+impl Command {
+    /// The mirror's settings, for `Command::Mirror`.
+    pub fn mirror_config(&self, origin: Option<String>) -> Option<crate::mirror::MirrorConfig> {
+        match self {
+            Command::Mirror {
+                follow,
+                log_key,
+                poll_interval_ms,
+                source_timeout_ms,
+                ..
+            } => Some(crate::mirror::MirrorConfig {
+                follow: follow.clone(),
+                log_key: log_key.clone(),
+                origin,
+                poll_interval_ms: *poll_interval_ms,
+                client: ledger_tlog_client::ClientOptions {
+                    timeout_ms: *source_timeout_ms,
+                    ..ledger_tlog_client::ClientOptions::default()
+                },
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// The TOML file's keys.

@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod memory;
 pub mod metrics;
 pub mod publish;
+pub mod mirror;
 pub mod query;
 pub mod restore;
 pub mod sequencer;

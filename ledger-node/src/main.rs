@@ -71,6 +71,22 @@ fn main() -> ExitCode {
             }
         };
     }
+    let mirror = args
+        .command
+        .as_ref()
+        .and_then(|c| c.mirror_config(config.origin.clone()));
+    if mirror.is_some() && args.data.is_none() {
+        eprintln!("ledger-node: mirror needs --data DIR, its own data folder (not a primary's)");
+        return ExitCode::from(2);
+    }
+    let mut config = config;
+    if let Some(Command::Mirror {
+        mirror_listen: Some(addr),
+        ..
+    }) = &args.command
+    {
+        config.listen = *addr;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -91,7 +107,11 @@ fn main() -> ExitCode {
             }
         };
     }
-    match runtime.block_on(ledger_node::server::serve(config)) {
+    let served = match mirror {
+        Some(mirror) => runtime.block_on(ledger_node::mirror::serve(config, mirror)),
+        None => runtime.block_on(ledger_node::server::serve(config)),
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ledger-node: {e:#}");

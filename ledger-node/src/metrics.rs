@@ -201,6 +201,52 @@ impl Metrics {
     }
 }
 
+/// Label: the kind of a mirror's source error (a `ledger_tlog_client`
+/// error code: `tile_mismatch`, `tiles_missing`, `source_unavailable`…).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    /// Stable error code.
+    pub kind: String,
+}
+
+/// The metrics of a mirror (`ledger-node mirror`), registered only there.
+#[derive(Debug, Clone, Default)]
+pub struct MirrorMetrics {
+    /// `ledger_mirror_size`: entries verified and served.
+    pub size: Gauge,
+    /// `ledger_mirror_lag_entries`: the source checkpoint's size minus the verified size.
+    pub lag_entries: Gauge,
+    /// `ledger_mirror_source_errors_total{kind}`.
+    pub source_errors: Family<KindLabel, Counter>,
+    /// `ledger_mirror_fork`: 1 once the source forked (reads stopped).
+    pub fork: Gauge,
+}
+
+impl Metrics {
+    /// Register the mirror's metrics (before the metrics are shared).
+    pub fn register_mirror(&mut self) -> MirrorMetrics {
+        let m = MirrorMetrics::default();
+        self.registry
+            .register("mirror_size", "Entries the mirror verified and serves", m.size.clone());
+        self.registry.register(
+            "mirror_lag_entries",
+            "The source checkpoint's size minus the mirror's verified size",
+            m.lag_entries.clone(),
+        );
+        self.registry.register(
+            "mirror_source_errors",
+            "Refused or failed reads of the source, by kind (tile_mismatch, tiles_missing, source_unavailable, checkpoint_invalid, wrong_log, invalid_log)",
+            m.source_errors.clone(),
+        );
+        self.registry.register(
+            "mirror_fork",
+            "1 once the source served a fork (reads stopped)",
+            m.fork.clone(),
+        );
+        m
+    }
+}
+
 /// Counts one unit in a gauge while alive (a request in flight).
 #[derive(Debug)]
 pub struct InFlight(Gauge);

@@ -36,7 +36,7 @@ pub enum ExportMsg {
 impl Message for ExportMsg {
     fn zh(&self) -> String {
         match self {
-            ExportMsg::NeedSource => "请给 --node URL 或 --data DIR".to_string(),
+            ExportMsg::NeedSource => "请给 --node URL、--data DIR 或 --tiles URL".to_string(),
             ExportMsg::KeyFromSource { vkey } => {
                 format!("提示：按来源声明的账本密钥（{vkey}）核对检查点；请用 --log-key 固定它")
             }
@@ -54,7 +54,7 @@ impl Message for ExportMsg {
     }
     fn en(&self) -> String {
         match self {
-            ExportMsg::NeedSource => "give --node URL or --data DIR".to_string(),
+            ExportMsg::NeedSource => "give --node URL, --data DIR or --tiles URL".to_string(),
             ExportMsg::KeyFromSource { vkey } => format!(
                 "note: checking the checkpoint against the log key the source states ({vkey}); pin it with --log-key"
             ),

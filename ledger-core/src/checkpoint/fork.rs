@@ -51,6 +51,40 @@ impl ForkEvidence {
     }
 }
 
+/// The kind tag of a fork evidence file.
+pub const FORK_EVIDENCE_KIND: &str = "sunshine-ledger/fork-evidence/v1";
+
+/// The fork evidence file (`sunshine-ledger/fork-evidence/v1`, JSON) that
+/// `ledger verify` and a mirror write: two signed checkpoints that cannot
+/// both be true, with what links them. Shared here so that every writer
+/// produces the same fields (the CLI's `verify_cmd::EvidenceFile` has the
+/// same shape).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ForkEvidenceFile {
+    /// [`FORK_EVIDENCE_KIND`].
+    pub kind: String,
+    /// The log.
+    pub origin: String,
+    /// What was found.
+    pub reason: String,
+    /// The log key both checkpoints verify against.
+    pub log_vkey: String,
+    /// The older checkpoint (signed note text).
+    pub older_checkpoint: String,
+    /// The newer checkpoint (signed note text).
+    pub newer_checkpoint: String,
+    /// Root the newer tree has at the older size (hex), when computable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub newer_root_at_older_size: Option<String>,
+    /// Consistency proof from the older size to the newer tree (hex hashes):
+    /// it shows the newer checkpoint commits to `newer_root_at_older_size`,
+    /// which differs from the older checkpoint's root.
+    #[serde(default)]
+    pub consistency_proof: Vec<String>,
+    /// When the evidence was written (Unix ms).
+    pub found_ms: u64,
+}
+
 /// Checks two verified checkpoints of the same log for a fork.
 ///
 /// Same size, different roots: always a fork. Different sizes: a fork if

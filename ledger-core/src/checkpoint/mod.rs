@@ -81,7 +81,7 @@ pub use add_checkpoint::{
 };
 pub use cosignature::{add_cosignature, count_valid_cosignatures, CosignatureLine, WitnessSigner, WitnessVerifier};
 pub use error::CheckpointError;
-pub use fork::{detect_fork, ForkEvidence};
+pub use fork::{detect_fork, ForkEvidence, ForkEvidenceFile, FORK_EVIDENCE_KIND};
 pub use log::{LogSigner, LogVerifier, SignedCheckpoint, VerifiedCheckpoint};
 pub use proof::TlogProof;
 pub use witness::{witness_check, WitnessState};

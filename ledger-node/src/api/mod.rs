@@ -70,8 +70,11 @@ impl Default for Limits {
 pub struct AppState {
     /// Shared ledger, store, metrics.
     pub shared: Arc<Shared>,
-    /// The sequencer's queue.
-    pub submit: mpsc::Sender<Job>,
+    /// The sequencer's queue; `None` on a read-only mirror, which has no
+    /// sequencer (and no write routes).
+    pub submit: Option<mpsc::Sender<Job>>,
+    /// The follower's status on a mirror (`ledger-node mirror`), else `None`.
+    pub mirror: Option<Arc<crate::mirror::MirrorStatus>>,
     /// Limits.
     pub limits: Limits,
     /// Per-address rate limiter for public reads.
@@ -97,12 +100,27 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// Build the state, with a rate limiter from the limits.
     pub fn new(shared: Arc<Shared>, submit: mpsc::Sender<Job>, limits: Limits) -> AppState {
+        AppState::build(shared, Some(submit), None, limits)
+    }
+
+    /// The state of a read-only mirror: no sequencer, the follower's status.
+    pub fn mirror(shared: Arc<Shared>, status: Arc<crate::mirror::MirrorStatus>, limits: Limits) -> AppState {
+        AppState::build(shared, None, Some(status), limits)
+    }
+
+    fn build(
+        shared: Arc<Shared>,
+        submit: Option<mpsc::Sender<Job>>,
+        mirror: Option<Arc<crate::mirror::MirrorStatus>>,
+        limits: Limits,
+    ) -> AppState {
         let rate = NonZeroU32::new(limits.read_rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.read_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
         AppState {
             shared,
             submit,
+            mirror,
             limits,
             read_limiter: Arc::new(limiter),
             witnesses: Arc::new(Vec::new()),
@@ -141,12 +159,20 @@ impl AppState {
 
 /// The whole application: write API, public read API, tiles, web page, ops.
 pub fn router(app: AppState) -> Router {
-    let write = Router::new()
-        .route("/v1/submissions", post(write::submit))
-        .layer(DefaultBodyLimit::max(app.limits.max_body_bytes));
+    // A mirror has no sequencer: its write and cosignature routes answer
+    // `read_only_mirror`, and its reads stop with `fork_detected` once its
+    // source forked (crate::mirror).
+    let write = match app.mirror {
+        None => Router::new()
+            .route("/v1/submissions", post(write::submit))
+            .layer(DefaultBodyLimit::max(app.limits.max_body_bytes))
+            .merge(witness::router().layer(DefaultBodyLimit::max(ledger_core::checkpoint::MAX_NOTE_BYTES))),
+        Some(_) => crate::mirror::read_only_routes(),
+    };
     let public = read::router()
         .merge(tiles::router())
         .merge(static_files::router())
+        .layer(middleware::from_fn_with_state(app.clone(), crate::mirror::halted_guard))
         .layer(middleware::from_fn_with_state(app.clone(), rate_limit))
         .layer(CompressionLayer::new())
         .layer(
@@ -160,7 +186,6 @@ pub fn router(app: AppState) -> Router {
         .route("/metrics", get(ops::metrics));
     Router::new()
         .merge(write)
-        .merge(witness::router().layer(DefaultBodyLimit::max(ledger_core::checkpoint::MAX_NOTE_BYTES)))
         .merge(public)
         .merge(ops)
         .merge(crate::web::router())

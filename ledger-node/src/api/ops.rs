@@ -20,7 +20,11 @@ pub async fn healthz() -> &'static str {
 /// publication's lag or failure never makes the node unready: sequencing
 /// and serving are its job, and they go on without the bucket.
 pub async fn readyz(State(app): State<AppState>, RawQuery(query): RawQuery) -> Response {
-    let ready = app.shared.ready.load(Ordering::Acquire) && !app.submit.is_closed();
+    // A mirror says how far it has verified, or that its source forked.
+    if let Some(status) = &app.mirror {
+        return crate::mirror::readyz(&app, status);
+    }
+    let ready = app.shared.ready.load(Ordering::Acquire) && app.submit.as_ref().is_some_and(|s| !s.is_closed());
     // Reads go on with a full disk: still ready, and say why writes are refused.
     let writes_paused = ready && matches!(app.shared.store.is_full(), Ok(true));
     let publish = app.publish.as_ref().map(|p| p.report());
@@ -71,10 +75,12 @@ pub async fn metrics(State(app): State<AppState>) -> Response {
     if let Ok(size) = app.shared.store.size_on_disk() {
         Metrics::set_gauge(&app.shared.metrics.disk_bytes, size);
     }
-    Metrics::set_gauge(
-        &app.shared.metrics.queue_depth,
-        (app.submit.max_capacity() - app.submit.capacity()) as u64,
-    );
+    if let Some(submit) = &app.submit {
+        Metrics::set_gauge(
+            &app.shared.metrics.queue_depth,
+            (submit.max_capacity() - submit.capacity()) as u64,
+        );
+    }
     (
         [(
             header::CONTENT_TYPE,

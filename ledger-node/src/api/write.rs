@@ -529,6 +529,8 @@ pub async fn submit_group_parsed(
             check_only: mode.check_only || (mode.atomic && refused_before),
         };
         app.submit
+            .as_ref()
+            .ok_or_else(crate::mirror::read_only_error)?
             .try_send(Job {
                 items: job_items,
                 mode: job_mode,
