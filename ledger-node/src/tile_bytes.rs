@@ -115,13 +115,19 @@ pub fn entry_bundle(
 /// u16, then its bytes. A larger entry (a genesis with thousands of regions
 /// could be) cannot be bundled and is named.
 pub fn frame_bundle<'a>(entries: impl Iterator<Item = (u64, &'a [u8])>) -> Result<Vec<u8>, TileBytesError> {
-    let mut out = Vec::new();
-    for (seq, bytes) in entries {
-        let len = u16::try_from(bytes.len()).map_err(|_| TileBytesError::EntryTooLarge { seq, len: bytes.len() })?;
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(bytes);
-    }
-    Ok(out)
+    // One framing for the whole project: ledger_core::tiles, which the
+    // tiles client and the page's reader decode.
+    let (seqs, bytes): (Vec<u64>, Vec<&[u8]>) = entries.unzip();
+    ledger_core::tiles::encode_entry_bundle(&bytes).map_err(|e| match e {
+        ledger_core::tiles::TileDataError::EntryTooLarge { index, len } => TileBytesError::EntryTooLarge {
+            seq: seqs.get(index).copied().unwrap_or_default(),
+            len,
+        },
+        other => TileBytesError::Corrupt {
+            seq: seqs.first().copied().unwrap_or_default(),
+            why: other.to_string(),
+        },
+    })
 }
 
 fn missing(seq: u64) -> TileBytesError {

@@ -22,7 +22,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use ledger_core::merkle::{parse_tile_path, TileKind, TileRef, TILE_HEIGHT, TILE_WIDTH};
+use ledger_core::merkle::{parse_tile_path, TileKind, TileRef};
 
 /// `Cache-Control` of a tile: its bytes never change.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -39,7 +39,7 @@ async fn tile(State(app): State<AppState>, path: Result<Path<String>, PathReject
     let tile = parse_tile_path(&format!("tile/{path}")).map_err(|e| ApiError::bad_param(e.to_string()))?;
     blocking(move || {
         let size = view(&app)?.latest.size;
-        if !within(&tile, size) {
+        if !ledger_core::tiles::tile_in_tree(&tile, size) {
             return Err(ApiError::not_found(format!(
                 "tile {tile} is not in the tree of the latest checkpoint (size {size})"
             )));
@@ -61,29 +61,6 @@ async fn tile(State(app): State<AppState>, path: Result<Path<String>, PathReject
             .into_response())
     })
     .await
-}
-
-/// Does every hash (or entry) of the tile exist in a tree of `size` leaves?
-/// A level-L tile's hash `i` covers leaves `[(N·256 + i)·256^L, …)`, so the
-/// tile exists once `(N·256 + W)·256^L <= size`.
-fn within(tile: &TileRef, size: u64) -> bool {
-    let level = match tile.kind {
-        TileKind::Hash { level } => u32::from(level),
-        TileKind::Entries => 0,
-    };
-    let shift = level * u32::from(TILE_HEIGHT);
-    if shift >= 64 {
-        return false;
-    }
-    let Some(end) = tile
-        .index
-        .checked_mul(u64::from(TILE_WIDTH))
-        .and_then(|s| s.checked_add(u64::from(tile.width)))
-    else {
-        return false;
-    };
-    // end << shift without overflow: compare against size >> shift instead.
-    end <= size >> shift
 }
 
 /// An entry bundle's bytes (`tile_bytes::entry_bundle`, shared with the
