@@ -192,6 +192,8 @@ fn every_planted_finding_and_no_other() {
             if args.contains(&"--finding") {
                 args.extend_from_slice(&["--report", &json_path]);
             }
+            // The messages this test reads are the English ones.
+            args.splice(0..0, ["--lang", "en"]);
             let out = ok(&args);
             for seq in finding["entries"].as_array().unwrap() {
                 if args.contains(&"--finding") {
@@ -210,6 +212,8 @@ fn every_planted_finding_and_no_other() {
         .find(|x| x["rule"] == "back_dated")
         .unwrap();
     let out = ok(&[
+        "--lang",
+        "en",
         "prove",
         "--bundle",
         &f.bundle,
@@ -221,6 +225,8 @@ fn every_planted_finding_and_no_other() {
     assert!(out.contains(&format!("entry {}:", p.back_dated)), "{out}");
     let death_id = death["id"].as_str().unwrap();
     let (code, _, err) = run(&[
+        "--lang",
+        "en",
         "prove",
         "--bundle",
         &f.bundle,
@@ -233,6 +239,8 @@ fn every_planted_finding_and_no_other() {
     // A household by a prefix; too short and ambiguous prefixes refused.
     let h5 = href(5);
     let out = ok(&[
+        "--lang",
+        "en",
         "prove",
         "--bundle",
         &f.bundle,

@@ -48,7 +48,17 @@ fn export_from_tiles_matches_the_node_export() {
 
     // From the node's root URL, its tiles routes.
     let from_url = node.path("url.bundle");
-    let out = ok(&["export", "--tiles", &url, "--log-key", &vkey, "--out", &from_url]);
+    let out = ok(&[
+        "--lang",
+        "en",
+        "export",
+        "--tiles",
+        &url,
+        "--log-key",
+        &vkey,
+        "--out",
+        &from_url,
+    ]);
     assert!(out.contains(&format!("exported {size} entries")), "{out}");
     assert_eq!(std::fs::read(&from_url).unwrap(), expected);
     ok(&["verify", &from_url, "--log-key", &vkey]);

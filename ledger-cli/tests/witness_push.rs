@@ -167,6 +167,8 @@ fn the_node_pushes_to_a_real_witness_and_verify_accepts_the_cosigned_checkpoint(
     let bundle = dir.path().join("cosigned.bundle").display().to_string();
     ok(&["export", "--node", &node.url, "--out", &bundle, "--cosigned"]);
     let out = ok(&[
+        "--lang",
+        "en",
         "verify",
         &bundle,
         "--log-key",

@@ -251,7 +251,7 @@ pub fn region_objects(
         .take(MAX_HOUSEHOLDS_PER_REGION.saturating_add(1))
         .map(|(r, k)| HouseholdRow {
             code: HouseholdCode::of(r).compact(),
-            masked_name: &k.masked_name,
+            masked_name: k.masked_name,
         })
         .collect();
     let households_truncated = households.len() > MAX_HOUSEHOLDS_PER_REGION;
@@ -320,7 +320,7 @@ pub fn bucket_objects(
             let compact = HouseholdCode::of(r).compact();
             let prefix: String = compact.chars().take(BUCKET_SYMBOLS).collect();
             if let Some(bucket) = buckets.get_mut(prefix.as_str()) {
-                bucket.entry(compact).or_insert((*r, &k.masked_name));
+                bucket.entry(compact).or_insert((*r, k.masked_name));
             }
         }
     }

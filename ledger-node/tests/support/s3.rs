@@ -123,6 +123,52 @@ impl S3Server {
     }
 }
 
+/// A second `s3s-fs` over the same folder with no credentials: it answers
+/// unsigned requests, as a bucket's public (read) endpoint or a CDN in front
+/// of it does. Writes go to the signed server; readers use this one.
+pub struct PublicReader {
+    child: Child,
+    /// Its loopback port.
+    pub port: u16,
+}
+
+impl S3Server {
+    /// Start the public reader of this server's folder.
+    pub fn start_public_reader(&self) -> Result<PublicReader, Box<dyn std::error::Error + Send + Sync>> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let mut child = Command::new(binary()?)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg(&self.root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if child.try_wait()?.is_some() || Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("the public s3s-fs did not listen on port {port}").into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(PublicReader { child, port })
+    }
+}
+
+impl PublicReader {
+    /// The public URL of `bucket/prefix/` (a tlog-tiles prefix).
+    pub fn url(&self, bucket: &str, prefix: &str) -> String {
+        format!("http://127.0.0.1:{}/{bucket}/{prefix}/", self.port)
+    }
+}
+
+impl Drop for PublicReader {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for S3Server {
     fn drop(&mut self) {
         self.stop();
