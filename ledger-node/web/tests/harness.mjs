@@ -27,12 +27,12 @@ function freePort() {
 }
 
 /** Starts `ledger-node --demo` on a fresh data folder; resolves once /readyz answers. */
-export async function startNode() {
+export async function startNode(extraArgs = []) {
   if (!existsSync(NODE_BIN)) throw new Error(`${NODE_BIN} not found: run cargo build -p ledger-node`);
   const data = mkdtempSync(join(tmpdir(), 'sunshine-web-test-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(NODE_BIN, ['--demo', '--data', join(data, 'node'), '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(NODE_BIN, ['--demo', '--data', join(data, 'node'), '--listen', `127.0.0.1:${port}`, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
   });

@@ -1,9 +1,9 @@
 // Browser test of the page's static mode (issue 17, item 2): the page
 // working from static files alone with the node switched off.
 //
-// A demo node is started; tests/static-crawl.mjs copies its checkpoint,
-// tiles, entry bundles, static index files and page into a temp folder
-// (reading only static paths); the tile prover's proofs are compared with the
+// A demo node is started publishing to a temp folder (`--publish file://…`,
+// the publisher that writes S3 buckets: checkpoint, tiles, entry bundles,
+// static index files and the page); the tile prover's proofs are compared with the
 // node's own /v1/entries/{seq}?proof=true; the node is STOPPED; the folder is
 // served by a plain static file server (Node's http module) and opened in
 // headless chromium: the village view lists the village's payments, each
@@ -19,7 +19,6 @@ import { extname, join, normalize } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { repoRoot, startBrowser, startNode } from './harness.mjs';
-import { crawl } from './static-crawl.mjs';
 import { TileReader } from '../src/static/tiles.js';
 import { bytesToBase64, bytesToHex, parseCheckpointText, parseNote } from '../src/verify.js';
 import { decodeEntry } from '../src/postcard.js';
@@ -61,14 +60,33 @@ function serve(dir) {
   });
 }
 
+/** Waits (bounded) until the folder's checkpoint is the node's; its size. */
+async function published(base, dir) {
+  const want = await (await fetch(`${base}/checkpoint`)).text();
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    let have = null;
+    try {
+      have = readFileSync(join(dir, 'checkpoint'), 'utf8');
+    } catch {
+      /* not yet */
+    }
+    if (have === want) return parseCheckpointText(parseNote(want).text).size;
+    if (Date.now() > deadline) throw new Error(`the node did not publish its checkpoint to ${dir}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const files = (dir) => new TileReader(size, (p) => new Uint8Array(readFileSync(join(dir, p))));
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'sunshine-static-'));
   bucket = join(work, 'bucket');
-  node = await startNode();
+  // The node publishes to the folder itself (`--publish file://…`, the same
+  // code that writes an S3 bucket): the folder is what a bucket holds.
+  node = await startNode(['--publish', `file://${bucket}`, '--publish-interval-ms', '50']);
   try {
-    ({ size } = await crawl(node.url, bucket));
+    size = await published(node.url, bucket);
     // The tile prover against the node's own proofs, for several leaves.
     const reader = files(bucket);
     for (const seq of [0, 1, 255, 256, 257, Math.floor(size / 2), size - 1].filter((s) => s < size)) {
