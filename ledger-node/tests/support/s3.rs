@@ -3,7 +3,7 @@
 //! dropped. Buckets are sub-folders of its root, so a test creates one by
 //! creating the folder, and can read what was written (or break a path)
 //! directly on disk. Install it with
-//! `cargo install s3s-fs@0.14.1 --locked --features binary` (`.ci/run` does);
+//! `cargo install s3s-fs@0.14.1 --locked --features binary` (`./run-tests` does when it is missing);
 //! a missing binary fails the test with that command, it never skips.
 #![allow(dead_code)] // each test binary uses a different subset
 
