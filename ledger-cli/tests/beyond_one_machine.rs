@@ -16,7 +16,7 @@ mod s3;
 mod witness_support;
 
 use common::{ok, test_config};
-use ledger_core::checkpoint::{LogSigner, LogVerifier, WitnessVerifier};
+use ledger_core::checkpoint::{LogVerifier, WitnessVerifier};
 use ledger_node::mirror::MirrorConfig;
 use ledger_node::publish::target::PublishTarget;
 use ledger_node::publish::PublishConfig;
@@ -83,26 +83,13 @@ fn node_bucket_mirror_witness_and_an_offline_verify() {
     let dir = tempfile::tempdir().expect("tempdir");
 
     // The witness (纪委监委) and its key.
-    let witness_key = dir.path().join("jiwei.key");
-    let witness_vkey = ok(&[
-        "keygen",
-        "--out",
-        &witness_key.display().to_string(),
-        "--name",
-        "witness.jiwei.huaian.example",
-        "--witness",
-    ])
-    .trim()
-    .to_string();
+    let (witness_key, witness_vkey) = witness_support::jiwei_witness_key(dir.path());
     let witness = WitnessVerifier::from_vkey(&witness_vkey).expect("witness vkey");
 
     // The node's folder and log key, so the witness knows the log.
     let data = dir.path().join("node");
     let mut config = test_config(&data, DEMO_ENTRIES, &[]);
-    ledger_node::demo::prepare(&config).expect("demo keys");
-    let (origin, log_key) =
-        ledger_datadir::keyfile::read_signing_key(&ledger_datadir::keyfile::log_key_path(&data)).expect("log key");
-    let log_vkey = LogSigner::new(&origin, log_key).expect("log signer").verifier_key();
+    let log_vkey = witness_support::demo_log_vkey(&config);
     let log = LogVerifier::from_vkey(&log_vkey).expect("log verifier");
     let _witness_server = WitnessServer::start(&witness_key, &dir.path().join("witness-state"), &[&log_vkey]);
     config.witnesses.push(witness_vkey.clone());

@@ -9,7 +9,7 @@ mod common;
 mod witness_support;
 
 use common::{ok, test_config};
-use ledger_core::checkpoint::{LogSigner, LogVerifier, WitnessVerifier};
+use ledger_core::checkpoint::{LogVerifier, WitnessVerifier};
 use ledger_node::config::NodeConfig;
 use ledger_node::witness_push::WitnessTarget;
 use std::net::SocketAddr;
@@ -109,27 +109,14 @@ impl PushNode {
 #[test]
 fn the_node_pushes_to_a_real_witness_and_verify_accepts_the_cosigned_checkpoint() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let key = dir.path().join("jiwei.key");
-    let witness_vkey = ok(&[
-        "keygen",
-        "--out",
-        &key.display().to_string(),
-        "--name",
-        "witness.jiwei.huaian.example",
-        "--witness",
-    ])
-    .trim()
-    .to_string();
+    let (key, witness_vkey) = witness_support::jiwei_witness_key(dir.path());
     let witness = WitnessVerifier::from_vkey(&witness_vkey).expect("witness vkey");
 
     // The demo's log key exists once its folder is prepared; the witness
     // needs it before the node starts pushing.
     let data = dir.path().join("data");
     let mut config = test_config(&data, DEMO_ENTRIES, &[]);
-    ledger_node::demo::prepare(&config).expect("demo keys");
-    let (origin, log_key) =
-        ledger_datadir::keyfile::read_signing_key(&ledger_datadir::keyfile::log_key_path(&data)).expect("log key");
-    let log_vkey = LogSigner::new(&origin, log_key).expect("log signer").verifier_key();
+    let log_vkey = witness_support::demo_log_vkey(&config);
     let log = LogVerifier::from_vkey(&log_vkey).expect("log verifier");
     let state = dir.path().join("witness-state");
     let server = WitnessServer::start(&key, &state, &[&log_vkey]);

@@ -67,17 +67,7 @@ fn request(log: &LogSigner, t: &MemoryTree, old: u64, size: u64) -> Vec<u8> {
 #[test]
 fn add_checkpoint_answers_every_spec_status_and_remembers_across_restarts() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let key = dir.path().join("jiwei.key");
-    let witness_vkey = ok(&[
-        "keygen",
-        "--out",
-        &key.display().to_string(),
-        "--name",
-        "witness.jiwei.huaian.example",
-        "--witness",
-    ])
-    .trim()
-    .to_string();
+    let (key, witness_vkey) = witness_support::jiwei_witness_key(dir.path());
     let witness = WitnessVerifier::from_vkey(&witness_vkey).expect("witness vkey");
     let log = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32])).expect("log");
     let state = dir.path().join("state");

@@ -57,3 +57,32 @@ impl Drop for WitnessServer {
         self.kill();
     }
 }
+
+/// `ledger keygen --witness` for the district's discipline inspectors in
+/// `dir`: the key file and its verifier key.
+pub fn jiwei_witness_key(dir: &Path) -> (std::path::PathBuf, String) {
+    let key = dir.join("jiwei.key");
+    let vkey = crate::common::ok(&[
+        "keygen",
+        "--out",
+        &key.display().to_string(),
+        "--name",
+        "witness.jiwei.huaian.example",
+        "--witness",
+    ])
+    .trim()
+    .to_string();
+    (key, vkey)
+}
+
+/// Prepare `config`'s demo folder (its keys) and return the log's verifier
+/// key: a witness must know the log before the node pushes to it.
+pub fn demo_log_vkey(config: &ledger_node::config::NodeConfig) -> String {
+    ledger_node::demo::prepare(config).expect("demo keys");
+    let (origin, log_key) =
+        ledger_datadir::keyfile::read_signing_key(&ledger_datadir::keyfile::log_key_path(&config.data_dir))
+            .expect("log key");
+    ledger_core::checkpoint::LogSigner::new(&origin, log_key)
+        .expect("log signer")
+        .verifier_key()
+}
