@@ -3,9 +3,10 @@
 //! (`c2sp.org/tlog-witness`), and keeps the evidence if it does not.
 //!
 //! Two modes share one decision (ledger-core's `witness_check`):
-//! `ledger witness serve` (src/witness_serve/) is the C2SP witness logs push
-//! to; this pull mode fetches the checkpoint and proof from the node itself,
-//! for a witness behind a firewall that accepts no connections.
+//! `ledger witness serve` (the ledger-witness binary, run by
+//! src/witness_serve.rs) is the C2SP witness logs push to; this pull mode
+//! fetches the checkpoint and proof from the node itself, for a witness
+//! behind a firewall that accepts no connections.
 
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::http::{parse_hashes, ConsistencyJson, Node};
@@ -53,9 +54,10 @@ pub struct WitnessArgs {
 /// `ledger witness <command>`.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum WitnessCommand {
-    /// 运行见证人服务 (run a c2sp.org/tlog-witness server: logs POST /add-checkpoint).
+    /// 运行见证人服务（由 ledger-witness 程序运行）：账本向它 POST /add-checkpoint (run a c2sp.org/tlog-witness server: the ledger-witness binary).
     #[command(
-        after_help = "Examples:\n  ledger witness serve --key jiwei.key --state-dir /var/lib/jiwei-witness --listen 0.0.0.0:7380 --log \"$LOG_VKEY\"\n\nThe node pushes to it with `ledger-node --witness-url WITNESS_VKEY=http://HOST:7380`.\nExit codes: 0 stopped cleanly, 2 usage, 3 cannot listen, 4 key or state file error."
+        disable_help_flag = true,
+        after_help = "Examples:\n  ledger witness serve --key jiwei.key --state-dir /var/lib/jiwei-witness --listen 0.0.0.0:7380 --log \"$LOG_VKEY\"\n\nThe node pushes to it with `ledger-node --witness-url WITNESS_VKEY=http://HOST:7380`.\n`ledger witness serve --help` shows the witness's own flags. Found as $LEDGER_WITNESS_BIN, else beside `ledger`, else on PATH (`cargo install --path ledger-witness`).\nExit codes: 0 stopped cleanly, 2 usage, 3 cannot listen, 4 key or state file error, or ledger-witness not found."
     )]
     Serve(crate::witness_serve::ServeArgs),
 }
@@ -189,9 +191,10 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     };
     // Durably (fsync, rename, fsync the folder), as the server does: a
     // witness that forgets what it cosigned can be made to cosign a fork.
-    crate::witness_serve::replace_file(
+    ledger_store::durable::replace_file(
         state_path,
         (serde_json::to_string_pretty(&file).input_err("encoding the state")? + "\n").as_bytes(),
+        0o644,
     )
     .input_err(format!("writing {}", state_path.display()))?;
     let cosigned =

@@ -1,217 +1,145 @@
-//! `ledger witness serve` alone, over real HTTP: every status of
-//! c2sp.org/tlog-witness `add-checkpoint`, a fork refused with the state
-//! unchanged, and the state kept across a kill and restart.
+//! `ledger witness serve` is the `ledger-witness` binary run through
+//! `ledger` (src/witness_serve.rs): a cosignature comes back through it, its
+//! exit codes and `--help` pass through, and a missing binary is one
+//! Chinese line saying how to install it. The witness's own behaviour (every
+//! tlog-witness status, restarts) is tested in
+//! ledger-witness/tests/witness_serve.rs.
 
 mod common;
 mod witness_support;
 
-use common::ok;
 use ed25519_dalek::SigningKey;
 use ledger_core::checkpoint::{add_cosignature, AddCheckpointRequest, CosignatureLine, LogSigner, WitnessVerifier};
 use ledger_core::merkle::{leaf_hash, MemoryTree, TreeHash};
-use sha2::{Digest as _, Sha256};
-use witness_support::WitnessServer;
+use std::path::Path;
+use std::process::Command;
+use witness_support::{witness_bin, WitnessServer};
 
 const ORIGIN: &str = "huaian.example.gov.cn/ledger";
 
-fn tree(prefix: &str, n: u64, shared: u64) -> MemoryTree {
-    let leaves: Vec<TreeHash> = (0..n)
-        .map(|i| {
-            let who = if i < shared { "entry" } else { prefix };
-            leaf_hash(format!("{who} {i}").as_bytes())
-        })
-        .collect();
-    MemoryTree::from_leaves(&leaves)
+/// Run a `ledger` binary with a clean locale (Chinese) and these extra
+/// environment variables: (exit code, stdout, stderr).
+fn run_ledger(ledger: &Path, env: &[(&str, &std::ffi::OsStr)], args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(ledger);
+    cmd.env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
+        .env_remove("LEDGER_WITNESS_BIN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.args(args).output().expect("running ledger");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
-struct Answer {
-    status: u16,
-    content_type: String,
-    body: String,
-}
+#[test]
+fn a_cosignature_comes_back_through_ledger_witness_serve() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (key, witness_vkey) = witness_support::jiwei_witness_key(dir.path());
+    let log = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32])).expect("log");
+    let server = WitnessServer::start(&key, &dir.path().join("state"), &[&log.verifier_key()]);
 
-fn post(url: &str, body: Vec<u8>) -> Answer {
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{url}/add-checkpoint"))
+    let leaves: Vec<TreeHash> = (0..10u8).map(|i| leaf_hash(&[i])).collect();
+    let tree = MemoryTree::from_leaves(&leaves);
+    let note = log.sign_checkpoint(10, &tree.root_at(10).expect("root"));
+    let body = AddCheckpointRequest {
+        old_size: 0,
+        consistency_proof: vec![],
+        checkpoint: note.to_bytes(),
+    }
+    .to_bytes();
+    let answer = reqwest::blocking::Client::new()
+        .post(format!("{}/add-checkpoint", server.url))
         .body(body)
         .send()
         .expect("POST /add-checkpoint");
-    let status = r.status().as_u16();
-    let content_type = r
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    Answer {
-        status,
-        content_type,
-        body: r.text().expect("body"),
-    }
-}
-
-fn request(log: &LogSigner, t: &MemoryTree, old: u64, size: u64) -> Vec<u8> {
-    let proof = if old == 0 || old >= size {
-        vec![]
-    } else {
-        t.consistency_proof(old, size).expect("proof")
-    };
-    AddCheckpointRequest {
-        old_size: old,
-        consistency_proof: proof,
-        checkpoint: log.sign_checkpoint(size, &t.root_at(size).expect("root")).to_bytes(),
-    }
-    .to_bytes()
-}
-
-#[test]
-fn add_checkpoint_answers_every_spec_status_and_remembers_across_restarts() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (key, witness_vkey) = witness_support::jiwei_witness_key(dir.path());
-    let witness = WitnessVerifier::from_vkey(&witness_vkey).expect("witness vkey");
-    let log = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32])).expect("log");
-    let state = dir.path().join("state");
-    let mut server = WitnessServer::start(&key, &state, &[&log.verifier_key()]);
-    let url = server.url.clone();
-    let honest = tree("entry", 40, 40);
-
-    // Garbage: 400.
-    for garbage in [&b"hello"[..], b"old 01\n\nx\n", b"old 0\n\n", b""] {
-        let a = post(&url, garbage.to_vec());
-        assert_eq!(a.status, 400, "{garbage:?}: {}", a.body);
-        assert!(a.body.starts_with("malformed: "), "{}", a.body);
-    }
-    // An unknown origin: 404.
-    let other = LogSigner::new("other.example/log", SigningKey::from_bytes(&[1; 32])).expect("log");
-    let a = post(&url, request(&other, &honest, 0, 10));
-    assert_eq!(a.status, 404, "{}", a.body);
-    assert!(a.body.starts_with("unknown_log: "), "{}", a.body);
-    // Signed by another key for the same origin: 403.
-    let impostor = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[9; 32])).expect("log");
-    let a = post(&url, request(&impostor, &honest, 0, 10));
-    assert_eq!(a.status, 403, "{}", a.body);
-    assert!(a.body.starts_with("not_signed: "), "{}", a.body);
-
-    // First contact: 200 and a cosignature that verifies with the witness key.
-    let a = post(&url, request(&log, &honest, 0, 10));
-    assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!(a.body.lines().count(), 1, "{}", a.body);
-    assert!(a.body.starts_with("— witness.jiwei.huaian.example "), "{}", a.body);
-    let line = CosignatureLine::parse(&a.body).expect("cosignature line");
-    let note = log.sign_checkpoint(10, &honest.root_at(10).expect("root"));
+    assert_eq!(answer.status().as_u16(), 200);
+    let line = CosignatureLine::parse(&answer.text().expect("body")).expect("cosignature line");
     let cosigned = add_cosignature(note.as_bytes(), &line).expect("add");
-    let verified = log.verifier().verify_checkpoint(&cosigned).expect("note");
-    let ts = witness.verify_cosignature(&verified).expect("cosignature verifies");
-    assert!(ts > 1_700_000_000, "{ts}");
-    // The same checkpoint again: accepted again.
-    let a = post(&url, request(&log, &honest, 10, 10));
-    assert_eq!(a.status, 200, "{}", a.body);
-
-    // A wrong old size: 409 with the held size, as text/x.tlog.size.
-    let a = post(&url, request(&log, &honest, 0, 20));
-    assert_eq!(
-        (a.status, a.content_type.as_str(), a.body.as_str()),
-        (409, "text/x.tlog.size", "10\n")
-    );
-    // old above the checkpoint's size: 400.
-    let a = post(&url, request(&log, &honest, 30, 20));
-    assert_eq!(a.status, 400, "{}", a.body);
-    // A bad proof: 422, nothing changes.
-    let mut bad = AddCheckpointRequest::parse(&request(&log, &honest, 10, 20)).expect("parse");
-    bad.consistency_proof[0].0[0] ^= 1;
-    let a = post(&url, bad.to_bytes());
-    assert_eq!(a.status, 422, "{}", a.body);
-    assert!(a.body.starts_with("inconsistent: "), "{}", a.body);
-    assert_eq!(post(&url, request(&log, &honest, 0, 20)).body, "10\n");
-
-    // Growth 10 → 20 with a good proof.
-    assert_eq!(post(&url, request(&log, &honest, 10, 20)).status, 200);
-
-    // A fork: a tree sharing the first 10 entries, then another history.
-    // Validly signed by the log, refused at the same size and when extended.
-    let forked = tree("evil", 40, 10);
-    let a = post(&url, request(&log, &forked, 20, 20));
-    assert_eq!(a.status, 422, "{}", a.body);
-    let a = post(&url, request(&log, &forked, 20, 30));
-    assert_eq!(a.status, 422, "{}", a.body);
-    assert_eq!(post(&url, request(&log, &forked, 0, 30)).body, "20\n");
-    let evidence: Vec<_> = std::fs::read_dir(state.join("evidence"))
-        .expect("evidence folder")
-        .collect();
-    // One file per refused, validly signed request: the bad proof and the two forks.
-    assert_eq!(evidence.len(), 3);
-
-    // The monitoring endpoint serves the held checkpoint with both signatures.
-    let origin_hash = hex::encode(Sha256::digest(ORIGIN.as_bytes()));
-    let held = reqwest::blocking::get(format!("{url}/{origin_hash}/checkpoint"))
-        .expect("GET")
-        .text()
-        .expect("text");
-    let held = log.verifier().verify_checkpoint(held.as_bytes()).expect("held note");
-    assert_eq!((held.size(), held.root()), (20, &honest.root_at(20).expect("root")));
-    assert!(witness.verify_cosignature(&held).is_ok());
-    let unknown = reqwest::blocking::get(format!("{url}/{}/checkpoint", "0".repeat(64))).expect("GET");
-    assert_eq!(unknown.status().as_u16(), 404);
-
-    // Killed and restarted: it still holds 20 and goes on from there.
-    server.kill();
-    let server = WitnessServer::start(&key, &state, &[&log.verifier_key()]);
-    let a = post(&server.url, request(&log, &honest, 0, 30));
-    assert_eq!((a.status, a.body.as_str()), (409, "20\n"));
-    assert_eq!(post(&server.url, request(&log, &forked, 20, 30)).status, 422);
-    let a = post(&server.url, request(&log, &honest, 20, 30));
-    assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!(post(&server.url, request(&log, &honest, 0, 40)).body, "30\n");
+    let checkpoint = log.verifier().verify_checkpoint(&cosigned).expect("note");
+    let witness = WitnessVerifier::from_vkey(&witness_vkey).expect("witness vkey");
+    assert!(witness.verify_cosignature(&checkpoint).is_ok());
 }
 
 #[test]
-fn a_rotated_log_key_is_trusted_once_the_operator_adds_it() {
+fn exit_codes_and_help_pass_through() {
+    let ledger = Path::new(env!("CARGO_BIN_EXE_ledger"));
+    let bin = witness_bin();
+    let env = [("LEDGER_WITNESS_BIN", bin.as_os_str())];
+    // The witness's own help, in Chinese first, exit 0.
+    let (code, out, err) = run_ledger(ledger, &env, &["witness", "serve", "--help"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("--state-dir <DIR>"), "{out}");
+    assert!(out.contains("整个请求的超时，毫秒"), "{out}");
+    // Its errors and exit codes, unchanged; `--lang en` before `witness`
+    // reaches it.
     let dir = tempfile::tempdir().expect("tempdir");
-    let key = dir.path().join("w.key");
-    ok(&[
-        "keygen",
-        "--out",
-        &key.display().to_string(),
-        "--name",
-        "w.example",
-        "--witness",
-    ]);
-    let old = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32])).expect("log");
-    let new = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[2; 32])).expect("log");
-    let t = tree("entry", 20, 20);
-    let state = dir.path().join("state");
-    let mut server = WitnessServer::start(&key, &state, &[&old.verifier_key()]);
-    assert_eq!(post(&server.url, request(&old, &t, 0, 10)).status, 200);
-    // The new key alone is not trusted yet.
-    assert_eq!(post(&server.url, request(&new, &t, 10, 20)).status, 403);
-    server.kill();
-    let server = WitnessServer::start(&key, &state, &[&old.verifier_key(), &new.verifier_key()]);
-    let a = post(&server.url, request(&new, &t, 10, 20));
-    assert_eq!(a.status, 200, "{}", a.body);
-}
-
-#[test]
-fn serve_refuses_bad_flags_with_one_line() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let key = dir.path().join("w.key");
-    ok(&[
-        "keygen",
-        "--out",
-        &key.display().to_string(),
-        "--name",
-        "w.example",
-        "--witness",
-    ]);
-    let (code, _, err) = common::run(&[
+    let missing = dir.path().join("missing.key").display().to_string();
+    let state = dir.path().join("s").display().to_string();
+    let vkey = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32]))
+        .expect("log")
+        .verifier_key();
+    let args = [
         "witness",
         "serve",
         "--key",
-        &key.display().to_string(),
+        &missing,
         "--state-dir",
-        &dir.path().join("s").display().to_string(),
+        &state,
         "--log",
-        "not-a-vkey",
-    ]);
+        &vkey,
+    ];
+    let (code, _, err) = run_ledger(ledger, &env, &args);
     assert_eq!(code, 4, "{err}");
-    assert!(err.contains("--log not-a-vkey"), "{err}");
+    assert!(err.starts_with("ledger-witness: 见证人密钥文件不能用："), "{err}");
+    let en: Vec<&str> = ["--lang", "en"].into_iter().chain(args).collect();
+    let (code, _, err) = run_ledger(ledger, &env, &en);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.starts_with("ledger-witness: the witness key file cannot be used: "),
+        "{err}"
+    );
+    let (code, _, err) = run_ledger(
+        ledger,
+        &env,
+        &[
+            "witness",
+            "serve",
+            "--key",
+            &missing,
+            "--state-dir",
+            &state,
+            "--log",
+            &vkey,
+            "--request-timeout-ms",
+            "0",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_missing_witness_binary_is_one_chinese_line_saying_how_to_install_it() {
+    // A `ledger` alone in a folder, with an empty PATH: nothing to find.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lonely = dir.path().join("ledger");
+    std::fs::copy(env!("CARGO_BIN_EXE_ledger"), &lonely).expect("copy ledger");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let args = ["witness", "serve", "--key", "k", "--state-dir", "s", "--log", "v"];
+    let (code, out, err) = run_ledger(&lonely, &[("PATH", empty.as_os_str())], &args);
+    assert_eq!((code, out.as_str()), (4, ""), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("ledger: 找不到 ledger-witness 程序"), "{err}");
+    assert!(err.contains("cargo install --path ledger-witness"), "{err}");
+    assert!(err.contains("LEDGER_WITNESS_BIN"), "{err}");
+    // A variable naming no file: a usage error (exit 2), not a fallback.
+    let nowhere = dir.path().join("nowhere");
+    let (code, _, err) = run_ledger(&lonely, &[("LEDGER_WITNESS_BIN", nowhere.as_os_str())], &args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("ledger: 环境变量 LEDGER_WITNESS_BIN="), "{err}");
 }

@@ -15,6 +15,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
+// One copy for the node, its mirror (`crate::server::shutdown_signal`) and
+// ledger-witness: the ledger-shutdown crate says why it is a crate.
+pub(crate) use ledger_shutdown::shutdown_signal;
+
 /// A started node: the app state for the router and the sequencer thread.
 #[derive(Debug)]
 pub struct Started {
@@ -339,27 +343,6 @@ pub async fn serve(config: NodeConfig) -> Result<()> {
     // Every commit was synced when it was made: nothing is left to flush.
     tracing::info!("stopped cleanly");
     Ok(())
-}
-
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
 }
 
 /// `publish --to URL`: open the data folder (verifying it, as a start

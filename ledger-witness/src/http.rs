@@ -8,8 +8,8 @@
 //! not be persisted (then no cosignature leaves). Error bodies are one line:
 //! a stable ASCII code, then the Chinese message and the detail.
 
-use super::state::{origin_hash, Held};
-use super::Witness;
+use crate::serve::Witness;
+use crate::state::{origin_hash, Held, LogSlot};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
@@ -107,7 +107,7 @@ async fn add_checkpoint(State(witness): State<Arc<Witness>>, body: Bytes) -> Res
 /// as one step (the spec's atomic check-and-persist).
 async fn decide_and_cosign(
     witness: Arc<Witness>,
-    slot: Arc<super::state::LogSlot>,
+    slot: Arc<LogSlot>,
     origin: String,
     request: AddCheckpointRequest,
     body: Bytes,
@@ -132,7 +132,7 @@ async fn decide_and_cosign(
             return refusal_response(&refusal);
         }
     };
-    let time_s = crate::time::now_ms() / 1000;
+    let time_s = ledger_datadir::clock::now_ms() / 1000;
     let line = match witness.signer.cosign(&checkpoint, time_s) {
         Ok(line) => line,
         Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, format!("clock: 系统时钟异常 ({e})")),
@@ -190,7 +190,8 @@ async fn keep_evidence(witness: &Witness, origin: &str, body: &[u8]) {
             return Ok(None);
         }
         let path = dir.join(name);
-        super::replace_file(&path, &body)?;
+        // Not secret (anyone may see a signed checkpoint): readable by all.
+        ledger_store::durable::replace_file(&path, &body, 0o644)?;
         Ok(Some(path))
     })
     .await;

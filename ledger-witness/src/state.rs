@@ -7,7 +7,6 @@
 //! durable write and the in-memory update happen under it, so two requests
 //! for one log cannot interleave (the rollback race the spec describes).
 
-use super::durable::replace_file;
 use anyhow::{bail, Context as _, Result};
 use ledger_core::checkpoint::{LogVerifier, WitnessState};
 use ledger_core::merkle::TreeHash;
@@ -73,7 +72,12 @@ impl LogSlot {
         };
         let mut bytes = serde_json::to_vec_pretty(&file).context("encoding the witness state")?;
         bytes.push(b'\n');
-        replace_file(&self.file, &bytes).with_context(|| format!("writing {}", self.file.display()))
+        // Durably (write, fsync, rename, fsync the folder): a witness that
+        // forgets the size it cosigned after a power cut can be walked back
+        // and made to cosign a fork (tlog-witness: "The witness MUST persist
+        // the new checkpoint before responding"). Not secret: 0644.
+        ledger_store::durable::replace_file(&self.file, &bytes, 0o644)
+            .with_context(|| format!("writing {}", self.file.display()))
     }
 }
 
@@ -83,11 +87,12 @@ pub fn origin_hash(origin: &str) -> String {
     hex::encode(Sha256::digest(origin.as_bytes()))
 }
 
-/// Every configured log by origin, with its state loaded from `dir`.
+/// The trusted keys of each log, by origin (the `--log` flags). Read before
+/// anything is written, so a bad flag changes nothing on disk.
 ///
 /// # Errors
-/// A bad `--log` key, or an unreadable or inconsistent state file.
-pub fn load_logs(dir: &Path, vkeys: &[String]) -> Result<BTreeMap<String, Arc<LogSlot>>> {
+/// A `--log` value that is not a log verifier key.
+pub fn trusted_keys(vkeys: &[String]) -> Result<BTreeMap<String, Vec<LogVerifier>>> {
     let mut keys: BTreeMap<String, Vec<LogVerifier>> = BTreeMap::new();
     for vkey in vkeys {
         let verifier = LogVerifier::from_vkey(vkey.trim()).with_context(|| format!("--log {vkey}"))?;
@@ -96,6 +101,14 @@ pub fn load_logs(dir: &Path, vkeys: &[String]) -> Result<BTreeMap<String, Arc<Lo
             entry.push(verifier);
         }
     }
+    Ok(keys)
+}
+
+/// Every configured log by origin, with its state loaded from `dir`.
+///
+/// # Errors
+/// An unreadable or inconsistent state file.
+pub fn load_logs(dir: &Path, keys: BTreeMap<String, Vec<LogVerifier>>) -> Result<BTreeMap<String, Arc<LogSlot>>> {
     let mut logs = BTreeMap::new();
     for (origin, keys) in keys {
         let file = dir.join(format!("{}.json", origin_hash(&origin)));
