@@ -24,7 +24,6 @@ use ledger_node::witness_push::WitnessTarget;
 use s3::S3Server;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use witness_support::WitnessServer;
 
 const DEMO_ENTRIES: u64 = 600;
 const BUCKET: &str = "ledger-huaian";
@@ -91,7 +90,7 @@ fn node_bucket_mirror_witness_and_an_offline_verify() {
     let mut config = test_config(&data, DEMO_ENTRIES, &[]);
     let log_vkey = witness_support::demo_log_vkey(&config);
     let log = LogVerifier::from_vkey(&log_vkey).expect("log verifier");
-    let _witness_server = WitnessServer::start(&witness_key, &dir.path().join("witness-state"), &[&log_vkey]);
+    let _witness_server = witness_support::start_witness(&witness_key, &dir.path().join("witness-state"), &[&log_vkey]);
     config.witnesses.push(witness_vkey.clone());
     config.min_witnesses = 1;
     config.witness_push.targets.push(WitnessTarget {

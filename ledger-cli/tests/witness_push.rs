@@ -14,7 +14,6 @@ use ledger_node::config::NodeConfig;
 use ledger_node::witness_push::WitnessTarget;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use witness_support::WitnessServer;
 
 const DEMO_ENTRIES: u64 = 300;
 
@@ -119,7 +118,7 @@ fn the_node_pushes_to_a_real_witness_and_verify_accepts_the_cosigned_checkpoint(
     let log_vkey = witness_support::demo_log_vkey(&config);
     let log = LogVerifier::from_vkey(&log_vkey).expect("log verifier");
     let state = dir.path().join("witness-state");
-    let server = WitnessServer::start(&key, &state, &[&log_vkey]);
+    let server = witness_support::start_witness(&key, &state, &[&log_vkey]);
 
     config.witnesses.push(witness_vkey.clone());
     config.min_witnesses = 1;

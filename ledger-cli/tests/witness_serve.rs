@@ -13,7 +13,7 @@ use ledger_core::checkpoint::{add_cosignature, AddCheckpointRequest, Cosignature
 use ledger_core::merkle::{leaf_hash, MemoryTree, TreeHash};
 use std::path::Path;
 use std::process::Command;
-use witness_support::{witness_bin, WitnessServer};
+use witness_support::witness_bin;
 
 const ORIGIN: &str = "huaian.example.gov.cn/ledger";
 
@@ -41,7 +41,7 @@ fn a_cosignature_comes_back_through_ledger_witness_serve() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (key, witness_vkey) = witness_support::jiwei_witness_key(dir.path());
     let log = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32])).expect("log");
-    let server = WitnessServer::start(&key, &dir.path().join("state"), &[&log.verifier_key()]);
+    let server = witness_support::start_witness(&key, &dir.path().join("state"), &[&log.verifier_key()]);
 
     let leaves: Vec<TreeHash> = (0..10u8).map(|i| leaf_hash(&[i])).collect();
     let tree = MemoryTree::from_leaves(&leaves);
@@ -83,30 +83,9 @@ fn exit_codes_and_help_pass_through() {
     let vkey = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32]))
         .expect("log")
         .verifier_key();
-    let args = [
-        "witness",
-        "serve",
-        "--key",
-        &missing,
-        "--state-dir",
-        &state,
-        "--log",
-        &vkey,
-    ];
-    let (code, _, err) = run_ledger(ledger, &env, &args);
-    assert_eq!(code, 4, "{err}");
-    assert!(err.starts_with("ledger-witness: 见证人密钥文件不能用："), "{err}");
-    let en: Vec<&str> = ["--lang", "en"].into_iter().chain(args).collect();
-    let (code, _, err) = run_ledger(ledger, &env, &en);
-    assert_eq!(code, 4, "{err}");
-    assert!(
-        err.starts_with("ledger-witness: the witness key file cannot be used: "),
-        "{err}"
-    );
-    let (code, _, err) = run_ledger(
-        ledger,
-        &env,
-        &[
+    let serve = |global: &[&str], more: &[&str]| {
+        let mut args: Vec<&str> = global.to_vec();
+        args.extend([
             "witness",
             "serve",
             "--key",
@@ -115,10 +94,20 @@ fn exit_codes_and_help_pass_through() {
             &state,
             "--log",
             &vkey,
-            "--request-timeout-ms",
-            "0",
-        ],
+        ]);
+        args.extend(more);
+        run_ledger(ledger, &env, &args)
+    };
+    let (code, _, err) = serve(&[], &[]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.starts_with("ledger-witness: 见证人密钥文件不能用："), "{err}");
+    let (code, _, err) = serve(&["--lang", "en"], &[]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.starts_with("ledger-witness: the witness key file cannot be used: "),
+        "{err}"
     );
+    let (code, _, err) = serve(&[], &["--request-timeout-ms", "0"]);
     assert_eq!(code, 2, "{err}");
 }
 

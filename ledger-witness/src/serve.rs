@@ -124,7 +124,7 @@ pub fn run(args: &ServeArgs, quiet: bool) -> Result<(), ServeError> {
         .build()
         .map_err(|e| ServeError::Input(Msg::Runtime(&e).text()))?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
+        let cannot_listen = |e: std::io::Error| {
             ServeError::Network(
                 Msg::Listen {
                     addr: &args.listen,
@@ -132,16 +132,11 @@ pub fn run(args: &ServeArgs, quiet: bool) -> Result<(), ServeError> {
                 }
                 .text(),
             )
-        })?;
-        let local = listener.local_addr().map_err(|e| {
-            ServeError::Network(
-                Msg::Listen {
-                    addr: &args.listen,
-                    detail: &e,
-                }
-                .text(),
-            )
-        })?;
+        };
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(cannot_listen)?;
+        let local = listener.local_addr().map_err(cannot_listen)?;
         tracing::info!(
             %local,
             vkey = %witness.signer.verifier_key(),

@@ -10,61 +10,19 @@ use ledger_core::checkpoint::{
 };
 use ledger_core::merkle::{leaf_hash, MemoryTree, TreeHash};
 use sha2::{Digest as _, Sha256};
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use witness_server::WitnessServer;
+
+mod witness_server;
 
 const ORIGIN: &str = "huaian.example.gov.cn/ledger";
 
-/// A running `ledger-witness serve` on a free loopback port, killed on drop.
-struct WitnessServer {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    url: String,
-}
-
-impl WitnessServer {
-    fn start(key: &Path, state_dir: &Path, logs: &[&str]) -> WitnessServer {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ledger-witness"));
-        cmd.args(["--quiet", "serve", "--key"])
-            .arg(key)
-            .arg("--state-dir")
-            .arg(state_dir)
-            .args(["--listen", "127.0.0.1:0"]);
-        for log in logs {
-            cmd.args(["--log", log]);
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawning ledger-witness serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("reading the ready line");
-        // "阳光账本见证人已就绪： http://127.0.0.1:PORT/add-checkpoint  （vkey）"
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .and_then(|u| u.strip_suffix("/add-checkpoint"))
-            .unwrap_or_else(|| panic!("no address in the witness's ready line {line:?}"))
-            .to_string();
-        WitnessServer { child, url }
-    }
-
-    /// Stop it (SIGKILL: what a power cut or a crash does to it).
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for WitnessServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// `ledger-witness serve` with this key, state folder and logs.
+fn start(key: &Path, state_dir: &Path, logs: &[&str]) -> WitnessServer {
+    let mut program = Command::new(env!("CARGO_BIN_EXE_ledger-witness"));
+    program.arg("--quiet");
+    WitnessServer::spawn(program, key, state_dir, logs)
 }
 
 /// A witness key file (what `ledger keygen --witness --name NAME` writes)
@@ -149,7 +107,7 @@ fn add_checkpoint_answers_every_spec_status_and_remembers_across_restarts() {
     let witness = WitnessVerifier::from_vkey(&witness_vkey).expect("witness vkey");
     let log = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32])).expect("log");
     let state = dir.path().join("state");
-    let mut server = WitnessServer::start(&key, &state, &[&log.verifier_key()]);
+    let mut server = start(&key, &state, &[&log.verifier_key()]);
     let url = server.url.clone();
     let honest = tree("entry", 40, 40);
 
@@ -233,7 +191,7 @@ fn add_checkpoint_answers_every_spec_status_and_remembers_across_restarts() {
 
     // Killed and restarted: it still holds 20 and goes on from there.
     server.kill();
-    let server = WitnessServer::start(&key, &state, &[&log.verifier_key()]);
+    let server = start(&key, &state, &[&log.verifier_key()]);
     let a = post(&server.url, request(&log, &honest, 0, 30));
     assert_eq!((a.status, a.body.as_str()), (409, "20\n"));
     assert_eq!(post(&server.url, request(&log, &forked, 20, 30)).status, 422);
@@ -250,12 +208,12 @@ fn a_rotated_log_key_is_trusted_once_the_operator_adds_it() {
     let new = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[2; 32])).expect("log");
     let t = tree("entry", 20, 20);
     let state = dir.path().join("state");
-    let mut server = WitnessServer::start(&key, &state, &[&old.verifier_key()]);
+    let mut server = start(&key, &state, &[&old.verifier_key()]);
     assert_eq!(post(&server.url, request(&old, &t, 0, 10)).status, 200);
     // The new key alone is not trusted yet.
     assert_eq!(post(&server.url, request(&new, &t, 10, 20)).status, 403);
     server.kill();
-    let server = WitnessServer::start(&key, &state, &[&old.verifier_key(), &new.verifier_key()]);
+    let server = start(&key, &state, &[&old.verifier_key(), &new.verifier_key()]);
     let a = post(&server.url, request(&new, &t, 10, 20));
     assert_eq!(a.status, 200, "{}", a.body);
 }
@@ -269,10 +227,17 @@ fn serve_refuses_bad_flags_with_one_line_and_the_exit_code() {
     let log = LogSigner::new(ORIGIN, SigningKey::from_bytes(&[1; 32]))
         .expect("log")
         .verifier_key();
+    // `ledger-witness [global…] serve --key K --state-dir S --log L [more…]`
+    let serve = |global: &[&str], key: &str, log: &str, more: &[&str]| {
+        let mut args: Vec<&str> = global.to_vec();
+        args.extend(["serve", "--key", key, "--state-dir", &state, "--log", log]);
+        args.extend(more);
+        run(&args)
+    };
 
     // A bad log key: exit 4, one Chinese line (no locale: Chinese) naming
     // it, and nothing created.
-    let (code, out, err) = run(&["serve", "--key", &key, "--state-dir", &state, "--log", "not-a-vkey"]);
+    let (code, out, err) = serve(&[], &key, "not-a-vkey", &[]);
     assert_eq!((code, out.as_str()), (4, ""), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
@@ -281,34 +246,14 @@ fn serve_refuses_bad_flags_with_one_line_and_the_exit_code() {
     );
     assert!(!dir.path().join("s").exists());
     // The same in English.
-    let (code, _, err) = run(&[
-        "--lang",
-        "en",
-        "serve",
-        "--key",
-        &key,
-        "--state-dir",
-        &state,
-        "--log",
-        "not-a-vkey",
-    ]);
+    let (code, _, err) = serve(&["--lang", "en"], &key, "not-a-vkey", &[]);
     assert_eq!(code, 4, "{err}");
     assert!(
         err.starts_with("ledger-witness: a log key is wrong: --log not-a-vkey"),
         "{err}"
     );
     // An out-of-range time-out: a usage error, exit 2, nothing created.
-    let (code, _, err) = run(&[
-        "serve",
-        "--key",
-        &key,
-        "--state-dir",
-        &state,
-        "--log",
-        &log,
-        "--request-timeout-ms",
-        "0",
-    ]);
+    let (code, _, err) = serve(&[], &key, &log, &["--request-timeout-ms", "0"]);
     assert_eq!(
         (code, err.as_str()),
         (
@@ -319,7 +264,7 @@ fn serve_refuses_bad_flags_with_one_line_and_the_exit_code() {
     assert!(!dir.path().join("s").exists());
     // A missing key file: exit 4.
     let missing = dir.path().join("missing.key").display().to_string();
-    let (code, _, err) = run(&["serve", "--key", &missing, "--state-dir", &state, "--log", &log]);
+    let (code, _, err) = serve(&[], &missing, &log, &[]);
     assert_eq!(code, 4, "{err}");
     assert!(err.starts_with("ledger-witness: 见证人密钥文件不能用："), "{err}");
     // A corrupt state file: refused at start (exit 4), not silently reset
@@ -327,25 +272,14 @@ fn serve_refuses_bad_flags_with_one_line_and_the_exit_code() {
     std::fs::create_dir_all(&state).expect("mkdir");
     let origin_hash = hex::encode(Sha256::digest(ORIGIN.as_bytes()));
     std::fs::write(dir.path().join("s").join(format!("{origin_hash}.json")), "{").expect("write");
-    let (code, _, err) = run(&["serve", "--key", &key, "--state-dir", &state, "--log", &log]);
+    let (code, _, err) = serve(&[], &key, &log, &[]);
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("is not a witness state file"), "{err}");
     // The port already taken: exit 3.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();
     std::fs::remove_dir_all(&state).expect("rm");
-    let (code, _, err) = run(&[
-        "--quiet",
-        "serve",
-        "--key",
-        &key,
-        "--state-dir",
-        &state,
-        "--log",
-        &log,
-        "--listen",
-        &addr,
-    ]);
+    let (code, _, err) = serve(&["--quiet"], &key, &log, &["--listen", &addr]);
     assert_eq!(code, 3, "{err}");
     assert!(
         err.starts_with(&format!("ledger-witness: 不能在 {addr} 上监听：")),

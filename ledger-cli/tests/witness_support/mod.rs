@@ -4,9 +4,8 @@
 //! binary: the one this helper makes sure is built and current.
 #![allow(dead_code)]
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 /// The `ledger-witness` binary, beside the `ledger` under test.
@@ -50,57 +49,19 @@ pub fn witness_bin() -> PathBuf {
     .clone()
 }
 
-/// A running witness server.
-pub struct WitnessServer {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-}
+/// A running witness server (the helper ledger-witness's own tests use).
+#[path = "../../../ledger-witness/tests/witness_server/mod.rs"]
+mod witness_server;
+pub use witness_server::WitnessServer;
 
-impl WitnessServer {
-    /// Start `ledger witness serve` with this key, state folder and logs.
-    pub fn start(key: &Path, state_dir: &Path, logs: &[&str]) -> WitnessServer {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ledger"));
-        cmd.env("LEDGER_WITNESS_BIN", witness_bin())
-            .args(["--quiet", "witness", "serve", "--key"])
-            .arg(key)
-            .arg("--state-dir")
-            .arg(state_dir)
-            .args(["--listen", "127.0.0.1:0"]);
-        for log in logs {
-            cmd.args(["--log", log]);
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawning ledger witness serve");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("reading the ready line");
-        // "阳光账本见证人已就绪： http://127.0.0.1:PORT/add-checkpoint  （vkey）"
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .and_then(|u| u.strip_suffix("/add-checkpoint"))
-            .unwrap_or_else(|| panic!("no address in the witness's ready line {line:?}"))
-            .to_string();
-        WitnessServer { child, url }
-    }
-
-    /// Stop it (SIGKILL: what a power cut or a crash does to it).
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for WitnessServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// Start `ledger witness serve` (the shim, with the current binary) with
+/// this key, state folder and logs.
+pub fn start_witness(key: &Path, state_dir: &Path, logs: &[&str]) -> WitnessServer {
+    let mut program = Command::new(env!("CARGO_BIN_EXE_ledger"));
+    program
+        .env("LEDGER_WITNESS_BIN", witness_bin())
+        .args(["--quiet", "witness"]);
+    WitnessServer::spawn(program, key, state_dir, logs)
 }
 
 /// `ledger keygen --witness` for the district's discipline inspectors in
