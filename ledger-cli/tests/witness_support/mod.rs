@@ -19,6 +19,16 @@ use std::sync::OnceLock;
 pub fn witness_bin() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        // `./run-tests` runs `cargo test --workspace`, which has built
+        // target/debug/ledger-witness (with the workspace's features) before
+        // any test starts: it names that binary here, so the build below
+        // (another feature set, so another compile of ledger-core and its
+        // friends) is only for `cargo test -p ledger-cli` alone.
+        if let Some(prebuilt) = std::env::var_os("LEDGER_TEST_WITNESS_BIN") {
+            let prebuilt = PathBuf::from(prebuilt);
+            assert!(prebuilt.is_file(), "LEDGER_TEST_WITNESS_BIN={} is not a file", prebuilt.display());
+            return prebuilt;
+        }
         let ledger = Path::new(env!("CARGO_BIN_EXE_ledger"));
         let bin = ledger.with_file_name(format!("ledger-witness{}", std::env::consts::EXE_SUFFIX));
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
