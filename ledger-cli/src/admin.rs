@@ -4,6 +4,8 @@
 
 use crate::exit::{input, usage, Tag as _};
 use crate::keys::{self, parse_public_key, read_signing_keys};
+use crate::messages::admin::AdminMsg;
+use crate::messages::Message as _;
 use crate::submit::{self, not_after, random_nonce, send_one, SignArgs, Target};
 use crate::time;
 use anyhow::Result;
@@ -50,10 +52,10 @@ pub fn keygen(args: &KeygenArgs, quiet: bool) -> Result<()> {
         println!("{}", key.commitment());
         crate::progress::note(
             quiet,
-            &format!(
-                "wrote the pseudonym key to {} (mode 0600); above is its commitment for genesis",
-                args.out.display()
-            ),
+            &AdminMsg::WrotePseudonym {
+                key: args.out.display().to_string(),
+            }
+            .text(),
         );
         return Ok(());
     }
@@ -67,19 +69,19 @@ pub fn keygen(args: &KeygenArgs, quiet: bool) -> Result<()> {
             .to_string(),
     };
     if name.is_empty() || name.contains(char::is_whitespace) || name.contains('+') || name.len() > 255 {
-        return Err(usage(format!(
-            "--name {name:?}: a key name has no spaces or '+' (1-255 bytes)"
-        )));
+        return Err(usage(AdminMsg::BadKeyName { name }.text()));
     }
     // The verifier key also goes to NAME.vkey beside the key (README and
     // docs/CLI.md pass it as `--grantee "$(cat NAME.vkey)"`). Checked before
     // the secret is written, so a refusal leaves neither file behind.
     let vkey_path = keys::vkey_path(&args.out);
     if vkey_path.exists() {
-        return Err(input(format!(
-            "{} already exists (choose another --out)",
-            vkey_path.display()
-        )));
+        return Err(input(
+            AdminMsg::VkeyExists {
+                file: vkey_path.display().to_string(),
+            }
+            .text(),
+        ));
     }
     let key = SigningKey::generate(&mut rand_core::OsRng);
     let vkey = if args.witness {
@@ -94,12 +96,12 @@ pub fn keygen(args: &KeygenArgs, quiet: bool) -> Result<()> {
     println!("{vkey}");
     crate::progress::note(
         quiet,
-        &format!(
-            "wrote {} (mode 0600) and its verifier key {}; public key {}",
-            args.out.display(),
-            vkey_path.display(),
-            hex::encode(key.verifying_key().to_bytes())
-        ),
+        &AdminMsg::WroteKey {
+            key: args.out.display().to_string(),
+            vkey: vkey_path.display().to_string(),
+            public_hex: hex::encode(key.verifying_key().to_bytes()),
+        }
+        .text(),
     );
     Ok(())
 }
@@ -291,8 +293,12 @@ pub struct PolicyUpdateArgs {
 /// here first, so a malformed one is a usage error naming the problem.
 pub fn policy_update(args: &PolicyUpdateArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     let text = keys::read_small(&args.policy, 1024 * 1024)?;
-    let mut policy = serde_json::from_str::<Policy>(&text)
-        .input_err(format!("{} is not a policy in JSON", args.policy.display()))?;
+    let mut policy = serde_json::from_str::<Policy>(&text).input_err(
+        AdminMsg::NotAPolicy {
+            file: args.policy.display().to_string(),
+        }
+        .text(),
+    )?;
     args.projects.apply(&mut policy)?;
     policy.check().usage_err("the policy")?;
     post_body(&args.sign, EntryBody::PolicyUpdate { policy }, timeout_s, quiet)
@@ -524,7 +530,12 @@ fn genesis_policy(args: &GenesisArgs, now_ms: u64) -> Result<Policy> {
     let mut policy = match &args.policy {
         Some(path) => {
             let text = keys::read_small(path, 1024 * 1024)?;
-            serde_json::from_str::<Policy>(&text).input_err(format!("{} is not a policy in JSON", path.display()))?
+            serde_json::from_str::<Policy>(&text).input_err(
+                AdminMsg::NotAPolicy {
+                    file: path.display().to_string(),
+                }
+                .text(),
+            )?
         }
         None => {
             let rules = args
@@ -664,17 +675,14 @@ pub fn cosign(args: &CosignArgs, quiet: bool) -> Result<()> {
                 continue;
             }
             if signed.signatures.len() >= ledger_core::submission::MAX_SIGNATURES {
-                return Err(usage("a submission carries at most 8 signatures"));
+                return Err(usage(AdminMsg::TooManySignatures.text()));
             }
             signed.signatures.push(EntrySignature {
                 key: public,
                 signature: Bytes(key.sign(&message).to_bytes()),
             });
         }
-        signed
-            .clone()
-            .verify()
-            .input_err("a signature in the file does not verify")?;
+        signed.clone().verify().input_err(AdminMsg::BadSignatureInFile.text())?;
     }
     let out = args.out.clone().unwrap_or_else(|| args.file.clone());
     let lines: Vec<String> = all
@@ -683,11 +691,21 @@ pub fn cosign(args: &CosignArgs, quiet: bool) -> Result<()> {
         .collect::<Result<_, _>>()
         .input_err("encoding")?;
     let tmp = out.with_extension("tmp-cosign");
-    std::fs::write(&tmp, lines.join("\n") + "\n").input_err(format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &out).input_err(format!("writing {}", out.display()))?;
+    let cannot_write = |file: &std::path::Path| {
+        AdminMsg::CannotWrite {
+            file: file.display().to_string(),
+        }
+        .text()
+    };
+    std::fs::write(&tmp, lines.join("\n") + "\n").input_err(cannot_write(&tmp))?;
+    std::fs::rename(&tmp, &out).input_err(cannot_write(&out))?;
     crate::progress::note(
         quiet,
-        &format!("co-signed {} submission(s) into {}", all.len(), out.display()),
+        &AdminMsg::Cosigned {
+            count: all.len(),
+            out: out.display().to_string(),
+        }
+        .text(),
     );
     Ok(())
 }

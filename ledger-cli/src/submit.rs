@@ -500,7 +500,12 @@ pub fn read_signed_file(path: &Path) -> Result<Vec<SignedSubmission>> {
         out.push(s);
     }
     if out.is_empty() {
-        return Err(input(format!("{} holds no signed submission", path.display())));
+        return Err(input(
+            crate::messages::admin::AdminMsg::NoSubmissionIn {
+                file: path.display().to_string(),
+            }
+            .text(),
+        ));
     }
     Ok(out)
 }
