@@ -21,6 +21,7 @@ pub mod query;
 pub mod run_errors;
 pub mod sheet;
 pub mod slips;
+pub mod submit;
 pub mod verify;
 
 use clap::ValueEnum;
