@@ -114,10 +114,13 @@ fn parse_kinds(text: &[String]) -> Result<Vec<EntryKind>> {
             continue;
         }
         let kind = EntryKind::from_name(item).ok_or_else(|| {
-            usage(format!(
-                "unknown entry kind {item:?}; one of {}",
-                EntryKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
-            ))
+            usage(
+                AdminMsg::UnknownKind {
+                    given: item.to_string(),
+                    all: EntryKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "),
+                }
+                .text(),
+            )
         })?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
@@ -131,23 +134,30 @@ fn parse_role(text: &str) -> Result<Role> {
         "admin" | "管理员" => Ok(Role::Admin),
         "operator" | "经办" | "经办人" => Ok(Role::Operator),
         "auditor" | "审计" => Ok(Role::Auditor),
-        other => Err(usage(format!(
-            "--role must be admin, operator or auditor, not {other:?}"
-        ))),
+        other => Err(usage(
+            AdminMsg::BadRole {
+                given: other.to_string(),
+            }
+            .text(),
+        )),
     }
 }
 
 /// An office by snake_case name or Chinese label (`town_finance`, `镇财政所`).
 pub fn parse_office(text: &str, what: &str) -> Result<Office> {
     Office::parse(text).ok_or_else(|| {
-        usage(format!(
-            "{what} {text:?} is not an office; one of {}",
-            Office::ALL
-                .iter()
-                .map(|o| format!("{}/{}", o.name(), o.label_zh()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        usage(
+            AdminMsg::NotAnOffice {
+                what: what.to_string(),
+                given: text.to_string(),
+                all: Office::ALL
+                    .iter()
+                    .map(|o| format!("{}/{}", o.name(), o.label_zh()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .text(),
+        )
     })
 }
 
@@ -159,18 +169,17 @@ fn grant_office(office: Option<&str>, role: Role) -> Result<Office> {
         (Some(text), _) => parse_office(text, "--office")?,
         (None, Role::Admin) => Office::Admin,
         (None, Role::Auditor) => Office::Auditor,
-        (None, Role::Operator) => {
-            return Err(usage(
-                "an operator key needs --office (e.g. village_committee/村委会, town_poverty_office/镇扶贫办, town_finance/镇财政所)",
-            ))
-        }
+        (None, Role::Operator) => return Err(usage(AdminMsg::OperatorNeedsOffice.text())),
     };
     if !office.fits_role(role) {
-        return Err(usage(format!(
-            "--office {} ({}) cannot hold a key of role {role:?}",
-            office.name(),
-            office.label_zh()
-        )));
+        return Err(usage(
+            AdminMsg::OfficeRole {
+                office: office.name().to_string(),
+                label: office.label_zh().to_string(),
+                role: format!("{role:?}").to_lowercase(),
+            }
+            .text(),
+        ));
     }
     Ok(office)
 }
@@ -634,7 +643,7 @@ pub fn genesis(args: &GenesisArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         log_key: Some(args.log_vkey.clone()),
     };
     if args.node.is_none() && args.out.is_none() {
-        return Err(usage("give --node URL to post the genesis, or --out FILE to write it"));
+        return Err(usage(AdminMsg::GenesisNodeOrOut.text()));
     }
     let node = match &args.node {
         Some(url) => Some(crate::http::Node::new(url, timeout_s)?),

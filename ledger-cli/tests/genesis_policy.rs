@@ -164,7 +164,7 @@ fn bad_rules_and_policies_are_refused_before_signing() {
         (
             &["--cosign-rule", "household_subsidy:0:2:镇长"],
             2,
-            "--cosign-rule office \"镇长\" is not an office",
+            "--cosign-rule office \"镇长\" 不是岗位",
         ),
         (
             &["--cosign-rule", "household_subsidy:0:2:镇扶贫办+镇扶贫办"],

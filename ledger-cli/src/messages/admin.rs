@@ -103,6 +103,40 @@ pub enum AdminMsg {
         /// The file.
         file: String,
     },
+    /// `--kinds`: not an entry kind.
+    UnknownKind {
+        /// What was given.
+        given: String,
+        /// Every kind's stable name.
+        all: String,
+    },
+    /// `--role`: not a role.
+    BadRole {
+        /// What was given.
+        given: String,
+    },
+    /// `--office` (or an office of `--cosign-rule`): not an office.
+    NotAnOffice {
+        /// The flag.
+        what: String,
+        /// What was given.
+        given: String,
+        /// Every office, `name/中文`.
+        all: String,
+    },
+    /// An operator grant without `--office`.
+    OperatorNeedsOffice,
+    /// An office that cannot hold a key of that role.
+    OfficeRole {
+        /// The office's stable name.
+        office: String,
+        /// Its Chinese label.
+        label: String,
+        /// The role's stable name.
+        role: String,
+    },
+    /// `genesis` with neither `--node` nor `--out`.
+    GenesisNodeOrOut,
 }
 
 impl Message for AdminMsg {
@@ -138,6 +172,16 @@ impl Message for AdminMsg {
             AdminMsg::NoPublicKeyIn { file } => format!("{file} 中没有公钥"),
             AdminMsg::NotAPolicy { file } => format!("{file} 不是 JSON 格式的政策文件"),
             AdminMsg::NoSubmissionIn { file } => format!("{file} 中没有已签名的提交"),
+            AdminMsg::UnknownKind { given, all } => format!("未知的条目类别 {given:?}；可选：{all}"),
+            AdminMsg::BadRole { given } => {
+                format!("--role 应为 admin（管理员）、operator（经办）或 auditor（审计），而不是 {given:?}")
+            }
+            AdminMsg::NotAnOffice { what, given, all } => format!("{what} {given:?} 不是岗位；可选：{all}"),
+            AdminMsg::OperatorNeedsOffice => "经办密钥需要 --office（例如 village_committee/村委会、town_poverty_office/镇扶贫办、town_finance/镇财政所）".to_string(),
+            AdminMsg::OfficeRole { office, label, role } => {
+                format!("--office {office}（{label}）不能持有角色为 {role} 的密钥")
+            }
+            AdminMsg::GenesisNodeOrOut => "请给出 --node URL 把创世记录记账，或给出 --out FILE 写入文件".to_string(),
         }
     }
     fn en(&self) -> String {
@@ -174,6 +218,14 @@ impl Message for AdminMsg {
             AdminMsg::NoPublicKeyIn { file } => format!("{file} holds no public key"),
             AdminMsg::NotAPolicy { file } => format!("{file} is not a policy in JSON"),
             AdminMsg::NoSubmissionIn { file } => format!("{file} holds no signed submission"),
+            AdminMsg::UnknownKind { given, all } => format!("unknown entry kind {given:?}; one of {all}"),
+            AdminMsg::BadRole { given } => format!("--role must be admin, operator or auditor, not {given:?}"),
+            AdminMsg::NotAnOffice { what, given, all } => format!("{what} {given:?} is not an office; one of {all}"),
+            AdminMsg::OperatorNeedsOffice => "an operator key needs --office (e.g. village_committee/村委会, town_poverty_office/镇扶贫办, town_finance/镇财政所)".to_string(),
+            AdminMsg::OfficeRole { office, label, role } => {
+                format!("--office {office} ({label}) cannot hold a key of role {role}")
+            }
+            AdminMsg::GenesisNodeOrOut => "give --node URL to post the genesis, or --out FILE to write it".to_string(),
         }
     }
 }
