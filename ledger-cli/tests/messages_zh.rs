@@ -161,6 +161,48 @@ fn query_speaks_chinese_by_default_and_english_when_asked() {
         )
     );
 
+    // `query project`: its head line and section titles.
+    let project = node.get_json("/v1/projects/P2019-115205-01");
+    let p = &project["project"];
+    let (code, out, _) = run_lang(&["query", "--node", &node.url, "project", "P2019-115205-01"]);
+    assert_eq!(code, 0);
+    let stage = s(p, "stage_zh");
+    assert!(
+        out.starts_with(&format!(
+            "P2019-115205-01 {}{}\n{} {}，{}，预算 {} 元，",
+            s(p, "name"),
+            if stage.is_empty() {
+                String::new()
+            } else {
+                format!("（{stage}）")
+            },
+            s(p, "village"),
+            s(p, "village_name"),
+            s(p, "category_zh"),
+            ledger_core::amount::Fen::from_raw(p["budget_fen"].as_u64().expect("budget")).to_yuan_string()
+        )),
+        "{out}"
+    );
+    // (Column widths follow the data: the header words, not their spacing.)
+    let after = out.split("\n项目支出\n").nth(1).expect("the payments' title");
+    let header: Vec<&str> = after.lines().next().expect("header").split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["条目", "日期", "资金", "收款方", "金额(元)", "合同", "节点", "冲正"]
+    );
+    assert!(!out.contains("disbursements"), "{out}");
+    let (_, out, _) = run_lang(&[
+        "--lang",
+        "en",
+        "query",
+        "--node",
+        &node.url,
+        "project",
+        "P2019-115205-01",
+    ]);
+    let after = out.split("\ndisbursements\n").nth(1).expect("the payments' title");
+    assert!(after.lines().next().expect("header").contains("payee"), "{out}");
+
     // A refusal by the node: Chinese sentence, the node's code as it is.
     let (code, _, err) = run_lang(&["query", "--node", &node.url, "household", "zz"]);
     assert_eq!(code, 3);

@@ -27,6 +27,14 @@ pub enum Headers {
     AccountBalances,
     /// `search`.
     Search,
+    /// `project`: its stages.
+    ProjectTimeline,
+    /// `project`: the budget per fund.
+    ProjectBudget,
+    /// `project`: its payments.
+    ProjectDisbursements,
+    /// `idle`: money over its time limit.
+    Idle,
 }
 
 impl Headers {
@@ -59,6 +67,10 @@ impl Headers {
             Headers::FundBalances => &["账户", "名称", "余额(元)"],
             Headers::AccountBalances => &["资金", "余额(元)"],
             Headers::Search => &["类型", "代码", "名称", "说明"],
+            Headers::ProjectTimeline => &["条目", "日期", "阶段", "文号", "说明"],
+            Headers::ProjectBudget => &["资金", "名称", "批复(元)", "已付(元)", "余额(元)", "超支(元)"],
+            Headers::ProjectDisbursements => &["条目", "日期", "资金", "收款方", "金额(元)", "合同", "节点", "冲正"],
+            Headers::Idle => &["账户", "名称", "级别", "资金", "滞留(元)", "自", "天数", "超期(天)"],
         }
     }
 
@@ -99,6 +111,35 @@ impl Headers {
             Headers::FundBalances => &["account", "name", "balance (yuan)"],
             Headers::AccountBalances => &["fund", "balance (yuan)"],
             Headers::Search => &["type", "code", "name", "note"],
+            Headers::ProjectTimeline => &["entry", "date", "stage", "document", "note"],
+            Headers::ProjectBudget => &[
+                "fund",
+                "title",
+                "approved (yuan)",
+                "paid (yuan)",
+                "left (yuan)",
+                "over (yuan)",
+            ],
+            Headers::ProjectDisbursements => &[
+                "entry",
+                "date",
+                "fund",
+                "payee",
+                "amount (yuan)",
+                "contract",
+                "milestone",
+                "reversed by",
+            ],
+            Headers::Idle => &[
+                "account",
+                "name",
+                "level",
+                "fund",
+                "idle (yuan)",
+                "since",
+                "days",
+                "over (days)",
+            ],
         }
     }
 }
@@ -228,6 +269,95 @@ pub enum QueryText {
         /// The stable name.
         level: String,
     },
+    /// `project`: the project, where, what, money and implementer.
+    ProjectHead {
+        /// Id.
+        id: String,
+        /// Name.
+        name: String,
+        /// Its stage (the node's Chinese), maybe empty.
+        stage: String,
+        /// Village code.
+        village: String,
+        /// Village name.
+        village_name: String,
+        /// Category (the node's Chinese).
+        category: String,
+        /// Budget, yuan.
+        budget: String,
+        /// Paid, yuan.
+        paid: String,
+        /// Implementer.
+        implementer: String,
+    },
+    /// `project`: the contract in force.
+    Contract {
+        /// Contractor's name.
+        name: String,
+        /// Its credit code.
+        id: String,
+        /// Contract number.
+        contract_no: String,
+    },
+    /// `project`: a review or acceptance passed.
+    Passed,
+    /// `project`: … did not pass.
+    Failed,
+    /// `project`: an evaluation's score.
+    Score {
+        /// 0-100.
+        score: String,
+    },
+    /// `project`: the title above the stages.
+    Timeline,
+    /// `project`: the approved budget line.
+    Budget {
+        /// Approval document.
+        document_no: String,
+        /// Approved, yuan.
+        approved: String,
+        /// Paid, yuan.
+        paid: String,
+        /// Paid share, `95.00%`.
+        paid_share: String,
+        /// Retention, yuan.
+        retained: String,
+        /// Whether the retention may be paid (after acceptance).
+        released: bool,
+    },
+    /// `project`: the title above the warnings.
+    Warnings,
+    /// `project`: the title above the payments.
+    Disbursements,
+    /// `idle`: the region and its total.
+    IdleHead {
+        /// Region code.
+        code: String,
+        /// Region name.
+        name: String,
+        /// As of (a date, or `—`).
+        as_of: String,
+        /// Total, yuan.
+        total: String,
+        /// Items.
+        count: String,
+    },
+    /// `idle`: the policy's limits.
+    IdleLimits {
+        /// District, days.
+        district: String,
+        /// Town, days.
+        town: String,
+        /// Village, days.
+        village: String,
+        /// Project, days.
+        project: String,
+    },
+    /// `idle`: more pages.
+    IdleMore {
+        /// The `--after` to give.
+        next: u64,
+    },
 }
 
 impl Message for QueryText {
@@ -290,6 +420,52 @@ impl Message for QueryText {
             QueryText::Signer {
                 holder, office_zh, key, ..
             } => format!("{holder}（{office_zh}，{}…）", key.get(..8).unwrap_or(key)),
+            QueryText::ProjectHead {
+                id,
+                name,
+                stage,
+                village,
+                village_name,
+                category,
+                budget,
+                paid,
+                implementer,
+            } => format!(
+                "{id} {name}{}\n{village} {village_name}，{category}，预算 {budget} 元，已付 {paid} 元，实施单位 {implementer}\n",
+                if stage.is_empty() { String::new() } else { format!("（{stage}）") }
+            ),
+            QueryText::Contract { name, id, contract_no } => format!("施工单位 {name}（{id}），合同 {contract_no}\n"),
+            QueryText::Passed => "通过 ".to_string(),
+            QueryText::Failed => "未通过 ".to_string(),
+            QueryText::Score { score } => format!("{score}分 "),
+            QueryText::Timeline => "\n项目进度\n".to_string(),
+            QueryText::Budget {
+                document_no,
+                approved,
+                paid,
+                paid_share,
+                retained,
+                released,
+            } => format!(
+                "\n批复预算（{document_no}）：{approved} 元，已付 {paid} 元（{paid_share}），质保金 {retained} 元{}\n",
+                if *released { "（验收后可付）" } else { "（验收前暂留）" }
+            ),
+            QueryText::Warnings => "\n预警\n".to_string(),
+            QueryText::Disbursements => "\n项目支出\n".to_string(),
+            QueryText::IdleHead {
+                code,
+                name,
+                as_of,
+                total,
+                count,
+            } => format!("资金滞留预警 {code} {name}，截至 {as_of}：合计 {total} 元，{count} 项\n"),
+            QueryText::IdleLimits {
+                district,
+                town,
+                village,
+                project,
+            } => format!("时限：区级 {district} 天，镇级 {town} 天，村级 {village} 天，项目 {project} 天\n"),
+            QueryText::IdleMore { next } => format!("（更多：--after {next}）\n"),
             QueryText::Level { level } => match level.as_str() {
                 "district" => "区县".to_string(),
                 "town" => "乡镇/街道".to_string(),
@@ -362,6 +538,56 @@ impl Message for QueryText {
                 holder, office, key, ..
             } => format!("{holder} ({office}, {}…)", key.get(..8).unwrap_or(key)),
             QueryText::Level { level } => level.clone(),
+            QueryText::ProjectHead {
+                id,
+                name,
+                stage,
+                village,
+                village_name,
+                category,
+                budget,
+                paid,
+                implementer,
+            } => format!(
+                "{id} {name}{}\n{village} {village_name}, {category}, budget {budget} yuan, paid {paid} yuan, implementer {implementer}\n",
+                if stage.is_empty() { String::new() } else { format!(" ({stage})") }
+            ),
+            QueryText::Contract { name, id, contract_no } => {
+                format!("contractor {name} ({id}), contract {contract_no}\n")
+            }
+            QueryText::Passed => "passed ".to_string(),
+            QueryText::Failed => "failed ".to_string(),
+            QueryText::Score { score } => format!("score {score} "),
+            QueryText::Timeline => "\ntimeline\n".to_string(),
+            QueryText::Budget {
+                document_no,
+                approved,
+                paid,
+                paid_share,
+                retained,
+                released,
+            } => format!(
+                "\napproved budget ({document_no}): {approved} yuan, paid {paid} yuan ({paid_share}), retention {retained} yuan{}\n",
+                if *released { " (payable after acceptance)" } else { " (held until acceptance)" }
+            ),
+            QueryText::Warnings => "\nwarnings\n".to_string(),
+            QueryText::Disbursements => "\ndisbursements\n".to_string(),
+            QueryText::IdleHead {
+                code,
+                name,
+                as_of,
+                total,
+                count,
+            } => format!("idle money {code} {name}, as of {as_of}: {total} yuan in {count} item(s)\n"),
+            QueryText::IdleLimits {
+                district,
+                town,
+                village,
+                project,
+            } => format!(
+                "limits: district {district} days, town {town} days, village {village} days, project {project} days\n"
+            ),
+            QueryText::IdleMore { next } => format!("(more: --after {next})\n"),
         }
     }
 }
@@ -382,6 +608,10 @@ mod tests {
             Headers::FundBalances,
             Headers::AccountBalances,
             Headers::Search,
+            Headers::ProjectTimeline,
+            Headers::ProjectBudget,
+            Headers::ProjectDisbursements,
+            Headers::Idle,
         ] {
             assert_eq!(h.zh().len(), h.en().len(), "{h:?}");
         }
