@@ -284,6 +284,16 @@ fn network_errors_and_key_files_speak_chinese() {
     assert_eq!(code, 4);
     assert_eq!(err, format!("ledger: {vkey} 已存在（请换一个 --out）\n"));
 
+    // export --data: a folder with no store (a mistyped --data).
+    let nowhere = dir.path().join("nowhere").display().to_string();
+    let out = dir.path().join("x.bundle").display().to_string();
+    let (code, _, err) = run_lang(&["export", "--data", &nowhere, "--out", &out]);
+    assert_eq!(code, 4);
+    assert!(
+        err.starts_with(&format!("ledger: 无法读取数据目录 {nowhere} 中的账本存储：")),
+        "{err}"
+    );
+
     // cosign: a file that is not there; a key given twice.
     let missing = dir.path().join("t.json").display().to_string();
     let (code, _, err) = run_lang(&["cosign", &missing, "--key", &key_s]);
