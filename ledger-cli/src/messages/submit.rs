@@ -79,6 +79,12 @@ pub enum SubmitMsg {
         /// The key expected.
         vkey: String,
     },
+    /// A time flag (`--valid-from`, `--valid-until`, `--key-valid-until`)
+    /// that is not a date or time.
+    NotATime {
+        /// What was given.
+        given: String,
+    },
 }
 
 impl Message for SubmitMsg {
@@ -108,6 +114,9 @@ impl Message for SubmitMsg {
             SubmitMsg::ReceiptWrongLog { got, want } => format!("回执属于账本 {got:?}，不是 {want:?}"),
             SubmitMsg::ReceiptNotSigned { seq, vkey } => {
                 format!("第 {seq} 条的回执不是账本密钥 {vkey} 签的")
+            }
+            SubmitMsg::NotATime { given } => {
+                format!("{given:?} 不是日期或时间（YYYY-MM-DD 或 YYYY-MM-DD HH:MM，北京时间）")
             }
         }
     }
@@ -143,6 +152,9 @@ impl Message for SubmitMsg {
             SubmitMsg::ReceiptWrongLog { got, want } => format!("the receipt is for log {got:?}, not {want:?}"),
             SubmitMsg::ReceiptNotSigned { seq, vkey } => {
                 format!("the receipt for entry {seq} is not signed by the log key {vkey}")
+            }
+            SubmitMsg::NotATime { given } => {
+                format!("not a date or time (YYYY-MM-DD or YYYY-MM-DD HH:MM, Beijing time): {given:?}")
             }
         }
     }
