@@ -4,6 +4,8 @@
 
 use crate::exit::{input, usage, Tag as _};
 use crate::keys::{self, parse_public_key, read_signing_keys};
+use crate::messages::admin::AdminMsg;
+use crate::messages::Message as _;
 use crate::submit::{self, not_after, random_nonce, send_one, SignArgs, Target};
 use crate::time;
 use anyhow::Result;
@@ -50,10 +52,10 @@ pub fn keygen(args: &KeygenArgs, quiet: bool) -> Result<()> {
         println!("{}", key.commitment());
         crate::progress::note(
             quiet,
-            &format!(
-                "wrote the pseudonym key to {} (mode 0600); above is its commitment for genesis",
-                args.out.display()
-            ),
+            &AdminMsg::WrotePseudonym {
+                key: args.out.display().to_string(),
+            }
+            .text(),
         );
         return Ok(());
     }
@@ -67,19 +69,19 @@ pub fn keygen(args: &KeygenArgs, quiet: bool) -> Result<()> {
             .to_string(),
     };
     if name.is_empty() || name.contains(char::is_whitespace) || name.contains('+') || name.len() > 255 {
-        return Err(usage(format!(
-            "--name {name:?}: a key name has no spaces or '+' (1-255 bytes)"
-        )));
+        return Err(usage(AdminMsg::BadKeyName { name }.text()));
     }
     // The verifier key also goes to NAME.vkey beside the key (README and
     // docs/CLI.md pass it as `--grantee "$(cat NAME.vkey)"`). Checked before
     // the secret is written, so a refusal leaves neither file behind.
     let vkey_path = keys::vkey_path(&args.out);
     if vkey_path.exists() {
-        return Err(input(format!(
-            "{} already exists (choose another --out)",
-            vkey_path.display()
-        )));
+        return Err(input(
+            AdminMsg::VkeyExists {
+                file: vkey_path.display().to_string(),
+            }
+            .text(),
+        ));
     }
     let key = SigningKey::generate(&mut rand_core::OsRng);
     let vkey = if args.witness {
@@ -94,12 +96,12 @@ pub fn keygen(args: &KeygenArgs, quiet: bool) -> Result<()> {
     println!("{vkey}");
     crate::progress::note(
         quiet,
-        &format!(
-            "wrote {} (mode 0600) and its verifier key {}; public key {}",
-            args.out.display(),
-            vkey_path.display(),
-            hex::encode(key.verifying_key().to_bytes())
-        ),
+        &AdminMsg::WroteKey {
+            key: args.out.display().to_string(),
+            vkey: vkey_path.display().to_string(),
+            public_hex: hex::encode(key.verifying_key().to_bytes()),
+        }
+        .text(),
     );
     Ok(())
 }
@@ -112,10 +114,13 @@ fn parse_kinds(text: &[String]) -> Result<Vec<EntryKind>> {
             continue;
         }
         let kind = EntryKind::from_name(item).ok_or_else(|| {
-            usage(format!(
-                "unknown entry kind {item:?}; one of {}",
-                EntryKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
-            ))
+            usage(
+                AdminMsg::UnknownKind {
+                    given: item.to_string(),
+                    all: EntryKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>().join(", "),
+                }
+                .text(),
+            )
         })?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
@@ -129,23 +134,30 @@ fn parse_role(text: &str) -> Result<Role> {
         "admin" | "管理员" => Ok(Role::Admin),
         "operator" | "经办" | "经办人" => Ok(Role::Operator),
         "auditor" | "审计" => Ok(Role::Auditor),
-        other => Err(usage(format!(
-            "--role must be admin, operator or auditor, not {other:?}"
-        ))),
+        other => Err(usage(
+            AdminMsg::BadRole {
+                given: other.to_string(),
+            }
+            .text(),
+        )),
     }
 }
 
 /// An office by snake_case name or Chinese label (`town_finance`, `镇财政所`).
 pub fn parse_office(text: &str, what: &str) -> Result<Office> {
     Office::parse(text).ok_or_else(|| {
-        usage(format!(
-            "{what} {text:?} is not an office; one of {}",
-            Office::ALL
-                .iter()
-                .map(|o| format!("{}/{}", o.name(), o.label_zh()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
+        usage(
+            AdminMsg::NotAnOffice {
+                what: what.to_string(),
+                given: text.to_string(),
+                all: Office::ALL
+                    .iter()
+                    .map(|o| format!("{}/{}", o.name(), o.label_zh()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+            .text(),
+        )
     })
 }
 
@@ -157,18 +169,17 @@ fn grant_office(office: Option<&str>, role: Role) -> Result<Office> {
         (Some(text), _) => parse_office(text, "--office")?,
         (None, Role::Admin) => Office::Admin,
         (None, Role::Auditor) => Office::Auditor,
-        (None, Role::Operator) => {
-            return Err(usage(
-                "an operator key needs --office (e.g. village_committee/村委会, town_poverty_office/镇扶贫办, town_finance/镇财政所)",
-            ))
-        }
+        (None, Role::Operator) => return Err(usage(AdminMsg::OperatorNeedsOffice.text())),
     };
     if !office.fits_role(role) {
-        return Err(usage(format!(
-            "--office {} ({}) cannot hold a key of role {role:?}",
-            office.name(),
-            office.label_zh()
-        )));
+        return Err(usage(
+            AdminMsg::OfficeRole {
+                office: office.name().to_string(),
+                label: office.label_zh().to_string(),
+                role: format!("{role:?}").to_lowercase(),
+            }
+            .text(),
+        ));
     }
     Ok(office)
 }
@@ -291,8 +302,12 @@ pub struct PolicyUpdateArgs {
 /// here first, so a malformed one is a usage error naming the problem.
 pub fn policy_update(args: &PolicyUpdateArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     let text = keys::read_small(&args.policy, 1024 * 1024)?;
-    let mut policy = serde_json::from_str::<Policy>(&text)
-        .input_err(format!("{} is not a policy in JSON", args.policy.display()))?;
+    let mut policy = serde_json::from_str::<Policy>(&text).input_err(
+        AdminMsg::NotAPolicy {
+            file: args.policy.display().to_string(),
+        }
+        .text(),
+    )?;
     args.projects.apply(&mut policy)?;
     policy.check().usage_err("the policy")?;
     post_body(&args.sign, EntryBody::PolicyUpdate { policy }, timeout_s, quiet)
@@ -524,7 +539,12 @@ fn genesis_policy(args: &GenesisArgs, now_ms: u64) -> Result<Policy> {
     let mut policy = match &args.policy {
         Some(path) => {
             let text = keys::read_small(path, 1024 * 1024)?;
-            serde_json::from_str::<Policy>(&text).input_err(format!("{} is not a policy in JSON", path.display()))?
+            serde_json::from_str::<Policy>(&text).input_err(
+                AdminMsg::NotAPolicy {
+                    file: path.display().to_string(),
+                }
+                .text(),
+            )?
         }
         None => {
             let rules = args
@@ -623,7 +643,7 @@ pub fn genesis(args: &GenesisArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         log_key: Some(args.log_vkey.clone()),
     };
     if args.node.is_none() && args.out.is_none() {
-        return Err(usage("give --node URL to post the genesis, or --out FILE to write it"));
+        return Err(usage(AdminMsg::GenesisNodeOrOut.text()));
     }
     let node = match &args.node {
         Some(url) => Some(crate::http::Node::new(url, timeout_s)?),
@@ -664,17 +684,14 @@ pub fn cosign(args: &CosignArgs, quiet: bool) -> Result<()> {
                 continue;
             }
             if signed.signatures.len() >= ledger_core::submission::MAX_SIGNATURES {
-                return Err(usage("a submission carries at most 8 signatures"));
+                return Err(usage(AdminMsg::TooManySignatures.text()));
             }
             signed.signatures.push(EntrySignature {
                 key: public,
                 signature: Bytes(key.sign(&message).to_bytes()),
             });
         }
-        signed
-            .clone()
-            .verify()
-            .input_err("a signature in the file does not verify")?;
+        signed.clone().verify().input_err(AdminMsg::BadSignatureInFile.text())?;
     }
     let out = args.out.clone().unwrap_or_else(|| args.file.clone());
     let lines: Vec<String> = all
@@ -683,11 +700,21 @@ pub fn cosign(args: &CosignArgs, quiet: bool) -> Result<()> {
         .collect::<Result<_, _>>()
         .input_err("encoding")?;
     let tmp = out.with_extension("tmp-cosign");
-    std::fs::write(&tmp, lines.join("\n") + "\n").input_err(format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &out).input_err(format!("writing {}", out.display()))?;
+    let cannot_write = |file: &std::path::Path| {
+        AdminMsg::CannotWrite {
+            file: file.display().to_string(),
+        }
+        .text()
+    };
+    std::fs::write(&tmp, lines.join("\n") + "\n").input_err(cannot_write(&tmp))?;
+    std::fs::rename(&tmp, &out).input_err(cannot_write(&out))?;
     crate::progress::note(
         quiet,
-        &format!("co-signed {} submission(s) into {}", all.len(), out.display()),
+        &AdminMsg::Cosigned {
+            count: all.len(),
+            out: out.display().to_string(),
+        }
+        .text(),
     );
     Ok(())
 }

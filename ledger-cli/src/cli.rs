@@ -11,7 +11,7 @@ mod help_examples;
 #[command(
     name = "ledger",
     version,
-    after_help = "Examples:\n  ledger keygen --out op.key\n  ledger post --node http://127.0.0.1:8080 --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n  ledger export --node http://127.0.0.1:8080 --out ledger.bundle\n  ledger verify ledger.bundle --checkpoint saved.checkpoint --log-key \"$LOG_VKEY\"\n  ledger audit ledger.bundle --format table\n\nExit codes: 0 ok, 1 verification failed, 2 usage, 3 network or node error, 4 input file error."
+    after_help = "Examples:\n  ledger keygen --out op.key\n  ledger post --node http://127.0.0.1:8080 --key op.key csv 2019-06-低保.csv --pseudonym-key pseudonym.key --fund F2019-SCS-023\n  ledger export --node http://127.0.0.1:8080 --out ledger.bundle\n  ledger verify ledger.bundle --checkpoint saved.checkpoint --log-key \"$LOG_VKEY\"\n  ledger audit ledger.bundle --format table\n\nExit codes: 0 ok, 1 verification failed, 2 usage, 3 network or node error, 4 input file error."
 )]
 pub struct Cli {
     /// No progress bars or notes on standard error.
@@ -40,7 +40,7 @@ pub enum Command {
     Keygen(crate::admin::KeygenArgs),
     /// Grant a key signing rights (admin entry, KeyGrant).
     #[command(
-        after_help = "Example:\n  ledger grant --node http://127.0.0.1:8080 --key admin-1.key --key admin-2.key \\\n    --grantee \"$(cat op.vkey)\" --holder \"施河镇财政所 张*华\" --role operator --office 镇财政所 \\\n    --region 320803101000 --kinds transfer,household_subsidy,reversal\n\nOffices (岗位): admin/系统管理员, village_committee/村委会, town_poverty_office/镇扶贫办, town_finance/镇财政所,\ndistrict_poverty_office/区扶贫办, district_finance/区财政局, district_department/区行业主管部门,\ndistrict_leader/区分管领导, discipline_inspector/纪检监察, auditor/审计. Operators need one.\n\nExit codes: 0 ok, 2 usage, 3 network or node error (e.g. the node refused the grant), 4 input file error."
+        after_help = "Examples:\n  ledger keygen --out op.key                         # writes op.key and op.vkey\n  ledger grant --node http://127.0.0.1:8080 --key admin-1.key --key admin-2.key \\\n    --grantee \"$(cat op.vkey)\" --holder \"施河镇财政所 张*华\" --role operator --office 镇财政所 \\\n    --region 320803106000 --kinds transfer,household_subsidy,reversal   # 施河镇\n\nOffices (岗位): admin/系统管理员, village_committee/村委会, town_poverty_office/镇扶贫办, town_finance/镇财政所,\ndistrict_poverty_office/区扶贫办, district_finance/区财政局, district_department/区行业主管部门,\ndistrict_leader/区分管领导, discipline_inspector/纪检监察, auditor/审计. Operators need one.\n\nExit codes: 0 ok, 2 usage, 3 network or node error (e.g. the node refused the grant), 4 input file error."
     )]
     Grant(crate::admin::GrantArgs),
     /// Revoke a key (admin entry, KeyRevoke).
@@ -65,7 +65,7 @@ pub enum Command {
     Genesis(crate::admin::GenesisArgs),
     /// 记账：记一笔（资金、公告、比对、登记、异议、确认、项目环节；参数或 JSON）或从表格批量记账 (post an entry or a batch from a table).
     #[command(
-        after_help = "Examples:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo \"拨付施河镇专项资金\"\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560\n  ledger post --node URL --key op.key reversal --seq 1234 --reason \"重复发放，予以冲正\" --date 2019-07-02\n  ledger post --node URL --key village.key notice --id N-APP-1 --stage 申报公告 --region 320803101201 \\\n    --start 2019-03-01 --title 2019年3月低保申报公告 --lines 申报.csv\n  ledger post --node URL --key village.key confirm --seq 1234 --method 明白卡签字 --date 2019-06-25\n  ledger post --node URL --key op.key csv 2019-06.csv --pseudonym-key pseudonym.key --fund F2019-SCS-031\n\nA CSV batch is safe to rerun after an interruption: nothing is posted twice (see docs/CLI.md).\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. rows the node refused), 4 input file error (incl. invalid rows)."
+        after_help = "Examples:\n  ledger post --node URL --key op.key transfer --fund F2019-SCN-012 --from treasury:320803000000 \\\n    --to treasury:320803101000 --amount 1,200,000 --memo \"拨付施河镇专项资金\"\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-023 \\\n    --resident-id 320803198001011232 --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560\n  ledger post --node URL --key op.key reversal --seq 1234 --reason \"重复发放，予以冲正\" --date 2019-07-02\n  ledger post --node URL --key village.key notice --id N-APP-1 --stage 申报公告 --region 320803101201 \\\n    --start 2019-03-01 --title 2019年3月低保申报公告 --lines 申报.csv\n  ledger post --node URL --key village.key confirm --seq 1234 --method 明白卡签字 --date 2019-06-25\n  ledger post --node URL --key op.key csv 2019-06.csv --pseudonym-key pseudonym.key --fund F2019-SCS-023\n\nA CSV batch is safe to rerun after an interruption: nothing is posted twice (see docs/CLI.md).\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. rows the node refused), 4 input file error (incl. invalid rows)."
     )]
     Post(crate::post::PostArgs),
     /// Add signatures to signed submissions written with --out (co-signing).

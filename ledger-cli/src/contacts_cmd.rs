@@ -5,6 +5,7 @@
 //! reported with its contact number and field, and nothing is posted.
 
 use crate::exit::{input, usage, Tag as _};
+use crate::messages::Message as _;
 use crate::post::parse;
 use anyhow::Result;
 use clap::Args;
@@ -103,7 +104,12 @@ pub fn body(a: &ContactsArgs) -> Result<EntryBody> {
             )))
         }
     };
-    let meta = std::fs::metadata(&a.file).input_err(format!("cannot read {}", a.file.display()))?;
+    let meta = std::fs::metadata(&a.file).input_err(
+        crate::messages::admin::AdminMsg::CannotRead {
+            file: a.file.display().to_string(),
+        }
+        .text(),
+    )?;
     if meta.len() > MAX_CONTACTS_FILE_BYTES {
         return Err(input(format!(
             "{} is {} bytes, more than a contacts file's {MAX_CONTACTS_FILE_BYTES}-byte limit",
@@ -111,7 +117,12 @@ pub fn body(a: &ContactsArgs) -> Result<EntryBody> {
             meta.len()
         )));
     }
-    let text = std::fs::read_to_string(&a.file).input_err(format!("cannot read {}", a.file.display()))?;
+    let text = std::fs::read_to_string(&a.file).input_err(
+        crate::messages::admin::AdminMsg::CannotRead {
+            file: a.file.display().to_string(),
+        }
+        .text(),
+    )?;
     let contacts = contacts(&text, toml).map_err(|e| input(format!("{}: {e}", a.file.display())))?;
     Ok(EntryBody::ContactsUpdate(ContactsUpdate { region, contacts }))
 }

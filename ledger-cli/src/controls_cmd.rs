@@ -10,6 +10,7 @@
 use crate::batch::{Columns, Lines};
 use crate::exit::{input, usage, Tag as _};
 use crate::keys;
+use crate::messages::Message as _;
 use crate::post::parse;
 use anyhow::Result;
 use clap::Args;
@@ -362,7 +363,12 @@ fn notice(a: &NoticeArgs) -> Result<EntryBody> {
         |s| (s.name(), s.label_zh()),
     ))?;
     let key = pseudonym(a.pseudonym_key.as_deref())?;
-    let meta = std::fs::metadata(&a.lines).input_err(format!("cannot read {}", a.lines.display()))?;
+    let meta = std::fs::metadata(&a.lines).input_err(
+        crate::messages::admin::AdminMsg::CannotRead {
+            file: a.lines.display().to_string(),
+        }
+        .text(),
+    )?;
     if meta.len() > MAX_NOTICE_CSV_BYTES {
         return Err(input(format!(
             "{} is {} bytes, more than a notice's {MAX_NOTICE_CSV_BYTES}-byte limit",
@@ -370,7 +376,12 @@ fn notice(a: &NoticeArgs) -> Result<EntryBody> {
             meta.len()
         )));
     }
-    let bytes = std::fs::read(&a.lines).input_err(format!("cannot read {}", a.lines.display()))?;
+    let bytes = std::fs::read(&a.lines).input_err(
+        crate::messages::admin::AdminMsg::CannotRead {
+            file: a.lines.display().to_string(),
+        }
+        .text(),
+    )?;
     let lines = notice_lines(&bytes, stage, key.as_ref()).map_err(|e| input(format!("{}: {e}", a.lines.display())))?;
     Ok(EntryBody::Notice(Notice {
         notice: u(parse::ident(&a.id, "--id"))?,

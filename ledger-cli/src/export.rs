@@ -263,16 +263,22 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 ledger_store::LogOptions::default(),
             )
             .map_err(|e| {
-                input(format!(
-                    "cannot read the store of the data folder {}: {e}",
-                    dir.display()
-                ))
+                input(
+                    ExportMsg::NoStore {
+                        dir: dir.display().to_string(),
+                        why: e.to_string(),
+                    }
+                    .text(),
+                )
             })?;
             if let Some(torn) = store.torn_tail() {
                 eprintln!(
-                    "note: {} has {} bytes after its last complete commit (a commit cut short by a crash, never acknowledged); they are not exported",
-                    torn.file.display(),
-                    torn.bytes
+                    "{}",
+                    ExportMsg::TornTail {
+                        file: torn.file.display().to_string(),
+                        bytes: torn.bytes,
+                    }
+                    .text()
                 );
             }
             let note = match &given_note {
@@ -281,8 +287,14 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                     let bytes = store
                         .checkpoint()
                         .map_err(|e| input(format!("reading the store: {e}")))?;
-                    let bytes =
-                        bytes.ok_or_else(|| input(format!("{} holds no checkpoint (an empty log?)", dir.display())))?;
+                    let bytes = bytes.ok_or_else(|| {
+                        input(
+                            ExportMsg::NoCheckpoint {
+                                dir: dir.display().to_string(),
+                            }
+                            .text(),
+                        )
+                    })?;
                     String::from_utf8(bytes).input_err("the stored checkpoint")?
                 }
             };

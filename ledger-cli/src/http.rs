@@ -3,6 +3,8 @@
 //! submissions), and errors that say what the node answered.
 
 use crate::exit::{network, usage};
+use crate::messages::node::NodeMsg;
+use crate::messages::Message as _;
 use anyhow::Result;
 use base64::Engine as _;
 use ledger_core::chain::{DecodedEntry, SequencedEntry};
@@ -185,9 +187,23 @@ fn read_limited(response: reqwest::blocking::Response, url: &str) -> Result<Answ
     response
         .take(MAX_ANSWER_BYTES + 1)
         .read_to_end(&mut body)
-        .map_err(|e| network(format!("reading the answer of {url}: {e}")))?;
+        .map_err(|e| {
+            network(
+                NodeMsg::Reading {
+                    url: url.to_string(),
+                    why: e.to_string(),
+                }
+                .text(),
+            )
+        })?;
     if body.len() as u64 > MAX_ANSWER_BYTES {
-        return Err(network(format!("the answer of {url} is over {MAX_ANSWER_BYTES} bytes")));
+        return Err(network(
+            NodeMsg::TooLarge {
+                url: url.to_string(),
+                max_bytes: MAX_ANSWER_BYTES,
+            }
+            .text(),
+        ));
     }
     Ok(Answer { status, body })
 }
@@ -197,27 +213,31 @@ impl Node {
     pub fn new(url: &str, timeout_s: u64) -> Result<Node> {
         let base = url.trim().trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(usage(format!("--node must be an http:// or https:// URL, not {url:?}")));
+            return Err(usage(NodeMsg::BadUrl { given: url.to_string() }.text()));
         }
         let client = reqwest::blocking::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(timeout_s.clamp(1, 3600)))
             .user_agent(concat!("ledger-cli/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| network(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| network(NodeMsg::NoClient { why: e.to_string() }.text()))?;
         Ok(Node { base, client })
     }
 
     fn send(&self, request: reqwest::blocking::RequestBuilder, url: &str) -> Result<Answer> {
         let response = request.send().map_err(|e| {
-            let why = if e.is_timeout() {
-                "timed out".to_string()
+            let url = url.to_string();
+            let message = if e.is_timeout() {
+                NodeMsg::TimedOut { url }
             } else if e.is_connect() {
-                "cannot connect".to_string()
+                NodeMsg::CannotConnect { url }
             } else {
-                e.to_string()
+                NodeMsg::Transport {
+                    url,
+                    why: e.to_string(),
+                }
             };
-            network(format!("{url}: {why}"))
+            network(message.text())
         })?;
         read_limited(response, url)
     }
@@ -239,7 +259,7 @@ impl Node {
                 Err(e) => last = Some(Err(e)),
             }
         }
-        last.unwrap_or_else(|| Err(network(format!("{url}: no answer"))))
+        last.unwrap_or_else(|| Err(network(NodeMsg::NoAnswer { url: url.to_string() }.text())))
     }
 
     /// GET a path; an error status is an error.
@@ -248,13 +268,22 @@ impl Node {
         let answer = self.with_retries(&url, &|| self.client.get(&url))?;
         if answer.status >= 400 {
             return Err(match answer.error() {
-                Some(e) => network(format!(
-                    "{url}: the node answered {} {}: {}",
-                    answer.status,
-                    e.code,
-                    e.human()
-                )),
-                None => network(format!("{url}: the node answered HTTP {}", answer.status)),
+                Some(e) => network(
+                    NodeMsg::Refused {
+                        url: url.clone(),
+                        status: answer.status,
+                        why: e.human(),
+                        code: e.code,
+                    }
+                    .text(),
+                ),
+                None => network(
+                    NodeMsg::Status {
+                        url: url.clone(),
+                        status: answer.status,
+                    }
+                    .text(),
+                ),
             });
         }
         Ok(answer)
@@ -271,18 +300,27 @@ impl Node {
     pub fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         let answer = self.get(path)?;
         serde_json::from_slice(&answer.body).map_err(|e| {
-            network(format!(
-                "{}{path}: the node's answer is not the expected JSON: {e}",
-                self.base
-            ))
+            network(
+                NodeMsg::NotJson {
+                    url: format!("{}{path}", self.base),
+                    why: e.to_string(),
+                }
+                .text(),
+            )
         })
     }
 
     /// GET text.
     pub fn get_text(&self, path: &str) -> Result<String> {
         let answer = self.get(path)?;
-        String::from_utf8(answer.body)
-            .map_err(|_| network(format!("{}{path}: the answer is not UTF-8 text", self.base)))
+        String::from_utf8(answer.body).map_err(|_| {
+            network(
+                NodeMsg::NotText {
+                    url: format!("{}{path}", self.base),
+                }
+                .text(),
+            )
+        })
     }
 
     /// POST a body (retried: only for idempotent requests). Returns the

@@ -2,6 +2,8 @@
 //! command line, and the pseudonym key.
 
 use crate::exit::{input, usage, Tag as _};
+use crate::messages::admin::AdminMsg;
+use crate::messages::Message as _;
 use anyhow::Result;
 use ed25519_dalek::SigningKey;
 use ledger_core::encoding::Bytes;
@@ -34,23 +36,37 @@ pub fn write_public(path: &Path, contents: &str) -> Result<()> {
         .write(true)
         .create_new(true)
         .open(path)
-        .input_err(format!("cannot create {} (choose another --out)", path.display()))?;
+        .input_err(
+            AdminMsg::CannotCreate {
+                file: path.display().to_string(),
+            }
+            .text(),
+        )?;
     file.write_all(contents.as_bytes())
         .and_then(|()| file.sync_all())
-        .input_err(format!("cannot write {}", path.display()))
+        .input_err(
+            AdminMsg::CannotWrite {
+                file: path.display().to_string(),
+            }
+            .text(),
+        )
 }
 
 /// Read a small text file (key, vkey, checkpoint).
 pub fn read_small(path: &Path, max: u64) -> Result<String> {
-    let meta = fs::metadata(path).input_err(format!("cannot read {}", path.display()))?;
+    let file = path.display().to_string();
+    let meta = fs::metadata(path).input_err(AdminMsg::CannotRead { file: file.clone() }.text())?;
     if meta.len() > max {
-        return Err(input(format!(
-            "{} is {} bytes, more than the {max}-byte limit",
-            path.display(),
-            meta.len()
-        )));
+        return Err(input(
+            AdminMsg::TooLarge {
+                file,
+                bytes: meta.len(),
+                max_bytes: max,
+            }
+            .text(),
+        ));
     }
-    fs::read_to_string(path).input_err(format!("cannot read {} as UTF-8 text", path.display()))
+    fs::read_to_string(path).input_err(AdminMsg::NotUtf8 { file }.text())
 }
 
 /// Read a secret file, refusing one that others may read.
@@ -69,10 +85,12 @@ pub fn read_signing_keys(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Si
     for path in paths {
         let (name, key) = read_signing_key(path)?;
         if out.iter().any(|(_, k)| k.verifying_key() == key.verifying_key()) {
-            return Err(usage(format!(
-                "key file {} is given twice (co-signatures need distinct keys)",
-                path.display()
-            )));
+            return Err(usage(
+                AdminMsg::KeyTwice {
+                    file: path.display().to_string(),
+                }
+                .text(),
+            ));
         }
         out.push((name, key));
     }
@@ -99,11 +117,16 @@ pub fn parse_public_key(arg: &str) -> Result<PublicKey> {
             let (_, key) = read_signing_key(path)?;
             return Ok(Bytes(key.verifying_key().to_bytes()));
         }
-        return parse_public_key_text(text).ok_or_else(|| input(format!("{} holds no public key", path.display())));
+        return parse_public_key_text(text).ok_or_else(|| {
+            input(
+                AdminMsg::NoPublicKeyIn {
+                    file: path.display().to_string(),
+                }
+                .text(),
+            )
+        });
     }
-    Err(usage(format!(
-        "{arg:?} is not a verifier key (name+id+base64), 64 hex digits, or a key file"
-    )))
+    Err(usage(AdminMsg::NotAPublicKey { given: arg.to_string() }.text()))
 }
 
 fn parse_public_key_text(text: &str) -> Option<PublicKey> {
@@ -123,9 +146,7 @@ pub fn vkey_arg(arg: &str) -> Result<String> {
     if path.is_file() {
         return Ok(read_small(path, MAX_KEY_FILE_BYTES)?.trim().to_string());
     }
-    Err(usage(format!(
-        "{arg:?} is not a verifier key (name+id+base64) or a file holding one"
-    )))
+    Err(usage(AdminMsg::NotAVerifierKey { given: arg.to_string() }.text()))
 }
 
 /// Read the pseudonym key file (64 hex digits, mode 0600).

@@ -63,7 +63,7 @@ pub enum PostWhat {
     Disbursement(DisbursementArgs),
     /// 到户补贴: pay one household (the resident ID is hashed here, never sent).
     #[command(
-        after_help = "Example:\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-031 \\\n    --resident-id 32080319800101123X --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560 --date 2019-06-20 \\\n    --notice N-320803101201-2019-06-PAY --line 4\n\n--date defaults to today (China time); --notice/--line are required for payments dated from the policy's\nenforcement date on.\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
+        after_help = "Example:\n  ledger post --node URL --key op.key subsidy --pseudonym-key pseudonym.key --fund F2019-SCS-023 \\\n    --resident-id 320803198001011232 --name 张小三 --village 320803101201 --category 最低生活保障 \\\n    --period 2019-06 --amount 560 --date 2019-06-20 \\\n    --notice N-320803101201-2019-06-PAY --line 4\n\n--date defaults to today (China time); --notice/--line are required for payments dated from the policy's\nenforcement date on.\n\nExit codes: 0 ok, 2 usage, 3 network or node error, 4 input file error."
     )]
     Subsidy(SubsidyArgs),
     /// 冲正: undo an earlier money entry.
@@ -153,7 +153,7 @@ pub enum PostWhat {
     Cancel(crate::project_cmd::CancelArgs),
     /// 批量记账：从表格（CSV UTF-8/GBK 或 Excel .xlsx/.xls）记一批到户补贴或项目支出，先预检，整批全记或全不记 (a batch from a table: pre-flight, then all or nothing).
     #[command(
-        after_help = "示例 (Examples):\n  ledger --lang zh post --node URL --key 镇财政所.key --key 镇扶贫办.key csv 2019-08-低保.xlsx \\\n    --pseudonym-key pseudonym.key --fund F2019-SCS-031 --dry-run      # 预检，不记账\n  ledger post --node URL --key 镇财政所.key --key 镇扶贫办.key csv 2019-08-低保.csv \\\n    --pseudonym-key pseudonym.key --fund F2019-SCS-031 --date 2019-08-20\n\n表头（第 1 行）可用中文或英文列名 (Chinese or English headers)：户主姓名 身份证号码 村/社区（村名或 12 位代码）\n补助类别（低保、最低生活保障 …） 所属期间（2019年8月、2019-08、201908） 金额(元) [发放日期 资金编号 公示编号 公示行号 付款账户]\n\n记账前先检查每一行、各账户每项资金的余额是否够整批、每户是否已发放过；有问题则一笔也不记。\n同一内容的文件（改名、另存为 GBK 或 .xlsx）不会重复记账；中断后重新运行同一命令是安全的 (docs/CLI.md)。\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. the pre-flight's findings), 4 input file error (incl. invalid rows)."
+        after_help = "示例 (Examples):\n  ledger --lang zh post --node URL --key 镇财政所.key --key 镇扶贫办.key csv 2019-08-低保.xlsx \\\n    --pseudonym-key pseudonym.key --fund F2019-SCS-023 --dry-run      # 预检，不记账\n  ledger post --node URL --key 镇财政所.key --key 镇扶贫办.key csv 2019-08-低保.csv \\\n    --pseudonym-key pseudonym.key --fund F2019-SCS-023 --date 2019-08-20\n\n表头（第 1 行）可用中文或英文列名 (Chinese or English headers)：户主姓名 身份证号码 村/社区（村名或 12 位代码）\n补助类别（低保、最低生活保障 …） 所属期间（2019年8月、2019-08、201908） 金额(元) [发放日期 资金编号 公示编号 公示行号 付款账户]\n\n记账前先检查每一行、各账户每项资金的余额是否够整批、每户是否已发放过；有问题则一笔也不记。\n同一内容的文件（改名、另存为 GBK 或 .xlsx）不会重复记账；中断后重新运行同一命令是安全的 (docs/CLI.md)。\n\nExit codes: 0 ok, 2 usage, 3 network or node error (incl. the pre-flight's findings), 4 input file error (incl. invalid rows)."
     )]
     Csv(crate::batch::CsvArgs),
 }

@@ -3,6 +3,8 @@
 
 use crate::exit::usage;
 use crate::http::Node;
+use crate::messages::query::{Headers, QueryText};
+use crate::messages::Message as _;
 use crate::table::Table;
 use anyhow::Result;
 use clap::{Args, Subcommand};
@@ -151,6 +153,31 @@ fn time_of(v: &Value) -> String {
         .unwrap_or_default()
 }
 
+/// A region's level in the run's language.
+fn level(v: &Value) -> String {
+    QueryText::Level { level: s(v, "level") }.text()
+}
+
+/// A signer by its grant's holder and office (`GET /v1/keys/{key}`), as
+/// people know the key; the key's hex when the node does not know it
+/// (a genesis admin of an older node, a node that is unreachable now).
+/// At most 8 signers per entry, so at most 8 small requests.
+fn signer_name(node: &Node, key: &str) -> String {
+    if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return key.to_string();
+    }
+    match node.get_json::<Value>(&format!("/v1/keys/{key}")) {
+        Ok(grant) if !s(&grant, "holder").is_empty() => QueryText::Signer {
+            holder: s(&grant, "holder"),
+            office_zh: s(&grant, "office_zh"),
+            office: s(&grant, "office"),
+            key: key.to_string(),
+        }
+        .text(),
+        _ => key.to_string(),
+    }
+}
+
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| {
@@ -164,7 +191,7 @@ fn encode(text: &str) -> String {
 }
 
 fn entries_table(entries: &[Value]) -> String {
-    let mut t = Table::new(&["条目", "时间", "类别", "摘要", "签名", "冲正"]).right_align(&[0]);
+    let mut t = Table::new(Headers::Entries.get()).right_align(&[0]);
     for e in entries {
         t.row(vec![
             format!("#{}", s(e, "seq")),
@@ -193,7 +220,7 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
         QueryWhat::Checkpoint => "/v1/checkpoint".to_string(),
         QueryWhat::Entries { start, limit } => {
             if !(1..=1000).contains(limit) {
-                return Err(usage("--limit must be 1-1000"));
+                return Err(usage(QueryText::BadLimit.text()));
             }
             format!("/v1/entries?start={start}&limit={limit}")
         }
@@ -214,56 +241,52 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
     }
     let out = match &args.what {
         QueryWhat::Log => {
-            let mut text = format!(
-                "{}\norigin:  {}\nsize:    {}\nroot:    {}\nlog key: {}\n",
-                s(&v, "title"),
-                s(&v, "origin"),
-                s(&v, "size"),
-                s(&v, "root"),
-                s(&v, "log_vkey")
-            );
+            let mut text = QueryText::Log {
+                title: s(&v, "title"),
+                origin: s(&v, "origin"),
+                size: s(&v, "size"),
+                root: s(&v, "root"),
+                vkey: s(&v, "log_vkey"),
+            }
+            .text();
             for k in arr(&v, "log_keys") {
-                text.push_str(&format!("  from size {}: {}\n", s(k, "from_size"), s(k, "vkey")));
+                text.push_str(
+                    &QueryText::LogKeyFrom {
+                        from_size: s(k, "from_size"),
+                        vkey: s(k, "vkey"),
+                    }
+                    .text(),
+                );
             }
             text
         }
         QueryWhat::Entries { .. } => entries_table(arr(&v, "entries")),
         QueryWhat::Entry { .. } => {
             let e = v.get("entry").unwrap_or(&v);
-            format!(
-                "entry #{} {} ({})\ntime:       {}\nentry hash: {}\nsigners:    {}\nsummary:    {}\nbody:\n{}\n",
-                s(e, "seq"),
-                s(e, "kind_zh"),
-                s(e, "kind"),
-                time_of(e),
-                s(e, "entry_hash"),
-                arr(e, "signers")
+            QueryText::Entry {
+                seq: s(e, "seq"),
+                kind_zh: s(e, "kind_zh"),
+                kind: s(e, "kind"),
+                time: time_of(e),
+                hash: s(e, "entry_hash"),
+                signers: arr(e, "signers")
                     .iter()
-                    .map(|x| x.as_str().unwrap_or(""))
+                    .map(|x| signer_name(&node, x.as_str().unwrap_or("")))
                     .collect::<Vec<_>>()
                     .join(", "),
-                s(e, "summary_zh"),
-                serde_json::to_string_pretty(e.get("body").unwrap_or(&Value::Null)).unwrap_or_default()
-            )
+                summary: s(e, "summary_zh"),
+                body: serde_json::to_string_pretty(e.get("body").unwrap_or(&Value::Null)).unwrap_or_default(),
+            }
+            .text()
         }
         QueryWhat::Regions => {
-            let mut t = Table::new(&[
-                "代码",
-                "名称",
-                "级别",
-                "到达资金(元)",
-                "到户(元)",
-                "户数",
-                "项目(元)",
-                "项目数",
-            ])
-            .right_align(&[3, 4, 5, 6, 7]);
+            let mut t = Table::new(Headers::Regions.get()).right_align(&[3, 4, 5, 6, 7]);
             for r in arr(&v, "regions") {
                 let totals = r.get("totals").cloned().unwrap_or(Value::Null);
                 t.row(vec![
                     s(r, "code"),
                     s(r, "name"),
-                    s(r, "level"),
+                    level(r),
                     yuan(&totals, "received_fen"),
                     yuan(&totals, "households_fen"),
                     s(&totals, "households"),
@@ -275,18 +298,18 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
         }
         QueryWhat::Village { .. } => {
             let totals = v.get("totals").cloned().unwrap_or(Value::Null);
-            let mut text = format!(
-                "{} {} ({})\n到达资金 {} 元，到户 {} 元（{} 户），项目 {} 元，结余 {} 元\n\n",
-                s(&v, "code"),
-                s(&v, "name"),
-                s(&v, "level"),
-                yuan(&totals, "received_fen"),
-                yuan(&totals, "households_fen"),
-                s(&totals, "households"),
-                yuan(&totals, "projects_fen"),
-                yuan(&totals, "balance_fen")
-            );
-            let mut t = Table::new(&["资金", "名称", "文号", "来源", "年度", "金额(元)"]).right_align(&[5]);
+            let mut text = QueryText::VillageTotals {
+                code: s(&v, "code"),
+                name: s(&v, "name"),
+                level: level(&v),
+                received: yuan(&totals, "received_fen"),
+                households_paid: yuan(&totals, "households_fen"),
+                households: s(&totals, "households"),
+                projects: yuan(&totals, "projects_fen"),
+                balance: yuan(&totals, "balance_fen"),
+            }
+            .text();
+            let mut t = Table::new(Headers::VillageFunds.get()).right_align(&[5]);
             for f in arr(&v, "funds_in") {
                 t.row(vec![
                     s(f, "fund"),
@@ -297,10 +320,9 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
                     yuan(f, "amount_fen"),
                 ]);
             }
-            text.push_str("资金来源 funds in\n");
+            text.push_str(&QueryText::FundsIn.text());
             text.push_str(&t.render());
-            let mut t =
-                Table::new(&["项目", "名称", "类别", "阶段", "预算(元)", "已付(元)", "实施单位"]).right_align(&[4, 5]);
+            let mut t = Table::new(Headers::VillageProjects.get()).right_align(&[4, 5]);
             for p in arr(&v, "projects") {
                 t.row(vec![
                     s(p, "id"),
@@ -312,10 +334,10 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
                     s(p, "implementer"),
                 ]);
             }
-            text.push_str("\n项目 projects\n");
+            text.push_str(&QueryText::Projects.text());
             text.push_str(&t.render());
             let subsidies = v.get("subsidies").cloned().unwrap_or(Value::Null);
-            let mut t = Table::new(&["条目", "户", "户主", "类别", "期间", "金额(元)", "冲正"]).right_align(&[0, 5]);
+            let mut t = Table::new(Headers::VillageSubsidies.get()).right_align(&[0, 5]);
             for i in arr(&subsidies, "items") {
                 let period = i.get("period").map(|p| match (p.get("year"), p.get("month")) {
                     (Some(y), Some(m)) if m.as_u64() == Some(0) => y.to_string(),
@@ -343,27 +365,29 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
                         .unwrap_or_default(),
                 ]);
             }
-            text.push_str(&format!(
-                "\n到户补贴 subsidies (合计 {} 元，{} 笔)\n",
-                yuan(&subsidies, "total_fen"),
-                s(&subsidies, "count")
-            ));
+            text.push_str(
+                &QueryText::Subsidies {
+                    total: yuan(&subsidies, "total_fen"),
+                    count: s(&subsidies, "count"),
+                }
+                .text(),
+            );
             text.push_str(&t.render());
             text
         }
         QueryWhat::Fund { .. } => {
             let f = v.get("fund").cloned().unwrap_or(Value::Null);
-            let mut text = format!(
-                "{} {}\n文号 {}，{}，{}，{} 年度，下达 {} 元\n\n",
-                s(&f, "id"),
-                s(&f, "title"),
-                s(&f, "document_no"),
-                s(&f, "source_zh"),
-                s(&f, "category_zh"),
-                s(&f, "fiscal_year"),
-                yuan(&f, "issued_fen")
-            );
-            let mut t = Table::new(&["条目", "类别", "从", "到", "金额(元)", "冲正"]).right_align(&[0, 4]);
+            let mut text = QueryText::FundHeader {
+                id: s(&f, "id"),
+                title: s(&f, "title"),
+                document_no: s(&f, "document_no"),
+                source: s(&f, "source_zh"),
+                category: s(&f, "category_zh"),
+                year: s(&f, "fiscal_year"),
+                issued: yuan(&f, "issued_fen"),
+            }
+            .text();
+            let mut t = Table::new(Headers::FundMovements.get()).right_align(&[0, 4]);
             for m in arr(&v, "movements") {
                 t.row(vec![
                     format!("#{}", s(m, "seq")),
@@ -378,27 +402,27 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
                 ]);
             }
             text.push_str(&t.render());
-            let mut t = Table::new(&["账户", "名称", "余额(元)"]).right_align(&[2]);
+            let mut t = Table::new(Headers::FundBalances.get()).right_align(&[2]);
             for b in arr(&v, "balances") {
                 t.row(vec![s(b, "account"), s(b, "account_name"), yuan(b, "balance_fen")]);
             }
-            text.push_str("\n余额 balances\n");
+            text.push_str(&QueryText::Balances.text());
             text.push_str(&t.render());
             text
         }
         QueryWhat::Project { .. } => crate::query_projects::project(&v),
         QueryWhat::Idle { .. } => crate::query_projects::idle(&v),
         QueryWhat::Household { .. } => {
-            format!(
-                "household {} ({})，合计 {} 元\n{}",
-                s(&v, "household"),
-                s(&v, "masked_name"),
-                yuan(&v, "total_fen"),
-                entries_table(arr(&v, "entries"))
-            )
+            QueryText::Household {
+                reference: s(&v, "household"),
+                masked_name: s(&v, "masked_name"),
+                total: yuan(&v, "total_fen"),
+            }
+            .text()
+                + &entries_table(arr(&v, "entries"))
         }
         QueryWhat::Account { .. } => {
-            let mut t = Table::new(&["资金", "余额(元)"]).right_align(&[1]);
+            let mut t = Table::new(Headers::AccountBalances.get()).right_align(&[1]);
             for b in arr(&v, "balances") {
                 t.row(vec![s(b, "fund"), yuan(b, "balance_fen")]);
             }
@@ -411,15 +435,25 @@ pub fn run(args: &QueryArgs, timeout_s: u64) -> Result<()> {
             )
         }
         QueryWhat::Search { .. } => {
-            let mut t = Table::new(&["类型", "代码", "名称", "说明"]);
+            let mut t = Table::new(Headers::Search.get());
             for r in arr(&v, "regions") {
-                t.row(vec!["区划".into(), s(r, "code"), s(r, "name"), s(r, "level")]);
+                t.row(vec![QueryText::KindRegion.text(), s(r, "code"), s(r, "name"), level(r)]);
             }
             for f in arr(&v, "funds") {
-                t.row(vec!["资金".into(), s(f, "id"), s(f, "title"), s(f, "document_no")]);
+                t.row(vec![
+                    QueryText::KindFund.text(),
+                    s(f, "id"),
+                    s(f, "title"),
+                    s(f, "document_no"),
+                ]);
             }
             for p in arr(&v, "projects") {
-                t.row(vec!["项目".into(), s(p, "id"), s(p, "name"), s(p, "village")]);
+                t.row(vec![
+                    QueryText::KindProject.text(),
+                    s(p, "id"),
+                    s(p, "name"),
+                    s(p, "village"),
+                ]);
             }
             t.render()
         }

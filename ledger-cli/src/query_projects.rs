@@ -4,6 +4,8 @@
 //! payments; a region's money over its time limit (资金滞留预警). Sections
 //! the node does not send are left out, so an older node still prints.
 
+use crate::messages::query::{Headers, QueryText};
+use crate::messages::Message as _;
 use crate::query::{arr, s, yuan};
 use crate::table::Table;
 use serde_json::Value;
@@ -19,39 +21,39 @@ fn percent(v: &Value, key: &str) -> String {
 /// `GET /v1/projects/{id}` as text.
 pub fn project(v: &Value) -> String {
     let p = v.get("project").cloned().unwrap_or(Value::Null);
-    let stage = s(&p, "stage_zh");
-    let mut text = format!(
-        "{} {}{}\n{} {}，{}，预算 {} 元，已付 {} 元，实施单位 {}\n",
-        s(&p, "id"),
-        s(&p, "name"),
-        if stage.is_empty() {
-            String::new()
-        } else {
-            format!("（{stage}）")
-        },
-        s(&p, "village"),
-        s(&p, "village_name"),
-        s(&p, "category_zh"),
-        yuan(&p, "budget_fen"),
-        yuan(&p, "paid_fen"),
-        s(&p, "implementer")
-    );
+    let mut text = QueryText::ProjectHead {
+        id: s(&p, "id"),
+        name: s(&p, "name"),
+        stage: s(&p, "stage_zh"),
+        village: s(&p, "village"),
+        village_name: s(&p, "village_name"),
+        category: s(&p, "category_zh"),
+        budget: yuan(&p, "budget_fen"),
+        paid: yuan(&p, "paid_fen"),
+        implementer: s(&p, "implementer"),
+    }
+    .text();
     if let Some(c) = v.get("contract").filter(|c| !c.is_null()) {
-        text.push_str(&format!(
-            "施工单位 {}（{}），合同 {}\n",
-            s(c, "contractor_name"),
-            s(c, "contractor_id"),
-            s(c, "contract_no")
-        ));
+        text.push_str(
+            &QueryText::Contract {
+                name: s(c, "contractor_name"),
+                id: s(c, "contractor_id"),
+                contract_no: s(c, "contract_no"),
+            }
+            .text(),
+        );
     }
     let timeline = arr(v, "timeline");
     if !timeline.is_empty() {
-        let mut t = Table::new(&["条目", "日期", "阶段", "文号", "说明"]).right_align(&[0]);
+        let mut t = Table::new(Headers::ProjectTimeline.get()).right_align(&[0]);
         for item in timeline {
             let outcome = match (item.get("passed").and_then(Value::as_bool), item.get("score")) {
-                (Some(true), _) => "通过 ".to_string(),
-                (Some(false), _) => "未通过 ".to_string(),
-                (None, Some(score)) if !score.is_null() => format!("{score}分 "),
+                (Some(true), _) => QueryText::Passed.text(),
+                (Some(false), _) => QueryText::Failed.text(),
+                (None, Some(score)) if !score.is_null() => QueryText::Score {
+                    score: score.to_string(),
+                }
+                .text(),
                 _ => String::new(),
             };
             t.row(vec![
@@ -62,25 +64,22 @@ pub fn project(v: &Value) -> String {
                 format!("{outcome}{}", s(item, "note")),
             ]);
         }
-        text.push_str("\n项目进度 timeline\n");
+        text.push_str(&QueryText::Timeline.text());
         text.push_str(&t.render());
     }
     if let Some(b) = v.get("budget").filter(|b| !b.is_null()) {
-        text.push_str(&format!(
-            "\n批复预算 budget（{}）：{} 元，已付 {} 元（{}），质保金 {} 元{}\n",
-            s(b, "document_no"),
-            yuan(b, "approved_fen"),
-            yuan(b, "paid_fen"),
-            percent(b, "paid_bp"),
-            yuan(b, "retained_fen"),
-            if b.get("retention_released").and_then(Value::as_bool) == Some(true) {
-                "（验收后可付）"
-            } else {
-                "（验收前暂留）"
+        text.push_str(
+            &QueryText::Budget {
+                document_no: s(b, "document_no"),
+                approved: yuan(b, "approved_fen"),
+                paid: yuan(b, "paid_fen"),
+                paid_share: percent(b, "paid_bp"),
+                retained: yuan(b, "retained_fen"),
+                released: b.get("retention_released").and_then(Value::as_bool) == Some(true),
             }
-        ));
-        let mut t =
-            Table::new(&["资金", "名称", "批复(元)", "已付(元)", "余额(元)", "超支(元)"]).right_align(&[2, 3, 4, 5]);
+            .text(),
+        );
+        let mut t = Table::new(Headers::ProjectBudget.get()).right_align(&[2, 3, 4, 5]);
         for f in arr(b, "funds") {
             t.row(vec![
                 s(f, "fund"),
@@ -95,13 +94,12 @@ pub fn project(v: &Value) -> String {
     }
     let warnings = arr(v, "warnings");
     if !warnings.is_empty() {
-        text.push_str("\n预警 warnings\n");
+        text.push_str(&QueryText::Warnings.text());
         for w in warnings {
             text.push_str(&format!("  [{}] {}\n", s(w, "code"), s(w, "message_zh")));
         }
     }
-    let mut t =
-        Table::new(&["条目", "日期", "资金", "收款方", "金额(元)", "合同", "节点", "冲正"]).right_align(&[0, 4]);
+    let mut t = Table::new(Headers::ProjectDisbursements.get()).right_align(&[0, 4]);
     for d in arr(v, "disbursements") {
         t.row(vec![
             format!("#{}", s(d, "seq")),
@@ -117,7 +115,7 @@ pub fn project(v: &Value) -> String {
                 .unwrap_or_default(),
         ]);
     }
-    text.push_str("\n项目支出 disbursements\n");
+    text.push_str(&QueryText::Disbursements.text());
     text.push_str(&t.render());
     text
 }
@@ -126,25 +124,26 @@ pub fn project(v: &Value) -> String {
 pub fn idle(v: &Value) -> String {
     let region = v.get("region").cloned().unwrap_or(Value::Null);
     let as_of = s(v, "as_of");
-    let mut text = format!(
-        "资金滞留预警 {} {}，截至 {}：合计 {} 元，{} 项\n",
-        s(&region, "code"),
-        s(&region, "name"),
-        if as_of.is_empty() { "—".to_string() } else { as_of },
-        yuan(v, "total_fen"),
-        s(v, "count")
-    );
-    if let Some(l) = v.get("limits").filter(|l| !l.is_null()) {
-        text.push_str(&format!(
-            "时限：区级 {} 天，镇级 {} 天，村级 {} 天，项目 {} 天\n",
-            s(l, "district_days"),
-            s(l, "town_days"),
-            s(l, "village_days"),
-            s(l, "project_days")
-        ));
+    let mut text = QueryText::IdleHead {
+        code: s(&region, "code"),
+        name: s(&region, "name"),
+        as_of: if as_of.is_empty() { "—".to_string() } else { as_of },
+        total: yuan(v, "total_fen"),
+        count: s(v, "count"),
     }
-    let mut t =
-        Table::new(&["账户", "名称", "级别", "资金", "滞留(元)", "自", "天数", "超期(天)"]).right_align(&[4, 6, 7]);
+    .text();
+    if let Some(l) = v.get("limits").filter(|l| !l.is_null()) {
+        text.push_str(
+            &QueryText::IdleLimits {
+                district: s(l, "district_days"),
+                town: s(l, "town_days"),
+                village: s(l, "village_days"),
+                project: s(l, "project_days"),
+            }
+            .text(),
+        );
+    }
+    let mut t = Table::new(Headers::Idle.get()).right_align(&[4, 6, 7]);
     for i in arr(v, "items") {
         t.row(vec![
             s(i, "account"),
@@ -160,7 +159,7 @@ pub fn idle(v: &Value) -> String {
     text.push('\n');
     text.push_str(&t.render());
     if let Some(next) = v.get("next").and_then(Value::as_u64) {
-        text.push_str(&format!("（更多：--after {next}）\n"));
+        text.push_str(&QueryText::IdleMore { next }.text());
     }
     text
 }
@@ -194,7 +193,7 @@ mod tests {
         assert!(text.contains("通过 可行"), "{text}");
         assert!(text.contains("92分 满意"), "{text}");
         assert!(text.contains(
-            "批复预算 budget（淮区扶贫〔2019〕12号）：400,000.00 元，已付 380,000.00 元（95.00%），质保金 20,000.00 元（验收前暂留）"
+            "批复预算（淮区扶贫〔2019〕12号）：400,000.00 元，已付 380,000.00 元（95.00%），质保金 20,000.00 元（验收前暂留）"
         ), "{text}");
         assert!(text.contains("  [not_accepted] 尚未验收\n"), "{text}");
         assert!(text.contains("预付款"), "{text}");

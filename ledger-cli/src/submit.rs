@@ -12,6 +12,7 @@ use crate::exit::{input, network, usage, Tag as _};
 use crate::http::{ErrorDetail, Node};
 use crate::keys;
 use crate::messages::post::PostMsg;
+use crate::messages::submit::SubmitMsg;
 use crate::messages::Message as _;
 use anyhow::Result;
 use clap::Args;
@@ -72,7 +73,7 @@ pub struct Target {
 impl Target {
     /// The node to post to (absent when signing offline, `--out`).
     pub fn posting_node(&self) -> Result<&Node> {
-        self.node.as_ref().ok_or_else(|| usage("--node is required to post"))
+        self.node.as_ref().ok_or_else(|| usage(SubmitMsg::NodeRequired.text()))
     }
 
     /// Resolve the origin and log keys from the node or the flags.
@@ -82,9 +83,7 @@ impl Target {
             None => None,
         };
         if node.is_none() && args.out.is_none() {
-            return Err(usage(
-                "give --node URL to post, or --out FILE (with --origin) to write the signed submission",
-            ));
+            return Err(usage(SubmitMsg::NodeOrOut.text()));
         }
         let log = match &node {
             Some(n) => Some(n.log()?),
@@ -92,15 +91,17 @@ impl Target {
         };
         let origin = match (&log, &args.origin) {
             (Some(l), Some(o)) if l.origin != *o => {
-                return Err(usage(format!("--origin {o} is not the node's origin {}", l.origin)))
+                return Err(usage(
+                    SubmitMsg::OriginMismatch {
+                        given: o.clone(),
+                        node: l.origin.clone(),
+                    }
+                    .text(),
+                ))
             }
             (Some(l), _) => l.origin.clone(),
             (None, Some(o)) => o.clone(),
-            (None, None) => {
-                return Err(usage(
-                    "give --origin (the log's origin) when writing with --out and no --node",
-                ))
-            }
+            (None, None) => return Err(usage(SubmitMsg::OriginNeeded.text())),
         };
         let mut log_vkeys = Vec::new();
         if let Some(k) = &args.log_key {
@@ -125,16 +126,20 @@ pub fn not_after(valid_until: Option<&str>, default_ms: u64, now_ms: u64) -> Res
         None => now_ms.saturating_add(default_ms),
     };
     if t <= now_ms {
-        return Err(usage(format!(
-            "--valid-until {} is in the past",
-            crate::time::format_ms(t)
-        )));
+        return Err(usage(
+            SubmitMsg::ValidUntilPast {
+                time: crate::time::format_ms(t),
+            }
+            .text(),
+        ));
     }
     if t - now_ms > MAX_VALIDITY_MS {
-        return Err(usage(format!(
-            "--valid-until {} is more than 7 days ahead; the node refuses submissions valid for longer",
-            crate::time::format_ms(t)
-        )));
+        return Err(usage(
+            SubmitMsg::ValidUntilTooFar {
+                time: crate::time::format_ms(t),
+            }
+            .text(),
+        ));
     }
     Ok(t)
 }
@@ -200,17 +205,16 @@ pub fn frame(batch: &[SignedSubmission]) -> Vec<u8> {
 pub fn post_batch(node: &Node, batch: &[SignedSubmission]) -> Result<Vec<ItemAnswer>> {
     let answer = node.post("/v1/submissions", "application/octet-stream", frame(batch))?;
     if answer.status == 200 {
-        let parsed: SubmitAnswer = serde_json::from_slice(&answer.body).map_err(|e| {
-            network(format!(
-                "the node's answer to the submission is not the expected JSON: {e}"
-            ))
-        })?;
+        let parsed: SubmitAnswer = serde_json::from_slice(&answer.body)
+            .map_err(|e| network(SubmitMsg::AnswerNotJson { why: e.to_string() }.text()))?;
         if parsed.results.len() != batch.len() {
-            return Err(network(format!(
-                "the node answered {} results for {} submissions",
-                parsed.results.len(),
-                batch.len()
-            )));
+            return Err(network(
+                SubmitMsg::ResultCount {
+                    got: parsed.results.len(),
+                    sent: batch.len(),
+                }
+                .text(),
+            ));
         }
         return Ok(parsed.results);
     }
@@ -218,16 +222,15 @@ pub fn post_batch(node: &Node, batch: &[SignedSubmission]) -> Result<Vec<ItemAns
         Some(error) if batch.len() == 1 && answer.status < 500 && answer.status != 429 => {
             Ok(vec![ItemAnswer::Rejected { error }])
         }
-        Some(e) => Err(network(format!(
-            "the node refused the request ({} {}): {}",
-            answer.status,
-            e.code,
-            e.human()
-        ))),
-        None => Err(network(format!(
-            "the node answered HTTP {} to the submission",
-            answer.status
-        ))),
+        Some(e) => Err(network(
+            SubmitMsg::RequestRefused {
+                status: answer.status,
+                why: e.human(),
+                code: e.code,
+            }
+            .text(),
+        )),
+        None => Err(network(SubmitMsg::AnswerStatus { status: answer.status }.text())),
     }
 }
 
@@ -322,17 +325,16 @@ struct RefusalAnswer {
 pub fn submit_group(node: &Node, batch: &[SignedSubmission], mode: GroupMode) -> Result<Vec<ItemOutcome>> {
     let answer = node.post(&mode.path(), "application/octet-stream", frame(batch))?;
     if answer.status == 200 {
-        let parsed: GroupAnswer = serde_json::from_slice(&answer.body).map_err(|e| {
-            network(format!(
-                "the node's answer to the submission is not the expected JSON: {e}"
-            ))
-        })?;
+        let parsed: GroupAnswer = serde_json::from_slice(&answer.body)
+            .map_err(|e| network(SubmitMsg::AnswerNotJson { why: e.to_string() }.text()))?;
         if parsed.results.len() != batch.len() {
-            return Err(network(format!(
-                "the node answered {} results for {} submissions",
-                parsed.results.len(),
-                batch.len()
-            )));
+            return Err(network(
+                SubmitMsg::ResultCount {
+                    got: parsed.results.len(),
+                    sent: batch.len(),
+                }
+                .text(),
+            ));
         }
         return Ok(parsed.results);
     }
@@ -344,33 +346,37 @@ pub fn submit_group(node: &Node, batch: &[SignedSubmission], mode: GroupMode) ->
         Some(error) if batch.len() == 1 && answer.status < 500 && answer.status != 429 => {
             Ok(vec![ItemOutcome::Rejected { error }])
         }
-        Some(e) => Err(network(format!(
-            "the node refused the request ({} {}): {}",
-            answer.status,
-            e.detail.code,
-            e.detail.human()
-        ))),
-        None => Err(network(format!(
-            "the node answered HTTP {} to the submission",
-            answer.status
-        ))),
+        Some(e) => Err(network(
+            SubmitMsg::RequestRefused {
+                status: answer.status,
+                why: e.detail.human(),
+                code: e.detail.code,
+            }
+            .text(),
+        )),
+        None => Err(network(SubmitMsg::AnswerStatus { status: answer.status }.text())),
     }
 }
 
 /// Check a receipt: signed by one of the log's keys, for this very submission.
 pub fn check_receipt(receipt: &SignedReceipt, signed: &SignedSubmission, target: &Target) -> Result<()> {
     if receipt.receipt.submission_id != signed.id() {
-        return Err(network(format!(
-            "the node's receipt names submission {} but {} was sent",
-            receipt.receipt.submission_id,
-            signed.id()
-        )));
+        return Err(network(
+            SubmitMsg::ReceiptWrongSubmission {
+                named: receipt.receipt.submission_id.to_string(),
+                sent: signed.id().to_string(),
+            }
+            .text(),
+        ));
     }
     if receipt.receipt.origin != target.origin {
-        return Err(network(format!(
-            "the receipt is for log {:?}, not {:?}",
-            receipt.receipt.origin, target.origin
-        )));
+        return Err(network(
+            SubmitMsg::ReceiptWrongLog {
+                got: receipt.receipt.origin.to_string(),
+                want: target.origin.clone(),
+            }
+            .text(),
+        ));
     }
     if target.log_vkeys.is_empty() {
         return Ok(());
@@ -382,11 +388,13 @@ pub fn check_receipt(receipt: &SignedReceipt, signed: &SignedSubmission, target:
             }
         }
     }
-    Err(crate::exit::verify(format!(
-        "the receipt for entry {} is not signed by the log key {}",
-        receipt.receipt.seq,
-        target.log_vkeys.first().cloned().unwrap_or_default()
-    )))
+    Err(crate::exit::verify(
+        SubmitMsg::ReceiptNotSigned {
+            seq: receipt.receipt.seq,
+            vkey: target.log_vkeys.first().cloned().unwrap_or_default(),
+        }
+        .text(),
+    ))
 }
 
 /// One line of a receipts file.
@@ -500,7 +508,12 @@ pub fn read_signed_file(path: &Path) -> Result<Vec<SignedSubmission>> {
         out.push(s);
     }
     if out.is_empty() {
-        return Err(input(format!("{} holds no signed submission", path.display())));
+        return Err(input(
+            crate::messages::admin::AdminMsg::NoSubmissionIn {
+                file: path.display().to_string(),
+            }
+            .text(),
+        ));
     }
     Ok(out)
 }

@@ -30,7 +30,10 @@ pub fn parse_time(text: &str) -> Result<u64, String> {
     if !t.is_empty() && t.len() >= 12 && t.bytes().all(|b| b.is_ascii_digit()) {
         return t.parse::<u64>().map_err(|e| e.to_string());
     }
-    let bad = || format!("not a date or time (YYYY-MM-DD or YYYY-MM-DD HH:MM, Beijing time): {t:?}");
+    let bad = || {
+        use crate::messages::Message as _;
+        crate::messages::submit::SubmitMsg::NotATime { given: t.to_string() }.text()
+    };
     let (date, clock) = match t.split_once(['T', ' ']) {
         Some((d, c)) => (d, Some(c)),
         None => (t, None),
@@ -99,7 +102,11 @@ mod tests {
         assert_eq!(format_ms(1_546_272_000_000), "2019-01-01 00:00:00");
         assert_eq!(parse_time("2020-02-29 13:05"), parse_time("2020-02-29T13:05:00"));
         assert!(parse_time("2019-02-29").is_err());
-        assert!(parse_time("yesterday").is_err());
+        // (Unit tests run in the default language, Chinese.)
+        assert_eq!(
+            parse_time("yesterday"),
+            Err("\"yesterday\" 不是日期或时间（YYYY-MM-DD 或 YYYY-MM-DD HH:MM，北京时间）".to_string())
+        );
         assert_eq!(parse_until("2019-01-01"), Ok(1_546_272_000_000 + DAY_MS - 1));
         assert!(format_ms(parse_time("2024-12-31 23:59").unwrap_or(0)).starts_with("2024-12-31 23:59"));
     }

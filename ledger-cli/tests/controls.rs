@@ -91,7 +91,10 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
         &village,
     ]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("an operator key needs --office"), "{err}");
+    assert!(
+        err.contains("经办密钥需要 --office（例如 village_committee/村委会"),
+        "{err}"
+    );
     let (code, _, err) = run(&[
         "grant",
         "--node",
@@ -110,7 +113,10 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
         &village,
     ]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--office \"村长\" is not an office"), "{err}");
+    assert!(
+        err.contains("--office \"村长\" 不是岗位；可选：admin/系统管理员"),
+        "{err}"
+    );
 
     // 申报公告 from a CSV file with Chinese headers.
     let lines = node.path("申报.csv");

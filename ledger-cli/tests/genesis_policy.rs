@@ -164,7 +164,7 @@ fn bad_rules_and_policies_are_refused_before_signing() {
         (
             &["--cosign-rule", "household_subsidy:0:2:镇长"],
             2,
-            "--cosign-rule office \"镇长\" is not an office",
+            "--cosign-rule office \"镇长\" 不是岗位",
         ),
         (
             &["--cosign-rule", "household_subsidy:0:2:镇扶贫办+镇扶贫办"],
@@ -183,7 +183,7 @@ fn bad_rules_and_policies_are_refused_before_signing() {
     std::fs::write(&file, "{\"cosign_rules\": []}").expect("write");
     let (code, _, err) = genesis(&s, &out, &["--policy", &file.display().to_string()]);
     assert_eq!(code, 4, "{err}");
-    assert!(err.contains("is not a policy in JSON"), "{err}");
+    assert!(err.contains("不是 JSON 格式的政策文件"), "{err}");
     // Well-formed JSON, but a policy the format refuses (no categories).
     std::fs::write(
         &file,

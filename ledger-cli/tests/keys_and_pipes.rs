@@ -38,7 +38,7 @@ fn keygen_writes_the_vkey_beside_the_key_and_never_overwrites() {
     let other = dir.path().join("shihe-op.secret");
     let (code, out, err) = run(&["keygen", "--out", other.to_str().expect("utf-8")]);
     assert_eq!((code, out.as_str()), (4, ""), "{err}");
-    assert!(err.contains("shihe-op.vkey already exists"), "{err}");
+    assert!(err.contains("shihe-op.vkey 已存在（请换一个 --out）"), "{err}");
     assert!(!other.exists(), "no key written when its vkey cannot be");
     assert_eq!(
         std::fs::read_to_string(&vkey_path).expect("vkey"),

@@ -10,6 +10,8 @@
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::http::InclusionJson;
 use crate::keys;
+use crate::messages::prove::ProveMsg;
+use crate::messages::Message as _;
 use crate::prove::{check, print_checked, witnesses, ProveArgs};
 use crate::verify_cmd;
 use anyhow::Result;
@@ -51,15 +53,11 @@ fn households_with_prefix(entries: &[&[u8]], prefix: &str) -> Result<BTreeMap<Ho
 pub fn resolve_household(entries: &[&[u8]], text: &str) -> Result<(HouseholdRef, Vec<u64>)> {
     let prefix = text.trim().to_ascii_lowercase();
     if prefix.len() < MIN_PREFIX || prefix.len() > 64 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(usage(format!(
-            "--household: a reference is 64 hex digits; give it or a prefix of at least {MIN_PREFIX}"
-        )));
+        return Err(usage(ProveMsg::BundleHouseholdForm { min: MIN_PREFIX }.text()));
     }
     let map = households_with_prefix(entries, &prefix)?;
     match map.len() {
-        0 => Err(input(format!(
-            "no household reference starting with {prefix} in the bundle"
-        ))),
+        0 => Err(input(ProveMsg::NoHouseholdPrefix { prefix }.text())),
         1 => Ok(map
             .into_iter()
             .next()
@@ -68,11 +66,18 @@ pub fn resolve_household(entries: &[&[u8]], text: &str) -> Result<(HouseholdRef,
                 (h, s)
             })
             .ok_or_else(|| input("no household"))?),
-        n => Err(usage(format!(
-            "--household {prefix} is ambiguous: {n} households start with it: {}{}",
-            map.keys().take(10).map(|h| h.0.to_hex()).collect::<Vec<_>>().join(", "),
-            if n > 10 { ", …" } else { "" }
-        ))),
+        n => Err(usage(
+            ProveMsg::HouseholdAmbiguous {
+                count: n,
+                listed: format!(
+                    "{}{}",
+                    map.keys().take(10).map(|h| h.0.to_hex()).collect::<Vec<_>>().join(", "),
+                    if n > 10 { ", …" } else { "" }
+                ),
+                prefix,
+            }
+            .text(),
+        )),
     }
 }
 
@@ -130,18 +135,20 @@ fn finding_entries(
     let matching: Vec<&(String, Vec<u64>)> = findings.iter().filter(|(fid, _)| fid.starts_with(want)).collect();
     match matching.as_slice() {
         [one] => Ok(one.1.clone()),
-        [] => Err(input(format!(
-            "no finding {want}{}",
-            if args.report.is_none() {
-                " in the audit of the bundle with the default settings (give --report FILE.json for an audit run with other settings or lists)"
-            } else {
-                " in the report"
+        [] => Err(input(
+            ProveMsg::NoFinding {
+                id: want.to_string(),
+                in_report: args.report.is_some(),
             }
-        ))),
-        many => Err(usage(format!(
-            "--finding {want} is ambiguous: {}",
-            many.iter().map(|f| f.0.as_str()).collect::<Vec<_>>().join(", ")
-        ))),
+            .text(),
+        )),
+        many => Err(usage(
+            ProveMsg::FindingAmbiguous {
+                id: want.to_string(),
+                listed: many.iter().map(|f| f.0.as_str()).collect::<Vec<_>>().join(", "),
+            }
+            .text(),
+        )),
     }
 }
 
@@ -190,7 +197,7 @@ pub fn run(args: &ProveArgs, quiet: bool) -> Result<()> {
         }
     };
     if seqs.is_empty() {
-        return Err(input("nothing to prove: the finding names no entry"));
+        return Err(input(ProveMsg::FindingNamesNoEntry.text()));
     }
     let leaves: Vec<_> = view.entries.par_iter().map(|e| leaf_hash(e)).collect();
     let tree = MemoryTree::from_leaves(&leaves);
@@ -291,7 +298,8 @@ mod tests {
         assert_eq!(seqs, vec![0, 2]);
         // Ambiguous: both candidates named in full.
         let err = crate::exit::one_line(&resolve_household(&view, "abababab").unwrap_err());
-        assert!(err.contains("ambiguous: 2 households"), "{err}");
+        // (Unit tests run in the default language, Chinese.)
+        assert!(err.contains("--household abababab 不唯一：有 2 户以它开头："), "{err}");
         assert!(err.contains(&format!("abababab01{}", "11".repeat(27))), "{err}");
         assert!(err.contains(&format!("abababab02{}", "11".repeat(27))), "{err}");
         // Too short, not hex, absent.

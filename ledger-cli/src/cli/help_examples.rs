@@ -5,10 +5,9 @@
 //! `Examples:` / `Example:` / `示例` blocks, continuation lines joined,
 //! `# comments` dropped) is split as a shell would split it and handed to
 //! clap: the subcommand, every flag and every value's form must be
-//! accepted. What it does not: run them (their `URL`, `$LOG_VKEY` and
-//! `op.key` are placeholders for the reader's own); the README's examples,
-//! which are written for the demo, are run against a node by
-//! `tests/readme_examples.rs`.
+//! accepted. Running them is `tests/help_examples.rs` (against a demo
+//! node, with `URL`, `$LOG_VKEY` and `op.key` standing for the demo's); the
+//! README's examples are run against a node by `tests/readme_examples.rs`.
 
 use super::Cli;
 use clap::{CommandFactory, Parser};

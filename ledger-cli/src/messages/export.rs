@@ -22,6 +22,12 @@ pub enum ExportMsg {
     Writing { file: String },
     /// A partial export is continued.
     Resuming { file: String, done: u64, total: u64 },
+    /// `--data DIR`: no readable store there (a mistyped folder).
+    NoStore { dir: String, why: String },
+    /// `--data DIR`: a torn tail after the last commit is left out.
+    TornTail { file: String, bytes: u64 },
+    /// `--data DIR`: the store has no checkpoint.
+    NoCheckpoint { dir: String },
     /// Done.
     Exported {
         total: u64,
@@ -37,6 +43,11 @@ impl Message for ExportMsg {
     fn zh(&self) -> String {
         match self {
             ExportMsg::NeedSource => "请给 --node URL、--data DIR 或 --tiles URL".to_string(),
+            ExportMsg::NoStore { dir, why } => format!("无法读取数据目录 {dir} 中的账本存储：{why}"),
+            ExportMsg::TornTail { file, bytes } => format!(
+                "提示：{file} 在最后一次完整提交之后还有 {bytes} 字节（崩溃时未完成、从未确认的提交），不导出"
+            ),
+            ExportMsg::NoCheckpoint { dir } => format!("{dir} 中没有检查点（账本是空的？）"),
             ExportMsg::KeyFromSource { vkey } => {
                 format!("提示：按来源声明的账本密钥（{vkey}）核对检查点；请用 --log-key 固定它")
             }
@@ -55,6 +66,11 @@ impl Message for ExportMsg {
     fn en(&self) -> String {
         match self {
             ExportMsg::NeedSource => "give --node URL, --data DIR or --tiles URL".to_string(),
+            ExportMsg::NoStore { dir, why } => format!("cannot read the store of the data folder {dir}: {why}"),
+            ExportMsg::TornTail { file, bytes } => format!(
+                "note: {file} has {bytes} bytes after its last complete commit (a commit cut short by a crash, never acknowledged); they are not exported"
+            ),
+            ExportMsg::NoCheckpoint { dir } => format!("{dir} holds no checkpoint (an empty log?)"),
             ExportMsg::KeyFromSource { vkey } => format!(
                 "note: checking the checkpoint against the log key the source states ({vkey}); pin it with --log-key"
             ),

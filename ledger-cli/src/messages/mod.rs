@@ -11,13 +11,17 @@
 //! server than an English reader) and kept in a process-wide cell, so a message can be rendered deep
 //! in the reader without threading the language through every call.
 
+pub mod admin;
 pub mod batch;
 pub mod export;
+pub mod node;
 pub mod post;
 pub mod prove;
+pub mod query;
 pub mod run_errors;
 pub mod sheet;
 pub mod slips;
+pub mod submit;
 pub mod verify;
 
 use clap::ValueEnum;

@@ -42,6 +42,22 @@ pub enum ProveMsg {
     Household { reference: String, masked_name: String },
     /// The household's summary line.
     AllEntries { entries: usize, size: u64, cosigned: usize },
+    /// `--bundle --household`: not hex, or shorter than the minimum prefix.
+    BundleHouseholdForm { min: usize },
+    /// `--bundle --household`: no household starts with the prefix.
+    NoHouseholdPrefix { prefix: String },
+    /// `--bundle --household`: several households start with it (up to 10 listed).
+    HouseholdAmbiguous {
+        prefix: String,
+        count: usize,
+        listed: String,
+    },
+    /// `--finding`: no such finding (in the report file, or in a fresh audit).
+    NoFinding { id: String, in_report: bool },
+    /// `--finding`: a prefix of several.
+    FindingAmbiguous { id: String, listed: String },
+    /// `--finding`: the finding names no entry.
+    FindingNamesNoEntry,
 }
 
 impl Message for ProveMsg {
@@ -74,6 +90,19 @@ impl Message for ProveMsg {
                 format!("第 {seq} 条属于户号 {found}，不是 {reference}")
             }
             ProveMsg::Household { reference, masked_name } => format!("户号 {reference}（{masked_name}）"),
+            ProveMsg::BundleHouseholdForm { min } => {
+                format!("--household：户号为 64 位十六进制，请给完整户号或至少 {min} 位的前缀")
+            }
+            ProveMsg::NoHouseholdPrefix { prefix } => format!("导出包中没有以 {prefix} 开头的户号"),
+            ProveMsg::HouseholdAmbiguous { prefix, count, listed } => {
+                format!("--household {prefix} 不唯一：有 {count} 户以它开头：{listed}")
+            }
+            ProveMsg::NoFinding { id, in_report: true } => format!("报告中没有问题 {id}"),
+            ProveMsg::NoFinding { id, in_report: false } => format!(
+                "按默认设置审计该导出包，没有问题 {id}（若审计用了其他设置或名单，请给 --report FILE.json）"
+            ),
+            ProveMsg::FindingAmbiguous { id, listed } => format!("--finding {id} 不唯一：{listed}"),
+            ProveMsg::FindingNamesNoEntry => "无可证明的内容：该问题没有列出任何条目".to_string(),
             ProveMsg::AllEntries { entries, size, cosigned } => format!(
                 "✓ 全部 {entries} 条记录都能解码、签名有效，并包含在大小为 {size} 的已签名账本中（见证副署 {cosigned} 个）"
             ),
@@ -107,6 +136,21 @@ impl Message for ProveMsg {
                 format!("entry {seq} is for household {found}, not {reference}")
             }
             ProveMsg::Household { reference, masked_name } => format!("household {reference} ({masked_name})"),
+            ProveMsg::BundleHouseholdForm { min } => {
+                format!("--household: a reference is 64 hex digits; give it or a prefix of at least {min}")
+            }
+            ProveMsg::NoHouseholdPrefix { prefix } => {
+                format!("no household reference starting with {prefix} in the bundle")
+            }
+            ProveMsg::HouseholdAmbiguous { prefix, count, listed } => {
+                format!("--household {prefix} is ambiguous: {count} households start with it: {listed}")
+            }
+            ProveMsg::NoFinding { id, in_report: true } => format!("no finding {id} in the report"),
+            ProveMsg::NoFinding { id, in_report: false } => format!(
+                "no finding {id} in the audit of the bundle with the default settings (give --report FILE.json for an audit run with other settings or lists)"
+            ),
+            ProveMsg::FindingAmbiguous { id, listed } => format!("--finding {id} is ambiguous: {listed}"),
+            ProveMsg::FindingNamesNoEntry => "nothing to prove: the finding names no entry".to_string(),
             ProveMsg::AllEntries { entries, size, cosigned } => format!(
                 "✓ all {entries} entries decode, carry valid signatures and are included in the signed log of size {size} ({cosigned} witness cosignature(s))"
             ),
