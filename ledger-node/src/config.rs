@@ -496,6 +496,37 @@ mod tests {
     }
 
     #[test]
+    fn the_flows_cache_budget_is_a_flag_or_file_key_of_at_most_one_gib() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("node.toml");
+        std::fs::write(&file, "flows_cache_bytes = 1048576\n")?;
+        let path = file.display().to_string();
+        let resolve = |argv: &[&str]| NodeConfig::resolve(&Args::try_parse_from(argv)?);
+        assert_eq!(
+            resolve(&["ledger-node", "--config", &path])?.limits.flows_cache_bytes,
+            1 << 20
+        );
+        assert_eq!(
+            resolve(&["ledger-node", "--config", &path, "--flows-cache-bytes", "0"])?
+                .limits
+                .flows_cache_bytes,
+            0
+        );
+        assert_eq!(
+            resolve(&["ledger-node"])?.limits.flows_cache_bytes,
+            crate::api::read::flows_cache::DEFAULT_FLOWS_CACHE_BYTES
+        );
+        let too_big = resolve(&["ledger-node", "--flows-cache-bytes", "1073741825"])
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            too_big.as_deref(),
+            Some("--flows-cache-bytes must be at most 1073741824 (1 GiB), not 1073741825")
+        );
+        Ok(())
+    }
+
+    #[test]
     fn min_witnesses_defaults_to_one_of_the_named_and_may_not_exceed_them() -> Result<()> {
         let resolve = |argv: &[&str]| NodeConfig::resolve(&Args::try_parse_from(argv)?);
         assert_eq!(resolve(&["ledger-node", "--demo"])?.min_witnesses, 0);
