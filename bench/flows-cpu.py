@@ -28,6 +28,7 @@ rng = random.Random(42)
 
 def run(paths):
     lat = []
+    failed = []
     lock = threading.Lock()
     it = iter(paths)
     size = [0]
@@ -44,7 +45,9 @@ def run(paths):
             st, body = get(conn, p)
             mine.append(time.perf_counter() - t)
             if st != 200:
-                raise SystemExit(f"{p}: {st} {body[:200]}")
+                # A thread cannot end the run: note it, stop this client.
+                failed.append(f"{p}: HTTP {st} {body[:200]!r}")
+                break
             b += len(body)
         with lock:
             lat.extend(mine)
@@ -54,6 +57,9 @@ def run(paths):
     for t in ts: t.start()
     for t in ts: t.join()
     c1, w1 = cpu(), time.perf_counter()
+    if failed:
+        # e.g. 429: start the node with --read-rate-per-sec 1000000.
+        raise SystemExit(f"{len(failed)} clients stopped; first: {failed[0]}")
     lat.sort()
     q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000
     return dict(n=len(paths), cpu_ms_per_1000=round((c1 - c0) * 1000 / len(paths) * 1000, 1),
