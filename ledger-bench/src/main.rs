@@ -392,7 +392,16 @@ fn run_node_phases(
             ("village", village_urls),
             ("proof", proof_urls),
         ] {
+            let cache_before = runtime.block_on(reads::flows_cache_counts(&client, &node.url));
             let outcome = runtime.block_on(reads::run(&client, &node.url, urls, args.read_clients))?;
+            if name == "village" {
+                let cache_after = runtime.block_on(reads::flows_cache_counts(&client, &node.url));
+                if let (Some(before), Some(after)) = (cache_before, cache_after) {
+                    let note = reads::cache_note(before, after);
+                    eprintln!("  {note}");
+                    results.notes.push(note);
+                }
+            }
             match outcome {
                 reads::ReadOutcome::Measured(tp, lat, bytes) => {
                     let s = lat.summary();

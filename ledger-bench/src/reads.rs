@@ -91,3 +91,44 @@ pub async fn run(client: &reqwest::Client, base: &str, urls: Vec<String>, client
         bytes,
     ))
 }
+
+/// The node's village-page answer cache counters (hits, misses) from
+/// `/metrics` (`ledger_flows_cache_hits_total`, `…_misses_total`), or None
+/// when they cannot be read (a node built before the cache). The village
+/// figure of a warm cache is mostly hits: the hit rate says which figure a
+/// run measured; `LEDGER_FLOWS_CACHE_BYTES=0` in the bench's environment
+/// (the node inherits it) measures every answer built.
+pub async fn flows_cache_counts(client: &reqwest::Client, base: &str) -> Option<(u64, u64)> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse::<f64>().ok())
+            .map(|v| v as u64)
+    };
+    Some((
+        value("ledger_flows_cache_hits_total ")?,
+        value("ledger_flows_cache_misses_total ")?,
+    ))
+}
+
+/// "village: answer cache 19,662 hits of 20,000 (98.3 %)", from the counts
+/// before and after the run.
+pub fn cache_note(before: (u64, u64), after: (u64, u64)) -> String {
+    let hits = after.0.saturating_sub(before.0);
+    let misses = after.1.saturating_sub(before.1);
+    let all = hits + misses;
+    if all == 0 {
+        return "village: answer cache off (--flows-cache-bytes 0): every answer built".to_string();
+    }
+    format!(
+        "village: answer cache {hits} hits of {all} ({:.1} %)",
+        hits as f64 * 100.0 / all as f64
+    )
+}

@@ -69,6 +69,10 @@ pub struct Args {
     /// Public read requests per second per client address.
     #[arg(long)]
     pub read_rate_per_sec: Option<u32>,
+    /// Bytes the village page's answer cache may hold (default 8388608 =
+    /// 8 MiB; 0 turns it off). Answers are valid until the next commit.
+    #[arg(long, env = "LEDGER_FLOWS_CACHE_BYTES")]
+    pub flows_cache_bytes: Option<usize>,
     /// Free space (MiB, default 64) the data folder's file system must keep:
     /// below it the node refuses writes `storage_full` and goes on serving
     /// reads.
@@ -229,6 +233,7 @@ pub struct FileConfig {
     queue_requests: Option<usize>,
     max_body_bytes: Option<usize>,
     read_rate_per_sec: Option<u32>,
+    flows_cache_bytes: Option<usize>,
     min_free_mib: Option<u64>,
     max_connections: Option<usize>,
     max_connections_per_address: Option<usize>,
@@ -349,6 +354,12 @@ impl NodeConfig {
         if let Some(v) = args.read_rate_per_sec.or(file.read_rate_per_sec) {
             limits.read_rate_per_sec = v;
             limits.read_burst = v.saturating_mul(2);
+        }
+        if let Some(v) = args.flows_cache_bytes.or(file.flows_cache_bytes) {
+            if v > crate::api::read::flows_cache::MAX_FLOWS_CACHE_BYTES {
+                anyhow::bail!("--flows-cache-bytes must be at most 1073741824 (1 GiB), not {v}");
+            }
+            limits.flows_cache_bytes = v;
         }
         let max_batch_entries = args.max_batch_entries.or(file.max_batch_entries).unwrap_or(8_192);
         if !(1..=100_000).contains(&max_batch_entries) {
@@ -481,6 +492,37 @@ mod tests {
         assert_eq!(defaults.data_dir, PathBuf::from(DEFAULT_DEMO_DATA_DIR));
         assert_eq!(defaults.listen.to_string(), DEFAULT_LISTEN);
         assert_eq!(defaults.sequencer.max_batch_entries, 8_192);
+        Ok(())
+    }
+
+    #[test]
+    fn the_flows_cache_budget_is_a_flag_or_file_key_of_at_most_one_gib() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("node.toml");
+        std::fs::write(&file, "flows_cache_bytes = 1048576\n")?;
+        let path = file.display().to_string();
+        let resolve = |argv: &[&str]| NodeConfig::resolve(&Args::try_parse_from(argv)?);
+        assert_eq!(
+            resolve(&["ledger-node", "--config", &path])?.limits.flows_cache_bytes,
+            1 << 20
+        );
+        assert_eq!(
+            resolve(&["ledger-node", "--config", &path, "--flows-cache-bytes", "0"])?
+                .limits
+                .flows_cache_bytes,
+            0
+        );
+        assert_eq!(
+            resolve(&["ledger-node"])?.limits.flows_cache_bytes,
+            crate::api::read::flows_cache::DEFAULT_FLOWS_CACHE_BYTES
+        );
+        let too_big = resolve(&["ledger-node", "--flows-cache-bytes", "1073741825"])
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            too_big.as_deref(),
+            Some("--flows-cache-bytes must be at most 1073741824 (1 GiB), not 1073741825")
+        );
         Ok(())
     }
 

@@ -215,6 +215,7 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
         crate::memory::trim();
     }
     store.shrink_indexes();
+    query.shrink_payment_lists();
     let Replay { state, head, tree, .. } = replay;
     let latest = match store.checkpoint()? {
         None if count == 0 => None,

@@ -75,6 +75,8 @@ pub struct Metrics {
     /// 1 while the data folder is below its free-space reserve (writes
     /// refused `storage_full`, reads served).
     pub storage_full: Gauge,
+    /// `ledger_flows_cache_*`: the village page's answer cache.
+    pub flows_cache: crate::api::read::flows_cache::FlowsCacheMetrics,
     /// Publication to object storage (`crate::publish::metrics`).
     pub publish: crate::publish::metrics::PublishMetrics,
     /// Failed `add-checkpoint` pushes, by witness and kind.
@@ -147,6 +149,7 @@ impl Metrics {
             storage_full.clone(),
         );
         let publish = crate::publish::metrics::PublishMetrics::register(&mut registry);
+        let flows_cache = crate::api::read::flows_cache::FlowsCacheMetrics::register(&mut registry);
         let witness_push_errors = Family::<WitnessKindLabel, Counter>::default();
         registry.register(
             "witness_push_errors",
@@ -176,6 +179,7 @@ impl Metrics {
             connections_refused,
             storage_full,
             publish,
+            flows_cache,
         }
     }
 

@@ -49,6 +49,9 @@ pub struct Limits {
     pub read_burst: u32,
     /// Largest page of a paginated query.
     pub max_page: usize,
+    /// Budget of the village page's answer cache (`--flows-cache-bytes`;
+    /// 0 turns it off): `read::flows_cache`.
+    pub flows_cache_bytes: usize,
 }
 
 impl Default for Limits {
@@ -61,6 +64,7 @@ impl Default for Limits {
             read_rate_per_sec: 100,
             read_burst: 200,
             max_page: 1_000,
+            flows_cache_bytes: read::flows_cache::DEFAULT_FLOWS_CACHE_BYTES,
         }
     }
 }
@@ -89,6 +93,8 @@ pub struct AppState {
     pub publish: Option<Arc<crate::publish::status::PublishStatus>>,
     /// Progress of the pushes to witnesses (`--witness-url`), for `/readyz`.
     pub witness_push: Arc<crate::witness_push::PushStatus>,
+    /// The village page's answers (`GET /v1/regions/{code}/flows`).
+    pub flows_cache: Arc<read::flows_cache::FlowsCache>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -117,7 +123,12 @@ impl AppState {
         let rate = NonZeroU32::new(limits.read_rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(limits.read_burst.max(1)).unwrap_or(NonZeroU32::MIN);
         let limiter = DefaultKeyedRateLimiter::keyed(Quota::per_second(rate).allow_burst(burst));
+        let flows_cache = Arc::new(read::flows_cache::FlowsCache::new(
+            limits.flows_cache_bytes,
+            shared.metrics.flows_cache.clone(),
+        ));
         AppState {
+            flows_cache,
             shared,
             submit,
             mirror,

@@ -24,6 +24,7 @@ impl QueryIndex {
                     + r.agg.received_by_fund.len() * (size_of::<(u32, Tally)>() + NODE)
                     + r.agg.subsidies_by_year.len() * (size_of::<(u16, Tally)>() + NODE)
                     + r.agg.projects.capacity() * size_of::<u32>()
+                    + r.payments.capacity() * size_of::<u32>()
             })
             .sum();
         let funds: usize = self

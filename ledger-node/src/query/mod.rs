@@ -31,9 +31,12 @@
 //!   (`controls_scale_one_million_listed_and_confirmed_payments`); masked
 //!   names, amounts, summaries and reasons stay in the entries.
 //!
-//! Lists (a village's subsidies, a fund's movements, an account's entries)
-//! are never held here: the read API pages them from the store's secondary
-//! indexes and reads the entries themselves from the store.
+//! Lists (a fund's movements, an account's entries) are not held here: the
+//! read API pages them from the store's secondary indexes and reads the
+//! entries themselves from the store. One exception, a region's household
+//! payments (`RegionInfo::payments`, 4 bytes per payment and level): the
+//! village page's rows, the hottest read, which paged from the region index
+//! decoded every notice, check and confirmation of the village on the way.
 //!
 //! # Reversals
 //!
@@ -186,6 +189,9 @@ impl QueryIndex {
             | EntryBody::Transfer(_)
             | EntryBody::ProjectDisbursement(_)
             | EntryBody::HouseholdSubsidy(_)) => {
+                if let EntryBody::HouseholdSubsidy(s) = body {
+                    self.post_payment(seq, s.village);
+                }
                 self.apply_money(entry.seq, body, Sign::Add);
                 self.apply_aging(body, Sign::Add, None);
             }

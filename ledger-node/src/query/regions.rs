@@ -52,6 +52,14 @@ pub struct RegionInfo {
     pub children: Vec<RegionCode>,
     /// Subtree totals.
     pub agg: RegionAgg,
+    /// The household payments to the subtree (sequence numbers, ascending):
+    /// the village page's rows. The store's region index also lists every
+    /// notice, check, registration and confirmation of the region, so a
+    /// page of payments paged from it read and decoded up to eight entries
+    /// per row, notices with a line per household among them
+    /// (docs/PERFORMANCE.md, "The village query at its root"); 4 bytes per
+    /// payment and level.
+    pub payments: Vec<u32>,
 }
 
 impl QueryIndex {
@@ -84,6 +92,7 @@ impl QueryIndex {
                     name: def.name.clone(),
                     children: Vec::new(),
                     agg: RegionAgg::default(),
+                    payments: Vec::new(),
                 },
             );
             if let Some(parent) = def.code.parent().and_then(|p| self.regions.get_mut(&p)) {
@@ -93,6 +102,46 @@ impl QueryIndex {
                     parent.children.insert(at, def.code);
                 }
             }
+        }
+    }
+
+    /// Household payments to `code`'s subtree: ascending sequence numbers
+    /// after `after` (if given) and below `below` (the durable size), at
+    /// most `limit`. A reversed payment stays listed (its row says so).
+    pub fn region_payments(&self, code: RegionCode, after: Option<u64>, below: u64, limit: usize) -> Vec<u64> {
+        let Some(list) = self.regions.get(&code).map(|r| &r.payments) else {
+            return Vec::new();
+        };
+        let start = after.map_or(0, |a| list.partition_point(|s| u64::from(*s) <= a));
+        list.get(start..)
+            .unwrap_or_default()
+            .iter()
+            .map(|s| u64::from(*s))
+            .take_while(|s| *s < below)
+            .take(limit)
+            .collect()
+    }
+
+    /// List payment `seq` in `village`'s subtree and its ancestors'.
+    pub(super) fn post_payment(&mut self, seq: u64, village: RegionCode) {
+        // The store refuses entries beyond u32 (`Store::add_to_indexes`), so
+        // a larger number never reaches here; skip rather than truncate.
+        let Ok(seq) = u32::try_from(seq) else { return };
+        for code in self.lineage(village) {
+            if let Some(r) = self.regions.get_mut(&code) {
+                // Entries arrive in order; the replay never records twice.
+                if r.payments.last().is_none_or(|last| *last < seq) {
+                    r.payments.push(seq);
+                }
+            }
+        }
+    }
+
+    /// Give back the spare capacity of the payment lists (after the
+    /// start-up replay: lists grown by doubling hold up to twice their size).
+    pub fn shrink_payment_lists(&mut self) {
+        for r in self.regions.values_mut() {
+            r.payments.shrink_to_fit();
         }
     }
 

@@ -19,6 +19,7 @@ mod controls_read;
 mod controls_write;
 mod entries;
 mod errors;
+mod flows_cache;
 mod funds;
 mod groups;
 mod http;

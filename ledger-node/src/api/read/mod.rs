@@ -22,6 +22,7 @@ mod accounts;
 mod contacts;
 mod controls;
 mod entries;
+pub mod flows_cache;
 mod funds;
 mod household_code;
 mod household_list;

@@ -1,6 +1,7 @@
 //! The region tree with totals, and a region's flows: funds in, projects,
 //! subsidies, totals by source, category and year, and a sankey.
 
+use super::flows_cache::{CachedAnswer, FlowsKey, Validity};
 use super::{
     blocking, check_leaves, fetch, ledger, level_name, parse_region, path_param, view, Loaded, Params, RegionRef,
     Sankey, View,
@@ -8,15 +9,17 @@ use super::{
 use crate::api::error::ApiError;
 use crate::api::AppState;
 use crate::query::{QueryIndex, RegionAgg, RegionInfo};
-use crate::store::IndexKey;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use ledger_core::entry::{EntryBody, FundCategory, FundSource, ProjectCategory, SubsidyCategory};
 use ledger_core::region::RegionCode;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -326,43 +329,87 @@ async fn flows(
     State(app): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Json<Flows>, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let code = parse_region(&path_param(path)?)?;
     let params = Params::from(query)?;
     let after = params.u64("after")?;
     let limit = params.limit_or(FLOWS_DEFAULT_PAGE, app.limits.max_page)?;
+    // Only the first `If-None-Match` is read; a value that is not text
+    // matches nothing.
+    let if_none_match = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     blocking(move || {
         let View { visible, .. } = view(&app)?;
-        // Subsidy page first (store reads, no lock), then aggregates.
-        let (page, next) = subsidy_page(&app, code, after, limit, visible)?;
-        let payments: Vec<(u64, &ledger_core::entry::HouseholdSubsidy)> = page
-            .iter()
-            .filter_map(|l| match l.body() {
-                EntryBody::HouseholdSubsidy(s) => Some((l.seq, s)),
-                _ => None,
-            })
-            .collect();
-        let (controls, texts) = super::controls::payment_controls(&app, &payments, visible)?;
-        let mut controls = controls.into_iter();
-        let ledger = ledger(&app)?;
-        check_leaves(&ledger, &page)?;
-        let q = &ledger.query;
-        let info = q
-            .region(code)
-            .ok_or_else(|| ApiError::not_found(format!("region {code} is not in the log's region table")))?;
-        let items = page
-            .iter()
-            .filter_map(|l| match l.body() {
-                EntryBody::HouseholdSubsidy(s) => controls.next().map(|controls| SubsidyItem {
-                    controls,
-                    ..subsidy_item(&ledger, l, s, visible)
-                }),
-                _ => None,
-            })
-            .collect();
-        Ok(Json(build_flows(q, code, info, items, next, texts)))
+        let key = FlowsKey { code, after, limit };
+        let validity = Validity {
+            size: visible,
+            today: super::controls::today(),
+        };
+        let answer = match app.flows_cache.get(&key, validity) {
+            Some(answer) => answer,
+            None => {
+                let flows = flows_answer(&app, key, validity)?;
+                let body = serde_json::to_vec(&flows)
+                    .map_err(|e| ApiError::internal(format!("serializing the flows answer: {e}")))?;
+                let answer = Arc::new(CachedAnswer::new(body));
+                app.flows_cache.put(key, validity, answer.clone());
+                answer
+            }
+        };
+        let etag = HeaderValue::from_str(&answer.etag)
+            .map_err(|_| ApiError::internal("the flows answer's ETag is not a header value"))?;
+        if if_none_match.as_deref().is_some_and(|tags| answer.matches(tags)) {
+            app.flows_cache.metrics().not_modified.inc();
+            return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+        }
+        Ok((
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                (header::ETAG, etag),
+            ],
+            answer.body.clone(),
+        )
+            .into_response())
     })
     .await
+}
+
+/// The answer of `GET /v1/regions/{code}/flows` for one page, as of the
+/// view of `validity` (built when the cache has none).
+fn flows_answer(app: &AppState, key: FlowsKey, validity: Validity) -> Result<Flows, ApiError> {
+    let FlowsKey { code, after, limit } = key;
+    let visible = validity.size;
+    // Subsidy page first (store reads, no lock), then aggregates.
+    let (page, next) = subsidy_page(app, code, after, limit, visible)?;
+    let payments: Vec<(u64, &ledger_core::entry::HouseholdSubsidy)> = page
+        .iter()
+        .filter_map(|l| match l.body() {
+            EntryBody::HouseholdSubsidy(s) => Some((l.seq, s)),
+            _ => None,
+        })
+        .collect();
+    let (controls, texts) = super::controls::payment_controls_on(app, &payments, visible, validity.today)?;
+    let mut controls = controls.into_iter();
+    let ledger = ledger(app)?;
+    check_leaves(&ledger, &page)?;
+    let q = &ledger.query;
+    let info = q
+        .region(code)
+        .ok_or_else(|| ApiError::not_found(format!("region {code} is not in the log's region table")))?;
+    let items = page
+        .iter()
+        .filter_map(|l| match l.body() {
+            EntryBody::HouseholdSubsidy(s) => controls.next().map(|controls| SubsidyItem {
+                controls,
+                ..subsidy_item(&ledger, l, s, visible)
+            }),
+            _ => None,
+        })
+        .collect();
+    Ok(build_flows(q, code, info, items, next, texts))
 }
 
 /// Payments on a page of flows when the client names no `limit` (others
@@ -372,12 +419,11 @@ async fn flows(
 /// 5 ms (issue 12, docs/PERFORMANCE.md), and the page loads more on demand.
 pub const FLOWS_DEFAULT_PAGE: usize = 20;
 
-/// Upper bound on index entries scanned for one page of subsidies (a
-/// region's index also holds its transfers and project entries).
-const SCAN_FACTOR: usize = 8;
-
-/// One page of the region's household payments, from its secondary index.
-/// Returns the subsidies and the cursor of the next page.
+/// One page of the region's household payments, from the payment list the
+/// aggregates keep per region (`query::RegionInfo::payments`): only the
+/// page's own entries are read, never the notices and confirmations the
+/// store's region index interleaves with them. Returns the payments and
+/// the cursor of the next page (null at the end).
 fn subsidy_page(
     app: &AppState,
     code: RegionCode,
@@ -385,55 +431,37 @@ fn subsidy_page(
     limit: usize,
     visible: u64,
 ) -> Result<(Vec<Loaded>, Option<u64>), ApiError> {
-    let key = IndexKey::Region(code);
-    let mut out: Vec<Loaded> = Vec::with_capacity(limit);
-    let mut cursor = after;
-    let mut scanned = 0usize;
-    let budget = limit.saturating_mul(SCAN_FACTOR).max(256);
-    loop {
-        let want = (limit - out.len()).max(16);
-        let seqs = app
-            .shared
-            .store
-            .index_scan(&key, cursor, visible, want)
-            .map_err(super::storage)?;
-        let exhausted = seqs.len() < want;
-        for loaded in fetch(app, &seqs)? {
-            cursor = Some(loaded.seq);
-            scanned += 1;
-            if let EntryBody::HouseholdSubsidy(subsidy) = loaded.body() {
-                // Verify on read: the region index must only hold payments
-                // to households in the region.
-                if !code.covers(subsidy.village) {
-                    return Err(super::corrupt_entry(
-                        loaded.seq,
-                        format!(
-                            "the index of region {code} lists a payment to village {}",
-                            subsidy.village
-                        ),
-                    ));
-                }
-                out.push(loaded);
-                if out.len() == limit {
-                    // More may follow; the client asks again from here.
-                    let more = !app
-                        .shared
-                        .store
-                        .index_scan(&key, cursor, visible, 1)
-                        .map_err(super::storage)?
-                        .is_empty();
-                    return Ok((out, if more { cursor } else { None }));
-                }
+    // One more than the page: is there a next page?
+    let mut seqs = ledger(app)?
+        .query
+        .region_payments(code, after, visible, limit.saturating_add(1));
+    let more = seqs.len() > limit;
+    seqs.truncate(limit);
+    let page = fetch(app, &seqs)?;
+    for loaded in &page {
+        // Verify on read: the list must only hold payments to households in
+        // the region.
+        match loaded.body() {
+            EntryBody::HouseholdSubsidy(subsidy) if code.covers(subsidy.village) => {}
+            EntryBody::HouseholdSubsidy(subsidy) => {
+                return Err(super::corrupt_entry(
+                    loaded.seq,
+                    format!(
+                        "the payments of region {code} list a payment to village {}",
+                        subsidy.village
+                    ),
+                ))
+            }
+            other => {
+                return Err(super::corrupt_entry(
+                    loaded.seq,
+                    format!("the payments of region {code} list a {} entry", other.kind().name()),
+                ))
             }
         }
-        if exhausted {
-            return Ok((out, None));
-        }
-        if scanned >= budget {
-            // A short page: the cursor still moves forward, so paging ends.
-            return Ok((out, cursor));
-        }
     }
+    let next = if more { page.last().map(|l| l.seq) } else { None };
+    Ok((page, next))
 }
 
 fn build_flows(

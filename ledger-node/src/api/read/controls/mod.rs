@@ -20,7 +20,9 @@ mod payments;
 mod registrations;
 mod verdict;
 
-pub(crate) use payments::{payment_controls, warnings_json, PaymentControls, PaymentTexts, WarningJson};
+pub(crate) use payments::{
+    payment_controls, payment_controls_on, warnings_json, PaymentControls, PaymentTexts, WarningJson,
+};
 pub(crate) use registrations::{registrations_json, RegistrationJson};
 pub(crate) use verdict::{control_texts, CheckTexts, CHECKS};
 

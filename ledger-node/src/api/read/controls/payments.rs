@@ -201,7 +201,17 @@ pub(crate) fn payment_controls(
     payments: &[(u64, &HouseholdSubsidy)],
     visible: u64,
 ) -> Result<(Vec<PaymentControls>, PaymentTexts), ApiError> {
-    let today = today();
+    payment_controls_on(app, payments, visible, today())
+}
+
+/// [`payment_controls`] as of `today`: the village page's answer cache
+/// keys its answers by the day they were built on (`flows_cache`).
+pub(crate) fn payment_controls_on(
+    app: &AppState,
+    payments: &[(u64, &HouseholdSubsidy)],
+    visible: u64,
+    today: Date,
+) -> Result<(Vec<PaymentControls>, PaymentTexts), ApiError> {
     // Before the lock: the duplicate check may read the store.
     let twins = super::verdict::duplicate_twins(app, payments, visible)?;
     let ledger = ledger(app)?;
