@@ -184,6 +184,11 @@ impl Follower {
             }
             let ours = self.read()?.tree.root_at(size).ok();
             if ours == Some(*checkpoint.root()) {
+                if size == applied && latest.is_none() {
+                    // A store resumed from an interrupted step holds exactly
+                    // this signed tree: its checkpoint may be served now.
+                    self.publish(text, size, &checkpoint);
+                }
                 return Ok(()); // up to date, or a stale read of the source
             }
             return Err(self.fork_at_known_size(&checkpoint, latest.as_deref(), &vkey));
@@ -207,32 +212,51 @@ impl Follower {
                 }
             }
         }
+        // The authenticated leaves, kept as one digest per block for the
+        // rest of the step: 32 bytes per 256 entries instead of 32 per
+        // entry (a 1,000,000-entry catch-up held 32 MB of leaves until its
+        // last chunk, at the mirror's memory peak).
+        let blocks = block_digests(&leaves);
+        drop(leaves);
         let mut next = applied;
         while next < size {
             let end = (next + MIRROR_APPLY_CHUNK).min(size);
             let entries = self.client.entries(next, end, size)?;
-            for (i, entry) in entries.iter().enumerate() {
-                let seq = next + i as u64;
-                if leaves.get((seq - applied) as usize) != Some(&leaf_hash(entry)) {
-                    let path = tile_for_leaf(TileKind::Entries, seq, size).map_or_else(String::new, |t| t.path());
-                    return Err(StepError::Source(ClientError::TileMismatch {
-                        path,
-                        detail: format!("entry {seq} differs from the leaf the signed checkpoint commits to"),
-                    }));
-                }
-            }
             if entries.len() as u64 != end - next {
                 return Err(StepError::Source(ClientError::TileMismatch {
                     path: format!("tile/entries for entries {next}..{end}"),
                     detail: format!("{} entries read", entries.len()),
                 }));
             }
+            let hashes: Vec<TreeHash> = entries.iter().map(|e| leaf_hash(e)).collect();
+            for (i, block) in hashes.chunks(DIGEST_BLOCK_LEAVES).enumerate() {
+                let first = next + (i * DIGEST_BLOCK_LEAVES) as u64;
+                let index = ((first - applied) / DIGEST_BLOCK_LEAVES as u64) as usize;
+                if blocks.get(index) != Some(&block_digest(block)) {
+                    let path = tile_for_leaf(TileKind::Entries, first, size).map_or_else(String::new, |t| t.path());
+                    let last = first + block.len() as u64 - 1;
+                    return Err(StepError::Source(ClientError::TileMismatch {
+                        path,
+                        detail: format!(
+                            "entries {first}..={last} differ from the leaves the signed checkpoint commits to"
+                        ),
+                    }));
+                }
+            }
             self.apply(&entries, &note)?;
             next = end;
         }
+        self.publish(text, size, &checkpoint);
+        tracing::info!(size, from = applied, "mirror: verified and serving");
+        Ok(())
+    }
+
+    /// The readers see the verified checkpoint of `size` (every entry under
+    /// it is durable in the mirror's store).
+    fn publish(&self, note: &str, size: u64, checkpoint: &VerifiedCheckpoint) {
         if let Ok(mut l) = self.shared.latest.write() {
             *l = Some(Arc::new(Latest {
-                note: text.to_string(),
+                note: note.to_string(),
                 size,
                 root: *checkpoint.root(),
             }));
@@ -241,8 +265,6 @@ impl Follower {
         Metrics::set_gauge(&self.shared.metrics.log_size, size);
         Metrics::set_gauge(&self.status.metrics.size, size);
         Metrics::set_gauge(&self.status.metrics.lag_entries, 0);
-        tracing::info!(size, from = applied, "mirror: verified and serving");
-        Ok(())
     }
 
     fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, crate::ledger::Ledger>, StepError> {
@@ -296,7 +318,7 @@ impl Follower {
         let mut at = applied;
         while at < size {
             let end = (at + KEY_SCAN_CHUNK).min(size);
-            keys = key_history(&keys, &self.client.entries(at, end, size)?);
+            keys = key_history(&keys, &self.origin, &self.client.entries(at, end, size)?)?;
             at = end;
         }
         if applied == 0 && !keys.iter().any(|(_, k)| k.trim() == self.pinned) {
@@ -430,6 +452,7 @@ impl Follower {
             .store
             .commit(&batch)
             .map_err(|e| StepError::Storage(format!("writing the mirror's store: {e}")))?;
+        test_pause_after_commit(batch.entries.last().map_or(0, |e| e.seq + 1));
         // As the primary's committer: reversal targets read outside the lock.
         let pending = self.read()?.query.pending_reversals().to_vec();
         let wanted = reversals_in(&pending, appended.iter().map(|(entry, _)| entry));
@@ -442,7 +465,57 @@ impl Follower {
         if let Err(e) = recorded {
             tracing::error!(error = %e, "mirror: reversal targets could not be folded into the aggregates");
         }
+        drop(guard);
+        // As the start-up replay: the chunk's decoded entries were freed on
+        // the rayon threads' arenas; give those pages back (measured: the
+        // catch-up peak is otherwise above the node's restart peak).
+        crate::memory::trim();
         Ok(())
+    }
+}
+
+/// Leaves per block digest. A divisor of [`MIRROR_APPLY_CHUNK`], so the
+/// blocks counted from a step's first entry never straddle two chunks.
+const DIGEST_BLOCK_LEAVES: usize = 256;
+const _: () = assert!(MIRROR_APPLY_CHUNK % DIGEST_BLOCK_LEAVES as u64 == 0);
+
+/// One digest per [`DIGEST_BLOCK_LEAVES`] leaves (the last block may be
+/// shorter).
+fn block_digests(leaves: &[TreeHash]) -> Vec<TreeHash> {
+    leaves.chunks(DIGEST_BLOCK_LEAVES).map(block_digest).collect()
+}
+
+/// A collision-resistant digest of a run of leaf hashes: the SHA-256 leaf
+/// hash of their concatenation (any change of a leaf, or of their order or
+/// number, changes it).
+fn block_digest(leaves: &[TreeHash]) -> TreeHash {
+    let mut bytes = Vec::with_capacity(leaves.len() * 32);
+    for leaf in leaves {
+        bytes.extend_from_slice(&leaf.0);
+    }
+    leaf_hash(&bytes)
+}
+
+/// Test-only fault point (debug builds only; release builds ignore the
+/// variable): with `LEDGER_TEST_MIRROR_PAUSE_AFTER=N`, the follower stops
+/// for good right after the chunk commit that brings its store to `N`
+/// entries or more, and says so on stderr, so a real-process test can
+/// `kill -9` the mirror at a known point inside a step.
+fn test_pause_after_commit(stored: u64) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(at) = std::env::var("LEDGER_TEST_MIRROR_PAUSE_AFTER")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    if stored >= at {
+        eprintln!("LEDGER_TEST_MIRROR_PAUSE_AFTER: paused with {stored} entries stored");
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
     }
 }
 
