@@ -38,8 +38,12 @@ use std::time::Duration;
 
 /// Entries fetched, replayed and committed per store commit. The ledger's
 /// write lock is held while a chunk is replayed (signatures included), so
-/// readers wait at most one chunk's replay during a catch-up.
-pub const MIRROR_APPLY_CHUNK: u64 = 4_096;
+/// readers wait at most one chunk's replay during a catch-up. Half the
+/// start-up replay's step: a chunk lives three times at once (the fetched
+/// bytes, the replay's decoded entries, the decoded copies kept for the
+/// aggregates until the commit is durable), and that transient part is
+/// what put the mirror's catch-up peak above the node's restart peak.
+pub const MIRROR_APPLY_CHUNK: u64 = 2_048;
 
 /// Entries read per pass when the new entries are scanned for log-key
 /// rotations (only when the checkpoint is not signed by the key in force).
@@ -243,7 +247,7 @@ impl Follower {
                     }));
                 }
             }
-            self.apply(&entries, &note)?;
+            self.apply(entries, &note)?;
             next = end;
         }
         self.publish(text, size, &checkpoint);
@@ -414,14 +418,11 @@ impl Follower {
     }
 
     /// Replay `entries` onto the verified ledger and commit them with `note`.
-    fn apply(&self, entries: &[Vec<u8>], note: &[u8]) -> Result<(), StepError> {
-        let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
-        let mut batch = CommitBatch {
-            checkpoint: note.to_vec(),
-            entries: Vec::with_capacity(entries.len()),
-        };
+    fn apply(&self, entries: Vec<Vec<u8>>, note: &[u8]) -> Result<(), StepError> {
+        let mut indexed = Vec::with_capacity(entries.len());
         let mut appended = Vec::with_capacity(entries.len());
         let replayed = {
+            let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
             let mut guard = self.write()?;
             let ledger = &mut *guard;
             // The replay works on the ledger's own state and tree (moved in
@@ -431,11 +432,7 @@ impl Follower {
             replay.head = std::mem::take(&mut ledger.head);
             replay.tree = std::mem::take(&mut ledger.tree);
             let result = replay.push(&refs, &mut |entry, effects, _leaf| {
-                batch.entries.push(NewEntry {
-                    seq: entry.seq,
-                    bytes: entry.encode(),
-                    indexes: index_keys(effects),
-                });
+                indexed.push((entry.seq, index_keys(effects)));
                 appended.push((entry.clone(), effects.clone()));
             });
             ledger.state = replay.state;
@@ -448,6 +445,24 @@ impl Follower {
                 "the source's signed checkpoint covers entries that do not verify: {e}"
             )));
         }
+        if indexed.len() != entries.len() {
+            return Err(StepError::Invalid(format!(
+                "the replay applied {} of {} entries",
+                indexed.len(),
+                entries.len()
+            )));
+        }
+        // The fetched bytes themselves are stored (moved, not re-encoded: one
+        // copy of the chunk less): they are the bytes whose leaf hashes the
+        // signed checkpoint commits to, and the replay decoded them canonically.
+        let batch = CommitBatch {
+            checkpoint: note.to_vec(),
+            entries: entries
+                .into_iter()
+                .zip(indexed)
+                .map(|(bytes, (seq, indexes))| NewEntry { seq, bytes, indexes })
+                .collect(),
+        };
         self.shared
             .store
             .commit(&batch)
