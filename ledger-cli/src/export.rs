@@ -181,9 +181,10 @@ impl Source {
 /// a network failure (exit 3); the line starts with the stable code.
 fn tiles_error(e: ClientError) -> anyhow::Error {
     match e {
-        ClientError::TileMismatch { .. } | ClientError::BadCheckpoint(_) | ClientError::WrongLog(_) => {
-            verify(e.to_string())
-        }
+        ClientError::TileMismatch { .. }
+        | ClientError::BadCheckpoint(_)
+        | ClientError::WrongLog(_)
+        | ClientError::InvalidRotation(_) => verify(e.to_string()),
         ClientError::BadUrl(_) => usage(e.to_string()),
         _ => network(e.to_string()),
     }
@@ -215,6 +216,40 @@ fn tiles_source(url: &str, timeout_s: u64, given_note: Option<&String>) -> Resul
         None => return Err(verify(format!("{url}: the log is empty"))),
     };
     Ok((Source::Tiles { client, size }, note, origin))
+}
+
+/// Entries read per pass when a tiles export follows the log's rotations.
+const KEY_SCAN_ENTRIES: u64 = 16_384;
+
+/// The key in force and the verified checkpoint of a tiles export pinned to
+/// `pinned`. When the checkpoint verifies against the pinned key, that is
+/// all; otherwise (a rotated log, exported with its genesis key or an older
+/// one) the log's entries are read once from the tiles to follow its
+/// rotations, each endorsed by the key before it (`key_in_force`), and the
+/// checkpoint must verify against the key they lead to. Trust comes from the
+/// chain of endorsements that starts at the pinned key, never from a file
+/// the source states (`static/v1/log-keys.json` is not read). The bundle's
+/// header then names the key in force, as `--node` writes it.
+fn tiles_checkpoint(
+    client: &TilesClient,
+    pinned: &str,
+    origin: &str,
+    size: u64,
+    note: &str,
+) -> Result<(String, VerifiedCheckpoint)> {
+    let first = match verify_note(pinned, note) {
+        Ok(checkpoint) => return Ok((pinned.to_string(), checkpoint)),
+        Err(e) => e,
+    };
+    let vkey = match ledger_tlog_client::key_in_force(client, pinned, origin, size, KEY_SCAN_ENTRIES) {
+        Ok(k) => k,
+        Err(ClientError::WrongLog(why)) => return Err(verify(format!("wrong_log: {first:#}; {why}"))),
+        Err(e) => return Err(tiles_error(e)),
+    };
+    if vkey == pinned {
+        return Err(first);
+    }
+    Ok((vkey.clone(), verify_note(&vkey, note)?))
 }
 
 /// Run `ledger export`.
@@ -316,7 +351,15 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             stated_vkey
         }
     };
-    let mut checkpoint = verify_note(&vkey, &note)?;
+    let (vkey, mut checkpoint) = match (&source, &pinned) {
+        // A bucket states no key: the pinned key (genesis's, say) leads to
+        // the key in force through the log's own endorsed rotations.
+        (Source::Tiles { client, size }, Some(pinned)) => tiles_checkpoint(client, pinned, &origin, *size, &note)?,
+        _ => {
+            let checkpoint = verify_note(&vkey, &note)?;
+            (vkey, checkpoint)
+        }
+    };
     if checkpoint.origin() != origin {
         return Err(verify(format!(
             "the checkpoint is for log {:?}, the source is log {origin:?}",

@@ -118,3 +118,95 @@ fn export_from_tiles_matches_the_node_export() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("source_unavailable"), "{err}");
 }
+
+/// Rotate the node's log key as an operator would (the node prepares the
+/// next key and its endorsement by the current one; two admins post it) and
+/// wait until the node signs with it; the new verifier key.
+fn rotate(node: &TestNode) -> String {
+    let config = common::test_config(&node.data, 700, &[]);
+    let (new_vkey, endorsement) = ledger_node::server::prepare_rotation(&config).expect("prepare rotation");
+    ok(&[
+        "rotate-log-key",
+        "--node",
+        &node.url,
+        "--key",
+        &node.key("admin-1.key"),
+        "--key",
+        &node.key("admin-2.key"),
+        "--vkey",
+        &new_vkey,
+        "--endorsement",
+        &endorsement,
+    ]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while node.log_vkey() != new_vkey {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the node never signed with {new_vkey}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The key files are renamed just after the commit (the node's
+    // key_files thread): the next rotation waits for that.
+    while ledger_node::keyfile::next_log_key_path(&node.data).exists() {
+        assert!(std::time::Instant::now() < deadline, "log-next.key was never promoted");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    new_vkey
+}
+
+#[test]
+fn export_from_tiles_follows_log_key_rotations_from_the_genesis_key() {
+    let node = TestNode::start_demo(700);
+    let url = node.url.clone();
+    let genesis_vkey = node.log_vkey();
+    let second = rotate(&node);
+    let third = rotate(&node);
+    assert_ne!(second, genesis_vkey);
+    assert_ne!(third, second);
+    let keys = node.get_json("/v1/log")["log_keys"].as_array().unwrap().len();
+    assert_eq!(keys, 3, "genesis and two rotations");
+
+    // The reference: the node's own export, against the key it states.
+    let from_node = node.path("node.bundle");
+    ok(&["export", "--node", &url, "--out", &from_node]);
+    let expected = std::fs::read(&from_node).unwrap();
+
+    // From the tiles, pinned to the genesis key: the rotations in the log
+    // lead to the key in force; the same bundle byte for byte, and it
+    // verifies against the genesis key.
+    let dir = node.dir.path().join("bucket");
+    copy_tiles(&url, node.size(), &dir);
+    let prefix = format!("file://{}", dir.display());
+    for (name, source, pinned) in [
+        ("genesis-url", url.as_str(), genesis_vkey.as_str()),
+        ("genesis-dir", prefix.as_str(), genesis_vkey.as_str()),
+        ("second-dir", prefix.as_str(), second.as_str()),
+        ("third-dir", prefix.as_str(), third.as_str()),
+    ] {
+        let out = node.path(&format!("{name}.bundle"));
+        ok(&["export", "--tiles", source, "--log-key", pinned, "--out", &out]);
+        assert_eq!(std::fs::read(&out).unwrap(), expected, "{name}");
+    }
+    ok(&["verify", &node.path("genesis-dir.bundle"), "--log-key", &genesis_vkey]);
+
+    // A key the log never used (same origin, so only the chain can tell):
+    // refused wrong_log, exit 1, one line, no file.
+    let origin = genesis_vkey.split('+').next().unwrap();
+    let stranger = ledger_core::keys::verifier_key_string(
+        origin,
+        &ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key(),
+    );
+    let out = node.path("stranger.bundle");
+    let (code, _, err) = run(&["export", "--tiles", &prefix, "--log-key", &stranger, "--out", &out]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("wrong_log:"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "the log key {stranger} is not one of this log's keys ({genesis_vkey}, {second}, {third})"
+        )),
+        "{err}"
+    );
+    assert!(!Path::new(&out).exists());
+}

@@ -146,6 +146,27 @@ pub fn index_keys(effects: &Effects) -> Vec<IndexKey> {
 /// check the result against the stored checkpoint. A flipped byte anywhere
 /// is found here and named.
 pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Option<Latest>), OpenError> {
+    open_ledger_with(store, progress, false)
+}
+
+/// [`open_ledger`] for a mirror's store, which may end inside a catch-up
+/// step: the mirror commits a step's entries in chunks, each carrying the
+/// step's (larger) checkpoint, and a `kill -9` between two chunks leaves
+/// fewer entries than that checkpoint. Those entries are still replayed and
+/// verified like any; the checkpoint, which the mirror cannot yet prove
+/// (its tree is not all there), is not served: `Latest` is `None` until the
+/// follower's next step proves the prefix against a signed root again.
+/// Entries past a checkpoint, or a checkpoint of the same size with another
+/// root, are refused as in [`open_ledger`].
+pub fn open_ledger_resumable(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Option<Latest>), OpenError> {
+    open_ledger_with(store, progress, true)
+}
+
+fn open_ledger_with(
+    store: &Store,
+    progress: &dyn Fn(u64),
+    allow_checkpoint_ahead: bool,
+) -> Result<(Ledger, Option<Latest>), OpenError> {
     let count = store.entry_count();
     let mut replay = Replay::with_chunk_entries(REPLAY_STEP_ENTRIES);
     let mut query = QueryIndex::default();
@@ -220,6 +241,14 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
     let latest = match store.checkpoint()? {
         None if count == 0 => None,
         None => return Err(OpenError::Checkpoint(format!("{count} entries but no checkpoint"))),
+        Some(note) if allow_checkpoint_ahead && checkpoint_size(&note).is_some_and(|size| size > count) => {
+            tracing::warn!(
+                entries = count,
+                checkpoint_size = checkpoint_size(&note).unwrap_or_default(),
+                "the store ends inside an interrupted catch-up step: its verified entries are kept, its checkpoint is not served until the next step proves them"
+            );
+            None
+        }
         Some(note) => {
             let checkpoint = verify_checkpoint_with_state(&state, &note, Some("the stored checkpoint"))
                 .map_err(|e| OpenError::Checkpoint(e.to_string()))?;
@@ -260,6 +289,11 @@ pub fn open_ledger(store: &Store, progress: &dyn Fn(u64)) -> Result<(Ledger, Opt
     let targets = load_reversal_targets(store, &pending).map_err(OpenError::Checkpoint)?;
     fold_reversal_targets(&mut ledger, targets).map_err(OpenError::Checkpoint)?;
     Ok((ledger, latest))
+}
+
+/// The tree size a checkpoint note states (its second line), unverified.
+fn checkpoint_size(note: &[u8]) -> Option<u64> {
+    std::str::from_utf8(note).ok()?.lines().nth(1)?.parse().ok()
 }
 
 /// The reversals whose targets must be read: those still pending and those

@@ -26,7 +26,7 @@ mod fetch;
 mod verify;
 
 pub use fetch::{ClientOptions, TilesClient};
-pub use verify::{extend_to_checkpoint, key_history, vkey_for_size};
+pub use verify::{extend_to_checkpoint, key_history, key_in_force, vkey_for_size};
 
 /// Largest entry bundle read: 256 entries of at most 65535 bytes, each with
 /// its 2-byte length.
@@ -61,6 +61,10 @@ pub enum ClientError {
     /// The source is another log than the one expected (origin or key).
     #[error("wrong_log: {0}")]
     WrongLog(String),
+    /// A log-key rotation among the entries read that its outgoing key did
+    /// not endorse: no key past it can be trusted.
+    #[error("rotation_invalid: {0}")]
+    InvalidRotation(String),
     /// An answer over its size limit.
     #[error("too_large: {path} is over {max_bytes} bytes")]
     TooLarge {
@@ -90,6 +94,7 @@ impl ClientError {
             ClientError::TilesMissing { .. } => "tiles_missing",
             ClientError::BadCheckpoint(_) => "checkpoint_invalid",
             ClientError::WrongLog(_) => "wrong_log",
+            ClientError::InvalidRotation(_) => "rotation_invalid",
             ClientError::TooLarge { .. } => "too_large",
             ClientError::Unavailable { .. } => "source_unavailable",
             ClientError::BadUrl(_) => "bad_url",

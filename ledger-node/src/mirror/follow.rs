@@ -38,8 +38,12 @@ use std::time::Duration;
 
 /// Entries fetched, replayed and committed per store commit. The ledger's
 /// write lock is held while a chunk is replayed (signatures included), so
-/// readers wait at most one chunk's replay during a catch-up.
-pub const MIRROR_APPLY_CHUNK: u64 = 4_096;
+/// readers wait at most one chunk's replay during a catch-up. Half the
+/// start-up replay's step: a chunk lives three times at once (the fetched
+/// bytes, the replay's decoded entries, the decoded copies kept for the
+/// aggregates until the commit is durable), and that transient part is
+/// what put the mirror's catch-up peak above the node's restart peak.
+pub const MIRROR_APPLY_CHUNK: u64 = 2_048;
 
 /// Entries read per pass when the new entries are scanned for log-key
 /// rotations (only when the checkpoint is not signed by the key in force).
@@ -184,6 +188,11 @@ impl Follower {
             }
             let ours = self.read()?.tree.root_at(size).ok();
             if ours == Some(*checkpoint.root()) {
+                if size == applied && latest.is_none() {
+                    // A store resumed from an interrupted step holds exactly
+                    // this signed tree: its checkpoint may be served now.
+                    self.publish(text, size, &checkpoint);
+                }
                 return Ok(()); // up to date, or a stale read of the source
             }
             return Err(self.fork_at_known_size(&checkpoint, latest.as_deref(), &vkey));
@@ -207,32 +216,51 @@ impl Follower {
                 }
             }
         }
+        // The authenticated leaves, kept as one digest per block for the
+        // rest of the step: 32 bytes per 256 entries instead of 32 per
+        // entry (a 1,000,000-entry catch-up held 32 MB of leaves until its
+        // last chunk, at the mirror's memory peak).
+        let blocks = block_digests(&leaves);
+        drop(leaves);
         let mut next = applied;
         while next < size {
             let end = (next + MIRROR_APPLY_CHUNK).min(size);
             let entries = self.client.entries(next, end, size)?;
-            for (i, entry) in entries.iter().enumerate() {
-                let seq = next + i as u64;
-                if leaves.get((seq - applied) as usize) != Some(&leaf_hash(entry)) {
-                    let path = tile_for_leaf(TileKind::Entries, seq, size).map_or_else(String::new, |t| t.path());
-                    return Err(StepError::Source(ClientError::TileMismatch {
-                        path,
-                        detail: format!("entry {seq} differs from the leaf the signed checkpoint commits to"),
-                    }));
-                }
-            }
             if entries.len() as u64 != end - next {
                 return Err(StepError::Source(ClientError::TileMismatch {
                     path: format!("tile/entries for entries {next}..{end}"),
                     detail: format!("{} entries read", entries.len()),
                 }));
             }
-            self.apply(&entries, &note)?;
+            let hashes: Vec<TreeHash> = entries.iter().map(|e| leaf_hash(e)).collect();
+            for (i, block) in hashes.chunks(DIGEST_BLOCK_LEAVES).enumerate() {
+                let first = next + (i * DIGEST_BLOCK_LEAVES) as u64;
+                let index = ((first - applied) / DIGEST_BLOCK_LEAVES as u64) as usize;
+                if blocks.get(index) != Some(&block_digest(block)) {
+                    let path = tile_for_leaf(TileKind::Entries, first, size).map_or_else(String::new, |t| t.path());
+                    let last = first + block.len() as u64 - 1;
+                    return Err(StepError::Source(ClientError::TileMismatch {
+                        path,
+                        detail: format!(
+                            "entries {first}..={last} differ from the leaves the signed checkpoint commits to"
+                        ),
+                    }));
+                }
+            }
+            self.apply(entries, &note)?;
             next = end;
         }
+        self.publish(text, size, &checkpoint);
+        tracing::info!(size, from = applied, "mirror: verified and serving");
+        Ok(())
+    }
+
+    /// The readers see the verified checkpoint of `size` (every entry under
+    /// it is durable in the mirror's store).
+    fn publish(&self, note: &str, size: u64, checkpoint: &VerifiedCheckpoint) {
         if let Ok(mut l) = self.shared.latest.write() {
             *l = Some(Arc::new(Latest {
-                note: text.to_string(),
+                note: note.to_string(),
                 size,
                 root: *checkpoint.root(),
             }));
@@ -241,8 +269,6 @@ impl Follower {
         Metrics::set_gauge(&self.shared.metrics.log_size, size);
         Metrics::set_gauge(&self.status.metrics.size, size);
         Metrics::set_gauge(&self.status.metrics.lag_entries, 0);
-        tracing::info!(size, from = applied, "mirror: verified and serving");
-        Ok(())
     }
 
     fn read(&self) -> Result<std::sync::RwLockReadGuard<'_, crate::ledger::Ledger>, StepError> {
@@ -296,7 +322,7 @@ impl Follower {
         let mut at = applied;
         while at < size {
             let end = (at + KEY_SCAN_CHUNK).min(size);
-            keys = key_history(&keys, &self.client.entries(at, end, size)?);
+            keys = key_history(&keys, &self.origin, &self.client.entries(at, end, size)?)?;
             at = end;
         }
         if applied == 0 && !keys.iter().any(|(_, k)| k.trim() == self.pinned) {
@@ -392,14 +418,11 @@ impl Follower {
     }
 
     /// Replay `entries` onto the verified ledger and commit them with `note`.
-    fn apply(&self, entries: &[Vec<u8>], note: &[u8]) -> Result<(), StepError> {
-        let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
-        let mut batch = CommitBatch {
-            checkpoint: note.to_vec(),
-            entries: Vec::with_capacity(entries.len()),
-        };
+    fn apply(&self, entries: Vec<Vec<u8>>, note: &[u8]) -> Result<(), StepError> {
+        let mut indexed = Vec::with_capacity(entries.len());
         let mut appended = Vec::with_capacity(entries.len());
         let replayed = {
+            let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
             let mut guard = self.write()?;
             let ledger = &mut *guard;
             // The replay works on the ledger's own state and tree (moved in
@@ -409,11 +432,7 @@ impl Follower {
             replay.head = std::mem::take(&mut ledger.head);
             replay.tree = std::mem::take(&mut ledger.tree);
             let result = replay.push(&refs, &mut |entry, effects, _leaf| {
-                batch.entries.push(NewEntry {
-                    seq: entry.seq,
-                    bytes: entry.encode(),
-                    indexes: index_keys(effects),
-                });
+                indexed.push((entry.seq, index_keys(effects)));
                 appended.push((entry.clone(), effects.clone()));
             });
             ledger.state = replay.state;
@@ -426,10 +445,29 @@ impl Follower {
                 "the source's signed checkpoint covers entries that do not verify: {e}"
             )));
         }
+        if indexed.len() != entries.len() {
+            return Err(StepError::Invalid(format!(
+                "the replay applied {} of {} entries",
+                indexed.len(),
+                entries.len()
+            )));
+        }
+        // The fetched bytes themselves are stored (moved, not re-encoded: one
+        // copy of the chunk less): they are the bytes whose leaf hashes the
+        // signed checkpoint commits to, and the replay decoded them canonically.
+        let batch = CommitBatch {
+            checkpoint: note.to_vec(),
+            entries: entries
+                .into_iter()
+                .zip(indexed)
+                .map(|(bytes, (seq, indexes))| NewEntry { seq, bytes, indexes })
+                .collect(),
+        };
         self.shared
             .store
             .commit(&batch)
             .map_err(|e| StepError::Storage(format!("writing the mirror's store: {e}")))?;
+        test_pause_after_commit(batch.entries.last().map_or(0, |e| e.seq + 1));
         // As the primary's committer: reversal targets read outside the lock.
         let pending = self.read()?.query.pending_reversals().to_vec();
         let wanted = reversals_in(&pending, appended.iter().map(|(entry, _)| entry));
@@ -442,7 +480,57 @@ impl Follower {
         if let Err(e) = recorded {
             tracing::error!(error = %e, "mirror: reversal targets could not be folded into the aggregates");
         }
+        drop(guard);
+        // As the start-up replay: the chunk's decoded entries were freed on
+        // the rayon threads' arenas; give those pages back (measured: the
+        // catch-up peak is otherwise above the node's restart peak).
+        crate::memory::trim();
         Ok(())
+    }
+}
+
+/// Leaves per block digest. A divisor of [`MIRROR_APPLY_CHUNK`], so the
+/// blocks counted from a step's first entry never straddle two chunks.
+const DIGEST_BLOCK_LEAVES: usize = 256;
+const _: () = assert!(MIRROR_APPLY_CHUNK % DIGEST_BLOCK_LEAVES as u64 == 0);
+
+/// One digest per [`DIGEST_BLOCK_LEAVES`] leaves (the last block may be
+/// shorter).
+fn block_digests(leaves: &[TreeHash]) -> Vec<TreeHash> {
+    leaves.chunks(DIGEST_BLOCK_LEAVES).map(block_digest).collect()
+}
+
+/// A collision-resistant digest of a run of leaf hashes: the SHA-256 leaf
+/// hash of their concatenation (any change of a leaf, or of their order or
+/// number, changes it).
+fn block_digest(leaves: &[TreeHash]) -> TreeHash {
+    let mut bytes = Vec::with_capacity(leaves.len() * 32);
+    for leaf in leaves {
+        bytes.extend_from_slice(&leaf.0);
+    }
+    leaf_hash(&bytes)
+}
+
+/// Test-only fault point (debug builds only; release builds ignore the
+/// variable): with `LEDGER_TEST_MIRROR_PAUSE_AFTER=N`, the follower stops
+/// for good right after the chunk commit that brings its store to `N`
+/// entries or more, and says so on stderr, so a real-process test can
+/// `kill -9` the mirror at a known point inside a step.
+fn test_pause_after_commit(stored: u64) {
+    if !cfg!(debug_assertions) {
+        return;
+    }
+    let Some(at) = std::env::var("LEDGER_TEST_MIRROR_PAUSE_AFTER")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    else {
+        return;
+    };
+    if stored >= at {
+        eprintln!("LEDGER_TEST_MIRROR_PAUSE_AFTER: paused with {stored} entries stored");
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
     }
 }
 

@@ -28,7 +28,7 @@ pub use http::{halted_guard, read_only_error, read_only_routes, readyz};
 
 use crate::api::AppState;
 use crate::config::NodeConfig;
-use crate::ledger::{open_ledger, Shared};
+use crate::ledger::{open_ledger_resumable, Shared};
 use crate::metrics::{Metrics, MirrorMetrics};
 use crate::store::{Store, StoreError};
 use anyhow::{bail, Context, Result};
@@ -151,14 +151,17 @@ pub fn start(config: &NodeConfig, mirror: &MirrorConfig) -> Result<StartedMirror
         }
     };
     tracing::info!(dir = %data_dir.display(), "verifying the mirror's stored ledger");
-    let (ledger, latest) = open_ledger(&store, &|n| tracing::debug!(entries = n, "replayed")).map_err(|e| {
+    // A store cut short inside a step (`kill -9` between two chunk commits)
+    // opens with its verified entries and no checkpoint: the follower's next
+    // step proves them against a signed root before any checkpoint is served.
+    let (ledger, latest) = open_ledger_resumable(&store, &|n| tracing::debug!(entries = n, "replayed")).map_err(|e| {
         anyhow::anyhow!(
             "{e}. The mirror does not serve a damaged copy: move {} aside and start the mirror again to fetch the log anew",
             store_dir.display()
         )
     })?;
     // The store must be the configured log: its origin and a key it holds.
-    let stored_origin = latest.as_ref().and_then(|l| l.note.lines().next().map(str::to_string));
+    let stored_origin = ledger.state.origin().map(str::to_string);
     let origin = match (&mirror.origin, &stored_origin) {
         (Some(want), Some(have)) if want != have => {
             bail!("wrong_log: the mirror's store holds log {have:?}, not --origin {want:?}; use another --data folder")

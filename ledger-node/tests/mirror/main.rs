@@ -431,3 +431,85 @@ fn mirror_follows_verifies_refuses_forgeries_and_stops_on_a_fork() -> TestResult
     );
     Ok(())
 }
+
+/// Rotate A's log key: the node prepares the next key and its endorsement by
+/// the current one, an admin posts the rotation. The new verifier key.
+fn rotate(a: &Primary, dir: &Path, log: &ledger_demo::DemoLog, nonce: u8) -> TestResult<String> {
+    let (new_vkey, endorsement_hex) =
+        ledger_node::server::prepare_rotation(&config(dir, limits())?).map_err(|e| format!("{e:#}"))?;
+    let endorsement = ledger_core::encoding::Bytes::<64>::from_hex(&endorsement_hex)?;
+    let rotation = common::rotation(&log.origin, &new_vkey, endorsement, nonce)?.sign(&[&log.admins[0].key]);
+    a.post(&[rotation])?;
+    // The key files are renamed just after the commit (sequencer::key_files):
+    // the next rotation must wait for that.
+    wait_for("log-next.key to be promoted", || {
+        !ledger_node::keyfile::next_log_key_path(dir).exists()
+    })?;
+    Ok(new_vkey)
+}
+
+#[test]
+fn mirrors_pinned_to_the_genesis_key_follow_log_key_rotations() -> TestResult {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let dir_a = fresh_dir("mirror-rot-a")?;
+    let log = demo_folder(&dir_a, 3, 300)?;
+    let a = Primary::start(&dir_a)?;
+    a.post(&log.submissions)?;
+    let genesis = ledger_core::keys::verifier_key_string(&log.origin, &log.log_key.verifying_key());
+
+    // A mirror that follows the rotations as they come.
+    let dir_m = fresh_dir("mirror-rot-m")?;
+    let m = start_mirror(&dir_m, &a.url, &genesis)?;
+    wait_for("the mirror to catch up", || m.app.shared.committed() == a.size())?;
+    let second = rotate(&a, &dir_a, &log, 201)?;
+    wait_for("the mirror to follow the first rotation", || {
+        m.app.shared.committed() == a.size()
+    })?;
+    let third = rotate(&a, &dir_a, &log, 202)?;
+    let size = a.size();
+    wait_for("the mirror to follow the second rotation", || {
+        m.app.shared.committed() == size
+    })?;
+
+    // A new mirror pinned to the genesis key, the log already rotated twice:
+    // it learns the keys from the log's endorsed rotations.
+    let dir_n = fresh_dir("mirror-rot-n")?;
+    let n = start_mirror(&dir_n, &a.url, &genesis)?;
+    wait_for("the new mirror to catch up", || n.app.shared.committed() == size)?;
+    let checkpoint = body(&rt, a.app(), "/checkpoint")?;
+    assert_eq!(checkpoint.0, 200);
+    assert!(LogVerifier::from_vkey(&third)?
+        .verify_checkpoint(checkpoint.1.as_bytes())
+        .is_ok());
+    for mirror in [&m, &n] {
+        assert_eq!(body(&rt, &mirror.app, "/checkpoint")?, checkpoint);
+        let village = log.households[0].village;
+        let uri = format!("/v1/regions/{village}/flows");
+        assert_eq!(body(&rt, &mirror.app, &uri)?, body(&rt, a.app(), &uri)?);
+        let keys = mirror
+            .app
+            .shared
+            .ledger
+            .read()
+            .map_err(|_| "lock")?
+            .state
+            .log_vkey_history()
+            .to_vec();
+        let keys: Vec<&str> = keys.iter().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, [genesis.as_str(), second.as_str(), third.as_str()]);
+    }
+    m.shutdown();
+    n.shutdown();
+
+    // A key never in the chain (same origin): the mirror does not follow.
+    let stranger = ledger_core::keys::verifier_key_string(
+        &log.origin,
+        &ed25519_dalek::SigningKey::from_bytes(&[8; 32]).verifying_key(),
+    );
+    let dir_s = fresh_dir("mirror-rot-s")?;
+    let s = start_mirror(&dir_s, &a.url, &stranger)?;
+    wait_for("the stranger key to be refused", || errors_of(&s, "wrong_log") == 1)?;
+    assert_eq!(s.app.shared.committed(), 0);
+    s.shutdown();
+    Ok(())
+}
