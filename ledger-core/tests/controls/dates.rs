@@ -3,7 +3,6 @@
 
 use ledger_core::testkit::*;
 
-
 #[test]
 fn a_date_after_today_is_refused() {
     let (mut l, k) = base();
