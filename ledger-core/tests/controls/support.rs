@@ -2,43 +2,8 @@
 //! checks, registrations, payment lists and subsidies with known dates.
 
 use ledger_core::testkit::*;
-
-pub(crate) fn household_notice(
-    id: &str,
-    stage: NoticeStage,
-    region: u64,
-    start: u32,
-    lines: &[(u8, AssistanceCategory)],
-) -> EntryBody {
-    EntryBody::Notice(Notice {
-        notice: ident(id),
-        stage,
-        region: code(region),
-        start: date(start),
-        title: text(stage.label_zh()),
-        lines: NoticeLines::Households(
-            lines
-                .iter()
-                .map(|(h, category)| HouseholdLine {
-                    household: household(*h),
-                    masked_name: masked("王*明"),
-                    village: code(VILLAGE),
-                    category: *category,
-                })
-                .collect(),
-        ),
-    })
-}
-
-pub(crate) fn check(application: NoticeLineRef, kind: CheckKind, on: u32, passed: bool) -> EntryBody {
-    EntryBody::HouseholdCheck(HouseholdCheck {
-        application,
-        check: kind,
-        date: date(on),
-        passed,
-        note: text("无车辆、无财政供养人员"),
-    })
-}
+// Re-exported so that each control module gets the builders with one glob.
+pub(crate) use ledger_core::testkit::procedure::*;
 
 /// The whole 两公告两比对四公示 of households 1 (低保) and 2 (建档立卡) in
 /// the village, April 2019, up to (not including) registration: windows of
@@ -89,110 +54,14 @@ pub(crate) fn publicised(l: &mut Ledger, k: &Keys) {
     publicise(l, k, 1, [20190410, 20190417, 20190424, 20190501], &both);
 }
 
-/// The lines of household line `i` in procedure `n`'s notices.
-pub(crate) fn procedure_n(n: u32, i: u32) -> RegistrationNotices {
-    let at = |prefix: &str| line(&format!("{prefix}-{n}"), i);
-    RegistrationNotices {
-        application: at("A"),
-        village: at("V"),
-        town: at("T"),
-        district: at("D"),
-        objection_review: at("R"),
-    }
-}
-
-pub(crate) fn procedure(i: u32) -> RegistrationNotices {
-    procedure_n(1, i)
-}
-
-pub(crate) fn register(
-    h: u8,
-    category: AssistanceCategory,
-    on: u32,
-    notices: Option<RegistrationNotices>,
-) -> EntryBody {
-    EntryBody::HouseholdRegister(HouseholdRegister {
-        household: household(h),
-        masked_name: masked("王*明"),
-        village: code(VILLAGE),
-        category,
-        date: date(on),
-        notices,
-    })
-}
-
-pub(crate) fn payment_list(id: &str, start: u32, lines: &[(u8, SubsidyCategory, Period, u64)]) -> EntryBody {
-    EntryBody::Notice(Notice {
-        notice: ident(id),
-        stage: NoticeStage::PaymentList,
-        region: code(VILLAGE),
-        start: date(start),
-        title: text("低保金发放公示"),
-        lines: NoticeLines::Payments(
-            lines
-                .iter()
-                .map(|(h, category, period, yuan)| PaymentLine {
-                    household: household(*h),
-                    masked_name: masked("王*明"),
-                    category: *category,
-                    period: *period,
-                    amount: fen(*yuan),
-                })
-                .collect(),
-        ),
-    })
-}
-
-pub(crate) fn may() -> Period {
-    Period::new(2019, 5).unwrap()
-}
-
-pub(crate) fn subsidy(
-    h: u8,
-    category: SubsidyCategory,
-    period: Period,
-    yuan: u64,
-    on: u32,
-    notice: Option<NoticeLineRef>,
-) -> EntryBody {
-    EntryBody::HouseholdSubsidy(HouseholdSubsidy {
-        fund: ident("F2019-01"),
-        from: Account::Treasury(code(TOWN)),
-        household: household(h),
-        masked_name: masked("王*明"),
-        village: code(VILLAGE),
-        category,
-        period,
-        amount: fen(yuan),
-        date: date(on),
-        notice,
-        supplementary: None,
-    })
-}
-
 /// Households 1 and 2 registered on 2019-05-08 and a payment list for
 /// household 1's May allowance (500 元) posted on 2019-05-10 (window ends
 /// 2019-05-17).
 pub(crate) fn registered_and_listed() -> (Ledger, Keys) {
     let (mut l, k) = base();
     publicised(&mut l, &k);
-    l.ok(
-        register(1, AssistanceCategory::MinimumLiving, 20190508, Some(procedure(0))),
-        &[&k.town_poverty],
-    );
-    l.ok(
-        register(2, AssistanceCategory::RegisteredLowIncome, 20190508, Some(procedure(1))),
-        &[&k.town_poverty],
-    );
-    l.ok(
-        payment_list("P-1", 20190510, &[(1, SubsidyCategory::MinimumLiving, may(), 500)]),
-        &[&k.village, &k.town_poverty],
-    );
+    register_and_list(&mut l, &k);
     (l, k)
-}
-
-pub(crate) fn pay_p1(on: u32) -> EntryBody {
-    subsidy(1, SubsidyCategory::MinimumLiving, may(), 500, on, Some(line("P-1", 0)))
 }
 
 pub(crate) fn codes(effects: &Effects) -> Vec<&'static str> {
