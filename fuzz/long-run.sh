@@ -28,13 +28,13 @@ NICE=(nice -n "${FUZZ_NICE:-10}")
 
 # target  how to run it (package and test binary)  test path
 RUST_TARGETS=(
-  "fuzz_signed_submission_postcard|-p ledger-core --test fuzz_decoders|fuzz_signed_submission_postcard"
-  "fuzz_sequenced_entry_postcard|-p ledger-core --test fuzz_decoders|fuzz_sequenced_entry_postcard"
-  "fuzz_bundle|-p ledger-core --test fuzz_decoders|fuzz_bundle"
-  "fuzz_checkpoint_note|-p ledger-core --test fuzz_decoders|fuzz_checkpoint_note"
-  "fuzz_verifier_keys|-p ledger-core --test fuzz_decoders|fuzz_verifier_keys"
-  "fuzz_tlog_proof|-p ledger-core --test fuzz_decoders|fuzz_tlog_proof"
-  "fuzz_tile_path|-p ledger-core --test fuzz_decoders|fuzz_tile_path"
+  "fuzz_signed_submission_postcard|-p ledger-core --test fuzz_decoders|postcard::fuzz_signed_submission_postcard"
+  "fuzz_sequenced_entry_postcard|-p ledger-core --test fuzz_decoders|postcard::fuzz_sequenced_entry_postcard"
+  "fuzz_bundle|-p ledger-core --test fuzz_decoders|bundle::fuzz_bundle"
+  "fuzz_checkpoint_note|-p ledger-core --test fuzz_decoders|checkpoint::fuzz_checkpoint_note"
+  "fuzz_verifier_keys|-p ledger-core --test fuzz_decoders|verifier_keys::fuzz_verifier_keys"
+  "fuzz_tlog_proof|-p ledger-core --test fuzz_decoders|tlog_proof::fuzz_tlog_proof"
+  "fuzz_tile_path|-p ledger-core --test fuzz_decoders|tile_path::fuzz_tile_path"
   "fuzz_submissions_json|-p ledger-node --test fuzz_write|fuzz_submissions_json"
   "fuzz_submissions_framed|-p ledger-node --test fuzz_write|fuzz_submissions_framed"
   "fuzz_binary_answer|-p ledger-node --test fuzz_write|fuzz_binary_answer"

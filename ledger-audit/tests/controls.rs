@@ -12,6 +12,7 @@
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use ledger_audit::{audit_entries, AuditConfig, AuditReport, Finding, Rule};
+use ledger_core::testkit::procedure::*;
 use ledger_core::testkit::*;
 
 /// The kit's policy, with the confirmation control starting earlier than
@@ -36,43 +37,6 @@ fn audit_policy() -> Policy {
 /// The kit's small ledger under [`audit_policy`].
 fn base() -> (Ledger, Keys) {
     base_with(audit_policy())
-}
-
-fn household_notice(
-    id: &str,
-    stage: NoticeStage,
-    region: u64,
-    start: u32,
-    lines: &[(u8, AssistanceCategory)],
-) -> EntryBody {
-    EntryBody::Notice(Notice {
-        notice: ident(id),
-        stage,
-        region: code(region),
-        start: date(start),
-        title: text(stage.label_zh()),
-        lines: NoticeLines::Households(
-            lines
-                .iter()
-                .map(|(h, category)| HouseholdLine {
-                    household: household(*h),
-                    masked_name: masked("王*明"),
-                    village: code(VILLAGE),
-                    category: *category,
-                })
-                .collect(),
-        ),
-    })
-}
-
-fn check(application: NoticeLineRef, kind: CheckKind, on: u32, passed: bool) -> EntryBody {
-    EntryBody::HouseholdCheck(HouseholdCheck {
-        application,
-        check: kind,
-        date: date(on),
-        passed,
-        note: text("无车辆、无财政供养人员"),
-    })
 }
 
 /// The whole 两公告两比对四公示 of households 1 (低保) and 2 (建档立卡) in
@@ -113,99 +77,14 @@ fn publicised(l: &mut Ledger, k: &Keys) {
     );
 }
 
-fn procedure(i: u32) -> RegistrationNotices {
-    RegistrationNotices {
-        application: line("A-1", i),
-        village: line("V-1", i),
-        town: line("T-1", i),
-        district: line("D-1", i),
-        objection_review: line("R-1", i),
-    }
-}
-
-fn register(h: u8, category: AssistanceCategory, on: u32, notices: Option<RegistrationNotices>) -> EntryBody {
-    EntryBody::HouseholdRegister(HouseholdRegister {
-        household: household(h),
-        masked_name: masked("王*明"),
-        village: code(VILLAGE),
-        category,
-        date: date(on),
-        notices,
-    })
-}
-
-fn payment_list(id: &str, start: u32, lines: &[(u8, SubsidyCategory, Period, u64)]) -> EntryBody {
-    EntryBody::Notice(Notice {
-        notice: ident(id),
-        stage: NoticeStage::PaymentList,
-        region: code(VILLAGE),
-        start: date(start),
-        title: text("低保金发放公示"),
-        lines: NoticeLines::Payments(
-            lines
-                .iter()
-                .map(|(h, category, period, yuan)| PaymentLine {
-                    household: household(*h),
-                    masked_name: masked("王*明"),
-                    category: *category,
-                    period: *period,
-                    amount: fen(*yuan),
-                })
-                .collect(),
-        ),
-    })
-}
-
-fn may() -> Period {
-    Period::new(2019, 5).unwrap()
-}
-
-fn subsidy(
-    h: u8,
-    category: SubsidyCategory,
-    period: Period,
-    yuan: u64,
-    on: u32,
-    notice: Option<NoticeLineRef>,
-) -> EntryBody {
-    EntryBody::HouseholdSubsidy(HouseholdSubsidy {
-        fund: ident("F2019-01"),
-        from: Account::Treasury(code(TOWN)),
-        household: household(h),
-        masked_name: masked("王*明"),
-        village: code(VILLAGE),
-        category,
-        period,
-        amount: fen(yuan),
-        date: date(on),
-        notice,
-        supplementary: None,
-    })
-}
-
 /// Households 1 and 2 registered on 2019-05-08 and a payment list for
 /// household 1's May allowance (500 元) posted on 2019-05-10 (window ends
 /// 2019-05-17).
 fn registered_and_listed() -> (Ledger, Keys) {
     let (mut l, k) = base();
     publicised(&mut l, &k);
-    l.ok(
-        register(1, AssistanceCategory::MinimumLiving, 20190508, Some(procedure(0))),
-        &[&k.town_poverty],
-    );
-    l.ok(
-        register(2, AssistanceCategory::RegisteredLowIncome, 20190508, Some(procedure(1))),
-        &[&k.town_poverty],
-    );
-    l.ok(
-        payment_list("P-1", 20190510, &[(1, SubsidyCategory::MinimumLiving, may(), 500)]),
-        &[&k.village, &k.town_poverty],
-    );
+    register_and_list(&mut l, &k);
     (l, k)
-}
-
-fn pay_p1(on: u32) -> EntryBody {
-    subsidy(1, SubsidyCategory::MinimumLiving, may(), 500, on, Some(line("P-1", 0)))
 }
 
 // ---------------------------------------------------------------------------

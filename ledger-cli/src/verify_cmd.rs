@@ -12,7 +12,6 @@ use ledger_core::checkpoint::{count_valid_cosignatures, WitnessVerifier};
 use ledger_core::merkle::{leaf_hash, MemoryTree};
 use ledger_core::verify::{verify_ledger_observed, Applied, VerifyFailure, VerifyOptions, VerifyReport};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Largest bundle read (it is held in memory while verified).
@@ -54,32 +53,11 @@ pub struct VerifyArgs {
     pub save_checkpoint: Option<PathBuf>,
 }
 
-/// Two signed checkpoints that cannot both be true, with what links them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EvidenceFile {
-    /// `sunshine-ledger/fork-evidence/v1`.
-    pub kind: String,
-    /// The log.
-    pub origin: String,
-    /// What was found.
-    pub reason: String,
-    /// The log key both checkpoints verify against.
-    pub log_vkey: String,
-    /// The older checkpoint (signed note text).
-    pub older_checkpoint: String,
-    /// The newer checkpoint (signed note text).
-    pub newer_checkpoint: String,
-    /// Root the newer tree has at the older size (hex), when computable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub newer_root_at_older_size: Option<String>,
-    /// Consistency proof from the older size to the newer tree (hex hashes):
-    /// it shows the newer checkpoint commits to `newer_root_at_older_size`,
-    /// which differs from the older checkpoint's root.
-    #[serde(default)]
-    pub consistency_proof: Vec<String>,
-    /// When the evidence was written (Unix ms).
-    pub found_ms: u64,
-}
+/// Two signed checkpoints that cannot both be true, with what links them:
+/// the one evidence file format of ledger-core, which a mirror writes too,
+/// so that `ledger verify`, `ledger witness` and `ledger-node mirror` cannot
+/// drift apart (this name stays for the CLI's callers).
+pub use ledger_core::checkpoint::ForkEvidenceFile as EvidenceFile;
 
 /// Write an evidence file; returns its path.
 pub fn write_evidence(path: &Path, evidence: &EvidenceFile) -> Result<()> {
@@ -236,7 +214,7 @@ fn failure_error(
         }
     }
     let evidence = EvidenceFile {
-        kind: "sunshine-ledger/fork-evidence/v1".into(),
+        kind: ledger_core::checkpoint::FORK_EVIDENCE_KIND.into(),
         origin: view.header.origin.clone(),
         reason: failure.message.clone(),
         log_vkey: trust.log_key.clone().unwrap_or_else(|| view.header.log_vkey.clone()),

@@ -1,5 +1,5 @@
 //! The test kit shared by every test that builds a small ledger by hand
-//! (ledger-core's tests/controls.rs and tests/projects.rs, ledger-audit's
+//! (ledger-core's tests/controls/ and tests/projects.rs, ledger-audit's
 //! tests): the district's keys, one per office, the test policy, and a
 //! [`Ledger`] that signs, applies and sequences entries, asserting that a
 //! refusal changes nothing.
@@ -17,6 +17,9 @@
 
 /// The fuzz targets' shared machinery: PRNG, runner, mutators, generators.
 pub mod fuzz;
+
+/// Builders of the procedure entries the control tests share.
+pub mod procedure;
 
 pub use crate::amount::Fen;
 pub use crate::chain::{entry_hash, ChainHead, SequencedEntry, ENTRY_VERSION};

@@ -5,7 +5,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 
 /// Label: a rejection code.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -95,91 +95,90 @@ impl Default for Metrics {
     }
 }
 
+/// Registers `metric` in `registry` under `name` (the registry adds the
+/// `ledger_` prefix) and hands it back. Prometheus metrics are shared
+/// handles: the registry keeps one clone to render, the caller the other to
+/// update, so one call replaces the make / register a clone / keep pattern
+/// that every metric of the node, the publisher and the mirror repeated.
+/// Names and help texts are API: never rename one.
+pub(crate) fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
+}
+
 impl Metrics {
     /// Register every metric.
     pub fn new() -> Metrics {
-        let mut registry = Registry::with_prefix("ledger");
-        let entries = Counter::default();
-        registry.register("entries", "Entries appended to the log", entries.clone());
-        let log_size = Gauge::default();
-        registry.register("log_size", "Entries in the log (durable)", log_size.clone());
-        let rejections = Family::<CodeLabel, Counter>::default();
-        registry.register("rejections", "Submissions rejected, by error code", rejections.clone());
-        let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 15));
-        registry.register("batch_size_entries", "Entries per group commit", batch_size.clone());
-        let commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
-        registry.register(
-            "commit_seconds",
-            "Group commit latency: validation, append, flush, checkpoint",
-            commit_seconds.clone(),
-        );
-        let request_seconds =
-            Family::<RouteLabel, Histogram, fn() -> Histogram>::new_with_constructor(request_histogram);
-        registry.register(
-            "http_request_seconds",
-            "HTTP request latency by route and status class",
-            request_seconds.clone(),
-        );
-        let queue_depth = Gauge::default();
-        registry.register(
-            "queue_depth",
-            "Submissions waiting for the sequencer",
-            queue_depth.clone(),
-        );
-        let disk_bytes = Gauge::default();
-        registry.register("disk_bytes", "Bytes the store occupies on disk", disk_bytes.clone());
-        let submit_requests_in_flight = Gauge::default();
-        registry.register(
-            "submit_requests_in_flight",
-            "Write requests received in full and not yet answered",
-            submit_requests_in_flight.clone(),
-        );
-        let connections_open = Gauge::default();
-        registry.register("connections_open", "Open HTTP connections", connections_open.clone());
-        let connections_refused = Family::<ReasonLabel, Counter>::default();
-        registry.register(
-            "connections_refused",
-            "HTTP connections refused at accept, by reason (max_connections, max_connections_per_address)",
-            connections_refused.clone(),
-        );
-        let storage_full = Gauge::default();
-        registry.register(
-            "storage_full",
-            "1 while the data folder's file system is below its free-space reserve and writes are refused",
-            storage_full.clone(),
-        );
-        let publish = crate::publish::metrics::PublishMetrics::register(&mut registry);
-        let flows_cache = crate::api::read::flows_cache::FlowsCacheMetrics::register(&mut registry);
-        let witness_push_errors = Family::<WitnessKindLabel, Counter>::default();
-        registry.register(
-            "witness_push_errors",
-            "Failed add-checkpoint pushes to witnesses, by witness and kind (conflict, timeout, unreachable, garbage, ...)",
-            witness_push_errors.clone(),
-        );
-        let witness_cosigned_size = Family::<WitnessLabel, Gauge>::default();
-        registry.register(
-            "witness_cosigned_size",
-            "Largest checkpoint size each pushed witness cosigned since the node started",
-            witness_cosigned_size.clone(),
-        );
+        let mut r = Registry::with_prefix("ledger");
         Metrics {
-            registry,
-            witness_push_errors,
-            witness_cosigned_size,
-            entries,
-            log_size,
-            rejections,
-            batch_size,
-            commit_seconds,
-            request_seconds,
-            queue_depth,
-            disk_bytes,
-            submit_requests_in_flight,
-            connections_open,
-            connections_refused,
-            storage_full,
-            publish,
-            flows_cache,
+            entries: registered(&mut r, "entries", "Entries appended to the log", Counter::default()),
+            log_size: registered(&mut r, "log_size", "Entries in the log (durable)", Gauge::default()),
+            rejections: registered(
+                &mut r,
+                "rejections",
+                "Submissions rejected, by error code",
+                Family::<CodeLabel, Counter>::default(),
+            ),
+            batch_size: registered(
+                &mut r,
+                "batch_size_entries",
+                "Entries per group commit",
+                Histogram::new(exponential_buckets(1.0, 2.0, 15)),
+            ),
+            commit_seconds: registered(
+                &mut r,
+                "commit_seconds",
+                "Group commit latency: validation, append, flush, checkpoint",
+                Histogram::new(exponential_buckets(0.0001, 2.0, 16)),
+            ),
+            request_seconds: registered(
+                &mut r,
+                "http_request_seconds",
+                "HTTP request latency by route and status class",
+                Family::<RouteLabel, Histogram, fn() -> Histogram>::new_with_constructor(request_histogram),
+            ),
+            queue_depth: registered(
+                &mut r,
+                "queue_depth",
+                "Submissions waiting for the sequencer",
+                Gauge::default(),
+            ),
+            disk_bytes: registered(&mut r, "disk_bytes", "Bytes the store occupies on disk", Gauge::default()),
+            submit_requests_in_flight: registered(
+                &mut r,
+                "submit_requests_in_flight",
+                "Write requests received in full and not yet answered",
+                Gauge::default(),
+            ),
+            connections_open: registered(&mut r, "connections_open", "Open HTTP connections", Gauge::default()),
+            connections_refused: registered(
+                &mut r,
+                "connections_refused",
+                "HTTP connections refused at accept, by reason (max_connections, max_connections_per_address)",
+                Family::<ReasonLabel, Counter>::default(),
+            ),
+            storage_full: registered(
+                &mut r,
+                "storage_full",
+                "1 while the data folder's file system is below its free-space reserve and writes are refused",
+                Gauge::default(),
+            ),
+            publish: crate::publish::metrics::PublishMetrics::register(&mut r),
+            flows_cache: crate::api::read::flows_cache::FlowsCacheMetrics::register(&mut r),
+            witness_push_errors: registered(
+                &mut r,
+                "witness_push_errors",
+                "Failed add-checkpoint pushes to witnesses, by witness and kind (conflict, timeout, unreachable, garbage, ...)",
+                Family::<WitnessKindLabel, Counter>::default(),
+            ),
+            witness_cosigned_size: registered(
+                &mut r,
+                "witness_cosigned_size",
+                "Largest checkpoint size each pushed witness cosigned since the node started",
+                Family::<WitnessLabel, Gauge>::default(),
+            ),
+            // Last: every field above borrowed it to register in it.
+            registry: r,
         }
     }
 
@@ -229,25 +228,23 @@ pub struct MirrorMetrics {
 impl Metrics {
     /// Register the mirror's metrics (before the metrics are shared).
     pub fn register_mirror(&mut self) -> MirrorMetrics {
-        let m = MirrorMetrics::default();
-        self.registry
-            .register("mirror_size", "Entries the mirror verified and serves", m.size.clone());
-        self.registry.register(
-            "mirror_lag_entries",
-            "The source checkpoint's size minus the mirror's verified size",
-            m.lag_entries.clone(),
-        );
-        self.registry.register(
-            "mirror_source_errors",
-            "Refused or failed reads of the source, by kind (tile_mismatch, tiles_missing, source_unavailable, checkpoint_invalid, wrong_log, invalid_log)",
-            m.source_errors.clone(),
-        );
-        self.registry.register(
-            "mirror_fork",
-            "1 once the source served a fork (reads stopped)",
-            m.fork.clone(),
-        );
-        m
+        let r = &mut self.registry;
+        MirrorMetrics {
+            size: registered(r, "mirror_size", "Entries the mirror verified and serves", Gauge::default()),
+            lag_entries: registered(
+                r,
+                "mirror_lag_entries",
+                "The source checkpoint's size minus the mirror's verified size",
+                Gauge::default(),
+            ),
+            source_errors: registered(
+                r,
+                "mirror_source_errors",
+                "Refused or failed reads of the source, by kind (tile_mismatch, tiles_missing, source_unavailable, checkpoint_invalid, wrong_log, invalid_log)",
+                Family::default(),
+            ),
+            fork: registered(r, "mirror_fork", "1 once the source served a fork (reads stopped)", Gauge::default()),
+        }
     }
 }
 

@@ -57,8 +57,8 @@ pub const FORK_EVIDENCE_KIND: &str = "sunshine-ledger/fork-evidence/v1";
 /// The fork evidence file (`sunshine-ledger/fork-evidence/v1`, JSON) that
 /// `ledger verify` and a mirror write: two signed checkpoints that cannot
 /// both be true, with what links them. Shared here so that every writer
-/// produces the same fields (the CLI's `verify_cmd::EvidenceFile` has the
-/// same shape).
+/// produces the same fields (the CLI's `verify_cmd::EvidenceFile` is this
+/// type).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ForkEvidenceFile {
     /// [`FORK_EVIDENCE_KIND`].

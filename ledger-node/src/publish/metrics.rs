@@ -21,6 +21,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+use crate::metrics::registered;
+
 /// Label: the kind of a publication error.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct KindLabel {
@@ -52,40 +54,46 @@ pub struct PublishMetrics {
 impl PublishMetrics {
     /// Register every publication metric in `registry` (prefix `ledger`).
     pub fn register(registry: &mut Registry) -> PublishMetrics {
-        let m = PublishMetrics::default();
-        registry.register(
-            "publish_size",
-            "Entries covered by the checkpoint in the publication bucket",
-            m.size.clone(),
-        );
-        registry.register(
-            "publish_lag_entries",
-            "Committed entries not yet published to the bucket",
-            m.lag_entries.clone(),
-        );
-        registry.register(
-            "publish_lag_ms",
-            "Age in ms of the oldest committed entry not yet published (0 when none)",
-            m.lag_ms.clone(),
-        );
-        registry.register(
-            "publish_backlog_exceeded",
-            "1 while the publication lag is above --publish-max-backlog-entries",
-            m.backlog_exceeded.clone(),
-        );
-        registry.register(
-            "publish_refused",
-            "1 while the bucket holds another log's checkpoint or a fork and the node refuses to publish there",
-            m.refused.clone(),
-        );
-        registry.register(
-            "publish_errors",
-            "Publication errors by kind (timeout, storage, local_read, foreign_checkpoint, fork, bucket_ahead, extra_objects)",
-            m.errors.clone(),
-        );
-        registry.register("publish_objects", "Objects written to the bucket", m.objects.clone());
-        registry.register("publish_bytes", "Bytes written to the bucket", m.bytes.clone());
-        m
+        PublishMetrics {
+            size: registered(
+                registry,
+                "publish_size",
+                "Entries covered by the checkpoint in the publication bucket",
+                Gauge::default(),
+            ),
+            lag_entries: registered(
+                registry,
+                "publish_lag_entries",
+                "Committed entries not yet published to the bucket",
+                Gauge::default(),
+            ),
+            lag_ms: registered(
+                registry,
+                "publish_lag_ms",
+                "Age in ms of the oldest committed entry not yet published (0 when none)",
+                Gauge::default(),
+            ),
+            backlog_exceeded: registered(
+                registry,
+                "publish_backlog_exceeded",
+                "1 while the publication lag is above --publish-max-backlog-entries",
+                Gauge::default(),
+            ),
+            refused: registered(
+                registry,
+                "publish_refused",
+                "1 while the bucket holds another log's checkpoint or a fork and the node refuses to publish there",
+                Gauge::default(),
+            ),
+            errors: registered(
+                registry,
+                "publish_errors",
+                "Publication errors by kind (timeout, storage, local_read, foreign_checkpoint, fork, bucket_ahead, extra_objects)",
+                Family::default(),
+            ),
+            objects: registered(registry, "publish_objects", "Objects written to the bucket", Counter::default()),
+            bytes: registered(registry, "publish_bytes", "Bytes written to the bucket", Counter::default()),
+        }
     }
 
     /// Count an error of `kind`.
