@@ -196,6 +196,29 @@ impl Store {
             .collect())
     }
 
+    /// How many sequence numbers of an index are below `below`, without
+    /// copying them (the publisher's "which page did this round start on").
+    pub fn index_count_below(&self, index: &IndexKey, below: u64) -> Result<usize, StoreError> {
+        let indexes = self.indexes.read().map_err(|_| index_lock())?;
+        Ok(indexes
+            .get(index)
+            .map_or(0, |list| list.partition_point(|s| u64::from(*s) < below)))
+    }
+
+    /// The sequence numbers of an index below `below`, from position `skip`
+    /// on (positions count from the index's first entry), and how many are
+    /// below `below` in all: a region's last pages without copying the
+    /// whole list under the lock the sequencer's commits take.
+    pub fn index_tail(&self, index: &IndexKey, skip: usize, below: u64) -> Result<(usize, Vec<u64>), StoreError> {
+        let indexes = self.indexes.read().map_err(|_| index_lock())?;
+        let Some(list) = indexes.get(index) else {
+            return Ok((0, Vec::new()));
+        };
+        let end = list.partition_point(|s| u64::from(*s) < below);
+        let start = skip.min(end);
+        Ok((end, list[start..end].iter().map(|s| u64::from(*s)).collect()))
+    }
+
     /// Sequence numbers in an index, newest first, below `below`.
     pub fn index_scan_rev(&self, index: &IndexKey, below: u64, limit: usize) -> Result<Vec<u64>, StoreError> {
         let indexes = self.indexes.read().map_err(|_| index_lock())?;
