@@ -336,6 +336,20 @@ mod tests {
         );
         assert_eq!(store.index_scan_rev(&IndexKey::Fund(fund.clone()), 5, 2)?, vec![4, 2]);
         assert_eq!(store.index_scan(&IndexKey::Fund(fund_long), None, 5, 10)?, vec![1, 3]);
+        // The publisher's page reads: counts and tails below a size.
+        assert_eq!(store.index_count_below(&IndexKey::Fund(fund.clone()), 5)?, 3);
+        assert_eq!(store.index_count_below(&IndexKey::Fund(fund.clone()), 2)?, 1);
+        assert_eq!(store.index_count_below(&IndexKey::Fund(fund.clone()), 0)?, 0);
+        assert_eq!(store.index_tail(&IndexKey::Fund(fund.clone()), 1, 5)?, (3, vec![2, 4]));
+        assert_eq!(store.index_tail(&IndexKey::Fund(fund.clone()), 0, 4)?, (2, vec![0, 2]));
+        assert_eq!(store.index_tail(&IndexKey::Fund(fund.clone()), 9, 5)?, (3, Vec::new()));
+        assert_eq!(
+            store.index_tail(&IndexKey::Fund(fund.clone()), usize::MAX, 5)?,
+            (3, Vec::new())
+        );
+        let unknown = IndexKey::Fund(Ident::new("F99")?);
+        assert_eq!(store.index_count_below(&unknown, 5)?, 0);
+        assert_eq!(store.index_tail(&unknown, 0, 5)?, (0, Vec::new()));
         assert_eq!(store.checkpoint()?, Some(b"cp".to_vec()));
         // Reopened, the indexes are empty until the replay rebuilds them.
         drop(store);
