@@ -14,6 +14,9 @@ cargo build --locked -q -p ledger-node -p ledger-bench -p ledger-cli
   --ledger-bin ./target/debug/ledger --out target/bench-smoke.json
 # The bulk path as `ledger post` sends it: each request one atomic group.
 ./target/debug/ledger-bench --smoke --modes ingest --atomic --out target/bench-smoke-atomic.json
+# Publication under ingest (no publication, then to a folder): the lag
+# sampler and the wait for the bucket to catch up.
+./target/debug/ledger-bench --smoke --modes publish --publish file --out target/bench-smoke-publish.json
 
 # Criterion micro-benchmarks, each run once (criterion's test mode).
 cargo test --locked -q -p ledger-core --bench core

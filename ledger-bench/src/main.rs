@@ -14,6 +14,9 @@
 //! - **read**: a village's flows and inclusion proofs per second and p99 (vs
 //!   `/healthz`, the HTTP floor);
 //! - the node's peak memory (VmHWM) and its store's bytes on disk per entry.
+//! - **publish** (`--modes publish --publish file,s3s-fs`): the ingest on a
+//!   fresh node without publication, then with it, per target: node CPU per
+//!   entry and publication lag (docs/SCALING.md).
 //!
 //! Timings are reported, never asserted; a run fails only when something is
 //! wrong (an entry refused, a proof missing, a bundle that does not verify).
@@ -22,6 +25,7 @@ mod data;
 mod ingest;
 mod node;
 mod pg;
+mod publish;
 mod reads;
 mod report;
 mod stats;
@@ -54,13 +58,16 @@ pub enum Mode {
     Read,
     /// PostgreSQL baseline (needs --postgres).
     Postgres,
+    /// The ingest on fresh nodes without and with publication (--publish):
+    /// node CPU per entry and publication lag (docs/SCALING.md).
+    Publish,
 }
 
 /// Sunshine Ledger benchmark harness (see docs/PERFORMANCE.md).
 #[derive(Debug, Parser)]
 #[command(
     name = "ledger-bench",
-    after_help = "Examples:\n  ledger-bench --smoke                                  # 2,000 entries, every mode but postgres\n  ledger-bench --entries 1000000 --out bench.json       # the full run\n  ledger-bench --entries 1000000 --postgres 'host=127.0.0.1 port=5544 user=bench dbname=bench'\n  ledger-bench --write-log-key DIR --entries 20000      # prepare a data folder, then:\n  ledger-node --data DIR --listen 127.0.0.1:8090 --read-rate-per-sec 1000000000 &\n  ledger-bench --node http://127.0.0.1:8090 --entries 20000"
+    after_help = "Examples:\n  ledger-bench --smoke                                  # 2,000 entries, every mode but postgres\n  ledger-bench --entries 1000000 --out bench.json       # the full run\n  ledger-bench --entries 300000 --modes publish --publish file,s3s-fs   # publication's cost and lag\n  ledger-bench --entries 1000000 --postgres 'host=127.0.0.1 port=5544 user=bench dbname=bench'\n  ledger-bench --write-log-key DIR --entries 20000      # prepare a data folder, then:\n  ledger-node --data DIR --listen 127.0.0.1:8090 --read-rate-per-sec 1000000000 &\n  ledger-bench --node http://127.0.0.1:8090 --entries 20000"
 )]
 pub struct Args {
     /// Entries in the ledger (genesis included). Default 1,000,000 (2,000 with --smoke).
@@ -139,6 +146,14 @@ pub struct Args {
     /// Write the results as JSON here.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Publication targets of `--modes publish`, comma-separated: `file` (a
+    /// folder in the work directory), `file:///DIR`, `s3s-fs` (a real S3
+    /// server started on loopback).
+    #[arg(long, value_delimiter = ',', default_value = "file")]
+    pub publish: Vec<String>,
+    /// The s3s-fs binary for `--publish s3s-fs` (default: PATH, then ~/.cargo/bin).
+    #[arg(long)]
+    pub s3s_fs: Option<PathBuf>,
     /// Only write the workload's log key into DIR/keys/log.key, then exit.
     #[arg(long)]
     pub write_log_key: Option<PathBuf>,
@@ -219,6 +234,27 @@ fn main() -> Result<()> {
     let needs_node = has(Mode::Ingest) || has(Mode::Single) || has(Mode::Read);
     if needs_node {
         run_node_phases(&args, &workload, work.path(), &mut results)?;
+    }
+
+    if has(Mode::Publish) {
+        let bin = args
+            .node_bin
+            .clone()
+            .or_else(|| node::sibling_binary("ledger-node"))
+            .context("ledger-node binary not found next to ledger-bench: build it or pass --node-bin")?;
+        let mut flags = vec!["--read-rate-per-sec".to_string(), "1000000000".to_string()];
+        flags.extend(args.node_arg.iter().cloned());
+        let settings = publish::PublishRun {
+            node_bin: &bin,
+            node_flags: &flags,
+            targets: &args.publish,
+            s3s_fs: args.s3s_fs.as_deref(),
+            entries: args.node_entries.unwrap_or(usize::MAX).min(workload.records.len()),
+            batch: args.batch,
+            window: args.window,
+            atomic: args.atomic,
+        };
+        results.publish = publish::run(&settings, &workload, work.path())?;
     }
 
     if has(Mode::Postgres) {

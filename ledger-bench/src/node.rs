@@ -36,13 +36,30 @@ impl Node {
         log_key: &ed25519_dalek::SigningKey,
         extra: &[String],
     ) -> Result<Node> {
+        Node::start_with_env(bin, data_dir, origin, log_key, extra, &[])
+    }
+
+    /// [`Node::start`] with more environment variables (the S3 credentials
+    /// of a publishing node).
+    pub fn start_with_env(
+        bin: &Path,
+        data_dir: &Path,
+        origin: &str,
+        log_key: &ed25519_dalek::SigningKey,
+        extra: &[String],
+        env: &[(&str, String)],
+    ) -> Result<Node> {
         ledger_datadir::init::init_with_key(data_dir, origin, log_key, ledger_store::LogOptions::default())?;
-        Node::restart(bin, data_dir, extra)
+        Node::restart_with_env(bin, data_dir, extra, env)
     }
 
     /// Start `bin` on a data folder that already holds its log key (and
     /// maybe a store, which the node replays and verifies before it is ready).
     pub fn restart(bin: &Path, data_dir: &Path, extra: &[String]) -> Result<Node> {
+        Node::restart_with_env(bin, data_dir, extra, &[])
+    }
+
+    fn restart_with_env(bin: &Path, data_dir: &Path, extra: &[String], env: &[(&str, String)]) -> Result<Node> {
         let port = free_port()?;
         let log_path = data_dir.join("node.log");
         let log = std::fs::File::create(&log_path).with_context(|| format!("creating {}", log_path.display()))?;
@@ -57,6 +74,7 @@ impl Node {
             .args(["--max-connections", "4096", "--max-connections-per-address", "2048"])
             .args(extra)
             .env("RUST_LOG", "warn")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log)

@@ -170,6 +170,8 @@ pub struct Results {
     pub disk_stopped: Option<(u64, u64)>,
     /// PostgreSQL baseline.
     pub postgres: Option<PgFigures>,
+    /// `--modes publish`: the reference run, then one per target.
+    pub publish: Vec<crate::publish::PublishFigures>,
     /// Things skipped or worth knowing.
     pub notes: Vec<String>,
 }
@@ -231,6 +233,7 @@ impl Results {
             disk_running: None,
             disk_stopped: None,
             postgres: None,
+            publish: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -499,6 +502,30 @@ impl Results {
                 p.insert.seconds,
                 p.table_bytes as f64 / MIB
             );
+        }
+        if !self.publish.is_empty() {
+            let _ = writeln!(
+                s,
+                "\nPublication under the batch ingest (fresh node each, same entries; CPU until the bucket's checkpoint covers every entry):\n\n| publish to | entries/s | node CPU µs/entry | publication's share µs/entry | drain after last post | lag p50 | lag max | objects |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
+            );
+            let reference = self.publish.first().map_or(0.0, |p| p.node_cpu_us_per_entry);
+            for p in &self.publish {
+                let _ = writeln!(
+                    s,
+                    "| {} | {:.0} | {:.1} | {:.1} | {:.2} s | {} ms / {} entries | {} ms / {} entries | {} ({:.1} MB) |",
+                    p.target,
+                    p.ingest.rate(),
+                    p.node_cpu_us_per_entry,
+                    p.node_cpu_us_per_entry - reference,
+                    p.drain_seconds,
+                    p.lag_ms_p50,
+                    p.lag_entries_p50,
+                    p.lag_ms_max,
+                    p.lag_entries_max,
+                    p.objects,
+                    p.bytes as f64 / 1e6
+                );
+            }
         }
         if !self.node_command.is_empty() {
             let _ = writeln!(s, "\nNode: `{}`", self.node_command);

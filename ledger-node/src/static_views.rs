@@ -225,12 +225,6 @@ pub fn log_keys_object(ledger: &Ledger, to_seq: u64) -> Result<StaticObject> {
     json_object(format!("{PREFIX}/log-keys.json"), &file, false)
 }
 
-fn region_seqs(store: &Store, code: RegionCode, to_seq: u64) -> Result<Vec<u64>> {
-    store
-        .index_scan(&IndexKey::Region(code), None, to_seq, usize::MAX)
-        .map_err(|e| anyhow!("reading the index of region {code}: {e}"))
-}
-
 /// `static/v1/regions/<code>.json` and its pages from `first_page` on.
 pub fn region_objects(
     ledger: &Ledger,
@@ -243,8 +237,17 @@ pub fn region_objects(
         .query
         .region(code)
         .ok_or_else(|| anyhow!("region {code} is not registered"))?;
-    let seqs = region_seqs(store, code, to_seq)?;
-    let pages = seqs.len().div_ceil(SEQS_PER_PAGE);
+    // Only the pages from `first_page` on are copied out of the index: a
+    // district's index holds every entry, and copying all of it each round
+    // made a round's cost grow with the log instead of with the round.
+    let (total, tail) = store
+        .index_tail(
+            &IndexKey::Region(code),
+            first_page.saturating_mul(SEQS_PER_PAGE),
+            to_seq,
+        )
+        .map_err(|e| anyhow!("reading the index of region {code}: {e}"))?;
+    let pages = total.div_ceil(SEQS_PER_PAGE);
     let directory = ledger.query.directory();
     let mut households: Vec<HouseholdRow> = directory
         .village(code)
@@ -260,14 +263,18 @@ pub fn region_objects(
         version: FORMAT_VERSION,
         code: code.to_string(),
         name: &info.name,
-        entries: seqs.len(),
+        entries: total,
         pages,
         seqs_per_page: SEQS_PER_PAGE,
         households,
         households_truncated,
     };
     let mut out = vec![json_object(format!("{PREFIX}/regions/{code}.json"), &head, false)?];
-    for (page, chunk) in seqs.chunks(SEQS_PER_PAGE).enumerate().skip(first_page) {
+    for (page, chunk) in tail
+        .chunks(SEQS_PER_PAGE)
+        .enumerate()
+        .map(|(i, chunk)| (first_page.saturating_add(i), chunk))
+    {
         let file = PageFile {
             version: FORMAT_VERSION,
             code: code.to_string(),
@@ -362,7 +369,7 @@ struct Touched {
     buckets: BTreeSet<String>,
 }
 
-fn touched(store: &Store, from_seq: u64, to_seq: u64) -> Result<Touched> {
+fn touched(ledger: &Ledger, store: &Store, from_seq: u64, to_seq: u64) -> Result<Touched> {
     let mut t = Touched {
         regions_list: from_seq == 0,
         log_keys: from_seq == 0,
@@ -370,7 +377,15 @@ fn touched(store: &Store, from_seq: u64, to_seq: u64) -> Result<Touched> {
     };
     for item in store.entries(from_seq, to_seq) {
         let (seq, bytes) = item.map_err(|e| anyhow!("reading entry {from_seq}..{to_seq}: {e}"))?;
-        let decoded = SequencedEntry::decode(&bytes).map_err(|e| anyhow!("entry {seq} does not decode: {e}"))?;
+        // Checked against the verified tree's leaf, which makes the
+        // canonical re-encoding check of a full decode redundant (the
+        // committed bytes are the canonical ones).
+        let leaf = ledger
+            .tree
+            .leaf(seq)
+            .ok_or_else(|| anyhow!("entry {seq} is not in the Merkle tree"))?;
+        let decoded =
+            SequencedEntry::decode_at_leaf(&bytes, &leaf).map_err(|e| anyhow!("entry {seq} does not decode: {e}"))?;
         match &decoded.entry.signed.submission.body {
             EntryBody::Genesis(_) | EntryBody::RegionRegister { .. } => t.regions_list = true,
             EntryBody::LogKeyRotate { .. } => t.log_keys = true,
@@ -397,7 +412,7 @@ pub fn changed_objects(ledger: &Ledger, store: &Store, from_seq: u64, to_seq: u6
     if from_seq >= to_seq {
         return Ok(Vec::new());
     }
-    let t = touched(store, from_seq, to_seq)?;
+    let t = touched(ledger, store, from_seq, to_seq)?;
     let mut out = Vec::new();
     if t.regions_list {
         out.push(regions_object(ledger)?);
@@ -415,9 +430,8 @@ pub fn changed_objects(ledger: &Ledger, store: &Store, from_seq: u64, to_seq: u6
             continue;
         };
         let before = store
-            .index_scan(&IndexKey::Region(*code), None, *first_new, usize::MAX)
-            .map_err(|e| anyhow!("reading the index of region {code}: {e}"))?
-            .len();
+            .index_count_below(&IndexKey::Region(*code), *first_new)
+            .map_err(|e| anyhow!("reading the index of region {code}: {e}"))?;
         out.extend(region_objects(ledger, store, *code, to_seq, before / SEQS_PER_PAGE)?);
     }
     out.extend(bucket_objects(ledger, store, &t.buckets, to_seq)?);

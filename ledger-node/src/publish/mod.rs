@@ -326,9 +326,9 @@ pub async fn round(
         })
         .await
         .map_err(|e| PublishError::Extra(format!("the task failed: {e}")))??;
-        for chunk in objects.chunks(config.max_concurrent_puts.max(1)) {
-            put_all(store, config, chunk.to_vec(), metrics).await?;
-        }
+        // A sliding window of puts rather than chunks that each wait for
+        // their slowest object: the extra objects are hundreds per round.
+        put_all(store, config, objects, metrics).await?;
     }
     // Last, and only now: every object it covers was acknowledged above.
     let checkpoint = Upload {
@@ -377,17 +377,25 @@ async fn produce(shared: &Arc<Shared>, tiles: Vec<TileRef>) -> Result<Vec<Upload
     })?
 }
 
-/// Write `uploads` concurrently; every one must be acknowledged.
+/// Write `uploads`, at most `max_concurrent_puts` at once; every one must
+/// be acknowledged (the first failure ends the round).
 async fn put_all(
     store: &dyn ObjectStore,
     config: &PublishConfig,
     uploads: Vec<Upload>,
     metrics: &metrics::PublishMetrics,
 ) -> Result<(), PublishError> {
-    let puts = uploads
+    use futures::stream::{self, StreamExt, TryStreamExt};
+    // Collected first: a lazily mapped iterator here makes the future not
+    // `Send`-general enough for `tokio::spawn` (a higher-ranked lifetime).
+    let puts: Vec<_> = uploads
         .iter()
-        .map(|u| upload::put(store, &config.target, u, &config.retry, metrics));
-    futures::future::try_join_all(puts).await?;
+        .map(|u| upload::put(store, &config.target, u, &config.retry, metrics))
+        .collect();
+    stream::iter(puts)
+        .buffer_unordered(config.max_concurrent_puts.max(1))
+        .try_collect::<Vec<()>>()
+        .await?;
     Ok(())
 }
 

@@ -196,6 +196,29 @@ impl Store {
             .collect())
     }
 
+    /// How many sequence numbers of an index are below `below`, without
+    /// copying them (the publisher's "which page did this round start on").
+    pub fn index_count_below(&self, index: &IndexKey, below: u64) -> Result<usize, StoreError> {
+        let indexes = self.indexes.read().map_err(|_| index_lock())?;
+        Ok(indexes
+            .get(index)
+            .map_or(0, |list| list.partition_point(|s| u64::from(*s) < below)))
+    }
+
+    /// The sequence numbers of an index below `below`, from position `skip`
+    /// on (positions count from the index's first entry), and how many are
+    /// below `below` in all: a region's last pages without copying the
+    /// whole list under the lock the sequencer's commits take.
+    pub fn index_tail(&self, index: &IndexKey, skip: usize, below: u64) -> Result<(usize, Vec<u64>), StoreError> {
+        let indexes = self.indexes.read().map_err(|_| index_lock())?;
+        let Some(list) = indexes.get(index) else {
+            return Ok((0, Vec::new()));
+        };
+        let end = list.partition_point(|s| u64::from(*s) < below);
+        let start = skip.min(end);
+        Ok((end, list[start..end].iter().map(|s| u64::from(*s)).collect()))
+    }
+
     /// Sequence numbers in an index, newest first, below `below`.
     pub fn index_scan_rev(&self, index: &IndexKey, below: u64, limit: usize) -> Result<Vec<u64>, StoreError> {
         let indexes = self.indexes.read().map_err(|_| index_lock())?;
@@ -313,6 +336,20 @@ mod tests {
         );
         assert_eq!(store.index_scan_rev(&IndexKey::Fund(fund.clone()), 5, 2)?, vec![4, 2]);
         assert_eq!(store.index_scan(&IndexKey::Fund(fund_long), None, 5, 10)?, vec![1, 3]);
+        // The publisher's page reads: counts and tails below a size.
+        assert_eq!(store.index_count_below(&IndexKey::Fund(fund.clone()), 5)?, 3);
+        assert_eq!(store.index_count_below(&IndexKey::Fund(fund.clone()), 2)?, 1);
+        assert_eq!(store.index_count_below(&IndexKey::Fund(fund.clone()), 0)?, 0);
+        assert_eq!(store.index_tail(&IndexKey::Fund(fund.clone()), 1, 5)?, (3, vec![2, 4]));
+        assert_eq!(store.index_tail(&IndexKey::Fund(fund.clone()), 0, 4)?, (2, vec![0, 2]));
+        assert_eq!(store.index_tail(&IndexKey::Fund(fund.clone()), 9, 5)?, (3, Vec::new()));
+        assert_eq!(
+            store.index_tail(&IndexKey::Fund(fund.clone()), usize::MAX, 5)?,
+            (3, Vec::new())
+        );
+        let unknown = IndexKey::Fund(Ident::new("F99")?);
+        assert_eq!(store.index_count_below(&unknown, 5)?, 0);
+        assert_eq!(store.index_tail(&unknown, 0, 5)?, (0, Vec::new()));
         assert_eq!(store.checkpoint()?, Some(b"cp".to_vec()));
         // Reopened, the indexes are empty until the replay rebuilds them.
         drop(store);
