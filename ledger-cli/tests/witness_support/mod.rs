@@ -26,7 +26,11 @@ pub fn witness_bin() -> PathBuf {
         // friends) is only for `cargo test -p ledger-cli` alone.
         if let Some(prebuilt) = std::env::var_os("LEDGER_TEST_WITNESS_BIN") {
             let prebuilt = PathBuf::from(prebuilt);
-            assert!(prebuilt.is_file(), "LEDGER_TEST_WITNESS_BIN={} is not a file", prebuilt.display());
+            assert!(
+                prebuilt.is_file(),
+                "LEDGER_TEST_WITNESS_BIN={} is not a file",
+                prebuilt.display()
+            );
             return prebuilt;
         }
         let ledger = Path::new(env!("CARGO_BIN_EXE_ledger"));
