@@ -14,6 +14,7 @@
 pub mod admin;
 pub mod batch;
 pub mod export;
+pub mod flags;
 pub mod node;
 pub mod post;
 pub mod prove;
