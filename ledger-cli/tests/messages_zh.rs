@@ -404,3 +404,16 @@ fn witness_pull_mode_speaks_chinese_by_default_and_english_when_asked() {
     );
     assert_eq!(std::fs::read(&state).expect("state"), forked);
 }
+
+#[test]
+fn audit_flags_are_refused_in_chinese_before_the_bundle_is_read() {
+    let (code, out, err) = run_lang(&["audit", "missing.bundle", "--fail-on", "extreme"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (2, "", "ledger: --fail-on \"extreme\"：应为 low、medium 或 high\n")
+    );
+    let (code, _, err) = run_lang(&["audit", "missing.bundle", "--format", "html"]);
+    assert_eq!((code, err.as_str()), (2, "ledger: --format html 需要 --out FILE\n"));
+    let (code, _, err) = run_lang(&["--lang", "en", "audit", "missing.bundle", "--format", "html"]);
+    assert_eq!((code, err.as_str()), (2, "ledger: --format html needs --out FILE\n"));
+}

@@ -12,6 +12,7 @@
 //! in the reader without threading the language through every call.
 
 pub mod admin;
+pub mod audit;
 pub mod batch;
 pub mod export;
 pub mod flags;
