@@ -417,3 +417,47 @@ fn audit_flags_are_refused_in_chinese_before_the_bundle_is_read() {
     let (code, _, err) = run_lang(&["--lang", "en", "audit", "missing.bundle", "--format", "html"]);
     assert_eq!((code, err.as_str()), (2, "ledger: --format html needs --out FILE\n"));
 }
+
+#[test]
+fn prove_against_another_log_key_is_refused_in_chinese_and_in_english() {
+    let node = TestNode::start_demo(300);
+    let log = node.get_json("/v1/log");
+    let (size, vkey) = (s(&log, "size"), s(&log, "log_vkey"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = vkey.split('+').next().expect("key name").to_string();
+    let stranger = dir.path().join("stranger.key").display().to_string();
+    let (code, wrong, err) = run_lang(&["keygen", "--out", &stranger, "--name", &name]);
+    assert_eq!(code, 0, "{err}");
+    let wrong = wrong.trim().to_string();
+    let (code, out, err) = run_lang(&["prove", "--node", &node.url, "--seq", "5", "--log-key", &wrong]);
+    assert_eq!(
+        (code, out.as_str(), err),
+        (
+            1,
+            "",
+            format!(
+                "ledger: 大小为 {size} 的检查点由 {vkey} 签名，而节点没有列出从固定的密钥 {wrong} 到它的密钥轮换\n"
+            )
+        )
+    );
+    let (code, _, err) = run_lang(&[
+        "--lang",
+        "en",
+        "prove",
+        "--node",
+        &node.url,
+        "--seq",
+        "5",
+        "--log-key",
+        &wrong,
+    ]);
+    assert_eq!(
+        (code, err),
+        (
+            1,
+            format!(
+                "ledger: the checkpoint of size {size} is signed by {vkey}, and the node lists no rotation from the pinned key {wrong} to it\n"
+            )
+        )
+    );
+}

@@ -18,6 +18,7 @@ pub mod export;
 pub mod flags;
 pub mod node;
 pub mod post;
+pub mod proof_check;
 pub mod prove;
 pub mod query;
 pub mod run_errors;
