@@ -624,7 +624,7 @@ mod tests {
             ),
             (
                 format!("{header}{H1},张*三,最低生活保障,2019-06,560\n{H2},李*,低保金,2019-06,560\n"),
-                "line 3 (notice line 1): category \"低保金\" is not one of",
+                "line 3 (notice line 1): category \"低保金\" 不是以下之一：",
             ),
             (
                 format!("{header}{H1},张*三,最低生活保障,2019-13,560\n"),
@@ -660,7 +660,7 @@ mod tests {
         .map(|_| ())
         .unwrap_err();
         assert!(
-            e.contains("line 2 (notice line 0): village: 320803101000 is not a village-level code"),
+            e.contains("line 2 (notice line 0): village：320803101000 不是村级区划代码"),
             "{e}"
         );
     }

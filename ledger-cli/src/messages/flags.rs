@@ -38,6 +38,12 @@ pub enum FlagMsg {
     RegisterMissing { flag: String },
     /// An objection with no target.
     ObjectionTarget,
+    /// A date that is not digits.
+    NotADate { flag: String, value: String },
+    /// A region code that is not a village's.
+    NotVillageLevel { code: String },
+    /// No date given and the clock outside the format's years.
+    ClockOutside { flag: String },
     /// `--fund-limit` without `=`.
     FundLimitForm { value: String },
     /// `--fund-limit` days not a number.
@@ -96,6 +102,9 @@ impl Message for FlagMsg {
                 format!("缺少 {flag}：登记要么引用全部五个公告公示行，要么一个都不引用")
             }
             FlagMsg::ObjectionTarget => "请说明异议针对什么：--notice ID --line N，或 --seq SEQ".to_string(),
+            FlagMsg::NotADate { flag, value } => format!("{flag}：不是 YYYY-MM-DD 格式的日期：{value:?}"),
+            FlagMsg::NotVillageLevel { code } => format!("village：{code} 不是村级区划代码"),
+            FlagMsg::ClockOutside { flag } => format!("{flag}：系统时钟不在 2000-2099 年之间，请给出日期"),
             FlagMsg::FundLimitForm { value } => {
                 format!("--fund-limit {value:?}：应写成 LEVEL=DAYS，例如 town=30")
             }
@@ -155,6 +164,9 @@ impl Message for FlagMsg {
             FlagMsg::ObjectionTarget => {
                 "say what the objection is against: --notice ID --line N, or --seq SEQ".to_string()
             }
+            FlagMsg::NotADate { flag, value } => format!("{flag}: not a date YYYY-MM-DD: {value:?}"),
+            FlagMsg::NotVillageLevel { code } => format!("village: {code} is not a village-level code"),
+            FlagMsg::ClockOutside { flag } => format!("{flag}: the clock is outside 2000-2099; give the date"),
             FlagMsg::FundLimitForm { value } => format!("--fund-limit {value:?}: expected LEVEL=DAYS, e.g. town=30"),
             FlagMsg::FundLimitDays { value } => format!("--fund-limit {value:?}: the days are a whole number"),
             FlagMsg::FundLimitLevel { level } => {
