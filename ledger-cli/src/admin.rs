@@ -5,6 +5,7 @@
 use crate::exit::{input, usage, Tag as _};
 use crate::keys::{self, parse_public_key, read_signing_keys};
 use crate::messages::admin::AdminMsg;
+use crate::messages::flags::FlagMsg;
 use crate::messages::Message as _;
 use crate::submit::{self, not_after, random_nonce, send_one, SignArgs, Target};
 use crate::time;
@@ -435,21 +436,24 @@ fn parse_cosign_rule(text: &str) -> Result<CosignRule> {
         [kind, min, n] => (kind, min, n, None),
         [kind, min, n, roles] => (kind, min, n, Some(*roles)),
         _ => {
-            return Err(usage(format!(
-                "--cosign-rule {text:?}: expected KIND:MIN_YUAN:SIGNATURES[:OFFICE+OFFICE…]"
-            )))
+            return Err(usage(
+                FlagMsg::CosignRuleForm {
+                    value: text.to_string(),
+                }
+                .text(),
+            ))
         }
     };
-    let kind =
-        EntryKind::from_name(kind.trim()).ok_or_else(|| usage(format!("--cosign-rule: unknown kind {kind:?}")))?;
+    let kind = EntryKind::from_name(kind.trim())
+        .ok_or_else(|| usage(FlagMsg::CosignRuleKind { kind: kind.to_string() }.text()))?;
     let min_amount = if min.trim() == "0" {
         Fen::ZERO
     } else {
-        Fen::parse_yuan(min).usage_err("--cosign-rule amount")?
+        Fen::parse_yuan(min).usage_err(FlagMsg::CosignRuleAmount.text())?
     };
-    let signatures: u8 = n.trim().parse().usage_err("--cosign-rule signatures")?;
+    let signatures: u8 = n.trim().parse().usage_err(FlagMsg::CosignRuleSignatures.text())?;
     if !(1..=8).contains(&signatures) {
-        return Err(usage("--cosign-rule: 1-8 signatures"));
+        return Err(usage(FlagMsg::CosignRuleRange.text()));
     }
     let mut offices = Vec::new();
     for name in roles.into_iter().flat_map(|r| r.split('+')).map(str::trim) {
@@ -458,15 +462,25 @@ fn parse_cosign_rule(text: &str) -> Result<CosignRule> {
         }
         let office = parse_office(name, "--cosign-rule office")?;
         if offices.contains(&office) {
-            return Err(usage(format!("--cosign-rule {text:?} names {} twice", office.name())));
+            return Err(usage(
+                FlagMsg::CosignRuleOfficeTwice {
+                    value: text.to_string(),
+                    office: office.name().to_string(),
+                }
+                .text(),
+            ));
         }
         offices.push(office);
     }
     if offices.len() > usize::from(signatures) {
-        return Err(usage(format!(
-            "--cosign-rule {text:?} names {} offices but needs only {signatures} signatures",
-            offices.len()
-        )));
+        return Err(usage(
+            FlagMsg::CosignRuleTooManyOffices {
+                value: text.to_string(),
+                offices: offices.len(),
+                signatures,
+            }
+            .text(),
+        ));
     }
     Ok(CosignRule {
         kind,

@@ -5,6 +5,8 @@ use crate::audit::strict_cache::Strict;
 use crate::compare::{self, ListSummary};
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::keys;
+use crate::messages::audit::AuditMsg;
+use crate::messages::Message as _;
 use crate::table::Table;
 use crate::verify_cmd::{self, TrustArgs};
 use anyhow::Result;
@@ -127,7 +129,7 @@ fn yuan_value(v: &serde_json::Value, what: &str) -> Result<Fen> {
     let text = match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) => n.to_string(),
-        _ => return Err(input(format!("{what}: an amount in yuan"))),
+        _ => return Err(input(AuditMsg::AmountInYuan { what: what.to_string() }.text())),
     };
     Fen::parse_yuan(&text).input_err(what)
 }
@@ -137,8 +139,15 @@ fn load_standards(path: &Path) -> Result<Standards> {
     let map: BTreeMap<String, StandardJson> = serde_json::from_str(&text).input_err(format!("{}", path.display()))?;
     let mut standards = Standards::jiangsu_2019();
     for (name, s) in map {
-        let category = SubsidyCategory::parse(&name)
-            .ok_or_else(|| input(format!("{}: unknown category {name:?}", path.display())))?;
+        let category = SubsidyCategory::parse(&name).ok_or_else(|| {
+            input(
+                AuditMsg::UnknownCategory {
+                    file: path.display().to_string(),
+                    name: name.clone(),
+                }
+                .text(),
+            )
+        })?;
         let per_month = match &s.per_month {
             Some(v) => Some(yuan_value(v, &format!("{name}.per_month"))?),
             None => None,
@@ -285,9 +294,10 @@ fn load_lists(args: &AuditArgs) -> Result<(ExternalLists, Vec<ListSummary>, Opti
     if args.compare.is_empty() {
         return Ok((ExternalLists::default(), Vec::new(), None));
     }
-    let path = args.pseudonym_key.as_ref().ok_or_else(|| {
-        usage("--compare needs --pseudonym-key FILE (the lists' IDs are hashed as posting hashes them)")
-    })?;
+    let path = args
+        .pseudonym_key
+        .as_ref()
+        .ok_or_else(|| usage(AuditMsg::CompareNeedsKey.text()))?;
     let key = keys::read_pseudonym_key(path)?;
     for spec in &args.compare {
         compare::parse_arg(spec).map_err(usage)?;
@@ -306,11 +316,11 @@ fn load_lists(args: &AuditArgs) -> Result<(ExternalLists, Vec<ListSummary>, Opti
 pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
     verify_cmd::set_threads(args.trust.threads)?;
     let fail_on = match &args.fail_on {
-        Some(s) => Some(Severity::parse(s).ok_or_else(|| usage(format!("--fail-on {s:?}: low, medium or high")))?),
+        Some(s) => Some(Severity::parse(s).ok_or_else(|| usage(AuditMsg::FailOn { value: s.clone() }.text()))?),
         None => None,
     };
     if args.format == Format::Html && args.out.is_none() {
-        return Err(usage("--format html needs --out FILE"));
+        return Err(usage(AuditMsg::HtmlNeedsOut.text()));
     }
     let config = config(args)?;
     // The lists first: a bad list stops the audit before any work.
@@ -319,10 +329,12 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
         if s.skipped > 0 {
             crate::progress::note(
                 quiet,
-                &format!(
-                    "note: {}: skipped {} bad row(s) of {} (--skip-bad)",
-                    s.file, s.skipped, s.rows
-                ),
+                &AuditMsg::SkippedRows {
+                    file: s.file.clone(),
+                    skipped: s.skipped,
+                    rows: s.rows,
+                }
+                .text(),
             );
         }
     }
@@ -352,9 +364,7 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
     // the log's, their matches mean nothing, so the report is dropped.
     if let Some(key) = &key {
         if verified.state.pseudonym_commitment() != Some(key.commitment()) {
-            return Err(input(
-                "the pseudonym key file is not this log's key (its commitment differs from the one in genesis): the lists' IDs would match nothing",
-            ));
+            return Err(input(AuditMsg::WrongPseudonymKey.text()));
         }
     }
     if let Some(p) = &args.strict_cache {
@@ -401,7 +411,7 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
                     .collect(),
                 report: &report,
             };
-            serde_json::to_string_pretty(&doc).input_err("encoding the report")? + "\n"
+            serde_json::to_string_pretty(&doc).input_err(AuditMsg::EncodingReport.text())? + "\n"
         }
         Format::Csv => {
             // A BOM, so that Excel on Chinese Windows reads UTF-8.
@@ -417,7 +427,12 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
         }),
     };
     match &args.out {
-        Some(path) => std::fs::write(path, &text).input_err(format!("writing {}", path.display()))?,
+        Some(path) => std::fs::write(path, &text).input_err(
+            AuditMsg::Writing {
+                file: path.display().to_string(),
+            }
+            .text(),
+        )?,
         None => print!("{text}"),
     }
     if let Some(threshold) = fail_on {
@@ -427,10 +442,13 @@ pub fn run(args: &AuditArgs, quiet: bool) -> Result<()> {
             .filter(|f| f.severity >= threshold && !f.lead)
             .count();
         if n > 0 {
-            return Err(verify(format!(
-                "{n} finding(s) of severity {} or higher",
-                threshold.name()
-            )));
+            return Err(verify(
+                AuditMsg::FindingsAtOrAbove {
+                    count: n,
+                    severity: threshold.name().to_string(),
+                }
+                .text(),
+            ));
         }
     }
     Ok(())

@@ -10,6 +10,7 @@
 use crate::batch::{Columns, Lines};
 use crate::exit::{input, usage, Tag as _};
 use crate::keys;
+use crate::messages::flags::FlagMsg;
 use crate::messages::Message as _;
 use crate::post::parse;
 use anyhow::Result;
@@ -222,7 +223,12 @@ fn labelled<T: Copy>(
                 format!("{n}/{zh}")
             })
             .collect();
-        format!("{what} {text:?} is not one of {}", list.join(", "))
+        FlagMsg::NotOneOf {
+            flag: what.to_string(),
+            value: text.to_string(),
+            list: list.join(", "),
+        }
+        .text()
     })
 }
 
@@ -240,13 +246,18 @@ pub fn household(text: &str, what: &str, key: Option<&PseudonymKey>) -> Result<H
         return HouseholdRef::parse(t).map_err(|e| format!("{what}: {e}"));
     }
     match key {
-        Some(key) => ResidentId::parse(t)
-            .map(|id| key.household_ref(&id))
-            .map_err(|e| format!("{what}: neither a 64-hex household reference nor a resident ID: {e}")),
-        None => Err(format!(
-            "{what}: {} is not a 64-hex household reference (give --pseudonym-key to use resident IDs)",
-            t.chars().take(20).collect::<String>()
-        )),
+        Some(key) => ResidentId::parse(t).map(|id| key.household_ref(&id)).map_err(|e| {
+            FlagMsg::HouseholdNeither {
+                flag: what.to_string(),
+                why: e.to_string(),
+            }
+            .text()
+        }),
+        None => Err(FlagMsg::HouseholdNeedsKey {
+            flag: what.to_string(),
+            start: t.chars().take(20).collect::<String>(),
+        }
+        .text()),
     }
 }
 
@@ -260,16 +271,22 @@ pub fn masked_name(text: &str, what: &str) -> Result<MaskedName, String> {
 
 /// `NOTICE:LINE`.
 pub fn line_ref(text: &str, what: &str) -> Result<NoticeLineRef, String> {
-    let (notice, line) = text
-        .trim()
-        .rsplit_once(':')
-        .ok_or_else(|| format!("{what} {text:?}: expected NOTICE:LINE, e.g. N-2019-APP:3"))?;
+    let (notice, line) = text.trim().rsplit_once(':').ok_or_else(|| {
+        FlagMsg::LineRefForm {
+            flag: what.to_string(),
+            value: text.to_string(),
+        }
+        .text()
+    })?;
     Ok(NoticeLineRef {
         notice: parse::ident(notice, what)?,
-        line: line
-            .trim()
-            .parse()
-            .map_err(|_| format!("{what} {text:?}: the line is a number from 0"))?,
+        line: line.trim().parse().map_err(|_| {
+            FlagMsg::LineRefNumber {
+                flag: what.to_string(),
+                value: text.to_string(),
+            }
+            .text()
+        })?,
     })
 }
 
@@ -397,7 +414,14 @@ fn check(a: &CheckArgs) -> Result<EntryBody> {
     let passed = match a.result.trim() {
         "pass" | "passed" | "通过" => true,
         "fail" | "failed" | "未通过" | "不通过" => false,
-        other => return Err(usage(format!("--result {other:?} is not pass/通过 or fail/未通过"))),
+        other => {
+            return Err(usage(
+                FlagMsg::PassOrFail {
+                    value: other.to_string(),
+                }
+                .text(),
+            ))
+        }
     };
     Ok(EntryBody::HouseholdCheck(HouseholdCheck {
         application: NoticeLineRef {
@@ -429,11 +453,9 @@ fn register(a: &RegisterArgs) -> Result<EntryBody> {
     } else {
         let mut refs = Vec::new();
         for (value, flag) in given {
-            let text = value.as_deref().ok_or_else(|| {
-                usage(format!(
-                    "{flag} is missing: a registration cites all five notice lines or none"
-                ))
-            })?;
+            let text = value
+                .as_deref()
+                .ok_or_else(|| usage(FlagMsg::RegisterMissing { flag: flag.to_string() }.text()))?;
             refs.push(u(line_ref(text, flag))?);
         }
         let mut refs = refs.into_iter();
@@ -477,11 +499,7 @@ fn objection(a: &ObjectionArgs) -> Result<EntryBody> {
             line,
         }),
         (None, None, Some(seq)) => ObjectionTarget::Entry(seq),
-        _ => {
-            return Err(usage(
-                "say what the objection is against: --notice ID --line N, or --seq SEQ",
-            ))
-        }
+        _ => return Err(usage(FlagMsg::ObjectionTarget.text())),
     };
     Ok(EntryBody::Objection(Objection {
         case_no: u(parse::ident(&a.case_no, "--case"))?,
@@ -606,7 +624,7 @@ mod tests {
             ),
             (
                 format!("{header}{H1},张*三,最低生活保障,2019-06,560\n{H2},李*,低保金,2019-06,560\n"),
-                "line 3 (notice line 1): category \"低保金\" is not one of",
+                "line 3 (notice line 1): category \"低保金\" 不是以下之一：",
             ),
             (
                 format!("{header}{H1},张*三,最低生活保障,2019-13,560\n"),
@@ -614,7 +632,7 @@ mod tests {
             ),
             (
                 format!("{header}11010519491231002X,张*三,最低生活保障,2019-06,560\n"),
-                "give --pseudonym-key to use resident IDs",
+                "（用居民身份证号时请给 --pseudonym-key）",
             ),
             (
                 format!("{header}{H1},,最低生活保障,2019-06,560\n"),
@@ -642,7 +660,7 @@ mod tests {
         .map(|_| ())
         .unwrap_err();
         assert!(
-            e.contains("line 2 (notice line 0): village: 320803101000 is not a village-level code"),
+            e.contains("line 2 (notice line 0): village：320803101000 不是村级区划代码"),
             "{e}"
         );
     }
@@ -688,9 +706,9 @@ mod tests {
         );
         assert!(line_ref("N-2019-APP", "--application")
             .unwrap_err()
-            .contains("expected NOTICE:LINE"));
+            .contains("：应写成 公告编号:行号，例如 N-2019-APP:3"));
         assert!(line_ref("N-2019-APP:x", "--application")
             .unwrap_err()
-            .contains("the line is a number"));
+            .contains("：行号是从 0 起的整数"));
     }
 }

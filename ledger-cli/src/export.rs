@@ -15,6 +15,7 @@ use crate::exit::{input, network, usage, verify, Tag as _};
 use crate::http::Node;
 use crate::keys;
 use crate::messages::export::ExportMsg;
+use crate::messages::proof_check::ProofCheckMsg;
 use crate::messages::Message as _;
 use anyhow::Result;
 use clap::Args;
@@ -134,9 +135,13 @@ fn scan_existing(path: &Path) -> Result<Option<Partial>> {
 fn verify_note(vkey: &str, note: &str) -> Result<VerifiedCheckpoint> {
     let verifier = LogVerifier::from_vkey(vkey).usage_err(format!("log key {vkey}"))?;
     verifier.verify_checkpoint(note.as_bytes()).map_err(|e| {
-        verify(format!(
-            "the checkpoint does not verify against the log key {vkey}: {e}"
-        ))
+        verify(
+            ProofCheckMsg::CheckpointKey {
+                vkey: vkey.to_string(),
+                why: e.to_string(),
+            }
+            .text(),
+        )
     })
 }
 
@@ -361,10 +366,13 @@ pub fn run(args: &ExportArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         }
     };
     if checkpoint.origin() != origin {
-        return Err(verify(format!(
-            "the checkpoint is for log {:?}, the source is log {origin:?}",
-            checkpoint.origin()
-        )));
+        return Err(verify(
+            ProofCheckMsg::OtherLog {
+                checkpoint: checkpoint.origin().to_string(),
+                source: origin.clone(),
+            }
+            .text(),
+        ));
     }
     let mut header = BundleHeader {
         v: BUNDLE_VERSION,

@@ -6,6 +6,8 @@
 //! (`Policy::check`) before anything is signed.
 
 use crate::exit::usage;
+use crate::messages::flags::FlagMsg;
+use crate::messages::Message as _;
 use anyhow::Result;
 use clap::Args;
 use ledger_core::policy::{FundLimits, Policy};
@@ -31,22 +33,28 @@ pub struct ProjectPolicyArgs {
 
 /// Set one level's limit from `LEVEL=DAYS`.
 pub fn fund_limit(limits: &mut FundLimits, text: &str) -> Result<(), String> {
-    let (level, days) = text
-        .split_once('=')
-        .ok_or_else(|| format!("--fund-limit {text:?}: expected LEVEL=DAYS, e.g. town=30"))?;
-    let days: u16 = days
-        .trim()
-        .parse()
-        .map_err(|_| format!("--fund-limit {text:?}: the days are a whole number"))?;
+    let (level, days) = text.split_once('=').ok_or_else(|| {
+        FlagMsg::FundLimitForm {
+            value: text.to_string(),
+        }
+        .text()
+    })?;
+    let days: u16 = days.trim().parse().map_err(|_| {
+        FlagMsg::FundLimitDays {
+            value: text.to_string(),
+        }
+        .text()
+    })?;
     let slot = match level.trim() {
         "district" | "区" | "区级" => &mut limits.district_days,
         "town" | "镇" | "镇级" => &mut limits.town_days,
         "village" | "村" | "村级" => &mut limits.village_days,
         "project" | "项目" => &mut limits.project_days,
         other => {
-            return Err(format!(
-                "--fund-limit: level {other:?} is not district/区, town/镇, village/村 or project/项目"
-            ))
+            return Err(FlagMsg::FundLimitLevel {
+                level: other.to_string(),
+            }
+            .text())
         }
     };
     *slot = days;
@@ -90,15 +98,15 @@ mod tests {
         );
         assert_eq!(
             fund_limit(&mut limits, "town").unwrap_err(),
-            "--fund-limit \"town\": expected LEVEL=DAYS, e.g. town=30"
+            "--fund-limit \"town\"：应写成 LEVEL=DAYS，例如 town=30"
         );
         assert_eq!(
             fund_limit(&mut limits, "town=x").unwrap_err(),
-            "--fund-limit \"town=x\": the days are a whole number"
+            "--fund-limit \"town=x\"：天数是整数"
         );
         assert_eq!(
             fund_limit(&mut limits, "county=30").unwrap_err(),
-            "--fund-limit: level \"county\" is not district/区, town/镇, village/村 or project/项目"
+            "--fund-limit：级别 \"county\" 不是 district/区、town/镇、village/村 或 project/项目"
         );
     }
 }

@@ -4,6 +4,7 @@ use crate::admin::post_body;
 use crate::controls_cmd::ControlPost;
 use crate::exit::{input, usage, Tag as _};
 use crate::keys;
+use crate::messages::Message as _;
 use crate::project_cmd::ProjectPost;
 use crate::submit::SignArgs;
 use anyhow::Result;
@@ -351,6 +352,7 @@ pub struct ReversalArgs {
 /// Parse helpers shared with the CSV importer.
 pub mod parse {
     use super::*;
+    use crate::messages::flags::FlagMsg;
 
     /// An identifier.
     pub fn ident(text: &str, what: &str) -> Result<Ident, String> {
@@ -376,29 +378,35 @@ pub mod parse {
     pub fn village(text: &str) -> Result<RegionCode, String> {
         let code = region(text, "village")?;
         if code.level() != RegionLevel::Village {
-            return Err(format!("village: {code} is not a village-level code"));
+            return Err(FlagMsg::NotVillageLevel { code: code.to_string() }.text());
         }
         Ok(code)
     }
     /// A date `YYYY-MM-DD` or `YYYYMMDD`.
     pub fn date(text: &str, what: &str) -> Result<Date, String> {
         let digits: String = text.trim().chars().filter(|c| *c != '-').collect();
-        let n: u32 = digits
-            .parse()
-            .map_err(|_| format!("{what}: not a date YYYY-MM-DD: {text:?}"))?;
+        let n: u32 = digits.parse().map_err(|_| {
+            FlagMsg::NotADate {
+                flag: what.to_string(),
+                value: text.to_string(),
+            }
+            .text()
+        })?;
         Date::new(n).map_err(|e| format!("{what}: {e}"))
     }
     /// A subsidy category (name or Chinese label).
     pub fn subsidy_category(text: &str) -> Result<SubsidyCategory, String> {
         SubsidyCategory::parse(text).ok_or_else(|| {
-            format!(
-                "category {text:?} is not one of {}",
-                SubsidyCategory::ALL
+            FlagMsg::NotOneOf {
+                flag: "category".into(),
+                value: text.to_string(),
+                list: SubsidyCategory::ALL
                     .iter()
                     .map(|c| format!("{}/{}", c.name(), c.label_zh()))
                     .collect::<Vec<_>>()
-                    .join(", ")
-            )
+                    .join(", "),
+            }
+            .text()
         })
     }
     /// A business date from a flag, or today in China (UTC+8) when absent:
@@ -408,7 +416,7 @@ pub mod parse {
         match text.map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => date(t, what),
             None => Date::in_china_at(crate::time::now_ms())
-                .ok_or_else(|| format!("{what}: the clock is outside 2000-2099; give the date")),
+                .ok_or_else(|| FlagMsg::ClockOutside { flag: what.to_string() }.text()),
         }
     }
     /// Why a payment is supplementary: 补发 (`back_pay`) or 差额补足
@@ -451,17 +459,12 @@ pub mod parse {
 /// Check the pseudonym key against the log's genesis commitment.
 pub fn check_pseudonym(key: &PseudonymKey, node: Option<&crate::http::Node>, quiet: bool) -> Result<()> {
     let Some(node) = node else {
-        crate::progress::note(
-            quiet,
-            "warning: no --node, so the pseudonym key is not checked against the log's genesis",
-        );
+        crate::progress::note(quiet, &crate::messages::admin::AdminMsg::PseudonymUnchecked.text());
         return Ok(());
     };
     let genesis = node.genesis()?;
     if genesis.pseudonym_commitment != key.commitment() {
-        return Err(input(
-            "the pseudonym key file is not this log's key (its commitment differs from the one in genesis): household references would not match",
-        ));
+        return Err(input(crate::messages::admin::AdminMsg::PseudonymNotThisLog.text()));
     }
     Ok(())
 }

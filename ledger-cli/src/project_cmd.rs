@@ -9,6 +9,8 @@
 //! (exit 3).
 
 use crate::exit::usage;
+use crate::messages::flags::FlagMsg;
+use crate::messages::Message as _;
 use crate::post::parse;
 use anyhow::Result;
 use clap::Args;
@@ -150,16 +152,16 @@ fn stage(a: &StageArgs) -> Result<(Ident, Date, Text)> {
 /// `FUND=YUAN`, each fund once, 1-16 of them.
 pub fn budgets(values: &[String]) -> Result<Vec<FundBudget>, String> {
     if values.is_empty() || values.len() > MAX_PROJECT_FUNDS {
-        return Err(format!("--budget: give 1-{MAX_PROJECT_FUNDS} funds, FUND=YUAN each"));
+        return Err(FlagMsg::BudgetCount { max: MAX_PROJECT_FUNDS }.text());
     }
     let mut out: Vec<FundBudget> = Vec::with_capacity(values.len());
     for value in values {
         let (fund, yuan) = value
             .split_once('=')
-            .ok_or_else(|| format!("--budget {value:?}: expected FUND=YUAN, e.g. F2019-SCN-012=1,200,000"))?;
+            .ok_or_else(|| FlagMsg::BudgetForm { value: value.clone() }.text())?;
         let fund = parse::ident(fund, "--budget fund")?;
         if out.iter().any(|b| b.fund == fund) {
-            return Err(format!("--budget: fund {fund} is given twice"));
+            return Err(FlagMsg::BudgetTwice { fund: fund.to_string() }.text());
         }
         let amount = parse::yuan(yuan, &format!("--budget {fund}"))?;
         out.push(FundBudget { fund, amount });
@@ -176,9 +178,7 @@ fn contract(a: &ContractorArgs, required: bool) -> Result<Option<Contract>, Stri
             // A contractor is an organisation: a resident ID must never be
             // published as one.
             if ResidentId::parse(id.trim()).is_ok() {
-                return Err(
-                    "--contractor: a contractor is an organisation (统一社会信用代码), never a resident ID".into(),
-                );
+                return Err(FlagMsg::ContractorIsPerson.text());
             }
             Ok(Some(Contract {
                 contractor: Payee {
@@ -189,27 +189,31 @@ fn contract(a: &ContractorArgs, required: bool) -> Result<Option<Contract>, Stri
             }))
         }
         _ => Err(if required {
-            "give the contractor: --contractor, --contractor-name and --contract-no".into()
+            FlagMsg::ContractorNeeded.text()
         } else {
-            "a contract change needs all of --contractor, --contractor-name and --contract-no".into()
+            FlagMsg::ContractChangeNeedsAll.text()
         }),
     }
 }
 
 /// A score 0-100.
 fn score(text: &str) -> Result<u8, String> {
-    text.trim()
-        .parse::<u8>()
-        .ok()
-        .filter(|s| *s <= 100)
-        .ok_or_else(|| format!("--score {text:?}: a score is a whole number 0-100"))
+    text.trim().parse::<u8>().ok().filter(|s| *s <= 100).ok_or_else(|| {
+        FlagMsg::Score {
+            value: text.to_string(),
+        }
+        .text()
+    })
 }
 
 fn pass_or_fail(text: &str) -> Result<bool, String> {
     match text.trim() {
         "pass" | "passed" | "通过" => Ok(true),
         "fail" | "failed" | "未通过" | "不通过" => Ok(false),
-        other => Err(format!("--result {other:?} is not pass/通过 or fail/未通过")),
+        other => Err(FlagMsg::PassOrFail {
+            value: other.to_string(),
+        }
+        .text()),
     }
 }
 
@@ -259,8 +263,7 @@ pub fn body(what: ProjectPost<'_>) -> Result<EntryBody> {
         }
         ProjectPost::Approve(a) => {
             let (project, date, document_no) = stage(&a.stage)?;
-            let contract = u(contract(&a.contractor, true))?
-                .ok_or_else(|| usage("give the contractor: --contractor, --contractor-name and --contract-no"))?;
+            let contract = u(contract(&a.contractor, true))?.ok_or_else(|| usage(FlagMsg::ContractorNeeded.text()))?;
             EntryBody::ProjectApprove(ProjectApprove {
                 project,
                 date,
@@ -319,14 +322,14 @@ mod tests {
             [("F2019-SCN-012", 120_000_000), ("F2019-HQC-008", 30_000_050)]
         );
         let cases: [(&[&str], &str); 6] = [
-            (&[], "--budget: give 1-16 funds, FUND=YUAN each"),
+            (&[], "--budget：请给 1-16 个资金，每个写成 FUND=YUAN"),
             (
                 &["F2019-SCN-012"],
-                "--budget \"F2019-SCN-012\": expected FUND=YUAN, e.g. F2019-SCN-012=1,200,000",
+                "--budget \"F2019-SCN-012\"：应写成 FUND=YUAN，例如 F2019-SCN-012=1,200,000",
             ),
             (&["F2019-SCN-012=abc"], "--budget F2019-SCN-012: "),
             (&["F 1=100"], "--budget fund: "),
-            (&["F1=100", "F1=200"], "--budget: fund F1 is given twice"),
+            (&["F1=100", "F1=200"], "--budget：资金 F1 给了两次"),
             (&["F1=0"], "--budget F1: amount must be greater than zero"),
         ];
         for (input, expected) in cases {
@@ -334,24 +337,24 @@ mod tests {
             assert!(e.starts_with(expected), "{input:?}: {e}");
         }
         let many: Vec<String> = (0..17).map(|i| format!("F{i}=1")).collect();
-        assert_eq!(budgets(&many).unwrap_err(), "--budget: give 1-16 funds, FUND=YUAN each");
+        assert_eq!(
+            budgets(&many).unwrap_err(),
+            "--budget：请给 1-16 个资金，每个写成 FUND=YUAN"
+        );
     }
 
     #[test]
     fn scores_results_and_project_ids() {
         assert_eq!(score("92"), Ok(92));
         assert_eq!(score("100"), Ok(100));
-        assert_eq!(
-            score("101").unwrap_err(),
-            "--score \"101\": a score is a whole number 0-100"
-        );
+        assert_eq!(score("101").unwrap_err(), "--score \"101\"：分数是 0-100 的整数");
         assert!(score("-1").is_err());
         assert!(score("9.5").is_err());
         assert_eq!(pass_or_fail("通过"), Ok(true));
         assert_eq!(pass_or_fail("fail"), Ok(false));
         assert_eq!(
             pass_or_fail("ok").unwrap_err(),
-            "--result \"ok\" is not pass/通过 or fail/未通过"
+            "--result \"ok\" 不是 pass/通过 或 fail/未通过"
         );
         assert!(project_id("P2019-101201-01").is_ok());
         assert!(project_id("P2019 101201").unwrap_err().starts_with("--project: "));
@@ -377,15 +380,15 @@ mod tests {
         assert_eq!(contract(&c(None, None, None), false), Ok(None));
         assert_eq!(
             contract(&c(None, None, None), true).unwrap_err(),
-            "give the contractor: --contractor, --contractor-name and --contract-no"
+            "请给出承包方：--contractor、--contractor-name 和 --contract-no"
         );
         assert_eq!(
             contract(&c(Some("91320803MA1XXXXXX0"), None, None), false).unwrap_err(),
-            "a contract change needs all of --contractor, --contractor-name and --contract-no"
+            "变更合同需要同时给出 --contractor、--contractor-name 和 --contract-no"
         );
         assert_eq!(
             contract(&c(Some("11010519491231002X"), Some("张三"), Some("HT-1")), true).unwrap_err(),
-            "--contractor: a contractor is an organisation (统一社会信用代码), never a resident ID"
+            "--contractor：承包方是单位（统一社会信用代码），不能是居民身份证号"
         );
     }
 }

@@ -4,6 +4,7 @@
 use crate::exit::{input, network, usage, verify, Tag as _};
 use crate::http::{parse_hashes, EntryJson, InclusionJson, LogKey, Node};
 use crate::keys;
+use crate::messages::proof_check::ProofCheckMsg;
 use crate::messages::prove::ProveMsg;
 use crate::messages::Message as _;
 use crate::table::Table;
@@ -113,16 +114,25 @@ fn follow_rotations(node: &Node, pinned: &str, tree_size: u64) -> Result<String>
     let mut chain: Vec<&LogKey> = log.log_keys.iter().filter(|k| k.from_size <= tree_size).collect();
     chain.sort_by_key(|k| k.from_size);
     let start = chain.iter().position(|k| k.vkey == pinned).ok_or_else(|| {
-        verify(format!(
-            "the checkpoint of size {tree_size} is signed by {target}, and the node lists no rotation from the pinned key {pinned} to it"
-        ))
+        verify(
+            ProofCheckMsg::NoRotationListed {
+                size: tree_size,
+                target: target.clone(),
+                pinned: pinned.to_string(),
+            }
+            .text(),
+        )
     })?;
     let mut current = pinned.to_string();
     for next in chain.iter().skip(start + 1) {
-        let seq = next
-            .from_size
-            .checked_sub(1)
-            .ok_or_else(|| verify(format!("the node says log key {} signs from size 0", next.vkey)))?;
+        let seq = next.from_size.checked_sub(1).ok_or_else(|| {
+            verify(
+                ProofCheckMsg::RotationAtZero {
+                    vkey: next.vkey.clone(),
+                }
+                .text(),
+            )
+        })?;
         let entry = node
             .get_json::<EntryWithProof>(&format!("/v1/entries/{seq}"))?
             .entry
@@ -133,63 +143,111 @@ fn follow_rotations(node: &Node, pinned: &str, tree_size: u64) -> Result<String>
             log_vkey, endorsement, ..
         } = body
         else {
-            return Err(verify(format!(
-                "the node says log key {} signs from size {}, but entry {seq} is a {}, not a log-key rotation",
-                next.vkey,
-                next.from_size,
-                body.kind().name()
-            )));
+            return Err(verify(
+                ProofCheckMsg::NotARotation {
+                    vkey: next.vkey.clone(),
+                    from: next.from_size,
+                    seq,
+                    kind: body.kind().name().to_string(),
+                }
+                .text(),
+            ));
         };
         if *log_vkey != next.vkey {
-            return Err(verify(format!(
-                "entry {seq} rotates to {log_vkey}, not to {} as the node says",
-                next.vkey
-            )));
+            return Err(verify(
+                ProofCheckMsg::RotatesElsewhere {
+                    seq,
+                    to: log_vkey.clone(),
+                    said: next.vkey.clone(),
+                }
+                .text(),
+            ));
         }
-        ledger_core::keys::check_rotation(&entry.signed.submission.origin, &current, log_vkey, endorsement)
-            .map_err(|e| verify(format!("entry {seq}: rotation from {current}: {e}")))?;
+        ledger_core::keys::check_rotation(&entry.signed.submission.origin, &current, log_vkey, endorsement).map_err(
+            |e| {
+                verify(
+                    ProofCheckMsg::RotationInvalid {
+                        seq,
+                        from: current.clone(),
+                        why: e.to_string(),
+                    }
+                    .text(),
+                )
+            },
+        )?;
         current = log_vkey.clone();
     }
     if current != target {
-        return Err(verify(format!(
-            "the rotations from the pinned key lead to {current}, but the checkpoint of size {tree_size} is signed by {target}"
-        )));
+        return Err(verify(
+            ProofCheckMsg::RotationsLeadElsewhere {
+                current,
+                size: tree_size,
+                target,
+            }
+            .text(),
+        ));
     }
     Ok(current)
 }
 
 pub(crate) fn check(raw: Vec<u8>, seq: u64, proof: &InclusionJson, verifier: &LogVerifier) -> Result<Checked> {
-    let decoded = SequencedEntry::decode(&raw)
-        .map_err(|e| verify(format!("entry {seq}: the bytes do not decode canonically: {e}")))?;
+    let decoded = SequencedEntry::decode(&raw).map_err(|e| {
+        verify(
+            ProofCheckMsg::NotCanonical {
+                seq,
+                why: e.to_string(),
+            }
+            .text(),
+        )
+    })?;
     if decoded.entry.seq != seq || proof.leaf_index != seq {
-        return Err(verify(format!(
-            "asked for entry {seq}, got entry {} with a proof for leaf {}",
-            decoded.entry.seq, proof.leaf_index
-        )));
+        return Err(verify(
+            ProofCheckMsg::WrongEntry {
+                seq,
+                got: decoded.entry.seq,
+                leaf: proof.leaf_index,
+            }
+            .text(),
+        ));
     }
-    decoded
-        .entry
-        .signed
-        .clone()
-        .verify()
-        .map_err(|e| verify(format!("entry {seq}: {e}")))?;
+    decoded.entry.signed.clone().verify().map_err(|e| {
+        verify(
+            ProofCheckMsg::EntrySignature {
+                seq,
+                why: e.to_string(),
+            }
+            .text(),
+        )
+    })?;
     let checkpoint = verifier.verify_checkpoint(proof.checkpoint.as_bytes()).map_err(|e| {
-        verify(format!(
-            "the checkpoint does not verify against log key {}: {e}",
-            verifier.vkey()
-        ))
+        verify(
+            ProofCheckMsg::CheckpointKey {
+                vkey: verifier.vkey().to_string(),
+                why: e.to_string(),
+            }
+            .text(),
+        )
     })?;
     if checkpoint.size() != proof.tree_size {
-        return Err(verify(format!(
-            "the proof is for tree size {}, the checkpoint for {}",
-            proof.tree_size,
-            checkpoint.size()
-        )));
+        return Err(verify(
+            ProofCheckMsg::ProofSize {
+                proof: proof.tree_size,
+                checkpoint: checkpoint.size(),
+            }
+            .text(),
+        ));
     }
     let hashes = parse_hashes(&proof.hashes)?;
     let leaf = leaf_hash(&raw);
-    verify_inclusion(&hashes, checkpoint.size(), checkpoint.root(), seq, &leaf)
-        .map_err(|e| verify(format!("entry {seq}: inclusion proof rejected: {e}")))?;
+    verify_inclusion(&hashes, checkpoint.size(), checkpoint.root(), seq, &leaf).map_err(|e| {
+        verify(
+            ProofCheckMsg::InclusionRejected {
+                seq,
+                why: e.to_string(),
+            }
+            .text(),
+        )
+    })?;
     Ok(Checked {
         entry: decoded.entry,
         checkpoint,
@@ -220,10 +278,13 @@ pub(crate) fn witnesses(args: &ProveArgs, checkpoint: &VerifiedCheckpoint) -> Re
         .collect::<Result<_>>()?;
     let n = count_valid_cosignatures(checkpoint, &list);
     if n < args.min_witnesses {
-        return Err(verify(format!(
-            "only {n} valid witness cosignature(s), {} required",
-            args.min_witnesses
-        )));
+        return Err(verify(
+            ProofCheckMsg::FewCosignatures {
+                found: n,
+                required: args.min_witnesses,
+            }
+            .text(),
+        ));
     }
     Ok(n)
 }

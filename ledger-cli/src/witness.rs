@@ -11,6 +11,8 @@
 use crate::exit::{input, usage, verify, Tag as _};
 use crate::http::{parse_hashes, ConsistencyJson, Node};
 use crate::keys;
+use crate::messages::witness::WitnessMsg;
+use crate::messages::Message as _;
 use crate::verify_cmd::{evidence_path, write_evidence, EvidenceFile};
 use anyhow::Result;
 use clap::Args;
@@ -84,19 +86,24 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     }
     // clap requires these without a subcommand; checked again, not unwrapped.
     let (Some(node_url), Some(key_path), Some(state_path)) = (&args.node, &args.key, &args.state) else {
-        return Err(usage(
-            "ledger witness needs --node, --key and --state (or: ledger witness serve …)",
-        ));
+        return Err(usage(WitnessMsg::NeedFlags.text()));
     };
     let (name, key) = keys::read_signing_key(key_path)?;
-    let signer = WitnessSigner::new(&name, key).usage_err(format!("witness key name {name:?}"))?;
+    let signer = WitnessSigner::new(&name, key).usage_err(WitnessMsg::KeyName { name: name.clone() }.text())?;
     if args.print_vkey {
         println!("{}", signer.verifier_key());
         return Ok(());
     }
     let prev: Option<StateFile> = if state_path.exists() {
         let text = keys::read_small(state_path, 1024 * 1024)?;
-        Some(serde_json::from_str(&text).input_err(format!("witness state {}", state_path.display()))?)
+        Some(
+            serde_json::from_str(&text).input_err(
+                WitnessMsg::StateFile {
+                    file: state_path.display().to_string(),
+                }
+                .text(),
+            )?,
+        )
     } else {
         None
     };
@@ -104,21 +111,19 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         (Some(k), Some(p)) => {
             let k = keys::vkey_arg(k)?;
             if k != p.log_vkey {
-                return Err(usage(format!(
-                    "--log-key differs from the key in {} ({}); a log-key rotation is followed by starting a new state file",
-                    state_path.display(),
-                    p.log_vkey
-                )));
+                return Err(usage(
+                    WitnessMsg::LogKeyDiffers {
+                        file: state_path.display().to_string(),
+                        kept: p.log_vkey.clone(),
+                    }
+                    .text(),
+                ));
             }
             k
         }
         (Some(k), None) => keys::vkey_arg(k)?,
         (None, Some(p)) => p.log_vkey.clone(),
-        (None, None) => {
-            return Err(usage(
-                "the first run needs --log-key VKEY (the log's verifier key you trust)",
-            ))
-        }
+        (None, None) => return Err(usage(WitnessMsg::FirstRunNeedsLogKey.text())),
     };
     let verifier = LogVerifier::from_vkey(&vkey).usage_err("--log-key")?;
     let node = Node::new(node_url, timeout_s)?;
@@ -126,24 +131,30 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
         Some(p) if p.size > 0 => {
             let answer: ConsistencyJson = node.get_json(&format!("/v1/proof/consistency?from={}", p.size))?;
             if answer.from != p.size {
-                return Err(verify(format!(
-                    "asked for a consistency proof from size {}, got one from {}",
-                    p.size, answer.from
-                )));
+                return Err(verify(
+                    WitnessMsg::ProofFromWrongSize {
+                        asked: p.size,
+                        got: answer.from,
+                    }
+                    .text(),
+                ));
             }
             if answer.checkpoint.lines().nth(1) != Some(answer.to.to_string().as_str()) {
-                return Err(verify(format!(
-                    "the consistency proof is to size {}, but its checkpoint is of another size",
-                    answer.to
-                )));
+                return Err(verify(WitnessMsg::ProofCheckpointOtherSize { to: answer.to }.text()));
             }
             (answer.checkpoint.clone(), parse_hashes(&answer.hashes)?)
         }
         _ => (node.checkpoint()?, Vec::new()),
     };
-    let checkpoint = verifier
-        .verify_checkpoint(note.as_bytes())
-        .map_err(|e| verify(format!("the node's checkpoint does not verify against {vkey}: {e}")))?;
+    let checkpoint = verifier.verify_checkpoint(note.as_bytes()).map_err(|e| {
+        verify(
+            WitnessMsg::CheckpointDoesNotVerify {
+                vkey: vkey.clone(),
+                why: e.to_string(),
+            }
+            .text(),
+        )
+    })?;
     let prev_state = match &prev {
         Some(p) => Some(WitnessState {
             origin: p.origin.clone(),
@@ -173,14 +184,19 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
             };
             let path = evidence_path(state_path, args.evidence.as_ref());
             write_evidence(&path, &evidence)?;
-            return Err(verify(format!(
-                "REFUSED: {e}; the log shows a history that does not extend the checkpoint this witness cosigned. Both checkpoints and the proof are saved in {}",
-                path.display()
-            )));
+            return Err(verify(
+                WitnessMsg::Refused {
+                    why: e.to_string(),
+                    file: path.display().to_string(),
+                }
+                .text(),
+            ));
         }
     };
     let time_s = crate::time::now_ms() / 1000;
-    let line = signer.cosign(&checkpoint, time_s).usage_err("cosigning")?;
+    let line = signer
+        .cosign(&checkpoint, time_s)
+        .usage_err(WitnessMsg::Cosigning.text())?;
     // Persist the new state before releasing the cosignature (tlog-witness).
     let file = StateFile {
         origin: state.origin.clone(),
@@ -193,14 +209,24 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
     // witness that forgets what it cosigned can be made to cosign a fork.
     ledger_store::durable::replace_file(
         state_path,
-        (serde_json::to_string_pretty(&file).input_err("encoding the state")? + "\n").as_bytes(),
+        (serde_json::to_string_pretty(&file).input_err(WitnessMsg::EncodingState.text())? + "\n").as_bytes(),
         0o644,
     )
-    .input_err(format!("writing {}", state_path.display()))?;
-    let cosigned =
-        add_cosignature(note.as_bytes(), &line).map_err(|e| input(format!("adding the cosignature: {e}")))?;
+    .input_err(
+        WitnessMsg::Writing {
+            file: state_path.display().to_string(),
+        }
+        .text(),
+    )?;
+    let cosigned = add_cosignature(note.as_bytes(), &line)
+        .map_err(|e| input(WitnessMsg::AddingCosignature { why: e.to_string() }.text()))?;
     if let Some(out) = &args.out {
-        std::fs::write(out, &cosigned).input_err(format!("writing {}", out.display()))?;
+        std::fs::write(out, &cosigned).input_err(
+            WitnessMsg::Writing {
+                file: out.display().to_string(),
+            }
+            .text(),
+        )?;
     }
     if args.submit {
         let answer = node.post("/v1/cosignatures", "text/plain; charset=utf-8", cosigned)?;
@@ -209,19 +235,18 @@ pub fn run(args: &WitnessArgs, timeout_s: u64, quiet: bool) -> Result<()> {
                 .error()
                 .map(|e| format!("{} ({})", e.message, e.code))
                 .unwrap_or_else(|| format!("HTTP {}", answer.status));
-            return Err(crate::exit::network(format!("the node refused the cosignature: {why}")));
+            return Err(crate::exit::network(WitnessMsg::NodeRefused { why }.text()));
         }
     }
     print!("{}", line.to_line());
     crate::progress::note(
         quiet,
-        &format!(
-            "cosigned checkpoint size {} of {} (previous size {})",
-            checkpoint.size(),
-            checkpoint.origin(),
-            prev.map(|p| p.size.to_string())
-                .unwrap_or_else(|| "none: first use".into())
-        ),
+        &WitnessMsg::Cosigned {
+            size: checkpoint.size(),
+            origin: checkpoint.origin().to_string(),
+            previous: prev.map(|p| p.size),
+        }
+        .text(),
     );
     Ok(())
 }

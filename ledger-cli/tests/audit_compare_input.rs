@@ -110,7 +110,7 @@ fn bad_input_is_named_and_nothing_is_audited() {
         &good[0],
     ]);
     assert_eq!(code, 4, "{err}");
-    assert!(out.is_empty() && err.contains("not this log's key"), "{err}");
+    assert!(out.is_empty() && err.contains("假名密钥文件不是这个账本的"), "{err}");
     // A bundle that does not verify is never audited.
     let mut bytes = std::fs::read(&f.bundle).unwrap();
     let n = bytes.len();

@@ -254,7 +254,7 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
         app,
     ]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--village-publicity is missing"), "{err}");
+    assert!(err.contains("缺少 --village-publicity："), "{err}");
 
     // An objection against line 1, its resolution, and the errors around it.
     ok(&[
@@ -357,7 +357,10 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
         "x",
     ]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--notice ID --line N, or --seq SEQ"), "{err}");
+    assert!(
+        err.contains("ledger: 请说明异议针对什么：--notice ID --line N，或 --seq SEQ"),
+        "{err}"
+    );
 
     // A confirmation of something that is not a payment.
     let seq = notice_seq.to_string();
@@ -395,7 +398,7 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("--method \"phone\" is not one of bank_statement/银行流水"),
+        err.contains("--method \"phone\" 不是以下之一：bank_statement/银行流水"),
         "{err}"
     );
 
@@ -634,7 +637,7 @@ fn procedure_commands_post_and_are_refused_with_their_codes() {
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("--stage \"公示\" is not one of application/申报公告"),
+        err.contains("--stage \"公示\" 不是以下之一：application/申报公告"),
         "{err}"
     );
     assert_eq!(node.size(), before, "nothing sent");

@@ -85,10 +85,7 @@ fn export_from_tiles_matches_the_node_export() {
     );
     let (code, _, err) = run(&["export", "--tiles", &prefix, "--log-key", &wrong, "--out", &other]);
     assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains(&format!("does not verify against the log key {wrong}")),
-        "{err}"
-    );
+    assert!(err.contains(&format!("检查点没有通过账本密钥 {wrong} 的验证")), "{err}");
     assert!(!Path::new(&other).exists());
 
     // One byte of the second bundle flipped: tile_mismatch, exit 1, one line

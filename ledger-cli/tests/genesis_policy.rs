@@ -159,7 +159,7 @@ fn bad_rules_and_policies_are_refused_before_signing() {
         (
             &["--cosign-rule", "household_subsidy:0:1:镇扶贫办+镇财政所"],
             2,
-            "names 2 offices but needs only 1 signatures",
+            "列了 2 个岗位，但只需要 1 个签名",
         ),
         (
             &["--cosign-rule", "household_subsidy:0:2:镇长"],
@@ -169,7 +169,7 @@ fn bad_rules_and_policies_are_refused_before_signing() {
         (
             &["--cosign-rule", "household_subsidy:0:2:镇扶贫办+镇扶贫办"],
             2,
-            "names town_poverty_office twice",
+            "把岗位 town_poverty_office 写了两次",
         ),
         (&["--enforced-from", "2019-02-30"], 2, "--enforced-from: not a date"),
     ];
@@ -291,11 +291,11 @@ fn project_library_settings_from_flags() {
         ),
         (
             &["--fund-limit", "county=30"],
-            "ledger: --fund-limit: level \"county\" is not district/区, town/镇, village/村 or project/项目",
+            "ledger: --fund-limit：级别 \"county\" 不是 district/区、town/镇、village/村 或 project/项目",
         ),
         (
             &["--fund-limit", "town"],
-            "ledger: --fund-limit \"town\": expected LEVEL=DAYS, e.g. town=30",
+            "ledger: --fund-limit \"town\"：应写成 LEVEL=DAYS，例如 town=30",
         ),
         (&["--projects-from", "2019-02-30"], "ledger: --projects-from: "),
     ];

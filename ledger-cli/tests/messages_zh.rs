@@ -316,3 +316,148 @@ fn network_errors_and_key_files_speak_chinese() {
         )
     );
 }
+
+#[test]
+fn witness_pull_mode_speaks_chinese_by_default_and_english_when_asked() {
+    let node = TestNode::start_demo(300);
+    let log = node.get_json("/v1/log");
+    let (origin, size, vkey) = (s(&log, "origin"), s(&log, "size"), s(&log, "log_vkey"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("jiwei.key").display().to_string();
+    let (code, _, err) = run_lang(&["keygen", "--out", &key]);
+    assert_eq!(code, 0, "{err}");
+    let state = dir.path().join("jiwei.state.json").display().to_string();
+    let witness = |extra: &[&str]| {
+        let mut args = vec!["witness", "--node", &node.url, "--key", &key, "--state", &state];
+        args.extend_from_slice(extra);
+        run_lang(&args)
+    };
+
+    // First use without the log key: refused before anything is fetched.
+    let (code, out, err) = witness(&[]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (2, "", "ledger: 第一次运行需要 --log-key VKEY（您信任的账本验证密钥）\n")
+    );
+    let (code, _, err) = run_lang(&[
+        "--lang", "en", "witness", "--node", &node.url, "--key", &key, "--state", &state,
+    ]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "ledger: the first run needs --log-key VKEY (the log's verifier key you trust)\n"
+        )
+    );
+
+    // First use: cosigned, the note in Chinese.
+    let (code, out, err) = witness(&["--log-key", &vkey]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("— jiwei "), "{out}");
+    assert_eq!(
+        err,
+        format!("已联署 {origin} 大小为 {size} 的检查点（上次大小：无，首次运行）\n")
+    );
+
+    // Again, in English: the previous size is the one just cosigned.
+    let (code, _, err) = run_lang(&[
+        "--lang", "en", "witness", "--node", &node.url, "--key", &key, "--state", &state,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        err,
+        format!("cosigned checkpoint size {size} of {origin} (previous size {size})\n")
+    );
+
+    // Another log key than the one kept: refused, nothing written.
+    let before = std::fs::read(&state).expect("state");
+    let other = dir.path().join("other.key").display().to_string();
+    let (code, other_vkey, err) = run_lang(&["keygen", "--out", &other]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = witness(&["--log-key", other_vkey.trim()]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            format!(
+                "ledger: --log-key 与 {state} 中保存的账本密钥（{vkey}）不同；账本换了密钥，请另起一个新的状态文件\n"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(std::fs::read(&state).expect("state"), before);
+
+    // A state whose root is not the log's at that size (a fork): refused,
+    // the evidence kept, the state untouched.
+    let mut kept: serde_json::Value = serde_json::from_slice(&before).expect("state json");
+    kept["root"] = serde_json::Value::String("00".repeat(32));
+    let forked = serde_json::to_vec(&kept).expect("json");
+    std::fs::write(&state, &forked).expect("write state");
+    let (code, out, err) = witness(&[]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.starts_with("ledger: 拒绝联署："), "{err}");
+    assert!(
+        err.ends_with(&format!(
+            "；账本给出的历史没有延续本见证人已联署的检查点。两个检查点和证明已作为分叉证据保存在 {state}.fork-evidence.json\n"
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&state).expect("state"), forked);
+}
+
+#[test]
+fn audit_flags_are_refused_in_chinese_before_the_bundle_is_read() {
+    let (code, out, err) = run_lang(&["audit", "missing.bundle", "--fail-on", "extreme"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (2, "", "ledger: --fail-on \"extreme\"：应为 low、medium 或 high\n")
+    );
+    let (code, _, err) = run_lang(&["audit", "missing.bundle", "--format", "html"]);
+    assert_eq!((code, err.as_str()), (2, "ledger: --format html 需要 --out FILE\n"));
+    let (code, _, err) = run_lang(&["--lang", "en", "audit", "missing.bundle", "--format", "html"]);
+    assert_eq!((code, err.as_str()), (2, "ledger: --format html needs --out FILE\n"));
+}
+
+#[test]
+fn prove_against_another_log_key_is_refused_in_chinese_and_in_english() {
+    let node = TestNode::start_demo(300);
+    let log = node.get_json("/v1/log");
+    let (size, vkey) = (s(&log, "size"), s(&log, "log_vkey"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = vkey.split('+').next().expect("key name").to_string();
+    let stranger = dir.path().join("stranger.key").display().to_string();
+    let (code, wrong, err) = run_lang(&["keygen", "--out", &stranger, "--name", &name]);
+    assert_eq!(code, 0, "{err}");
+    let wrong = wrong.trim().to_string();
+    let (code, out, err) = run_lang(&["prove", "--node", &node.url, "--seq", "5", "--log-key", &wrong]);
+    assert_eq!(
+        (code, out.as_str(), err),
+        (
+            1,
+            "",
+            format!(
+                "ledger: 大小为 {size} 的检查点由 {vkey} 签名，而节点没有列出从固定的密钥 {wrong} 到它的密钥轮换\n"
+            )
+        )
+    );
+    let (code, _, err) = run_lang(&[
+        "--lang",
+        "en",
+        "prove",
+        "--node",
+        &node.url,
+        "--seq",
+        "5",
+        "--log-key",
+        &wrong,
+    ]);
+    assert_eq!(
+        (code, err),
+        (
+            1,
+            format!(
+                "ledger: the checkpoint of size {size} is signed by {vkey}, and the node lists no rotation from the pinned key {wrong} to it\n"
+            )
+        )
+    );
+}

@@ -341,11 +341,7 @@ fn project_stages_post_in_order_and_are_refused_with_their_codes() {
             &["--score", score, "--note", "群众满意"],
         )
     };
-    usage(
-        &node,
-        &refs(&evaluate("101")),
-        "--score \"101\": a score is a whole number 0-100",
-    );
+    usage(&node, &refs(&evaluate("101")), "--score \"101\"：分数是 0-100 的整数");
     let receipt = ok(&refs(&evaluate("92")));
     assert!(receipt.contains("\"kind\":\"project_evaluate\""), "{receipt}");
     // A handed-over project cannot be cancelled.
@@ -421,7 +417,7 @@ fn bad_flags_are_caught_before_anything_is_sent() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             [&["--budget", "F-1"][..], &contractor[..]].concat(),
-            "ledger: --budget \"F-1\": expected FUND=YUAN, e.g. F2019-SCN-012=1,200,000",
+            "ledger: --budget \"F-1\"：应写成 FUND=YUAN，例如 F2019-SCN-012=1,200,000",
         ),
         (
             [&["--budget", "F-1=abc"][..], &contractor[..]].concat(),
@@ -429,11 +425,11 @@ fn bad_flags_are_caught_before_anything_is_sent() {
         ),
         (
             [&["--budget", "F-1=1", "--budget", "F-1=2"][..], &contractor[..]].concat(),
-            "ledger: --budget: fund F-1 is given twice",
+            "ledger: --budget：资金 F-1 给了两次",
         ),
         (
             vec!["--budget", "F-1=100", "--contractor", CONTRACTOR],
-            "ledger: give the contractor: --contractor, --contractor-name and --contract-no",
+            "ledger: 请给出承包方：--contractor、--contractor-name 和 --contract-no",
         ),
         (
             vec![
@@ -446,7 +442,7 @@ fn bad_flags_are_caught_before_anything_is_sent() {
                 "--contract-no",
                 "HT-1",
             ],
-            "ledger: --contractor: a contractor is an organisation (统一社会信用代码), never a resident ID",
+            "ledger: --contractor：承包方是单位（统一社会信用代码），不能是居民身份证号",
         ),
     ];
     for (extra, expected) in cases {

@@ -763,5 +763,5 @@ fn prove_with_a_pinned_key_follows_a_log_key_rotation() {
     .to_string();
     let (code, _, err) = run(&["prove", "--node", &url, "--seq", "5", "--log-key", &stranger_vkey]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("lists no rotation from the pinned key"), "{err}");
+    assert!(err.contains("而节点没有列出从固定的密钥"), "{err}");
 }

@@ -24,6 +24,8 @@ use super::Row;
 use crate::exit::network;
 use crate::http::Node;
 use crate::messages::batch::RunMsg;
+use crate::messages::node::NodeMsg;
+use crate::messages::Message as _;
 use anyhow::Result;
 use ledger_core::entry::EntryBody;
 use ledger_core::policy::Policy;
@@ -152,8 +154,15 @@ pub fn check(node: &Node, rows: &[Row], policy: Option<&Policy>) -> Result<Findi
         let answer = node.get_any(&format!("/v1/accounts/{}", t.account))?;
         let (name, available) = match answer.status {
             200 => {
-                let a: AccountAnswer = serde_json::from_slice(&answer.body)
-                    .map_err(|e| network(format!("/v1/accounts/{}: not the expected JSON: {e}", t.account)))?;
+                let a: AccountAnswer = serde_json::from_slice(&answer.body).map_err(|e| {
+                    network(
+                        NodeMsg::NotJson {
+                            url: format!("/v1/accounts/{}", t.account),
+                            why: e.to_string(),
+                        }
+                        .text(),
+                    )
+                })?;
                 let bal = a
                     .balances
                     .iter()
@@ -164,10 +173,13 @@ pub fn check(node: &Node, rows: &[Row], policy: Option<&Policy>) -> Result<Findi
             // An account the log never used holds nothing.
             404 => (t.account.clone(), 0),
             s => {
-                return Err(network(format!(
-                    "/v1/accounts/{}: the node answered HTTP {s}",
-                    t.account
-                )))
+                return Err(network(
+                    NodeMsg::Status {
+                        url: format!("/v1/accounts/{}", t.account),
+                        status: s,
+                    }
+                    .text(),
+                ))
             }
         };
         findings.totals.push(RunMsg::Total {
@@ -208,11 +220,27 @@ fn already_paid(node: &Node, rows: &[&Row], findings: &mut Findings) -> Result<(
             let paid = match answer.status {
                 200 => {
                     serde_json::from_slice::<HouseholdPayments>(&answer.body)
-                        .map_err(|e| network(format!("/v1/households/…: not the expected JSON: {e}")))?
+                        .map_err(|e| {
+                            network(
+                                NodeMsg::NotJson {
+                                    url: "/v1/households/…".into(),
+                                    why: e.to_string(),
+                                }
+                                .text(),
+                            )
+                        })?
                         .payments
                 }
                 404 => Vec::new(),
-                st => return Err(network(format!("/v1/households/…: the node answered HTTP {st}"))),
+                st => {
+                    return Err(network(
+                        NodeMsg::Status {
+                            url: "/v1/households/…".into(),
+                            status: st,
+                        }
+                        .text(),
+                    ))
+                }
             };
             cache.insert(reference.clone(), paid);
         }

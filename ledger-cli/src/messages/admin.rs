@@ -44,6 +44,10 @@ pub enum AdminMsg {
     TooManySignatures,
     /// `cosign`: a signature already in the file does not hold.
     BadSignatureInFile,
+    /// `post csv` without `--node`: the pseudonym key is not checked.
+    PseudonymUnchecked,
+    /// The pseudonym key is not the log's: references would match nothing.
+    PseudonymNotThisLog,
     /// A file that cannot be opened.
     CannotRead {
         /// The file.
@@ -156,6 +160,10 @@ impl Message for AdminMsg {
             AdminMsg::TooManySignatures => "一笔提交最多 8 个签名".to_string(),
             AdminMsg::BadSignatureInFile => "文件中有签名验证不通过".to_string(),
             AdminMsg::CannotRead { file } => format!("无法读取 {file}"),
+            AdminMsg::PseudonymUnchecked => "警告：没有 --node，假名密钥未与账本创世记录核对".to_string(),
+            AdminMsg::PseudonymNotThisLog => {
+                "假名密钥文件不是这个账本的（其承诺值与创世记录中的不同）：算出的户编号将对不上".to_string()
+            }
             AdminMsg::NotUtf8 { file } => format!("{file} 不是 UTF-8 文本"),
             AdminMsg::TooLarge { file, bytes, max_bytes } => {
                 format!("{file} 有 {bytes} 字节，超过 {max_bytes} 字节上限")
@@ -200,6 +208,10 @@ impl Message for AdminMsg {
             AdminMsg::TooManySignatures => "a submission carries at most 8 signatures".to_string(),
             AdminMsg::BadSignatureInFile => "a signature in the file does not verify".to_string(),
             AdminMsg::CannotRead { file } => format!("cannot read {file}"),
+            AdminMsg::PseudonymUnchecked => {
+                "warning: no --node, so the pseudonym key is not checked against the log's genesis".to_string()
+            }
+            AdminMsg::PseudonymNotThisLog => "the pseudonym key file is not this log's key (its commitment differs from the one in genesis): household references would not match".to_string(),
             AdminMsg::NotUtf8 { file } => format!("cannot read {file} as UTF-8 text"),
             AdminMsg::TooLarge { file, bytes, max_bytes } => {
                 format!("{file} is {bytes} bytes, more than the {max_bytes}-byte limit")

@@ -12,10 +12,13 @@
 //! in the reader without threading the language through every call.
 
 pub mod admin;
+pub mod audit;
 pub mod batch;
 pub mod export;
+pub mod flags;
 pub mod node;
 pub mod post;
+pub mod proof_check;
 pub mod prove;
 pub mod query;
 pub mod run_errors;
@@ -23,6 +26,7 @@ pub mod sheet;
 pub mod slips;
 pub mod submit;
 pub mod verify;
+pub mod witness;
 
 use clap::ValueEnum;
 use std::sync::OnceLock;
@@ -45,20 +49,13 @@ static LANG: OnceLock<Lang> = OnceLock::new();
 /// no language (they are what servers and containers default to), so they
 /// are skipped, and with none left the answer is Chinese.
 pub fn from_locale(get: impl Fn(&str) -> Option<String>) -> Lang {
-    let names_a_language = |v: &String| {
-        let v = v.trim();
-        !(v.is_empty() || v == "C" || v == "POSIX" || v.starts_with("C."))
-    };
-    for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-        if let Some(v) = get(var).filter(names_a_language) {
-            return if v.to_ascii_lowercase().starts_with("zh") {
-                Lang::Zh
-            } else {
-                Lang::En
-            };
-        }
+    // One rule for the whole workspace (ledger-witness and the key files
+    // use it too), so `ledger` and `ledger-witness` never disagree.
+    if ledger_datadir::locale::locale_is_english(get) {
+        Lang::En
+    } else {
+        Lang::Zh
     }
-    Lang::Zh
 }
 
 /// Fix the language for this run (first call wins).
